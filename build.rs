@@ -1,0 +1,65 @@
+//! Regenerates include/importkit.h (cbindgen) and include/importkit_cdef.h (the same declarations without
+//! preprocessor lines, for LuaJIT's ffi.cdef). Files are rewritten only when their text changes.
+
+use std::path::{Path, PathBuf};
+
+fn write_if_changed(path: &Path, text: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    }
+}
+
+/// The header's declarations as LuaJIT's `ffi.cdef` takes them: no preprocessor, no `extern "C"`, and
+/// integer macros as `static const` values.
+fn cdef(header: &str) -> String {
+    let mut out = String::from(
+        "/* importkit_cdef.h: GENERATED from importkit.h by build.rs for LuaJIT's ffi.cdef; do not edit. */\n",
+    );
+    let mut skip_cpp = 0;
+    for line in header.lines() {
+        let t = line.trim();
+        if t.starts_with("#ifdef __cplusplus") || t.starts_with("#if defined(__cplusplus)") {
+            skip_cpp = 1;
+            continue;
+        }
+        if skip_cpp > 0 {
+            if t.starts_with("#endif") {
+                skip_cpp = 0;
+            }
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("#define ") {
+            let mut parts = rest.split_whitespace();
+            if let (Some(name), Some(value), None) = (parts.next(), parts.next(), parts.next()) {
+                if value.chars().all(|c| c.is_ascii_digit()) {
+                    out.push_str(&format!("static const uint32_t {name} = {value};\n"));
+                }
+            }
+            continue;
+        }
+        if t.starts_with('#') {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn main() {
+    let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    let config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
+    let bindings = cbindgen::Builder::new()
+        .with_crate(&dir)
+        .with_config(config)
+        .generate()
+        .expect("cbindgen could not read the sources");
+    let mut header = Vec::new();
+    bindings.write(&mut header);
+    let header = String::from_utf8(header).expect("the header is UTF-8");
+    std::fs::create_dir_all(dir.join("include")).expect("include/ can be made");
+    write_if_changed(&dir.join("include/importkit.h"), &header);
+    write_if_changed(&dir.join("include/importkit_cdef.h"), &cdef(&header));
+}

@@ -1,0 +1,238 @@
+//! The one error type of importkit.
+//!
+//! Every failure carries an [`ErrorCode`] that maps 1:1 onto the C `ik_status`, a message a person can read
+//! (it names the module and every place tried), and the structured details behind that message.
+
+use std::fmt;
+
+/// What kind of failure this is. Each code is one `ik_status` value (see `src/ffi/status.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// A caller's argument is unusable: a NULL pointer, invalid UTF-8, an embedded NUL, an input over its limit,
+    /// a vtable of an unknown size.
+    InvalidArgument,
+    /// A module name is not a valid name under the runtime's profile (`ValueError` in CPython).
+    InvalidName,
+    /// No finder found the module (`ModuleNotFoundError`).
+    NotFound,
+    /// The import could not be carried out for another reason (`ImportError`): a relative import beyond the
+    /// top-level package, a relative import with no known parent, a module that vanished from the table.
+    Import,
+    /// The policy of the runtime refuses the name.
+    Denied,
+    /// The host's code failed while creating or executing a module (the host's message is kept).
+    Exec,
+    /// A host callback (finder, native factory, hook) reported a failure of its own.
+    Host,
+    /// Importing would deadlock and no partial module exists to hand out.
+    Deadlock,
+    /// Something with that name or position exists already (a mount point, a native).
+    Exists,
+    /// A mounted tree is malformed (bad paths, duplicates, a file where a directory is needed).
+    InvalidMount,
+    /// The runtime is missing something the operation needs (no executor, nothing to unmount).
+    Unavailable,
+    /// A bug in importkit: a panic caught at the C boundary or a broken internal invariant.
+    Internal,
+}
+
+impl ErrorCode {
+    /// A short stable name, the C status without its `IK_ERR_` prefix.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
+            ErrorCode::InvalidName => "INVALID_NAME",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::Import => "IMPORT",
+            ErrorCode::Denied => "DENIED",
+            ErrorCode::Exec => "EXEC",
+            ErrorCode::Host => "HOST",
+            ErrorCode::Deadlock => "DEADLOCK",
+            ErrorCode::Exists => "EXISTS",
+            ErrorCode::InvalidMount => "INVALID_MOUNT",
+            ErrorCode::Unavailable => "UNAVAILABLE",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// One place a finder looked, and why it did not serve the module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// The place: `memory:/game`, `native`, `host:NAME`, a path entry.
+    pub place: String,
+    /// Why it passed: `no game/x.py, no game/x/__init__.py`, `not registered`.
+    pub reason: String,
+}
+
+impl Attempt {
+    pub fn new(place: impl Into<String>, reason: impl Into<String>) -> Self {
+        Attempt { place: place.into(), reason: reason.into() }
+    }
+}
+
+/// What a host said when one of its callbacks failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostError {
+    /// The status the host returned; `None` means a plain execution failure.
+    pub code: Option<ErrorCode>,
+    /// The host's own message, as it gave it.
+    pub message: String,
+    /// Line of the failure in the module's source, 0 when unknown.
+    pub line: u32,
+    /// Column of the failure, 0 when unknown.
+    pub column: u32,
+}
+
+impl HostError {
+    pub fn new(message: impl Into<String>) -> Self {
+        HostError { message: message.into(), ..Default::default() }
+    }
+
+    pub fn with_code(code: ErrorCode, message: impl Into<String>) -> Self {
+        HostError { code: Some(code), message: message.into(), ..Default::default() }
+    }
+
+    pub fn at(mut self, line: u32, column: u32) -> Self {
+        self.line = line;
+        self.column = column;
+        self
+    }
+
+    fn position(&self) -> String {
+        match (self.line, self.column) {
+            (0, _) => String::new(),
+            (l, 0) => format!(" (line {l})"),
+            (l, c) => format!(" (line {l}, column {c})"),
+        }
+    }
+}
+
+/// The error of every fallible operation in importkit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Error {
+    code: ErrorCode,
+    message: String,
+    module: Option<String>,
+    attempts: Vec<Attempt>,
+    host: Option<HostError>,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An error with a code and a complete message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error { code, message: message.into(), module: None, attempts: Vec::new(), host: None }
+    }
+
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InvalidArgument, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::Internal, message)
+    }
+
+    /// `No module named 'a.b' (place: reason; place: reason)`: the message of CPython's
+    /// `ModuleNotFoundError` followed by every place tried.
+    pub fn not_found(name: &str, attempts: Vec<Attempt>) -> Self {
+        let mut message = format!("No module named '{name}'");
+        if !attempts.is_empty() {
+            let places: Vec<String> = attempts.iter().map(|a| format!("{}: {}", a.place, a.reason)).collect();
+            message.push_str(" (");
+            message.push_str(&places.join("; "));
+            message.push(')');
+        }
+        Error { code: ErrorCode::NotFound, message, module: Some(name.to_owned()), attempts, host: None }
+    }
+
+    /// `No module named 'a.b'; 'a' is not a package`.
+    pub fn not_a_package(name: &str, parent: &str) -> Self {
+        Error::new(ErrorCode::NotFound, format!("No module named '{name}'; '{parent}' is not a package"))
+            .for_module(name)
+    }
+
+    /// A host callback failed while importing `name`. A host that passes on the status of a nested import
+    /// (a module that imports a missing one) keeps that status and its message, as CPython lets the inner
+    /// exception through; anything else becomes an `Exec` error naming the module.
+    pub fn from_host(name: &str, what: &str, host: HostError) -> Self {
+        let (code, message) = match host.code {
+            Some(code) if code != ErrorCode::Exec => (code, host.message.clone()),
+            _ => {
+                let detail = if host.message.is_empty() { "no message given" } else { host.message.as_str() };
+                (ErrorCode::Exec, format!("{what} '{name}' failed: {detail}{}", host.position()))
+            }
+        };
+        Error { code, message, module: Some(name.to_owned()), attempts: Vec::new(), host: Some(host) }
+    }
+
+    /// Sets the name of the module the error is about.
+    pub fn for_module(mut self, name: &str) -> Self {
+        self.module = Some(name.to_owned());
+        self
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The module the error is about, where there is one.
+    pub fn module(&self) -> Option<&str> {
+        self.module.as_deref()
+    }
+
+    /// Every place a finder looked, in order.
+    pub fn attempts(&self) -> &[Attempt] {
+        &self.attempts
+    }
+
+    /// What the host said, when a host callback failed.
+    pub fn host(&self) -> Option<&HostError> {
+        self.host.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_found_lists_every_place() {
+        let e = Error::not_found(
+            "game.x",
+            vec![
+                Attempt::new("memory:/game", "no game/x.py, no game/x/__init__.py"),
+                Attempt::new("native", "not registered"),
+            ],
+        );
+        assert_eq!(
+            e.message(),
+            "No module named 'game.x' (memory:/game: no game/x.py, no game/x/__init__.py; native: not registered)"
+        );
+        assert_eq!(e.code(), ErrorCode::NotFound);
+        assert_eq!(e.module(), Some("game.x"));
+        assert_eq!(e.attempts().len(), 2);
+    }
+
+    #[test]
+    fn host_failure_keeps_position_and_passes_nested_status() {
+        let e = Error::from_host("a", "executing module", HostError::new("boom").at(3, 7));
+        assert_eq!(e.code(), ErrorCode::Exec);
+        assert_eq!(e.message(), "executing module 'a' failed: boom (line 3, column 7)");
+        assert_eq!(e.host().unwrap().line, 3);
+        let nested = Error::from_host("a", "executing module", HostError::with_code(ErrorCode::NotFound, "No module named 'zz'"));
+        assert_eq!(nested.code(), ErrorCode::NotFound);
+        assert_eq!(nested.message(), "No module named 'zz'");
+    }
+}

@@ -1,0 +1,522 @@
+//! The host's callbacks: vtables (`ik_executor`, `ik_native`, `ik_finder`), the adapters that make them the
+//! Rust traits of `executor.rs`, and the context objects a callback fills in (`ik_report`, `ik_found`,
+//! `ik_strings`).
+//!
+//! Callbacks must return normally: they must not unwind (`longjmp`, `lua_error`, a C++ throw) through
+//! importkit. They may be called from any thread that imports, several at once.
+
+use std::ffi::{c_char, c_void};
+use std::num::NonZeroUsize;
+
+use super::status::{code_of, ik_status};
+use super::{boundary, error::ik_error, in_counted, in_opt_str, in_str};
+use crate::error::{Error, HostError, Result};
+use crate::executor::{Executor, HostFinder, HostFound, ModuleHandle, NativeFactory};
+use crate::limits::{clip_message, MAX_FROMLIST, MAX_NAME_LEN, MAX_PATH_LEN};
+use crate::spec::{ModuleKind, ModuleSpec};
+
+/// Releases a host's userdata once importkit no longer needs it.
+pub type ik_release_fn = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
+
+/// Where a callback reports why it failed: pass it to `ik_report_error` before returning a status other
+/// than `IK_OK`. Valid only during the callback.
+pub struct ik_report {
+    error: Option<HostError>,
+}
+
+/// Where a host finder describes the module it found (`ik_found_set` and friends). Valid only during the
+/// callback; leaving it unset means "not found".
+pub struct ik_found {
+    found: Option<HostFound>,
+}
+
+/// A list of names a callback fills with `ik_strings_push` (the names of a module's `__all__`).
+pub struct ik_strings {
+    names: Vec<String>,
+}
+
+/// The host's executor: module objects and code execution. The first field is `sizeof(ik_executor)`.
+/// `create` and `exec` are required; the others may be NULL.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ik_executor {
+    /// `sizeof(ik_executor)`, so importkit can tell which version of the struct the host was built with.
+    pub size: u32,
+    /// Passed as the first argument of every callback.
+    pub userdata: *mut c_void,
+    /// Makes an empty module object for `spec` and writes it to `*out_module` (non-NULL). The object goes
+    /// into the module table before it executes, so a circular import sees it partly initialised.
+    pub create: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            spec: *const ModuleSpec,
+            out_module: *mut *mut c_void,
+            report: *mut ik_report,
+        ) -> i32,
+    >,
+    /// Executes the module's code in `module`. `source`/`source_len` are the bytes importkit holds for it
+    /// (a mounted file, bytes from a host finder), or NULL/0 when the host reads `ik_spec_file` itself.
+    /// Not called for namespace packages and natives. To pass on the failure of a nested import, return its
+    /// status and report its message.
+    pub exec: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            spec: *const ModuleSpec,
+            module: *mut c_void,
+            source: *const u8,
+            source_len: usize,
+            report: *mut ik_report,
+        ) -> i32,
+    >,
+    /// Sets `child` as attribute `name` of `parent` once the child is loaded. A failure is ignored.
+    pub bind: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            parent: *mut c_void,
+            name: *const c_char,
+            name_len: usize,
+            child: *mut c_void,
+        ) -> i32,
+    >,
+    /// Whether `module` has attribute `name` (fromlist names that exist are not imported). NULL: never.
+    pub has_attr:
+        Option<unsafe extern "C" fn(userdata: *mut c_void, module: *mut c_void, name: *const c_char, name_len: usize) -> bool>,
+    /// Pushes the names of the module's `__all__` into `out` with `ik_strings_push` (for `import *`).
+    pub all_names: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            module: *mut c_void,
+            out: *mut ik_strings,
+            report: *mut ik_report,
+        ) -> i32,
+    >,
+    /// The module table dropped its reference to `module` (removed, replaced, failed, runtime freed).
+    pub release: Option<unsafe extern "C" fn(userdata: *mut c_void, module: *mut c_void)>,
+    /// Called once with `userdata` when the executor is replaced or its runtime freed. May be NULL.
+    pub release_userdata: ik_release_fn,
+}
+
+/// A native module: a factory that makes the complete module object. The first field is `sizeof(ik_native)`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ik_native {
+    /// `sizeof(ik_native)`.
+    pub size: u32,
+    /// `IK_NATIVE_POWERFUL`, `IK_NATIVE_PACKAGE`, or 0.
+    pub flags: u32,
+    /// Passed as the first argument of `create`.
+    pub userdata: *mut c_void,
+    /// Makes the module object for `spec` and writes it to `*out_module` (non-NULL). It may import.
+    pub create: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            spec: *const ModuleSpec,
+            out_module: *mut *mut c_void,
+            report: *mut ik_report,
+        ) -> i32,
+    >,
+    /// Called once with `userdata` when the native is unregistered or its runtime freed. May be NULL.
+    pub release_userdata: ik_release_fn,
+}
+
+/// A native registered as powerful is denied unless its top-level name is allowed by name.
+pub const IK_NATIVE_POWERFUL: u32 = 1;
+/// The native is a package even before native submodules are registered.
+pub const IK_NATIVE_PACKAGE: u32 = 2;
+
+/// A host meta-path finder. The first field is `sizeof(ik_finder)`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ik_finder {
+    /// `sizeof(ik_finder)`.
+    pub size: u32,
+    /// A short name for errors (`host:NAME`); copied. NULL gives `"finder"`.
+    pub name: *const c_char,
+    /// Passed as the first argument of every callback.
+    pub userdata: *mut c_void,
+    /// Looks for `name`; `path` holds the parent package's search locations (`path_count` of them), or is
+    /// NULL for a top-level name. Found: describe it with `ik_found_set` (and friends) and return `IK_OK`.
+    /// Not found: return `IK_OK` without touching `found`. Failure: report and return an error status.
+    pub find: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            name: *const c_char,
+            name_len: usize,
+            path: *const *const c_char,
+            path_count: usize,
+            found: *mut ik_found,
+            report: *mut ik_report,
+        ) -> i32,
+    >,
+    /// Drops the finder's caches (`ik_runtime_invalidate`). May be NULL.
+    pub invalidate: Option<unsafe extern "C" fn(userdata: *mut c_void)>,
+    /// Called once with `userdata` when the finder is removed or its runtime freed. May be NULL.
+    pub release_userdata: ik_release_fn,
+}
+
+fn check_size(got: u32, expected: usize, what: &str) -> Result<()> {
+    if got as usize != expected {
+        return Err(Error::invalid_argument(format!(
+            "{what}.size is {got}, but this importkit expects sizeof({what}) = {expected}: rebuild against its header"
+        )));
+    }
+    Ok(())
+}
+
+/// Calls `release(userdata)` once, when dropped.
+pub(crate) struct Userdata {
+    ptr: *mut c_void,
+    release: ik_release_fn,
+}
+
+// SAFETY: the host promises (header) that userdata and callbacks may be used from any thread.
+unsafe impl Send for Userdata {}
+// SAFETY: as above.
+unsafe impl Sync for Userdata {}
+
+impl Userdata {
+    pub(crate) fn new(ptr: *mut c_void, release: ik_release_fn) -> Self {
+        Userdata { ptr, release }
+    }
+}
+
+impl Drop for Userdata {
+    fn drop(&mut self) {
+        if let Some(release) = self.release {
+            // SAFETY: the host gave this function to be called once with this userdata.
+            unsafe { release(self.ptr) }
+        }
+    }
+}
+
+fn handle_ptr(h: ModuleHandle) -> *mut c_void {
+    h.get() as *mut c_void
+}
+
+fn to_handle(p: *mut c_void, what: &str) -> Result<ModuleHandle, HostError> {
+    NonZeroUsize::new(p as usize).ok_or_else(|| HostError::new(format!("{what} returned IK_OK but no module (NULL)")))
+}
+
+/// Runs a callback that returns a status and may report; turns a failure into a `HostError`.
+fn call(f: impl FnOnce(*mut ik_report) -> i32) -> Result<(), HostError> {
+    let mut report = ik_report { error: None };
+    let status = f(&mut report);
+    if status == ik_status::IK_OK as i32 {
+        return Ok(());
+    }
+    let mut error = report.error.unwrap_or_else(|| HostError::new(format!("the callback returned status {status}")));
+    error.code = code_of(status).or(error.code);
+    Err(error)
+}
+
+struct CExecutor {
+    vt: ik_executor,
+    _userdata: Userdata,
+}
+
+// SAFETY: the host promises its executor callbacks may be called from any thread.
+unsafe impl Send for CExecutor {}
+// SAFETY: as above.
+unsafe impl Sync for CExecutor {}
+
+/// Checks a host's executor vtable and wraps it.
+pub(crate) fn executor(vt: &ik_executor) -> Result<std::sync::Arc<dyn Executor>> {
+    let userdata = Userdata::new(vt.userdata, vt.release_userdata);
+    check_size(vt.size, std::mem::size_of::<ik_executor>(), "ik_executor")?;
+    if vt.create.is_none() || vt.exec.is_none() {
+        return Err(Error::invalid_argument("ik_executor.create and ik_executor.exec are required"));
+    }
+    Ok(std::sync::Arc::new(CExecutor { vt: *vt, _userdata: userdata }))
+}
+
+impl Executor for CExecutor {
+    fn create(&self, spec: &ModuleSpec) -> Result<ModuleHandle, HostError> {
+        let Some(create) = self.vt.create else { return Err(HostError::new("no create callback")) };
+        let mut out: *mut c_void = std::ptr::null_mut();
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        call(|report| unsafe { create(self.vt.userdata, spec, &mut out, report) })?;
+        to_handle(out, "ik_executor.create")
+    }
+
+    fn exec(&self, spec: &ModuleSpec, module: ModuleHandle, source: Option<&[u8]>) -> Result<(), HostError> {
+        let Some(exec) = self.vt.exec else { return Err(HostError::new("no exec callback")) };
+        let (ptr, len) = source.map_or((std::ptr::null(), 0), |s| (s.as_ptr(), s.len()));
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        call(|report| unsafe { exec(self.vt.userdata, spec, handle_ptr(module), ptr, len, report) })
+    }
+
+    fn bind(&self, parent: ModuleHandle, name: &str, child: ModuleHandle) -> Result<(), HostError> {
+        let Some(bind) = self.vt.bind else { return Ok(()) };
+        let cname = std::ffi::CString::new(name).map_err(|_| HostError::new("name with NUL"))?;
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        let status =
+            unsafe { bind(self.vt.userdata, handle_ptr(parent), cname.as_ptr(), name.len(), handle_ptr(child)) };
+        if status == 0 {
+            Ok(())
+        } else {
+            Err(HostError::new(format!("bind returned status {status}")))
+        }
+    }
+
+    fn has_attr(&self, module: ModuleHandle, name: &str) -> bool {
+        let Some(has_attr) = self.vt.has_attr else { return false };
+        let Ok(cname) = std::ffi::CString::new(name) else { return false };
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        unsafe { has_attr(self.vt.userdata, handle_ptr(module), cname.as_ptr(), name.len()) }
+    }
+
+    fn all_names(&self, module: ModuleHandle) -> Result<Vec<String>, HostError> {
+        let Some(all_names) = self.vt.all_names else { return Ok(Vec::new()) };
+        let mut out = ik_strings { names: Vec::new() };
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        call(|report| unsafe { all_names(self.vt.userdata, handle_ptr(module), &mut out, report) })?;
+        Ok(out.names)
+    }
+
+    fn release(&self, module: ModuleHandle) {
+        if let Some(release) = self.vt.release {
+            // SAFETY: a callback of the host's vtable.
+            unsafe { release(self.vt.userdata, handle_ptr(module)) }
+        }
+    }
+}
+
+struct CNative {
+    vt: ik_native,
+    _userdata: Userdata,
+}
+
+// SAFETY: the host promises its factory may be called from any thread.
+unsafe impl Send for CNative {}
+// SAFETY: as above.
+unsafe impl Sync for CNative {}
+
+/// Checks a host's native vtable and wraps it.
+pub(crate) fn native(vt: &ik_native) -> Result<std::sync::Arc<dyn NativeFactory>> {
+    let userdata = Userdata::new(vt.userdata, vt.release_userdata);
+    check_size(vt.size, std::mem::size_of::<ik_native>(), "ik_native")?;
+    if vt.create.is_none() {
+        return Err(Error::invalid_argument("ik_native.create is required"));
+    }
+    if vt.flags & !(IK_NATIVE_POWERFUL | IK_NATIVE_PACKAGE) != 0 {
+        return Err(Error::invalid_argument(format!("ik_native.flags has unknown bits: {:#x}", vt.flags)));
+    }
+    Ok(std::sync::Arc::new(CNative { vt: *vt, _userdata: userdata }))
+}
+
+impl NativeFactory for CNative {
+    fn create(&self, spec: &ModuleSpec) -> Result<ModuleHandle, HostError> {
+        let Some(create) = self.vt.create else { return Err(HostError::new("no create callback")) };
+        let mut out: *mut c_void = std::ptr::null_mut();
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        call(|report| unsafe { create(self.vt.userdata, spec, &mut out, report) })?;
+        to_handle(out, "ik_native.create")
+    }
+}
+
+struct CFinder {
+    vt: ik_finder,
+    name: String,
+    _userdata: Userdata,
+}
+
+// SAFETY: the host promises its finder may be called from any thread.
+unsafe impl Send for CFinder {}
+// SAFETY: as above.
+unsafe impl Sync for CFinder {}
+
+/// Checks a host's finder vtable and wraps it.
+pub(crate) fn finder(vt: &ik_finder) -> Result<std::sync::Arc<dyn HostFinder>> {
+    let userdata = Userdata::new(vt.userdata, vt.release_userdata);
+    check_size(vt.size, std::mem::size_of::<ik_finder>(), "ik_finder")?;
+    if vt.find.is_none() {
+        return Err(Error::invalid_argument("ik_finder.find is required"));
+    }
+    // SAFETY: the header documents `name` as NULL or a NUL-terminated string.
+    let name = unsafe { in_opt_str(vt.name, "ik_finder.name", 64) }?.unwrap_or("finder").to_owned();
+    Ok(std::sync::Arc::new(CFinder { vt: *vt, name, _userdata: userdata }))
+}
+
+impl HostFinder for CFinder {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn find_spec(&self, name: &str, path: Option<&[&str]>) -> Result<Option<HostFound>, HostError> {
+        let Some(find) = self.vt.find else { return Ok(None) };
+        let cname = std::ffi::CString::new(name).map_err(|_| HostError::new("name with NUL"))?;
+        let cpath: Vec<std::ffi::CString> = path
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|p| std::ffi::CString::new(*p).ok())
+            .collect();
+        let ptrs: Vec<*const c_char> = cpath.iter().map(|c| c.as_ptr()).collect();
+        let (path_ptr, count) = match path {
+            Some(_) => (ptrs.as_ptr(), ptrs.len()),
+            None => (std::ptr::null(), 0),
+        };
+        let mut found = ik_found { found: None };
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        call(|report| unsafe {
+            find(self.vt.userdata, cname.as_ptr(), name.len(), path_ptr, count, &mut found, report)
+        })?;
+        Ok(found.found)
+    }
+
+    fn invalidate(&self) {
+        if let Some(invalidate) = self.vt.invalidate {
+            // SAFETY: a callback of the host's vtable.
+            unsafe { invalidate(self.vt.userdata) }
+        }
+    }
+}
+
+/// Converts a kind given as a number (`ik_kind`).
+pub(crate) fn kind_of(kind: u32) -> Result<ModuleKind> {
+    Ok(match kind {
+        0 => ModuleKind::Source,
+        1 => ModuleKind::Bytecode,
+        2 => ModuleKind::Extension,
+        3 => ModuleKind::Native,
+        4 => ModuleKind::Namespace,
+        _ => return Err(Error::invalid_argument(format!("{kind} is not an ik_kind"))),
+    })
+}
+
+/// Records why a callback failed: a status (an `ik_status` value; `IK_ERR_EXEC` for an error in the
+/// module's code), the host's message (NULL allowed; cut at 64 KiB) and the line and column in the module's
+/// source (0 when unknown). The callback then returns a status other than `IK_OK`.
+#[no_mangle]
+pub unsafe extern "C" fn ik_report_error(
+    report: *mut ik_report,
+    status: i32,
+    message: *const c_char,
+    line: u32,
+    column: u32,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: a report is only valid during the callback it was passed to; the host promises that.
+        let report = unsafe { report.as_mut() }.ok_or_else(|| Error::invalid_argument("report is NULL"))?;
+        let text = if message.is_null() {
+            String::new()
+        } else {
+            // SAFETY: a non-NULL message is a NUL-terminated string.
+            let bytes = unsafe { std::ffi::CStr::from_ptr(message) }.to_bytes();
+            String::from_utf8_lossy(bytes).into_owned()
+        };
+        report.error = Some(HostError { code: code_of(status), message: clip_message(text), line, column });
+        Ok(())
+    })
+}
+
+/// Describes the module a host finder found: its origin (a string with a scheme of the host's, e.g.
+/// `host:assets/x.py`; empty gives `host:FINDER/NAME`), kind (an `ik_kind` value; not `IK_KIND_NATIVE`) and
+/// whether it is a package.
+#[no_mangle]
+pub unsafe extern "C" fn ik_found_set(
+    found: *mut ik_found,
+    origin: *const c_char,
+    kind: u32,
+    is_package: bool,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: valid during the find callback, as the host promises.
+        let found = unsafe { found.as_mut() }.ok_or_else(|| Error::invalid_argument("found is NULL"))?;
+        // SAFETY: `origin` is a NUL-terminated string.
+        let origin = unsafe { in_str(origin, "origin", MAX_PATH_LEN) }?;
+        let kind = kind_of(kind)?;
+        found.found = Some(HostFound::new(origin, kind, is_package));
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `found` is NULL or the `ik_found` of a running find callback.
+unsafe fn found_mut<'a>(found: *mut ik_found) -> Result<&'a mut HostFound> {
+    // SAFETY: valid during the find callback, as the host promises.
+    unsafe { found.as_mut() }
+        .ok_or_else(|| Error::invalid_argument("found is NULL"))?
+        .found
+        .as_mut()
+        .ok_or_else(|| Error::invalid_argument("call ik_found_set first"))
+}
+
+/// Adds a submodule search location to a found package (after `ik_found_set`).
+#[no_mangle]
+pub unsafe extern "C" fn ik_found_add_location(
+    found: *mut ik_found,
+    location: *const c_char,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: `location` is a NUL-terminated string.
+        let location = unsafe { in_str(location, "location", MAX_PATH_LEN) }?;
+        // SAFETY: `found` is the one of the running find callback, as the host promises.
+        unsafe { found_mut(found) }?.locations.push(location.to_owned());
+        Ok(())
+    })
+}
+
+/// Sets the file of a found module (after `ik_found_set`); NULL clears it.
+#[no_mangle]
+pub unsafe extern "C" fn ik_found_set_file(
+    found: *mut ik_found,
+    file: *const c_char,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: `file` is NULL or a NUL-terminated string.
+        let file = unsafe { in_opt_str(file, "file", MAX_PATH_LEN) }?;
+        // SAFETY: `found` is the one of the running find callback, as the host promises.
+        unsafe { found_mut(found) }?.file = file.map(str::to_owned);
+        Ok(())
+    })
+}
+
+/// Gives the bytes of a found module (copied), to be handed to the executor's `exec`.
+#[no_mangle]
+pub unsafe extern "C" fn ik_found_set_source(
+    found: *mut ik_found,
+    data: *const u8,
+    len: usize,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        if data.is_null() && len > 0 {
+            return Err(Error::invalid_argument("data is NULL"));
+        }
+        let bytes = if len == 0 {
+            Vec::new()
+        } else {
+            // SAFETY: `data` points at `len` readable bytes.
+            unsafe { std::slice::from_raw_parts(data, len) }.to_vec()
+        };
+        // SAFETY: `found` is the one of the running find callback, as the host promises.
+        unsafe { found_mut(found) }?.source = Some(bytes);
+        Ok(())
+    })
+}
+
+/// Adds a name to a list being filled by a callback (`name_len` bytes of UTF-8, no NUL).
+#[no_mangle]
+pub unsafe extern "C" fn ik_strings_push(
+    strings: *mut ik_strings,
+    name: *const c_char,
+    name_len: usize,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: valid during the callback, as the host promises.
+        let strings = unsafe { strings.as_mut() }.ok_or_else(|| Error::invalid_argument("strings is NULL"))?;
+        // SAFETY: `name` points at `name_len` readable bytes.
+        let name = unsafe { in_counted(name, name_len, "name", MAX_NAME_LEN) }?;
+        if strings.names.len() >= MAX_FROMLIST {
+            return Err(Error::invalid_argument(format!("a list holds at most {MAX_FROMLIST} names")));
+        }
+        strings.names.push(name.to_owned());
+        Ok(())
+    })
+}
+

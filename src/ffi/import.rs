@@ -1,0 +1,344 @@
+//! Importing, finding, and the module table, from C.
+
+use std::ffi::{c_char, c_void};
+
+use super::runtime::runtime;
+use super::{
+    boundary, error::ik_error, guarded, in_counted, in_opt_str, in_str, out_ptr, out_text, status::ik_status,
+    write_out,
+};
+use crate::error::{Error, Result};
+use crate::executor::ModuleHandle;
+use crate::limits::{MAX_FROMLIST, MAX_NAME_LEN};
+use crate::runtime::{ModuleState, Runtime};
+use crate::spec::ModuleSpec;
+use crate::text::Text;
+
+/// The module is in the table and executing (a circular import sees it so).
+pub const IK_MODULE_INITIALIZING: u32 = 0;
+/// The module is in the table and executed (or inserted by the host).
+pub const IK_MODULE_READY: u32 = 1;
+
+fn handle_out(h: ModuleHandle) -> *mut c_void {
+    h.get() as *mut c_void
+}
+
+/// Imports `name` as `importlib.import_module(name, package)` does and writes the module to
+/// `*out_module`: its parents first, relative when `name` starts with dots (resolved against `package`,
+/// which may be NULL for an absolute name). The module is borrowed from the module table. A module that is
+/// ready is returned without a lock or an allocation.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_import(
+    rt: *const Runtime,
+    name: *const c_char,
+    package: *const c_char,
+    out_module: *mut *mut c_void,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_module, "out_module")?;
+        // SAFETY: forwarded from the caller.
+        let rt = unsafe { runtime(rt) }?;
+        if package.is_null() && !name.is_null() {
+            // SAFETY: `name` is a NUL-terminated string; strnlen stays within it or the limit.
+            let len = unsafe { libc::strnlen(name, MAX_NAME_LEN + 1) };
+            // SAFETY: `len` bytes were just measured as readable.
+            let bytes = unsafe { std::slice::from_raw_parts(name.cast::<u8>(), len) };
+            if let Some(h) = rt.cached(bytes) {
+                // SAFETY: checked by out_ptr.
+                unsafe { write_out(out_module, handle_out(h)) };
+                return Ok(());
+            }
+        }
+        // SAFETY: NUL-terminated strings (package may be NULL).
+        let name = unsafe { in_str(name, "name", MAX_NAME_LEN) }?;
+        // SAFETY: as above.
+        let package = unsafe { in_opt_str(package, "package", MAX_NAME_LEN) }?;
+        let h = rt.import(name, package)?;
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_module, handle_out(h)) };
+        Ok(())
+    })
+}
+
+/// `ik_runtime_import` with counted strings (`package` may be NULL with `package_len` 0), for hosts that
+/// hold strings with a length (Lua). An embedded NUL is refused.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_import_n(
+    rt: *const Runtime,
+    name: *const c_char,
+    name_len: usize,
+    package: *const c_char,
+    package_len: usize,
+    out_module: *mut *mut c_void,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_module, "out_module")?;
+        // SAFETY: forwarded from the caller.
+        let rt = unsafe { runtime(rt) }?;
+        if package.is_null() && !name.is_null() && name_len <= MAX_NAME_LEN {
+            // SAFETY: `name` points at `name_len` readable bytes.
+            let bytes = unsafe { std::slice::from_raw_parts(name.cast::<u8>(), name_len) };
+            if let Some(h) = rt.cached(bytes) {
+                // SAFETY: checked by out_ptr.
+                unsafe { write_out(out_module, handle_out(h)) };
+                return Ok(());
+            }
+        }
+        // SAFETY: counted strings as documented.
+        let name = unsafe { in_counted(name, name_len, "name", MAX_NAME_LEN) }?;
+        let package = if package.is_null() && package_len == 0 {
+            None
+        } else {
+            // SAFETY: as above.
+            Some(unsafe { in_counted(package, package_len, "package", MAX_NAME_LEN) }?)
+        };
+        let h = rt.import(name, package)?;
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_module, handle_out(h)) };
+        Ok(())
+    })
+}
+
+/// What an import statement asks for, as `__import__(name, globals, locals, fromlist, level)`: `name` at
+/// `level` (0 absolute; n: relative to `package`, n-1 levels up) with `fromlist` (`count` names, `"*"` for
+/// the names of the module's `__all__`). Without a fromlist the top-level package of `name` is returned
+/// (`import a.b` binds `a`); with one, the module itself, after importing the fromlist names that are
+/// submodules and not attributes.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn ik_runtime_import_from(
+    rt: *const Runtime,
+    name: *const c_char,
+    package: *const c_char,
+    level: u32,
+    fromlist: *const *const c_char,
+    count: usize,
+    out_module: *mut *mut c_void,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_module, "out_module")?;
+        // SAFETY: forwarded from the caller.
+        let rt = unsafe { runtime(rt) }?;
+        // SAFETY: NUL-terminated strings (package may be NULL).
+        let name = unsafe { in_str(name, "name", MAX_NAME_LEN) }?;
+        // SAFETY: as above.
+        let package = unsafe { in_opt_str(package, "package", MAX_NAME_LEN) }?;
+        if count > MAX_FROMLIST {
+            return Err(Error::invalid_argument(format!("fromlist has {count} names; the limit is {MAX_FROMLIST}")));
+        }
+        if fromlist.is_null() && count > 0 {
+            return Err(Error::invalid_argument("fromlist is NULL"));
+        }
+        let mut names = Vec::with_capacity(count);
+        for i in 0..count {
+            // SAFETY: `fromlist` points at `count` string pointers.
+            let p = unsafe { *fromlist.add(i) };
+            // SAFETY: each entry is a NUL-terminated string.
+            names.push(unsafe { in_str(p, &format!("fromlist[{i}]"), MAX_NAME_LEN) }?);
+        }
+        let h = rt.import_from(name, package, level as usize, &names)?;
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_module, handle_out(h)) };
+        Ok(())
+    })
+}
+
+fn spec_out(spec: std::sync::Arc<ModuleSpec>) -> *const ModuleSpec {
+    std::sync::Arc::into_raw(spec)
+}
+
+/// Finds the spec of `name` (relative with leading dots, against `package`) without executing anything:
+/// a module in the table gives its own spec; otherwise parents are found (not imported) and the name is
+/// searched through their search locations. `*out_spec` must be freed with `ik_spec_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_find_spec(
+    rt: *const Runtime,
+    name: *const c_char,
+    package: *const c_char,
+    out_spec: *mut *const ModuleSpec,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_spec, "out_spec")?;
+        // SAFETY: forwarded from the caller.
+        let rt = unsafe { runtime(rt) }?;
+        // SAFETY: NUL-terminated strings (package may be NULL).
+        let name = unsafe { in_str(name, "name", MAX_NAME_LEN) }?;
+        // SAFETY: as above.
+        let package = unsafe { in_opt_str(package, "package", MAX_NAME_LEN) }?;
+        let spec = rt.find_spec(name, package)?;
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_spec, spec_out(spec)) };
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `rt` and `name` as for the table functions below.
+unsafe fn table_args<'a>(rt: *const Runtime, name: *const c_char) -> Result<(&'a Runtime, &'a str)> {
+    // SAFETY: forwarded from the caller.
+    let rt = unsafe { runtime(rt) }?;
+    // SAFETY: `name` is a NUL-terminated string.
+    let name = unsafe { in_str(name, "name", MAX_NAME_LEN) }?;
+    Ok((rt, name))
+}
+
+fn not_in_table(name: &str) -> Error {
+    Error::new(crate::ErrorCode::NotFound, format!("module '{name}' is not in the module table")).for_module(name)
+}
+
+/// The module under `name` in the table (`sys.modules.get`), partly initialised ones included;
+/// `*out_state` (may be NULL) receives `IK_MODULE_INITIALIZING` or `IK_MODULE_READY`. `IK_ERR_NOT_FOUND`
+/// when it is not there. Nothing is imported.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_get_module(
+    rt: *const Runtime,
+    name: *const c_char,
+    out_module: *mut *mut c_void,
+    out_state: *mut u32,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_module, "out_module")?;
+        // SAFETY: forwarded from the caller.
+        let (rt, name) = unsafe { table_args(rt, name) }?;
+        let (h, state) = rt.module(name).ok_or_else(|| not_in_table(name))?;
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_module, handle_out(h)) };
+        if !out_state.is_null() {
+            let s = if state == ModuleState::Ready { IK_MODULE_READY } else { IK_MODULE_INITIALIZING };
+            // SAFETY: a non-NULL out_state points at a writable uint32_t.
+            unsafe { write_out(out_state, s) };
+        }
+        Ok(())
+    })
+}
+
+/// The spec of the module under `name` in the table; `IK_ERR_NOT_FOUND` when it is not there or the host
+/// inserted it without one. Free `*out_spec` with `ik_spec_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_module_spec(
+    rt: *const Runtime,
+    name: *const c_char,
+    out_spec: *mut *const ModuleSpec,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_spec, "out_spec")?;
+        // SAFETY: forwarded from the caller.
+        let (rt, name) = unsafe { table_args(rt, name) }?;
+        let spec = rt.module_spec(name).ok_or_else(|| not_in_table(name))?;
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_spec, spec_out(spec)) };
+        Ok(())
+    })
+}
+
+/// Whether `name` is in the module table.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_contains(
+    rt: *const Runtime,
+    name: *const c_char,
+    out_contains: *mut bool,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_contains, "out_contains")?;
+        // SAFETY: forwarded from the caller.
+        let (rt, name) = unsafe { table_args(rt, name) }?;
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_contains, rt.contains(name)) };
+        Ok(())
+    })
+}
+
+/// Removes `name` from the module table and releases it through the executor (`del sys.modules[name]`);
+/// its children stay. `IK_ERR_NOT_FOUND` when it is not there.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_remove_module(
+    rt: *const Runtime,
+    name: *const c_char,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: forwarded from the caller.
+        let (rt, name) = unsafe { table_args(rt, name) }?;
+        rt.remove_module(name)
+    })
+}
+
+/// Puts a module object of the host's into the table under `name`, ready (`sys.modules[name] = module`);
+/// the table now owns that reference and releases it through the executor. A module it replaces is
+/// released.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_insert_module(
+    rt: *const Runtime,
+    name: *const c_char,
+    module: *mut c_void,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: forwarded from the caller.
+        let (rt, name) = unsafe { table_args(rt, name) }?;
+        let h = ModuleHandle::new(module as usize).ok_or_else(|| Error::invalid_argument("module is NULL"))?;
+        rt.insert_module(name, h)
+    })
+}
+
+/// A list of names, owned by the caller: free it with `ik_name_list_free`.
+pub struct ik_name_list {
+    names: Vec<Text>,
+}
+
+/// Lists the names in the module table, sorted, into `*out_list`.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_list_modules(
+    rt: *const Runtime,
+    out_list: *mut *mut ik_name_list,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_list, "out_list")?;
+        // SAFETY: forwarded from the caller.
+        let rt = unsafe { runtime(rt) }?;
+        let names = rt.module_names().into_iter().map(Text::from).collect();
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_list, Box::into_raw(Box::new(ik_name_list { names }))) };
+        Ok(())
+    })
+}
+
+/// How many names the list holds (0 for NULL).
+#[no_mangle]
+pub unsafe extern "C" fn ik_name_list_count(list: *const ik_name_list) -> usize {
+    // SAFETY: a non-NULL list is one importkit handed out and the caller has not freed.
+    guarded(0, || unsafe { list.as_ref() }.map_or(0, |l| l.names.len()))
+}
+
+/// Name `index` of the list (owned by the list), its length through `len_out` (may be NULL); NULL when out
+/// of range.
+#[no_mangle]
+pub unsafe extern "C" fn ik_name_list_get(list: *const ik_name_list, index: usize, len_out: *mut usize) -> *const c_char {
+    guarded(std::ptr::null(), || {
+        // SAFETY: a non-NULL list is one importkit handed out and the caller has not freed.
+        match unsafe { list.as_ref() }.and_then(|l| l.names.get(index)) {
+            // SAFETY: `len_out` is NULL or writable.
+            Some(t) => unsafe { out_text(t, len_out) },
+            None => std::ptr::null(),
+        }
+    })
+}
+
+/// Frees a list. NULL does nothing.
+#[no_mangle]
+pub unsafe extern "C" fn ik_name_list_free(list: *mut ik_name_list) {
+    guarded((), || {
+        if !list.is_null() {
+            // SAFETY: the list came from Box::into_raw and is freed once.
+            drop(unsafe { Box::from_raw(list) });
+        }
+    })
+}

@@ -1,0 +1,54 @@
+//! Host meta-path finders: the host's own `find_spec`, at a position of the meta path it chose.
+
+use std::sync::Arc;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::executor::{HostFinder, HostFound};
+use crate::limits::MAX_PATH_LEN;
+use crate::spec::{Content, Found, ModuleKind, ModuleSpec};
+
+fn check_text(finder: &str, name: &str, what: &str, value: &str) -> Result<()> {
+    if value.len() > MAX_PATH_LEN || value.contains('\0') {
+        return Err(Error::new(
+            ErrorCode::Host,
+            format!("finder 'host:{finder}' gave an invalid {what} for '{name}': over {MAX_PATH_LEN} bytes or with a NUL"),
+        )
+        .for_module(name));
+    }
+    Ok(())
+}
+
+/// Asks a host finder for `name` and turns its answer into a spec.
+pub fn find(finder: &Arc<dyn HostFinder>, name: &str, path: Option<&[&str]>) -> Result<Option<Found>> {
+    let found = finder.find_spec(name, path).map_err(|e| {
+        let mut err = Error::from_host(name, &format!("finder 'host:{}' looking for", finder.name()), e);
+        if err.code() == ErrorCode::Exec {
+            err = Error::new(ErrorCode::Host, err.message().to_owned()).for_module(name);
+        }
+        err
+    })?;
+    let Some(HostFound { origin, kind, is_package, locations, file, source }) = found else { return Ok(None) };
+    let fname = finder.name();
+    check_text(fname, name, "origin", &origin)?;
+    for l in &locations {
+        check_text(fname, name, "location", l)?;
+    }
+    if let Some(f) = &file {
+        check_text(fname, name, "file", f)?;
+    }
+    if kind == ModuleKind::Native {
+        return Err(Error::new(
+            ErrorCode::Host,
+            format!("finder 'host:{fname}' gave kind native for '{name}': register natives with the runtime instead"),
+        )
+        .for_module(name));
+    }
+    let is_package = is_package || kind == ModuleKind::Namespace;
+    let origin = if origin.is_empty() { format!("host:{fname}/{name}") } else { origin };
+    let spec = ModuleSpec::new(name, &origin, kind, is_package).with_locations(locations).with_file(file.as_deref());
+    let content = match source {
+        Some(bytes) => Content::Host(bytes.into()),
+        None => Content::None,
+    };
+    Ok(Some(Found { spec: Arc::new(spec), content }))
+}

@@ -1,0 +1,194 @@
+//! Module names: validation under a profile, relative resolution from (package, level) as
+//! `importlib._bootstrap._resolve_name` does it, and the trailing `.__init__` normalisation.
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::limits::{MAX_NAME_LEN, MAX_NAME_SEGMENTS};
+use crate::profile::{IdentifierRule, Profile};
+
+fn invalid(name: &str, why: &str) -> Error {
+    let shown: String = name.chars().take(80).collect();
+    let more = if shown.len() < name.len() { "..." } else { "" };
+    Error::new(ErrorCode::InvalidName, format!("invalid module name '{}{more}': {why}", shown.escape_debug()))
+}
+
+/// Checks an absolute dotted name: not empty, no empty segment (so no leading, trailing or doubled dot), no
+/// `/`, `\` or NUL, every segment an identifier under the profile, within the length limits.
+pub fn validate(name: &str, profile: &Profile) -> Result<()> {
+    if name.is_empty() {
+        return Err(Error::new(ErrorCode::InvalidName, "Empty module name"));
+    }
+    if name.len() > MAX_NAME_LEN {
+        return Err(invalid(name, &format!("{} bytes is over the limit of {MAX_NAME_LEN}", name.len())));
+    }
+    if let Some(c) = name.chars().find(|c| matches!(c, '/' | '\\' | '\0')) {
+        return Err(invalid(name, &format!("'{}' is not allowed in a module name", c.escape_debug())));
+    }
+    if name.starts_with('.') {
+        return Err(invalid(name, "a leading '.' makes a relative name; give the package to resolve it against"));
+    }
+    let mut segments = 0;
+    for segment in name.split('.') {
+        segments += 1;
+        if segment.is_empty() {
+            return Err(invalid(name, "empty segment (a trailing or doubled '.')"));
+        }
+        if !is_identifier(segment, profile.identifiers()) {
+            return Err(invalid(name, &format!("segment '{}' is not an identifier", segment.escape_debug())));
+        }
+    }
+    if segments > MAX_NAME_SEGMENTS {
+        return Err(invalid(name, &format!("{segments} segments is over the limit of {MAX_NAME_SEGMENTS}")));
+    }
+    Ok(())
+}
+
+fn is_identifier(segment: &str, rule: IdentifierRule) -> bool {
+    match rule {
+        IdentifierRule::Python => {
+            let mut chars = segment.chars();
+            let first = chars.next();
+            first.is_some_and(|c| c == '_' || unicode_ident::is_xid_start(c)) && chars.all(unicode_ident::is_xid_continue)
+        }
+        IdentifierRule::Lua => segment.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+    }
+}
+
+/// Removes one trailing `.<init stem>` (`foo.__init__` is `foo`), as an in-memory importer must for code in
+/// the wild that writes `from .__init__ import x`. A top-level name equal to the stem is left alone.
+pub fn normalize_init<'a>(name: &'a str, profile: &Profile) -> &'a str {
+    let stem = profile.init_stem();
+    match name.strip_suffix(stem).and_then(|n| n.strip_suffix('.')) {
+        Some(head) if !head.is_empty() => head,
+        _ => name,
+    }
+}
+
+/// Splits `..a.b` into (`a.b`, 2): the leading dots of a name written as a relative import.
+pub fn split_level(name: &str) -> (&str, usize) {
+    let rest = name.trim_start_matches('.');
+    (rest, name.len() - rest.len())
+}
+
+/// Resolves `name` at `level` against `package`, with CPython's checks and messages
+/// (`_sanity_check` and `_resolve_name`). Returns the absolute name, not yet validated or normalised.
+pub fn resolve(name: &str, package: Option<&str>, level: usize) -> Result<String> {
+    if level == 0 {
+        if name.is_empty() {
+            return Err(Error::new(ErrorCode::InvalidName, "Empty module name"));
+        }
+        return Ok(name.to_owned());
+    }
+    let package = match package {
+        Some(p) if !p.is_empty() => p,
+        _ => {
+            return Err(Error::new(ErrorCode::Import, "attempted relative import with no known parent package")
+                .for_module(name))
+        }
+    };
+    // package.rsplit('.', level - 1) must give `level` parts; the first is the base.
+    let mut base = package;
+    for _ in 1..level {
+        match base.rfind('.') {
+            Some(i) => base = &base[..i],
+            None => {
+                return Err(Error::new(ErrorCode::Import, "attempted relative import beyond top-level package")
+                    .for_module(name))
+            }
+        }
+    }
+    Ok(if name.is_empty() { base.to_owned() } else { format!("{base}.{name}") })
+}
+
+/// The parent of a dotted name (`a.b.c` -> `a.b`), or `None` for a top-level name.
+pub fn parent(name: &str) -> Option<&str> {
+    name.rfind('.').map(|i| &name[..i])
+}
+
+/// The last segment of a dotted name.
+pub fn tail(name: &str) -> &str {
+    name.rfind('.').map_or(name, |i| &name[i + 1..])
+}
+
+/// The first segment of a dotted name.
+pub fn top_level(name: &str) -> &str {
+    name.split('.').next().unwrap_or(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn py() -> Profile {
+        Profile::python()
+    }
+
+    #[test]
+    fn valid_names() {
+        for n in ["a", "a.b.c", "_x", "ünïcode.名前", "a1.b_2", "if"] {
+            validate(n, &py()).unwrap_or_else(|e| panic!("{n}: {e}"));
+        }
+    }
+
+    #[test]
+    fn invalid_names_are_refused_with_the_reason() {
+        let cases = [
+            ("", "Empty module name"),
+            (".a", "leading '.'"),
+            ("a.", "empty segment"),
+            ("a..b", "empty segment"),
+            ("a/b", "'/' is not allowed"),
+            ("a\\b", "'\\\\' is not allowed"),
+            ("a\0b", "'\\0' is not allowed"),
+            ("1a", "segment '1a' is not an identifier"),
+            ("a.b-c", "segment 'b-c' is not an identifier"),
+            ("a b", "not an identifier"),
+        ];
+        for (n, why) in cases {
+            let e = validate(n, &py()).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidName, "{n}");
+            assert!(e.message().contains(why), "{n}: {}", e.message());
+        }
+        let long = "a".repeat(MAX_NAME_LEN + 1);
+        assert!(validate(&long, &py()).unwrap_err().message().contains("over the limit"));
+        let many = vec!["a"; MAX_NAME_SEGMENTS + 1].join(".");
+        assert!(validate(&many, &py()).unwrap_err().message().contains("segments"));
+    }
+
+    #[test]
+    fn lua_rule_allows_hyphens_and_leading_digits() {
+        let lua = Profile::lua();
+        validate("lib.json-lua", &lua).unwrap();
+        validate("5x", &lua).unwrap();
+        assert!(validate("a.é", &lua).is_err());
+    }
+
+    #[test]
+    fn relative_resolution_matches_cpython() {
+        assert_eq!(resolve("b", Some("a"), 1).unwrap(), "a.b");
+        assert_eq!(resolve("", Some("a.b"), 1).unwrap(), "a.b");
+        assert_eq!(resolve("c", Some("a.b"), 2).unwrap(), "a.c");
+        assert_eq!(resolve("", Some("a.b"), 2).unwrap(), "a");
+        let e = resolve("c", Some("a"), 2).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Import);
+        assert_eq!(e.message(), "attempted relative import beyond top-level package");
+        let e = resolve("c", None, 1).unwrap_err();
+        assert_eq!(e.message(), "attempted relative import with no known parent package");
+        assert_eq!(resolve("c", Some(""), 1).unwrap_err().code(), ErrorCode::Import);
+        assert_eq!(resolve("", None, 0).unwrap_err().message(), "Empty module name");
+    }
+
+    #[test]
+    fn split_and_normalize() {
+        assert_eq!(split_level("..a.b"), ("a.b", 2));
+        assert_eq!(split_level("a"), ("a", 0));
+        assert_eq!(split_level("."), ("", 1));
+        assert_eq!(normalize_init("foo.__init__", &py()), "foo");
+        assert_eq!(normalize_init("foo.__init__.bar", &py()), "foo.__init__.bar");
+        assert_eq!(normalize_init("__init__", &py()), "__init__");
+        assert_eq!(normalize_init("a.init", &Profile::lua()), "a");
+        assert_eq!(parent("a.b.c"), Some("a.b"));
+        assert_eq!(parent("a"), None);
+        assert_eq!(tail("a.b.c"), "c");
+        assert_eq!(top_level("a.b.c"), "a");
+    }
+}

@@ -1,0 +1,88 @@
+//! Which top-level names may be imported at all.
+//!
+//! Deny wins over allow. With no allow list every name is allowed; with one, only the names on it (or every
+//! name, after `allow("*")`). A native registered as powerful is denied unless its top-level name is on the
+//! allow list by name: allow-all does not reach it.
+
+use rustc_hash::FxHashSet;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::name;
+
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    allow: FxHashSet<String>,
+    allow_all: bool,
+    deny: FxHashSet<String>,
+}
+
+impl Policy {
+    /// Allows a top-level name, or every name with `*`.
+    pub fn allow(&mut self, top: &str) {
+        if top == "*" {
+            self.allow_all = true;
+        } else {
+            self.allow.insert(top.to_owned());
+        }
+    }
+
+    pub fn deny(&mut self, top: &str) {
+        self.deny.insert(top.to_owned());
+    }
+
+    /// Back to the default: everything allowed but powerful natives.
+    pub fn clear(&mut self) {
+        *self = Policy::default();
+    }
+
+    fn restricted(&self) -> bool {
+        self.allow_all || !self.allow.is_empty()
+    }
+
+    /// Checks the absolute name `full`; `powerful` says whether its top-level name is a powerful native.
+    pub fn check(&self, full: &str, powerful: bool) -> Result<()> {
+        let top = name::top_level(full);
+        let why = if self.deny.contains(top) {
+            "'{top}' is on the deny list"
+        } else if powerful && !self.allow.contains(top) {
+            "'{top}' is a powerful native and is not on the allow list"
+        } else if self.restricted() && !self.allow_all && !self.allow.contains(top) {
+            "'{top}' is not on the allow list"
+        } else {
+            return Ok(());
+        };
+        Err(Error::new(ErrorCode::Denied, format!("import of '{full}' denied by policy: {}", why.replace("{top}", top)))
+            .for_module(full))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deny_wins_and_powerful_needs_its_name() {
+        let mut p = Policy::default();
+        p.check("anything.at.all", false).unwrap();
+        assert!(p.check("fs", true).is_err());
+        p.allow("*");
+        assert!(p.check("fs.path", true).unwrap_err().message().contains("powerful native"));
+        p.allow("fs");
+        p.check("fs.path", true).unwrap();
+        p.deny("fs");
+        let e = p.check("fs.path", true).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Denied);
+        assert_eq!(e.message(), "import of 'fs.path' denied by policy: 'fs' is on the deny list");
+        assert_eq!(e.module(), Some("fs.path"));
+    }
+
+    #[test]
+    fn allow_list_restricts() {
+        let mut p = Policy::default();
+        p.allow("game");
+        p.check("game.core", false).unwrap();
+        assert!(p.check("os", false).unwrap_err().message().contains("not on the allow list"));
+        p.clear();
+        p.check("os", false).unwrap();
+    }
+}

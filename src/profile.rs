@@ -1,0 +1,213 @@
+//! The file conventions of a language: which suffixes make modules of which kind, the stem of a package's
+//! init file, whether a directory without one is a namespace package, and what a name segment may contain.
+
+use crate::error::{Error, Result};
+use crate::limits::MAX_SUFFIX_LEN;
+use crate::spec::ModuleKind;
+
+/// What a segment of a module name may contain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentifierRule {
+    /// Python's `str.isidentifier()`: a Unicode XID_Start (or `_`) then XID_Continue characters.
+    Python,
+    /// Lua-style file names: ASCII letters, digits, `_` and `-`.
+    Lua,
+}
+
+/// The file conventions of one language. A runtime's profile is fixed when the runtime is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    name: String,
+    /// Suffixes in the order a directory is searched: extensions, then sources, then bytecode, as CPython's
+    /// FileFinder orders its loaders.
+    suffixes: Vec<(String, ModuleKind)>,
+    init_stem: String,
+    namespace_dirs: bool,
+    identifiers: IdentifierRule,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile::python()
+    }
+}
+
+impl Profile {
+    /// CPython 3.11 on this platform: `.cpython-311-x86_64-linux-gnu.so`, `.abi3.so`, `.so` extensions,
+    /// `.py` sources, `.pyc` bytecode, `__init__` packages, namespace directories.
+    pub fn python() -> Self {
+        let mut p = Profile::empty("python", "__init__", true, IdentifierRule::Python);
+        for ext in python_extension_suffixes() {
+            p.suffixes.push((ext, ModuleKind::Extension));
+        }
+        p.suffixes.push((".py".into(), ModuleKind::Source));
+        p.suffixes.push((".pyc".into(), ModuleKind::Bytecode));
+        p
+    }
+
+    /// Lua: `.lua` sources, `init.lua` packages, no namespace directories.
+    pub fn lua() -> Self {
+        let mut p = Profile::empty("lua", "init", false, IdentifierRule::Lua);
+        p.suffixes.push((".lua".into(), ModuleKind::Source));
+        p
+    }
+
+    /// A profile with no suffixes, to be filled in by the host.
+    pub fn custom(name: &str) -> Result<Self> {
+        if name.is_empty() || name.len() > MAX_SUFFIX_LEN {
+            return Err(Error::invalid_argument(format!(
+                "a profile name must have 1 to {MAX_SUFFIX_LEN} bytes, got {}",
+                name.len()
+            )));
+        }
+        Ok(Profile::empty(name, "__init__", true, IdentifierRule::Python))
+    }
+
+    fn empty(name: &str, init_stem: &str, namespace_dirs: bool, identifiers: IdentifierRule) -> Self {
+        Profile { name: name.into(), suffixes: Vec::new(), init_stem: init_stem.into(), namespace_dirs, identifiers }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The same conventions under another name.
+    pub fn renamed(mut self, name: &str) -> Result<Self> {
+        self.name = Profile::custom(name)?.name;
+        Ok(self)
+    }
+
+    /// Adds a suffix of a file kind. Within a directory, extension suffixes are tried first, then sources,
+    /// then bytecode; suffixes of one kind in the order they were added.
+    pub fn add_suffix(&mut self, kind: ModuleKind, suffix: &str) -> Result<()> {
+        if !matches!(kind, ModuleKind::Source | ModuleKind::Bytecode | ModuleKind::Extension) {
+            return Err(Error::invalid_argument(format!(
+                "a suffix must be of kind source, bytecode or extension, not {}",
+                kind.name()
+            )));
+        }
+        let valid = suffix.len() >= 2
+            && suffix.len() <= MAX_SUFFIX_LEN
+            && suffix.starts_with('.')
+            && !suffix.contains(['/', '\\', '\0']);
+        if !valid {
+            return Err(Error::invalid_argument(format!(
+                "invalid suffix '{}': it must start with '.', have 2 to {MAX_SUFFIX_LEN} bytes and no '/', '\\' or NUL",
+                suffix.escape_debug()
+            )));
+        }
+        if self.suffixes.iter().any(|(s, _)| s == suffix) {
+            return Err(Error::invalid_argument(format!("suffix '{suffix}' is already in profile '{}'", self.name)));
+        }
+        let rank = kind_rank(kind);
+        let at = self.suffixes.iter().position(|(_, k)| kind_rank(*k) > rank).unwrap_or(self.suffixes.len());
+        self.suffixes.insert(at, (suffix.to_owned(), kind));
+        Ok(())
+    }
+
+    /// Removes every suffix of a kind.
+    pub fn clear_suffixes(&mut self, kind: ModuleKind) {
+        self.suffixes.retain(|(_, k)| *k != kind);
+    }
+
+    /// Sets the stem of a package's init file (`__init__` for Python, `init` for Lua).
+    pub fn set_init_stem(&mut self, stem: &str) -> Result<()> {
+        if stem.is_empty() || stem.len() > MAX_SUFFIX_LEN || stem.contains(['/', '\\', '\0', '.']) {
+            return Err(Error::invalid_argument(format!(
+                "invalid init stem '{}': it must have 1 to {MAX_SUFFIX_LEN} bytes and no '.', '/', '\\' or NUL",
+                stem.escape_debug()
+            )));
+        }
+        self.init_stem = stem.to_owned();
+        Ok(())
+    }
+
+    pub fn set_namespace_dirs(&mut self, on: bool) {
+        self.namespace_dirs = on;
+    }
+
+    pub fn set_identifiers(&mut self, rule: IdentifierRule) {
+        self.identifiers = rule;
+    }
+
+    /// Suffixes in search order, with their kinds.
+    pub fn suffixes(&self) -> &[(String, ModuleKind)] {
+        &self.suffixes
+    }
+
+    pub fn init_stem(&self) -> &str {
+        &self.init_stem
+    }
+
+    pub fn namespace_dirs(&self) -> bool {
+        self.namespace_dirs
+    }
+
+    pub fn identifiers(&self) -> IdentifierRule {
+        self.identifiers
+    }
+
+    /// The kind and stem of a file name, if the profile knows its suffix (`mod.py` -> (Source, "mod")).
+    /// The longest matching suffix wins, so `x.abi3.so` is the extension `x`, not `x.abi3`.
+    pub fn classify<'a>(&self, file_name: &'a str) -> Option<(ModuleKind, &'a str)> {
+        self.suffixes
+            .iter()
+            .filter(|(s, _)| file_name.len() > s.len() && file_name.ends_with(s.as_str()))
+            .max_by_key(|(s, _)| s.len())
+            .map(|(s, k)| (*k, &file_name[..file_name.len() - s.len()]))
+    }
+}
+
+fn kind_rank(kind: ModuleKind) -> u8 {
+    match kind {
+        ModuleKind::Extension => 0,
+        ModuleKind::Source => 1,
+        _ => 2,
+    }
+}
+
+/// The extension suffixes CPython 3.11 uses on this platform, most specific first.
+fn python_extension_suffixes() -> Vec<String> {
+    let arch = std::env::consts::ARCH;
+    let os = std::env::consts::OS;
+    if os == "windows" {
+        return vec![".cp311-win_amd64.pyd".into(), ".pyd".into()];
+    }
+    let triplet = match os {
+        "macos" => "darwin".to_owned(),
+        _ => format!("{arch}-{os}-gnu"),
+    };
+    vec![format!(".cpython-311-{triplet}.so"), ".abi3.so".into(), ".so".into()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_orders_extension_source_bytecode() {
+        let p = Profile::python();
+        let kinds: Vec<ModuleKind> = p.suffixes().iter().map(|(_, k)| *k).collect();
+        assert_eq!(kinds.first(), Some(&ModuleKind::Extension));
+        assert_eq!(kinds.last(), Some(&ModuleKind::Bytecode));
+        assert_eq!(p.classify("m.py"), Some((ModuleKind::Source, "m")));
+        assert_eq!(p.classify("m.abi3.so"), Some((ModuleKind::Extension, "m")));
+        assert_eq!(p.classify("m.pyc"), Some((ModuleKind::Bytecode, "m")));
+        assert_eq!(p.classify(".py"), None);
+        assert_eq!(p.classify("data.json"), None);
+    }
+
+    #[test]
+    fn custom_profile_keeps_kind_order_and_refuses_bad_suffixes() {
+        let mut p = Profile::custom("tl").unwrap();
+        p.add_suffix(ModuleKind::Bytecode, ".tlc").unwrap();
+        p.add_suffix(ModuleKind::Source, ".tl").unwrap();
+        assert_eq!(p.suffixes()[0].0, ".tl");
+        assert!(p.add_suffix(ModuleKind::Source, "tl").is_err());
+        assert!(p.add_suffix(ModuleKind::Source, ".a/b").is_err());
+        assert!(p.add_suffix(ModuleKind::Source, ".tl").is_err());
+        assert!(p.add_suffix(ModuleKind::Native, ".x").is_err());
+        assert!(p.set_init_stem("in.it").is_err());
+        assert!(Profile::custom("").is_err());
+    }
+}

@@ -1,0 +1,331 @@
+//! The import algorithm, after `importlib._bootstrap`: `_gcd_import`, `_find_and_load`,
+//! `_find_and_load_unlocked`, `_load_unlocked`, `_handle_fromlist`, with the decisions of DESIGN.md:
+//! the parent is imported before the child's lock is taken, waiters of a failed attempt see its error, and a
+//! cross-thread cycle hands the partial module to the thread that would close it.
+
+use std::cell::Cell;
+use std::sync::Arc;
+
+use super::locks::Acquired;
+use super::table::{ModuleState, Record};
+use super::{thread_cache, Runtime};
+use crate::error::{Attempt, Error, ErrorCode, Result};
+use crate::executor::ModuleHandle;
+use crate::finders::{host, MetaFinder};
+use crate::limits::{MAX_FROMLIST, MAX_IMPORT_DEPTH};
+use crate::name;
+use crate::spec::{Content, Found, ModuleKind, ModuleSpec};
+
+thread_local! {
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Counts nested imports on this thread, so a host that imports without end gets an error, not a crash.
+struct Depth;
+
+impl Depth {
+    fn enter(name: &str) -> Result<Depth> {
+        let depth = DEPTH.with(|d| d.get());
+        if depth >= MAX_IMPORT_DEPTH {
+            return Err(Error::new(
+                ErrorCode::Import,
+                format!("importing '{name}' nests imports more than {MAX_IMPORT_DEPTH} deep on one thread"),
+            )
+            .for_module(name));
+        }
+        DEPTH.with(|d| d.set(depth + 1));
+        Ok(Depth)
+    }
+}
+
+impl Drop for Depth {
+    fn drop(&mut self) {
+        DEPTH.with(|d| d.set(d.get() - 1));
+    }
+}
+
+impl Runtime {
+    /// `importlib.import_module(name, package)`: imports `name` (relative when it starts with dots, against
+    /// `package`) and its parents, and returns the named module.
+    pub fn import(&self, name: &str, package: Option<&str>) -> Result<ModuleHandle> {
+        if let Some(h) = self.cached(name.as_bytes()) {
+            return Ok(h);
+        }
+        let (rest, level) = name::split_level(name);
+        let absolute = name::resolve(rest, package, level)?;
+        Ok(self.gcd_import(&absolute)?.handle)
+    }
+
+    /// The fast path: a ready module under exactly this absolute name, cached by this thread.
+    pub fn cached(&self, name: &[u8]) -> Option<ModuleHandle> {
+        thread_cache::lookup(&self.inner, name)
+    }
+
+    /// `__import__(name, package=..., fromlist, level)`: what an import statement asks for. Without a
+    /// fromlist it returns the top-level package of `name` (for `import a.b`), else the module itself after
+    /// importing the fromlist names that are submodules.
+    pub fn import_from(
+        &self,
+        name: &str,
+        package: Option<&str>,
+        level: usize,
+        fromlist: &[&str],
+    ) -> Result<ModuleHandle> {
+        if fromlist.len() > MAX_FROMLIST {
+            return Err(Error::invalid_argument(format!("a fromlist holds at most {MAX_FROMLIST} names")));
+        }
+        let absolute = name::resolve(name, package, level)?;
+        let module = self.gcd_import(&absolute)?;
+        if fromlist.is_empty() {
+            if level == 0 {
+                return Ok(self.gcd_import(name::top_level(name))?.handle);
+            }
+            if name.is_empty() {
+                return Ok(module.handle);
+            }
+            // The module for `from .. import` resolution: cut the name's tail off the module's name.
+            let module_name = module.spec.as_ref().map(|s| s.name().to_owned()).unwrap_or(absolute.clone());
+            let cut_off = name.len() - name::top_level(name).len();
+            let target = &module_name[..module_name.len().saturating_sub(cut_off)];
+            return self.inner.table.get(target).map(|r| r.handle).ok_or_else(|| {
+                Error::new(ErrorCode::Import, format!("module '{target}' is not in the module table"))
+                    .for_module(target)
+            });
+        }
+        if module.is_package() {
+            let module_name = module.spec.as_ref().map(|s| s.name().to_owned()).unwrap_or(absolute);
+            self.handle_fromlist(&module_name, module.handle, fromlist, false)?;
+        }
+        Ok(module.handle)
+    }
+
+    fn handle_fromlist(&self, module_name: &str, module: ModuleHandle, list: &[&str], recursive: bool) -> Result<()> {
+        let executor = self.executor();
+        for &x in list {
+            if x == "*" {
+                if recursive {
+                    continue;
+                }
+                let Some(ex) = &executor else { continue };
+                let all = ex.all_names(module).map_err(|e| Error::from_host(module_name, "reading __all__ of", e))?;
+                let refs: Vec<&str> = all.iter().map(String::as_str).take(MAX_FROMLIST).collect();
+                self.handle_fromlist(module_name, module, &refs, true)?;
+                continue;
+            }
+            if executor.as_ref().is_some_and(|ex| ex.has_attr(module, x)) {
+                continue;
+            }
+            let from_name = format!("{module_name}.{x}");
+            match self.gcd_import(&from_name) {
+                Ok(_) => {}
+                Err(e) if e.code() == ErrorCode::NotFound && e.module() == Some(from_name.as_str()) => {}
+                Err(e) if e.code() == ErrorCode::InvalidName => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// `_gcd_import` for an absolute name: validate, normalise, check the policy, then find and load.
+    fn gcd_import(&self, absolute: &str) -> Result<Record> {
+        name::validate(absolute, &self.inner.profile)?;
+        let absolute = name::normalize_init(absolute, &self.inner.profile);
+        self.check_policy(absolute)?;
+        let generation = self.inner.table.generation();
+        let record = self.find_and_load(absolute)?;
+        if record.state == ModuleState::Ready {
+            thread_cache::store(&self.inner, absolute, record.handle, generation);
+        }
+        Ok(record)
+    }
+
+    fn find_and_load(&self, name: &str) -> Result<Record> {
+        let _depth = Depth::enter(name)?;
+        if let Some(record) = self.inner.table.get(name) {
+            if record.state == ModuleState::Ready {
+                return Ok(record);
+            }
+            // Being initialised: wait for it, or take the partial module if we would close a cycle.
+            match self.inner.locks.acquire(name) {
+                Acquired::WouldDeadlock(_) => {
+                    if let Some(record) = self.inner.table.get(name) {
+                        return Ok(record);
+                    }
+                }
+                Acquired::Owned(guard) => {
+                    if let Some(e) = guard.failure_seen() {
+                        return Err(e.clone());
+                    }
+                    drop(guard);
+                    if let Some(record) = self.inner.table.get(name) {
+                        return Ok(record);
+                    }
+                }
+            }
+        }
+        if let Some(parent) = name::parent(name) {
+            self.parent_record(parent)?;
+        }
+        let guard = match self.inner.locks.acquire(name) {
+            Acquired::Owned(guard) => guard,
+            Acquired::WouldDeadlock(chain) => {
+                return self.inner.table.get(name).ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::Deadlock,
+                        format!("importing '{name}' would deadlock: its import lock is held by a thread that waits on {chain}, and no partial module exists yet"),
+                    )
+                    .for_module(name)
+                })
+            }
+        };
+        if let Some(e) = guard.failure_seen() {
+            return Err(e.clone());
+        }
+        if let Some(record) = self.inner.table.get(name) {
+            return Ok(record);
+        }
+        if guard.reentrant() {
+            return Err(Error::new(
+                ErrorCode::Import,
+                format!("circular import of '{name}' while it was still being found or created (before it existed)"),
+            )
+            .for_module(name));
+        }
+        let result = self.find_and_load_unlocked(name);
+        guard.finish(result.as_ref().err().cloned());
+        result
+    }
+
+    fn parent_record(&self, parent: &str) -> Result<Record> {
+        match self.inner.table.get(parent) {
+            Some(r) => Ok(r),
+            None => self.find_and_load(parent),
+        }
+    }
+
+    fn find_and_load_unlocked(&self, name: &str) -> Result<Record> {
+        let mut path: Option<Vec<String>> = None;
+        if let Some(parent) = name::parent(name) {
+            let parent_record = self.parent_record(parent)?;
+            if let Some(record) = self.inner.table.get(name) {
+                return Ok(record);
+            }
+            match &parent_record.spec {
+                Some(spec) if spec.is_package() => path = Some(spec.locations().map(str::to_owned).collect()),
+                _ => return Err(Error::not_a_package(name, parent)),
+            }
+        }
+        let found = self.find(name, path.as_deref())?;
+        let record = self.load(found)?;
+        if let Some(parent) = name::parent(name) {
+            if let (Some(parent_record), Some(executor)) = (self.inner.table.get(parent), self.executor()) {
+                // CPython only warns when the attribute cannot be set; the import stands.
+                let _ = executor.bind(parent_record.handle, name::tail(name), record.handle);
+            }
+        }
+        Ok(record)
+    }
+
+    /// Asks the native registry, then each meta-path finder in order; the first spec wins.
+    fn find(&self, name: &str, path: Option<&[String]>) -> Result<Found> {
+        if let Some(found) = self.inner.natives.read().find(name) {
+            return Ok(found);
+        }
+        let meta_path = self.inner.meta_path.read().clone();
+        let virtual_root = self.inner.virtual_root.read().clone();
+        let path_refs: Option<Vec<&str>> = path.map(|p| p.iter().map(String::as_str).collect());
+        for finder in meta_path.iter() {
+            let found = match finder {
+                MetaFinder::Mount(_, tree) => tree.find(name, virtual_root.as_deref()),
+                MetaFinder::Host(_, h) => host::find(h, name, path_refs.as_deref())?,
+            };
+            if let Some(found) = found {
+                return Ok(found);
+            }
+        }
+        let mut attempts = vec![Attempt::new("native", "not registered")];
+        for finder in meta_path.iter() {
+            match finder {
+                MetaFinder::Mount(_, tree) => attempts.extend(tree.explain(name)),
+                MetaFinder::Host(_, h) => attempts.push(Attempt::new(format!("host:{}", h.name()), "not found")),
+            }
+        }
+        Err(Error::not_found(name, attempts))
+    }
+
+    /// `_load_unlocked`: create, put in the table, execute, mark ready; on failure take it out again.
+    fn load(&self, found: Found) -> Result<Record> {
+        let Found { spec, content } = found;
+        let name = spec.name();
+        if let Content::Native(factory) = &content {
+            let handle = factory.create(&spec).map_err(|e| Error::from_host(name, "creating native module", e))?;
+            let record = Record { spec: Some(Arc::clone(&spec)), handle, state: ModuleState::Ready };
+            self.put(name, record.clone());
+            return Ok(record);
+        }
+        let executor = self.executor().ok_or_else(|| {
+            Error::new(
+                ErrorCode::Unavailable,
+                format!("cannot load '{name}' ({}): the runtime has no executor", spec.origin()),
+            )
+            .for_module(name)
+        })?;
+        let handle = executor.create(&spec).map_err(|e| Error::from_host(name, "creating module", e))?;
+        self.put(name, Record { spec: Some(Arc::clone(&spec)), handle, state: ModuleState::Initializing });
+        if spec.kind() != ModuleKind::Namespace {
+            if let Err(e) = executor.exec(&spec, handle, content.bytes()) {
+                if let Some(old) = self.inner.table.remove(name) {
+                    executor.release(old.handle);
+                }
+                return Err(Error::from_host(name, "executing module", e));
+            }
+        }
+        self.inner.table.finish(name, handle).ok_or_else(|| {
+            Error::new(ErrorCode::Import, format!("module '{name}' was removed from the module table while it executed"))
+                .for_module(name)
+        })
+    }
+
+    fn put(&self, name: &str, record: Record) {
+        let handle = record.handle;
+        if let Some(old) = self.inner.table.insert(name, record) {
+            if old.handle != handle {
+                self.release(old.handle);
+            }
+        }
+    }
+
+    /// `importlib.util.find_spec` without executing anything: a module in the table gives its spec; else the
+    /// parents are resolved (from the table or by finding them, never by importing) and the name is found
+    /// through the parent's search locations.
+    pub fn find_spec(&self, name: &str, package: Option<&str>) -> Result<Arc<ModuleSpec>> {
+        let (rest, level) = name::split_level(name);
+        let absolute = name::resolve(rest, package, level)?;
+        name::validate(&absolute, &self.inner.profile)?;
+        let absolute = name::normalize_init(&absolute, &self.inner.profile);
+        self.check_policy(absolute)?;
+        self.find_spec_absolute(absolute)
+    }
+
+    fn find_spec_absolute(&self, name: &str) -> Result<Arc<ModuleSpec>> {
+        let _depth = Depth::enter(name)?;
+        if let Some(spec) = self.inner.table.get(name).and_then(|r| r.spec) {
+            return Ok(spec);
+        }
+        let path = match name::parent(name) {
+            Some(parent) => {
+                let parent_spec = match self.inner.table.get(parent) {
+                    Some(Record { spec: Some(s), .. }) => s,
+                    Some(Record { spec: None, .. }) => return Err(Error::not_a_package(name, parent)),
+                    None => self.find_spec_absolute(parent)?,
+                };
+                if !parent_spec.is_package() {
+                    return Err(Error::not_a_package(name, parent));
+                }
+                Some(parent_spec.locations().map(str::to_owned).collect::<Vec<_>>())
+            }
+            None => None,
+        };
+        Ok(self.find(name, path.as_deref())?.spec)
+    }
+}

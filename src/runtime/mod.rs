@@ -1,0 +1,345 @@
+//! Runtimes: isolated import worlds. Each has its own module table, natives, meta path, policy, profile and
+//! executor; two runtimes share nothing. A runtime is `Send + Sync` and cheap to clone (a shared handle).
+
+mod import;
+mod locks;
+mod table;
+mod thread_cache;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::executor::{Executor, HostFinder, ModuleHandle, NativeFactory};
+use crate::finders::memory::{MountFile, MountedTree};
+use crate::finders::native::{NativeFlags, NativeRegistry};
+use crate::finders::{FinderId, MetaFinder};
+use crate::limits::MAX_PATH_LEN;
+use crate::name;
+use crate::policy::Policy;
+use crate::profile::Profile;
+
+pub use table::{ModuleState, Record};
+
+static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
+
+/// How a mount treats a mount point that is taken already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MountMode {
+    /// Refuse with `Exists`.
+    #[default]
+    New,
+    /// Put the new tree in the old one's place on the meta path.
+    Replace,
+}
+
+pub(crate) struct Inner {
+    id: u64,
+    profile: Profile,
+    virtual_root: RwLock<Option<String>>,
+    executor: RwLock<Option<Arc<dyn Executor>>>,
+    natives: RwLock<NativeRegistry>,
+    meta_path: RwLock<Arc<Vec<MetaFinder>>>,
+    next_finder: AtomicU64,
+    policy: RwLock<Policy>,
+    table: table::ModuleTable,
+    locks: locks::ImportLocks,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let records = self.table.drain();
+        if let Some(executor) = self.executor.get_mut().take() {
+            for r in records {
+                executor.release(r.handle);
+            }
+        }
+    }
+}
+
+/// One isolated import world.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime::new(Profile::python())
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").field("id", &self.inner.id).field("profile", &self.inner.profile.name()).finish()
+    }
+}
+
+impl Runtime {
+    /// A runtime with the given file conventions, no finders, no executor and the default policy.
+    pub fn new(profile: Profile) -> Self {
+        Runtime {
+            inner: Arc::new(Inner {
+                id: NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed),
+                profile,
+                virtual_root: RwLock::new(None),
+                executor: RwLock::new(None),
+                natives: RwLock::new(NativeRegistry::default()),
+                meta_path: RwLock::new(Arc::new(Vec::new())),
+                next_finder: AtomicU64::new(1),
+                policy: RwLock::new(Policy::default()),
+                table: table::ModuleTable::default(),
+                locks: locks::ImportLocks::default(),
+            }),
+        }
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.inner.profile
+    }
+
+    /// Sets the host's executor; the previous one, if any, is dropped once no import uses it.
+    pub fn set_executor(&self, executor: Arc<dyn Executor>) {
+        *self.inner.executor.write() = Some(executor);
+    }
+
+    pub(crate) fn executor(&self) -> Option<Arc<dyn Executor>> {
+        self.inner.executor.read().clone()
+    }
+
+    /// Gives modules of mounted trees a virtual `file` under `root` (`None`: no `file`, the default).
+    pub fn set_virtual_root(&self, root: Option<&str>) -> Result<()> {
+        if let Some(r) = root {
+            if r.is_empty() || r.len() > MAX_PATH_LEN || r.contains('\0') {
+                return Err(Error::invalid_argument(format!(
+                    "a virtual root must have 1 to {MAX_PATH_LEN} bytes and no NUL"
+                )));
+            }
+        }
+        *self.inner.virtual_root.write() = root.map(|r| r.trim_end_matches('/').to_owned());
+        Ok(())
+    }
+
+    // ----- natives -----
+
+    /// Registers a native module. `pkg.sub` may be registered beside `pkg`; `pkg` is then a package.
+    pub fn register_native(&self, name: &str, factory: Arc<dyn NativeFactory>, flags: NativeFlags) -> Result<()> {
+        name::validate(name, &self.inner.profile)?;
+        let mut natives = self.inner.natives.write();
+        if natives.contains(name) {
+            return Err(Error::new(ErrorCode::Exists, format!("native '{name}' is registered already")));
+        }
+        natives.register(name, factory, flags);
+        drop(natives);
+        self.inner.table.bump();
+        Ok(())
+    }
+
+    pub fn unregister_native(&self, name: &str) -> Result<()> {
+        if !self.inner.natives.write().unregister(name) {
+            return Err(Error::new(ErrorCode::Unavailable, format!("native '{name}' is not registered")));
+        }
+        self.inner.table.bump();
+        Ok(())
+    }
+
+    // ----- meta path -----
+
+    fn edit_meta_path<T>(&self, edit: impl FnOnce(&mut Vec<MetaFinder>) -> Result<T>) -> Result<T> {
+        let mut guard = self.inner.meta_path.write();
+        let mut list: Vec<MetaFinder> = guard.as_ref().clone();
+        let out = edit(&mut list)?;
+        *guard = Arc::new(list);
+        Ok(out)
+    }
+
+    fn next_finder_id(&self) -> FinderId {
+        self.inner.next_finder.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Mounts a tree at `point` (a top-level name, or `""` for the root), appended to the meta path.
+    /// `guard` is dropped when the tree is no longer used (after unmount, once running imports are done).
+    pub fn mount(
+        &self,
+        point: &str,
+        files: Vec<MountFile>,
+        mode: MountMode,
+        guard: Option<Box<dyn Send + Sync>>,
+    ) -> Result<FinderId> {
+        let tree = Arc::new(MountedTree::build(point, files, &self.inner.profile, guard)?);
+        let id = self.next_finder_id();
+        self.edit_meta_path(|list| {
+            let taken = list.iter().position(|f| matches!(f, MetaFinder::Mount(_, t) if t.point() == point));
+            match (taken, mode) {
+                (Some(at), MountMode::Replace) => list[at] = MetaFinder::Mount(id, tree),
+                (Some(_), MountMode::New) => {
+                    let shown = if point.is_empty() { "the root".to_owned() } else { format!("'{point}'") };
+                    return Err(Error::new(ErrorCode::Exists, format!("mount point {shown} is taken already")));
+                }
+                (None, _) => list.push(MetaFinder::Mount(id, tree)),
+            }
+            Ok(id)
+        })
+    }
+
+    /// Unmounts the tree at `point`. Modules already imported from it stay in the table.
+    pub fn unmount(&self, point: &str) -> Result<()> {
+        self.edit_meta_path(|list| {
+            let at = list.iter().position(|f| matches!(f, MetaFinder::Mount(_, t) if t.point() == point));
+            match at {
+                Some(at) => {
+                    list.remove(at);
+                    Ok(())
+                }
+                None => Err(Error::new(ErrorCode::Unavailable, format!("nothing is mounted at '{point}'"))),
+            }
+        })
+    }
+
+    /// Puts a host finder at `position` of the meta path (clamped to its length).
+    pub fn add_finder(&self, finder: Arc<dyn HostFinder>, position: usize) -> Result<FinderId> {
+        let id = self.next_finder_id();
+        self.edit_meta_path(|list| {
+            let at = position.min(list.len());
+            list.insert(at, MetaFinder::Host(id, finder));
+            Ok(id)
+        })
+    }
+
+    /// Removes a host finder or a mount by the id it was given.
+    pub fn remove_finder(&self, id: FinderId) -> Result<()> {
+        self.edit_meta_path(|list| {
+            let before = list.len();
+            list.retain(|f| f.id() != id);
+            if list.len() == before {
+                return Err(Error::new(ErrorCode::Unavailable, format!("no finder with id {id} on the meta path")));
+            }
+            Ok(())
+        })
+    }
+
+    /// The meta path, as (id, description) pairs: `memory:/game`, `host:NAME`.
+    pub fn meta_path(&self) -> Vec<(FinderId, String)> {
+        self.inner
+            .meta_path
+            .read()
+            .iter()
+            .map(|f| match f {
+                MetaFinder::Mount(id, t) => (*id, t.place()),
+                MetaFinder::Host(id, h) => (*id, format!("host:{}", h.name())),
+            })
+            .collect()
+    }
+
+    /// Drops what finders cache (host finders are told too).
+    pub fn invalidate(&self) {
+        let snapshot = self.inner.meta_path.read().clone();
+        for f in snapshot.iter() {
+            if let MetaFinder::Host(_, h) = f {
+                h.invalidate();
+            }
+        }
+    }
+
+    // ----- policy -----
+
+    /// Allows a top-level name (`*`: every name but powerful natives).
+    pub fn allow(&self, top: &str) -> Result<()> {
+        self.edit_policy(top, |p, t| p.allow(t))
+    }
+
+    /// Denies a top-level name; deny wins over allow.
+    pub fn deny(&self, top: &str) -> Result<()> {
+        self.edit_policy(top, |p, t| p.deny(t))
+    }
+
+    /// Back to the default policy.
+    pub fn clear_policy(&self) {
+        self.inner.policy.write().clear();
+        self.inner.table.bump();
+    }
+
+    fn edit_policy(&self, top: &str, edit: impl FnOnce(&mut Policy, &str)) -> Result<()> {
+        if top != "*" {
+            name::validate(top, &self.inner.profile)?;
+            if top.contains('.') {
+                return Err(Error::new(
+                    ErrorCode::InvalidName,
+                    format!("policy names are top-level names; '{top}' has a '.'"),
+                ));
+            }
+        }
+        edit(&mut self.inner.policy.write(), top);
+        self.inner.table.bump();
+        Ok(())
+    }
+
+    pub(crate) fn check_policy(&self, full: &str) -> Result<()> {
+        let powerful = self.inner.natives.read().is_powerful(full);
+        self.inner.policy.read().check(full, powerful)
+    }
+
+    // ----- the module table -----
+
+    /// The module under `name` and its state, if it is in the table (a partly initialised one too).
+    pub fn module(&self, name: &str) -> Option<(ModuleHandle, ModuleState)> {
+        self.inner.table.get(name).map(|r| (r.handle, r.state))
+    }
+
+    /// The spec of a module in the table (none for modules the host put there itself).
+    pub fn module_spec(&self, name: &str) -> Option<Arc<crate::spec::ModuleSpec>> {
+        self.inner.table.get(name).and_then(|r| r.spec)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.inner.table.contains(name)
+    }
+
+    /// Removes a module from the table and releases it through the executor. Its children stay.
+    pub fn remove_module(&self, name: &str) -> Result<()> {
+        match self.inner.table.remove(name) {
+            Some(r) => {
+                self.release(r.handle);
+                Ok(())
+            }
+            None => Err(Error::new(ErrorCode::NotFound, format!("module '{name}' is not in the module table"))
+                .for_module(name)),
+        }
+    }
+
+    /// Puts a module the host made into the table, ready (`sys.modules[name] = module`). A module it
+    /// replaces is released.
+    pub fn insert_module(&self, name: &str, handle: ModuleHandle) -> Result<()> {
+        name::validate(name, &self.inner.profile)?;
+        let old = self.inner.table.insert(name, Record { spec: None, handle, state: ModuleState::Ready });
+        if let Some(old) = old {
+            if old.handle != handle {
+                self.release(old.handle);
+            }
+        }
+        Ok(())
+    }
+
+    /// Every name in the table, sorted.
+    pub fn module_names(&self) -> Vec<String> {
+        self.inner.table.names()
+    }
+
+    /// How many modules the table holds.
+    pub fn module_count(&self) -> usize {
+        self.inner.table.len()
+    }
+
+    /// How many module import locks are held or waited on right now (zero when no import runs).
+    pub fn live_locks(&self) -> usize {
+        self.inner.locks.live()
+    }
+
+    pub(crate) fn release(&self, handle: ModuleHandle) {
+        if let Some(e) = self.executor() {
+            e.release(handle);
+        }
+    }
+}

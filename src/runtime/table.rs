@@ -1,0 +1,106 @@
+//! The module table (`sys.modules`): full name -> record. A generation counter moves whenever a record that
+//! readers may have cached stops being valid (removed, replaced) or the policy changes, so the per-thread
+//! cache of ready modules can trust its entries with one atomic load.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+use rustc_hash::FxHashMap;
+
+use crate::executor::ModuleHandle;
+use crate::spec::ModuleSpec;
+
+/// Whether a module in the table has finished executing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModuleState {
+    /// In the table, executing (a cycle sees it like this).
+    Initializing,
+    /// Executed, or put in the table by the host.
+    Ready,
+}
+
+/// One module of the table.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// `None` for a module the host put in the table itself.
+    pub spec: Option<Arc<ModuleSpec>>,
+    pub handle: ModuleHandle,
+    pub state: ModuleState,
+}
+
+impl Record {
+    pub fn is_package(&self) -> bool {
+        self.spec.as_ref().is_some_and(|s| s.is_package())
+    }
+}
+
+#[derive(Default)]
+pub struct ModuleTable {
+    map: RwLock<FxHashMap<Box<str>, Record>>,
+    generation: AtomicU64,
+}
+
+impl ModuleTable {
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Invalidates every cached lookup (before the handles concerned are released).
+    pub fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub fn get(&self, name: &str) -> Option<Record> {
+        self.map.read().get(name).cloned()
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.map.read().contains_key(name)
+    }
+
+    /// Puts a record in; gives back the one it replaced (whose handle the caller releases).
+    pub fn insert(&self, name: &str, record: Record) -> Option<Record> {
+        let old = self.map.write().insert(name.into(), record);
+        if old.is_some() {
+            self.bump();
+        }
+        old
+    }
+
+    /// Marks the module ready if `handle` is still its record; returns the record now in the table (the
+    /// module may have replaced itself while executing).
+    pub fn finish(&self, name: &str, handle: ModuleHandle) -> Option<Record> {
+        let mut map = self.map.write();
+        let record = map.get_mut(name)?;
+        if record.handle == handle {
+            record.state = ModuleState::Ready;
+        }
+        Some(record.clone())
+    }
+
+    pub fn remove(&self, name: &str) -> Option<Record> {
+        let old = self.map.write().remove(name);
+        if old.is_some() {
+            self.bump();
+        }
+        old
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.map.read().keys().map(|k| k.to_string()).collect();
+        names.sort_unstable();
+        names
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.read().len()
+    }
+
+    /// Empties the table; the caller releases the handles.
+    pub fn drain(&self) -> Vec<Record> {
+        let records: Vec<Record> = self.map.write().drain().map(|(_, r)| r).collect();
+        self.bump();
+        records
+    }
+}
