@@ -264,6 +264,11 @@ ik_status ik_report_error(ik_report *report,
                           uint32_t column,
                           ik_error **out_error);
 
+// Passes on an error a nested importkit call gave the callback (a module that imports a missing one):
+// the failing import then fails with that very error (status, message, module, attempts), as CPython lets
+// the inner exception through. The callback returns `ik_error_status(error)`; `error` stays the caller's.
+ik_status ik_report_pass(ik_report *report, const ik_error *error, ik_error **out_error);
+
 // Describes the module a host finder found: its origin (a string with a scheme of the host's, e.g.
 // `host:assets/x.py`; empty gives `host:FINDER/NAME`), kind (an `ik_kind` value; not `IK_KIND_NATIVE`) and
 // whether it is a package.

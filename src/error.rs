@@ -82,6 +82,8 @@ pub struct HostError {
     pub line: u32,
     /// Column of the failure, 0 when unknown.
     pub column: u32,
+    /// The importkit error the host's code met and passes on unchanged (a nested import that failed).
+    pub cause: Option<Box<Error>>,
 }
 
 impl HostError {
@@ -97,6 +99,16 @@ impl HostError {
         self.line = line;
         self.column = column;
         self
+    }
+
+    /// A failure that is a nested import's error passed on as it is.
+    pub fn passing(cause: Error) -> Self {
+        HostError {
+            code: Some(cause.code()),
+            message: cause.message().to_owned(),
+            cause: Some(Box::new(cause)),
+            ..Default::default()
+        }
     }
 
     fn position(&self) -> String {
@@ -159,10 +171,14 @@ impl Error {
             .for_module(name)
     }
 
-    /// A host callback failed while importing `name`. A host that passes on the status of a nested import
-    /// (a module that imports a missing one) keeps that status and its message, as CPython lets the inner
-    /// exception through; anything else becomes an `Exec` error naming the module.
+    /// A host callback failed while importing `name`. A nested import's error that the host passes on
+    /// (a module that imports a missing one) comes through unchanged, as CPython lets the inner exception
+    /// through; a host that gives only a status and a message keeps them; anything else becomes an `Exec`
+    /// error naming the module.
     pub fn from_host(name: &str, what: &str, host: HostError) -> Self {
+        if let Some(cause) = host.cause {
+            return *cause;
+        }
         let (code, message) = match host.code {
             Some(code) if code != ErrorCode::Exec => (code, host.message.clone()),
             _ => {
@@ -231,7 +247,11 @@ mod tests {
         assert_eq!(e.code(), ErrorCode::Exec);
         assert_eq!(e.message(), "executing module 'a' failed: boom (line 3, column 7)");
         assert_eq!(e.host().unwrap().line, 3);
-        let nested = Error::from_host("a", "executing module", HostError::with_code(ErrorCode::NotFound, "No module named 'zz'"));
+        let nested = Error::from_host(
+            "a",
+            "executing module",
+            HostError::with_code(ErrorCode::NotFound, "No module named 'zz'"),
+        );
         assert_eq!(nested.code(), ErrorCode::NotFound);
         assert_eq!(nested.message(), "No module named 'zz'");
     }

@@ -47,7 +47,8 @@ fn is_identifier(segment: &str, rule: IdentifierRule) -> bool {
         IdentifierRule::Python => {
             let mut chars = segment.chars();
             let first = chars.next();
-            first.is_some_and(|c| c == '_' || unicode_ident::is_xid_start(c)) && chars.all(unicode_ident::is_xid_continue)
+            first.is_some_and(|c| c == '_' || unicode_ident::is_xid_start(c))
+                && chars.all(unicode_ident::is_xid_continue)
         }
         IdentifierRule::Lua => segment.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
     }

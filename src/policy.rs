@@ -51,8 +51,11 @@ impl Policy {
         } else {
             return Ok(());
         };
-        Err(Error::new(ErrorCode::Denied, format!("import of '{full}' denied by policy: {}", why.replace("{top}", top)))
-            .for_module(full))
+        Err(Error::new(
+            ErrorCode::Denied,
+            format!("import of '{full}' denied by policy: {}", why.replace("{top}", top)),
+        )
+        .for_module(full))
     }
 }
 

@@ -79,8 +79,9 @@ pub struct ik_executor {
         ) -> i32,
     >,
     /// Whether `module` has attribute `name` (fromlist names that exist are not imported). NULL: never.
-    pub has_attr:
-        Option<unsafe extern "C" fn(userdata: *mut c_void, module: *mut c_void, name: *const c_char, name_len: usize) -> bool>,
+    pub has_attr: Option<
+        unsafe extern "C" fn(userdata: *mut c_void, module: *mut c_void, name: *const c_char, name_len: usize) -> bool,
+    >,
     /// Pushes the names of the module's `__all__` into `out` with `ik_strings_push` (for `import *`).
     pub all_names: Option<
         unsafe extern "C" fn(
@@ -345,11 +346,8 @@ impl HostFinder for CFinder {
     fn find_spec(&self, name: &str, path: Option<&[&str]>) -> Result<Option<HostFound>, HostError> {
         let Some(find) = self.vt.find else { return Ok(None) };
         let cname = std::ffi::CString::new(name).map_err(|_| HostError::new("name with NUL"))?;
-        let cpath: Vec<std::ffi::CString> = path
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|p| std::ffi::CString::new(*p).ok())
-            .collect();
+        let cpath: Vec<std::ffi::CString> =
+            path.unwrap_or(&[]).iter().filter_map(|p| std::ffi::CString::new(*p).ok()).collect();
         let ptrs: Vec<*const c_char> = cpath.iter().map(|c| c.as_ptr()).collect();
         let (path_ptr, count) = match path {
             Some(_) => (ptrs.as_ptr(), ptrs.len()),
@@ -405,7 +403,27 @@ pub unsafe extern "C" fn ik_report_error(
             let bytes = unsafe { std::ffi::CStr::from_ptr(message) }.to_bytes();
             String::from_utf8_lossy(bytes).into_owned()
         };
-        report.error = Some(HostError { code: code_of(status), message: clip_message(text), line, column });
+        report.error =
+            Some(HostError { code: code_of(status), message: clip_message(text), line, column, cause: None });
+        Ok(())
+    })
+}
+
+/// Passes on an error a nested importkit call gave the callback (a module that imports a missing one):
+/// the failing import then fails with that very error (status, message, module, attempts), as CPython lets
+/// the inner exception through. The callback returns `ik_error_status(error)`; `error` stays the caller's.
+#[no_mangle]
+pub unsafe extern "C" fn ik_report_pass(
+    report: *mut ik_report,
+    error: *const ik_error,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: a report is only valid during the callback it was passed to; the host promises that.
+        let report = unsafe { report.as_mut() }.ok_or_else(|| Error::invalid_argument("report is NULL"))?;
+        // SAFETY: a non-NULL error is one importkit handed out that the caller has not freed.
+        let error = unsafe { error.as_ref() }.ok_or_else(|| Error::invalid_argument("error is NULL"))?;
+        report.error = Some(HostError::passing(error.inner().clone()));
         Ok(())
     })
 }
@@ -519,4 +537,3 @@ pub unsafe extern "C" fn ik_strings_push(
         Ok(())
     })
 }
-

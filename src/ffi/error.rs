@@ -10,6 +10,7 @@ use crate::text::Text;
 
 /// A detailed error: status, message, module, attempted places, and what the host said.
 pub struct ik_error {
+    inner: Error,
     status: ik_status,
     message: Text,
     module: Option<Text>,
@@ -22,6 +23,7 @@ pub struct ik_error {
 impl From<Error> for ik_error {
     fn from(e: Error) -> Self {
         ik_error {
+            inner: e.clone(),
             status: e.code().into(),
             message: e.message().into(),
             module: e.module().map(Text::from),
@@ -30,6 +32,12 @@ impl From<Error> for ik_error {
             line: e.host().map_or(0, |h| h.line),
             column: e.host().map_or(0, |h| h.column),
         }
+    }
+}
+
+impl ik_error {
+    pub(crate) fn inner(&self) -> &Error {
+        &self.inner
     }
 }
 

@@ -4,8 +4,7 @@ use std::ffi::{c_char, c_void};
 
 use super::runtime::runtime;
 use super::{
-    boundary, error::ik_error, guarded, in_counted, in_opt_str, in_str, out_ptr, out_text, status::ik_status,
-    write_out,
+    boundary, error::ik_error, guarded, in_counted, in_opt_str, in_str, out_ptr, out_text, status::ik_status, write_out,
 };
 use crate::error::{Error, Result};
 use crate::executor::ModuleHandle;
@@ -321,7 +320,11 @@ pub unsafe extern "C" fn ik_name_list_count(list: *const ik_name_list) -> usize 
 /// Name `index` of the list (owned by the list), its length through `len_out` (may be NULL); NULL when out
 /// of range.
 #[no_mangle]
-pub unsafe extern "C" fn ik_name_list_get(list: *const ik_name_list, index: usize, len_out: *mut usize) -> *const c_char {
+pub unsafe extern "C" fn ik_name_list_get(
+    list: *const ik_name_list,
+    index: usize,
+    len_out: *mut usize,
+) -> *const c_char {
     guarded(std::ptr::null(), || {
         // SAFETY: a non-NULL list is one importkit handed out and the caller has not freed.
         match unsafe { list.as_ref() }.and_then(|l| l.names.get(index)) {

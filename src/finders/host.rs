@@ -11,7 +11,9 @@ fn check_text(finder: &str, name: &str, what: &str, value: &str) -> Result<()> {
     if value.len() > MAX_PATH_LEN || value.contains('\0') {
         return Err(Error::new(
             ErrorCode::Host,
-            format!("finder 'host:{finder}' gave an invalid {what} for '{name}': over {MAX_PATH_LEN} bytes or with a NUL"),
+            format!(
+                "finder 'host:{finder}' gave an invalid {what} for '{name}': over {MAX_PATH_LEN} bytes or with a NUL"
+            ),
         )
         .for_module(name));
     }

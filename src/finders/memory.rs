@@ -69,7 +69,12 @@ fn check_path(point: &str, path: &str, entry: usize) -> Result<()> {
         return Err(bad(point, path, entry, "has an empty path"));
     }
     if path.len() > MAX_PATH_LEN {
-        return Err(bad(point, path, entry, &format!("is {} bytes long, over the limit of {MAX_PATH_LEN}", path.len())));
+        return Err(bad(
+            point,
+            path,
+            entry,
+            &format!("is {} bytes long, over the limit of {MAX_PATH_LEN}", path.len()),
+        ));
     }
     if path.starts_with('/') {
         return Err(bad(point, path, entry, "is absolute: paths are relative to the mount"));
@@ -83,7 +88,9 @@ fn check_path(point: &str, path: &str, entry: usize) -> Result<()> {
     for segment in path.split('/') {
         match segment {
             "" => return Err(bad(point, path, entry, "has an empty segment (a doubled or trailing '/')")),
-            "." | ".." => return Err(bad(point, path, entry, &format!("has a '{segment}' segment, which is not allowed"))),
+            "." | ".." => {
+                return Err(bad(point, path, entry, &format!("has a '{segment}' segment, which is not allowed")))
+            }
             _ => {}
         }
     }

@@ -281,8 +281,11 @@ impl Runtime {
             }
         }
         self.inner.table.finish(name, handle).ok_or_else(|| {
-            Error::new(ErrorCode::Import, format!("module '{name}' was removed from the module table while it executed"))
-                .for_module(name)
+            Error::new(
+                ErrorCode::Import,
+                format!("module '{name}' was removed from the module table while it executed"),
+            )
+            .for_module(name)
         })
     }
 

@@ -304,8 +304,10 @@ impl Runtime {
                 self.release(r.handle);
                 Ok(())
             }
-            None => Err(Error::new(ErrorCode::NotFound, format!("module '{name}' is not in the module table"))
-                .for_module(name)),
+            None => {
+                Err(Error::new(ErrorCode::NotFound, format!("module '{name}' is not in the module table"))
+                    .for_module(name))
+            }
         }
     }
 
