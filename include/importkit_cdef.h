@@ -137,6 +137,9 @@ typedef enum {
 } ik_status;
 
 // The description of one module, as a finder found it.
+//
+// All its strings live in one buffer, each followed by a NUL byte, so that a spec is two allocations and
+// the C layer can hand out `const char *` views of its fields without copying.
 typedef struct ik_spec ik_spec;
 
 // The file conventions of one language. A runtime's profile is fixed when the runtime is made.

@@ -120,9 +120,12 @@ impl HostError {
     }
 }
 
-/// The error of every fallible operation in importkit.
+/// The error of every fallible operation in importkit (one pointer wide; the details are boxed).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct Error {
+pub struct Error(Box<Details>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Details {
     code: ErrorCode,
     message: String,
     module: Option<String>,
@@ -132,7 +135,7 @@ pub struct Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 
@@ -141,7 +144,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error with a code and a complete message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), module: None, attempts: Vec::new(), host: None }
+        Error(Box::new(Details { code, message: message.into(), module: None, attempts: Vec::new(), host: None }))
     }
 
     pub fn invalid_argument(message: impl Into<String>) -> Self {
@@ -162,7 +165,13 @@ impl Error {
             message.push_str(&places.join("; "));
             message.push(')');
         }
-        Error { code: ErrorCode::NotFound, message, module: Some(name.to_owned()), attempts, host: None }
+        Error(Box::new(Details {
+            code: ErrorCode::NotFound,
+            message,
+            module: Some(name.to_owned()),
+            attempts,
+            host: None,
+        }))
     }
 
     /// `No module named 'a.b'; 'a' is not a package`.
@@ -186,36 +195,42 @@ impl Error {
                 (ErrorCode::Exec, format!("{what} '{name}' failed: {detail}{}", host.position()))
             }
         };
-        Error { code, message, module: Some(name.to_owned()), attempts: Vec::new(), host: Some(host) }
+        Error(Box::new(Details {
+            code,
+            message,
+            module: Some(name.to_owned()),
+            attempts: Vec::new(),
+            host: Some(host),
+        }))
     }
 
     /// Sets the name of the module the error is about.
     pub fn for_module(mut self, name: &str) -> Self {
-        self.module = Some(name.to_owned());
+        self.0.module = Some(name.to_owned());
         self
     }
 
     pub fn code(&self) -> ErrorCode {
-        self.code
+        self.0.code
     }
 
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The module the error is about, where there is one.
     pub fn module(&self) -> Option<&str> {
-        self.module.as_deref()
+        self.0.module.as_deref()
     }
 
     /// Every place a finder looked, in order.
     pub fn attempts(&self) -> &[Attempt] {
-        &self.attempts
+        &self.0.attempts
     }
 
     /// What the host said, when a host callback failed.
     pub fn host(&self) -> Option<&HostError> {
-        self.host.as_ref()
+        self.0.host.as_ref()
     }
 }
 

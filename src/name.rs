@@ -1,6 +1,8 @@
 //! Module names: validation under a profile, relative resolution from (package, level) as
 //! `importlib._bootstrap._resolve_name` does it, and the trailing `.__init__` normalisation.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, ErrorCode, Result};
 use crate::limits::{MAX_NAME_LEN, MAX_NAME_SEGMENTS};
 use crate::profile::{IdentifierRule, Profile};
@@ -20,7 +22,8 @@ pub fn validate(name: &str, profile: &Profile) -> Result<()> {
     if name.len() > MAX_NAME_LEN {
         return Err(invalid(name, &format!("{} bytes is over the limit of {MAX_NAME_LEN}", name.len())));
     }
-    if let Some(c) = name.chars().find(|c| matches!(c, '/' | '\\' | '\0')) {
+    if let Some(c) = name.bytes().find(|c| matches!(c, b'/' | b'\\' | b'\0')) {
+        let c = c as char;
         return Err(invalid(name, &format!("'{}' is not allowed in a module name", c.escape_debug())));
     }
     if name.starts_with('.') {
@@ -44,6 +47,10 @@ pub fn validate(name: &str, profile: &Profile) -> Result<()> {
 
 fn is_identifier(segment: &str, rule: IdentifierRule) -> bool {
     match rule {
+        IdentifierRule::Python if segment.is_ascii() => {
+            let b = segment.as_bytes();
+            (b[0] == b'_' || b[0].is_ascii_alphabetic()) && b.iter().all(|c| *c == b'_' || c.is_ascii_alphanumeric())
+        }
         IdentifierRule::Python => {
             let mut chars = segment.chars();
             let first = chars.next();
@@ -72,12 +79,12 @@ pub fn split_level(name: &str) -> (&str, usize) {
 
 /// Resolves `name` at `level` against `package`, with CPython's checks and messages
 /// (`_sanity_check` and `_resolve_name`). Returns the absolute name, not yet validated or normalised.
-pub fn resolve(name: &str, package: Option<&str>, level: usize) -> Result<String> {
+pub fn resolve<'a>(name: &'a str, package: Option<&str>, level: usize) -> Result<Cow<'a, str>> {
     if level == 0 {
         if name.is_empty() {
             return Err(Error::new(ErrorCode::InvalidName, "Empty module name"));
         }
-        return Ok(name.to_owned());
+        return Ok(Cow::Borrowed(name));
     }
     let package = match package {
         Some(p) if !p.is_empty() => p,
@@ -97,7 +104,7 @@ pub fn resolve(name: &str, package: Option<&str>, level: usize) -> Result<String
             }
         }
     }
-    Ok(if name.is_empty() { base.to_owned() } else { format!("{base}.{name}") })
+    Ok(Cow::Owned(if name.is_empty() { base.to_owned() } else { format!("{base}.{name}") }))
 }
 
 /// The parent of a dotted name (`a.b.c` -> `a.b`), or `None` for a top-level name.

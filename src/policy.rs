@@ -14,6 +14,8 @@ pub struct Policy {
     allow: FxHashSet<String>,
     allow_all: bool,
     deny: FxHashSet<String>,
+    /// Top-level names registered as powerful natives (kept by the runtime, not cleared with the rules).
+    powerful: FxHashSet<String>,
 }
 
 impl Policy {
@@ -32,16 +34,31 @@ impl Policy {
 
     /// Back to the default: everything allowed but powerful natives.
     pub fn clear(&mut self) {
-        *self = Policy::default();
+        self.allow.clear();
+        self.allow_all = false;
+        self.deny.clear();
+    }
+
+    /// Marks a top-level name as a powerful native, or no longer one.
+    pub fn set_powerful(&mut self, top: &str, powerful: bool) {
+        if powerful {
+            self.powerful.insert(top.to_owned());
+        } else {
+            self.powerful.remove(top);
+        }
     }
 
     fn restricted(&self) -> bool {
         self.allow_all || !self.allow.is_empty()
     }
 
-    /// Checks the absolute name `full`; `powerful` says whether its top-level name is a powerful native.
-    pub fn check(&self, full: &str, powerful: bool) -> Result<()> {
+    /// Checks the absolute name `full`.
+    pub fn check(&self, full: &str) -> Result<()> {
+        if self.deny.is_empty() && self.powerful.is_empty() && !self.restricted() {
+            return Ok(());
+        }
         let top = name::top_level(full);
+        let powerful = self.powerful.contains(top);
         let why = if self.deny.contains(top) {
             "'{top}' is on the deny list"
         } else if powerful && !self.allow.contains(top) {
@@ -66,14 +83,18 @@ mod tests {
     #[test]
     fn deny_wins_and_powerful_needs_its_name() {
         let mut p = Policy::default();
-        p.check("anything.at.all", false).unwrap();
-        assert!(p.check("fs", true).is_err());
+        p.check("anything.at.all").unwrap();
+        p.set_powerful("fs", true);
+        assert!(p.check("fs").is_err());
         p.allow("*");
-        assert!(p.check("fs.path", true).unwrap_err().message().contains("powerful native"));
+        assert!(p.check("fs.path").unwrap_err().message().contains("powerful native"));
         p.allow("fs");
-        p.check("fs.path", true).unwrap();
+        p.check("fs.path").unwrap();
+        p.clear();
+        assert!(p.check("fs").is_err(), "clearing the rules keeps natives powerful");
+        p.allow("fs");
         p.deny("fs");
-        let e = p.check("fs.path", true).unwrap_err();
+        let e = p.check("fs.path").unwrap_err();
         assert_eq!(e.code(), ErrorCode::Denied);
         assert_eq!(e.message(), "import of 'fs.path' denied by policy: 'fs' is on the deny list");
         assert_eq!(e.module(), Some("fs.path"));
@@ -83,9 +104,9 @@ mod tests {
     fn allow_list_restricts() {
         let mut p = Policy::default();
         p.allow("game");
-        p.check("game.core", false).unwrap();
-        assert!(p.check("os", false).unwrap_err().message().contains("not on the allow list"));
+        p.check("game.core").unwrap();
+        assert!(p.check("os").unwrap_err().message().contains("not on the allow list"));
         p.clear();
-        p.check("os", false).unwrap();
+        p.check("os").unwrap();
     }
 }

@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use crate::text::Text;
-
 /// What a module is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ModuleKind {
@@ -31,18 +29,29 @@ impl ModuleKind {
     }
 }
 
+/// A field of a spec: where its text lies in the spec's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
 /// The description of one module, as a finder found it.
+///
+/// All its strings live in one buffer, each followed by a NUL byte, so that a spec is two allocations and
+/// the C layer can hand out `const char *` views of its fields without copying.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModuleSpec {
-    pub(crate) name: Text,
-    pub(crate) origin: Text,
-    pub(crate) kind: ModuleKind,
-    pub(crate) is_package: bool,
-    pub(crate) locations: Vec<Text>,
-    pub(crate) file: Option<Text>,
-    pub(crate) cached: Option<Text>,
-    pub(crate) parent: Text,
-    pub(crate) refs: Vec<Text>,
+    text: String,
+    name: Span,
+    origin: Span,
+    parent: Span,
+    file: Option<Span>,
+    cached: Option<Span>,
+    locations: Vec<Span>,
+    refs: Vec<Span>,
+    kind: ModuleKind,
+    is_package: bool,
 }
 
 impl ModuleSpec {
@@ -50,43 +59,66 @@ impl ModuleSpec {
     /// itself for a package, the part before the last dot otherwise).
     pub fn new(name: &str, origin: &str, kind: ModuleKind, is_package: bool) -> Self {
         let parent = if is_package { name } else { crate::name::parent(name).unwrap_or("") };
+        let mut text = String::with_capacity(name.len() + origin.len() + parent.len() + 3);
+        let name = push(&mut text, name);
+        let origin = push(&mut text, origin);
+        let parent = if is_package { name } else { push(&mut text, parent) };
         ModuleSpec {
-            name: name.into(),
-            origin: origin.into(),
-            kind,
-            is_package,
-            locations: Vec::new(),
+            text,
+            name,
+            origin,
+            parent,
             file: None,
             cached: None,
-            parent: parent.into(),
+            locations: Vec::new(),
             refs: Vec::new(),
+            kind,
+            is_package,
         }
     }
 
     pub fn with_locations<I: IntoIterator<Item = String>>(mut self, locations: I) -> Self {
-        self.locations = locations.into_iter().map(Text::from).collect();
+        for l in locations {
+            self.push_location(&l);
+        }
         self
     }
 
+    pub(crate) fn push_location(&mut self, location: &str) {
+        let span = push(&mut self.text, location);
+        self.locations.push(span);
+    }
+
     pub fn with_file(mut self, file: Option<&str>) -> Self {
-        self.file = file.map(Text::from);
+        self.file = file.map(|f| push(&mut self.text, f));
         self
     }
 
     pub fn with_cached(mut self, cached: Option<&str>) -> Self {
-        self.cached = cached.map(Text::from);
+        self.cached = cached.map(|c| push(&mut self.text, c));
         self
+    }
+
+    pub fn with_refs<I: IntoIterator<Item = String>>(mut self, refs: I) -> Self {
+        for r in refs {
+            let span = push(&mut self.text, &r);
+            self.refs.push(span);
+        }
+        self
+    }
+
+    fn get(&self, span: Span) -> &str {
+        &self.text[span.start as usize..(span.start + span.len) as usize]
     }
 
     /// The full dotted name.
     pub fn name(&self) -> &str {
-        self.name.as_str()
+        self.get(self.name)
     }
 
-    /// Where the module comes from, with a scheme: `memory:/game/x.py`, `builtin:time`, `host:...`,
-    /// `namespace:NAME` for a namespace package.
+    /// Where the module comes from, with a scheme: `memory:/game/x.py`, `builtin:time`, `host:...`.
     pub fn origin(&self) -> &str {
-        self.origin.as_str()
+        self.get(self.origin)
     }
 
     pub fn kind(&self) -> ModuleKind {
@@ -99,28 +131,47 @@ impl ModuleSpec {
 
     /// Where the submodules of a package are searched (`__path__`); empty for a module.
     pub fn locations(&self) -> impl ExactSizeIterator<Item = &str> {
-        self.locations.iter().map(Text::as_str)
+        self.locations.iter().map(|s| self.get(*s))
+    }
+
+    /// Search location `index`, if there is one.
+    pub fn location(&self, index: usize) -> Option<&str> {
+        self.locations.get(index).map(|s| self.get(*s))
     }
 
     /// The file the module was loaded from, where one exists (or a virtual one the runtime was asked for).
     pub fn file(&self) -> Option<&str> {
-        self.file.as_ref().map(Text::as_str)
+        self.file.map(|s| self.get(s))
     }
 
     /// Where compiled code for the file is kept, where the profile has such a place.
     pub fn cached(&self) -> Option<&str> {
-        self.cached.as_ref().map(Text::as_str)
+        self.cached.map(|s| self.get(s))
     }
 
     /// `__package__`: the package relative imports inside this module resolve against.
     pub fn parent(&self) -> &str {
-        self.parent.as_str()
+        self.get(self.parent)
     }
 
     /// The `.ref` files that led to the module, in order.
     pub fn refs(&self) -> impl ExactSizeIterator<Item = &str> {
-        self.refs.iter().map(Text::as_str)
+        self.refs.iter().map(|s| self.get(*s))
     }
+
+    /// `.ref` file `index` of the chain, if there is one.
+    pub fn ref_file(&self, index: usize) -> Option<&str> {
+        self.refs.get(index).map(|s| self.get(*s))
+    }
+}
+
+/// Appends `s` and a NUL to the buffer; the span covers `s` only. Specs are far below 4 GiB (every field
+/// is limited to a few KiB).
+fn push(text: &mut String, s: &str) -> Span {
+    let start = text.len() as u32;
+    text.push_str(s);
+    text.push('\0');
+    Span { start, len: s.len() as u32 }
 }
 
 /// What a found module is made from, kept apart from the spec so that the module table does not keep a

@@ -1,10 +1,14 @@
-//! `Text`: an immutable UTF-8 string stored with a trailing NUL, so the C layer can hand out
-//! `const char *` views of spec fields and error messages without copying.
+//! `Text`: an immutable, shared UTF-8 string stored with a trailing NUL, so the C layer can hand out
+//! `const char *` views of spec fields and error messages without copying, and specs can share names and
+//! origins with the index they came from (cloning is a reference count, not a copy).
 
+use std::borrow::Borrow;
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Text(Box<str>);
+#[derive(Clone)]
+pub struct Text(Arc<str>);
 
 impl Text {
     /// Makes a text; the string must not contain NUL (importkit's validation guarantees it for every
@@ -12,8 +16,7 @@ impl Text {
     pub fn new(s: &str) -> Self {
         let mut owned = String::with_capacity(s.len() + 1);
         owned.push_str(s);
-        owned.push('\0');
-        Text(owned.into_boxed_str())
+        Text::from(owned)
     }
 
     pub fn as_str(&self) -> &str {
@@ -31,6 +34,26 @@ impl Text {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl Hash for Text {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -53,8 +76,9 @@ impl From<&str> for Text {
 }
 
 impl From<String> for Text {
-    fn from(s: String) -> Self {
-        Text::new(&s)
+    fn from(mut s: String) -> Self {
+        s.push('\0');
+        Text(Arc::from(s))
     }
 }
 
@@ -73,13 +97,17 @@ impl PartialEq<&str> for Text {
 #[cfg(test)]
 mod tests {
     use super::Text;
+    use std::collections::HashMap;
 
     #[test]
-    fn keeps_a_nul_after_the_text() {
+    fn keeps_a_nul_after_the_text_and_looks_up_as_str() {
         let t = Text::new("abc");
         assert_eq!(t.as_str(), "abc");
         assert_eq!(t.len(), 3);
         assert_eq!(t.as_bytes_with_nul(), b"abc\0");
         assert!(Text::new("").is_empty());
+        let mut m = HashMap::new();
+        m.insert(Text::from("k".to_owned()), 1);
+        assert_eq!(m.get("k"), Some(&1));
     }
 }

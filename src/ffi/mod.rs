@@ -162,6 +162,18 @@ pub(crate) unsafe fn out_text(text: &crate::text::Text, len_out: *mut usize) -> 
     text.as_bytes_with_nul().as_ptr().cast()
 }
 
+/// A string importkit keeps with a NUL right after it (every string a spec or error returns), as a C
+/// string, its length through `len_out`.
+///
+/// # Safety
+/// `s` must be followed in memory by a NUL byte of the same allocation (spec fields are, by construction);
+/// `len_out` is NULL or writable.
+pub(crate) unsafe fn out_str(s: &str, len_out: *mut usize) -> *const c_char {
+    // SAFETY: forwarded from the caller.
+    unsafe { write_len(len_out, s.len()) };
+    s.as_ptr().cast()
+}
+
 /// The version of importkit as a NUL-terminated string `"major.minor.patch"`, static.
 #[no_mangle]
 pub extern "C" fn ik_version() -> *const c_char {

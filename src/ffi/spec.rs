@@ -4,7 +4,7 @@
 use std::ffi::c_char;
 use std::ptr;
 
-use super::{guarded, out_text};
+use super::{guarded, out_str};
 use crate::spec::{ModuleKind, ModuleSpec};
 
 /// Source text the host compiles and executes.
@@ -32,15 +32,15 @@ unsafe fn with<T>(spec: *const ModuleSpec, fallback: T, f: impl FnOnce(&ModuleSp
 /// receives the length. NULL for a NULL spec.
 #[no_mangle]
 pub unsafe extern "C" fn ik_spec_name(spec: *const ModuleSpec, len_out: *mut usize) -> *const c_char {
-    // SAFETY: forwarded from the caller; `len_out` is NULL or writable.
-    unsafe { with(spec, ptr::null(), |s| out_text(&s.name, len_out)) }
+    // SAFETY: forwarded from the caller; spec fields are NUL-terminated in the spec's buffer.
+    unsafe { with(spec, ptr::null(), |s| out_str(s.name(), len_out)) }
 }
 
 /// Where the module comes from, with a scheme: `memory:/game/x.py`, `builtin:time`, a host's own.
 #[no_mangle]
 pub unsafe extern "C" fn ik_spec_origin(spec: *const ModuleSpec, len_out: *mut usize) -> *const c_char {
     // SAFETY: forwarded from the caller.
-    unsafe { with(spec, ptr::null(), |s| out_text(&s.origin, len_out)) }
+    unsafe { with(spec, ptr::null(), |s| out_str(s.origin(), len_out)) }
 }
 
 /// The module's file (`__file__`), or NULL when there is none (memory modules unless the runtime has a
@@ -48,21 +48,21 @@ pub unsafe extern "C" fn ik_spec_origin(spec: *const ModuleSpec, len_out: *mut u
 #[no_mangle]
 pub unsafe extern "C" fn ik_spec_file(spec: *const ModuleSpec, len_out: *mut usize) -> *const c_char {
     // SAFETY: forwarded from the caller.
-    unsafe { with(spec, ptr::null(), |s| s.file.as_ref().map_or(ptr::null(), |t| out_text(t, len_out))) }
+    unsafe { with(spec, ptr::null(), |s| s.file().map_or(ptr::null(), |t| out_str(t, len_out))) }
 }
 
 /// Where compiled code for the file is cached (`__cached__`), or NULL.
 #[no_mangle]
 pub unsafe extern "C" fn ik_spec_cached(spec: *const ModuleSpec, len_out: *mut usize) -> *const c_char {
     // SAFETY: forwarded from the caller.
-    unsafe { with(spec, ptr::null(), |s| s.cached.as_ref().map_or(ptr::null(), |t| out_text(t, len_out))) }
+    unsafe { with(spec, ptr::null(), |s| s.cached().map_or(ptr::null(), |t| out_str(t, len_out))) }
 }
 
 /// `__package__`: the name itself for a package, its parent's name for a module, `""` at the top level.
 #[no_mangle]
 pub unsafe extern "C" fn ik_spec_parent(spec: *const ModuleSpec, len_out: *mut usize) -> *const c_char {
     // SAFETY: forwarded from the caller.
-    unsafe { with(spec, ptr::null(), |s| out_text(&s.parent, len_out)) }
+    unsafe { with(spec, ptr::null(), |s| out_str(s.parent(), len_out)) }
 }
 
 /// The kind: `IK_KIND_SOURCE`, `IK_KIND_BYTECODE`, `IK_KIND_EXTENSION`, `IK_KIND_NATIVE`,
@@ -71,7 +71,7 @@ pub unsafe extern "C" fn ik_spec_parent(spec: *const ModuleSpec, len_out: *mut u
 pub unsafe extern "C" fn ik_spec_kind(spec: *const ModuleSpec) -> u32 {
     // SAFETY: forwarded from the caller.
     unsafe {
-        with(spec, u32::MAX, |s| match s.kind {
+        with(spec, u32::MAX, |s| match s.kind() {
             ModuleKind::Source => IK_KIND_SOURCE,
             ModuleKind::Bytecode => IK_KIND_BYTECODE,
             ModuleKind::Extension => IK_KIND_EXTENSION,
@@ -85,35 +85,35 @@ pub unsafe extern "C" fn ik_spec_kind(spec: *const ModuleSpec) -> u32 {
 #[no_mangle]
 pub unsafe extern "C" fn ik_spec_is_package(spec: *const ModuleSpec) -> bool {
     // SAFETY: forwarded from the caller.
-    unsafe { with(spec, false, |s| s.is_package) }
+    unsafe { with(spec, false, |s| s.is_package()) }
 }
 
 /// How many submodule search locations a package has.
 #[no_mangle]
 pub unsafe extern "C" fn ik_spec_location_count(spec: *const ModuleSpec) -> usize {
     // SAFETY: forwarded from the caller.
-    unsafe { with(spec, 0, |s| s.locations.len()) }
+    unsafe { with(spec, 0, |s| s.locations().len()) }
 }
 
 /// Search location `index` (`memory:/game/core`), or NULL when out of range.
 #[no_mangle]
 pub unsafe extern "C" fn ik_spec_location(spec: *const ModuleSpec, index: usize, len_out: *mut usize) -> *const c_char {
     // SAFETY: forwarded from the caller.
-    unsafe { with(spec, ptr::null(), |s| s.locations.get(index).map_or(ptr::null(), |t| out_text(t, len_out))) }
+    unsafe { with(spec, ptr::null(), |s| s.location(index).map_or(ptr::null(), |t| out_str(t, len_out))) }
 }
 
 /// How many `.ref` files led to the module.
 #[no_mangle]
 pub unsafe extern "C" fn ik_spec_ref_count(spec: *const ModuleSpec) -> usize {
     // SAFETY: forwarded from the caller.
-    unsafe { with(spec, 0, |s| s.refs.len()) }
+    unsafe { with(spec, 0, |s| s.refs().len()) }
 }
 
 /// `.ref` file `index` of the chain, or NULL when out of range.
 #[no_mangle]
 pub unsafe extern "C" fn ik_spec_ref(spec: *const ModuleSpec, index: usize, len_out: *mut usize) -> *const c_char {
     // SAFETY: forwarded from the caller.
-    unsafe { with(spec, ptr::null(), |s| s.refs.get(index).map_or(ptr::null(), |t| out_text(t, len_out))) }
+    unsafe { with(spec, ptr::null(), |s| s.ref_file(index).map_or(ptr::null(), |t| out_str(t, len_out))) }
 }
 
 /// Frees a spec returned by `ik_runtime_find_spec` or `ik_runtime_module_spec`. Never free a spec passed to

@@ -5,10 +5,11 @@
 //! The tree is indexed once, when it is mounted, by module name; finding is one hash lookup and never
 //! touches a file's bytes.
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use crate::error::{Attempt, Error, ErrorCode, Result};
 use crate::limits::MAX_PATH_LEN;
@@ -31,27 +32,41 @@ impl MountFile {
     }
 }
 
-struct File {
-    /// The path in the logical tree: the mount point, then the relative path (`game/core/player.py`).
-    logical: Box<str>,
-    data: Cow<'static, [u8]>,
-}
-
-#[derive(Clone, Copy)]
+/// A module of the index: its spec, made once when the tree is mounted, and the file behind it.
 struct Entry {
-    kind: ModuleKind,
-    is_package: bool,
+    spec: Arc<ModuleSpec>,
     /// The file behind the module; none for a namespace directory.
     file: Option<u32>,
     /// Rank within one name: packages, then modules in suffix order, then namespace directories.
     rank: u32,
 }
 
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.spec.name() == other.spec.name()
+    }
+}
+
+impl Eq for Entry {}
+
+impl Hash for Entry {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.spec.name().hash(state)
+    }
+}
+
+impl Borrow<str> for Entry {
+    fn borrow(&self) -> &str {
+        self.spec.name()
+    }
+}
+
 /// A mounted tree and its index.
 pub struct MountedTree {
     point: String,
-    files: Vec<File>,
-    index: FxHashMap<Box<str>, Entry>,
+    data: Vec<Cow<'static, [u8]>>,
+    /// Module name -> entry (looked up by name through `Borrow<str>`).
+    index: FxHashSet<Entry>,
     init_stem: String,
     source_suffixes: Vec<String>,
     /// Dropped last: gives borrowed bytes back to their owner.
@@ -114,7 +129,6 @@ impl MountedTree {
                 ));
             }
         }
-        let prefix = if point.is_empty() { String::new() } else { format!("{point}/") };
         let mut paths: FxHashSet<&str> = FxHashSet::default();
         let mut dirs: FxHashSet<&str> = FxHashSet::default();
         for (i, f) in files.iter().enumerate() {
@@ -137,8 +151,8 @@ impl MountedTree {
 
         let mut tree = MountedTree {
             point: point.to_owned(),
-            files: Vec::with_capacity(files.len()),
-            index: FxHashMap::default(),
+            data: Vec::with_capacity(files.len()),
+            index: FxHashSet::default(),
             init_stem: profile.init_stem().to_owned(),
             source_suffixes: profile
                 .suffixes()
@@ -148,15 +162,15 @@ impl MountedTree {
                 .collect(),
             _guard: None,
         };
-        tree.index.reserve(files.len());
+        tree.index.reserve(files.len() + dirs.len());
+        let mut scratch = Scratch::default();
         if profile.namespace_dirs() {
-            let namespace = Entry { kind: ModuleKind::Namespace, is_package: true, file: None, rank: u32::MAX };
             if !point.is_empty() {
-                tree.index.insert(point.into(), namespace);
+                tree.insert(namespace_entry(point));
             }
             for dir in &dirs {
-                if let Some(module) = module_name(point, dir, profile) {
-                    tree.index.insert(module.into_boxed_str(), namespace);
+                if scratch.module_name(point, dir, profile) {
+                    tree.insert(namespace_entry(&scratch.name));
                 }
             }
         }
@@ -164,39 +178,21 @@ impl MountedTree {
         drop(paths);
         for (i, f) in files.into_iter().enumerate() {
             let index = u32::try_from(i).map_err(|_| Error::invalid_argument("a mount holds at most 2^32 files"))?;
-            tree.add_file(point, &f.path, index, profile);
-            tree.files.push(File { logical: format!("{prefix}{}", f.path).into_boxed_str(), data: f.data });
+            if let Some(entry) = scratch.file_entry(point, &f.path, index, profile) {
+                tree.insert(entry);
+            }
+            tree.data.push(f.data);
         }
         tree._guard = guard;
         Ok(tree)
     }
 
-    fn add_file(&mut self, point: &str, path: &str, index: u32, profile: &Profile) {
-        let (dir, file_name) = match path.rfind('/') {
-            Some(cut) => (&path[..cut], &path[cut + 1..]),
-            None => ("", path),
-        };
-        let Some((kind, stem)) = profile.classify(file_name) else { return };
-        let rank_of_suffix = profile.suffixes().iter().position(|(s, _)| file_name.ends_with(s.as_str()));
-        let suffix_rank = rank_of_suffix.unwrap_or(0) as u32;
-        let (module, is_package, rank) = if stem == profile.init_stem() {
-            match module_name(point, dir, profile) {
-                Some(m) => (m, true, suffix_rank),
-                None => return,
-            }
-        } else {
-            let joined = if dir.is_empty() { stem.to_owned() } else { format!("{dir}/{stem}") };
-            match module_name(point, &joined, profile) {
-                Some(m) => (m, false, 1000 + suffix_rank),
-                None => return,
-            }
-        };
-        let entry = Entry { kind, is_package, file: Some(index), rank };
-        match self.index.get_mut(module.as_str()) {
-            Some(existing) if existing.rank <= rank => {}
-            Some(existing) => *existing = entry,
-            None => {
-                self.index.insert(module.into_boxed_str(), entry);
+    /// Keeps the better of two entries for one name.
+    fn insert(&mut self, entry: Entry) {
+        match self.index.get(entry.spec.name()) {
+            Some(existing) if existing.rank <= entry.rank => {}
+            _ => {
+                self.index.replace(entry);
             }
         }
     }
@@ -212,11 +208,11 @@ impl MountedTree {
     }
 
     pub fn file_count(&self) -> usize {
-        self.files.len()
+        self.data.len()
     }
 
     pub(crate) fn data(&self, index: usize) -> &[u8] {
-        &self.files[index].data
+        &self.data[index]
     }
 
     /// Whether a name lies in the part of the logical tree this mount covers.
@@ -228,24 +224,20 @@ impl MountedTree {
 
     /// Finds `name`; `virtual_root`, when set, gives modules a virtual `file` under it.
     pub fn find(self: &Arc<Self>, name: &str, virtual_root: Option<&str>) -> Option<Found> {
-        let entry = *self.index.get(name)?;
-        let dir = name.replace('.', "/");
-        let (origin, file) = match entry.file {
-            Some(i) => {
-                let logical = &self.files[i as usize].logical;
-                (format!("memory:/{logical}"), virtual_root.map(|root| format!("{root}/{logical}")))
-            }
-            None => (format!("memory:/{dir}"), None),
-        };
-        let mut spec = ModuleSpec::new(name, &origin, entry.kind, entry.is_package).with_file(file.as_deref());
-        if entry.is_package {
-            spec = spec.with_locations([format!("memory:/{dir}")]);
-        }
+        let entry = self.index.get(name)?;
         let content = match entry.file {
             Some(i) => Content::Memory(Arc::clone(self), i as usize),
             None => Content::None,
         };
-        Some(Found { spec: Arc::new(spec), content })
+        let spec = match (virtual_root, entry.file) {
+            (Some(root), Some(_)) => {
+                let logical = &entry.spec.origin()["memory:/".len()..];
+                let file = format!("{root}/{logical}");
+                Arc::new((*entry.spec).clone().with_file(Some(&file)))
+            }
+            _ => Arc::clone(&entry.spec),
+        };
+        Some(Found { spec, content })
     }
 
     /// Why this mount did not serve `name` (for the error's attempts), or `None` if it does not cover it.
@@ -268,15 +260,78 @@ impl MountedTree {
     }
 }
 
-/// The module name of a directory or extension-less path inside a mount, if every segment is a valid name
-/// segment (other files are resources, not modules).
-fn module_name(point: &str, rel: &str, profile: &Profile) -> Option<String> {
-    let dotted = rel.replace('/', ".");
-    let full = match (point.is_empty(), dotted.is_empty()) {
-        (true, true) => return None,
-        (true, false) => dotted,
-        (false, true) => point.to_owned(),
-        (false, false) => format!("{point}.{dotted}"),
-    };
-    name::validate(&full, profile).ok().map(|_| full)
+fn namespace_entry(name: &str) -> Entry {
+    let location = format!("memory:/{}", name.replace('.', "/"));
+    let spec = ModuleSpec::new(name, &location, ModuleKind::Namespace, true).with_locations([location.clone()]);
+    Entry { spec: Arc::new(spec), file: None, rank: u32::MAX }
+}
+
+/// Reused buffers for indexing, so a file costs no temporary allocation.
+#[derive(Default)]
+struct Scratch {
+    name: String,
+    origin: String,
+}
+
+impl Scratch {
+    /// Puts in `self.name` the module name of a directory or extension-less path inside a mount, if every
+    /// segment is a valid name segment (other files are resources, not modules).
+    fn module_name(&mut self, point: &str, rel: &str, profile: &Profile) -> bool {
+        self.join(point, rel);
+        !self.name.is_empty() && name::validate(&self.name, profile).is_ok()
+    }
+
+    /// Puts `point` and the segments of `rel`, dotted, in `self.name`.
+    fn join(&mut self, point: &str, rel: &str) {
+        self.name.clear();
+        self.name.push_str(point);
+        for segment in rel.split('/').filter(|s| !s.is_empty()) {
+            if !self.name.is_empty() {
+                self.name.push('.');
+            }
+            self.name.push_str(segment);
+        }
+    }
+
+    /// The index entry a file makes, if it is a module under the profile.
+    fn file_entry(&mut self, point: &str, path: &str, index: u32, profile: &Profile) -> Option<Entry> {
+        let (dir, file_name) = match path.rfind('/') {
+            Some(cut) => (&path[..cut], &path[cut + 1..]),
+            None => ("", path),
+        };
+        let (kind, stem) = profile.classify(file_name)?;
+        let suffix_rank =
+            profile.suffixes().iter().position(|(s, _)| file_name.ends_with(s.as_str())).unwrap_or(0) as u32;
+        self.origin.clear();
+        self.origin.push_str("memory:/");
+        if !point.is_empty() {
+            self.origin.push_str(point);
+            self.origin.push('/');
+        }
+        self.origin.push_str(path);
+        let is_package = stem == profile.init_stem();
+        if is_package {
+            if !self.module_name(point, dir, profile) {
+                return None;
+            }
+        } else {
+            self.join(point, dir);
+            if !self.name.is_empty() {
+                self.name.push('.');
+            }
+            self.name.push_str(stem);
+            if name::validate(&self.name, profile).is_err() {
+                return None;
+            }
+        }
+        let mut spec = ModuleSpec::new(&self.name, &self.origin, kind, is_package);
+        let rank = if is_package {
+            let dir_origin = self.origin.rsplit_once('/').map_or("memory:", |(d, _)| d);
+            spec.push_location(dir_origin);
+            suffix_rank
+        } else {
+            1000 + suffix_rank
+        };
+        Some(Entry { spec: Arc::new(spec), file: Some(index), rank })
+    }
 }

@@ -84,7 +84,7 @@ impl Runtime {
                 return Ok(module.handle);
             }
             // The module for `from .. import` resolution: cut the name's tail off the module's name.
-            let module_name = module.spec.as_ref().map(|s| s.name().to_owned()).unwrap_or(absolute.clone());
+            let module_name = module.spec.as_ref().map(|s| s.name().to_owned()).unwrap_or_else(|| absolute.to_string());
             let cut_off = name.len() - name::top_level(name).len();
             let target = &module_name[..module_name.len().saturating_sub(cut_off)];
             return self.inner.table.get(target).map(|r| r.handle).ok_or_else(|| {
@@ -93,7 +93,8 @@ impl Runtime {
             });
         }
         if module.is_package() {
-            let module_name = module.spec.as_ref().map(|s| s.name().to_owned()).unwrap_or(absolute);
+            let module_name =
+                module.spec.as_ref().map(|s| s.name().to_owned()).unwrap_or_else(|| absolute.into_owned());
             self.handle_fromlist(&module_name, module.handle, fromlist, false)?;
         }
         Ok(module.handle)
@@ -204,18 +205,18 @@ impl Runtime {
     }
 
     fn find_and_load_unlocked(&self, name: &str) -> Result<Record> {
-        let mut path: Option<Vec<String>> = None;
+        let mut parent_spec: Option<Arc<ModuleSpec>> = None;
         if let Some(parent) = name::parent(name) {
             let parent_record = self.parent_record(parent)?;
             if let Some(record) = self.inner.table.get(name) {
                 return Ok(record);
             }
-            match &parent_record.spec {
-                Some(spec) if spec.is_package() => path = Some(spec.locations().map(str::to_owned).collect()),
+            match parent_record.spec {
+                Some(spec) if spec.is_package() => parent_spec = Some(spec),
                 _ => return Err(Error::not_a_package(name, parent)),
             }
         }
-        let found = self.find(name, path.as_deref())?;
+        let found = self.find(name, parent_spec.as_deref())?;
         let record = self.load(found)?;
         if let Some(parent) = name::parent(name) {
             if let (Some(parent_record), Some(executor)) = (self.inner.table.get(parent), self.executor()) {
@@ -226,18 +227,22 @@ impl Runtime {
         Ok(record)
     }
 
-    /// Asks the native registry, then each meta-path finder in order; the first spec wins.
-    fn find(&self, name: &str, path: Option<&[String]>) -> Result<Found> {
+    /// Asks the native registry, then each meta-path finder in order; the first spec wins. `parent` is the
+    /// parent package's spec: its locations are the `path` host finders get.
+    fn find(&self, name: &str, parent: Option<&ModuleSpec>) -> Result<Found> {
         if let Some(found) = self.inner.natives.read().find(name) {
             return Ok(found);
         }
         let meta_path = self.inner.meta_path.read().clone();
         let virtual_root = self.inner.virtual_root.read().clone();
-        let path_refs: Option<Vec<&str>> = path.map(|p| p.iter().map(String::as_str).collect());
+        let mut path: Option<Option<Vec<&str>>> = None;
         for finder in meta_path.iter() {
             let found = match finder {
                 MetaFinder::Mount(_, tree) => tree.find(name, virtual_root.as_deref()),
-                MetaFinder::Host(_, h) => host::find(h, name, path_refs.as_deref())?,
+                MetaFinder::Host(_, h) => {
+                    let path = path.get_or_insert_with(|| parent.map(|p| p.locations().collect()));
+                    host::find(h, name, path.as_deref())?
+                }
             };
             if let Some(found) = found {
                 return Ok(found);
@@ -312,12 +317,16 @@ impl Runtime {
 
     fn find_spec_absolute(&self, name: &str) -> Result<Arc<ModuleSpec>> {
         let _depth = Depth::enter(name)?;
-        if let Some(spec) = self.inner.table.get(name).and_then(|r| r.spec) {
+        let (own, parent_record) = match name::parent(name) {
+            Some(parent) => self.inner.table.get_pair(name, parent),
+            None => (self.inner.table.get(name), None),
+        };
+        if let Some(spec) = own.and_then(|r| r.spec) {
             return Ok(spec);
         }
         let path = match name::parent(name) {
             Some(parent) => {
-                let parent_spec = match self.inner.table.get(parent) {
+                let parent_spec = match parent_record {
                     Some(Record { spec: Some(s), .. }) => s,
                     Some(Record { spec: None, .. }) => return Err(Error::not_a_package(name, parent)),
                     None => self.find_spec_absolute(parent)?,
@@ -325,7 +334,7 @@ impl Runtime {
                 if !parent_spec.is_package() {
                     return Err(Error::not_a_package(name, parent));
                 }
-                Some(parent_spec.locations().map(str::to_owned).collect::<Vec<_>>())
+                Some(parent_spec)
             }
             None => None,
         };

@@ -132,15 +132,23 @@ impl Runtime {
             return Err(Error::new(ErrorCode::Exists, format!("native '{name}' is registered already")));
         }
         natives.register(name, factory, flags);
+        // Under the registry's lock, so no import sees the native before the policy knows it (lock order:
+        // natives, then policy; nothing takes them the other way round).
+        self.inner.policy.write().set_powerful(name::top_level(name), natives.is_powerful(name));
         drop(natives);
         self.inner.table.bump();
         Ok(())
     }
 
     pub fn unregister_native(&self, name: &str) -> Result<()> {
-        if !self.inner.natives.write().unregister(name) {
+        let mut natives = self.inner.natives.write();
+        if !natives.unregister(name) {
             return Err(Error::new(ErrorCode::Unavailable, format!("native '{name}' is not registered")));
         }
+        // Under the registry's lock, so no import sees the native before the policy knows it (lock order:
+        // natives, then policy; nothing takes them the other way round).
+        self.inner.policy.write().set_powerful(name::top_level(name), natives.is_powerful(name));
+        drop(natives);
         self.inner.table.bump();
         Ok(())
     }
@@ -277,8 +285,7 @@ impl Runtime {
     }
 
     pub(crate) fn check_policy(&self, full: &str) -> Result<()> {
-        let powerful = self.inner.natives.read().is_powerful(full);
-        self.inner.policy.read().check(full, powerful)
+        self.inner.policy.read().check(full)
     }
 
     // ----- the module table -----

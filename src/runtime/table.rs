@@ -55,6 +55,12 @@ impl ModuleTable {
         self.map.read().get(name).cloned()
     }
 
+    /// The records of `name` and of `other`, under one lock.
+    pub fn get_pair(&self, name: &str, other: &str) -> (Option<Record>, Option<Record>) {
+        let map = self.map.read();
+        (map.get(name).cloned(), map.get(other).cloned())
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         self.map.read().contains_key(name)
     }
