@@ -475,8 +475,10 @@ ik_status ik_runtime_new(const ik_profile *profile, ik_runtime **out_runtime, ik
 // natives' and finders' userdata. No call on the runtime may be running or start. NULL does nothing.
 void ik_runtime_free(ik_runtime *rt);
 
-// Sets the host's executor (the vtable is copied). The previous executor's userdata is released once no
-// import uses it. On failure `executor->release_userdata` is called before returning.
+// Sets the host's executor (the vtable is copied). Set it before the first import: modules already in the
+// table are released through whichever executor is set when they are released. The previous executor's
+// userdata is released once no import uses it. On failure `executor->release_userdata` is called before
+// returning.
 ik_status ik_runtime_set_executor(const ik_runtime *rt, const ik_executor *executor, ik_error **out_error);
 
 // Gives modules of mounted trees a virtual file path under `root` (e.g. the executable's path), as

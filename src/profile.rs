@@ -1,6 +1,8 @@
 //! The file conventions of a language: which suffixes make modules of which kind, the stem of a package's
 //! init file, whether a directory without one is a namespace package, and what a name segment may contain.
 
+use once_cell::sync::Lazy;
+
 use crate::error::{Error, Result};
 use crate::limits::MAX_SUFFIX_LEN;
 use crate::spec::ModuleKind;
@@ -36,6 +38,11 @@ impl Profile {
     /// CPython 3.11 on this platform: `.cpython-311-x86_64-linux-gnu.so`, `.abi3.so`, `.so` extensions,
     /// `.py` sources, `.pyc` bytecode, `__init__` packages, namespace directories.
     pub fn python() -> Self {
+        static PYTHON: Lazy<Profile> = Lazy::new(Profile::build_python);
+        PYTHON.clone()
+    }
+
+    fn build_python() -> Self {
         let mut p = Profile::empty("python", "__init__", true, IdentifierRule::Python);
         for ext in python_extension_suffixes() {
             p.suffixes.push((ext, ModuleKind::Extension));

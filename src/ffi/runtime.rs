@@ -48,8 +48,10 @@ pub unsafe extern "C" fn ik_runtime_free(rt: *mut Runtime) {
     })
 }
 
-/// Sets the host's executor (the vtable is copied). The previous executor's userdata is released once no
-/// import uses it. On failure `executor->release_userdata` is called before returning.
+/// Sets the host's executor (the vtable is copied). Set it before the first import: modules already in the
+/// table are released through whichever executor is set when they are released. The previous executor's
+/// userdata is released once no import uses it. On failure `executor->release_userdata` is called before
+/// returning.
 #[no_mangle]
 pub unsafe extern "C" fn ik_runtime_set_executor(
     rt: *const Runtime,
