@@ -88,20 +88,14 @@ pub fn resolve<'a>(name: &'a str, package: Option<&str>, level: usize) -> Result
     }
     let package = match package {
         Some(p) if !p.is_empty() => p,
-        _ => {
-            return Err(Error::new(ErrorCode::Import, "attempted relative import with no known parent package")
-                .for_module(name))
-        }
+        _ => return Err(Error::new(ErrorCode::Import, "attempted relative import with no known parent package")),
     };
     // package.rsplit('.', level - 1) must give `level` parts; the first is the base.
     let mut base = package;
     for _ in 1..level {
         match base.rfind('.') {
             Some(i) => base = &base[..i],
-            None => {
-                return Err(Error::new(ErrorCode::Import, "attempted relative import beyond top-level package")
-                    .for_module(name))
-            }
+            None => return Err(Error::new(ErrorCode::Import, "attempted relative import beyond top-level package")),
         }
     }
     Ok(Cow::Owned(if name.is_empty() { base.to_owned() } else { format!("{base}.{name}") }))
@@ -181,6 +175,7 @@ mod tests {
         assert_eq!(e.message(), "attempted relative import beyond top-level package");
         let e = resolve("c", None, 1).unwrap_err();
         assert_eq!(e.message(), "attempted relative import with no known parent package");
+        assert_eq!(e.module(), None, "CPython's ImportError here has no name either");
         assert_eq!(resolve("c", Some(""), 1).unwrap_err().code(), ErrorCode::Import);
         assert_eq!(resolve("", None, 0).unwrap_err().message(), "Empty module name");
     }

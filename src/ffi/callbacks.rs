@@ -210,15 +210,21 @@ fn call(f: impl FnOnce(*mut ik_report) -> i32) -> Result<(), HostError> {
     Err(error)
 }
 
-struct CExecutor {
-    vt: ik_executor,
+/// A host vtable with its userdata (released once, when the wrapper is dropped).
+struct Hosted<V> {
+    vt: V,
+    name: String,
     _userdata: Userdata,
 }
 
-// SAFETY: the host promises its executor callbacks may be called from any thread.
-unsafe impl Send for CExecutor {}
+// SAFETY: the host promises (header) that its callbacks and userdata may be used from any thread.
+unsafe impl<V> Send for Hosted<V> {}
 // SAFETY: as above.
-unsafe impl Sync for CExecutor {}
+unsafe impl<V> Sync for Hosted<V> {}
+
+type CExecutor = Hosted<ik_executor>;
+type CNative = Hosted<ik_native>;
+type CFinder = Hosted<ik_finder>;
 
 /// Checks a host's executor vtable and wraps it.
 pub(crate) fn executor(vt: &ik_executor) -> Result<std::sync::Arc<dyn Executor>> {
@@ -227,7 +233,7 @@ pub(crate) fn executor(vt: &ik_executor) -> Result<std::sync::Arc<dyn Executor>>
     if vt.create.is_none() || vt.exec.is_none() {
         return Err(Error::invalid_argument("ik_executor.create and ik_executor.exec are required"));
     }
-    Ok(std::sync::Arc::new(CExecutor { vt: *vt, _userdata: userdata }))
+    Ok(std::sync::Arc::new(CExecutor { vt: *vt, name: String::new(), _userdata: userdata }))
 }
 
 impl Executor for CExecutor {
@@ -282,16 +288,6 @@ impl Executor for CExecutor {
     }
 }
 
-struct CNative {
-    vt: ik_native,
-    _userdata: Userdata,
-}
-
-// SAFETY: the host promises its factory may be called from any thread.
-unsafe impl Send for CNative {}
-// SAFETY: as above.
-unsafe impl Sync for CNative {}
-
 /// Checks a host's native vtable and wraps it.
 pub(crate) fn native(vt: &ik_native) -> Result<std::sync::Arc<dyn NativeFactory>> {
     let userdata = Userdata::new(vt.userdata, vt.release_userdata);
@@ -302,7 +298,7 @@ pub(crate) fn native(vt: &ik_native) -> Result<std::sync::Arc<dyn NativeFactory>
     if vt.flags & !(IK_NATIVE_POWERFUL | IK_NATIVE_PACKAGE) != 0 {
         return Err(Error::invalid_argument(format!("ik_native.flags has unknown bits: {:#x}", vt.flags)));
     }
-    Ok(std::sync::Arc::new(CNative { vt: *vt, _userdata: userdata }))
+    Ok(std::sync::Arc::new(CNative { vt: *vt, name: String::new(), _userdata: userdata }))
 }
 
 impl NativeFactory for CNative {
@@ -314,17 +310,6 @@ impl NativeFactory for CNative {
         to_handle(out, "ik_native.create")
     }
 }
-
-struct CFinder {
-    vt: ik_finder,
-    name: String,
-    _userdata: Userdata,
-}
-
-// SAFETY: the host promises its finder may be called from any thread.
-unsafe impl Send for CFinder {}
-// SAFETY: as above.
-unsafe impl Sync for CFinder {}
 
 /// Checks a host's finder vtable and wraps it.
 pub(crate) fn finder(vt: &ik_finder) -> Result<std::sync::Arc<dyn HostFinder>> {

@@ -22,6 +22,24 @@ fn handle_out(h: ModuleHandle) -> *mut c_void {
     h.get() as *mut c_void
 }
 
+/// The runtime, name and optional package every name-taking call starts with.
+///
+/// # Safety
+/// `rt` is NULL or a live runtime; `name` and `package` are NULL or NUL-terminated strings.
+unsafe fn name_args<'a>(
+    rt: *const Runtime,
+    name: *const c_char,
+    package: *const c_char,
+) -> Result<(&'a Runtime, &'a str, Option<&'a str>)> {
+    // SAFETY: forwarded from the caller.
+    let rt = unsafe { runtime(rt) }?;
+    // SAFETY: forwarded from the caller.
+    let name = unsafe { in_str(name, "name", MAX_NAME_LEN) }?;
+    // SAFETY: forwarded from the caller.
+    let package = unsafe { in_opt_str(package, "package", MAX_NAME_LEN) }?;
+    Ok((rt, name, package))
+}
+
 /// Imports `name` as `importlib.import_module(name, package)` does and writes the module to
 /// `*out_module`: its parents first, relative when `name` starts with dots (resolved against `package`,
 /// which may be NULL for an absolute name). The module is borrowed from the module table. A module that is
@@ -36,9 +54,9 @@ pub unsafe extern "C" fn ik_runtime_import(
 ) -> ik_status {
     boundary(out_error, || {
         out_ptr(out_module, "out_module")?;
-        // SAFETY: forwarded from the caller.
-        let rt = unsafe { runtime(rt) }?;
         if package.is_null() && !name.is_null() {
+            // SAFETY: forwarded from the caller.
+            let rt = unsafe { runtime(rt) }?;
             // SAFETY: `name` is a NUL-terminated string; strnlen stays within it or the limit.
             let len = unsafe { libc::strnlen(name, MAX_NAME_LEN + 1) };
             // SAFETY: `len` bytes were just measured as readable.
@@ -49,10 +67,8 @@ pub unsafe extern "C" fn ik_runtime_import(
                 return Ok(());
             }
         }
-        // SAFETY: NUL-terminated strings (package may be NULL).
-        let name = unsafe { in_str(name, "name", MAX_NAME_LEN) }?;
-        // SAFETY: as above.
-        let package = unsafe { in_opt_str(package, "package", MAX_NAME_LEN) }?;
+        // SAFETY: the header's contract for these arguments.
+        let (rt, name, package) = unsafe { name_args(rt, name, package) }?;
         let h = rt.import(name, package)?;
         // SAFETY: checked by out_ptr.
         unsafe { write_out(out_module, handle_out(h)) };
@@ -119,12 +135,8 @@ pub unsafe extern "C" fn ik_runtime_import_from(
 ) -> ik_status {
     boundary(out_error, || {
         out_ptr(out_module, "out_module")?;
-        // SAFETY: forwarded from the caller.
-        let rt = unsafe { runtime(rt) }?;
-        // SAFETY: NUL-terminated strings (package may be NULL).
-        let name = unsafe { in_str(name, "name", MAX_NAME_LEN) }?;
-        // SAFETY: as above.
-        let package = unsafe { in_opt_str(package, "package", MAX_NAME_LEN) }?;
+        // SAFETY: the header's contract for these arguments.
+        let (rt, name, package) = unsafe { name_args(rt, name, package) }?;
         if count > MAX_FROMLIST {
             return Err(Error::invalid_argument(format!("fromlist has {count} names; the limit is {MAX_FROMLIST}")));
         }
@@ -162,12 +174,8 @@ pub unsafe extern "C" fn ik_runtime_find_spec(
 ) -> ik_status {
     boundary(out_error, || {
         out_ptr(out_spec, "out_spec")?;
-        // SAFETY: forwarded from the caller.
-        let rt = unsafe { runtime(rt) }?;
-        // SAFETY: NUL-terminated strings (package may be NULL).
-        let name = unsafe { in_str(name, "name", MAX_NAME_LEN) }?;
-        // SAFETY: as above.
-        let package = unsafe { in_opt_str(package, "package", MAX_NAME_LEN) }?;
+        // SAFETY: the header's contract for these arguments.
+        let (rt, name, package) = unsafe { name_args(rt, name, package) }?;
         let spec = rt.find_spec(name, package)?;
         // SAFETY: checked by out_ptr.
         unsafe { write_out(out_spec, spec_out(spec)) };
@@ -179,10 +187,7 @@ pub unsafe extern "C" fn ik_runtime_find_spec(
 /// `rt` and `name` as for the table functions below.
 unsafe fn table_args<'a>(rt: *const Runtime, name: *const c_char) -> Result<(&'a Runtime, &'a str)> {
     // SAFETY: forwarded from the caller.
-    let rt = unsafe { runtime(rt) }?;
-    // SAFETY: `name` is a NUL-terminated string.
-    let name = unsafe { in_str(name, "name", MAX_NAME_LEN) }?;
-    Ok((rt, name))
+    unsafe { name_args(rt, name, std::ptr::null()) }.map(|(rt, name, _)| (rt, name))
 }
 
 fn not_in_table(name: &str) -> Error {
@@ -262,11 +267,8 @@ pub unsafe extern "C" fn ik_runtime_remove_module(
     name: *const c_char,
     out_error: *mut *mut ik_error,
 ) -> ik_status {
-    boundary(out_error, || {
-        // SAFETY: forwarded from the caller.
-        let (rt, name) = unsafe { table_args(rt, name) }?;
-        rt.remove_module(name)
-    })
+    // SAFETY: the header's contract for these arguments.
+    unsafe { super::runtime::on_name(rt, name, out_error, |rt, name| rt.remove_module(name)) }
 }
 
 /// Puts a module object of the host's into the table under `name`, ready (`sys.modules[name] = module`);

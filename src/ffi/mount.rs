@@ -109,10 +109,6 @@ pub unsafe extern "C" fn ik_runtime_unmount(
     point: *const c_char,
     out_error: *mut *mut ik_error,
 ) -> ik_status {
-    boundary(out_error, || {
-        // SAFETY: forwarded from the caller.
-        let rt = unsafe { runtime(rt) }?;
-        // SAFETY: `point` is a NUL-terminated string.
-        rt.unmount(unsafe { in_str(point, "point", MAX_NAME_LEN) }?)
-    })
+    // SAFETY: the header's contract for these arguments.
+    unsafe { super::runtime::on_name(rt, point, out_error, |rt, point| rt.unmount(point)) }
 }

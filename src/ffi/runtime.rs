@@ -18,6 +18,26 @@ pub(crate) unsafe fn runtime<'a>(rt: *const Runtime) -> Result<&'a Runtime> {
     unsafe { in_ref(rt, "runtime") }
 }
 
+/// Runs `f` on the runtime and a NUL-terminated name (a module name, a policy name, a mount point), inside
+/// the panic boundary: the shape of every call that takes just those.
+///
+/// # Safety
+/// `rt` is NULL or a live runtime; `name` is NULL or a NUL-terminated string.
+pub(crate) unsafe fn on_name(
+    rt: *const Runtime,
+    name: *const c_char,
+    out_error: *mut *mut ik_error,
+    f: impl FnOnce(&Runtime, &str) -> Result<()>,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: forwarded from the caller.
+        let rt = unsafe { runtime(rt) }?;
+        // SAFETY: forwarded from the caller.
+        let name = unsafe { in_str(name, "name", MAX_NAME_LEN) }?;
+        f(rt, name)
+    })
+}
+
 /// Makes a runtime with a copy of `profile` (NULL: CPython's conventions), no finders, no executor and the
 /// default policy. Free it with `ik_runtime_free`.
 #[no_mangle]
@@ -117,13 +137,8 @@ pub unsafe extern "C" fn ik_runtime_unregister_native(
     name: *const c_char,
     out_error: *mut *mut ik_error,
 ) -> ik_status {
-    boundary(out_error, || {
-        // SAFETY: forwarded from the caller.
-        let rt = unsafe { runtime(rt) }?;
-        // SAFETY: `name` is a NUL-terminated string.
-        let name = unsafe { in_str(name, "name", MAX_NAME_LEN) }?;
-        rt.unregister_native(name)
-    })
+    // SAFETY: the header's contract for these arguments.
+    unsafe { on_name(rt, name, out_error, |rt, name| rt.unregister_native(name)) }
 }
 
 /// Puts a host finder at `position` of the meta path (0 first; `SIZE_MAX` or anything past the end:
@@ -172,12 +187,8 @@ pub unsafe extern "C" fn ik_runtime_allow(
     name: *const c_char,
     out_error: *mut *mut ik_error,
 ) -> ik_status {
-    boundary(out_error, || {
-        // SAFETY: forwarded from the caller.
-        let rt = unsafe { runtime(rt) }?;
-        // SAFETY: `name` is a NUL-terminated string.
-        rt.allow(unsafe { in_str(name, "name", MAX_NAME_LEN) }?)
-    })
+    // SAFETY: the header's contract for these arguments.
+    unsafe { on_name(rt, name, out_error, |rt, name| rt.allow(name)) }
 }
 
 /// Denies a top-level name; deny wins over allow. A denied import returns `IK_ERR_DENIED` and leaves no
@@ -188,12 +199,8 @@ pub unsafe extern "C" fn ik_runtime_deny(
     name: *const c_char,
     out_error: *mut *mut ik_error,
 ) -> ik_status {
-    boundary(out_error, || {
-        // SAFETY: forwarded from the caller.
-        let rt = unsafe { runtime(rt) }?;
-        // SAFETY: `name` is a NUL-terminated string.
-        rt.deny(unsafe { in_str(name, "name", MAX_NAME_LEN) }?)
-    })
+    // SAFETY: the header's contract for these arguments.
+    unsafe { on_name(rt, name, out_error, |rt, name| rt.deny(name)) }
 }
 
 /// Back to the default policy: every name allowed but powerful natives.

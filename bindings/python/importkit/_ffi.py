@@ -1,0 +1,356 @@
+"""The C ABI of importkit, declared for ctypes: locating the library, the structs, the callback types and
+the argtypes/restype of every function of ``include/importkit.h``. Nothing here has logic beyond that.
+
+The library is looked up, first hit wins:
+
+1. ``$IMPORTKIT_LIB`` (a path to the shared library; when set, nothing else is tried);
+2. beside the package: inside the ``importkit`` directory, then in the directory that holds it;
+3. the repository's ``target/release`` then ``target/debug`` (relative to this file: the package lives in
+   ``<repo>/bindings/python/importkit``).
+
+Pointers to importkit objects (``ik_runtime *``, ``ik_error *``, ``const ik_spec *``...) are ``c_void_p``;
+strings importkit hands out come back as ``c_void_p`` plus a length (``text``) so embedded content is never
+cut at a NUL and nothing is decoded twice.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import threading
+from ctypes import (
+    CFUNCTYPE,
+    POINTER,
+    Structure,
+    c_bool,
+    c_char_p,
+    c_int,
+    c_int32,
+    c_size_t,
+    c_uint8,
+    c_uint32,
+    c_uint64,
+    c_void_p,
+)
+from pathlib import Path
+
+# The version this binding was written against. 0.x: major and minor must both match.
+ABI_MAJOR = 0
+ABI_MINOR = 1
+
+# ik_status
+IK_OK = 0
+IK_ERR_INVALID_ARGUMENT = 1
+IK_ERR_INVALID_NAME = 2
+IK_ERR_NOT_FOUND = 3
+IK_ERR_IMPORT = 4
+IK_ERR_DENIED = 5
+IK_ERR_EXEC = 6
+IK_ERR_HOST = 7
+IK_ERR_DEADLOCK = 8
+IK_ERR_EXISTS = 9
+IK_ERR_INVALID_MOUNT = 10
+IK_ERR_UNAVAILABLE = 11
+IK_ERR_INTERNAL = 12
+
+STATUS_NAMES = {
+    IK_OK: "IK_OK",
+    IK_ERR_INVALID_ARGUMENT: "IK_ERR_INVALID_ARGUMENT",
+    IK_ERR_INVALID_NAME: "IK_ERR_INVALID_NAME",
+    IK_ERR_NOT_FOUND: "IK_ERR_NOT_FOUND",
+    IK_ERR_IMPORT: "IK_ERR_IMPORT",
+    IK_ERR_DENIED: "IK_ERR_DENIED",
+    IK_ERR_EXEC: "IK_ERR_EXEC",
+    IK_ERR_HOST: "IK_ERR_HOST",
+    IK_ERR_DEADLOCK: "IK_ERR_DEADLOCK",
+    IK_ERR_EXISTS: "IK_ERR_EXISTS",
+    IK_ERR_INVALID_MOUNT: "IK_ERR_INVALID_MOUNT",
+    IK_ERR_UNAVAILABLE: "IK_ERR_UNAVAILABLE",
+    IK_ERR_INTERNAL: "IK_ERR_INTERNAL",
+}
+
+IK_NATIVE_POWERFUL = 1
+IK_NATIVE_PACKAGE = 2
+
+IK_MODULE_INITIALIZING = 0
+IK_MODULE_READY = 1
+
+IK_MOUNT_BORROW = 1
+IK_MOUNT_REPLACE = 2
+
+IK_PROFILE_PYTHON = 0
+IK_PROFILE_LUA = 1
+IK_PROFILE_EMPTY = 2
+
+IK_IDENT_PYTHON = 0
+IK_IDENT_LUA = 1
+
+IK_KIND_SOURCE = 0
+IK_KIND_BYTECODE = 1
+IK_KIND_EXTENSION = 2
+IK_KIND_NATIVE = 3
+IK_KIND_NAMESPACE = 4
+
+# ---------------------------------------------------------------------------------------------------------
+# Callback types. Every pointer argument is c_void_p (arrives in Python as an int, or None for NULL).
+
+# void (*ik_release_fn)(void *userdata)
+RELEASE_FN = CFUNCTYPE(None, c_void_p)
+# int32_t (*create)(void *userdata, const ik_spec *spec, void **out_module, ik_report *report)
+CREATE_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, POINTER(c_void_p), c_void_p)
+# int32_t (*exec)(void *userdata, const ik_spec *spec, void *module, const uint8_t *source,
+#                 size_t source_len, ik_report *report)
+EXEC_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p)
+# int32_t (*bind)(void *userdata, void *parent, const char *name, size_t name_len, void *child)
+BIND_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p)
+# bool (*has_attr)(void *userdata, void *module, const char *name, size_t name_len)
+HAS_ATTR_FN = CFUNCTYPE(c_bool, c_void_p, c_void_p, c_void_p, c_size_t)
+# int32_t (*all_names)(void *userdata, void *module, ik_strings *out, ik_report *report)
+ALL_NAMES_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_void_p, c_void_p)
+# void (*release)(void *userdata, void *module)
+RELEASE_MODULE_FN = CFUNCTYPE(None, c_void_p, c_void_p)
+# int32_t (*find)(void *userdata, const char *name, size_t name_len, const char *const *path,
+#                 size_t path_count, ik_found *found, ik_report *report)
+FIND_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_void_p)
+# void (*invalidate)(void *userdata)
+INVALIDATE_FN = CFUNCTYPE(None, c_void_p)
+
+
+class ik_mount_file(Structure):
+    _fields_ = [
+        ("path", c_char_p),
+        ("path_len", c_size_t),
+        ("data", POINTER(c_uint8)),
+        ("data_len", c_size_t),
+    ]
+
+
+class ik_executor(Structure):
+    _fields_ = [
+        ("size", c_uint32),
+        ("userdata", c_void_p),
+        ("create", CREATE_FN),
+        ("exec", EXEC_FN),
+        ("bind", BIND_FN),
+        ("has_attr", HAS_ATTR_FN),
+        ("all_names", ALL_NAMES_FN),
+        ("release", RELEASE_MODULE_FN),
+        ("release_userdata", RELEASE_FN),
+    ]
+
+
+class ik_native(Structure):
+    _fields_ = [
+        ("size", c_uint32),
+        ("flags", c_uint32),
+        ("userdata", c_void_p),
+        ("create", CREATE_FN),
+        ("release_userdata", RELEASE_FN),
+    ]
+
+
+class ik_finder(Structure):
+    _fields_ = [
+        ("size", c_uint32),
+        ("name", c_char_p),
+        ("userdata", c_void_p),
+        ("find", FIND_FN),
+        ("invalidate", INVALIDATE_FN),
+        ("release_userdata", RELEASE_FN),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Function signatures: name -> (restype, argtypes). `status` functions return ik_status (a C enum: int).
+
+_status = c_int
+_err = POINTER(c_void_p)  # ik_error **out_error
+_len = POINTER(c_size_t)  # size_t *len_out
+
+SIGNATURES: dict[str, tuple[object, list[object]]] = {
+    "ik_version": (c_char_p, []),
+    "ik_version_number": (c_uint32, []),
+    "ik_status_name": (c_char_p, [c_int32]),
+    # callbacks' context objects
+    "ik_report_error": (_status, [c_void_p, c_int32, c_char_p, c_uint32, c_uint32, _err]),
+    "ik_report_pass": (_status, [c_void_p, c_void_p, _err]),
+    "ik_found_set": (_status, [c_void_p, c_char_p, c_uint32, c_bool, _err]),
+    "ik_found_add_location": (_status, [c_void_p, c_char_p, _err]),
+    "ik_found_set_file": (_status, [c_void_p, c_char_p, _err]),
+    "ik_found_set_source": (_status, [c_void_p, c_void_p, c_size_t, _err]),
+    "ik_strings_push": (_status, [c_void_p, c_char_p, c_size_t, _err]),
+    # errors
+    "ik_error_free": (None, [c_void_p]),
+    "ik_error_status": (_status, [c_void_p]),
+    "ik_error_message": (c_void_p, [c_void_p, _len]),
+    "ik_error_module": (c_void_p, [c_void_p, _len]),
+    "ik_error_attempt_count": (c_size_t, [c_void_p]),
+    "ik_error_attempt_place": (c_void_p, [c_void_p, c_size_t, _len]),
+    "ik_error_attempt_reason": (c_void_p, [c_void_p, c_size_t, _len]),
+    "ik_error_host_message": (c_void_p, [c_void_p, _len]),
+    "ik_error_line": (c_uint32, [c_void_p]),
+    "ik_error_column": (c_uint32, [c_void_p]),
+    # importing and the module table
+    "ik_runtime_import": (_status, [c_void_p, c_char_p, c_char_p, POINTER(c_void_p), _err]),
+    "ik_runtime_import_n": (
+        _status,
+        [c_void_p, c_char_p, c_size_t, c_char_p, c_size_t, POINTER(c_void_p), _err],
+    ),
+    "ik_runtime_import_from": (
+        _status,
+        [c_void_p, c_char_p, c_char_p, c_uint32, POINTER(c_char_p), c_size_t, POINTER(c_void_p), _err],
+    ),
+    "ik_runtime_find_spec": (_status, [c_void_p, c_char_p, c_char_p, POINTER(c_void_p), _err]),
+    "ik_runtime_get_module": (_status, [c_void_p, c_char_p, POINTER(c_void_p), POINTER(c_uint32), _err]),
+    "ik_runtime_module_spec": (_status, [c_void_p, c_char_p, POINTER(c_void_p), _err]),
+    "ik_runtime_contains": (_status, [c_void_p, c_char_p, POINTER(c_bool), _err]),
+    "ik_runtime_remove_module": (_status, [c_void_p, c_char_p, _err]),
+    "ik_runtime_insert_module": (_status, [c_void_p, c_char_p, c_void_p, _err]),
+    "ik_runtime_list_modules": (_status, [c_void_p, POINTER(c_void_p), _err]),
+    "ik_name_list_count": (c_size_t, [c_void_p]),
+    "ik_name_list_get": (c_void_p, [c_void_p, c_size_t, _len]),
+    "ik_name_list_free": (None, [c_void_p]),
+    # mounts
+    "ik_runtime_mount": (
+        _status,
+        [
+            c_void_p,
+            c_char_p,
+            POINTER(ik_mount_file),
+            c_size_t,
+            c_uint32,
+            RELEASE_FN,
+            c_void_p,
+            POINTER(c_uint64),
+            _err,
+        ],
+    ),
+    "ik_runtime_unmount": (_status, [c_void_p, c_char_p, _err]),
+    # profiles
+    "ik_profile_new": (_status, [c_uint32, c_char_p, POINTER(c_void_p), _err]),
+    "ik_profile_free": (None, [c_void_p]),
+    "ik_profile_add_suffix": (_status, [c_void_p, c_uint32, c_char_p, _err]),
+    "ik_profile_clear_suffixes": (_status, [c_void_p, c_uint32, _err]),
+    "ik_profile_set_init_stem": (_status, [c_void_p, c_char_p, _err]),
+    "ik_profile_set_namespace_dirs": (_status, [c_void_p, c_bool, _err]),
+    "ik_profile_set_identifiers": (_status, [c_void_p, c_uint32, _err]),
+    # runtimes
+    "ik_runtime_new": (_status, [c_void_p, POINTER(c_void_p), _err]),
+    "ik_runtime_free": (None, [c_void_p]),
+    "ik_runtime_set_executor": (_status, [c_void_p, POINTER(ik_executor), _err]),
+    "ik_runtime_set_virtual_root": (_status, [c_void_p, c_char_p, _err]),
+    "ik_runtime_register_native": (_status, [c_void_p, c_char_p, POINTER(ik_native), _err]),
+    "ik_runtime_unregister_native": (_status, [c_void_p, c_char_p, _err]),
+    "ik_runtime_add_finder": (_status, [c_void_p, POINTER(ik_finder), c_size_t, POINTER(c_uint64), _err]),
+    "ik_runtime_remove_finder": (_status, [c_void_p, c_uint64, _err]),
+    "ik_runtime_allow": (_status, [c_void_p, c_char_p, _err]),
+    "ik_runtime_deny": (_status, [c_void_p, c_char_p, _err]),
+    "ik_runtime_clear_policy": (_status, [c_void_p, _err]),
+    "ik_runtime_invalidate": (_status, [c_void_p, _err]),
+    # specs
+    "ik_spec_name": (c_void_p, [c_void_p, _len]),
+    "ik_spec_origin": (c_void_p, [c_void_p, _len]),
+    "ik_spec_file": (c_void_p, [c_void_p, _len]),
+    "ik_spec_cached": (c_void_p, [c_void_p, _len]),
+    "ik_spec_parent": (c_void_p, [c_void_p, _len]),
+    "ik_spec_kind": (c_uint32, [c_void_p]),
+    "ik_spec_is_package": (c_bool, [c_void_p]),
+    "ik_spec_location_count": (c_size_t, [c_void_p]),
+    "ik_spec_location": (c_void_p, [c_void_p, c_size_t, _len]),
+    "ik_spec_ref_count": (c_size_t, [c_void_p]),
+    "ik_spec_ref": (c_void_p, [c_void_p, c_size_t, _len]),
+    "ik_spec_free": (None, [c_void_p]),
+}
+
+
+def library_file_names() -> list[str]:
+    """The file names the shared library has on this platform."""
+    if sys.platform == "win32":
+        return ["importkit.dll"]
+    if sys.platform == "darwin":
+        return ["libimportkit.dylib"]
+    return ["libimportkit.so"]
+
+
+def candidate_paths() -> list[Path]:
+    """Where the library is looked for, in order (see the module docstring)."""
+    env = os.environ.get("IMPORTKIT_LIB")
+    if env:
+        return [Path(env)]
+    package_dir = Path(__file__).resolve().parent
+    names = library_file_names()
+    paths = [package_dir / n for n in names] + [package_dir.parent / n for n in names]
+    repo = package_dir.parent.parent.parent  # <repo>/bindings/python/importkit
+    for profile in ("release", "debug"):
+        paths += [repo / "target" / profile / n for n in names]
+    return paths
+
+
+class _Loaded:
+    lib: ctypes.CDLL | None = None
+    path: Path | None = None
+
+
+_lock = threading.Lock()
+
+
+def _declare(lib: ctypes.CDLL) -> None:
+    for name, (restype, argtypes) in SIGNATURES.items():
+        fn = getattr(lib, name)  # AttributeError: the library lacks a function of the header
+        fn.restype = restype
+        fn.argtypes = argtypes
+
+
+def lib() -> ctypes.CDLL:
+    """The loaded library, with every function declared (loaded once, on first use)."""
+    loaded = _Loaded.lib
+    if loaded is not None:
+        return loaded
+    with _lock:
+        if _Loaded.lib is not None:
+            return _Loaded.lib
+        tried = candidate_paths()
+        path = next((p for p in tried if p.is_file()), None)
+        if path is None:
+            shown = ", ".join(str(p) for p in tried)
+            raise OSError(
+                f"importkit: shared library not found (tried {shown}); build it with `cargo build` "
+                "or set IMPORTKIT_LIB to its path"
+            )
+        handle = ctypes.CDLL(str(path))
+        _declare(handle)
+        number = handle.ik_version_number()
+        major, minor = number // 10000, number // 100 % 100
+        if (major, minor) != (ABI_MAJOR, ABI_MINOR):
+            raise OSError(
+                f"importkit: {path} is version {handle.ik_version().decode()}, but this binding was written "
+                f"for {ABI_MAJOR}.{ABI_MINOR}.x"
+            )
+        _Loaded.lib, _Loaded.path = handle, path
+        return handle
+
+
+def library_path() -> Path:
+    """The path of the loaded library (loading it if needed)."""
+    lib()
+    assert _Loaded.path is not None
+    return _Loaded.path
+
+
+def text(fn, *args) -> str | None:
+    """Calls an accessor `fn(*args, size_t *len_out) -> const char *` and decodes the result (None for NULL).
+
+    The string is owned by the object the accessor reads; it is copied here before that object can go.
+    """
+    n = c_size_t(0)
+    p = fn(*args, ctypes.byref(n))
+    if not p:
+        return None
+    return ctypes.string_at(p, n.value).decode("utf-8", "replace")
+
+
+def encode(s: str) -> bytes:
+    """A str as the UTF-8 bytes importkit validates itself (lone surrogates pass through so that importkit,
+    not Python, refuses them)."""
+    return s.encode("utf-8", "surrogatepass")

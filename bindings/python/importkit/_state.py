@@ -1,0 +1,135 @@
+"""The Python side of one ``ik_runtime``: its pointer, the module handles, and the guard that keeps the
+runtime alive while calls on it run.
+
+Module handles crossing the C boundary are small integers (1, 2, ...), keys of ``modules`` (never
+``PyObject`` pointers): the module table of importkit owns one handle per entry and gives it back through
+the executor's ``release`` callback, which drops the entry here.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import threading
+from contextlib import contextmanager
+from typing import Iterator, Sequence
+
+from . import _ffi
+from .errors import ImportKitImportError, UnavailableError, check, cstr
+
+
+class RuntimeState:
+    def __init__(self, ptr: int) -> None:
+        self._ptr: int | None = ptr
+        self._lock = threading.Lock()
+        self._active = 0
+        self._closing = False
+        self._ids = itertools.count(1)
+        #: handle -> module object (the host's module objects the table holds)
+        self.modules: dict[int, object] = {}
+        #: handle -> the full name the module was made for
+        self.names: dict[int, str] = {}
+        #: ctypes callback objects that must outlive every call importkit may make into them
+        self.keepalive: list[object] = []
+
+    # -- lifetime -------------------------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._ptr is None or self._closing
+
+    @contextmanager
+    def using(self) -> Iterator[int]:
+        """The runtime pointer, valid for the ``with`` block; raises UnavailableError once closed."""
+        with self._lock:
+            if self._ptr is None or self._closing:
+                raise UnavailableError("the importkit runtime is closed", status=_ffi.IK_ERR_UNAVAILABLE)
+            self._active += 1
+            ptr = self._ptr
+        try:
+            yield ptr
+        finally:
+            with self._lock:
+                self._active -= 1
+                last = self._closing and self._active == 0 and self._ptr is not None
+                if last:
+                    ptr, self._ptr = self._ptr, None
+            if last:
+                self._free(ptr)
+
+    def close(self) -> None:
+        """Frees the runtime now, or, if calls on it are running (a module's code closed it), as soon as the
+        last one returns. New calls are refused from now on."""
+        with self._lock:
+            if self._ptr is None:
+                return
+            self._closing = True
+            if self._active:
+                return
+            ptr, self._ptr = self._ptr, None
+        self._free(ptr)
+
+    def _free(self, ptr: int) -> None:
+        # Releases every module through the executor's `release` (which empties `modules`), then userdata.
+        _ffi.lib().ik_runtime_free(ptr)
+        self.modules.clear()
+        self.names.clear()
+        self.keepalive.clear()
+
+    # -- module handles -------------------------------------------------------------------------------------
+
+    def add(self, module: object, name: str) -> int:
+        handle = next(self._ids)
+        self.modules[handle] = module
+        self.names[handle] = name
+        return handle
+
+    def release(self, handle: int) -> None:
+        self.modules.pop(handle, None)
+        self.names.pop(handle, None)
+
+    def module(self, handle: int | None) -> object:
+        try:
+            return self.modules[handle]  # type: ignore[index]
+        except KeyError:
+            raise ImportKitImportError(
+                f"importkit returned module handle {handle}, which this runtime does not hold "
+                "(it was released meanwhile)",
+                status=_ffi.IK_ERR_IMPORT,
+            ) from None
+
+    # -- calls the executor's import statement needs --------------------------------------------------------
+
+    def import_from(self, name: str, package: str | None, fromlist: Sequence[str], level: int) -> int:
+        """``ik_runtime_import_from``; returns the module handle."""
+        lib = _ffi.lib()
+        names = [cstr(x, "fromlist item") for x in fromlist]
+        array = (ctypes.c_char_p * len(names))(*names) if names else None
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        with self.using() as ptr:
+            status = lib.ik_runtime_import_from(
+                ptr,
+                cstr(name),
+                None if package is None else cstr(package, "package"),
+                level,
+                array,
+                len(names),
+                ctypes.byref(out),
+                ctypes.byref(err),
+            )
+        check(status, err)
+        return out.value  # type: ignore[return-value]
+
+    def get_handle(self, name: str) -> int | None:
+        """The handle under ``name`` in the module table (partly initialised included), or None."""
+        lib = _ffi.lib()
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        with self.using() as ptr:
+            status = lib.ik_runtime_get_module(ptr, cstr(name), ctypes.byref(out), None, ctypes.byref(err))
+        if status == _ffi.IK_ERR_NOT_FOUND:
+            lib.ik_error_free(err.value)
+            return None
+        check(status, err)
+        return out.value
