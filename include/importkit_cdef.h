@@ -67,6 +67,9 @@ static const uint32_t IK_IDENT_PYTHON = 0;
 // Segments are ASCII letters, digits, `_` and `-`.
 static const uint32_t IK_IDENT_LUA = 1;
 
+// Most entries `ik_runtime_path_set` takes at once.
+static const uint32_t IK_MAX_PATH_ENTRIES = 65536;
+
 // Source text the host compiles and executes.
 static const uint32_t IK_KIND_SOURCE = 0;
 
@@ -81,6 +84,11 @@ static const uint32_t IK_KIND_NATIVE = 3;
 
 // A namespace package: nothing to execute.
 static const uint32_t IK_KIND_NAMESPACE = 4;
+
+// Most `.ref` files followed in one chain.
+static const uint32_t MAX_REF_HOPS = 8;
+
+// Largest `.ref` file read, in bytes.
 
 // Longest module name, in bytes.
 static const uint32_t IK_MAX_NAME_LEN = 4096;
@@ -249,6 +257,43 @@ typedef struct {
     // Called once with `userdata` when the finder is removed or its runtime freed. May be NULL.
     ik_release_fn release_userdata;
 } ik_finder;
+
+// A host's finder for one path entry, made by its path hook. The first field is `sizeof(ik_entry_finder)`.
+typedef struct {
+    // `sizeof(ik_entry_finder)`.
+    uint32_t size;
+    // Passed as the first argument of every callback.
+    void *userdata;
+    // Looks for `name` (the full dotted name) in this entry. Found: `ik_found_set` (and friends) and
+    // `IK_OK`. A namespace portion: `ik_found_set(found, "", IK_KIND_NAMESPACE, true, NULL)` and one
+    // `ik_found_add_location` per directory. Not found: `IK_OK` without touching `found`.
+    int32_t (*find)(void *userdata, const char *name, size_t name_len, ik_found *found, ik_report *report);
+    // Drops the finder's caches (`ik_runtime_invalidate`). May be NULL.
+    void (*invalidate)(void *userdata);
+    // Called once with `userdata` when the finder is dropped (invalidate, hook removal, runtime freed).
+    ik_release_fn release_userdata;
+} ik_entry_finder;
+
+// A host path hook: offered each new path entry (before the built-in directory hook), it takes the entries
+// it serves (an archive, a URL...) by filling in an entry finder. The first field is `sizeof(ik_path_hook)`.
+typedef struct {
+    // `sizeof(ik_path_hook)`.
+    uint32_t size;
+    // A short name for errors (`hook:NAME`); copied. NULL gives `"hook"`.
+    const char *name;
+    // Passed as the first argument of `hook`.
+    void *userdata;
+    // Offered `entry`: to take it, fill `*out` (its `size` set) and set `*claimed` to true; else leave
+    // `*claimed` false ("not mine"). The answer is cached per entry until `ik_runtime_invalidate`.
+    int32_t (*hook)(void *userdata,
+                    const char *entry,
+                    size_t entry_len,
+                    ik_entry_finder *out,
+                    bool *claimed,
+                    ik_report *report);
+    // Called once with `userdata` when the hook is removed or its runtime freed. May be NULL.
+    ik_release_fn release_userdata;
+} ik_path_hook;
 
 
 // The version of importkit as a NUL-terminated string `"major.minor.patch"`, static.
@@ -515,6 +560,79 @@ ik_status ik_runtime_clear_policy(const ik_runtime *rt, ik_error **out_error);
 
 // Drops what finders cache and tells host finders to drop theirs (`importlib.invalidate_caches()`).
 ik_status ik_runtime_invalidate(const ik_runtime *rt, ik_error **out_error);
+
+// Turns the path finder on (`true`) or off. Off, the default, the runtime makes no filesystem call at all:
+// the search path and hooks are kept but not consulted.
+ik_status ik_runtime_enable_filesystem(const ik_runtime *rt, bool enabled, ik_error **out_error);
+
+// Appends an entry to the search path (`sys.path`): a directory, `""` for the current directory, or an
+// entry a host path hook serves.
+ik_status ik_runtime_path_append(const ik_runtime *rt, const char *entry, ik_error **out_error);
+
+// Inserts an entry before position `index` of the search path (past the end: appended).
+ik_status ik_runtime_path_insert(const ik_runtime *rt, size_t index, const char *entry, ik_error **out_error);
+
+// Removes the first entry equal to `entry` (`IK_ERR_UNAVAILABLE` if there is none).
+ik_status ik_runtime_path_remove(const ik_runtime *rt, const char *entry, ik_error **out_error);
+
+// Replaces the whole search path with `count` entries (a host following its own list, like `sys.path`).
+ik_status ik_runtime_path_set(const ik_runtime *rt,
+                              const char *const *entries,
+                              size_t count,
+                              ik_error **out_error);
+
+// The search path, in order, into `*out_list` (free it with `ik_name_list_free`).
+ik_status ik_runtime_path_list(const ik_runtime *rt, ik_name_list **out_list, ik_error **out_error);
+
+// Adds a host path hook at `position` among the host's hooks (`SIZE_MAX`: last); the built-in directory
+// hook always comes after them. The vtable is copied; `*out_id` (may be NULL) receives an id for
+// `ik_runtime_remove_path_hook`. Entry finders made so far are dropped. On failure
+// `hook->release_userdata` is called before returning.
+ik_status ik_runtime_add_path_hook(const ik_runtime *rt,
+                                   const ik_path_hook *hook,
+                                   size_t position,
+                                   uint64_t *out_id,
+                                   ik_error **out_error);
+
+// Removes a path hook by its id (`IK_ERR_UNAVAILABLE` if there is none).
+ik_status ik_runtime_remove_path_hook(const ik_runtime *rt, uint64_t id, ik_error **out_error);
+
+// How long (milliseconds) a directory's listing is trusted before the directory is checked again
+// (default 1000). 0: every lookup stats the directory, as CPython's FileFinder does.
+// `ik_runtime_invalidate` forgets every listing at once.
+ik_status ik_runtime_set_recheck(const ik_runtime *rt, uint32_t milliseconds, ik_error **out_error);
+
+// Confines the path finder to `root` (an existing directory; call again to allow several): no entry,
+// file, link or `.ref` target that resolves outside the roots is used, and the refusal is recorded in
+// the error's attempts.
+ik_status ik_runtime_confine(const ik_runtime *rt, const char *root, ik_error **out_error);
+
+// Lifts every confinement root.
+ik_status ik_runtime_clear_confinement(const ik_runtime *rt, ik_error **out_error);
+
+// Forgets every directory listing and entry finder, so the next search starts cold.
+ik_status ik_runtime_drop_caches(const ik_runtime *rt, ik_error **out_error);
+
+// The current search locations of the namespace package `name` in the module table, recomputed from its
+// parent's locations (or the search path) as they are now, into `*out_list` (free it with
+// `ik_name_list_free`). `IK_ERR_NOT_FOUND` if `name` is not in the table, `IK_ERR_IMPORT` if it is not a
+// namespace package.
+ik_status ik_runtime_namespace_locations(const ik_runtime *rt,
+                                         const char *name,
+                                         ik_name_list **out_list,
+                                         ik_error **out_error);
+
+// CPython's `PathFinder.find_spec(name, path)`: the path finder alone over `count` `entries` (NULL: the
+// search path), no parent resolved, nothing imported, no other finder asked. Writes an owned spec to
+// `*out_spec` (free it with `ik_spec_free`); `IK_ERR_NOT_FOUND` with the places tried when nothing is there,
+// `IK_ERR_UNAVAILABLE` when the filesystem is off. For hosts whose own import system gives the parent's
+// locations (a `sys.meta_path` finder).
+ik_status ik_runtime_path_find_spec(const ik_runtime *rt,
+                                    const char *name,
+                                    const char *const *entries,
+                                    size_t count,
+                                    const ik_spec **out_spec,
+                                    ik_error **out_error);
 
 // The full dotted name. Strings returned by `ik_spec_*` are owned by the spec; `len_out` (may be NULL)
 // receives the length. NULL for a NULL spec.

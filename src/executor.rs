@@ -93,3 +93,30 @@ pub trait HostFinder: Send + Sync {
     /// Drops whatever the finder caches.
     fn invalidate(&self) {}
 }
+
+/// What an entry finder answers for one name in its path entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryFound {
+    /// A module or regular package.
+    Module(HostFound),
+    /// A portion of a namespace package: directories to add to its search locations.
+    Portion(Vec<String>),
+}
+
+/// A finder for one path entry (CPython's path entry finder), made by a [`PathHook`].
+pub trait EntryFinder: Send + Sync {
+    /// Finds `name` (full dotted name) in this entry.
+    fn find_spec(&self, name: &str) -> Result<Option<EntryFound>, HostError>;
+
+    /// Drops whatever the finder caches.
+    fn invalidate(&self) {}
+}
+
+/// A path hook of the host's: turns a path entry it serves (an archive, a URL...) into an entry finder.
+pub trait PathHook: Send + Sync {
+    /// A short name shown in errors and traces (`hook:NAME`).
+    fn name(&self) -> &str;
+
+    /// An entry finder for `entry`, or `None` when the entry is not this hook's.
+    fn finder_for(&self, entry: &str) -> Result<Option<std::sync::Arc<dyn EntryFinder>>, HostError>;
+}

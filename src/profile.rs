@@ -26,6 +26,8 @@ pub struct Profile {
     init_stem: String,
     namespace_dirs: bool,
     identifiers: IdentifierRule,
+    /// The tag of compiled files in `__pycache__` (`cpython-311`), for `cached`; none: no cache.
+    cache_tag: Option<String>,
 }
 
 impl Default for Profile {
@@ -49,6 +51,7 @@ impl Profile {
         }
         p.suffixes.push((".py".into(), ModuleKind::Source));
         p.suffixes.push((".pyc".into(), ModuleKind::Bytecode));
+        p.cache_tag = Some("cpython-311".into());
         p
     }
 
@@ -71,7 +74,14 @@ impl Profile {
     }
 
     fn empty(name: &str, init_stem: &str, namespace_dirs: bool, identifiers: IdentifierRule) -> Self {
-        Profile { name: name.into(), suffixes: Vec::new(), init_stem: init_stem.into(), namespace_dirs, identifiers }
+        Profile {
+            name: name.into(),
+            suffixes: Vec::new(),
+            init_stem: init_stem.into(),
+            namespace_dirs,
+            identifiers,
+            cache_tag: None,
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -154,6 +164,39 @@ impl Profile {
         self.identifiers
     }
 
+    /// Sets the tag of compiled files kept in `__pycache__` (`None`: modules have no `cached`).
+    pub fn set_cache_tag(&mut self, tag: Option<&str>) -> Result<()> {
+        if let Some(t) = tag {
+            if t.is_empty() || t.len() > MAX_SUFFIX_LEN || t.contains(['/', '\\', '\0']) {
+                return Err(Error::invalid_argument(format!("invalid cache tag '{}'", t.escape_debug())));
+            }
+        }
+        self.cache_tag = tag.map(str::to_owned);
+        Ok(())
+    }
+
+    /// Where compiled code for `file` (of `kind`) is cached, as CPython's `_get_cached` says: a source's
+    /// `__pycache__/<stem>.<tag>.pyc`, a bytecode file itself, nothing for other kinds.
+    pub fn cached_for(&self, file: &str, kind: ModuleKind) -> Option<String> {
+        let tag = self.cache_tag.as_deref()?;
+        match kind {
+            ModuleKind::Bytecode => Some(file.to_owned()),
+            ModuleKind::Source => {
+                let (head, tail) = file.rsplit_once('/').unwrap_or(("", file));
+                let base = match tail.rsplit_once('.') {
+                    Some(("", rest)) => rest,
+                    Some((base, _)) => base,
+                    None => tail,
+                };
+                let bytecode =
+                    self.suffixes.iter().find(|(_, k)| *k == ModuleKind::Bytecode).map_or(".pyc", |(s, _)| s);
+                let dir = if head.is_empty() { "__pycache__".to_owned() } else { format!("{head}/__pycache__") };
+                Some(format!("{dir}/{base}.{tag}{bytecode}"))
+            }
+            _ => None,
+        }
+    }
+
     /// The kind and stem of a file name, if the profile knows its suffix (`mod.py` -> (Source, "mod")).
     /// The longest matching suffix wins, so `x.abi3.so` is the extension `x`, not `x.abi3`.
     pub fn classify<'a>(&self, file_name: &'a str) -> Option<(ModuleKind, &'a str)> {
@@ -202,6 +245,13 @@ mod tests {
         assert_eq!(p.classify("m.pyc"), Some((ModuleKind::Bytecode, "m")));
         assert_eq!(p.classify(".py"), None);
         assert_eq!(p.classify("data.json"), None);
+        assert_eq!(
+            p.cached_for("/lib/json/__init__.py", ModuleKind::Source).as_deref(),
+            Some("/lib/json/__pycache__/__init__.cpython-311.pyc")
+        );
+        assert_eq!(p.cached_for("/lib/m.pyc", ModuleKind::Bytecode).as_deref(), Some("/lib/m.pyc"));
+        assert_eq!(p.cached_for("/lib/m.so", ModuleKind::Extension), None);
+        assert_eq!(Profile::lua().cached_for("/lib/m.lua", ModuleKind::Source), None);
     }
 
     #[test]

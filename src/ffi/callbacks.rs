@@ -11,7 +11,9 @@ use std::num::NonZeroUsize;
 use super::status::{code_of, ik_status};
 use super::{boundary, error::ik_error, in_counted, in_opt_str, in_str};
 use crate::error::{Error, HostError, Result};
-use crate::executor::{Executor, HostFinder, HostFound, ModuleHandle, NativeFactory};
+use crate::executor::{
+    EntryFinder, EntryFound, Executor, HostFinder, HostFound, ModuleHandle, NativeFactory, PathHook,
+};
 use crate::limits::{clip_message, MAX_FROMLIST, MAX_NAME_LEN, MAX_PATH_LEN};
 use crate::spec::{ModuleKind, ModuleSpec};
 
@@ -152,6 +154,59 @@ pub struct ik_finder {
     /// Drops the finder's caches (`ik_runtime_invalidate`). May be NULL.
     pub invalidate: Option<unsafe extern "C" fn(userdata: *mut c_void)>,
     /// Called once with `userdata` when the finder is removed or its runtime freed. May be NULL.
+    pub release_userdata: ik_release_fn,
+}
+
+/// A host's finder for one path entry, made by its path hook. The first field is `sizeof(ik_entry_finder)`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ik_entry_finder {
+    /// `sizeof(ik_entry_finder)`.
+    pub size: u32,
+    /// Passed as the first argument of every callback.
+    pub userdata: *mut c_void,
+    /// Looks for `name` (the full dotted name) in this entry. Found: `ik_found_set` (and friends) and
+    /// `IK_OK`. A namespace portion: `ik_found_set(found, "", IK_KIND_NAMESPACE, true, NULL)` and one
+    /// `ik_found_add_location` per directory. Not found: `IK_OK` without touching `found`.
+    pub find: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            name: *const c_char,
+            name_len: usize,
+            found: *mut ik_found,
+            report: *mut ik_report,
+        ) -> i32,
+    >,
+    /// Drops the finder's caches (`ik_runtime_invalidate`). May be NULL.
+    pub invalidate: Option<unsafe extern "C" fn(userdata: *mut c_void)>,
+    /// Called once with `userdata` when the finder is dropped (invalidate, hook removal, runtime freed).
+    pub release_userdata: ik_release_fn,
+}
+
+/// A host path hook: offered each new path entry (before the built-in directory hook), it takes the entries
+/// it serves (an archive, a URL...) by filling in an entry finder. The first field is `sizeof(ik_path_hook)`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ik_path_hook {
+    /// `sizeof(ik_path_hook)`.
+    pub size: u32,
+    /// A short name for errors (`hook:NAME`); copied. NULL gives `"hook"`.
+    pub name: *const c_char,
+    /// Passed as the first argument of `hook`.
+    pub userdata: *mut c_void,
+    /// Offered `entry`: to take it, fill `*out` (its `size` set) and set `*claimed` to true; else leave
+    /// `*claimed` false ("not mine"). The answer is cached per entry until `ik_runtime_invalidate`.
+    pub hook: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            entry: *const c_char,
+            entry_len: usize,
+            out: *mut ik_entry_finder,
+            claimed: *mut bool,
+            report: *mut ik_report,
+        ) -> i32,
+    >,
+    /// Called once with `userdata` when the hook is removed or its runtime freed. May be NULL.
     pub release_userdata: ik_release_fn,
 }
 
@@ -344,6 +399,71 @@ impl HostFinder for CFinder {
             find(self.vt.userdata, cname.as_ptr(), name.len(), path_ptr, count, &mut found, report)
         })?;
         Ok(found.found)
+    }
+
+    fn invalidate(&self) {
+        if let Some(invalidate) = self.vt.invalidate {
+            // SAFETY: a callback of the host's vtable.
+            unsafe { invalidate(self.vt.userdata) }
+        }
+    }
+}
+
+type CPathHook = Hosted<ik_path_hook>;
+type CEntryFinder = Hosted<ik_entry_finder>;
+
+/// Checks a host's path hook vtable and wraps it.
+pub(crate) fn path_hook(vt: &ik_path_hook) -> Result<std::sync::Arc<dyn PathHook>> {
+    let userdata = Userdata::new(vt.userdata, vt.release_userdata);
+    check_size(vt.size, std::mem::size_of::<ik_path_hook>(), "ik_path_hook")?;
+    if vt.hook.is_none() {
+        return Err(Error::invalid_argument("ik_path_hook.hook is required"));
+    }
+    // SAFETY: the header documents `name` as NULL or a NUL-terminated string.
+    let name = unsafe { in_opt_str(vt.name, "ik_path_hook.name", 64) }?.unwrap_or("hook").to_owned();
+    Ok(std::sync::Arc::new(CPathHook { vt: *vt, name, _userdata: userdata }))
+}
+
+impl PathHook for CPathHook {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn finder_for(&self, entry: &str) -> Result<Option<std::sync::Arc<dyn EntryFinder>>, HostError> {
+        let Some(hook) = self.vt.hook else { return Ok(None) };
+        let centry = std::ffi::CString::new(entry).map_err(|_| HostError::new("entry with NUL"))?;
+        // SAFETY: an all-zero ik_entry_finder is a valid value (no callbacks, NULL userdata).
+        let mut out: ik_entry_finder = unsafe { std::mem::zeroed() };
+        let mut claimed = false;
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        call(|report| unsafe { hook(self.vt.userdata, centry.as_ptr(), entry.len(), &mut out, &mut claimed, report) })?;
+        if !claimed {
+            return Ok(None);
+        }
+        let userdata = Userdata::new(out.userdata, out.release_userdata);
+        if out.size as usize != std::mem::size_of::<ik_entry_finder>() || out.find.is_none() {
+            return Err(HostError::new(format!(
+                "path hook '{}' claimed '{entry}' with an ik_entry_finder whose size is {} (expected {}) or without find",
+                self.name,
+                out.size,
+                std::mem::size_of::<ik_entry_finder>()
+            )));
+        }
+        Ok(Some(std::sync::Arc::new(CEntryFinder { vt: out, name: self.name.clone(), _userdata: userdata })))
+    }
+}
+
+impl EntryFinder for CEntryFinder {
+    fn find_spec(&self, name: &str) -> Result<Option<EntryFound>, HostError> {
+        let Some(find) = self.vt.find else { return Ok(None) };
+        let cname = std::ffi::CString::new(name).map_err(|_| HostError::new("name with NUL"))?;
+        let mut found = ik_found { found: None };
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        call(|report| unsafe { find(self.vt.userdata, cname.as_ptr(), name.len(), &mut found, report) })?;
+        Ok(found.found.map(|f| match f.kind {
+            ModuleKind::Namespace => EntryFound::Portion(f.locations),
+            _ => EntryFound::Module(f),
+        }))
     }
 
     fn invalidate(&self) {

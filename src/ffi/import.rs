@@ -294,6 +294,11 @@ pub struct ik_name_list {
     names: Vec<Text>,
 }
 
+/// A new list for the caller to free.
+pub(crate) fn name_list(names: Vec<String>) -> *mut ik_name_list {
+    Box::into_raw(Box::new(ik_name_list { names: names.into_iter().map(Text::from).collect() }))
+}
+
 /// Lists the names in the module table, sorted, into `*out_list`.
 #[no_mangle]
 pub unsafe extern "C" fn ik_runtime_list_modules(
@@ -305,9 +310,8 @@ pub unsafe extern "C" fn ik_runtime_list_modules(
         out_ptr(out_list, "out_list")?;
         // SAFETY: forwarded from the caller.
         let rt = unsafe { runtime(rt) }?;
-        let names = rt.module_names().into_iter().map(Text::from).collect();
         // SAFETY: checked by out_ptr.
-        unsafe { write_out(out_list, Box::into_raw(Box::new(ik_name_list { names }))) };
+        unsafe { write_out(out_list, name_list(rt.module_names())) };
         Ok(())
     })
 }

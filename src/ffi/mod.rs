@@ -13,6 +13,7 @@ pub mod import;
 pub mod mount;
 pub mod profile;
 pub mod runtime;
+pub mod search_path;
 pub mod spec;
 pub mod status;
 

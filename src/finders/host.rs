@@ -7,13 +7,11 @@ use crate::executor::{HostFinder, HostFound};
 use crate::limits::MAX_PATH_LEN;
 use crate::spec::{Content, Found, ModuleKind, ModuleSpec};
 
-fn check_text(finder: &str, name: &str, what: &str, value: &str) -> Result<()> {
+fn check_text(place: &str, name: &str, what: &str, value: &str) -> Result<()> {
     if value.len() > MAX_PATH_LEN || value.contains('\0') {
         return Err(Error::new(
             ErrorCode::Host,
-            format!(
-                "finder 'host:{finder}' gave an invalid {what} for '{name}': over {MAX_PATH_LEN} bytes or with a NUL"
-            ),
+            format!("finder '{place}' gave an invalid {what} for '{name}': over {MAX_PATH_LEN} bytes or with a NUL"),
         )
         .for_module(name));
     }
@@ -29,28 +27,35 @@ pub fn find(finder: &Arc<dyn HostFinder>, name: &str, path: Option<&[&str]>) -> 
         }
         err
     })?;
-    let Some(HostFound { origin, kind, is_package, locations, file, source }) = found else { return Ok(None) };
-    let fname = finder.name();
-    check_text(fname, name, "origin", &origin)?;
+    match found {
+        Some(h) => to_found(&format!("host:{}", finder.name()), name, h).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Checks what a host said it found (`place` names the host's finder or hook) and makes the spec.
+pub fn to_found(place: &str, name: &str, found: HostFound) -> Result<Found> {
+    let HostFound { origin, kind, is_package, locations, file, source } = found;
+    check_text(place, name, "origin", &origin)?;
     for l in &locations {
-        check_text(fname, name, "location", l)?;
+        check_text(place, name, "location", l)?;
     }
     if let Some(f) = &file {
-        check_text(fname, name, "file", f)?;
+        check_text(place, name, "file", f)?;
     }
     if kind == ModuleKind::Native {
         return Err(Error::new(
             ErrorCode::Host,
-            format!("finder 'host:{fname}' gave kind native for '{name}': register natives with the runtime instead"),
+            format!("finder '{place}' gave kind native for '{name}': register natives with the runtime instead"),
         )
         .for_module(name));
     }
     let is_package = is_package || kind == ModuleKind::Namespace;
-    let origin = if origin.is_empty() { format!("host:{fname}/{name}") } else { origin };
+    let origin = if origin.is_empty() { format!("{place}/{name}") } else { origin };
     let spec = ModuleSpec::new(name, &origin, kind, is_package).with_locations(locations).with_file(file.as_deref());
     let content = match source {
         Some(bytes) => Content::Host(bytes.into()),
         None => Content::None,
     };
-    Ok(Some(Found { spec: Arc::new(spec), content }))
+    Ok(Found { spec: Arc::new(spec), content })
 }

@@ -1,8 +1,9 @@
-//! Finders: the native registry, memory mounts and host finders (the filesystem path finder comes later).
+//! Finders: the native registry, memory mounts, host finders, and the path finder over the filesystem.
 
 pub mod host;
 pub mod memory;
 pub mod native;
+pub mod path;
 
 use std::sync::Arc;
 

@@ -11,6 +11,7 @@ use super::table::{ModuleState, Record};
 use super::{thread_cache, Runtime};
 use crate::error::{Attempt, Error, ErrorCode, Result};
 use crate::executor::ModuleHandle;
+use crate::finders::path::Step;
 use crate::finders::{host, MetaFinder};
 use crate::limits::{MAX_FROMLIST, MAX_IMPORT_DEPTH};
 use crate::name;
@@ -227,35 +228,77 @@ impl Runtime {
         Ok(record)
     }
 
-    /// Asks the native registry, then each meta-path finder in order; the first spec wins. `parent` is the
-    /// parent package's spec: its locations are the `path` host finders get.
+    /// Asks the native registry, then each meta-path finder in order, then the path finder (when the
+    /// filesystem is on); the first spec wins. `parent` is the parent package's spec: its locations are the
+    /// `path` of host finders and the entries of the path finder. A miss is explained by a second pass that
+    /// notes why each place passed (host meta-path finders are not asked again).
     fn find(&self, name: &str, parent: Option<&ModuleSpec>) -> Result<Found> {
-        if let Some(found) = self.inner.natives.read().find(name) {
+        if let Some(found) = self.search(name, parent, None, true)? {
             return Ok(found);
         }
+        let mut attempts = Vec::new();
+        self.search(name, parent, Some(&mut attempts), false)?;
+        Err(Error::not_found(name, attempts))
+    }
+
+    /// One pass of [`Runtime::find`]; with `notes`, every place that passes says why (and a found module
+    /// says where it was found). Without `ask_hosts`, host meta-path finders are noted, not asked.
+    pub(crate) fn search(
+        &self,
+        name: &str,
+        parent: Option<&ModuleSpec>,
+        mut notes: Option<&mut Vec<Attempt>>,
+        ask_hosts: bool,
+    ) -> Result<Option<Found>> {
+        let mut note = |place: String, reason: String| {
+            if let Some(n) = notes.as_mut() {
+                n.push(Attempt::new(place, reason));
+            }
+        };
+        if let Some(found) = self.inner.natives.read().find(name) {
+            note("native".into(), format!("found {}", found.spec.origin()));
+            return Ok(Some(found));
+        }
+        note("native".into(), "not registered".into());
         let meta_path = self.inner.meta_path.read().clone();
         let virtual_root = self.inner.virtual_root.read().clone();
         let mut path: Option<Option<Vec<&str>>> = None;
         for finder in meta_path.iter() {
             let found = match finder {
                 MetaFinder::Mount(_, tree) => tree.find(name, virtual_root.as_deref()),
+                MetaFinder::Host(_, h) if !ask_hosts => {
+                    note(format!("host:{}", h.name()), "not found".into());
+                    None
+                }
                 MetaFinder::Host(_, h) => {
                     let path = path.get_or_insert_with(|| parent.map(|p| p.locations().collect()));
                     host::find(h, name, path.as_deref())?
                 }
             };
-            if let Some(found) = found {
-                return Ok(found);
+            match (found, finder) {
+                (Some(found), _) => {
+                    note(finder_place(finder), format!("found {}", found.spec.origin()));
+                    return Ok(Some(found));
+                }
+                (None, MetaFinder::Mount(_, tree)) => {
+                    if let Some(a) = tree.explain(name) {
+                        note(a.place, a.reason);
+                    }
+                }
+                (None, MetaFinder::Host(..)) => {}
             }
         }
-        let mut attempts = vec![Attempt::new("native", "not registered")];
-        for finder in meta_path.iter() {
-            match finder {
-                MetaFinder::Mount(_, tree) => attempts.extend(tree.explain(name)),
-                MetaFinder::Host(_, h) => attempts.push(Attempt::new(format!("host:{}", h.name()), "not found")),
-            }
+        if !self.filesystem_enabled() {
+            return Ok(None);
         }
-        Err(Error::not_found(name, attempts))
+        let entries = self.child_locations(parent)?;
+        let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+        let ctx = self.path_ctx();
+        let found = self.inner.paths.find(name, &refs, &ctx, &mut Step::new(notes.as_deref_mut()))?;
+        if let (Some(f), Some(n)) = (&found, notes) {
+            n.push(Attempt::new("path", format!("found {}", f.spec.origin())));
+        }
+        Ok(found)
     }
 
     /// `_load_unlocked`: create, put in the table, execute, mark ready; on failure take it out again.
@@ -312,16 +355,30 @@ impl Runtime {
         name::validate(&absolute, &self.inner.profile)?;
         let absolute = name::normalize_init(&absolute, &self.inner.profile);
         self.check_policy(absolute)?;
-        self.find_spec_absolute(absolute)
+        self.find_spec_absolute(absolute, None)
     }
 
-    fn find_spec_absolute(&self, name: &str) -> Result<Arc<ModuleSpec>> {
+    /// [`Runtime::find_spec`] for an absolute name, with every place tried and why it passed, level by level
+    /// (`importkit resolve --trace`).
+    pub fn find_spec_traced(&self, name: &str) -> (Result<Arc<ModuleSpec>>, Vec<Attempt>) {
+        let mut notes = Vec::new();
+        let result = name::validate(name, &self.inner.profile)
+            .and_then(|_| self.check_policy(name::normalize_init(name, &self.inner.profile)))
+            .and_then(|_| self.find_spec_absolute(name::normalize_init(name, &self.inner.profile), Some(&mut notes)));
+        (result, notes)
+    }
+
+    fn find_spec_absolute(&self, name: &str, mut notes: Option<&mut Vec<Attempt>>) -> Result<Arc<ModuleSpec>> {
         let _depth = Depth::enter(name)?;
         let (own, parent_record) = match name::parent(name) {
             Some(parent) => self.inner.table.get_pair(name, parent),
             None => (self.inner.table.get(name), None),
         };
         if let Some(spec) = own.and_then(|r| r.spec) {
+            if let Some(n) = notes {
+                n.push(Attempt::new("looking for", name));
+                n.push(Attempt::new("module table", format!("'{name}' is there: {}", spec.origin())));
+            }
             return Ok(spec);
         }
         let path = match name::parent(name) {
@@ -329,7 +386,7 @@ impl Runtime {
                 let parent_spec = match parent_record {
                     Some(Record { spec: Some(s), .. }) => s,
                     Some(Record { spec: None, .. }) => return Err(Error::not_a_package(name, parent)),
-                    None => self.find_spec_absolute(parent)?,
+                    None => self.find_spec_absolute(parent, notes.as_deref_mut())?,
                 };
                 if !parent_spec.is_package() {
                     return Err(Error::not_a_package(name, parent));
@@ -338,6 +395,23 @@ impl Runtime {
             }
             None => None,
         };
-        Ok(self.find(name, path.as_deref())?.spec)
+        match notes {
+            None => Ok(self.find(name, path.as_deref())?.spec),
+            Some(n) => {
+                n.push(Attempt::new("looking for", name));
+                let start = n.len();
+                match self.search(name, path.as_deref(), Some(n), true)? {
+                    Some(found) => Ok(found.spec),
+                    None => Err(Error::not_found(name, n[start..].to_vec())),
+                }
+            }
+        }
+    }
+}
+
+fn finder_place(finder: &MetaFinder) -> String {
+    match finder {
+        MetaFinder::Mount(_, tree) => tree.place(),
+        MetaFinder::Host(_, h) => format!("host:{}", h.name()),
     }
 }

@@ -3,10 +3,11 @@
 
 mod import;
 mod locks;
+mod search_path;
 mod table;
 mod thread_cache;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::RwLock;
@@ -15,12 +16,14 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::executor::{Executor, HostFinder, ModuleHandle, NativeFactory};
 use crate::finders::memory::{MountFile, MountedTree};
 use crate::finders::native::{NativeFlags, NativeRegistry};
+use crate::finders::path::PathFinder;
 use crate::finders::{FinderId, MetaFinder};
 use crate::limits::MAX_PATH_LEN;
 use crate::name;
 use crate::policy::Policy;
 use crate::profile::Profile;
 
+pub use search_path::DEFAULT_RECHECK;
 pub use table::{ModuleState, Record};
 
 static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
@@ -46,6 +49,10 @@ pub(crate) struct Inner {
     policy: RwLock<Policy>,
     table: table::ModuleTable,
     locks: locks::ImportLocks,
+    fs_enabled: AtomicBool,
+    search_path: RwLock<Arc<Vec<String>>>,
+    paths: PathFinder,
+    recheck_ms: AtomicU64,
 }
 
 impl Drop for Inner {
@@ -92,6 +99,10 @@ impl Runtime {
                 policy: RwLock::new(Policy::default()),
                 table: table::ModuleTable::default(),
                 locks: locks::ImportLocks::default(),
+                fs_enabled: AtomicBool::new(false),
+                search_path: RwLock::new(Arc::new(Vec::new())),
+                paths: PathFinder::default(),
+                recheck_ms: AtomicU64::new(search_path::DEFAULT_RECHECK.as_millis() as u64),
             }),
         }
     }
@@ -241,8 +252,10 @@ impl Runtime {
             .collect()
     }
 
-    /// Drops what finders cache (host finders are told too).
+    /// Drops what finders cache (host finders and entry finders are told too; directory listings are read
+    /// again; namespace packages recompute their locations).
     pub fn invalidate(&self) {
+        self.inner.paths.invalidate();
         let snapshot = self.inner.meta_path.read().clone();
         for f in snapshot.iter() {
             if let MetaFinder::Host(_, h) = f {

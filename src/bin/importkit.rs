@@ -1,0 +1,316 @@
+//! `importkit`: the command-line tool.
+//!
+//! `importkit resolve [--path ENTRY]... [--profile python|lua] [--names-from FILE] [--json] [--trace]
+//! [--repeat N] [--cold] [--recheck MS] [--confine ROOT]... [--stats] [NAME]...` resolves each name as an
+//! import would (parents first, through their search locations) and executes nothing.
+
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use importkit::{Attempt, ModuleKind, ModuleSpec, Profile, Runtime};
+
+const USAGE: &str = "\
+usage: importkit resolve [options] [NAME]...
+
+Resolves each module NAME as an import would (parents first, through their search locations) and executes
+nothing. Exit status: 0 if every name was found, 1 if any was not, 2 on a usage error.
+
+options:
+  --path ENTRY        a search path entry (repeatable, in order; default: '' = the current directory)
+  --profile NAME      python (default) or lua
+  --names-from FILE   read names from FILE, one per line ('#' comments); '-' is standard input
+  --json              one JSON object per name per line
+  --trace             show each finder and entry tried and why it passed
+  --repeat N          resolve the whole list N times in one process (results of the last pass are printed)
+  --cold              drop every cache before each pass
+  --recheck MS        trust a directory listing for MS milliseconds before checking it again (default 1000)
+  --confine ROOT      refuse anything that resolves outside ROOT (repeatable)
+  --stats             print the time of each pass to standard error
+  -h, --help          this text
+  -V, --version       the version
+";
+
+struct Options {
+    paths: Vec<String>,
+    profile: Profile,
+    names: Vec<String>,
+    json: bool,
+    trace: bool,
+    repeat: usize,
+    cold: bool,
+    recheck: Option<Duration>,
+    confine: Vec<String>,
+    stats: bool,
+}
+
+fn read_names(file: &str) -> Result<Vec<String>, String> {
+    let text = if file == "-" {
+        io::read_to_string(io::stdin()).map_err(|e| format!("cannot read standard input: {e}"))?
+    } else {
+        std::fs::read_to_string(file).map_err(|e| format!("cannot read --names-from {file}: {e}"))?
+    };
+    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect())
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        paths: Vec::new(),
+        profile: Profile::python(),
+        names: Vec::new(),
+        json: false,
+        trace: false,
+        repeat: 1,
+        cold: false,
+        recheck: None,
+        confine: Vec::new(),
+        stats: false,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |flag: &str| it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
+        match a.as_str() {
+            "--path" => o.paths.push(value("--path")?),
+            "--profile" => {
+                o.profile = match value("--profile")?.as_str() {
+                    "python" => Profile::python(),
+                    "lua" => Profile::lua(),
+                    other => return Err(format!("unknown profile '{other}': use python or lua")),
+                }
+            }
+            "--names-from" => {
+                let file = value("--names-from")?;
+                o.names.extend(read_names(&file)?);
+            }
+            "--json" => o.json = true,
+            "--trace" => o.trace = true,
+            "--cold" => o.cold = true,
+            "--stats" => o.stats = true,
+            "--repeat" => {
+                let v = value("--repeat")?;
+                o.repeat =
+                    v.parse().ok().filter(|n| *n >= 1).ok_or(format!("--repeat takes a count >= 1, not '{v}'"))?;
+            }
+            "--recheck" => {
+                let v = value("--recheck")?;
+                let ms: u64 = v.parse().map_err(|_| format!("--recheck takes milliseconds, not '{v}'"))?;
+                o.recheck = Some(Duration::from_millis(ms));
+            }
+            "--confine" => o.confine.push(value("--confine")?),
+            s if s.starts_with('-') && s.len() > 1 => return Err(format!("unknown option '{s}'")),
+            name => o.names.push(name.to_owned()),
+        }
+    }
+    if o.paths.is_empty() {
+        o.paths.push(String::new());
+    }
+    Ok(o)
+}
+
+fn json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn json_list<'a>(out: &mut String, items: impl Iterator<Item = &'a str>) {
+    out.push('[');
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        json_str(out, item);
+    }
+    out.push(']');
+}
+
+fn json_attempts(out: &mut String, attempts: &[Attempt]) {
+    out.push('[');
+    for (i, a) in attempts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str("{\"place\": ");
+        json_str(out, &a.place);
+        out.push_str(", \"reason\": ");
+        json_str(out, &a.reason);
+        out.push('}');
+    }
+    out.push(']');
+}
+
+/// What CPython puts in `__spec__.origin`: the file, `None` for a namespace package.
+fn cpython_origin(spec: &ModuleSpec) -> Option<&str> {
+    if spec.kind() == ModuleKind::Namespace {
+        None
+    } else {
+        spec.file()
+    }
+}
+
+fn json_line(
+    name: &str,
+    result: &Result<std::sync::Arc<ModuleSpec>, importkit::Error>,
+    trace: Option<&[Attempt]>,
+) -> String {
+    let mut out = String::from("{\"name\": ");
+    json_str(&mut out, name);
+    match result {
+        Ok(spec) => {
+            out.push_str(", \"found\": true, \"origin\": ");
+            json_str(&mut out, spec.origin());
+            out.push_str(", \"file\": ");
+            match cpython_origin(spec) {
+                Some(f) => json_str(&mut out, f),
+                None => out.push_str("null"),
+            }
+            out.push_str(", \"kind\": ");
+            json_str(&mut out, spec.kind().name());
+            out.push_str(&format!(", \"is_package\": {}", spec.is_package()));
+            out.push_str(", \"submodule_search_locations\": ");
+            if spec.is_package() {
+                json_list(&mut out, spec.locations());
+            } else {
+                out.push_str("null");
+            }
+            out.push_str(", \"indirect\": ");
+            json_list(&mut out, spec.refs());
+        }
+        Err(e) => {
+            out.push_str(", \"found\": false, \"error\": ");
+            json_str(&mut out, e.message());
+            out.push_str(", \"attempts\": ");
+            json_attempts(&mut out, e.attempts());
+        }
+    }
+    if let Some(t) = trace {
+        out.push_str(", \"trace\": ");
+        json_attempts(&mut out, t);
+    }
+    out.push('}');
+    out
+}
+
+fn text_lines(
+    name: &str,
+    result: &Result<std::sync::Arc<ModuleSpec>, importkit::Error>,
+    trace: Option<&[Attempt]>,
+) -> String {
+    let mut out = String::new();
+    if let Some(t) = trace {
+        out.push_str(&format!("{name}\n"));
+        for a in t {
+            if a.place == "looking for" {
+                out.push_str(&format!("  looking for {}\n", a.reason));
+            } else {
+                out.push_str(&format!("    {}: {}\n", a.place, a.reason));
+            }
+        }
+    }
+    match result {
+        Ok(spec) => {
+            let mut what = spec.kind().name().to_owned();
+            if spec.is_package() && spec.kind() != ModuleKind::Namespace {
+                what.push_str(" package");
+            }
+            out.push_str(&format!("{name}: {} ({what})", spec.origin()));
+            if spec.is_package() {
+                out.push_str(&format!(" [{}]", spec.locations().collect::<Vec<_>>().join(", ")));
+            }
+            if spec.refs().len() > 0 {
+                out.push_str(&format!(" via {}", spec.refs().collect::<Vec<_>>().join(" -> ")));
+            }
+        }
+        Err(e) if e.code() == importkit::ErrorCode::NotFound => {
+            out.push_str(&format!("{name}: not found: {}", e.message()))
+        }
+        Err(e) => out.push_str(&format!("{name}: error: {}", e.message())),
+    }
+    out
+}
+
+fn resolve(o: Options) -> Result<bool, String> {
+    let rt = Runtime::new(o.profile.clone());
+    rt.enable_filesystem(true);
+    let entries: Vec<&str> = o.paths.iter().map(String::as_str).collect();
+    rt.set_search_path(&entries).map_err(|e| e.to_string())?;
+    if let Some(r) = o.recheck {
+        rt.set_recheck(r);
+    }
+    for root in &o.confine {
+        rt.confine(root).map_err(|e| e.to_string())?;
+    }
+    let mut last = Vec::new();
+    for pass in 1..=o.repeat {
+        if o.cold {
+            rt.drop_caches();
+        }
+        let start = Instant::now();
+        let results: Vec<_> = if o.trace {
+            o.names.iter().map(|n| rt.find_spec_traced(n)).map(|(r, t)| (r, Some(t))).collect()
+        } else {
+            o.names.iter().map(|n| (rt.find_spec(n, None), None)).collect()
+        };
+        let elapsed = start.elapsed();
+        if o.stats {
+            let per = elapsed.as_nanos() as f64 / o.names.len().max(1) as f64;
+            eprintln!(
+                "pass {pass}: {} names in {:.3} ms ({per:.0} ns per name)",
+                o.names.len(),
+                elapsed.as_secs_f64() * 1e3
+            );
+        }
+        last = results;
+    }
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut all_found = true;
+    for (name, (result, trace)) in o.names.iter().zip(&last) {
+        all_found &= result.is_ok();
+        let line =
+            if o.json { json_line(name, result, trace.as_deref()) } else { text_lines(name, result, trace.as_deref()) };
+        writeln!(out, "{line}").map_err(|e| format!("cannot write: {e}"))?;
+    }
+    out.flush().map_err(|e| format!("cannot write: {e}"))?;
+    Ok(all_found)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("resolve") => match parse(&args[1..]).and_then(resolve) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => {
+                eprintln!("importkit: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Some("-V" | "--version") => {
+            println!("importkit {}", importkit::VERSION);
+            ExitCode::SUCCESS
+        }
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("importkit: unknown command '{other}'\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+        None => {
+            eprint!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! The path finder: CPython's `PathFinder` over a runtime's search path (or a package's search locations),
+//! with path hooks, the per-entry finder cache (`path_importer_cache`, negative results included; `''` is the
+//! current directory), namespace packages collected across entries (PEP 420), `.ref` files and confinement.
+
+pub mod dir;
+pub mod refs;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::{Mutex, RwLock};
+use rustc_hash::FxHashMap;
+
+use crate::error::{Attempt, Error, ErrorCode, Result};
+use crate::executor::{EntryFinder, EntryFound, PathHook};
+use crate::profile::Profile;
+use crate::spec::{Content, Found, ModuleKind, ModuleSpec};
+use dir::{DirFinder, DirResult};
+
+/// Joins paths as CPython's `_path_join` does on POSIX: parts stripped of trailing separators, joined with
+/// `/`, no other normalisation.
+pub fn join(a: &str, b: &str) -> String {
+    let parts: Vec<&str> = [a, b].into_iter().filter(|p| !p.is_empty()).map(|p| p.trim_end_matches('/')).collect();
+    parts.join("/")
+}
+
+/// Collects what a search tried and why each place passed, when someone wants to know (an error's
+/// attempts, `importkit resolve --trace`).
+pub struct Step<'a> {
+    notes: Option<&'a mut Vec<Attempt>>,
+}
+
+impl<'a> Step<'a> {
+    pub fn new(notes: Option<&'a mut Vec<Attempt>>) -> Self {
+        Step { notes }
+    }
+
+    pub fn tracing(&self) -> bool {
+        self.notes.is_some()
+    }
+
+    pub fn note(&mut self, attempt: Attempt) {
+        if let Some(n) = self.notes.as_mut() {
+            n.push(attempt);
+        }
+    }
+}
+
+/// What a search needs from its runtime.
+pub struct Ctx<'a> {
+    pub profile: &'a Profile,
+    pub recheck: Duration,
+    pub roots: Arc<Vec<PathBuf>>,
+    pub paths: &'a PathFinder,
+}
+
+impl Ctx<'_> {
+    /// Whether `path` resolves (links followed) inside the allowed roots; always when none are set.
+    pub fn check_allowed(&self, path: &str) -> std::result::Result<(), String> {
+        if self.roots.is_empty() {
+            return Ok(());
+        }
+        match std::fs::canonicalize(path) {
+            Ok(real) if self.roots.iter().any(|r| real.starts_with(r)) => Ok(()),
+            Ok(real) => Err(format!("refused: resolves to {}, outside the allowed roots", real.display())),
+            Err(e) => Err(format!("refused: cannot resolve it to check the allowed roots: {e}")),
+        }
+    }
+
+    /// [`Ctx::check_allowed`], noting a refusal.
+    pub fn allowed(&self, path: &str, step: &mut Step) -> bool {
+        match self.check_allowed(path) {
+            Ok(()) => true,
+            Err(why) => {
+                step.note(Attempt::new(path, why));
+                false
+            }
+        }
+    }
+}
+
+#[derive(Clone)]
+enum EntryRef {
+    Dir(Arc<DirFinder>),
+    Host(String, Arc<dyn EntryFinder>),
+}
+
+/// The schemes of importkit's own origins and locations: never filesystem paths.
+const OWN_SCHEMES: [&str; 4] = ["memory:", "builtin:", "namespace:", "host:"];
+
+/// A host path hook and its id.
+type Hook = (u64, Arc<dyn PathHook>);
+
+#[derive(Default)]
+pub struct PathFinder {
+    /// Entry -> its finder, or why no hook took it (a negative result, cached too).
+    importer_cache: Mutex<FxHashMap<String, std::result::Result<EntryRef, String>>>,
+    dirs: Mutex<FxHashMap<String, Arc<DirFinder>>>,
+    hooks: RwLock<Arc<Vec<Hook>>>,
+    roots: RwLock<Arc<Vec<PathBuf>>>,
+    epoch: AtomicU64,
+}
+
+fn cwd() -> Option<String> {
+    std::env::current_dir().ok().and_then(|p| p.into_os_string().into_string().ok())
+}
+
+impl PathFinder {
+    /// The directory finder for a `FileFinder` path, shared by path entries and `.ref` targets.
+    pub fn dir_finder(&self, path: &str) -> Arc<DirFinder> {
+        let mut dirs = self.dirs.lock();
+        Arc::clone(dirs.entry(path.to_owned()).or_insert_with(|| Arc::new(DirFinder::new(path.to_owned()))))
+    }
+
+    pub fn add_hook(&self, id: u64, hook: Arc<dyn PathHook>, position: usize) {
+        let mut hooks = self.hooks.write();
+        let mut list = hooks.as_ref().clone();
+        list.insert(position.min(list.len()), (id, hook));
+        *hooks = Arc::new(list);
+    }
+
+    pub fn remove_hook(&self, id: u64) -> bool {
+        let mut hooks = self.hooks.write();
+        let mut list = hooks.as_ref().clone();
+        let before = list.len();
+        list.retain(|(i, _)| *i != id);
+        let removed = list.len() != before;
+        *hooks = Arc::new(list);
+        removed
+    }
+
+    /// Allows paths under `root` only (added to the roots already allowed).
+    pub fn confine(&self, root: &str) -> Result<()> {
+        let real = std::fs::canonicalize(root)
+            .map_err(|e| Error::invalid_argument(format!("cannot confine to '{root}': {e}")))?;
+        let mut roots = self.roots.write();
+        let mut list = roots.as_ref().clone();
+        list.push(real);
+        *roots = Arc::new(list);
+        drop(roots);
+        self.forget_entries();
+        Ok(())
+    }
+
+    pub fn clear_confinement(&self) {
+        *self.roots.write() = Arc::new(Vec::new());
+        self.forget_entries();
+    }
+
+    pub fn roots(&self) -> Arc<Vec<PathBuf>> {
+        self.roots.read().clone()
+    }
+
+    fn forget_entries(&self) {
+        self.importer_cache.lock().clear();
+        self.dirs.lock().clear();
+    }
+
+    /// `PathFinder.invalidate_caches`: negative and relative entries are dropped, every finder forgets its
+    /// listing, namespace packages recompute their locations.
+    pub fn invalidate(&self) {
+        let entries: Vec<EntryRef> = {
+            let mut cache = self.importer_cache.lock();
+            cache.retain(|k, v| v.is_ok() && k.starts_with('/'));
+            cache.values().filter_map(|v| v.as_ref().ok()).cloned().collect()
+        };
+        for e in entries {
+            if let EntryRef::Host(_, f) = e {
+                f.invalidate();
+            }
+        }
+        for d in self.dirs.lock().values() {
+            d.invalidate();
+        }
+        self.epoch.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Drops every cache: the next search lists every directory again (`importkit resolve --cold`).
+    pub fn drop_caches(&self) {
+        self.forget_entries();
+        self.epoch.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The entry finder for a path entry (`PathFinder._path_importer_cache`).
+    fn entry_finder(&self, entry: &str, ctx: &Ctx, step: &mut Step) -> Result<Option<EntryRef>> {
+        let key = if entry.is_empty() {
+            match cwd() {
+                Some(c) => c,
+                None => {
+                    step.note(Attempt::new("''", "skipped: the current directory cannot be read"));
+                    return Ok(None);
+                }
+            }
+        } else {
+            entry.to_owned()
+        };
+        let cached = self.importer_cache.lock().get(&key).cloned();
+        let made = match cached {
+            Some(made) => made,
+            None => {
+                let made = self.run_hooks(&key, ctx)?;
+                self.importer_cache.lock().insert(key, made.clone());
+                made
+            }
+        };
+        match made {
+            Ok(finder) => Ok(Some(finder)),
+            Err(why) => {
+                step.note(Attempt::new(entry, why));
+                Ok(None)
+            }
+        }
+    }
+
+    /// The first hook that takes `entry` (host hooks in order, then the directory hook), or why none did.
+    fn run_hooks(&self, entry: &str, ctx: &Ctx) -> Result<std::result::Result<EntryRef, String>> {
+        let hooks = self.hooks.read().clone();
+        for (_, hook) in hooks.iter() {
+            let made = hook.finder_for(entry).map_err(|e| {
+                Error::new(
+                    ErrorCode::Host,
+                    format!("path hook '{}' failed for entry '{entry}': {}", hook.name(), e.message),
+                )
+            })?;
+            if let Some(f) = made {
+                return Ok(Ok(EntryRef::Host(hook.name().to_owned(), f)));
+            }
+        }
+        if OWN_SCHEMES.iter().any(|s| entry.starts_with(s)) {
+            return Ok(Err("not a filesystem path".into()));
+        }
+        match std::fs::metadata(entry) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Ok(Err("not a directory".into())),
+            Err(e) => return Ok(Err(format!("not a directory: {}", dir::describe(&e)))),
+        }
+        if let Err(why) = ctx.check_allowed(entry) {
+            return Ok(Err(why));
+        }
+        // FileFinder.__init__: '' and '.' are the current directory; relative paths are joined to it.
+        let path = if entry == "." {
+            cwd().unwrap_or_else(|| entry.to_owned())
+        } else if !entry.starts_with('/') {
+            cwd().map_or_else(|| entry.to_owned(), |c| join(&c, entry))
+        } else {
+            entry.to_owned()
+        };
+        Ok(Ok(EntryRef::Dir(self.dir_finder(&path))))
+    }
+
+    /// `PathFinder.find_spec` for `fullname` over `entries`: the first module or regular package wins;
+    /// namespace portions are collected until then, and make a namespace package if nothing else is found.
+    pub fn find(&self, fullname: &str, entries: &[&str], ctx: &Ctx, step: &mut Step) -> Result<Option<Found>> {
+        let tail = crate::name::tail(fullname);
+        let mut portions: Vec<String> = Vec::new();
+        for entry in entries {
+            let Some(finder) = self.entry_finder(entry, ctx, step)? else { continue };
+            match finder {
+                EntryRef::Dir(dir) => {
+                    let mut chain = refs::Chain::default();
+                    match refs::follow(ctx, &dir, fullname, tail, &mut chain, step) {
+                        Some(refs::RefResult::Module(spec)) => return Ok(Some(found(spec))),
+                        Some(refs::RefResult::Portions(p)) => portions.extend(p),
+                        None => {}
+                    }
+                    match dir.find(fullname, tail, ctx, step) {
+                        DirResult::Module(spec) => return Ok(Some(found(spec))),
+                        DirResult::Portion(p) => portions.push(p),
+                        DirResult::Nothing => {}
+                    }
+                }
+                EntryRef::Host(hook, f) => match f.find_spec(fullname) {
+                    Ok(Some(EntryFound::Module(h))) => {
+                        return crate::finders::host::to_found(&format!("hook:{hook}"), fullname, h).map(Some)
+                    }
+                    Ok(Some(EntryFound::Portion(p))) => portions.extend(p),
+                    Ok(None) => step.note(Attempt::new(entry.to_string(), format!("hook:{hook}: not found"))),
+                    Err(e) => {
+                        return Err(Error::new(
+                            ErrorCode::Host,
+                            format!(
+                                "entry finder of hook '{hook}' failed for '{fullname}' in '{entry}': {}",
+                                e.message
+                            ),
+                        )
+                        .for_module(fullname))
+                    }
+                },
+            }
+        }
+        if portions.is_empty() {
+            return Ok(None);
+        }
+        let spec = ModuleSpec::new(fullname, &format!("namespace:{fullname}"), ModuleKind::Namespace, true)
+            .with_locations(portions);
+        Ok(Some(found(spec)))
+    }
+
+    /// Moves whenever cached answers may have changed (invalidate, dropped caches).
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Relaxed)
+    }
+}
+
+fn found(spec: ModuleSpec) -> Found {
+    Found { spec: Arc::new(spec), content: Content::None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join;
+
+    #[test]
+    fn join_is_cpythons() {
+        assert_eq!(join("/a/b/", "x.py"), "/a/b/x.py");
+        assert_eq!(join("/a//b", "x"), "/a//b/x");
+        assert_eq!(join("", "x"), "x");
+        assert_eq!(join("/", "x"), "/x");
+        assert_eq!(join("rel/", "x"), "rel/x");
+    }
+}

@@ -1,0 +1,129 @@
+//! The `importkit` command-line tool.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn importkit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_importkit")).args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn tree(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("importkit-cli-{}-{test}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    for (p, text) in [
+        ("game/__init__.py", ""),
+        ("game/core.py", ""),
+        ("game/assets/tex.py", ""),
+        ("weird\"name/x.py", ""),
+        ("tool.ref", "vendor\n"),
+        ("vendor/tool.py", ""),
+        ("app/init.lua", ""),
+    ] {
+        let f = dir.join(p);
+        fs::create_dir_all(f.parent().unwrap()).unwrap();
+        fs::write(f, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn resolves_names_as_json_lines() {
+    let dir = tree("json");
+    let d = dir.to_str().unwrap();
+    let o = importkit(&["resolve", "--json", "--path", d, "game", "game.core", "game.assets", "tool", "game.nope"]);
+    assert_eq!(o.status.code(), Some(1), "a name was not found: exit 1");
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(
+        lines[0],
+        format!(
+            "{{\"name\": \"game\", \"found\": true, \"origin\": \"fs:{d}/game/__init__.py\", \"file\": \"{d}/game/__init__.py\", \"kind\": \"source\", \"is_package\": true, \"submodule_search_locations\": [\"{d}/game\"], \"indirect\": []}}"
+        )
+    );
+    assert!(lines[1].contains("\"is_package\": false, \"submodule_search_locations\": null"), "{}", lines[1]);
+    assert!(lines[2].contains("\"file\": null, \"kind\": \"namespace\""), "{}", lines[2]);
+    assert!(lines[3].contains(&format!("\"indirect\": [\"{d}/tool.ref\"]")), "{}", lines[3]);
+    assert!(
+        lines[4].starts_with("{\"name\": \"game.nope\", \"found\": false, \"error\": \"No module named 'game.nope'")
+    );
+    assert!(lines[4].contains(&format!(
+        "\"attempts\": [{{\"place\": \"native\", \"reason\": \"not registered\"}}, {{\"place\": \"{d}/game\""
+    )));
+    let ok = importkit(&["resolve", "--path", d, "game.core"]);
+    assert_eq!(ok.status.code(), Some(0), "every name found: exit 0");
+    assert_eq!(stdout(&ok).trim(), format!("game.core: fs:{d}/game/core.py (source)"));
+    let _ = fs::remove_dir_all(dir);
+}
+
+#[test]
+fn traces_names_from_a_file_repeats_and_goes_cold() {
+    let dir = tree("trace");
+    let d = dir.to_str().unwrap();
+    let names = dir.join("names.txt");
+    fs::write(&names, "# names\ngame.core\n\ngame.assets.tex\n").unwrap();
+    let o = importkit(&[
+        "resolve",
+        "--trace",
+        "--path",
+        "/no/such/dir",
+        "--path",
+        d,
+        "--names-from",
+        names.to_str().unwrap(),
+        "--repeat",
+        "3",
+        "--cold",
+        "--stats",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("  looking for game\n"), "{out}");
+    assert!(out.contains("    /no/such/dir: not a directory: does not exist\n"), "{out}");
+    assert!(out.contains(&format!("    path: found fs:{d}/game/__init__.py\n")), "{out}");
+    assert!(out.contains("game.assets.tex: fs:"), "{out}");
+    let err = stderr(&o);
+    assert_eq!(err.lines().filter(|l| l.starts_with("pass ")).count(), 3, "{err}");
+    assert!(err.contains("2 names in"), "{err}");
+    let lua = importkit(&["resolve", "--profile", "lua", "--path", d, "app"]);
+    assert_eq!(stdout(&lua).trim(), format!("app: fs:{d}/app/init.lua (source package) [{d}/app]"));
+    let json_trace = importkit(&["resolve", "--json", "--trace", "--path", d, "game"]);
+    assert!(stdout(&json_trace).contains("\"trace\": [{\"place\": \"looking for\", \"reason\": \"game\"}"));
+    let _ = fs::remove_dir_all(dir);
+}
+
+#[test]
+fn escapes_json_and_reports_usage_errors() {
+    let dir = tree("usage");
+    let d = dir.to_str().unwrap();
+    let o = importkit(&["resolve", "--json", "--path", &format!("{d}/weird\"name"), "x"]);
+    assert!(stdout(&o).contains(&format!("\"file\": \"{d}/weird\\\"name/x.py\"")), "{}", stdout(&o));
+    for (args, why) in [
+        (vec!["resolve", "--bogus"], "unknown option '--bogus'"),
+        (vec!["resolve", "--repeat", "0"], "--repeat takes a count >= 1"),
+        (vec!["resolve", "--profile", "ruby"], "unknown profile 'ruby'"),
+        (vec!["resolve", "--path"], "--path needs a value"),
+        (vec!["resolve", "--names-from", "/no/such/file"], "cannot read --names-from /no/such/file"),
+        (vec!["frobnicate"], "unknown command 'frobnicate'"),
+        (vec!["resolve", "--confine", "/no/such/root"], "cannot confine to '/no/such/root'"),
+    ] {
+        let o = importkit(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(why), "{args:?}: {}", stderr(&o));
+    }
+    let bad = importkit(&["resolve", "--path", d, "a..b"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stdout(&bad).contains("a..b: error: invalid module name 'a..b': empty segment"), "{}", stdout(&bad));
+    assert!(stdout(&importkit(&["--version"])).starts_with("importkit 0.1.0"));
+    assert!(stdout(&importkit(&["--help"])).contains("usage: importkit resolve"));
+    let _ = fs::remove_dir_all(dir);
+}

@@ -1,0 +1,138 @@
+"""Differential test: `importkit resolve` against CPython's own PathFinder over the whole standard library.
+
+Every importable name under the installed python3's standard library (modules, regular and namespace
+packages, extension modules in lib-dynload), plus names that must not be found, is resolved by both, without
+importing anything: CPython's `PathFinder.find_spec(name, path)` with `path` the search path for a top-level
+name and the parent's `submodule_search_locations` otherwise. importkit must give the same answer for every
+name: found or not, `file` against `__spec__.origin`, `is_package`, and `submodule_search_locations`.
+"""
+
+import importlib.machinery
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+STDLIB = sysconfig.get_paths()["stdlib"]
+ENTRIES = [STDLIB, os.path.join(STDLIB, "lib-dynload")]
+SUFFIXES = importlib.machinery.all_suffixes()
+MUST_NOT_BE_FOUND = [
+    "nonexistent_module_xyz",
+    "json.nope",
+    "os.path",  # os is a module, not a package: only its own code puts os.path in sys.modules
+    "os.nope",
+    "email.mime.nope",
+    "test.test_importlib.namespace_pkgs.nope",
+    "_json.x",
+    "xml.etree.ElementTree.sub",
+]
+
+
+def importkit_binary():
+    exe = os.environ.get("IMPORTKIT_BIN") or str(REPO / "target" / "debug" / "importkit")
+    if not os.path.exists(exe):
+        subprocess.run(["cargo", "build", "--quiet", "--bin", "importkit"], cwd=REPO, check=True)
+    return exe
+
+
+def module_stem(file_name):
+    """The module name of a file under CPython's suffixes (the longest suffix wins), or None."""
+    for suffix in sorted(SUFFIXES, key=len, reverse=True):
+        if file_name.endswith(suffix) and len(file_name) > len(suffix):
+            return file_name[: -len(suffix)]
+    return None
+
+
+def candidate_names():
+    names = set()
+    for entry in ENTRIES:
+        for dirpath, dirnames, filenames in os.walk(entry):
+            rel = os.path.relpath(dirpath, entry)
+            parts = [] if rel == "." else rel.split(os.sep)
+            if not all(p.isidentifier() for p in parts):
+                dirnames[:] = []
+                continue
+            if parts:
+                names.add(".".join(parts))
+            for f in filenames:
+                stem = module_stem(f)
+                if stem and stem.isidentifier() and stem != "__init__":
+                    names.add(".".join(parts + [stem]))
+    return sorted(names)
+
+
+def path_finder(name, path):
+    """`PathFinder.find_spec(name, path)` without the last step that wraps a namespace package's locations in
+    a `_NamespacePath` (whose constructor looks its parent up in sys.modules, which holds nothing here): the
+    same search, the same answer."""
+    spec = importlib.machinery.PathFinder._get_spec(name, path)
+    if spec is None:
+        return None
+    if spec.loader is None:
+        if not spec.submodule_search_locations:
+            return None
+        spec.origin = None
+    return spec
+
+
+def cpython_specs(names):
+    memo = {}
+
+    def spec_of(name):
+        if name in memo:
+            return memo[name]
+        parent, _, _ = name.rpartition(".")
+        if not parent:
+            spec = path_finder(name, ENTRIES)
+        else:
+            parent_spec = spec_of(parent)
+            locations = None if parent_spec is None else parent_spec.submodule_search_locations
+            if locations is None:
+                spec = None
+            else:
+                spec = path_finder(name, list(locations))
+        memo[name] = spec
+        return spec
+
+    return {n: spec_of(n) for n in names}
+
+
+def locations_of(spec):
+    locations = spec.submodule_search_locations
+    return None if locations is None else list(locations)
+
+
+def test_importkit_agrees_with_pathfinder_on_the_whole_stdlib(tmp_path):
+    names = candidate_names() + MUST_NOT_BE_FOUND
+    assert len(names) > 1500, f"the walk found only {len(names)} names under {STDLIB}"
+    expected = cpython_specs(names)
+    names_file = tmp_path / "names.txt"
+    names_file.write_text("\n".join(names) + "\n")
+    cmd = [importkit_binary(), "resolve", "--json", "--names-from", str(names_file)]
+    for e in ENTRIES:
+        cmd += ["--path", e]
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    assert run.returncode in (0, 1), run.stderr
+    got = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [g["name"] for g in got] == names
+
+    mismatches = []
+    for g in got:
+        spec = expected[g["name"]]
+        want = None
+        if spec is not None:
+            want = {"file": spec.origin, "is_package": spec.submodule_search_locations is not None,
+                    "submodule_search_locations": locations_of(spec)}
+        have = None
+        if g["found"]:
+            have = {k: g[k] for k in ("file", "is_package", "submodule_search_locations")}
+        if want != have:
+            mismatches.append((g["name"], want, have, g.get("error")))
+    found = sum(1 for s in expected.values() if s is not None)
+    print(f"differential: {len(names)} names ({found} found by CPython, {len(names) - found} not found), "
+          f"{len(names) - len(mismatches)} agree, {len(mismatches)} differ")
+    assert not mismatches, "\n".join(f"{n}: CPython {w}, importkit {h} {e or ''}" for n, w, h, e in mismatches[:20])
+    assert all(expected[n] is None for n in MUST_NOT_BE_FOUND)

@@ -1,0 +1,351 @@
+//! The path finder on real directories: precedence, namespace packages, `.ref` files, invalidation,
+//! confinement, unreadable places, and imports through it.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use importkit::{ErrorCode, ModuleKind, Profile, Runtime};
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// A scratch directory removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Scratch {
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("importkit-fs-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        Scratch(fs::canonicalize(dir).unwrap())
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.0.join(rel)
+    }
+
+    fn s(&self, rel: &str) -> String {
+        self.path(rel).to_str().unwrap().to_owned()
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.path(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+
+    fn dir(&self, rel: &str) {
+        fs::create_dir_all(self.path(rel)).unwrap();
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn fs_runtime(entries: &[String]) -> Runtime {
+    let rt = Runtime::default();
+    rt.enable_filesystem(true);
+    rt.set_recheck(Duration::ZERO);
+    let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+    rt.set_search_path(&refs).unwrap();
+    rt
+}
+
+#[test]
+fn precedence_within_a_directory() {
+    let d = Scratch::new();
+    d.write("pkg/__init__.py", "");
+    d.write("pkg.py", "");
+    d.write("ext.cpython-311-x86_64-linux-gnu.so", "");
+    d.write("ext.py", "");
+    d.write("src.py", "");
+    d.write("src.pyc", "");
+    d.write("byte.pyc", "");
+    d.dir("ns");
+    d.write("mod.py", "");
+    d.dir("mod");
+    d.dir("dotted.py");
+    d.write("bcpkg/__init__.pyc", "");
+    d.write("bcpkg/__init__.abi3.so", "");
+    let rt = fs_runtime(&[d.s("")]);
+    let spec = |n: &str| rt.find_spec(n, None).unwrap();
+    let pkg = spec("pkg");
+    assert!(pkg.is_package(), "a package beats a module");
+    assert_eq!(pkg.file(), Some(d.s("pkg/__init__.py").as_str()));
+    assert_eq!(pkg.locations().collect::<Vec<_>>(), [d.s("pkg")]);
+    assert_eq!(pkg.origin(), format!("fs:{}", d.s("pkg/__init__.py")));
+    assert_eq!(pkg.cached(), Some(d.s("pkg/__pycache__/__init__.cpython-311.pyc").as_str()));
+    assert_eq!(spec("ext").kind(), ModuleKind::Extension, "extension beats source");
+    assert_eq!(spec("ext").cached(), None);
+    assert_eq!(spec("src").kind(), ModuleKind::Source, "source beats bytecode");
+    assert_eq!(spec("byte").kind(), ModuleKind::Bytecode);
+    assert_eq!(spec("byte").cached(), Some(d.s("byte.pyc").as_str()));
+    assert_eq!(spec("ns").kind(), ModuleKind::Namespace);
+    assert_eq!(spec("ns").file(), None);
+    assert_eq!(spec("mod").kind(), ModuleKind::Source, "a module beats a namespace directory");
+    assert_eq!(
+        rt.find_spec("dotted", None).unwrap_err().code(),
+        ErrorCode::NotFound,
+        "a directory named x.py is no module"
+    );
+    let bc = spec("bcpkg");
+    assert_eq!(bc.file(), Some(d.s("bcpkg/__init__.abi3.so").as_str()), "init files in suffix order");
+}
+
+#[test]
+fn entries_in_order_and_namespace_portions_across_them() {
+    let (a, b, c) = (Scratch::new(), Scratch::new(), Scratch::new());
+    a.write("first.py", "");
+    b.write("first.py", "");
+    a.write("ns/one.py", "");
+    b.write("ns/two.py", "");
+    a.dir("late");
+    b.dir("late");
+    c.write("late/__init__.py", "");
+    let rt = fs_runtime(&[a.s(""), b.s(""), c.s("")]);
+    assert_eq!(rt.find_spec("first", None).unwrap().file(), Some(a.s("first.py").as_str()));
+    let ns = rt.find_spec("ns", None).unwrap();
+    assert_eq!(ns.kind(), ModuleKind::Namespace);
+    assert_eq!(ns.origin(), "namespace:ns");
+    assert_eq!(ns.locations().collect::<Vec<_>>(), [a.s("ns"), b.s("ns")]);
+    assert_eq!(rt.find_spec("ns.two", None).unwrap().file(), Some(b.s("ns/two.py").as_str()));
+    let late = rt.find_spec("late", None).unwrap();
+    assert_eq!(late.kind(), ModuleKind::Source, "a regular package later on the path wins over earlier portions");
+    assert_eq!(late.file(), Some(c.s("late/__init__.py").as_str()));
+}
+
+#[test]
+fn namespace_locations_follow_the_search_path() {
+    let (a, b) = (Scratch::new(), Scratch::new());
+    a.write("plug/alpha.py", "set who alpha");
+    b.write("plug/beta.py", "set who beta");
+    let rt = fs_runtime(&[a.s("")]);
+    let (ex, _slot) = common::TestExecutor::install(&rt);
+    rt.import("plug.alpha", None).unwrap();
+    assert_eq!(rt.namespace_locations("plug").unwrap(), [a.s("plug")]);
+    assert_eq!(rt.import("plug.beta", None).unwrap_err().code(), ErrorCode::NotFound);
+    rt.path_append(&b.s("")).unwrap();
+    assert_eq!(rt.namespace_locations("plug").unwrap(), [a.s("plug"), b.s("plug")]);
+    let beta = rt.import("plug.beta", None).unwrap();
+    assert_eq!(ex.attr(beta, "who").as_deref(), None, "file modules get no bytes from importkit");
+    assert_eq!(rt.module_spec("plug.beta").unwrap().file(), Some(b.s("plug/beta.py").as_str()));
+    rt.path_remove(&a.s("")).unwrap();
+    assert_eq!(rt.namespace_locations("plug").unwrap(), [b.s("plug")]);
+    assert_eq!(rt.namespace_locations("plug.alpha").unwrap_err().code(), ErrorCode::Import);
+    assert_eq!(rt.namespace_locations("absent").unwrap_err().code(), ErrorCode::NotFound);
+}
+
+#[test]
+fn ref_files_lead_elsewhere_and_record_the_chain() {
+    let (home, src, deeper) = (Scratch::new(), Scratch::new(), Scratch::new());
+    // home/coverage.ref -> src (relative path), with a comment and a blank line
+    let rel = pathdiff(&home.0, &src.0);
+    home.write("coverage.ref", &format!("# where the source lives\n\n{rel}\n"));
+    src.write("coverage/__init__.py", "");
+    // A chain: home/tool.ref -> src ; src/tool.ref -> deeper (absolute)
+    home.write("tool.ref", &format!("{}\n", src.s("")));
+    src.write("tool.ref", &format!("{}\n", deeper.s("")));
+    deeper.write("tool.py", "");
+    // A namespace spread over two ref targets
+    home.write("bkr.ref", &format!("{}\n{}\n", src.s(""), deeper.s("")));
+    src.write("bkr/client.py", "");
+    deeper.write("bkr/server.py", "");
+    let rt = fs_runtime(&[home.s("")]);
+    let cov = rt.find_spec("coverage", None).unwrap();
+    assert!(cov.is_package());
+    assert_eq!(cov.refs().collect::<Vec<_>>(), [home.s("coverage.ref")]);
+    assert!(cov.file().unwrap().ends_with("coverage/__init__.py"));
+    let tool = rt.find_spec("tool", None).unwrap();
+    assert_eq!(tool.file(), Some(deeper.s("tool.py").as_str()));
+    assert_eq!(tool.refs().collect::<Vec<_>>(), [home.s("tool.ref"), src.s("tool.ref")]);
+    let bkr = rt.find_spec("bkr", None).unwrap();
+    assert_eq!(bkr.kind(), ModuleKind::Namespace);
+    assert_eq!(bkr.locations().collect::<Vec<_>>(), [src.s("bkr"), deeper.s("bkr")]);
+    assert!(rt.find_spec("bkr.client", None).is_ok());
+    assert!(rt.find_spec("bkr.server", None).is_ok());
+}
+
+fn pathdiff(from: &Path, to: &Path) -> String {
+    let up = from.components().count();
+    let mut s = "../".repeat(up);
+    s.push_str(to.strip_prefix("/").unwrap().to_str().unwrap());
+    s
+}
+
+#[test]
+fn bad_ref_files_are_skipped_with_their_reason() {
+    let (a, b) = (Scratch::new(), Scratch::new());
+    // A loop: a/loop.ref -> b, b/loop.ref -> a: never a hang.
+    a.write("loop.ref", &b.s(""));
+    b.write("loop.ref", &a.s(""));
+    a.write("empty.ref", "# nothing here\n\n");
+    a.write("missing.ref", "no/such/dir\n");
+    fs::write(a.path("garbled.ref"), [0xff, 0xfe, 0x00, 0x80]).unwrap();
+    a.write("tofile.ref", &a.s("empty.ref"));
+    a.write("fallback.ref", &b.s(""));
+    a.write("fallback.py", "");
+    let rt = fs_runtime(&[a.s("")]);
+    let reasons = |name: &str| {
+        let e = rt.find_spec(name, None).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::NotFound, "{name}");
+        e.attempts().iter().map(|a| format!("{}: {}", a.place, a.reason)).collect::<Vec<_>>().join("\n")
+    };
+    assert!(reasons("loop").contains("loops back to"), "{}", reasons("loop"));
+    assert!(reasons("empty").contains("names no directory"), "{}", reasons("empty"));
+    assert!(reasons("missing").contains("target 'no/such/dir' cannot be used"), "{}", reasons("missing"));
+    assert!(reasons("garbled").contains("cannot read"), "{}", reasons("garbled"));
+    assert!(reasons("tofile").contains("is not a directory"), "{}", reasons("tofile"));
+    // A ref whose targets hold nothing falls back to the directory itself.
+    assert_eq!(rt.find_spec("fallback", None).unwrap().file(), Some(a.s("fallback.py").as_str()));
+    // A chain longer than the hop limit stops.
+    let dirs: Vec<Scratch> = (0..12).map(|_| Scratch::new()).collect();
+    for w in dirs.windows(2) {
+        w[0].write("far.ref", &w[1].s(""));
+    }
+    dirs[11].write("far.py", "");
+    let rt = fs_runtime(&[dirs[0].s("")]);
+    let e = rt.find_spec("far", None).unwrap_err();
+    assert!(e.message().contains("more than 8 .ref files"), "{}", e.message());
+}
+
+#[test]
+fn listings_notice_new_and_vanished_files() {
+    let d = Scratch::new();
+    d.write("old.py", "");
+    // Window 0: every lookup checks the directory's mtime, as CPython does.
+    let rt = fs_runtime(&[d.s("")]);
+    assert_eq!(rt.find_spec("new", None).unwrap_err().code(), ErrorCode::NotFound);
+    std::thread::sleep(Duration::from_millis(20));
+    d.write("new.py", "");
+    assert!(rt.find_spec("new", None).is_ok(), "seen without invalidate");
+    fs::remove_file(d.path("old.py")).unwrap();
+    assert_eq!(rt.find_spec("old", None).unwrap_err().code(), ErrorCode::NotFound);
+    // A long window trusts the listing until invalidate.
+    rt.set_recheck(Duration::from_secs(3600));
+    assert!(rt.find_spec("new", None).is_ok());
+    d.write("later.py", "");
+    assert_eq!(rt.find_spec("later", None).unwrap_err().code(), ErrorCode::NotFound, "the listing is trusted");
+    rt.invalidate();
+    assert!(rt.find_spec("later", None).is_ok(), "invalidate re-reads the directory");
+    // A package init that appears in a subdirectory.
+    d.dir("grows");
+    rt.invalidate();
+    assert_eq!(rt.find_spec("grows", None).unwrap().kind(), ModuleKind::Namespace);
+    d.write("grows/__init__.py", "");
+    rt.invalidate();
+    assert_eq!(rt.find_spec("grows", None).unwrap().kind(), ModuleKind::Source);
+    // An entry that did not exist is cached as "no finder" until invalidate.
+    let late = d.s("late-entry");
+    rt.path_append(&late).unwrap();
+    assert!(rt.find_spec("inlate", None).is_err());
+    d.write("late-entry/inlate.py", "");
+    assert!(rt.find_spec("inlate", None).is_err(), "negative entry cached");
+    rt.invalidate();
+    assert!(rt.find_spec("inlate", None).is_ok());
+}
+
+#[test]
+fn confinement_refuses_what_resolves_outside() {
+    let (inside, outside) = (Scratch::new(), Scratch::new());
+    outside.write("secret.py", "");
+    outside.write("spkg/__init__.py", "");
+    symlink(outside.path("secret.py"), inside.path("secret.py")).unwrap();
+    symlink(outside.path("spkg"), inside.path("spkg")).unwrap();
+    inside.write("escape.ref", &outside.s(""));
+    outside.write("escape.py", "");
+    inside.write("fine.py", "");
+    let rt = fs_runtime(&[inside.s(""), outside.s("")]);
+    assert!(rt.find_spec("secret", None).is_ok(), "no confinement: links are followed");
+    rt.confine(&inside.s("")).unwrap();
+    assert!(rt.find_spec("fine", None).is_ok());
+    for name in ["secret", "spkg", "escape"] {
+        let e = rt.find_spec(name, None).unwrap_err();
+        assert!(e.message().contains("outside the allowed roots"), "{name}: {}", e.message());
+    }
+    let e = rt.find_spec("spkg", None).unwrap_err();
+    assert!(e.attempts().iter().any(|a| a.place == outside.s("") && a.reason.contains("outside")), "{e}");
+    rt.clear_confinement();
+    assert!(rt.find_spec("escape", None).is_ok());
+    assert_eq!(rt.confine("/no/such/root").unwrap_err().code(), ErrorCode::InvalidArgument);
+}
+
+#[test]
+fn entries_that_are_no_directories() {
+    let d = Scratch::new();
+    d.write("afile", "");
+    let rt = fs_runtime(&[d.s("afile"), d.s("nothing-here"), "memory:/x".into(), d.s("")]);
+    d.write("real.py", "");
+    assert!(rt.find_spec("real", None).is_ok());
+    let e = rt.find_spec("ghost", None).unwrap_err();
+    let places: Vec<String> = e.attempts().iter().map(|a| format!("{}: {}", a.place, a.reason)).collect();
+    assert!(places.contains(&format!("{}: not a directory", d.s("afile"))), "{places:?}");
+    assert!(places.contains(&format!("{}: not a directory: does not exist", d.s("nothing-here"))), "{places:?}");
+    assert!(places.contains(&"memory:/x: not a filesystem path".to_owned()), "{places:?}");
+}
+
+#[test]
+fn current_directory_entry() {
+    let d = Scratch::new();
+    d.write("here_mod.py", "");
+    let old = std::env::current_dir().unwrap();
+    std::env::set_current_dir(&d.0).unwrap();
+    let rt = fs_runtime(&["".into()]);
+    let spec = rt.find_spec("here_mod", None);
+    std::env::set_current_dir(old).unwrap();
+    assert_eq!(spec.unwrap().file(), Some(d.s("here_mod.py").as_str()), "'' is the current directory, joined absolute");
+}
+
+#[test]
+fn imports_through_the_filesystem_and_a_lua_profile() {
+    let d = Scratch::new();
+    d.write("app/init.lua", "");
+    d.write("app/util.lua", "");
+    d.dir("app/bare");
+    let rt = Runtime::new(Profile::lua());
+    let (_ex, _slot) = common::TestExecutor::install(&rt);
+    rt.enable_filesystem(true);
+    rt.path_append(&d.s("")).unwrap();
+    rt.import("app.util", None).unwrap();
+    assert_eq!(rt.module_spec("app").unwrap().file(), Some(d.s("app/init.lua").as_str()));
+    assert_eq!(rt.module_spec("app.util").unwrap().cached(), None);
+    assert_eq!(rt.import("app.bare", None).unwrap_err().code(), ErrorCode::NotFound);
+}
+
+#[test]
+fn a_disabled_filesystem_finds_nothing_on_the_path() {
+    let d = Scratch::new();
+    d.write("onfs.py", "");
+    let rt = fs_runtime(&[d.s("")]);
+    assert!(rt.find_spec("onfs", None).is_ok());
+    rt.enable_filesystem(false);
+    rt.drop_caches();
+    let e = rt.find_spec("onfs", None).unwrap_err();
+    assert_eq!(e.message(), "No module named 'onfs' (native: not registered)");
+}
+
+#[test]
+fn unreadable_directories_say_so() {
+    // Permission checks do not apply to root: the listing runs as an unprivileged user through setpriv.
+    let d = Scratch::new();
+    d.write("locked/inside.py", "");
+    fs::set_permissions(d.path("locked"), std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    fs::set_permissions(&d.0, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let exe = env!("CARGO_BIN_EXE_importkit");
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", exe, "resolve", "--trace", "--path"])
+        .arg(d.s("locked"))
+        .arg("inside")
+        .output()
+        .expect("setpriv (util-linux) runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("cannot list the directory: permission denied"), "{text}");
+}
