@@ -86,9 +86,10 @@ static const uint32_t IK_KIND_NATIVE = 3;
 static const uint32_t IK_KIND_NAMESPACE = 4;
 
 // Most `.ref` files followed in one chain.
-static const uint32_t MAX_REF_HOPS = 8;
+static const uint32_t IK_MAX_REF_HOPS = 8;
 
 // Largest `.ref` file read, in bytes.
+static const uint32_t IK_MAX_REF_SIZE = 65536;
 
 // Longest module name, in bytes.
 static const uint32_t IK_MAX_NAME_LEN = 4096;
@@ -111,6 +112,9 @@ static const uint32_t IK_MAX_FROMLIST = 65536;
 // Deepest nesting of imports on one thread (an import whose module imports another, and so on).
 static const uint32_t IK_MAX_IMPORT_DEPTH = 200;
 
+// Most suffixes in one profile (directory listings index them in a 64-bit set).
+static const uint32_t IK_MAX_SUFFIXES = 64;
+
 // The result of a fallible importkit call. `IK_OK` is 0; every error is a distinct positive value that
 // stays the same across versions. Callbacks return these values as `int32_t`.
 typedef enum {
@@ -119,7 +123,8 @@ typedef enum {
     // An argument is unusable: NULL where a value is needed, invalid UTF-8, an embedded NUL, over a limit,
     // a vtable whose size field does not match.
     IK_ERR_INVALID_ARGUMENT = 1,
-    // A module name is not valid (empty, empty segments, characters a profile refuses, too long).
+    // A module name is not valid: empty, an empty segment, a character or segment the profile refuses, too
+    // many segments. (A string over its byte limit, or not UTF-8, is IK_ERR_INVALID_ARGUMENT.)
     IK_ERR_INVALID_NAME = 2,
     // No finder found the module (CPython's ModuleNotFoundError); the error lists every place tried.
     IK_ERR_NOT_FOUND = 3,
@@ -238,7 +243,7 @@ typedef struct {
 typedef struct {
     // `sizeof(ik_finder)`.
     uint32_t size;
-    // A short name for errors (`host:NAME`); copied. NULL gives `"finder"`.
+    // A short name for errors (`host:NAME`), at most 64 bytes; copied. NULL gives `"finder"`.
     const char *name;
     // Passed as the first argument of every callback.
     void *userdata;
@@ -279,7 +284,7 @@ typedef struct {
 typedef struct {
     // `sizeof(ik_path_hook)`.
     uint32_t size;
-    // A short name for errors (`hook:NAME`); copied. NULL gives `"hook"`.
+    // A short name for errors (`hook:NAME`), at most 64 bytes; copied. NULL gives `"hook"`.
     const char *name;
     // Passed as the first argument of `hook`.
     void *userdata;
@@ -303,7 +308,8 @@ const char *ik_version(void);
 uint32_t ik_version_number(void);
 
 // Records why a callback failed: a status (an `ik_status` value; `IK_ERR_EXEC` for an error in the
-// module's code), the host's message (NULL allowed; cut at 64 KiB) and the line and column in the module's
+// module's code), the host's message (NULL allowed; cut at 64 KiB; bytes that are not UTF-8 are shown as
+// U+FFFD rather than refused, since the message only reports) and the line and column in the module's
 // source (0 when unknown). The callback then returns a status other than `IK_OK`.
 ik_status ik_report_error(ik_report *report,
                           int32_t status,
@@ -345,7 +351,7 @@ void ik_error_free(ik_error *error);
 ik_status ik_error_status(const ik_error *error);
 
 // The message for a person: it names the module and every place tried, e.g.
-// `No module named 'game.x' (memory:/game: no game/x.py, no game/x/__init__.py; native: not registered)`.
+// `No module named 'game.x' (native: not registered; memory:/game: no game/x.py, no game/x/__init__.py)`.
 // Owned by the error; `len_out` (may be NULL) receives its length. NULL for a NULL error.
 const char *ik_error_message(const ik_error *error, size_t *len_out);
 
@@ -482,8 +488,8 @@ ik_status ik_runtime_mount(const ik_runtime *rt,
 // imported from it stay in the table; borrowed bytes are released once no running import uses them.
 ik_status ik_runtime_unmount(const ik_runtime *rt, const char *point, ik_error **out_error);
 
-// Makes a profile from a base (`IK_PROFILE_PYTHON`, `IK_PROFILE_LUA`, `IK_PROFILE_EMPTY`) and a name
-// (NULL keeps the base's name). Free it with `ik_profile_free`.
+// Makes a profile from a base (`IK_PROFILE_PYTHON`, `IK_PROFILE_LUA`, `IK_PROFILE_EMPTY`) and a name of at
+// most 64 bytes (NULL keeps the base's name). Free it with `ik_profile_free`.
 ik_status ik_profile_new(uint32_t base, const char *name, ik_profile **out_profile, ik_error **out_error);
 
 // Frees a profile. `ik_profile_free(NULL)` does nothing. Runtimes made from it keep their own copy.
@@ -514,7 +520,8 @@ ik_status ik_runtime_new(const ik_profile *profile, ik_runtime **out_runtime, ik
 void ik_runtime_free(ik_runtime *rt);
 
 // Sets the host's executor (the vtable is copied). Set it before the first import: modules already in the
-// table are released through whichever executor is set when they are released. The previous executor's
+// table are released through whichever executor is set when they are released, and without an executor
+// they are not released at all (natives and inserted modules included). The previous executor's
 // userdata is released once no import uses it. On failure `executor->release_userdata` is called before
 // returning.
 ik_status ik_runtime_set_executor(const ik_runtime *rt, const ik_executor *executor, ik_error **out_error);
@@ -551,8 +558,8 @@ ik_status ik_runtime_remove_finder(const ik_runtime *rt, uint64_t id, ik_error *
 // anything is allowed, names not allowed are denied.
 ik_status ik_runtime_allow(const ik_runtime *rt, const char *name, ik_error **out_error);
 
-// Denies a top-level name; deny wins over allow. A denied import returns `IK_ERR_DENIED` and leaves no
-// trace (no table entry, no callback).
+// Denies a top-level name (`"*"`: every name); deny wins over allow. A denied import returns
+// `IK_ERR_DENIED` and leaves no trace (no table entry, no callback).
 ik_status ik_runtime_deny(const ik_runtime *rt, const char *name, ik_error **out_error);
 
 // Back to the default policy: every name allowed but powerful natives.
@@ -604,7 +611,8 @@ ik_status ik_runtime_set_recheck(const ik_runtime *rt, uint32_t milliseconds, ik
 
 // Confines the path finder to `root` (an existing directory; call again to allow several): no entry,
 // file, link or `.ref` target that resolves outside the roots is used, and the refusal is recorded in
-// the error's attempts.
+// the error's attempts. This call resolves `root` on the filesystem at once (even with the filesystem
+// off, since the host asked), so a missing root fails here.
 ik_status ik_runtime_confine(const ik_runtime *rt, const char *root, ik_error **out_error);
 
 // Lifts every confinement root.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of importkit: formatting and lints, the header's freshness, Rust tests, C tests (under valgrind),
-# Python tests. Installs what it needs on a fresh machine (valgrind with apt-get, pytest with pip).
+# Python tests, Lua tests (LuaJIT binding), the differential test against CPython's PathFinder. Installs what
+# it needs on a fresh machine (valgrind, strace, luajit with apt-get; pytest with pip).
 # Ends with one line `test.sh: N passed, M failed` (N, M: suites) and a non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +38,9 @@ setup() {
   command -v cc >/dev/null || apt_install gcc
   command -v g++ >/dev/null || apt_install g++
   command -v valgrind >/dev/null || apt_install valgrind
+  command -v luajit >/dev/null || apt_install luajit
+  command -v strace >/dev/null || apt_install strace
+  command -v setpriv >/dev/null || apt_install util-linux
   python3 -c "import pytest" 2>/dev/null || python3 -m pip install -q pytest
   rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt 2>/dev/null || true
 }
@@ -59,11 +63,18 @@ header_is_fresh() {
 }
 
 python_tests() {
-  if [ ! -d bindings/python/tests ]; then
-    echo "no Python tests yet"
-    return 0
-  fi
-  python3 -m pytest -q bindings/python/tests
+  IMPORTKIT_LIB="$PWD/target/debug/libimportkit.so" python3 -m pytest -q bindings/python/tests
+}
+
+lua_tests() {
+  # The LuaJIT binding's tests, with the system's luajit against the debug library.
+  command -v luajit >/dev/null || { echo "luajit is missing (apt-get install luajit)"; return 1; }
+  IMPORTKIT_LIB="$PWD/target/debug/libimportkit.so" luajit bindings/luajit/tests/run.lua
+}
+
+differential() {
+  # importkit resolve against CPython's PathFinder over the whole standard library.
+  IMPORTKIT_BIN="$PWD/target/debug/importkit" python3 -m pytest -q -s tests/differential
 }
 
 step setup setup
@@ -73,6 +84,8 @@ step clippy cargo clippy --quiet --all-targets -- -D warnings
 step rust cargo test --quiet
 step c bash c-tests/run.sh
 step python python_tests
+step lua lua_tests
+step differential differential
 
 echo
 if [ "$failed" -gt 0 ]; then

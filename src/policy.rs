@@ -1,8 +1,8 @@
 //! Which top-level names may be imported at all.
 //!
 //! Deny wins over allow. With no allow list every name is allowed; with one, only the names on it (or every
-//! name, after `allow("*")`). A native registered as powerful is denied unless its top-level name is on the
-//! allow list by name: allow-all does not reach it.
+//! name, after `allow("*")`); `deny("*")` denies every name. A native registered as powerful (and every name
+//! below it) is denied unless its top-level name is on the allow list by name: allow-all does not reach it.
 
 use rustc_hash::FxHashSet;
 
@@ -14,7 +14,8 @@ pub struct Policy {
     allow: FxHashSet<String>,
     allow_all: bool,
     deny: FxHashSet<String>,
-    /// Top-level names registered as powerful natives (kept by the runtime, not cleared with the rules).
+    deny_all: bool,
+    /// Full names registered as powerful natives (kept by the runtime, not cleared with the rules).
     powerful: FxHashSet<String>,
 }
 
@@ -28,8 +29,13 @@ impl Policy {
         }
     }
 
+    /// Denies a top-level name, or every name with `*`.
     pub fn deny(&mut self, top: &str) {
-        self.deny.insert(top.to_owned());
+        if top == "*" {
+            self.deny_all = true;
+        } else {
+            self.deny.insert(top.to_owned());
+        }
     }
 
     /// Back to the default: everything allowed but powerful natives.
@@ -37,15 +43,22 @@ impl Policy {
         self.allow.clear();
         self.allow_all = false;
         self.deny.clear();
+        self.deny_all = false;
     }
 
-    /// Marks a top-level name as a powerful native, or no longer one.
-    pub fn set_powerful(&mut self, top: &str, powerful: bool) {
+    /// Marks a native's full name as powerful, or no longer.
+    pub fn set_powerful(&mut self, name: &str, powerful: bool) {
         if powerful {
-            self.powerful.insert(top.to_owned());
+            self.powerful.insert(name.to_owned());
         } else {
-            self.powerful.remove(top);
+            self.powerful.remove(name);
         }
+    }
+
+    /// Whether `full` is a powerful native or lies below one.
+    fn is_powerful(&self, full: &str) -> bool {
+        !self.powerful.is_empty()
+            && full.match_indices('.').map(|(i, _)| &full[..i]).chain([full]).any(|p| self.powerful.contains(p))
     }
 
     fn restricted(&self) -> bool {
@@ -54,12 +67,14 @@ impl Policy {
 
     /// Checks the absolute name `full`.
     pub fn check(&self, full: &str) -> Result<()> {
-        if self.deny.is_empty() && self.powerful.is_empty() && !self.restricted() {
+        if self.deny.is_empty() && !self.deny_all && self.powerful.is_empty() && !self.restricted() {
             return Ok(());
         }
         let top = name::top_level(full);
-        let powerful = self.powerful.contains(top);
-        let why = if self.deny.contains(top) {
+        let powerful = self.is_powerful(full);
+        let why = if self.deny_all {
+            "every name is denied"
+        } else if self.deny.contains(top) {
             "'{top}' is on the deny list"
         } else if powerful && !self.allow.contains(top) {
             "'{top}' is a powerful native and is not on the allow list"
@@ -90,6 +105,9 @@ mod tests {
         assert!(p.check("fs.path").unwrap_err().message().contains("powerful native"));
         p.allow("fs");
         p.check("fs.path").unwrap();
+        p.set_powerful("engine.io", true);
+        p.check("engine").unwrap();
+        assert!(p.check("engine.io.file").unwrap_err().message().contains("powerful native"));
         p.clear();
         assert!(p.check("fs").is_err(), "clearing the rules keeps natives powerful");
         p.allow("fs");
@@ -108,5 +126,7 @@ mod tests {
         assert!(p.check("os").unwrap_err().message().contains("not on the allow list"));
         p.clear();
         p.check("os").unwrap();
+        p.deny("*");
+        assert_eq!(p.check("os").unwrap_err().message(), "import of 'os' denied by policy: every name is denied");
     }
 }

@@ -113,6 +113,9 @@ impl Profile {
                 suffix.escape_debug()
             )));
         }
+        if self.suffixes.len() >= MAX_SUFFIXES {
+            return Err(Error::invalid_argument(format!("a profile holds at most {MAX_SUFFIXES} suffixes")));
+        }
         if self.suffixes.iter().any(|(s, _)| s == suffix) {
             return Err(Error::invalid_argument(format!("suffix '{suffix}' is already in profile '{}'", self.name)));
         }
@@ -207,6 +210,9 @@ impl Profile {
             .map(|(s, k)| (*k, &file_name[..file_name.len() - s.len()]))
     }
 }
+
+/// Most suffixes in one profile (directory listings index them in a 64-bit set).
+pub const MAX_SUFFIXES: usize = 64;
 
 fn kind_rank(kind: ModuleKind) -> u8 {
     match kind {

@@ -77,6 +77,47 @@ impl ModuleSpec {
         }
     }
 
+    /// The spec of a module file, as CPython's `spec_from_file_location` makes it (origin `fs:<file>`), in
+    /// one allocation of its text.
+    pub(crate) fn for_file(
+        name: &str,
+        kind: ModuleKind,
+        file: &str,
+        cached: Option<&str>,
+        package_dir: Option<&str>,
+    ) -> Self {
+        let is_package = package_dir.is_some();
+        let parent = if is_package { name } else { crate::name::parent(name).unwrap_or("") };
+        let len = name.len()
+            + 3
+            + 2 * file.len()
+            + parent.len()
+            + cached.map_or(0, str::len)
+            + package_dir.map_or(0, str::len);
+        let mut text = String::with_capacity(len + 6);
+        let name_span = push(&mut text, name);
+        let origin_start = text.len() as u32;
+        text.push_str("fs:");
+        let origin = push(&mut text, file);
+        let origin = Span { start: origin_start, len: origin.len + 3 };
+        let parent = if is_package { name_span } else { push(&mut text, parent) };
+        let file = Some(push(&mut text, file));
+        let cached = cached.map(|c| push(&mut text, c));
+        let locations = package_dir.map(|d| vec![push(&mut text, d)]).unwrap_or_default();
+        ModuleSpec {
+            text,
+            name: name_span,
+            origin,
+            parent,
+            file,
+            cached,
+            locations,
+            refs: Vec::new(),
+            kind,
+            is_package,
+        }
+    }
+
     pub fn with_locations<I: IntoIterator<Item = String>>(mut self, locations: I) -> Self {
         for l in locations {
             self.push_location(&l);

@@ -552,3 +552,109 @@ fn runaway_nesting_is_an_error_not_a_crash() {
         .unwrap();
     assert!(e.message().contains("more than 200 deep"), "{}", e.message());
 }
+
+#[test]
+fn a_powerful_native_below_the_top_level_is_denied_too() {
+    let (rt, ex, _slot) = runtime();
+    let f = {
+        let ex = ex.clone();
+        Arc::new(move |spec: &ModuleSpec| importkit::Executor::create(&*ex, spec))
+    };
+    rt.register_native("engine", f.clone(), NativeFlags::default()).unwrap();
+    rt.register_native("engine.io", f, NativeFlags { powerful: true, package: false }).unwrap();
+    rt.import("engine", None).unwrap();
+    let e = rt.import("engine.io", None).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Denied);
+    rt.allow("*").unwrap();
+    assert_eq!(code(rt.import("engine.io", None)), ErrorCode::Denied);
+    rt.allow("engine").unwrap();
+    rt.import("engine.io", None).unwrap();
+    rt.deny("*").unwrap();
+    assert_eq!(
+        rt.import("engine", None).unwrap_err().message(),
+        "import of 'engine' denied by policy: every name is denied"
+    );
+}
+
+#[test]
+fn dotted_directories_and_file_stems_hold_no_modules() {
+    let (rt, ex, _slot) = runtime();
+    mount(
+        &rt,
+        "p",
+        &[
+            ("__init__.py", ""),
+            ("a.b/__init__.py", "set v hijack"),
+            ("x.y/z.py", "set v hijack"),
+            ("a/__init__.py", ""),
+            ("a/b.py", "set v real"),
+            ("q.r.py", "set v hijack"),
+        ],
+    );
+    assert_eq!(rt.find_spec("p.a.b", None).unwrap().origin(), "memory:/p/a/b.py");
+    let h = rt.import("p.a.b", None).unwrap();
+    assert_eq!(ex.attr(h, "v").as_deref(), Some("real"));
+    assert_eq!(code(rt.import("p.x.y.z", None)), ErrorCode::NotFound);
+    assert_eq!(code(rt.import("p.q.r", None)), ErrorCode::NotFound);
+}
+
+#[test]
+fn a_regular_package_in_a_later_mount_wins_over_namespace_portions() {
+    let (rt, ex, _slot) = runtime();
+    mount(&rt, "", &[("pkg/a.py", "set v a")]);
+    mount(&rt, "pkg", &[("__init__.py", "set v init"), ("b.py", "")]);
+    let s = rt.find_spec("pkg", None).unwrap();
+    assert_eq!((s.origin(), s.kind()), ("memory:/pkg/__init__.py", ModuleKind::Source));
+    let h = rt.import("pkg", None).unwrap();
+    assert_eq!(ex.attr(h, "v").as_deref(), Some("init"));
+    rt.import("pkg.a", None).unwrap();
+    // Namespace portions from two mounts collect into one namespace package.
+    mount(&rt, "ns", &[("x.py", "")]);
+    let rt2 = runtime().0;
+    mount(&rt2, "", &[("ns/x.py", "")]);
+    mount(&rt2, "ns", &[("y.py", "")]);
+    let ns = rt2.find_spec("ns", None).unwrap();
+    assert_eq!(ns.kind(), ModuleKind::Namespace);
+    assert_eq!(ns.locations().collect::<Vec<_>>(), ["memory:/ns"]);
+    assert!(rt2.find_spec("ns.x", None).is_ok() && rt2.find_spec("ns.y", None).is_ok());
+}
+
+#[test]
+fn names_with_every_allowed_segment_resolve() {
+    let (rt, _ex, _slot) = runtime();
+    let name = vec!["a"; importkit::limits::MAX_NAME_SEGMENTS].join(".");
+    let e = rt.import(&name, None).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound);
+    assert!(e.message().starts_with("No module named 'a'"), "{}", e.message());
+}
+
+#[test]
+fn removing_a_module_while_it_executes_releases_it_after() {
+    let (rt, ex, _slot) = runtime();
+    let rt2 = rt.clone();
+    struct Remover(Runtime);
+    impl importkit::HostFinder for Remover {
+        fn name(&self) -> &str {
+            "remover"
+        }
+        fn find_spec(&self, name: &str, _: Option<&[&str]>) -> Result<Option<HostFound>, HostError> {
+            if name == "gone" {
+                let mut f = HostFound::new("host:gone", ModuleKind::Source, false);
+                f.source = Some(b"set a 1\nimport trigger\nset b 2".to_vec());
+                return Ok(Some(f));
+            }
+            if name == "trigger" {
+                // Runs while `gone` executes: take `gone` out of the table.
+                self.0.remove_module("gone").unwrap();
+                return Ok(Some(HostFound::new("host:trigger", ModuleKind::Namespace, true)));
+            }
+            Ok(None)
+        }
+    }
+    rt.add_finder(Arc::new(Remover(rt2)), 0).unwrap();
+    let released_before = ex.released.load(Ordering::SeqCst);
+    let e = rt.import("gone", None).unwrap_err();
+    assert_eq!(e.message(), "module 'gone' was removed from the module table while it executed");
+    assert_eq!(ex.released.load(Ordering::SeqCst), released_before + 1, "released once, after exec returned");
+    assert!(!rt.contains("gone"));
+}

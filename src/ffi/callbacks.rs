@@ -133,7 +133,7 @@ pub const IK_NATIVE_PACKAGE: u32 = 2;
 pub struct ik_finder {
     /// `sizeof(ik_finder)`.
     pub size: u32,
-    /// A short name for errors (`host:NAME`); copied. NULL gives `"finder"`.
+    /// A short name for errors (`host:NAME`), at most 64 bytes; copied. NULL gives `"finder"`.
     pub name: *const c_char,
     /// Passed as the first argument of every callback.
     pub userdata: *mut c_void,
@@ -190,7 +190,7 @@ pub struct ik_entry_finder {
 pub struct ik_path_hook {
     /// `sizeof(ik_path_hook)`.
     pub size: u32,
-    /// A short name for errors (`hook:NAME`); copied. NULL gives `"hook"`.
+    /// A short name for errors (`hook:NAME`), at most 64 bytes; copied. NULL gives `"hook"`.
     pub name: *const c_char,
     /// Passed as the first argument of `hook`.
     pub userdata: *mut c_void,
@@ -302,7 +302,13 @@ impl Executor for CExecutor {
 
     fn exec(&self, spec: &ModuleSpec, module: ModuleHandle, source: Option<&[u8]>) -> Result<(), HostError> {
         let Some(exec) = self.vt.exec else { return Err(HostError::new("no exec callback")) };
-        let (ptr, len) = source.map_or((std::ptr::null(), 0), |s| (s.as_ptr(), s.len()));
+        // An empty file still gets a real (non-NULL) pointer: NULL means "no bytes, read the file".
+        static EMPTY: [u8; 1] = [0];
+        let (ptr, len) = match source {
+            None => (std::ptr::null(), 0),
+            Some([]) => (EMPTY.as_ptr(), 0),
+            Some(s) => (s.as_ptr(), s.len()),
+        };
         // SAFETY: a callback of the host's vtable, with pointers valid for the call.
         call(|report| unsafe { exec(self.vt.userdata, spec, handle_ptr(module), ptr, len, report) })
     }
@@ -487,7 +493,8 @@ pub(crate) fn kind_of(kind: u32) -> Result<ModuleKind> {
 }
 
 /// Records why a callback failed: a status (an `ik_status` value; `IK_ERR_EXEC` for an error in the
-/// module's code), the host's message (NULL allowed; cut at 64 KiB) and the line and column in the module's
+/// module's code), the host's message (NULL allowed; cut at 64 KiB; bytes that are not UTF-8 are shown as
+/// U+FFFD rather than refused, since the message only reports) and the line and column in the module's
 /// source (0 when unknown). The callback then returns a status other than `IK_OK`.
 #[no_mangle]
 pub unsafe extern "C" fn ik_report_error(
@@ -550,6 +557,11 @@ pub unsafe extern "C" fn ik_found_set(
         // SAFETY: `origin` is a NUL-terminated string.
         let origin = unsafe { in_str(origin, "origin", MAX_PATH_LEN) }?;
         let kind = kind_of(kind)?;
+        if kind == ModuleKind::Native {
+            return Err(Error::invalid_argument(
+                "a finder cannot give IK_KIND_NATIVE: register natives with ik_runtime_register_native",
+            ));
+        }
         found.found = Some(HostFound::new(origin, kind, is_package));
         Ok(())
     })

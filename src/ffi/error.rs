@@ -80,7 +80,7 @@ pub unsafe extern "C" fn ik_error_status(error: *const ik_error) -> ik_status {
 }
 
 /// The message for a person: it names the module and every place tried, e.g.
-/// `No module named 'game.x' (memory:/game: no game/x.py, no game/x/__init__.py; native: not registered)`.
+/// `No module named 'game.x' (native: not registered; memory:/game: no game/x.py, no game/x/__init__.py)`.
 /// Owned by the error; `len_out` (may be NULL) receives its length. NULL for a NULL error.
 #[no_mangle]
 pub unsafe extern "C" fn ik_error_message(error: *const ik_error, len_out: *mut usize) -> *const c_char {

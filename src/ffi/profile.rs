@@ -25,8 +25,8 @@ unsafe fn profile_mut<'a>(p: *mut Profile) -> Result<&'a mut Profile> {
     unsafe { p.as_mut() }.ok_or_else(|| Error::invalid_argument("profile is NULL"))
 }
 
-/// Makes a profile from a base (`IK_PROFILE_PYTHON`, `IK_PROFILE_LUA`, `IK_PROFILE_EMPTY`) and a name
-/// (NULL keeps the base's name). Free it with `ik_profile_free`.
+/// Makes a profile from a base (`IK_PROFILE_PYTHON`, `IK_PROFILE_LUA`, `IK_PROFILE_EMPTY`) and a name of at
+/// most 64 bytes (NULL keeps the base's name). Free it with `ik_profile_free`.
 #[no_mangle]
 pub unsafe extern "C" fn ik_profile_new(
     base: u32,

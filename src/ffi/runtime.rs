@@ -69,7 +69,8 @@ pub unsafe extern "C" fn ik_runtime_free(rt: *mut Runtime) {
 }
 
 /// Sets the host's executor (the vtable is copied). Set it before the first import: modules already in the
-/// table are released through whichever executor is set when they are released. The previous executor's
+/// table are released through whichever executor is set when they are released, and without an executor
+/// they are not released at all (natives and inserted modules included). The previous executor's
 /// userdata is released once no import uses it. On failure `executor->release_userdata` is called before
 /// returning.
 #[no_mangle]
@@ -191,8 +192,8 @@ pub unsafe extern "C" fn ik_runtime_allow(
     unsafe { on_name(rt, name, out_error, |rt, name| rt.allow(name)) }
 }
 
-/// Denies a top-level name; deny wins over allow. A denied import returns `IK_ERR_DENIED` and leaves no
-/// trace (no table entry, no callback).
+/// Denies a top-level name (`"*"`: every name); deny wins over allow. A denied import returns
+/// `IK_ERR_DENIED` and leaves no trace (no table entry, no callback).
 #[no_mangle]
 pub unsafe extern "C" fn ik_runtime_deny(
     rt: *const Runtime,

@@ -191,7 +191,8 @@ pub unsafe extern "C" fn ik_runtime_set_recheck(
 
 /// Confines the path finder to `root` (an existing directory; call again to allow several): no entry,
 /// file, link or `.ref` target that resolves outside the roots is used, and the refusal is recorded in
-/// the error's attempts.
+/// the error's attempts. This call resolves `root` on the filesystem at once (even with the filesystem
+/// off, since the host asked), so a missing root fails here.
 #[no_mangle]
 pub unsafe extern "C" fn ik_runtime_confine(
     rt: *const Runtime,

@@ -12,7 +12,8 @@ pub enum ik_status {
     /// An argument is unusable: NULL where a value is needed, invalid UTF-8, an embedded NUL, over a limit,
     /// a vtable whose size field does not match.
     IK_ERR_INVALID_ARGUMENT = 1,
-    /// A module name is not valid (empty, empty segments, characters a profile refuses, too long).
+    /// A module name is not valid: empty, an empty segment, a character or segment the profile refuses, too
+    /// many segments. (A string over its byte limit, or not UTF-8, is IK_ERR_INVALID_ARGUMENT.)
     IK_ERR_INVALID_NAME = 2,
     /// No finder found the module (CPython's ModuleNotFoundError); the error lists every place tried.
     IK_ERR_NOT_FOUND = 3,

@@ -277,20 +277,24 @@ impl Scratch {
     /// Puts in `self.name` the module name of a directory or extension-less path inside a mount, if every
     /// segment is a valid name segment (other files are resources, not modules).
     fn module_name(&mut self, point: &str, rel: &str, profile: &Profile) -> bool {
-        self.join(point, rel);
-        !self.name.is_empty() && name::validate(&self.name, profile).is_ok()
+        self.join(point, rel) && !self.name.is_empty() && name::validate(&self.name, profile).is_ok()
     }
 
-    /// Puts `point` and the segments of `rel`, dotted, in `self.name`.
-    fn join(&mut self, point: &str, rel: &str) {
+    /// Puts `point` and the segments of `rel`, dotted, in `self.name`; false when a segment has a `.` (a
+    /// directory `a.b` holds no modules: `a.b` names `b` inside `a`).
+    fn join(&mut self, point: &str, rel: &str) -> bool {
         self.name.clear();
         self.name.push_str(point);
         for segment in rel.split('/').filter(|s| !s.is_empty()) {
+            if segment.contains('.') {
+                return false;
+            }
             if !self.name.is_empty() {
                 self.name.push('.');
             }
             self.name.push_str(segment);
         }
+        true
     }
 
     /// The index entry a file makes, if it is a module under the profile.
@@ -315,7 +319,9 @@ impl Scratch {
                 return None;
             }
         } else {
-            self.join(point, dir);
+            if stem.contains('.') || !self.join(point, dir) {
+                return None;
+            }
             if !self.name.is_empty() {
                 self.name.push('.');
             }

@@ -30,7 +30,7 @@ pub struct NativeRegistry {
 }
 
 impl NativeRegistry {
-    /// Registers `name`; gives back the factory it replaces, if any.
+    /// Registers `name`; whether it replaced a registration.
     pub fn register(&mut self, name: &str, factory: Arc<dyn NativeFactory>, flags: NativeFlags) -> bool {
         let replaced = self.natives.insert(name.to_owned(), Native { factory, flags }).is_some();
         if !replaced {
@@ -60,9 +60,9 @@ impl NativeRegistry {
         self.natives.contains_key(name)
     }
 
-    /// Whether the top-level name of `full` is a native registered as powerful.
-    pub fn is_powerful(&self, full: &str) -> bool {
-        self.natives.get(name::top_level(full)).is_some_and(|n| n.flags.powerful)
+    /// Whether `name` is registered as a powerful native.
+    pub fn is_powerful(&self, name: &str) -> bool {
+        self.natives.get(name).is_some_and(|n| n.flags.powerful)
     }
 
     pub fn find(&self, name: &str) -> Option<Found> {

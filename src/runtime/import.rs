@@ -130,6 +130,7 @@ impl Runtime {
 
     /// `_gcd_import` for an absolute name: validate, normalise, check the policy, then find and load.
     fn gcd_import(&self, absolute: &str) -> Result<Record> {
+        let _depth = Depth::enter(absolute)?;
         name::validate(absolute, &self.inner.profile)?;
         let absolute = name::normalize_init(absolute, &self.inner.profile);
         self.check_policy(absolute)?;
@@ -142,7 +143,6 @@ impl Runtime {
     }
 
     fn find_and_load(&self, name: &str) -> Result<Record> {
-        let _depth = Depth::enter(name)?;
         if let Some(record) = self.inner.table.get(name) {
             if record.state == ModuleState::Ready {
                 return Ok(record);
@@ -263,6 +263,8 @@ impl Runtime {
         let meta_path = self.inner.meta_path.read().clone();
         let virtual_root = self.inner.virtual_root.read().clone();
         let mut path: Option<Option<Vec<&str>>> = None;
+        // Namespace portions keep collecting until a module or regular package is found later on.
+        let mut portions = Portions::default();
         for finder in meta_path.iter() {
             let found = match finder {
                 MetaFinder::Mount(_, tree) => tree.find(name, virtual_root.as_deref()),
@@ -276,6 +278,10 @@ impl Runtime {
                 }
             };
             match (found, finder) {
+                (Some(found), _) if found.spec.kind() == ModuleKind::Namespace => {
+                    note(finder_place(finder), format!("namespace portion {}", found.spec.origin()));
+                    portions.add(found);
+                }
                 (Some(found), _) => {
                     note(finder_place(finder), format!("found {}", found.spec.origin()));
                     return Ok(Some(found));
@@ -288,17 +294,28 @@ impl Runtime {
                 (None, MetaFinder::Host(..)) => {}
             }
         }
-        if !self.filesystem_enabled() {
-            return Ok(None);
+        if self.filesystem_enabled() {
+            let entries = self.child_locations(parent)?;
+            let refs = entries.entries();
+            let ctx = self.path_ctx();
+            let found = self.inner.paths.find(name, &refs, &ctx, &mut Step::new(notes.as_deref_mut()))?;
+            match found {
+                Some(f) if f.spec.kind() == ModuleKind::Namespace => {
+                    if let Some(n) = notes.as_deref_mut() {
+                        n.push(Attempt::new("path", format!("namespace portion {}", f.spec.origin())));
+                    }
+                    portions.add(f);
+                }
+                Some(f) => {
+                    if let Some(n) = notes {
+                        n.push(Attempt::new("path", format!("found {}", f.spec.origin())));
+                    }
+                    return Ok(Some(f));
+                }
+                None => {}
+            }
         }
-        let entries = self.child_locations(parent)?;
-        let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
-        let ctx = self.path_ctx();
-        let found = self.inner.paths.find(name, &refs, &ctx, &mut Step::new(notes.as_deref_mut()))?;
-        if let (Some(f), Some(n)) = (&found, notes) {
-            n.push(Attempt::new("path", format!("found {}", f.spec.origin())));
-        }
-        Ok(found)
+        Ok(portions.finish())
     }
 
     /// `_load_unlocked`: create, put in the table, execute, mark ready; on failure take it out again.
@@ -320,27 +337,46 @@ impl Runtime {
         })?;
         let handle = executor.create(&spec).map_err(|e| Error::from_host(name, "creating module", e))?;
         self.put(name, Record { spec: Some(Arc::clone(&spec)), handle, state: ModuleState::Initializing });
+        // While the module executes, the table does not release its object even if the module is removed
+        // or replaced meanwhile (the executor is using it): this function does, once exec has returned.
         if spec.kind() != ModuleKind::Namespace {
             if let Err(e) = executor.exec(&spec, handle, content.bytes()) {
-                if let Some(old) = self.inner.table.remove(name) {
-                    executor.release(old.handle);
+                match self.inner.table.remove(name) {
+                    Some(old) if old.handle == handle => executor.release(handle),
+                    Some(other) => {
+                        executor.release(other.handle);
+                        executor.release(handle);
+                    }
+                    None => executor.release(handle),
                 }
                 return Err(Error::from_host(name, "executing module", e));
             }
         }
-        self.inner.table.finish(name, handle).ok_or_else(|| {
-            Error::new(
-                ErrorCode::Import,
-                format!("module '{name}' was removed from the module table while it executed"),
-            )
-            .for_module(name)
-        })
+        match self.inner.table.finish(name, handle) {
+            Some(record) => {
+                if record.handle != handle {
+                    // The module replaced itself in the table: its first object is no longer referenced there.
+                    executor.release(handle);
+                }
+                Ok(record)
+            }
+            None => {
+                executor.release(handle);
+                Err(Error::new(
+                    ErrorCode::Import,
+                    format!("module '{name}' was removed from the module table while it executed"),
+                )
+                .for_module(name))
+            }
+        }
     }
 
-    fn put(&self, name: &str, record: Record) {
+    /// Puts a record in the table, releasing the one it replaces (unless that one is still executing: its
+    /// loader releases it).
+    pub(crate) fn put(&self, name: &str, record: Record) {
         let handle = record.handle;
         if let Some(old) = self.inner.table.insert(name, record) {
-            if old.handle != handle {
+            if old.handle != handle && old.state == ModuleState::Ready {
                 self.release(old.handle);
             }
         }
@@ -355,6 +391,7 @@ impl Runtime {
         name::validate(&absolute, &self.inner.profile)?;
         let absolute = name::normalize_init(&absolute, &self.inner.profile);
         self.check_policy(absolute)?;
+        let _depth = Depth::enter(absolute)?;
         self.find_spec_absolute(absolute, None)
     }
 
@@ -362,14 +399,17 @@ impl Runtime {
     /// (`importkit resolve --trace`).
     pub fn find_spec_traced(&self, name: &str) -> (Result<Arc<ModuleSpec>>, Vec<Attempt>) {
         let mut notes = Vec::new();
-        let result = name::validate(name, &self.inner.profile)
-            .and_then(|_| self.check_policy(name::normalize_init(name, &self.inner.profile)))
-            .and_then(|_| self.find_spec_absolute(name::normalize_init(name, &self.inner.profile), Some(&mut notes)));
+        let result = (|| {
+            let _depth = Depth::enter(name)?;
+            name::validate(name, &self.inner.profile)?;
+            let name = name::normalize_init(name, &self.inner.profile);
+            self.check_policy(name)?;
+            self.find_spec_absolute(name, Some(&mut notes))
+        })();
         (result, notes)
     }
 
     fn find_spec_absolute(&self, name: &str, mut notes: Option<&mut Vec<Attempt>>) -> Result<Arc<ModuleSpec>> {
-        let _depth = Depth::enter(name)?;
         let (own, parent_record) = match name::parent(name) {
             Some(parent) => self.inner.table.get_pair(name, parent),
             None => (self.inner.table.get(name), None),
@@ -406,6 +446,39 @@ impl Runtime {
                 }
             }
         }
+    }
+}
+
+/// Namespace packages found on the way: the first one's spec, with the later ones' locations added.
+#[derive(Default)]
+struct Portions {
+    first: Option<Found>,
+    more: Vec<String>,
+}
+
+impl Portions {
+    fn add(&mut self, found: Found) {
+        match &self.first {
+            None => self.first = Some(found),
+            Some(first) => {
+                for l in found.spec.locations() {
+                    if !first.spec.locations().any(|f| f == l) && !self.more.iter().any(|m| m == l) {
+                        self.more.push(l.to_owned());
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish(self) -> Option<Found> {
+        let first = self.first?;
+        if self.more.is_empty() {
+            return Some(first);
+        }
+        let spec = &first.spec;
+        let locations: Vec<String> = spec.locations().map(str::to_owned).chain(self.more).collect();
+        let merged = ModuleSpec::new(spec.name(), spec.origin(), ModuleKind::Namespace, true).with_locations(locations);
+        Some(Found { spec: Arc::new(merged), content: first.content })
     }
 }
 

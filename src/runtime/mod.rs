@@ -145,7 +145,7 @@ impl Runtime {
         natives.register(name, factory, flags);
         // Under the registry's lock, so no import sees the native before the policy knows it (lock order:
         // natives, then policy; nothing takes them the other way round).
-        self.inner.policy.write().set_powerful(name::top_level(name), natives.is_powerful(name));
+        self.inner.policy.write().set_powerful(name, natives.is_powerful(name));
         drop(natives);
         self.inner.table.bump();
         Ok(())
@@ -158,7 +158,7 @@ impl Runtime {
         }
         // Under the registry's lock, so no import sees the native before the policy knows it (lock order:
         // natives, then policy; nothing takes them the other way round).
-        self.inner.policy.write().set_powerful(name::top_level(name), natives.is_powerful(name));
+        self.inner.policy.write().set_powerful(name, natives.is_powerful(name));
         drop(natives);
         self.inner.table.bump();
         Ok(())
@@ -318,10 +318,13 @@ impl Runtime {
     }
 
     /// Removes a module from the table and releases it through the executor. Its children stay.
+    /// A module still executing is released by its loader once its code has returned.
     pub fn remove_module(&self, name: &str) -> Result<()> {
         match self.inner.table.remove(name) {
             Some(r) => {
-                self.release(r.handle);
+                if r.state == ModuleState::Ready {
+                    self.release(r.handle);
+                }
                 Ok(())
             }
             None => {
@@ -335,12 +338,7 @@ impl Runtime {
     /// replaces is released.
     pub fn insert_module(&self, name: &str, handle: ModuleHandle) -> Result<()> {
         name::validate(name, &self.inner.profile)?;
-        let old = self.inner.table.insert(name, Record { spec: None, handle, state: ModuleState::Ready });
-        if let Some(old) = old {
-            if old.handle != handle {
-                self.release(old.handle);
-            }
-        }
+        self.put(name, Record { spec: None, handle, state: ModuleState::Ready });
         Ok(())
     }
 

@@ -134,6 +134,7 @@ impl Runtime {
         Ctx {
             profile: &self.inner.profile,
             recheck: self.recheck(),
+            now: std::time::Instant::now(),
             roots: self.inner.paths.roots(),
             paths: &self.inner.paths,
         }
@@ -141,12 +142,12 @@ impl Runtime {
 
     /// The search locations the path finder uses for the children of `parent` (the search path for a
     /// top-level name): a namespace package's are recomputed from its own parent's current locations.
-    pub(crate) fn child_locations(&self, parent: Option<&ModuleSpec>) -> Result<Vec<String>> {
-        match parent {
-            None => Ok(self.search_path()),
-            Some(spec) if is_path_namespace(spec) => self.current_namespace_locations(spec),
-            Some(spec) => Ok(spec.locations().map(str::to_owned).collect()),
-        }
+    pub(crate) fn child_locations<'a>(&self, parent: Option<&'a ModuleSpec>) -> Result<Locations<'a>> {
+        Ok(match parent {
+            None => Locations::SearchPath(self.inner.search_path.read().clone()),
+            Some(spec) if is_path_namespace(spec) => Locations::Owned(self.current_namespace_locations(spec)?),
+            Some(spec) => Locations::Spec(spec),
+        })
     }
 
     fn current_namespace_locations(&self, spec: &ModuleSpec) -> Result<Vec<String>> {
@@ -159,7 +160,7 @@ impl Runtime {
             None => None,
         };
         let entries = self.child_locations(parent_spec.as_deref())?;
-        let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+        let refs = entries.entries();
         let ctx = self.path_ctx();
         let found = self.inner.paths.find(name, &refs, &ctx, &mut Step::new(None))?;
         // As CPython's _NamespacePath: only a namespace result replaces the locations.
@@ -210,7 +211,24 @@ impl Runtime {
                 Error::new(ErrorCode::Import, format!("module '{name}' is not a namespace package")).for_module(name)
             );
         }
-        self.child_locations(Some(&spec))
+        Ok(self.child_locations(Some(&spec))?.entries().into_iter().map(str::to_owned).collect())
+    }
+}
+
+/// The entries a search goes through, borrowed from where they are kept.
+pub(crate) enum Locations<'a> {
+    SearchPath(Arc<Vec<String>>),
+    Spec(&'a ModuleSpec),
+    Owned(Vec<String>),
+}
+
+impl Locations<'_> {
+    pub(crate) fn entries(&self) -> Vec<&str> {
+        match self {
+            Locations::SearchPath(p) => p.iter().map(String::as_str).collect(),
+            Locations::Owned(p) => p.iter().map(String::as_str).collect(),
+            Locations::Spec(s) => s.locations().collect(),
+        }
     }
 }
 

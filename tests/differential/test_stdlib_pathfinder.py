@@ -7,18 +7,16 @@ name and the parent's `submodule_search_locations` otherwise. importkit must giv
 name: found or not, `file` against `__spec__.origin`, `is_package`, and `submodule_search_locations`.
 """
 
-import importlib.machinery
 import json
 import os
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
+sys.path.insert(0, os.path.dirname(__file__))
+from stdlib_names import ENTRIES, STDLIB, candidate_names, search_paths  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
-STDLIB = sysconfig.get_paths()["stdlib"]
-ENTRIES = [STDLIB, os.path.join(STDLIB, "lib-dynload")]
-SUFFIXES = importlib.machinery.all_suffixes()
 MUST_NOT_BE_FOUND = [
     "nonexistent_module_xyz",
     "json.nope",
@@ -38,68 +36,6 @@ def importkit_binary():
     return exe
 
 
-def module_stem(file_name):
-    """The module name of a file under CPython's suffixes (the longest suffix wins), or None."""
-    for suffix in sorted(SUFFIXES, key=len, reverse=True):
-        if file_name.endswith(suffix) and len(file_name) > len(suffix):
-            return file_name[: -len(suffix)]
-    return None
-
-
-def candidate_names():
-    names = set()
-    for entry in ENTRIES:
-        for dirpath, dirnames, filenames in os.walk(entry):
-            rel = os.path.relpath(dirpath, entry)
-            parts = [] if rel == "." else rel.split(os.sep)
-            if not all(p.isidentifier() for p in parts):
-                dirnames[:] = []
-                continue
-            if parts:
-                names.add(".".join(parts))
-            for f in filenames:
-                stem = module_stem(f)
-                if stem and stem.isidentifier() and stem != "__init__":
-                    names.add(".".join(parts + [stem]))
-    return sorted(names)
-
-
-def path_finder(name, path):
-    """`PathFinder.find_spec(name, path)` without the last step that wraps a namespace package's locations in
-    a `_NamespacePath` (whose constructor looks its parent up in sys.modules, which holds nothing here): the
-    same search, the same answer."""
-    spec = importlib.machinery.PathFinder._get_spec(name, path)
-    if spec is None:
-        return None
-    if spec.loader is None:
-        if not spec.submodule_search_locations:
-            return None
-        spec.origin = None
-    return spec
-
-
-def cpython_specs(names):
-    memo = {}
-
-    def spec_of(name):
-        if name in memo:
-            return memo[name]
-        parent, _, _ = name.rpartition(".")
-        if not parent:
-            spec = path_finder(name, ENTRIES)
-        else:
-            parent_spec = spec_of(parent)
-            locations = None if parent_spec is None else parent_spec.submodule_search_locations
-            if locations is None:
-                spec = None
-            else:
-                spec = path_finder(name, list(locations))
-        memo[name] = spec
-        return spec
-
-    return {n: spec_of(n) for n in names}
-
-
 def locations_of(spec):
     locations = spec.submodule_search_locations
     return None if locations is None else list(locations)
@@ -108,7 +44,7 @@ def locations_of(spec):
 def test_importkit_agrees_with_pathfinder_on_the_whole_stdlib(tmp_path):
     names = candidate_names() + MUST_NOT_BE_FOUND
     assert len(names) > 1500, f"the walk found only {len(names)} names under {STDLIB}"
-    expected = cpython_specs(names)
+    expected = {n: spec for n, (_, spec) in search_paths(names).items()}
     names_file = tmp_path / "names.txt"
     names_file.write_text("\n".join(names) + "\n")
     cmd = [importkit_binary(), "resolve", "--json", "--names-from", str(names_file)]

@@ -1,19 +1,23 @@
-//! The directory entry finder: CPython's `FileFinder`, with its listing cached.
+//! The directory entry finder: CPython's `FileFinder`, with its listing cached and indexed.
 //!
-//! A directory is listed once; the listing is trusted for the runtime's recheck window, after which the
-//! directory is stat'ed and listed again if its mtime changed (window 0: every lookup, as CPython does).
-//! In one directory: a package (`x/__init__` + suffix, suffixes in profile order) > a module file (`x` +
-//! suffix: extension > source > bytecode) > a namespace portion (a directory `x`). Finding never opens a
-//! module's file; a `.ref` file is read (see `refs.rs`).
+//! A directory is listed once and indexed by module stem (`x` -> which of the profile's suffixes exist as
+//! `x<suffix>`, whether `x.ref` exists). The listing is trusted for the runtime's recheck window, after which
+//! the directory is stat'ed and listed again if its mtime changed (window 0: every lookup, as CPython does).
+//! In one directory: a package (`x/<init stem><suffix>`, suffixes in profile order) > a module file
+//! (`x<suffix>`: extension > source > bytecode) > a namespace portion (a directory `x`). Finding never opens
+//! a module's file; a `.ref` file is read (see `refs.rs`).
 
 use std::fs;
 use std::time::{Instant, SystemTime};
+
+use super::refs::{self, Chain, RefResult};
 
 use parking_lot::Mutex;
 use rustc_hash::FxHashMap;
 
 use super::{join, Ctx, Step};
 use crate::error::Attempt;
+use crate::profile::Profile;
 use crate::spec::{ModuleKind, ModuleSpec};
 
 /// What a listing says a directory entry is (from `readdir`, without a stat where it can).
@@ -25,12 +29,52 @@ enum Kind {
     Other,
 }
 
+/// What a directory holds under one stem.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stem {
+    /// Bit `i`: `stem + suffixes[i]` is a regular file.
+    files: u64,
+    /// Bit `i`: `stem + suffixes[i]` is a link or of unknown type (a stat decides).
+    others: u64,
+    /// `stem.ref`, if there is one.
+    ref_file: Option<Kind>,
+    /// The entry named exactly `stem`, if there is one.
+    entry: Option<Kind>,
+}
+
 #[derive(Default)]
 struct Listing {
-    entries: FxHashMap<Box<str>, Kind>,
-    /// Answers to stat questions about paths in this directory (package init files, links), dropped
-    /// whenever the directory is checked again.
+    stems: FxHashMap<Box<str>, Stem>,
+    /// Answers to stat questions (links), dropped whenever the directory is checked again.
     probes: FxHashMap<Box<str>, Option<Kind>>,
+}
+
+impl Listing {
+    fn stem(&mut self, stem: &str) -> &mut Stem {
+        if !self.stems.contains_key(stem) {
+            self.stems.insert(stem.into(), Stem::default());
+        }
+        self.stems.get_mut(stem).expect("just inserted")
+    }
+
+    fn add(&mut self, name: &str, kind: Kind, profile: &Profile) {
+        self.stem(name).entry = Some(kind);
+        if kind == Kind::Dir {
+            return;
+        }
+        for (i, (suffix, _)) in profile.suffixes().iter().enumerate() {
+            if name.len() > suffix.len() && name.ends_with(suffix.as_str()) {
+                let stem = self.stem(&name[..name.len() - suffix.len()]);
+                match kind {
+                    Kind::File => stem.files |= 1 << i,
+                    _ => stem.others |= 1 << i,
+                }
+            }
+        }
+        if let Some(stem) = name.strip_suffix(".ref").filter(|s| !s.is_empty()) {
+            self.stem(stem).ref_file = Some(kind);
+        }
+    }
 }
 
 struct State {
@@ -68,17 +112,27 @@ pub(crate) fn describe(e: &std::io::Error) -> String {
 /// What a directory holds under one name.
 pub enum DirResult {
     Module(ModuleSpec),
-    Portion(String),
+    /// Namespace portions: the directory's own, and those its `.ref` file led to.
+    Portions(Vec<String>),
     Nothing,
+}
+
+/// What a lookup learnt under the directory's lock, acted on after it is released.
+#[derive(Default)]
+struct Seen {
+    /// The first suffix index whose file exists (links resolved).
+    file: Option<usize>,
+    /// `tail` is a directory (links resolved).
+    dir: bool,
+    /// `tail.ref` is a regular file.
+    has_ref: bool,
 }
 
 impl DirFinder {
     /// A finder for `path`, which is used as given (CPython's `FileFinder.path`).
     pub fn new(path: String) -> DirFinder {
-        DirFinder {
-            path,
-            state: Mutex::new(State { listing: Listing::default(), mtime: None, checked: None, unreadable: None }),
-        }
+        let state = State { listing: Listing::default(), mtime: None, checked: None, unreadable: None };
+        DirFinder { path, state: Mutex::new(state) }
     }
 
     pub fn path(&self) -> &str {
@@ -93,7 +147,7 @@ impl DirFinder {
     }
 
     fn refresh(&self, st: &mut State, ctx: &Ctx) {
-        let now = Instant::now();
+        let now = ctx.now;
         if let Some(checked) = st.checked {
             if now.duration_since(checked) < ctx.recheck {
                 return;
@@ -106,7 +160,7 @@ impl DirFinder {
             return;
         }
         st.mtime = mtime;
-        st.listing.entries.clear();
+        st.listing.stems.clear();
         st.unreadable = None;
         match fs::read_dir(&self.path) {
             Ok(dir) => {
@@ -117,113 +171,151 @@ impl DirFinder {
                         Ok(t) if t.is_dir() => Kind::Dir,
                         _ => Kind::Other,
                     };
-                    st.listing.entries.insert(name.into_boxed_str(), kind);
+                    st.listing.add(&name, kind, ctx.profile);
                 }
             }
             Err(e) => st.unreadable = Some(describe(&e)),
         }
     }
 
-    /// The kind of `name` in this directory, following links (a stat only for links and unknown types).
-    fn kind(st: &mut State, dir: &str, name: &str) -> Option<Kind> {
-        match st.listing.entries.get(name)? {
-            Kind::Other => {
-                if let Some(k) = st.listing.probes.get(name) {
-                    return *k;
-                }
-                let k = stat_kind(&join(dir, name));
-                st.listing.probes.insert(name.into(), k);
-                k
+    /// Resolves a link or unknown entry with a stat, remembered until the next check.
+    fn resolve(&self, st: &mut State, name: &str, kind: Kind) -> Option<Kind> {
+        if kind != Kind::Other {
+            return Some(kind);
+        }
+        if let Some(k) = st.listing.probes.get(name) {
+            return *k;
+        }
+        let k = stat_kind(&join(&self.path, name));
+        st.listing.probes.insert(name.into(), k);
+        k
+    }
+
+    /// Which file `<stem><suffix>` exists first in suffix order, and whether `stem` is a directory.
+    fn seen(&self, st: &mut State, stem: &str, profile: &Profile) -> Seen {
+        let Some(s) = st.listing.stems.get(stem).copied() else { return Seen::default() };
+        let mut file = None;
+        for (i, (suffix, _)) in profile.suffixes().iter().enumerate() {
+            if s.files & (1 << i) != 0 {
+                file = Some(i);
+                break;
             }
-            k => Some(*k),
+            if s.others & (1 << i) != 0 && self.resolve(st, &format!("{stem}{suffix}"), Kind::Other) == Some(Kind::File)
+            {
+                file = Some(i);
+                break;
+            }
         }
+        let dir = s.entry.is_some_and(|k| self.resolve(st, stem, k) == Some(Kind::Dir));
+        let has_ref = s.ref_file.is_some_and(|k| self.resolve(st, &format!("{stem}.ref"), k) == Some(Kind::File));
+        Seen { file, dir, has_ref }
     }
 
-    /// Whether `path` (inside a subdirectory) is a regular file, remembered until the next check.
-    fn probe_file(st: &mut State, path: &str) -> bool {
-        if let Some(k) = st.listing.probes.get(path) {
-            return *k == Some(Kind::File);
-        }
-        let k = stat_kind(path);
-        st.listing.probes.insert(path.into(), k);
-        k == Some(Kind::File)
-    }
-
-    /// Whether the listing has a regular file `name` (for `.ref` files).
-    pub fn has_file(&self, name: &str, ctx: &Ctx) -> bool {
+    /// The init file of this directory as a package: the first `<init stem><suffix>` that is a file, from
+    /// this directory's listing.
+    fn init_file(&self, ctx: &Ctx) -> Option<(String, ModuleKind)> {
         let mut st = self.state.lock();
         self.refresh(&mut st, ctx);
-        Self::kind(&mut st, &self.path, name) == Some(Kind::File)
+        let stem = ctx.profile.init_stem();
+        let i = self.seen(&mut st, stem, ctx.profile).file?;
+        let (suffix, kind) = &ctx.profile.suffixes()[i];
+        Some((file_path(&self.path, stem, suffix), *kind))
     }
 
-    /// Looks up `fullname` (whose last segment is `tail`) as `FileFinder.find_spec` does, without `.ref`
-    /// files (the path finder consults those first).
-    pub fn find(&self, fullname: &str, tail: &str, ctx: &Ctx, step: &mut Step) -> DirResult {
-        let mut st = self.state.lock();
-        self.refresh(&mut st, ctx);
-        if let Some(why) = &st.unreadable {
-            step.note(Attempt::new(&self.path, format!("cannot list the directory: {why}")));
-            return DirResult::Nothing;
+    /// The init file of the subdirectory `tail` as a package. From the subdirectory's own listing when it
+    /// has a finder already; otherwise by a stat of each candidate in suffix order, as CPython does (no need
+    /// to list a directory, such as `__pycache__`, whose children nobody asked for), remembered until the
+    /// next check.
+    fn package_init(&self, tail: &str, base: &str, ctx: &Ctx) -> Option<(String, ModuleKind)> {
+        if let Some(child) = ctx.paths.known_dir_finder(base) {
+            return child.init_file(ctx);
         }
+        let stem = ctx.profile.init_stem();
+        let mut st = self.state.lock();
+        for (suffix, kind) in ctx.profile.suffixes() {
+            let rel = format!("{tail}/{stem}{suffix}");
+            let found = match st.listing.probes.get(rel.as_str()) {
+                Some(k) => *k,
+                None => {
+                    let k = stat_kind(&join(&self.path, &rel));
+                    st.listing.probes.insert(rel.into_boxed_str(), k);
+                    k
+                }
+            };
+            if found == Some(Kind::File) {
+                return Some((file_path(base, stem, suffix), *kind));
+            }
+        }
+        None
+    }
+
+    /// Looks up `fullname` (whose last segment is `tail`) as `FileFinder.find_spec` does, after following
+    /// `<tail>.ref` if there is one (a module found through it wins; its portions are kept).
+    pub fn find(&self, fullname: &str, tail: &str, ctx: &Ctx, step: &mut Step, chain: &mut Chain) -> DirResult {
         let profile = ctx.profile;
-        let mut is_namespace = false;
-        let mut base = None;
-        if let Some(kind) = Self::kind(&mut st, &self.path, tail) {
-            let base_path = join(&self.path, tail);
-            for (suffix, kind) in profile.suffixes() {
-                let init = join(&base_path, &format!("{}{suffix}", profile.init_stem()));
-                if Self::probe_file(&mut st, &init) {
-                    if !ctx.allowed(&init, step) {
-                        continue;
-                    }
-                    let spec = module_spec(ctx, fullname, &init, *kind, Some(&base_path));
-                    return DirResult::Module(spec);
+        let seen = {
+            let mut st = self.state.lock();
+            self.refresh(&mut st, ctx);
+            if let Some(why) = &st.unreadable {
+                step.note(Attempt::new(&self.path, format!("cannot list the directory: {why}")));
+                return DirResult::Nothing;
+            }
+            self.seen(&mut st, tail, profile)
+        };
+        let mut portions = Vec::new();
+        if seen.has_ref {
+            match refs::follow(ctx, self, fullname, tail, chain, step) {
+                Some(RefResult::Module(spec)) => return DirResult::Module(spec),
+                Some(RefResult::Portions(p)) => portions = p,
+                None => {}
+            }
+        }
+        if seen.dir {
+            let base = join(&self.path, tail);
+            if let Some((init, kind)) = self.package_init(tail, &base, ctx) {
+                if ctx.allowed(&init, step) {
+                    return DirResult::Module(module_spec(ctx, fullname, &init, kind, Some(base)));
                 }
             }
-            is_namespace = kind == Kind::Dir && profile.namespace_dirs();
-            base = Some(base_path);
         }
-        for (suffix, kind) in profile.suffixes() {
-            let file_name = format!("{tail}{suffix}");
-            if Self::kind(&mut st, &self.path, &file_name) == Some(Kind::File) {
-                let file = join(&self.path, &file_name);
-                if !ctx.allowed(&file, step) {
-                    continue;
-                }
+        if let Some(i) = seen.file {
+            let (suffix, kind) = &profile.suffixes()[i];
+            let file = file_path(&self.path, tail, suffix);
+            if ctx.allowed(&file, step) {
                 return DirResult::Module(module_spec(ctx, fullname, &file, *kind, None));
             }
         }
-        if let (true, Some(base)) = (is_namespace, base) {
+        if seen.dir && profile.namespace_dirs() {
+            let base = join(&self.path, tail);
             if ctx.allowed(&base, step) {
-                return DirResult::Portion(base);
+                portions.push(base);
             }
         }
+        if !portions.is_empty() {
+            return DirResult::Portions(portions);
+        }
         if step.tracing() {
-            let (src, init) = first_source(ctx);
-            step.note(Attempt::new(
-                &self.path,
-                format!(
-                    "no {tail}{src}, no {tail}/{init}{src}{}",
-                    if profile.namespace_dirs() { ", no directory" } else { "" }
-                ),
-            ));
+            let src = profile.suffixes().iter().find(|(_, k)| *k == ModuleKind::Source).map_or("", |(s, _)| s.as_str());
+            let ns = if profile.namespace_dirs() { ", no directory" } else { "" };
+            step.note(Attempt::new(&self.path, format!("no {tail}{src}, no {tail}/{}{src}{ns}", profile.init_stem())));
         }
         DirResult::Nothing
     }
 }
 
-fn first_source<'a>(ctx: &Ctx<'a>) -> (&'a str, &'a str) {
-    let src = ctx.profile.suffixes().iter().find(|(_, k)| *k == ModuleKind::Source).map_or("", |(s, _)| s.as_str());
-    (src, ctx.profile.init_stem())
+/// `dir/stem+suffix`, joined as CPython's `_path_join`, in one allocation.
+fn file_path(dir: &str, stem: &str, suffix: &str) -> String {
+    let dir = dir.trim_end_matches('/');
+    let mut s = String::with_capacity(dir.len() + 1 + stem.len() + suffix.len());
+    s.push_str(dir);
+    s.push('/');
+    s.push_str(stem);
+    s.push_str(suffix);
+    s
 }
 
 /// The spec of a module file, as `spec_from_file_location` makes it.
-fn module_spec(ctx: &Ctx, fullname: &str, file: &str, kind: ModuleKind, package_dir: Option<&str>) -> ModuleSpec {
-    let spec = ModuleSpec::new(fullname, &format!("fs:{file}"), kind, package_dir.is_some())
-        .with_file(Some(file))
-        .with_cached(ctx.profile.cached_for(file, kind).as_deref());
-    match package_dir {
-        Some(dir) => spec.with_locations([dir.to_owned()]),
-        None => spec,
-    }
+fn module_spec(ctx: &Ctx, fullname: &str, file: &str, kind: ModuleKind, package_dir: Option<String>) -> ModuleSpec {
+    let cached = ctx.profile.cached_for(file, kind);
+    ModuleSpec::for_file(fullname, kind, file, cached.as_deref(), package_dir.as_deref())
 }

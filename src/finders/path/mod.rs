@@ -52,6 +52,8 @@ impl<'a> Step<'a> {
 pub struct Ctx<'a> {
     pub profile: &'a Profile,
     pub recheck: Duration,
+    /// When the search started: one clock read for every directory it checks.
+    pub now: std::time::Instant,
     pub roots: Arc<Vec<PathBuf>>,
     pub paths: &'a PathFinder,
 }
@@ -111,7 +113,17 @@ impl PathFinder {
     /// The directory finder for a `FileFinder` path, shared by path entries and `.ref` targets.
     pub fn dir_finder(&self, path: &str) -> Arc<DirFinder> {
         let mut dirs = self.dirs.lock();
-        Arc::clone(dirs.entry(path.to_owned()).or_insert_with(|| Arc::new(DirFinder::new(path.to_owned()))))
+        if let Some(d) = dirs.get(path) {
+            return Arc::clone(d);
+        }
+        let d = Arc::new(DirFinder::new(path.to_owned()));
+        dirs.insert(path.to_owned(), Arc::clone(&d));
+        d
+    }
+
+    /// The directory finder for a path, if one was made already.
+    pub fn known_dir_finder(&self, path: &str) -> Option<Arc<DirFinder>> {
+        self.dirs.lock().get(path).cloned()
     }
 
     pub fn add_hook(&self, id: u64, hook: Arc<dyn PathHook>, position: usize) {
@@ -185,23 +197,27 @@ impl PathFinder {
 
     /// The entry finder for a path entry (`PathFinder._path_importer_cache`).
     fn entry_finder(&self, entry: &str, ctx: &Ctx, step: &mut Step) -> Result<Option<EntryRef>> {
+        let current;
         let key = if entry.is_empty() {
             match cwd() {
-                Some(c) => c,
+                Some(c) => {
+                    current = c;
+                    current.as_str()
+                }
                 None => {
                     step.note(Attempt::new("''", "skipped: the current directory cannot be read"));
                     return Ok(None);
                 }
             }
         } else {
-            entry.to_owned()
+            entry
         };
-        let cached = self.importer_cache.lock().get(&key).cloned();
+        let cached = self.importer_cache.lock().get(key).cloned();
         let made = match cached {
             Some(made) => made,
             None => {
-                let made = self.run_hooks(&key, ctx)?;
-                self.importer_cache.lock().insert(key, made.clone());
+                let made = self.run_hooks(key, ctx)?;
+                self.importer_cache.lock().insert(key.to_owned(), made.clone());
                 made
             }
         };
@@ -258,19 +274,11 @@ impl PathFinder {
         for entry in entries {
             let Some(finder) = self.entry_finder(entry, ctx, step)? else { continue };
             match finder {
-                EntryRef::Dir(dir) => {
-                    let mut chain = refs::Chain::default();
-                    match refs::follow(ctx, &dir, fullname, tail, &mut chain, step) {
-                        Some(refs::RefResult::Module(spec)) => return Ok(Some(found(spec))),
-                        Some(refs::RefResult::Portions(p)) => portions.extend(p),
-                        None => {}
-                    }
-                    match dir.find(fullname, tail, ctx, step) {
-                        DirResult::Module(spec) => return Ok(Some(found(spec))),
-                        DirResult::Portion(p) => portions.push(p),
-                        DirResult::Nothing => {}
-                    }
-                }
+                EntryRef::Dir(dir) => match dir.find(fullname, tail, ctx, step, &mut refs::Chain::default()) {
+                    DirResult::Module(spec) => return Ok(Some(found(spec))),
+                    DirResult::Portions(p) => portions.extend(p),
+                    DirResult::Nothing => {}
+                },
                 EntryRef::Host(hook, f) => match f.find_spec(fullname) {
                     Ok(Some(EntryFound::Module(h))) => {
                         return crate::finders::host::to_found(&format!("hook:{hook}"), fullname, h).map(Some)

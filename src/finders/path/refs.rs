@@ -11,7 +11,7 @@ use crate::spec::ModuleSpec;
 /// Most `.ref` files followed in one chain.
 pub const MAX_REF_HOPS: usize = 8;
 /// Largest `.ref` file read, in bytes.
-pub const MAX_REF_SIZE: u64 = 64 * 1024;
+pub const MAX_REF_SIZE: u64 = 65_536;
 
 /// The state of one search through ref files: directories seen (canonical) and the ref files followed.
 #[derive(Default, Clone)]
@@ -44,8 +44,8 @@ fn read_targets(ref_file: &str) -> Result<Vec<String>, String> {
     Ok(targets)
 }
 
-/// Follows `dir/<tail>.ref` if there is one. `None`: no ref file (or nothing usable in it; the reasons
-/// are noted in `step`).
+/// Follows `dir/<tail>.ref` (the directory's listing has it). `None`: nothing usable in it (the reasons are
+/// noted in `step`).
 pub fn follow(
     ctx: &Ctx,
     dir: &DirFinder,
@@ -54,11 +54,7 @@ pub fn follow(
     chain: &mut Chain,
     step: &mut Step,
 ) -> Option<RefResult> {
-    let ref_name = format!("{tail}.ref");
-    if !dir.has_file(&ref_name, ctx) {
-        return None;
-    }
-    let ref_file = join(dir.path(), &ref_name);
+    let ref_file = join(dir.path(), &format!("{tail}.ref"));
     if chain.files.len() >= MAX_REF_HOPS {
         step.note(Attempt::new(&ref_file, format!("skipped: more than {MAX_REF_HOPS} .ref files in one chain")));
         return None;
@@ -102,15 +98,10 @@ pub fn follow(
         }
         chain.visited.push(canonical);
         let finder = ctx.paths.dir_finder(&path);
-        if let Some(found) = follow(ctx, &finder, fullname, tail, chain, step) {
-            match found {
-                RefResult::Module(spec) => return Some(RefResult::Module(spec)),
-                RefResult::Portions(p) => portions.extend(p),
-            }
-        }
-        match finder.find(fullname, tail, ctx, step) {
+        match finder.find(fullname, tail, ctx, step, chain) {
+            DirResult::Module(spec) if spec.refs().len() > 0 => return Some(RefResult::Module(spec)),
             DirResult::Module(spec) => return Some(RefResult::Module(spec.with_refs(chain.files.iter().cloned()))),
-            DirResult::Portion(p) => portions.push(p),
+            DirResult::Portions(p) => portions.extend(p),
             DirResult::Nothing => {}
         }
     }
