@@ -189,10 +189,11 @@ impl Error {
             return *cause;
         }
         let (code, message) = match host.code {
-            Some(code) if code != ErrorCode::Exec => (code, host.message.clone()),
-            _ => {
+            // A nested import's status passed on with its message: keep both.
+            Some(code) if !matches!(code, ErrorCode::Exec | ErrorCode::Host) => (code, host.message.clone()),
+            code => {
                 let detail = if host.message.is_empty() { "no message given" } else { host.message.as_str() };
-                (ErrorCode::Exec, format!("{what} '{name}' failed: {detail}{}", host.position()))
+                (code.unwrap_or(ErrorCode::Exec), format!("{what} '{name}' failed: {detail}{}", host.position()))
             }
         };
         Error(Box::new(Details {

@@ -115,6 +115,10 @@ RELEASE_MODULE_FN = CFUNCTYPE(None, c_void_p, c_void_p)
 FIND_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_void_p)
 # void (*invalidate)(void *userdata)
 INVALIDATE_FN = CFUNCTYPE(None, c_void_p)
+# int32_t (*find)(void *ud, const char *name, size_t len, ik_found *found, ik_report *report)  [entry finder]
+ENTRY_FIND_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p)
+# int32_t (*hook)(void *ud, const char *entry, size_t len, ik_entry_finder *out, bool *claimed, ik_report *r)
+PATH_HOOK_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t, c_void_p, POINTER(c_bool), c_void_p)
 
 
 class ik_mount_file(Structure):
@@ -157,6 +161,26 @@ class ik_finder(Structure):
         ("userdata", c_void_p),
         ("find", FIND_FN),
         ("invalidate", INVALIDATE_FN),
+        ("release_userdata", RELEASE_FN),
+    ]
+
+
+class ik_entry_finder(Structure):
+    _fields_ = [
+        ("size", c_uint32),
+        ("userdata", c_void_p),
+        ("find", ENTRY_FIND_FN),
+        ("invalidate", INVALIDATE_FN),
+        ("release_userdata", RELEASE_FN),
+    ]
+
+
+class ik_path_hook(Structure):
+    _fields_ = [
+        ("size", c_uint32),
+        ("name", c_char_p),
+        ("userdata", c_void_p),
+        ("hook", PATH_HOOK_FN),
         ("release_userdata", RELEASE_FN),
     ]
 
@@ -248,6 +272,24 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_runtime_deny": (_status, [c_void_p, c_char_p, _err]),
     "ik_runtime_clear_policy": (_status, [c_void_p, _err]),
     "ik_runtime_invalidate": (_status, [c_void_p, _err]),
+    # the filesystem side
+    "ik_runtime_enable_filesystem": (_status, [c_void_p, c_bool, _err]),
+    "ik_runtime_path_append": (_status, [c_void_p, c_char_p, _err]),
+    "ik_runtime_path_insert": (_status, [c_void_p, c_size_t, c_char_p, _err]),
+    "ik_runtime_path_remove": (_status, [c_void_p, c_char_p, _err]),
+    "ik_runtime_path_set": (_status, [c_void_p, POINTER(c_char_p), c_size_t, _err]),
+    "ik_runtime_path_list": (_status, [c_void_p, POINTER(c_void_p), _err]),
+    "ik_runtime_add_path_hook": (_status, [c_void_p, POINTER(ik_path_hook), c_size_t, POINTER(c_uint64), _err]),
+    "ik_runtime_remove_path_hook": (_status, [c_void_p, c_uint64, _err]),
+    "ik_runtime_set_recheck": (_status, [c_void_p, c_uint32, _err]),
+    "ik_runtime_confine": (_status, [c_void_p, c_char_p, _err]),
+    "ik_runtime_clear_confinement": (_status, [c_void_p, _err]),
+    "ik_runtime_drop_caches": (_status, [c_void_p, _err]),
+    "ik_runtime_namespace_locations": (_status, [c_void_p, c_char_p, POINTER(c_void_p), _err]),
+    "ik_runtime_path_find_spec": (
+        _status,
+        [c_void_p, c_char_p, POINTER(c_char_p), c_size_t, POINTER(c_void_p), _err],
+    ),
     # specs
     "ik_spec_name": (c_void_p, [c_void_p, _len]),
     "ik_spec_origin": (c_void_p, [c_void_p, _len]),
