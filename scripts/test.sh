@@ -85,6 +85,7 @@ step rust cargo test --quiet
 step c bash c-tests/run.sh
 step python python_tests
 step lua lua_tests
+step examples bash scripts/run.sh example-host
 step differential differential
 
 echo

@@ -178,6 +178,39 @@ impl Profile {
         Ok(())
     }
 
+    /// Appends where compiled code for the file `<dir>/<stem><suffix>` is cached (see [`Profile::cached_for`])
+    /// to `out`; false (nothing appended) when it has no such place.
+    pub(crate) fn push_cached(&self, out: &mut String, dir: &str, stem: &str, kind: ModuleKind, suffix: &str) -> bool {
+        let Some(tag) = self.cache_tag.as_deref() else { return false };
+        match kind {
+            ModuleKind::Bytecode => {
+                out.push_str(dir);
+                out.push('/');
+                out.push_str(stem);
+                out.push_str(suffix);
+                true
+            }
+            ModuleKind::Source => {
+                // CPython cuts the file name at its last dot; a suffix starts with one, so that dot is in it.
+                let cut = suffix.rfind('.').unwrap_or(0);
+                let bytecode =
+                    self.suffixes.iter().find(|(_, k)| *k == ModuleKind::Bytecode).map_or(".pyc", |(s, _)| s);
+                if !dir.is_empty() {
+                    out.push_str(dir);
+                    out.push('/');
+                }
+                out.push_str("__pycache__/");
+                out.push_str(stem);
+                out.push_str(&suffix[..cut]);
+                out.push('.');
+                out.push_str(tag);
+                out.push_str(bytecode);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Where compiled code for `file` (of `kind`) is cached, as CPython's `_get_cached` says: a source's
     /// `__pycache__/<stem>.<tag>.pyc`, a bytecode file itself, nothing for other kinds.
     pub fn cached_for(&self, file: &str, kind: ModuleKind) -> Option<String> {

@@ -77,39 +77,46 @@ impl ModuleSpec {
         }
     }
 
-    /// The spec of a module file, as CPython's `spec_from_file_location` makes it (origin `fs:<file>`), in
-    /// one allocation of its text.
+    /// The spec of the module file `<dir>/<stem><suffix>`, as CPython's `spec_from_file_location` makes
+    /// it (origin `fs:<file>`, `cached` per the profile; a package searches `dir`), in one allocation of text.
     pub(crate) fn for_file(
         name: &str,
         kind: ModuleKind,
-        file: &str,
-        cached: Option<&str>,
-        package_dir: Option<&str>,
+        dir: &str,
+        stem: &str,
+        suffix: &str,
+        profile: &crate::profile::Profile,
+        is_package: bool,
     ) -> Self {
-        let is_package = package_dir.is_some();
+        let dir = dir.trim_end_matches('/');
         let parent = if is_package { name } else { crate::name::parent(name).unwrap_or("") };
-        let len = name.len()
-            + 3
-            + 2 * file.len()
-            + parent.len()
-            + cached.map_or(0, str::len)
-            + package_dir.map_or(0, str::len);
-        let mut text = String::with_capacity(len + 6);
+        let file_len = dir.len() + 1 + stem.len() + suffix.len();
+        let mut text = String::with_capacity(name.len() + parent.len() + 3 * file_len + 32 + 2 * dir.len());
         let name_span = push(&mut text, name);
-        let origin_start = text.len() as u32;
+        let origin_start = text.len();
         text.push_str("fs:");
-        let origin = push(&mut text, file);
-        let origin = Span { start: origin_start, len: origin.len + 3 };
+        let file_start = text.len();
+        text.push_str(dir);
+        text.push('/');
+        text.push_str(stem);
+        text.push_str(suffix);
+        let origin = Span { start: origin_start as u32, len: (text.len() - origin_start) as u32 };
+        let file = Span { start: file_start as u32, len: (text.len() - file_start) as u32 };
+        text.push('\0');
         let parent = if is_package { name_span } else { push(&mut text, parent) };
-        let file = Some(push(&mut text, file));
-        let cached = cached.map(|c| push(&mut text, c));
-        let locations = package_dir.map(|d| vec![push(&mut text, d)]).unwrap_or_default();
+        let cached_start = text.len();
+        let cached = profile.push_cached(&mut text, dir, stem, kind, suffix).then(|| {
+            let span = Span { start: cached_start as u32, len: (text.len() - cached_start) as u32 };
+            text.push('\0');
+            span
+        });
+        let locations = if is_package { vec![push(&mut text, dir)] } else { Vec::new() };
         ModuleSpec {
             text,
             name: name_span,
             origin,
             parent,
-            file,
+            file: Some(file),
             cached,
             locations,
             refs: Vec::new(),

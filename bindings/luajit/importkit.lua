@@ -107,11 +107,12 @@ the argument and the caller's line.
 
 CALLBACKS (the slot note). importkit calls into Lua through four FFI callbacks (executor create, exec,
 release; native create). LuaJIT has a fixed pool of callback slots (896 on x64 Linux) that `ffi.cast` takes
-from and only `cb:free()` gives back, so this binding makes its four once per Lua state, on first use, and
-all runtimes share them: the `userdata` argument carries the runtime's id, and module handles are integers
-(keys of a per-runtime Lua table, cast to `void *`), never pointers to Lua objects. Any number of runtimes
-therefore takes no further slot and leaks none. The four are not freed (a runtime collected by the GC still
-releases its modules through them); they go with the Lua state. Every callback body runs under `pcall`, so no
+from and only `cb:free()` gives back, so this binding makes its four when the first runtime is made, all live
+runtimes share them, and they are freed (`cb:free()`) with the last runtime, closed or collected, once
+`ik_runtime_free` has released its modules through them; the next runtime makes them again. The `userdata`
+argument carries the runtime's id, and module handles are integers (keys of a per-runtime Lua table, cast to
+`void *`), never pointers to Lua objects. Any number of runtimes therefore takes four slots at most and leaks
+none. Every callback body runs under `pcall`, so no
 Lua error unwinds through importkit: a failure is reported with `ik_report_error` (or `ik_report_pass`) and a
 status is returned. The Lua functions of this binding whose C call may call back are excluded from the JIT
 (`jit.off`), as LuaJIT requires of callbacks.
@@ -629,7 +630,8 @@ local function cb_native(userdata, spec, out_module, report)
   return report_failure(state, report, st, IK_ERR_HOST, name, 0, nil)
 end
 
-local callbacks -- created once per Lua state, on first use
+local callbacks -- created when the first runtime is made, freed with the last one
+local live_runtimes = 0
 
 local function ensure_callbacks()
   if callbacks then return callbacks end
@@ -656,12 +658,22 @@ local function closed_error()
   return new_error(IK_ERR_UNAVAILABLE, "the importkit runtime is closed")
 end
 
+-- A runtime was freed (its modules released through the callbacks): the last one takes the callbacks along.
+local function runtime_freed()
+  live_runtimes = live_runtimes - 1
+  if live_runtimes == 0 and callbacks then
+    for _, cb in pairs(callbacks) do cb:free() end
+    callbacks = nil
+  end
+end
+
 local function free_runtime(state)
   local p = state._ptr
   state._ptr = nil
   if p == nil then return end
   ffi.gc(p, nil)
   lib.ik_runtime_free(p) -- releases every module through cb_release (the registry still knows us)
+  runtime_freed()
   registry[state._id] = nil
   state._modules = {}
   state._natives = {}
@@ -1096,6 +1108,7 @@ end
 
 local function finalizer(p)
   lib.ik_runtime_free(p)
+  runtime_freed()
 end
 jit_off(finalizer)
 
@@ -1111,6 +1124,7 @@ local function new_runtime(o)
   lib.ik_profile_free(profile)
   if st ~= IK_OK then error(error_from(tonumber(st), out_err[0])) end
   local ptr = ffi.gc(runtime_buf[0], finalizer)
+  live_runtimes = live_runtimes + 1
   last_id = last_id + 1
   local self = setmetatable({
     _id = last_id,

@@ -47,6 +47,8 @@ struct Listing {
     stems: FxHashMap<Box<str>, Stem>,
     /// Answers to stat questions (links), dropped whenever the directory is checked again.
     probes: FxHashMap<Box<str>, Option<Kind>>,
+    /// Subdirectory -> the suffix index of its init file, if any (stat'ed, not listed), dropped likewise.
+    inits: FxHashMap<Box<str>, Option<usize>>,
 }
 
 impl Listing {
@@ -58,7 +60,10 @@ impl Listing {
     }
 
     fn add(&mut self, name: &str, kind: Kind, profile: &Profile) {
-        self.stem(name).entry = Some(kind);
+        // A regular file matters only through its suffixes (a package or namespace needs a directory).
+        if kind != Kind::File {
+            self.stem(name).entry = Some(kind);
+        }
         if kind == Kind::Dir {
             return;
         }
@@ -126,6 +131,8 @@ struct Seen {
     dir: bool,
     /// `tail.ref` is a regular file.
     has_ref: bool,
+    /// The init file of `tail` as a package, if it was already looked for (suffix index).
+    init: Option<Option<usize>>,
 }
 
 impl DirFinder {
@@ -155,6 +162,7 @@ impl DirFinder {
         }
         st.checked = Some(now);
         st.listing.probes.clear();
+        st.listing.inits.clear();
         let mtime = fs::metadata(&self.path).and_then(|m| m.modified()).ok();
         if mtime.is_some() && mtime == st.mtime {
             return;
@@ -208,45 +216,19 @@ impl DirFinder {
         }
         let dir = s.entry.is_some_and(|k| self.resolve(st, stem, k) == Some(Kind::Dir));
         let has_ref = s.ref_file.is_some_and(|k| self.resolve(st, &format!("{stem}.ref"), k) == Some(Kind::File));
-        Seen { file, dir, has_ref }
+        Seen { file, dir, has_ref, init: None }
     }
 
-    /// The init file of this directory as a package: the first `<init stem><suffix>` that is a file, from
-    /// this directory's listing.
-    fn init_file(&self, ctx: &Ctx) -> Option<(String, ModuleKind)> {
-        let mut st = self.state.lock();
-        self.refresh(&mut st, ctx);
+    /// The init file of the subdirectory `tail` as a package (its suffix index): a stat of each candidate in
+    /// suffix order, as CPython does (no need to list a directory, such as `__pycache__`, whose children
+    /// nobody asked for), remembered until the next check.
+    fn package_init(&self, tail: &str, ctx: &Ctx) -> Option<usize> {
         let stem = ctx.profile.init_stem();
-        let i = self.seen(&mut st, stem, ctx.profile).file?;
-        let (suffix, kind) = &ctx.profile.suffixes()[i];
-        Some((file_path(&self.path, stem, suffix), *kind))
-    }
-
-    /// The init file of the subdirectory `tail` as a package. From the subdirectory's own listing when it
-    /// has a finder already; otherwise by a stat of each candidate in suffix order, as CPython does (no need
-    /// to list a directory, such as `__pycache__`, whose children nobody asked for), remembered until the
-    /// next check.
-    fn package_init(&self, tail: &str, base: &str, ctx: &Ctx) -> Option<(String, ModuleKind)> {
-        if let Some(child) = ctx.paths.known_dir_finder(base) {
-            return child.init_file(ctx);
-        }
-        let stem = ctx.profile.init_stem();
-        let mut st = self.state.lock();
-        for (suffix, kind) in ctx.profile.suffixes() {
-            let rel = format!("{tail}/{stem}{suffix}");
-            let found = match st.listing.probes.get(rel.as_str()) {
-                Some(k) => *k,
-                None => {
-                    let k = stat_kind(&join(&self.path, &rel));
-                    st.listing.probes.insert(rel.into_boxed_str(), k);
-                    k
-                }
-            };
-            if found == Some(Kind::File) {
-                return Some((file_path(base, stem, suffix), *kind));
-            }
-        }
-        None
+        let found = ctx.profile.suffixes().iter().position(|(suffix, _)| {
+            stat_kind(&join(&self.path, &format!("{tail}/{stem}{suffix}"))) == Some(Kind::File)
+        });
+        self.state.lock().listing.inits.insert(tail.into(), found);
+        found
     }
 
     /// Looks up `fullname` (whose last segment is `tail`) as `FileFinder.find_spec` does, after following
@@ -260,7 +242,11 @@ impl DirFinder {
                 step.note(Attempt::new(&self.path, format!("cannot list the directory: {why}")));
                 return DirResult::Nothing;
             }
-            self.seen(&mut st, tail, profile)
+            let mut seen = self.seen(&mut st, tail, profile);
+            if seen.dir {
+                seen.init = st.listing.inits.get(tail).copied();
+            }
+            seen
         };
         let mut portions = Vec::new();
         if seen.has_ref {
@@ -271,18 +257,24 @@ impl DirFinder {
             }
         }
         if seen.dir {
-            let base = join(&self.path, tail);
-            if let Some((init, kind)) = self.package_init(tail, &base, ctx) {
-                if ctx.allowed(&init, step) {
-                    return DirResult::Module(module_spec(ctx, fullname, &init, kind, Some(base)));
+            let init = match seen.init {
+                Some(i) => i,
+                None => self.package_init(tail, ctx),
+            };
+            if let Some(i) = init {
+                let base = join(&self.path, tail);
+                let (suffix, kind) = &profile.suffixes()[i];
+                let spec = ModuleSpec::for_file(fullname, *kind, &base, profile.init_stem(), suffix, profile, true);
+                if ctx.allowed(spec.file().unwrap_or_default(), step) {
+                    return DirResult::Module(spec);
                 }
             }
         }
         if let Some(i) = seen.file {
             let (suffix, kind) = &profile.suffixes()[i];
-            let file = file_path(&self.path, tail, suffix);
-            if ctx.allowed(&file, step) {
-                return DirResult::Module(module_spec(ctx, fullname, &file, *kind, None));
+            let spec = ModuleSpec::for_file(fullname, *kind, &self.path, tail, suffix, profile, false);
+            if ctx.allowed(spec.file().unwrap_or_default(), step) {
+                return DirResult::Module(spec);
             }
         }
         if seen.dir && profile.namespace_dirs() {
@@ -301,21 +293,4 @@ impl DirFinder {
         }
         DirResult::Nothing
     }
-}
-
-/// `dir/stem+suffix`, joined as CPython's `_path_join`, in one allocation.
-fn file_path(dir: &str, stem: &str, suffix: &str) -> String {
-    let dir = dir.trim_end_matches('/');
-    let mut s = String::with_capacity(dir.len() + 1 + stem.len() + suffix.len());
-    s.push_str(dir);
-    s.push('/');
-    s.push_str(stem);
-    s.push_str(suffix);
-    s
-}
-
-/// The spec of a module file, as `spec_from_file_location` makes it.
-fn module_spec(ctx: &Ctx, fullname: &str, file: &str, kind: ModuleKind, package_dir: Option<String>) -> ModuleSpec {
-    let cached = ctx.profile.cached_for(file, kind);
-    ModuleSpec::for_file(fullname, kind, file, cached.as_deref(), package_dir.as_deref())
 }
