@@ -27,7 +27,7 @@ pub mod spec;
 pub mod text;
 
 pub use error::{Attempt, Error, ErrorCode, HostError, Result};
-pub use executor::{Executor, HostFinder, HostFound, ModuleHandle, NativeFactory};
+pub use executor::{EntryFinder, EntryFound, Executor, HostFinder, HostFound, ModuleHandle, NativeFactory, PathHook};
 pub use finders::memory::MountFile;
 pub use finders::native::NativeFlags;
 pub use finders::FinderId;

@@ -349,3 +349,71 @@ fn unreadable_directories_say_so() {
     assert_eq!(out.status.code(), Some(1), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("cannot list the directory: permission denied"), "{text}");
 }
+
+/// A host path hook serving entries `archive:NAME` from a table, with a namespace portion.
+struct ArchiveHook {
+    made: AtomicUsize,
+}
+
+struct ArchiveFinder(String);
+
+impl importkit::EntryFinder for ArchiveFinder {
+    fn find_spec(&self, name: &str) -> Result<Option<importkit::EntryFound>, importkit::HostError> {
+        Ok(match name {
+            "zipped" => {
+                let mut f = importkit::HostFound::new(format!("{}/zipped.py", self.0), ModuleKind::Source, false);
+                f.source = Some(b"set from archive".to_vec());
+                Some(importkit::EntryFound::Module(f))
+            }
+            "shared" => Some(importkit::EntryFound::Portion(vec![format!("{}/shared", self.0)])),
+            "broken" => return Err(importkit::HostError::new("bad central directory")),
+            _ => None,
+        })
+    }
+}
+
+impl importkit::PathHook for ArchiveHook {
+    fn name(&self) -> &str {
+        "archive"
+    }
+
+    fn finder_for(
+        &self,
+        entry: &str,
+    ) -> Result<Option<std::sync::Arc<dyn importkit::EntryFinder>>, importkit::HostError> {
+        if !entry.starts_with("archive:") {
+            return Ok(None);
+        }
+        self.made.fetch_add(1, Ordering::SeqCst);
+        Ok(Some(std::sync::Arc::new(ArchiveFinder(entry.to_owned()))))
+    }
+}
+
+#[test]
+fn host_path_hooks_serve_their_entries_in_order_with_the_directories() {
+    let d = Scratch::new();
+    d.write("shared/ondisk.py", "");
+    d.write("zipped.py", "");
+    let rt = fs_runtime(&["archive:game.pak".into(), d.s("")]);
+    let hook = std::sync::Arc::new(ArchiveHook { made: AtomicUsize::new(0) });
+    let id = rt.add_path_hook(hook.clone(), 0);
+    let z = rt.find_spec("zipped", None).unwrap();
+    assert_eq!(z.origin(), "archive:game.pak/zipped.py", "the archive entry comes first on the path");
+    let shared = rt.find_spec("shared", None).unwrap();
+    assert_eq!(shared.kind(), ModuleKind::Namespace);
+    assert_eq!(shared.locations().collect::<Vec<_>>(), ["archive:game.pak/shared".to_owned(), d.s("shared")]);
+    let e = rt.find_spec("broken", None).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Host);
+    assert!(e.message().contains("bad central directory"), "{}", e.message());
+    rt.find_spec("zipped", None).unwrap();
+    assert_eq!(hook.made.load(Ordering::SeqCst), 1, "one entry finder per entry, cached");
+    rt.remove_path_hook(id).unwrap();
+    assert_eq!(rt.find_spec("zipped", None).unwrap().file(), Some(d.s("zipped.py").as_str()));
+    assert_eq!(rt.remove_path_hook(id).unwrap_err().code(), ErrorCode::Unavailable);
+    // path_find_spec: the path finder alone over given entries, as PathFinder.find_spec(name, path).
+    let s = rt.path_find_spec("ondisk", Some(&[d.s("shared").as_str()])).unwrap();
+    assert_eq!(s.file(), Some(d.s("shared/ondisk.py").as_str()));
+    assert_eq!(rt.path_find_spec("ondisk", None).unwrap_err().code(), ErrorCode::NotFound);
+    rt.enable_filesystem(false);
+    assert_eq!(rt.path_find_spec("ondisk", None).unwrap_err().code(), ErrorCode::Unavailable);
+}

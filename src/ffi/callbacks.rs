@@ -210,6 +210,28 @@ pub struct ik_path_hook {
     pub release_userdata: ik_release_fn,
 }
 
+/// Checks a host vtable (its size, its required callback) and takes its name (NULL: `default`), keeping
+/// `userdata` to release once; if anything is wrong, the userdata is released before the error returns.
+fn hosted<V: Copy>(
+    vt: &V,
+    size: u32,
+    what: &str,
+    missing: Option<&str>,
+    name: Option<(*const c_char, &str)>,
+    userdata: Userdata,
+) -> Result<Hosted<V>> {
+    check_size(size, std::mem::size_of::<V>(), what)?;
+    if let Some(field) = missing {
+        return Err(Error::invalid_argument(format!("{what}.{field} is required")));
+    }
+    let name = match name {
+        // SAFETY: the header documents vtable names as NULL or NUL-terminated strings.
+        Some((p, default)) => unsafe { in_opt_str(p, &format!("{what}.name"), 64) }?.unwrap_or(default).to_owned(),
+        None => String::new(),
+    };
+    Ok(Hosted { vt: *vt, name, _userdata: userdata })
+}
+
 fn check_size(got: u32, expected: usize, what: &str) -> Result<()> {
     if got as usize != expected {
         return Err(Error::invalid_argument(format!(
@@ -284,11 +306,8 @@ type CFinder = Hosted<ik_finder>;
 /// Checks a host's executor vtable and wraps it.
 pub(crate) fn executor(vt: &ik_executor) -> Result<std::sync::Arc<dyn Executor>> {
     let userdata = Userdata::new(vt.userdata, vt.release_userdata);
-    check_size(vt.size, std::mem::size_of::<ik_executor>(), "ik_executor")?;
-    if vt.create.is_none() || vt.exec.is_none() {
-        return Err(Error::invalid_argument("ik_executor.create and ik_executor.exec are required"));
-    }
-    Ok(std::sync::Arc::new(CExecutor { vt: *vt, name: String::new(), _userdata: userdata }))
+    let missing = if vt.create.is_none() { Some("create") } else { vt.exec.is_none().then_some("exec") };
+    Ok(std::sync::Arc::new(hosted(vt, vt.size, "ik_executor", missing, None, userdata)?))
 }
 
 impl Executor for CExecutor {
@@ -352,14 +371,11 @@ impl Executor for CExecutor {
 /// Checks a host's native vtable and wraps it.
 pub(crate) fn native(vt: &ik_native) -> Result<std::sync::Arc<dyn NativeFactory>> {
     let userdata = Userdata::new(vt.userdata, vt.release_userdata);
-    check_size(vt.size, std::mem::size_of::<ik_native>(), "ik_native")?;
-    if vt.create.is_none() {
-        return Err(Error::invalid_argument("ik_native.create is required"));
-    }
+    let wrapped = hosted(vt, vt.size, "ik_native", vt.create.is_none().then_some("create"), None, userdata)?;
     if vt.flags & !(IK_NATIVE_POWERFUL | IK_NATIVE_PACKAGE) != 0 {
         return Err(Error::invalid_argument(format!("ik_native.flags has unknown bits: {:#x}", vt.flags)));
     }
-    Ok(std::sync::Arc::new(CNative { vt: *vt, name: String::new(), _userdata: userdata }))
+    Ok(std::sync::Arc::new(wrapped))
 }
 
 impl NativeFactory for CNative {
@@ -375,13 +391,8 @@ impl NativeFactory for CNative {
 /// Checks a host's finder vtable and wraps it.
 pub(crate) fn finder(vt: &ik_finder) -> Result<std::sync::Arc<dyn HostFinder>> {
     let userdata = Userdata::new(vt.userdata, vt.release_userdata);
-    check_size(vt.size, std::mem::size_of::<ik_finder>(), "ik_finder")?;
-    if vt.find.is_none() {
-        return Err(Error::invalid_argument("ik_finder.find is required"));
-    }
-    // SAFETY: the header documents `name` as NULL or a NUL-terminated string.
-    let name = unsafe { in_opt_str(vt.name, "ik_finder.name", 64) }?.unwrap_or("finder").to_owned();
-    Ok(std::sync::Arc::new(CFinder { vt: *vt, name, _userdata: userdata }))
+    let missing = vt.find.is_none().then_some("find");
+    Ok(std::sync::Arc::new(hosted(vt, vt.size, "ik_finder", missing, Some((vt.name, "finder")), userdata)?))
 }
 
 impl HostFinder for CFinder {
@@ -421,13 +432,8 @@ type CEntryFinder = Hosted<ik_entry_finder>;
 /// Checks a host's path hook vtable and wraps it.
 pub(crate) fn path_hook(vt: &ik_path_hook) -> Result<std::sync::Arc<dyn PathHook>> {
     let userdata = Userdata::new(vt.userdata, vt.release_userdata);
-    check_size(vt.size, std::mem::size_of::<ik_path_hook>(), "ik_path_hook")?;
-    if vt.hook.is_none() {
-        return Err(Error::invalid_argument("ik_path_hook.hook is required"));
-    }
-    // SAFETY: the header documents `name` as NULL or a NUL-terminated string.
-    let name = unsafe { in_opt_str(vt.name, "ik_path_hook.name", 64) }?.unwrap_or("hook").to_owned();
-    Ok(std::sync::Arc::new(CPathHook { vt: *vt, name, _userdata: userdata }))
+    let missing = vt.hook.is_none().then_some("hook");
+    Ok(std::sync::Arc::new(hosted(vt, vt.size, "ik_path_hook", missing, Some((vt.name, "hook")), userdata)?))
 }
 
 impl PathHook for CPathHook {

@@ -299,6 +299,26 @@ pub(crate) fn name_list(names: Vec<String>) -> *mut ik_name_list {
     Box::into_raw(Box::new(ik_name_list { names: names.into_iter().map(Text::from).collect() }))
 }
 
+/// Hands the caller a list of names the runtime gives.
+///
+/// # Safety
+/// `rt` is NULL or a live runtime; `out_list` is NULL or writable.
+pub(crate) unsafe fn list_out(
+    rt: *const Runtime,
+    out_list: *mut *mut ik_name_list,
+    out_error: *mut *mut ik_error,
+    names: impl FnOnce(&Runtime) -> Vec<String>,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_list, "out_list")?;
+        // SAFETY: forwarded from the caller.
+        let rt = unsafe { runtime(rt) }?;
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_list, name_list(names(rt))) };
+        Ok(())
+    })
+}
+
 /// Lists the names in the module table, sorted, into `*out_list`.
 #[no_mangle]
 pub unsafe extern "C" fn ik_runtime_list_modules(
@@ -306,14 +326,8 @@ pub unsafe extern "C" fn ik_runtime_list_modules(
     out_list: *mut *mut ik_name_list,
     out_error: *mut *mut ik_error,
 ) -> ik_status {
-    boundary(out_error, || {
-        out_ptr(out_list, "out_list")?;
-        // SAFETY: forwarded from the caller.
-        let rt = unsafe { runtime(rt) }?;
-        // SAFETY: checked by out_ptr.
-        unsafe { write_out(out_list, name_list(rt.module_names())) };
-        Ok(())
-    })
+    // SAFETY: the header's contract for these arguments.
+    unsafe { list_out(rt, out_list, out_error, Runtime::module_names) }
 }
 
 /// How many names the list holds (0 for NULL).

@@ -124,14 +124,8 @@ pub unsafe extern "C" fn ik_runtime_path_list(
     out_list: *mut *mut ik_name_list,
     out_error: *mut *mut ik_error,
 ) -> ik_status {
-    boundary(out_error, || {
-        out_ptr(out_list, "out_list")?;
-        // SAFETY: forwarded from the caller.
-        let rt = unsafe { runtime(rt) }?;
-        // SAFETY: checked by out_ptr.
-        unsafe { write_out(out_list, name_list(rt.search_path())) };
-        Ok(())
-    })
+    // SAFETY: the header's contract for these arguments.
+    unsafe { super::import::list_out(rt, out_list, out_error, Runtime::search_path) }
 }
 
 /// Adds a host path hook at `position` among the host's hooks (`SIZE_MAX`: last); the built-in directory
