@@ -275,7 +275,9 @@ typedef struct {
     int32_t (*find)(void *userdata, const char *name, size_t name_len, ik_found *found, ik_report *report);
     // Drops the finder's caches (`ik_runtime_invalidate`). May be NULL.
     void (*invalidate)(void *userdata);
-    // Called once with `userdata` when the finder is dropped (invalidate, hook removal, runtime freed).
+    // Called once with `userdata` when the finder is dropped: by `ik_runtime_invalidate` when its entry is
+    // not an absolute path (as CPython drops relative entries), when hooks are added or removed, when the
+    // caches are dropped, when the runtime is freed.
     ik_release_fn release_userdata;
 } ik_entry_finder;
 

@@ -179,7 +179,9 @@ pub struct ik_entry_finder {
     >,
     /// Drops the finder's caches (`ik_runtime_invalidate`). May be NULL.
     pub invalidate: Option<unsafe extern "C" fn(userdata: *mut c_void)>,
-    /// Called once with `userdata` when the finder is dropped (invalidate, hook removal, runtime freed).
+    /// Called once with `userdata` when the finder is dropped: by `ik_runtime_invalidate` when its entry is
+    /// not an absolute path (as CPython drops relative entries), when hooks are added or removed, when the
+    /// caches are dropped, when the runtime is freed.
     pub release_userdata: ik_release_fn,
 }
 

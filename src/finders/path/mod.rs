@@ -196,7 +196,7 @@ impl PathFinder {
     }
 
     /// The entry finder for a path entry (`PathFinder._path_importer_cache`).
-    fn entry_finder(&self, entry: &str, ctx: &Ctx, step: &mut Step) -> Result<Option<EntryRef>> {
+    fn entry_finder(&self, entry: &str, fullname: &str, ctx: &Ctx, step: &mut Step) -> Result<Option<EntryRef>> {
         let current;
         let key = if entry.is_empty() {
             match cwd() {
@@ -216,7 +216,7 @@ impl PathFinder {
         let made = match cached {
             Some(made) => made,
             None => {
-                let made = self.run_hooks(key, ctx)?;
+                let made = self.run_hooks(key, fullname, ctx)?;
                 self.importer_cache.lock().insert(key.to_owned(), made.clone());
                 made
             }
@@ -231,14 +231,13 @@ impl PathFinder {
     }
 
     /// The first hook that takes `entry` (host hooks in order, then the directory hook), or why none did.
-    fn run_hooks(&self, entry: &str, ctx: &Ctx) -> Result<std::result::Result<EntryRef, String>> {
+    /// `fullname` is the module whose search offered the entry (for errors).
+    fn run_hooks(&self, entry: &str, fullname: &str, ctx: &Ctx) -> Result<std::result::Result<EntryRef, String>> {
         let hooks = self.hooks.read().clone();
         for (_, hook) in hooks.iter() {
             let made = hook.finder_for(entry).map_err(|e| {
-                Error::new(
-                    ErrorCode::Host,
-                    format!("path hook '{}' failed for entry '{entry}': {}", hook.name(), e.message),
-                )
+                let what = format!("path hook '{}' offered entry '{entry}' while looking for", hook.name());
+                Error::from_host(fullname, &what, host_failure(e))
             })?;
             if let Some(f) = made {
                 return Ok(Ok(EntryRef::Host(hook.name().to_owned(), f)));
@@ -272,7 +271,7 @@ impl PathFinder {
         let tail = crate::name::tail(fullname);
         let mut portions: Vec<String> = Vec::new();
         for entry in entries {
-            let Some(finder) = self.entry_finder(entry, ctx, step)? else { continue };
+            let Some(finder) = self.entry_finder(entry, fullname, ctx, step)? else { continue };
             match finder {
                 EntryRef::Dir(dir) => match dir.find(fullname, tail, ctx, step, &mut refs::Chain::default()) {
                     DirResult::Module(spec) => return Ok(Some(found(spec))),
@@ -286,14 +285,8 @@ impl PathFinder {
                     Ok(Some(EntryFound::Portion(p))) => portions.extend(p),
                     Ok(None) => step.note(Attempt::new(entry.to_string(), format!("hook:{hook}: not found"))),
                     Err(e) => {
-                        return Err(Error::new(
-                            ErrorCode::Host,
-                            format!(
-                                "entry finder of hook '{hook}' failed for '{fullname}' in '{entry}': {}",
-                                e.message
-                            ),
-                        )
-                        .for_module(fullname))
+                        let what = format!("entry finder of hook '{hook}' in '{entry}' looking for");
+                        return Err(Error::from_host(fullname, &what, host_failure(e)));
                     }
                 },
             }
@@ -310,6 +303,12 @@ impl PathFinder {
     pub fn epoch(&self) -> u64 {
         self.epoch.load(Ordering::Relaxed)
     }
+}
+
+/// A host hook's failure is `IK_ERR_HOST` unless it passes on another import's status.
+pub(crate) fn host_failure(mut e: crate::error::HostError) -> crate::error::HostError {
+    e.code = Some(e.code.filter(|c| *c != ErrorCode::Exec).unwrap_or(ErrorCode::Host));
+    e
 }
 
 fn found(spec: ModuleSpec) -> Found {
