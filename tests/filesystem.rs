@@ -288,7 +288,7 @@ fn entries_that_are_no_directories() {
     let places: Vec<String> = e.attempts().iter().map(|a| format!("{}: {}", a.place, a.reason)).collect();
     assert!(places.contains(&format!("{}: not a directory", d.s("afile"))), "{places:?}");
     assert!(places.contains(&format!("{}: not a directory: does not exist", d.s("nothing-here"))), "{places:?}");
-    assert!(places.contains(&"memory:/x: not a filesystem path".to_owned()), "{places:?}");
+    assert!(!places.iter().any(|p| p.starts_with("memory:/x")), "importkit's own locations are skipped: {places:?}");
 }
 
 #[test]

@@ -224,7 +224,9 @@ impl PathFinder {
         match made {
             Ok(finder) => Ok(Some(finder)),
             Err(why) => {
-                step.note(Attempt::new(entry, why));
+                if !why.is_empty() {
+                    step.note(Attempt::new(entry, why));
+                }
                 Ok(None)
             }
         }
@@ -244,7 +246,9 @@ impl PathFinder {
             }
         }
         if OWN_SCHEMES.iter().any(|s| entry.starts_with(s)) {
-            return Ok(Err("not a filesystem path".into()));
+            // importkit's own locations (a mounted package's `memory:/...`) are its finders' business: no
+            // filesystem call, nothing worth noting.
+            return Ok(Err(String::new()));
         }
         match std::fs::metadata(entry) {
             Ok(m) if m.is_dir() => {}
