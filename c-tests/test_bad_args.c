@@ -416,6 +416,22 @@ static void finding_and_the_table(ik_runtime *rt, tx_executor *tx) {
     BAD(IK_ERR_INVALID_NAME, ik_runtime_insert_module, rt, "no..pe", mine);
     CHECK_INT(tx_releases(tx), releases_before);
     CHECK(!ck_in_table(rt, "mine"));
+    /* ik_runtime_insert_package: the same, plus its locations */
+    {
+        const char *locs[2] = {"/tmp/a", NULL};
+        const char *bad_locs[1] = {BAD_UTF8};
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_insert_package, NULL, "mine", mine, locs, 1);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_insert_package, rt, NULL, mine, locs, 1);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_insert_package, rt, "mine", NULL, locs, 1);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_insert_package, rt, "mine", mine, NULL, 1);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_insert_package, rt, "mine", mine, locs, 2);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_insert_package, rt, "mine", mine, bad_locs, 1);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_insert_package, rt, "mine", mine, locs, (size_t)-1);
+        BAD_NAME(ik_runtime_insert_package, rt, long_name, mine, locs, 1);
+        BAD(IK_ERR_INVALID_NAME, ik_runtime_insert_package, rt, "no..pe", mine, locs, 1);
+        CHECK_INT(tx_releases(tx), releases_before);
+        CHECK(!ck_in_table(rt, "mine"));
+    }
     CHECK_OK(ik_runtime_insert_module(rt, "mine", mine, &err)); /* now the table owns it */
     /* ik_runtime_list_modules and the list */
     BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_list_modules, NULL, &list);

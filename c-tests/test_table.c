@@ -102,6 +102,23 @@ static void inserting(void) {
     CHECK_ERR_KEEP(ik_runtime_import(rt, "host.child", NULL, &m, &err), IK_ERR_NOT_FOUND);
     CHECK_STR(ck_msg(err), "No module named 'host.child'; 'host' is not a package");
     FREE_ERR();
+    /* A package the host inserts searches its locations: a memory location serves its children. */
+    {
+        const char *locs[1] = {"memory:/hostpkg"};
+        void *hp = tx_module_named(tx, "hostpkg");
+        ik_mount_file kid[1] = {{"hostpkg/kid.py", 14, (const uint8_t *)"set born 1\n", 11}};
+        CHECK_OK(ik_runtime_insert_package(rt, "hostpkg", hp, locs, 1, &err));
+        CHECK_OK(ik_runtime_module_spec(rt, "hostpkg", &spec, &err));
+        CHECK_STR(ik_spec_origin(spec, NULL), "host:inserted");
+        CHECK(ik_spec_is_package(spec));
+        CHECK_INT(ik_spec_location_count(spec), 1);
+        CHECK_STR(ik_spec_location(spec, 0, NULL), "memory:/hostpkg");
+        ik_spec_free(spec);
+        spec = NULL;
+        CHECK_OK(ik_runtime_mount(rt, "", kid, 1, 0, NULL, NULL, NULL, &err));
+        CHECK_OK(ik_runtime_import(rt, "hostpkg.kid", NULL, &m, &err));
+        CHECK_OK(ik_runtime_unmount(rt, "", &err));
+    }
     /* Replacing an imported module. */
     MOUNT(rt, "game", GAME);
     CHECK_OK(ik_runtime_import(rt, "game", NULL, &m, &err));

@@ -462,6 +462,17 @@ ik_status ik_runtime_insert_module(const ik_runtime *rt,
                                    void *module,
                                    ik_error **out_error);
 
+// Puts a package object of the host's into the table under `name`, ready, with `count` submodule search
+// `locations` (`sys.modules[name] = obj` where `obj.__path__` is those locations): its submodules are then
+// found through them. Its spec has origin `host:inserted` and kind `IK_KIND_NATIVE`. The table owns the
+// reference, as with `ik_runtime_insert_module`.
+ik_status ik_runtime_insert_package(const ik_runtime *rt,
+                                    const char *name,
+                                    void *module,
+                                    const char *const *locations,
+                                    size_t count,
+                                    ik_error **out_error);
+
 // Lists the names in the module table, sorted, into `*out_list`.
 ik_status ik_runtime_list_modules(const ik_runtime *rt, ik_name_list **out_list, ik_error **out_error);
 

@@ -188,21 +188,18 @@ impl Error {
         if let Some(cause) = host.cause {
             return *cause;
         }
-        let (code, message) = match host.code {
-            // A nested import's status passed on with its message: keep both.
-            Some(code) if !matches!(code, ErrorCode::Exec | ErrorCode::Host) => (code, host.message.clone()),
+        let (code, message, module) = match host.code {
+            // A nested import's status passed on with its message: keep both. The module it is about is not
+            // known (it is not `name`, which was executing), so none is named: a fromlist must not take this
+            // for "the submodule does not exist".
+            Some(code) if !matches!(code, ErrorCode::Exec | ErrorCode::Host) => (code, host.message.clone(), None),
             code => {
                 let detail = if host.message.is_empty() { "no message given" } else { host.message.as_str() };
-                (code.unwrap_or(ErrorCode::Exec), format!("{what} '{name}' failed: {detail}{}", host.position()))
+                let message = format!("{what} '{name}' failed: {detail}{}", host.position());
+                (code.unwrap_or(ErrorCode::Exec), message, Some(name.to_owned()))
             }
         };
-        Error(Box::new(Details {
-            code,
-            message,
-            module: Some(name.to_owned()),
-            attempts: Vec::new(),
-            host: Some(host),
-        }))
+        Error(Box::new(Details { code, message, module, attempts: Vec::new(), host: Some(host) }))
     }
 
     /// Sets the name of the module the error is about.

@@ -179,7 +179,8 @@ impl Profile {
     }
 
     /// Appends where compiled code for the file `<dir>/<stem><suffix>` is cached (see [`Profile::cached_for`])
-    /// to `out`; false (nothing appended) when it has no such place.
+    /// to `out`; false (nothing appended) when it has no such place. `dir` is absolute, without a trailing
+    /// `/` (`""` for the root).
     pub(crate) fn push_cached(&self, out: &mut String, dir: &str, stem: &str, kind: ModuleKind, suffix: &str) -> bool {
         let Some(tag) = self.cache_tag.as_deref() else { return false };
         match kind {
@@ -195,11 +196,9 @@ impl Profile {
                 let cut = suffix.rfind('.').unwrap_or(0);
                 let bytecode =
                     self.suffixes.iter().find(|(_, k)| *k == ModuleKind::Bytecode).map_or(".pyc", |(s, _)| s);
-                if !dir.is_empty() {
-                    out.push_str(dir);
-                    out.push('/');
-                }
-                out.push_str("__pycache__/");
+                // `dir` has no trailing '/': "" is the root directory.
+                out.push_str(dir);
+                out.push_str("/__pycache__/");
                 out.push_str(stem);
                 out.push_str(&suffix[..cut]);
                 out.push('.');

@@ -270,6 +270,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn file_specs_at_the_root_directory() {
+        let p = crate::profile::Profile::python();
+        let s = ModuleSpec::for_file("x", ModuleKind::Source, "/", "x", ".py", &p, false);
+        assert_eq!((s.origin(), s.file()), ("fs:/x.py", Some("/x.py")));
+        assert_eq!(s.cached(), Some("/__pycache__/x.cpython-311.pyc"));
+        let pkg = ModuleSpec::for_file("p", ModuleKind::Source, "/lib/p/", "__init__", ".py", &p, true);
+        assert_eq!(pkg.file(), Some("/lib/p/__init__.py"));
+        assert_eq!(pkg.cached(), Some("/lib/p/__pycache__/__init__.cpython-311.pyc"));
+        assert_eq!(pkg.locations().collect::<Vec<_>>(), ["/lib/p"]);
+        assert_eq!(pkg.parent(), "p");
+    }
+
+    #[test]
     fn parent_follows_cpython() {
         assert_eq!(ModuleSpec::new("a.b", "memory:/a/b.py", ModuleKind::Source, false).parent(), "a");
         assert_eq!(ModuleSpec::new("a.b", "memory:/a/b/__init__.py", ModuleKind::Source, true).parent(), "a.b");

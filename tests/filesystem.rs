@@ -417,3 +417,19 @@ fn host_path_hooks_serve_their_entries_in_order_with_the_directories() {
     rt.enable_filesystem(false);
     assert_eq!(rt.path_find_spec("ondisk", None).unwrap_err().code(), ErrorCode::Unavailable);
 }
+
+#[test]
+fn a_ref_file_turned_into_a_fifo_never_blocks() {
+    let (a, b) = (Scratch::new(), Scratch::new());
+    a.write("piped.ref", &b.s(""));
+    b.write("piped.py", "");
+    let rt = fs_runtime(&[a.s("")]);
+    rt.set_recheck(Duration::from_secs(3600));
+    assert!(rt.find_spec("piped", None).is_ok());
+    // The listing (trusted for an hour) still says regular file; the file is now a FIFO nobody writes to.
+    fs::remove_file(a.path("piped.ref")).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(a.s("piped.ref")).status().expect("mkfifo runs");
+    assert!(made.success());
+    let e = rt.find_spec("piped", None).unwrap_err();
+    assert!(e.message().contains("is not a regular file"), "{}", e.message());
+}

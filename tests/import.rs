@@ -658,3 +658,95 @@ fn removing_a_module_while_it_executes_releases_it_after() {
     assert_eq!(ex.released.load(Ordering::SeqCst), released_before + 1, "released once, after exec returned");
     assert!(!rt.contains("gone"));
 }
+
+#[test]
+fn a_host_status_passed_on_in_a_fromlist_submodule_is_not_swallowed() {
+    struct Failing;
+    impl HostFinder for Failing {
+        fn name(&self) -> &str {
+            "failing"
+        }
+        fn find_spec(&self, name: &str, _: Option<&[&str]>) -> Result<Option<HostFound>, HostError> {
+            Ok((name == "pkg.x").then(|| {
+                let mut f = HostFound::new("host:pkg/x", ModuleKind::Source, false);
+                f.source = Some(b"raise-notfound".to_vec());
+                f
+            }))
+        }
+    }
+    struct Exec;
+    impl importkit::Executor for Exec {
+        fn create(&self, _: &ModuleSpec) -> Result<importkit::ModuleHandle, HostError> {
+            Ok(NonZeroUsize::new(5).unwrap())
+        }
+        fn exec(&self, spec: &ModuleSpec, _: importkit::ModuleHandle, _: Option<&[u8]>) -> Result<(), HostError> {
+            // The host passes on a status of its own, without importkit's error object.
+            if spec.name() == "pkg.x" {
+                return Err(HostError::with_code(ErrorCode::NotFound, "No module named 'zz'"));
+            }
+            Ok(())
+        }
+    }
+    let rt = Runtime::default();
+    rt.set_executor(Arc::new(Exec));
+    mount(&rt, "pkg", &[("__init__.py", "")]);
+    rt.add_finder(Arc::new(Failing), usize::MAX).unwrap();
+    let e = rt.import_from("pkg", None, 0, &["x"]).unwrap_err();
+    assert_eq!((e.code(), e.message()), (ErrorCode::NotFound, "No module named 'zz'"));
+    assert_eq!(e.module(), None, "the module the status is about is unknown, not 'pkg.x'");
+}
+
+#[test]
+fn relative_import_without_fromlist_and_init_names() {
+    let (rt, _ex, _slot) = runtime();
+    mount(&rt, "p", &[("__init__.py", ""), ("αβγ/__init__.py", ""), ("αβγ/δ.py", "")]);
+    // `import .αβγ.__init__` inside p binds p.αβγ; no panic on a multi-byte name.
+    let h = rt.import_from("αβγ.__init__", Some("p"), 1, &[]).unwrap();
+    assert_eq!(h, rt.module("p.αβγ").unwrap().0);
+    let h = rt.import_from("αβγ.δ", Some("p"), 1, &[]).unwrap();
+    assert_eq!(h, rt.module("p.αβγ").unwrap().0, "import .a.b binds the module a resolves to");
+}
+
+#[test]
+fn a_release_that_calls_back_into_the_runtime_does_not_hang() {
+    struct Reenter(Runtime);
+    impl Drop for Reenter {
+        fn drop(&mut self) {
+            // A host's release running arbitrary code: it may use the runtime.
+            let _ = self.0.import("anything", None);
+            let _ = self.0.meta_path();
+        }
+    }
+    let (rt, _ex, _slot) = runtime();
+    rt.mount("g", vec![MountFile::new("__init__.py", "")], MountMode::New, Some(Box::new(Reenter(rt.clone()))))
+        .unwrap();
+    rt.unmount("g").unwrap();
+    let factory = {
+        let guard = Reenter(rt.clone());
+        Arc::new(move |_: &ModuleSpec| {
+            let _ = &guard;
+            Ok(NonZeroUsize::new(9).unwrap())
+        })
+    };
+    rt.register_native("nat", factory, NativeFlags::default()).unwrap();
+    rt.unregister_native("nat").unwrap();
+}
+
+#[test]
+fn host_inserted_packages_and_modules_that_put_themselves_back() {
+    let (rt, ex, _slot) = runtime();
+    mount(&rt, "", &[("hp/kid.py", "set born 1")]);
+    // A host package searching a mounted location.
+    let obj = NonZeroUsize::new(777_777).unwrap();
+    rt.insert_package("hp", obj, &["memory:/hp"]).unwrap();
+    let spec = rt.module_spec("hp").unwrap();
+    assert_eq!((spec.origin(), spec.is_package()), ("host:inserted", true));
+    let kid = rt.import("hp.kid", None).unwrap();
+    assert_eq!(ex.attr(kid, "born").as_deref(), Some("1"));
+    // A module putting itself back into the table keeps its spec (and stays a package).
+    mount(&rt, "self_ref", &[("__init__.py", "set a 1"), ("sub.py", "")]);
+    let h = rt.import("self_ref", None).unwrap();
+    rt.insert_module("self_ref", h).unwrap();
+    assert!(rt.module_spec("self_ref").is_some());
+    rt.import("self_ref.sub", None).unwrap();
+}

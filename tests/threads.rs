@@ -160,3 +160,23 @@ fn cached_imports_from_many_threads_agree() {
     assert_ne!(again[0], h);
     assert_eq!(again[0], again[1]);
 }
+
+#[test]
+fn a_child_waits_for_its_parent_that_another_thread_is_still_executing() {
+    // Thread 1 executes `pkg` (slowly, then it fails); thread 2 asks for `pkg.x` meanwhile. The child must
+    // not run against the half-made parent: thread 2 waits and sees the parent's failure.
+    for _ in 0..5 {
+        let (rt, ex, _slot) = runtime();
+        mount(&rt, "", &[("pkg/__init__.py", "sleep 150\nraise boom"), ("pkg/x.py", "set x 1")]);
+        let rt1 = rt.clone();
+        let first = thread::spawn(move || rt1.import("pkg", None).map(|_| ()));
+        thread::sleep(std::time::Duration::from_millis(40));
+        let second = rt.import("pkg.x", None);
+        let first = first.join().unwrap();
+        let e1 = first.unwrap_err();
+        let e2 = second.unwrap_err();
+        assert_eq!(e1, e2, "the waiting thread sees the parent's own failure");
+        assert_eq!(ex.exec_count("pkg.x"), 0, "no orphan child");
+        assert!(!rt.contains("pkg.x") && !rt.contains("pkg"));
+    }
+}

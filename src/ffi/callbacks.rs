@@ -450,11 +450,15 @@ impl PathHook for CPathHook {
         let mut out: ik_entry_finder = unsafe { std::mem::zeroed() };
         let mut claimed = false;
         // SAFETY: a callback of the host's vtable, with pointers valid for the call.
-        call(|report| unsafe { hook(self.vt.userdata, centry.as_ptr(), entry.len(), &mut out, &mut claimed, report) })?;
+        let status = call(|report| unsafe {
+            hook(self.vt.userdata, centry.as_ptr(), entry.len(), &mut out, &mut claimed, report)
+        });
         if !claimed {
-            return Ok(None);
+            return status.map(|_| None);
         }
+        // Claimed: the entry finder's userdata is released once, whatever follows (an error included).
         let userdata = Userdata::new(out.userdata, out.release_userdata);
+        status?;
         if out.size as usize != std::mem::size_of::<ik_entry_finder>() || out.find.is_none() {
             return Err(HostError::new(format!(
                 "path hook '{}' claimed '{entry}' with an ik_entry_finder whose size is {} (expected {}) or without find",

@@ -299,6 +299,32 @@ pub(crate) fn name_list(names: Vec<String>) -> *mut ik_name_list {
     Box::into_raw(Box::new(ik_name_list { names: names.into_iter().map(Text::from).collect() }))
 }
 
+/// Puts a package object of the host's into the table under `name`, ready, with `count` submodule search
+/// `locations` (`sys.modules[name] = obj` where `obj.__path__` is those locations): its submodules are then
+/// found through them. Its spec has origin `host:inserted` and kind `IK_KIND_NATIVE`. The table owns the
+/// reference, as with `ik_runtime_insert_module`.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_insert_package(
+    rt: *const Runtime,
+    name: *const c_char,
+    module: *mut c_void,
+    locations: *const *const c_char,
+    count: usize,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: forwarded from the caller.
+        let (rt, name) = unsafe { table_args(rt, name) }?;
+        let h = ModuleHandle::new(module as usize).ok_or_else(|| Error::invalid_argument("module is NULL"))?;
+        if locations.is_null() && count > 0 {
+            return Err(Error::invalid_argument("locations is NULL"));
+        }
+        // SAFETY: `locations` points at `count` NUL-terminated strings.
+        let list = if count == 0 { Vec::new() } else { unsafe { super::search_path::entry_list(locations, count) }? };
+        rt.insert_package(name, h, &list)
+    })
+}
+
 /// Hands the caller a list of names the runtime gives.
 ///
 /// # Safety

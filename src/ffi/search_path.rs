@@ -105,7 +105,7 @@ pub unsafe extern "C" fn ik_runtime_path_set(
 ///
 /// # Safety
 /// `entries` is non-NULL and points at `count` pointers, each NULL or a NUL-terminated string.
-unsafe fn entry_list<'a>(entries: *const *const c_char, count: usize) -> crate::error::Result<Vec<&'a str>> {
+pub(crate) unsafe fn entry_list<'a>(entries: *const *const c_char, count: usize) -> crate::error::Result<Vec<&'a str>> {
     if count > IK_MAX_PATH_ENTRIES {
         return Err(Error::invalid_argument(format!("{count} entries is over the limit of {IK_MAX_PATH_ENTRIES}")));
     }

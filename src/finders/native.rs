@@ -41,9 +41,10 @@ impl NativeRegistry {
         replaced
     }
 
-    pub fn unregister(&mut self, name: &str) -> bool {
-        let removed = self.natives.remove(name).is_some();
-        if removed {
+    /// Unregisters `name`; gives back its factory (for the caller to drop outside its lock).
+    pub fn unregister(&mut self, name: &str) -> Option<Arc<dyn NativeFactory>> {
+        let removed = self.natives.remove(name).map(|n| n.factory);
+        if removed.is_some() {
             if let Some(parent) = name::parent(name) {
                 if let Some(n) = self.children.get_mut(parent) {
                     *n -= 1;

@@ -84,10 +84,14 @@ impl Runtime {
             if name.is_empty() {
                 return Ok(module.handle);
             }
-            // The module for `from .. import` resolution: cut the name's tail off the module's name.
+            // `import .a.b` binds the module `a` resolves to: drop as many trailing segments from the module's
+            // name as `name` has after its first (counted on the normalised name, as the module's is).
             let module_name = module.spec.as_ref().map(|s| s.name().to_owned()).unwrap_or_else(|| absolute.to_string());
-            let cut_off = name.len() - name::top_level(name).len();
-            let target = &module_name[..module_name.len().saturating_sub(cut_off)];
+            let extra = name::normalize_init(name, &self.inner.profile).matches('.').count();
+            let mut target = module_name.as_str();
+            for _ in 0..extra {
+                target = name::parent(target).unwrap_or(target);
+            }
             return self.inner.table.get(target).map(|r| r.handle).ok_or_else(|| {
                 Error::new(ErrorCode::Import, format!("module '{target}' is not in the module table"))
                     .for_module(target)
@@ -133,8 +137,10 @@ impl Runtime {
         let _depth = Depth::enter(absolute)?;
         name::validate(absolute, &self.inner.profile)?;
         let absolute = name::normalize_init(absolute, &self.inner.profile);
-        self.check_policy(absolute)?;
+        // Read before the policy check: a policy change after it moves the generation, and then nothing found
+        // now is cached.
         let generation = self.inner.table.generation();
+        self.check_policy(absolute)?;
         let record = self.find_and_load(absolute)?;
         if record.state == ModuleState::Ready {
             thread_cache::store(&self.inner, absolute, record.handle, generation);
@@ -198,10 +204,13 @@ impl Runtime {
         result
     }
 
+    /// The parent's record: a ready one at once; one still initialising is waited for (or, in a cycle, its
+    /// partial module), as CPython's `_find_and_load` of the parent does, so no child runs against a parent
+    /// that may yet fail.
     fn parent_record(&self, parent: &str) -> Result<Record> {
         match self.inner.table.get(parent) {
-            Some(r) => Ok(r),
-            None => self.find_and_load(parent),
+            Some(r) if r.state == ModuleState::Ready => Ok(r),
+            _ => self.find_and_load(parent),
         }
     }
 
@@ -237,7 +246,10 @@ impl Runtime {
             return Ok(found);
         }
         let mut attempts = Vec::new();
-        self.search(name, parent, Some(&mut attempts), false)?;
+        // Found meanwhile (a file that just appeared): take it rather than an error that contradicts itself.
+        if let Some(found) = self.search(name, parent, Some(&mut attempts), false)? {
+            return Ok(found);
+        }
         Err(Error::not_found(name, attempts))
     }
 
@@ -298,7 +310,7 @@ impl Runtime {
             let entries = self.child_locations(parent)?;
             let refs = entries.entries();
             let ctx = self.path_ctx();
-            let found = self.inner.paths.find(name, &refs, &ctx, &mut Step::new(notes.as_deref_mut()))?;
+            let found = self.inner.paths.find(name, &refs, &ctx, &mut Step::new(notes.as_deref_mut()), ask_hosts)?;
             match found {
                 Some(f) if f.spec.kind() == ModuleKind::Namespace => {
                     if let Some(n) = notes.as_deref_mut() {

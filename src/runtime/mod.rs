@@ -22,6 +22,7 @@ use crate::limits::MAX_PATH_LEN;
 use crate::name;
 use crate::policy::Policy;
 use crate::profile::Profile;
+use crate::spec::ModuleSpec;
 
 pub use search_path::DEFAULT_RECHECK;
 pub use table::{ModuleState, Record};
@@ -113,7 +114,9 @@ impl Runtime {
 
     /// Sets the host's executor; the previous one, if any, is dropped once no import uses it.
     pub fn set_executor(&self, executor: Arc<dyn Executor>) {
-        *self.inner.executor.write() = Some(executor);
+        let old = self.inner.executor.write().replace(executor);
+        // Dropped outside the lock: its userdata release may call back into the runtime.
+        drop(old);
     }
 
     pub(crate) fn executor(&self) -> Option<Arc<dyn Executor>> {
@@ -153,13 +156,15 @@ impl Runtime {
 
     pub fn unregister_native(&self, name: &str) -> Result<()> {
         let mut natives = self.inner.natives.write();
-        if !natives.unregister(name) {
+        let Some(removed) = natives.unregister(name) else {
             return Err(Error::new(ErrorCode::Unavailable, format!("native '{name}' is not registered")));
-        }
+        };
         // Under the registry's lock, so no import sees the native before the policy knows it (lock order:
         // natives, then policy; nothing takes them the other way round).
         self.inner.policy.write().set_powerful(name, natives.is_powerful(name));
         drop(natives);
+        // The factory (and its userdata release, which may call back in) goes outside the lock.
+        drop(removed);
         self.inner.table.bump();
         Ok(())
     }
@@ -170,7 +175,11 @@ impl Runtime {
         let mut guard = self.inner.meta_path.write();
         let mut list: Vec<MetaFinder> = guard.as_ref().clone();
         let out = edit(&mut list)?;
-        *guard = Arc::new(list);
+        let old = std::mem::replace(&mut *guard, Arc::new(list));
+        // What the edit removed goes with `old`, outside the lock: a mount's release or a finder's userdata
+        // release may call back into the runtime.
+        drop(guard);
+        drop(old);
         Ok(out)
     }
 
@@ -309,7 +318,7 @@ impl Runtime {
     }
 
     /// The spec of a module in the table (none for modules the host put there itself).
-    pub fn module_spec(&self, name: &str) -> Option<Arc<crate::spec::ModuleSpec>> {
+    pub fn module_spec(&self, name: &str) -> Option<Arc<ModuleSpec>> {
         self.inner.table.get(name).and_then(|r| r.spec)
     }
 
@@ -337,8 +346,30 @@ impl Runtime {
     /// Puts a module the host made into the table, ready (`sys.modules[name] = module`). A module it
     /// replaces is released.
     pub fn insert_module(&self, name: &str, handle: ModuleHandle) -> Result<()> {
+        self.insert(name, handle, None)
+    }
+
+    /// Puts a package object the host made into the table, ready, searching `locations` for its submodules
+    /// (`sys.modules[name] = obj` with an `obj.__path__`). Its spec has origin `host:inserted`, kind native.
+    pub fn insert_package(&self, name: &str, handle: ModuleHandle, locations: &[&str]) -> Result<()> {
+        if let Some(bad) = locations.iter().find(|l| l.len() > MAX_PATH_LEN || l.contains('\0')) {
+            return Err(Error::invalid_argument(format!(
+                "location '{}' has a NUL or is over {MAX_PATH_LEN} bytes",
+                bad.escape_debug()
+            )));
+        }
+        let spec = ModuleSpec::new(name, "host:inserted", crate::spec::ModuleKind::Native, true)
+            .with_locations(locations.iter().map(|l| l.to_string()));
+        self.insert(name, handle, Some(Arc::new(spec)))
+    }
+
+    fn insert(&self, name: &str, handle: ModuleHandle, spec: Option<Arc<ModuleSpec>>) -> Result<()> {
         name::validate(name, &self.inner.profile)?;
-        self.put(name, Record { spec: None, handle, state: ModuleState::Ready });
+        if spec.is_none() && self.inner.table.get(name).is_some_and(|r| r.handle == handle) {
+            // The module putting itself back (`sys.modules[__name__] = module`): it keeps its spec and state.
+            return Ok(());
+        }
+        self.put(name, Record { spec, handle, state: ModuleState::Ready });
         Ok(())
     }
 

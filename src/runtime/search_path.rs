@@ -162,7 +162,7 @@ impl Runtime {
         let entries = self.child_locations(parent_spec.as_deref())?;
         let refs = entries.entries();
         let ctx = self.path_ctx();
-        let found = self.inner.paths.find(name, &refs, &ctx, &mut Step::new(None))?;
+        let found = self.inner.paths.find(name, &refs, &ctx, &mut Step::new(None), true)?;
         // As CPython's _NamespacePath: only a namespace result replaces the locations.
         match found {
             Some(f) if f.spec.kind() == ModuleKind::Namespace => Ok(f.spec.locations().map(str::to_owned).collect()),
@@ -192,11 +192,13 @@ impl Runtime {
             }
         };
         let ctx = self.path_ctx();
-        if let Some(found) = self.inner.paths.find(name, entries, &ctx, &mut Step::new(None))? {
+        if let Some(found) = self.inner.paths.find(name, entries, &ctx, &mut Step::new(None), true)? {
             return Ok(found.spec);
         }
         let mut attempts = Vec::new();
-        self.inner.paths.find(name, entries, &ctx, &mut Step::new(Some(&mut attempts)))?;
+        if let Some(found) = self.inner.paths.find(name, entries, &ctx, &mut Step::new(Some(&mut attempts)), false)? {
+            return Ok(found.spec);
+        }
         Err(Error::not_found(name, attempts))
     }
 

@@ -58,6 +58,11 @@ impl TestExecutor {
         self.modules.lock()[h.get() - 1].clone().expect("module handle is live")
     }
 
+    /// The module behind a handle, if this executor made it.
+    pub fn try_module(&self, h: ModuleHandle) -> Option<Arc<Module>> {
+        self.modules.lock().get(h.get() - 1).cloned().flatten()
+    }
+
     pub fn attr(&self, h: ModuleHandle, key: &str) -> Option<String> {
         self.module(h).attrs.lock().get(key).cloned()
     }
@@ -145,15 +150,16 @@ impl Executor for TestExecutor {
     }
 
     fn bind(&self, parent: ModuleHandle, name: &str, child: ModuleHandle) -> Result<(), HostError> {
-        let p = self.module(parent);
-        let c = self.module(child);
+        let (Some(p), Some(c)) = (self.try_module(parent), self.try_module(child)) else {
+            return Err(HostError::new("not one of this executor's modules"));
+        };
         p.attrs.lock().insert(name.to_owned(), format!("<module {}>", c.name));
         self.binds.lock().push((p.name.clone(), name.to_owned()));
         Ok(())
     }
 
     fn has_attr(&self, module: ModuleHandle, name: &str) -> bool {
-        self.modules.lock().get(module.get() - 1).cloned().flatten().is_some_and(|m| m.attrs.lock().contains_key(name))
+        self.try_module(module).is_some_and(|m| m.attrs.lock().contains_key(name))
     }
 
     fn all_names(&self, module: ModuleHandle) -> Result<Vec<String>, HostError> {

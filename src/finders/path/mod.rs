@@ -130,7 +130,9 @@ impl PathFinder {
         let mut hooks = self.hooks.write();
         let mut list = hooks.as_ref().clone();
         list.insert(position.min(list.len()), (id, hook));
-        *hooks = Arc::new(list);
+        let old = std::mem::replace(&mut *hooks, Arc::new(list));
+        drop(hooks);
+        drop(old);
     }
 
     pub fn remove_hook(&self, id: u64) -> bool {
@@ -139,7 +141,10 @@ impl PathFinder {
         let before = list.len();
         list.retain(|(i, _)| *i != id);
         let removed = list.len() != before;
-        *hooks = Arc::new(list);
+        let old = std::mem::replace(&mut *hooks, Arc::new(list));
+        // The hook (and its userdata release) goes outside the lock: a release may call back in.
+        drop(hooks);
+        drop(old);
         removed
     }
 
@@ -165,19 +170,23 @@ impl PathFinder {
         self.roots.read().clone()
     }
 
+    /// Drops every entry finder and directory finder, outside the locks (a host's release may call back in).
     fn forget_entries(&self) {
-        self.importer_cache.lock().clear();
-        self.dirs.lock().clear();
+        let entries = std::mem::take(&mut *self.importer_cache.lock());
+        let dirs = std::mem::take(&mut *self.dirs.lock());
+        drop(entries);
+        drop(dirs);
     }
 
     /// `PathFinder.invalidate_caches`: negative and relative entries are dropped, every finder forgets its
     /// listing, namespace packages recompute their locations.
     pub fn invalidate(&self) {
-        let entries: Vec<EntryRef> = {
+        let (entries, dropped): (Vec<EntryRef>, Vec<_>) = {
             let mut cache = self.importer_cache.lock();
-            cache.retain(|k, v| v.is_ok() && k.starts_with('/'));
-            cache.values().filter_map(|v| v.as_ref().ok()).cloned().collect()
+            let dropped: Vec<_> = cache.extract_if(|k, v| v.is_err() || !k.starts_with('/')).collect();
+            (cache.values().filter_map(|v| v.as_ref().ok()).cloned().collect(), dropped)
         };
+        drop(dropped);
         for e in entries {
             if let EntryRef::Host(_, f) = e {
                 f.invalidate();
@@ -271,7 +280,15 @@ impl PathFinder {
 
     /// `PathFinder.find_spec` for `fullname` over `entries`: the first module or regular package wins;
     /// namespace portions are collected until then, and make a namespace package if nothing else is found.
-    pub fn find(&self, fullname: &str, entries: &[&str], ctx: &Ctx, step: &mut Step) -> Result<Option<Found>> {
+    /// Without `ask_hosts`, host entry finders are noted, not asked (the explaining pass after a miss).
+    pub fn find(
+        &self,
+        fullname: &str,
+        entries: &[&str],
+        ctx: &Ctx,
+        step: &mut Step,
+        ask_hosts: bool,
+    ) -> Result<Option<Found>> {
         let tail = crate::name::tail(fullname);
         let mut portions: Vec<String> = Vec::new();
         for entry in entries {
@@ -282,6 +299,9 @@ impl PathFinder {
                     DirResult::Portions(p) => portions.extend(p),
                     DirResult::Nothing => {}
                 },
+                EntryRef::Host(hook, _) if !ask_hosts => {
+                    step.note(Attempt::new(entry.to_string(), format!("hook:{hook}: not found")))
+                }
                 EntryRef::Host(hook, f) => match f.find_spec(fullname) {
                     Ok(Some(EntryFound::Module(h))) => {
                         return crate::finders::host::to_found(&format!("hook:{hook}"), fullname, h).map(Some)

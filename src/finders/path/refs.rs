@@ -29,8 +29,17 @@ pub enum RefResult {
 /// The directories a ref file names, or why it names none.
 fn read_targets(ref_file: &str) -> Result<Vec<String>, String> {
     use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
     let mut text = String::new();
-    let file = std::fs::File::open(ref_file).map_err(|e| format!("cannot read {ref_file}: {e}"))?;
+    // Non-blocking, and checked once open: a FIFO put in the place of a ref file never blocks an import.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(ref_file)
+        .map_err(|e| format!("cannot read {ref_file}: {e}"))?;
+    if !file.metadata().map(|m| m.is_file()).unwrap_or(false) {
+        return Err(format!("{ref_file} is not a regular file"));
+    }
     let read = file.take(MAX_REF_SIZE + 1).read_to_string(&mut text);
     read.map_err(|e| format!("cannot read {ref_file}: {e}"))?;
     if text.len() as u64 > MAX_REF_SIZE {
