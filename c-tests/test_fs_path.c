@@ -854,6 +854,37 @@ static void the_path_finder_comes_after_the_meta_path(void) {
     fx_free(rt, tx);
 }
 
+static void the_cache_tag_names_the_cached_file(void) {
+    tx_executor *tx;
+    ik_profile *p = NULL;
+    ik_runtime *rt;
+    ik_error *err = NULL;
+    const ik_spec *spec = NULL;
+    char want[1024];
+
+    CHECK_OK(ik_profile_new(IK_PROFILE_PYTHON, NULL, &p, &err));
+    CHECK_OK(ik_profile_set_cache_tag(p, "cpython-312", &err));
+    CHECK_ERR(ik_profile_set_cache_tag(p, "a/b", &err), IK_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(ik_profile_set_cache_tag(p, "", &err), IK_ERR_INVALID_ARGUMENT);
+    rt = fs_runtime(p, &tx, true);
+    CHECK(td_write(ROOT, "tag/m.py", "") == 0);
+    CHECK_OK(ik_runtime_path_append(rt, at("tag"), &err));
+    spec = FS_SPEC(rt, "m");
+    td_join(want, ROOT, "tag/__pycache__/m.cpython-312.pyc");
+    CHECK_STR(ik_spec_cached(spec, NULL), want);
+    ik_spec_free(spec);
+    fx_free(rt, tx);
+    /* No tag: no cached file. */
+    CHECK_OK(ik_profile_set_cache_tag(p, NULL, &err));
+    rt = fs_runtime(p, &tx, true);
+    CHECK_OK(ik_runtime_path_append(rt, at("tag"), &err));
+    spec = FS_SPEC(rt, "m");
+    CHECK(ik_spec_cached(spec, NULL) == NULL);
+    ik_spec_free(spec);
+    fx_free(rt, tx);
+    ik_profile_free(p);
+}
+
 int main(void) {
     int removed;
     if (td_make(ROOT) != 0) return 2;
@@ -870,6 +901,7 @@ int main(void) {
     the_empty_entry_is_the_current_directory();
     the_lua_profile_has_its_own_conventions();
     the_path_finder_comes_after_the_meta_path();
+    the_cache_tag_names_the_cached_file();
     removed = td_remove(ROOT);
     CHECK(removed == 0);
     CHECK(!td_exists(ROOT, ""));

@@ -524,6 +524,10 @@ ik_status ik_profile_set_namespace_dirs(ik_profile *profile, bool enabled, ik_er
 // What a name segment may contain: `IK_IDENT_PYTHON` or `IK_IDENT_LUA`.
 ik_status ik_profile_set_identifiers(ik_profile *profile, uint32_t rule, ik_error **out_error);
 
+// Sets the tag of compiled files kept in `__pycache__` (`"cpython-312"`; at most 64 bytes), used for
+// `ik_spec_cached`; NULL: modules have no cached file. The Python profile starts with `"cpython-311"`.
+ik_status ik_profile_set_cache_tag(ik_profile *profile, const char *tag, ik_error **out_error);
+
 // Makes a runtime with a copy of `profile` (NULL: CPython's conventions), no finders, no executor and the
 // default policy. Free it with `ik_runtime_free`.
 ik_status ik_runtime_new(const ik_profile *profile, ik_runtime **out_runtime, ik_error **out_error);
@@ -647,7 +651,8 @@ ik_status ik_runtime_namespace_locations(const ik_runtime *rt,
 // search path), no parent resolved, nothing imported, no other finder asked. Writes an owned spec to
 // `*out_spec` (free it with `ik_spec_free`); `IK_ERR_NOT_FOUND` with the places tried when nothing is there,
 // `IK_ERR_UNAVAILABLE` when the filesystem is off. For hosts whose own import system gives the parent's
-// locations (a `sys.meta_path` finder).
+// locations (a `sys.meta_path` finder). With `out_error` NULL a miss costs one search, not two (the second
+// only gathers the places tried for the error object).
 ik_status ik_runtime_path_find_spec(const ik_runtime *rt,
                                     const char *name,
                                     const char *const *entries,

@@ -145,3 +145,20 @@ pub unsafe extern "C" fn ik_profile_set_identifiers(
         Ok(())
     })
 }
+
+/// Sets the tag of compiled files kept in `__pycache__` (`"cpython-312"`; at most 64 bytes), used for
+/// `ik_spec_cached`; NULL: modules have no cached file. The Python profile starts with `"cpython-311"`.
+#[no_mangle]
+pub unsafe extern "C" fn ik_profile_set_cache_tag(
+    profile: *mut Profile,
+    tag: *const c_char,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: forwarded from the caller.
+        let profile = unsafe { profile_mut(profile) }?;
+        // SAFETY: `tag` is NULL or a NUL-terminated string.
+        let tag = unsafe { super::in_opt_str(tag, "tag", MAX_SUFFIX_LEN) }?;
+        profile.set_cache_tag(tag)
+    })
+}

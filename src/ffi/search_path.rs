@@ -246,7 +246,8 @@ pub unsafe extern "C" fn ik_runtime_namespace_locations(
 /// search path), no parent resolved, nothing imported, no other finder asked. Writes an owned spec to
 /// `*out_spec` (free it with `ik_spec_free`); `IK_ERR_NOT_FOUND` with the places tried when nothing is there,
 /// `IK_ERR_UNAVAILABLE` when the filesystem is off. For hosts whose own import system gives the parent's
-/// locations (a `sys.meta_path` finder).
+/// locations (a `sys.meta_path` finder). With `out_error` NULL a miss costs one search, not two (the second
+/// only gathers the places tried for the error object).
 #[no_mangle]
 pub unsafe extern "C" fn ik_runtime_path_find_spec(
     rt: *const Runtime,
@@ -264,7 +265,11 @@ pub unsafe extern "C" fn ik_runtime_path_find_spec(
         let name = unsafe { in_str(name, "name", crate::limits::MAX_NAME_LEN) }?;
         // SAFETY: forwarded from the caller.
         let list = if entries.is_null() { None } else { Some(unsafe { entry_list(entries, count) }?) };
-        let spec = rt.path_find_spec(name, list.as_deref())?;
+        // A caller that takes no error object gets a miss without the second pass that explains it.
+        let spec = match rt.path_find(name, list.as_deref(), !out_error.is_null())? {
+            Some(spec) => spec,
+            None => return Err(Error::new(crate::ErrorCode::NotFound, format!("No module named '{name}'"))),
+        };
         // SAFETY: checked by out_ptr.
         unsafe { write_out(out_spec, std::sync::Arc::into_raw(spec)) };
         Ok(())

@@ -174,6 +174,11 @@ impl Runtime {
     /// when `None`), with no parent resolved, nothing imported and no other finder asked. For a host whose
     /// own import system hands it the parent's locations (a `sys.meta_path` finder).
     pub fn path_find_spec(&self, name: &str, entries: Option<&[&str]>) -> Result<Arc<ModuleSpec>> {
+        self.path_find(name, entries, true)?.ok_or_else(|| Error::internal("a traced miss gives an error"))
+    }
+
+    /// [`Runtime::path_find_spec`], with a miss as `Ok(None)` (no second pass to explain it) unless `explain`.
+    pub fn path_find(&self, name: &str, entries: Option<&[&str]>, explain: bool) -> Result<Option<Arc<ModuleSpec>>> {
         name::validate(name, &self.inner.profile)?;
         self.check_policy(name)?;
         if !self.filesystem_enabled() {
@@ -193,11 +198,14 @@ impl Runtime {
         };
         let ctx = self.path_ctx();
         if let Some(found) = self.inner.paths.find(name, entries, &ctx, &mut Step::new(None), true)? {
-            return Ok(found.spec);
+            return Ok(Some(found.spec));
+        }
+        if !explain {
+            return Ok(None);
         }
         let mut attempts = Vec::new();
         if let Some(found) = self.inner.paths.find(name, entries, &ctx, &mut Step::new(Some(&mut attempts)), false)? {
-            return Ok(found.spec);
+            return Ok(Some(found.spec));
         }
         Err(Error::not_found(name, attempts))
     }

@@ -1,53 +1,69 @@
-"""importkit for Python: a ctypes binding of the importkit C ABI (``include/importkit.h``).
+"""importkit for Python: the importkit C ABI (``include/importkit.h``) over ctypes, as an isolated import world
+(``Runtime``) and as CPython's own import path finder (``install()``).
 
-    from importkit import Runtime
+    import importkit
 
-    with Runtime() as rt:
-        rt.mount("game", {"__init__.py": "from . import core", "core.py": "SPEED = 3"})
-        game = rt.import_module("game")
-        assert game.core.SPEED == 3
+    importkit.install()                 # importkit is CPython's path finder now (sys.meta_path)
+    import json                         # json.__spec__.loader: importkit.loaders.SourceFileLoader
 
-A ``Runtime`` is an isolated import world: importkit resolves names, finds specs, keeps the module table and
-applies the policy; the Python executor of this package (``executor.PythonExecutor``) creates and runs the
-modules. Nothing touches ``sys.modules`` or ``sys.meta_path``.
+    rt = importkit.installed()
+    rt.mount("game", {"__init__.py": b"from .core import hp", "core.py": b"hp = 10", "data/level.txt": b"1-1"})
+    import game                         # runs from memory; importlib.resources.files("game") reads the tree
 
-Design choices (for whoever grows this into the full package):
+    with importkit.Runtime() as world:  # full import mode: importkit's own module table, not sys.modules
+        world.mount("mod", {"__init__.py": "X = 1"})
+        assert world.import_module("mod").X == 1
 
-- Layout, one concept per file: ``_ffi`` (library lookup, structs, callback types, argtypes/restype of every
-  header function), ``errors`` (status -> exception), ``spec`` (``Spec``, ``Kind``), ``_state`` (a runtime's
-  pointer, module handles, call guard), ``_callbacks`` (the C vtables; the exception firewall), ``executor``
-  (Python modules and the ``__import__`` hook), ``runtime`` (the public ``Runtime``).
+Layout, one concept per file:
+
+- ``_ffi``: library lookup, structs, callback types, argtypes/restype of every header function, and ``hot()``,
+  the few functions of the import hot path declared for speed. ``errors``: status -> exception.
+  ``spec``: ``Spec`` (importkit's description of a module), ``Kind``; ``_found``: ``Found`` (what a finder
+  written in Python answers). ``_state``: a runtime's pointer, module handles, call guard. ``_callbacks``:
+  the C vtables (executor, natives, host finders, path hooks, entry finders); the exception firewall.
+- ``runtime``: ``Runtime`` over the whole ABI (search path, mounts, natives, policy, host finders, path hooks,
+  ``find_spec``, the module table) and ``Profile``. ``executor``: the full import mode (modules executed
+  into objects of the runtime's own, ``import`` statements through the runtime).
+- ``finder``: ``install()``/``uninstall()`` and ``ImportKitFinder``, the ``sys.meta_path`` finder; its
+  docstring states the rules (what it serves, what goes to ``sys.path_hooks``, mounted names, fallbacks).
+- ``loaders``: the file loaders (subclasses of CPython's: ``__pycache__`` handled exactly as CPython does),
+  ``NativeLoader``, and ``module_spec`` (an importkit ``Spec`` -> ``importlib.machinery.ModuleSpec``).
+  ``memory``: loaders and ``importlib.resources`` support of mounted trees and of bytes from host finders;
+  ``_tree``: the Python side of mounted trees. ``memory`` (which imports ``importlib.abc``) is loaded only
+  when something is mounted, so ``import importkit; importkit.install()`` loads little beyond ``ctypes``.
+
+Design choices:
+
 - Library lookup: ``$IMPORTKIT_LIB`` (exclusive when set), then beside the package (inside it, then its parent
   directory), then ``<repo>/target/release``, then ``<repo>/target/debug``. Loaded lazily, on first use; the
   ABI version must be 0.1.x.
+- Errors: every status maps to a class of ``errors`` carrying the error's message, module, attempted places,
+  host message, line and column. ``InvalidNameError``/``InvalidArgumentError`` are ``ValueError``;
+  ``NotFoundError`` is a ``ModuleNotFoundError``; ``DeniedError`` (policy) is a ``PermissionError``, not an
+  ``ImportError`` (the two cannot be combined; see ``errors``); the rest are ``ImportError``. The ``ik_error``
+  object lives as long as the exception; a nested import's error is passed on as is (``ik_report_pass``). A
+  module whose code raised gives ``ExecError`` with the original exception as ``__cause__``; a finder or hook
+  written in Python that raised gives ``HostError`` (``__cause__``: its exception), and under ``install()``
+  its exception itself. KeyboardInterrupt/SystemExit raised inside a callback are re-raised as themselves once
+  the call returns to Python. No Python exception ever crosses into C.
 - Module handles crossing C are integers 1, 2, ... into a per-runtime dict (``RuntimeState.modules``), never
-  ``PyObject`` pointers; the executor's ``release`` removes the entry. The table's reference is the only one
-  importkit holds; imports return borrowed handles, resolved to the object at once.
-- Callbacks are closures over their runtime's state (``userdata`` is NULL) and are kept alive until
-  ``ik_runtime_free`` has returned. No Python exception crosses into C (see ``_callbacks``).
-- Errors: every status maps to a class of ``errors`` (hierarchy there). ``InvalidNameError`` and
-  ``InvalidArgumentError`` are ``ValueError``; everything else is an ``ImportError``; ``NotFoundError`` is a
-  ``ModuleNotFoundError`` with ``.name``; ``DeniedError`` is an ``ImportError`` (not ``PermissionError``) so
-  ``except ImportError`` guards keep working in sandboxed code. The ``ik_error`` object lives as long as the
-  exception and is freed with it; a nested import's error is passed on as is (``ik_report_pass``). A module
-  whose code raised gives ``ExecError`` with ``host_message`` ``"ExcType: text"``, ``line``/``column`` in its
-  source, and the original exception as ``__cause__``. KeyboardInterrupt/SystemExit raised inside a module are
-  re-raised as themselves once the import returns to Python.
-- Executed modules: a fresh ``types.ModuleType`` with ``__name__``, ``__spec__`` (a ``Spec``), ``__package__``,
-  ``__loader__ = None``, ``__path__`` (the spec's locations) for packages, ``__file__`` only when the spec has
-  a file, and ``__builtins__``: one dict per runtime, a copy of ``builtins`` whose ``__import__`` calls
-  ``ik_runtime_import_from(name, package=__package__, fromlist, level)``. Code is compiled from bytes (PEP 263
-  applies) with the spec's origin (``memory:/pkg/mod.py``) as filename.
-- Isolation: executed code sees no module of the interpreter's except ``__future__`` (registered as a native
-  by every runtime, because ``from __future__ import ...`` also imports at run time; a policy with ``allow``
-  must allow it too). Hosts expose what they want: ``rt.register_native("json", importlib.import_module)``.
-- Circular imports: ``from . import a`` while ``a`` is still executing works as in CPython. CPython's
-  ``IMPORT_FROM`` falls back to ``sys.modules``, which cannot see our table, so ``__import__`` returns a
-  throw-away view that also answers the fromlist names found in the table (``executor._FromView``).
-  Not covered: ``import a.b as c`` while ``a.b`` is still executing (raises AttributeError/ImportError).
-- Limits for now: ``importlib.import_module`` and ``importlib.reload`` inside executed code use CPython's own
-  machinery, not the runtime; only source modules execute (bytecode/extension kinds raise); ``close()`` while
-  another thread imports is deferred until the last running call returns.
+  ``PyObject`` pointers; the executor's ``release`` removes the entry. Callbacks are closures over their
+  runtime's state and are kept alive until ``ik_runtime_free`` has returned; entry finders share one set of
+  functions per runtime, their userdata a key into ``RuntimeState.entry_finders``.
+- Mounted bytes are passed borrowed (``IK_MOUNT_BORROW``): the binding keeps them anyway, for ``get_source``,
+  ``get_data`` and resources, and drops its reference when importkit's release callback says so.
+- Module attributes are CPython's: ``__name__``, ``__spec__`` (an ``importlib.machinery.ModuleSpec``; in full
+  import mode its ``loader_state`` is importkit's ``Spec``), ``__loader__``, ``__package__``, ``__path__``
+  (dynamic for namespace packages), ``__file__``/``__cached__`` only where a file exists (mounted modules get
+  virtual files when the runtime has a virtual root, ``set_virtual_root``).
+- Full import mode isolation: executed code sees no module of the interpreter's except ``__future__``
+  (registered as a native by every runtime, because ``from __future__ import ...`` also imports at run time;
+  a policy with ``allow`` must allow it too). Hosts expose what they want:
+  ``rt.register_native("json", importlib.import_module)``. Circular imports: ``from . import a`` while ``a``
+  is still executing works as in CPython (``executor._FromView``); not covered: ``import a.b as c`` while
+  ``a.b`` is still executing. ``importlib.import_module``/``importlib.reload`` inside executed code use
+  CPython's own machinery, not the runtime. ``close()`` while another thread imports is deferred until the
+  last running call returns; ``close()`` of an installed runtime is refused.
 """
 
 from . import errors
@@ -67,9 +83,28 @@ from .errors import (
     NotFoundError,
     UnavailableError,
 )
-from .executor import PythonExecutor
-from .runtime import Runtime
-from .spec import Kind, Spec
+from .finder import ImportKitFinder, install, installed, uninstall
+
+# Imported when first used (PEP 562), so that `import importkit; importkit.install()` loads little.
+_LAZY = {
+    "Runtime": "runtime",
+    "Profile": "runtime",
+    "PythonExecutor": "executor",
+    "Kind": "spec",
+    "Spec": "spec",
+    "Found": "spec",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'importkit' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
 
 def version() -> str:
@@ -84,8 +119,10 @@ __all__ = [
     "DeniedError",
     "ExecError",
     "ExistsError",
+    "Found",
     "HostError",
     "ImportKitError",
+    "ImportKitFinder",
     "ImportKitImportError",
     "InternalError",
     "InvalidArgumentError",
@@ -93,11 +130,15 @@ __all__ = [
     "InvalidNameError",
     "Kind",
     "NotFoundError",
+    "Profile",
     "PythonExecutor",
     "Runtime",
     "Spec",
     "UnavailableError",
     "errors",
+    "install",
+    "installed",
     "library_path",
+    "uninstall",
     "version",
 ]

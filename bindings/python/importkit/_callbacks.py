@@ -1,4 +1,5 @@
-"""The C callbacks: ``ik_executor`` and ``ik_native`` vtables whose functions call Python.
+"""The C callbacks: ``ik_executor``, ``ik_native``, ``ik_finder``, ``ik_path_hook`` and ``ik_entry_finder``
+vtables whose functions call Python.
 
 No Python exception ever crosses into C. Every callback catches everything and turns it into a status:
 
@@ -11,17 +12,40 @@ No Python exception ever crosses into C. Every callback catches everything and t
 - a ``KeyboardInterrupt``/``SystemExit`` is reported the same way and re-raised as soon as the importkit call
   returns to Python (``errors.check``).
 
-The callback objects are kept in ``RuntimeState.keepalive`` until the runtime is freed; userdata is unused
-(NULL): each vtable's functions are closures over their runtime's state.
+Host finders and path hooks (``Runtime.add_finder``, ``Runtime.add_path_hook``) report a failure as
+``IK_ERR_HOST`` with ``"ExcType: text"``; the exception itself is kept per thread (``errors.stash_host``) and
+becomes the ``__cause__`` of the ``HostError`` (or is raised again as it is by the ``sys.meta_path`` finder).
+
+When an entry finder written in Python finds a module, its ``Found`` is also kept per thread under the
+module's name (``take_found``): the ``sys.meta_path`` finder of ``install()`` picks it up when importkit's
+answer is that module, so it can return the Python finder's own ``ModuleSpec`` (a ``zipimporter``'s) or make
+a loader for the bytes.
+
+The callback objects are kept in ``RuntimeState.keepalive`` until the runtime is freed. Executor, native and
+finder vtables use no userdata (NULL): their functions are closures over their runtime's state. Entry finders
+share one set of functions per runtime; their userdata is a small integer key into
+``RuntimeState.entry_finders``, dropped by ``release_userdata``.
 """
 
 from __future__ import annotations
 
 import ctypes
-from typing import Callable
+from _thread import _local
 
 from . import _ffi, errors
-from .spec import Spec
+from ._found import Found
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable
+
+    from .spec import Spec
+
+
+def _spec_class():
+    from .spec import Spec
+
+    return Spec
 
 
 def describe(exc: BaseException) -> str:
@@ -102,7 +126,7 @@ def executor_vtable(state, executor) -> _ffi.ik_executor:
         seen: list[Spec] = []
 
         def body() -> int:
-            spec = Spec.from_ptr(spec_ptr)
+            spec = _spec_class().from_ptr(spec_ptr)
             seen.append(spec)
             module = executor.create(spec)
             out_module[0] = state.add(module, spec.name)
@@ -114,7 +138,7 @@ def executor_vtable(state, executor) -> _ffi.ik_executor:
         seen: list[Spec] = []
 
         def body() -> int:
-            spec = Spec.from_ptr(spec_ptr)
+            spec = _spec_class().from_ptr(spec_ptr)
             seen.append(spec)
             data = ctypes.string_at(source, source_len) if source else None
             executor.exec(spec, state.modules[handle], data)
@@ -178,7 +202,7 @@ def native_vtable(state, factory: Callable[[str], object], flags: int) -> _ffi.i
         seen: list[str] = []
 
         def body() -> int:
-            name = Spec.from_ptr(spec_ptr).name
+            name = _spec_class().from_ptr(spec_ptr).name
             seen.append(name)
             module = factory(name)
             if module is None:
@@ -195,4 +219,182 @@ def native_vtable(state, factory: Callable[[str], object], flags: int) -> _ffi.i
     vt.create = _ffi.CREATE_FN(create)
     vt.release_userdata = _ffi.RELEASE_FN()  # NULL
     state.keepalive.extend([vt.create, vt])
+    return vt
+
+
+# -- host finders, path hooks, entry finders ----------------------------------------------------------------------
+
+# Per thread: module name -> the Found a Python entry finder gave for it (see the module docstring).
+_found = _local()
+
+
+def take_found(name: str) -> Found | None:
+    """The ``Found`` a Python entry finder of this thread gave for ``name`` (removed from the table)."""
+    table = getattr(_found, "table", None)
+    if not table:
+        return None
+    return table.pop(name, None)
+
+
+def _keep_found(name: str, result: Found) -> None:
+    table = getattr(_found, "table", None)
+    if table is None:
+        table = _found.table = {}
+    elif len(table) > 64:  # answers nobody picked up (the search failed later): forget them
+        table.clear()
+    table[name] = result
+
+
+def host_failure(report_ptr, exc: BaseException) -> int:
+    """Reports the exception of a host finder or hook as ``IK_ERR_HOST`` and keeps it (see the docstring)."""
+    try:
+        if not isinstance(exc, Exception):
+            errors.stash_interrupt(exc)
+        errors.stash_host(exc)
+        message = describe(exc).replace("\0", "\\0").encode("utf-8", "backslashreplace")
+        _ffi.lib().ik_report_error(report_ptr, _ffi.IK_ERR_HOST, message, 0, 0, None)
+    except BaseException:  # noqa: BLE001 - nothing may cross into C
+        pass
+    return _ffi.IK_ERR_HOST
+
+
+def _encode(value: str, what: str) -> bytes:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be str, not {type(value).__name__}")
+    return errors.cstr(value, what)
+
+
+def fill_found(found_ptr, result: Found) -> None:
+    """Describes ``result`` on an ``ik_found`` (raises on a value importkit refuses)."""
+    if not isinstance(result, Found):
+        raise TypeError(f"a finder must return importkit.Found or None, not {type(result).__name__}")
+    lib = _ffi.lib()
+    err = ctypes.c_void_p()
+    kind = int(result.kind)
+    errors.check(
+        lib.ik_found_set(found_ptr, _encode(result.origin, "origin"), kind, bool(result.is_package),
+                         ctypes.byref(err)),
+        err,
+    )
+    for location in result.locations:
+        errors.check(lib.ik_found_add_location(found_ptr, _encode(location, "location"), ctypes.byref(err)), err)
+    if result.file is not None:
+        errors.check(lib.ik_found_set_file(found_ptr, _encode(result.file, "file"), ctypes.byref(err)), err)
+    if result.source is not None:
+        data = result.source.encode("utf-8") if isinstance(result.source, str) else bytes(result.source)
+        errors.check(lib.ik_found_set_source(found_ptr, data, len(data), ctypes.byref(err)), err)
+
+
+def finder_vtable(state, find: Callable, invalidate: Callable | None, name: str) -> _ffi.ik_finder:
+    """An ``ik_finder`` whose ``find`` calls ``find(name, path)`` (``path``: the parent's locations, None for
+    a top-level name) and describes the ``Found`` it returns."""
+
+    def c_find(_userdata, name_p, name_len, path_pp, path_count, found_ptr, report_ptr):
+        try:
+            fullname = ctypes.string_at(name_p, name_len).decode("utf-8")
+            if path_pp:
+                array = ctypes.cast(path_pp, ctypes.POINTER(ctypes.c_char_p))
+                path = [array[i].decode("utf-8") for i in range(path_count)]
+            else:
+                path = None
+            result = find(fullname, path)
+            if result is not None:
+                fill_found(found_ptr, result)
+            return _ffi.IK_OK
+        except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
+            return host_failure(report_ptr, exc)
+
+    def c_invalidate(_userdata):
+        try:
+            if invalidate is not None:
+                invalidate()
+        except BaseException as exc:  # noqa: BLE001
+            if not isinstance(exc, Exception):
+                errors.stash_interrupt(exc)
+
+    vt = _ffi.ik_finder()
+    vt.size = ctypes.sizeof(_ffi.ik_finder)
+    encoded = name.encode("utf-8")
+    vt.name = encoded
+    vt.userdata = None
+    vt.find = _ffi.FIND_FN(c_find)
+    vt.invalidate = _ffi.INVALIDATE_FN(c_invalidate)
+    vt.release_userdata = _ffi.RELEASE_FN()  # NULL
+    state.keepalive.extend([vt.find, vt.invalidate, vt, encoded])
+    return vt
+
+
+def _entry_callbacks(state):
+    """The functions every entry finder of ``state`` shares (made once per runtime)."""
+    made = getattr(state, "entry_callbacks", None)
+    if made is not None:
+        return made
+
+    def c_find(userdata, name_p, name_len, found_ptr, report_ptr):
+        try:
+            finder = state.entry_finders[userdata]
+            fullname = ctypes.string_at(name_p, name_len).decode("utf-8")
+            find = getattr(finder, "find", None) or finder
+            result = find(fullname)
+            if result is not None:
+                fill_found(found_ptr, result)
+                if result.kind != _ffi.IK_KIND_NAMESPACE:
+                    _keep_found(fullname, result)
+            return _ffi.IK_OK
+        except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
+            return host_failure(report_ptr, exc)
+
+    def c_invalidate(userdata):
+        try:
+            finder = state.entry_finders.get(userdata)
+            invalidate = getattr(finder, "invalidate", None)
+            if invalidate is not None:
+                invalidate()
+        except BaseException as exc:  # noqa: BLE001
+            if not isinstance(exc, Exception):
+                errors.stash_interrupt(exc)
+
+    def c_release(userdata):
+        try:
+            state.entry_finders.pop(userdata, None)
+        except BaseException:  # noqa: BLE001
+            pass
+
+    made = (_ffi.ENTRY_FIND_FN(c_find), _ffi.INVALIDATE_FN(c_invalidate), _ffi.RELEASE_FN(c_release))
+    state.keepalive.extend(made)
+    state.entry_callbacks = made
+    return made
+
+
+def path_hook_vtable(state, hook: Callable, name: str) -> _ffi.ik_path_hook:
+    """An ``ik_path_hook`` whose ``hook`` calls ``hook(entry)``: None for "not mine", else an entry finder
+    (an object with ``find(name) -> Found | None`` and optionally ``invalidate()``, or a callable ``find``)."""
+    find_fn, invalidate_fn, release_fn = _entry_callbacks(state)
+
+    def c_hook(_userdata, entry_p, entry_len, out_ptr, claimed, report_ptr):
+        try:
+            entry = ctypes.string_at(entry_p, entry_len).decode("utf-8")
+            finder = hook(entry)
+            if finder is None:
+                return _ffi.IK_OK
+            key = state.add_entry_finder(finder)
+            out = ctypes.cast(out_ptr, ctypes.POINTER(_ffi.ik_entry_finder)).contents
+            out.size = ctypes.sizeof(_ffi.ik_entry_finder)
+            out.userdata = key
+            out.find = find_fn
+            out.invalidate = invalidate_fn
+            out.release_userdata = release_fn
+            claimed[0] = True
+            return _ffi.IK_OK
+        except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
+            return host_failure(report_ptr, exc)
+
+    vt = _ffi.ik_path_hook()
+    vt.size = ctypes.sizeof(_ffi.ik_path_hook)
+    encoded = name.encode("utf-8")
+    vt.name = encoded
+    vt.userdata = None
+    vt.hook = _ffi.PATH_HOOK_FN(c_hook)
+    vt.release_userdata = _ffi.RELEASE_FN()  # NULL
+    state.keepalive.extend([vt.hook, vt, encoded])
     return vt

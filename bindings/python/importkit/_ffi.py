@@ -11,6 +11,16 @@ The library is looked up, first hit wins:
 Pointers to importkit objects (``ik_runtime *``, ``ik_error *``, ``const ik_spec *``...) are ``c_void_p``;
 strings importkit hands out come back as ``c_void_p`` plus a length (``text``) so embedded content is never
 cut at a NUL and nothing is decoded twice.
+
+``hot()`` gives a second, separately declared set of the few functions the ``sys.meta_path`` finder calls on
+every import (``ik_runtime_path_find_spec`` and the spec accessors), declared for speed: the spec accessors
+come from a ``ctypes.PyDLL`` handle of the same library (they never call back into Python, so keeping the GIL
+is safe and saves its release and re-acquisition) and return ``c_char_p`` (bytes, read up to the NUL that
+importkit puts after every spec string). ``ik_runtime_path_find_spec`` keeps the GIL released (it stats
+directories and may call path hooks written in Python).
+
+The module imports nothing heavier than ``ctypes`` and ``os``: it is on the start-up path of every program
+that calls ``importkit.install()``.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-import threading
+from _thread import allocate_lock
 from ctypes import (
     CFUNCTYPE,
     POINTER,
@@ -33,7 +43,6 @@ from ctypes import (
     c_uint64,
     c_void_p,
 )
-from pathlib import Path
 
 # The version this binding was written against. 0.x: major and minor must both match.
 ABI_MAJOR = 0
@@ -231,6 +240,7 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_runtime_contains": (_status, [c_void_p, c_char_p, POINTER(c_bool), _err]),
     "ik_runtime_remove_module": (_status, [c_void_p, c_char_p, _err]),
     "ik_runtime_insert_module": (_status, [c_void_p, c_char_p, c_void_p, _err]),
+    "ik_runtime_insert_package": (_status, [c_void_p, c_char_p, c_void_p, POINTER(c_char_p), c_size_t, _err]),
     "ik_runtime_list_modules": (_status, [c_void_p, POINTER(c_void_p), _err]),
     "ik_name_list_count": (c_size_t, [c_void_p]),
     "ik_name_list_get": (c_void_p, [c_void_p, c_size_t, _len]),
@@ -257,6 +267,7 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_profile_add_suffix": (_status, [c_void_p, c_uint32, c_char_p, _err]),
     "ik_profile_clear_suffixes": (_status, [c_void_p, c_uint32, _err]),
     "ik_profile_set_init_stem": (_status, [c_void_p, c_char_p, _err]),
+    "ik_profile_set_cache_tag": (_status, [c_void_p, c_char_p, _err]),
     "ik_profile_set_namespace_dirs": (_status, [c_void_p, c_bool, _err]),
     "ik_profile_set_identifiers": (_status, [c_void_p, c_uint32, _err]),
     # runtimes
@@ -315,26 +326,28 @@ def library_file_names() -> list[str]:
     return ["libimportkit.so"]
 
 
-def candidate_paths() -> list[Path]:
+def candidate_paths() -> list[str]:
     """Where the library is looked for, in order (see the module docstring)."""
     env = os.environ.get("IMPORTKIT_LIB")
     if env:
-        return [Path(env)]
-    package_dir = Path(__file__).resolve().parent
+        return [env]
+    package_dir = os.path.dirname(os.path.realpath(__file__))
     names = library_file_names()
-    paths = [package_dir / n for n in names] + [package_dir.parent / n for n in names]
-    repo = package_dir.parent.parent.parent  # <repo>/bindings/python/importkit
+    parent = os.path.dirname(package_dir)
+    paths = [os.path.join(package_dir, n) for n in names] + [os.path.join(parent, n) for n in names]
+    repo = os.path.dirname(os.path.dirname(parent))  # <repo>/bindings/python/importkit
     for profile in ("release", "debug"):
-        paths += [repo / "target" / profile / n for n in names]
+        paths += [os.path.join(repo, "target", profile, n) for n in names]
     return paths
 
 
 class _Loaded:
     lib: ctypes.CDLL | None = None
-    path: Path | None = None
+    path: str | None = None
+    hot: Hot | None = None
 
 
-_lock = threading.Lock()
+_lock = allocate_lock()
 
 
 def _declare(lib: ctypes.CDLL) -> None:
@@ -353,14 +366,14 @@ def lib() -> ctypes.CDLL:
         if _Loaded.lib is not None:
             return _Loaded.lib
         tried = candidate_paths()
-        path = next((p for p in tried if p.is_file()), None)
+        path = next((p for p in tried if os.path.isfile(p)), None)
         if path is None:
             shown = ", ".join(str(p) for p in tried)
             raise OSError(
                 f"importkit: shared library not found (tried {shown}); build it with `cargo build` "
                 "or set IMPORTKIT_LIB to its path"
             )
-        handle = ctypes.CDLL(str(path))
+        handle = ctypes.CDLL(path)
         _declare(handle)
         number = handle.ik_version_number()
         major, minor = number // 10000, number // 100 % 100
@@ -373,7 +386,7 @@ def lib() -> ctypes.CDLL:
         return handle
 
 
-def library_path() -> Path:
+def library_path() -> str:
     """The path of the loaded library (loading it if needed)."""
     lib()
     assert _Loaded.path is not None
@@ -396,3 +409,59 @@ def encode(s: str) -> bytes:
     """A str as the UTF-8 bytes importkit validates itself (lone surrogates pass through so that importkit,
     not Python, refuses them)."""
     return s.encode("utf-8", "surrogatepass")
+
+
+class Hot:
+    """The functions of the import hot path, declared for speed (see the module docstring). Attributes are
+    the ctypes function objects; a caller copies the ones it needs into locals."""
+
+    __slots__ = (
+        "path_find_spec",
+        "find_spec",
+        "spec_kind",
+        "spec_file",
+        "spec_origin",
+        "spec_cached",
+        "spec_location_count",
+        "spec_location",
+        "spec_is_package",
+        "spec_free",
+        "error_free",
+    )
+
+    def __init__(self, path: str) -> None:
+        gil = ctypes.CDLL(path)  # releases the GIL around each call
+        keep = ctypes.PyDLL(path)  # keeps it: only for functions that never call back into Python
+
+        def declare(handle, name, restype, argtypes):
+            fn = getattr(handle, name)
+            fn.restype = restype
+            fn.argtypes = argtypes
+            return fn
+
+        pp = POINTER(c_void_p)
+        self.path_find_spec = declare(
+            gil, "ik_runtime_path_find_spec", c_int, [c_void_p, c_char_p, c_void_p, c_size_t, pp, pp]
+        )
+        self.find_spec = declare(gil, "ik_runtime_find_spec", c_int, [c_void_p, c_char_p, c_char_p, pp, pp])
+        self.spec_kind = declare(keep, "ik_spec_kind", c_uint32, [c_void_p])
+        self.spec_file = declare(keep, "ik_spec_file", c_char_p, [c_void_p, c_void_p])
+        self.spec_origin = declare(keep, "ik_spec_origin", c_char_p, [c_void_p, c_void_p])
+        self.spec_cached = declare(keep, "ik_spec_cached", c_char_p, [c_void_p, c_void_p])
+        self.spec_location_count = declare(keep, "ik_spec_location_count", c_size_t, [c_void_p])
+        self.spec_location = declare(keep, "ik_spec_location", c_char_p, [c_void_p, c_size_t, c_void_p])
+        self.spec_is_package = declare(keep, "ik_spec_is_package", c_bool, [c_void_p])
+        self.spec_free = declare(keep, "ik_spec_free", None, [c_void_p])
+        self.error_free = declare(keep, "ik_error_free", None, [c_void_p])
+
+
+def hot() -> Hot:
+    """The hot-path declarations (the library is loaded first if needed)."""
+    h = _Loaded.hot
+    if h is not None:
+        return h
+    path = library_path()
+    with _lock:
+        if _Loaded.hot is None:
+            _Loaded.hot = Hot(path)
+        return _Loaded.hot

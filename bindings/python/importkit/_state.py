@@ -10,18 +10,33 @@ from __future__ import annotations
 
 import ctypes
 import itertools
-import threading
-from contextlib import contextmanager
-from typing import Iterator, Sequence
+from _thread import allocate_lock
 
 from . import _ffi
 from .errors import ImportKitImportError, UnavailableError, check, cstr
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Sequence
+
+
+class _Using:
+    __slots__ = ("_state",)
+
+    def __init__(self, state: RuntimeState) -> None:
+        self._state = state
+
+    def __enter__(self) -> int:
+        return self._state._enter()
+
+    def __exit__(self, *exc_info) -> None:
+        self._state._exit()
 
 
 class RuntimeState:
     def __init__(self, ptr: int) -> None:
         self._ptr: int | None = ptr
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._active = 0
         self._closing = False
         self._ids = itertools.count(1)
@@ -31,6 +46,12 @@ class RuntimeState:
         self.names: dict[int, str] = {}
         #: ctypes callback objects that must outlive every call importkit may make into them
         self.keepalive: list[object] = []
+        #: key (an entry finder's userdata) -> the Python entry finder a path hook made
+        self.entry_finders: dict[int, object] = {}
+        #: mount id -> the bytes importkit borrows from that mount, until its release callback runs
+        self.borrowed: dict[int, object] = {}
+        #: how many sys.meta_path finders use the runtime (install()): close() is refused meanwhile
+        self.pinned = 0
 
     # -- lifetime -------------------------------------------------------------------------------------------
 
@@ -38,24 +59,26 @@ class RuntimeState:
     def closed(self) -> bool:
         return self._ptr is None or self._closing
 
-    @contextmanager
-    def using(self) -> Iterator[int]:
-        """The runtime pointer, valid for the ``with`` block; raises UnavailableError once closed."""
+    def using(self) -> _Using:
+        """``with state.using() as ptr``: the runtime pointer, valid for the block; raises UnavailableError
+        once closed. A close requested meanwhile happens when the last block ends."""
+        return _Using(self)
+
+    def _enter(self) -> int:
         with self._lock:
             if self._ptr is None or self._closing:
                 raise UnavailableError("the importkit runtime is closed", status=_ffi.IK_ERR_UNAVAILABLE)
             self._active += 1
-            ptr = self._ptr
-        try:
-            yield ptr
-        finally:
-            with self._lock:
-                self._active -= 1
-                last = self._closing and self._active == 0 and self._ptr is not None
-                if last:
-                    ptr, self._ptr = self._ptr, None
+            return self._ptr
+
+    def _exit(self) -> None:
+        with self._lock:
+            self._active -= 1
+            last = self._closing and self._active == 0 and self._ptr is not None
             if last:
-                self._free(ptr)
+                ptr, self._ptr = self._ptr, None
+        if last:
+            self._free(ptr)
 
     def close(self) -> None:
         """Frees the runtime now, or, if calls on it are running (a module's code closed it), as soon as the
@@ -63,6 +86,8 @@ class RuntimeState:
         with self._lock:
             if self._ptr is None:
                 return
+            if self.pinned:
+                raise RuntimeError("the runtime is installed in sys.meta_path: call importkit.uninstall() first")
             self._closing = True
             if self._active:
                 return
@@ -74,9 +99,22 @@ class RuntimeState:
         _ffi.lib().ik_runtime_free(ptr)
         self.modules.clear()
         self.names.clear()
+        self.entry_finders.clear()
+        self.borrowed.clear()
         self.keepalive.clear()
 
+    @property
+    def ptr(self) -> int | None:
+        """The runtime pointer, unguarded (None once closed): for the ``sys.meta_path`` finder, which pins
+        the runtime (``close()`` is refused while it is installed)."""
+        return None if self._closing else self._ptr
+
     # -- module handles -------------------------------------------------------------------------------------
+
+    def add_entry_finder(self, finder: object) -> int:
+        key = next(self._ids)
+        self.entry_finders[key] = finder
+        return key
 
     def add(self, module: object, name: str) -> int:
         handle = next(self._ids)

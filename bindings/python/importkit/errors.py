@@ -6,21 +6,26 @@ Hierarchy::
     ImportKitError(Exception)                 every error of importkit; the details live here
     ├── InvalidArgumentError(ValueError)      IK_ERR_INVALID_ARGUMENT
     ├── InvalidNameError(ValueError)          IK_ERR_INVALID_NAME
+    ├── DeniedError(PermissionError)          IK_ERR_DENIED (the runtime's policy refused the name)
     └── ImportKitImportError(ImportError)     IK_ERR_IMPORT, and base of the import-flavoured ones:
         ├── NotFoundError(ModuleNotFoundError)  IK_ERR_NOT_FOUND (.name is the missing module)
-        ├── DeniedError                         IK_ERR_DENIED
         ├── ExecError                           IK_ERR_EXEC (__cause__: the Python exception, when known)
-        ├── HostError                           IK_ERR_HOST
+        ├── HostError                           IK_ERR_HOST (__cause__: the exception of a Python finder/hook)
         ├── DeadlockError                       IK_ERR_DEADLOCK
         ├── ExistsError                         IK_ERR_EXISTS
         ├── InvalidMountError                   IK_ERR_INVALID_MOUNT
         ├── UnavailableError                    IK_ERR_UNAVAILABLE
         └── InternalError                       IK_ERR_INTERNAL
 
-``DeniedError`` is an ``ImportError`` (not a ``PermissionError``): code written for CPython guards optional
-imports with ``except ImportError``, and a sandboxed script should see a refused module the way it sees one
-that is not there. It is deliberately not a ``ModuleNotFoundError``, so a host can tell the two apart.
-(``PermissionError`` is an ``OSError``; it cannot also be an ``ImportError``: their instance layouts clash.)
+Every class has the same detail attributes: ``message``, ``status``/``status_name``, ``module`` (also as
+``name``), ``attempts`` (``(place, reason)`` pairs: every place a failed search tried), ``host_message``,
+``line``, ``column``.
+
+``DeniedError`` is a ``PermissionError`` (an ``OSError``), not an ``ImportError``: a refused module is a
+decision of the host, not a missing file, and ``except ImportError`` guards around optional imports do not
+swallow it. (A class cannot be both: ``OSError`` and ``ImportError`` have incompatible instance layouts.)
+A host that wants a sandboxed script to treat refused modules as absent catches ``PermissionError`` around
+the script, or ``(ImportError, importkit.DeniedError)`` inside it.
 
 An exception made from an ``ik_error`` keeps that object alive (``_handle``) until the exception is garbage
 collected, then frees it: a callback that catches it (a nested import failed inside a module's code) passes the
@@ -31,7 +36,7 @@ nested name, with its attempts.
 from __future__ import annotations
 
 import ctypes
-import threading
+from _thread import _local
 
 from . import _ffi
 
@@ -62,12 +67,15 @@ class ImportKitError(Exception):
         self.line = line
         self.column = column
         self._handle: _ErrorHandle | None = None
-        if isinstance(self, ImportError):
-            self.name = module
+        self.name = module
 
     @property
     def status_name(self) -> str:
-        return _ffi.STATUS_NAMES.get(self.status, "IK_UNKNOWN_STATUS")
+        """``"IK_ERR_NOT_FOUND"``... (``ik_status_name``)."""
+        try:
+            return _ffi.lib().ik_status_name(self.status).decode()
+        except OSError:  # no library: the binding's own table
+            return _ffi.STATUS_NAMES.get(self.status, "IK_UNKNOWN_STATUS")
 
     def __str__(self) -> str:
         return self.message
@@ -89,7 +97,10 @@ class NotFoundError(ImportKitImportError, ModuleNotFoundError):
     status = _ffi.IK_ERR_NOT_FOUND
 
 
-class DeniedError(ImportKitImportError):
+class DeniedError(ImportKitError, PermissionError):
+    """The runtime's policy refuses the name (``allow``/``deny``, powerful natives). Nothing was created or
+    called. A ``PermissionError``: see the module docstring."""
+
     status = _ffi.IK_ERR_DENIED
 
 
@@ -165,7 +176,7 @@ class _ErrorHandle:
 # - `causes`: module name -> the Python exception that failed that module (becomes ExecError.__cause__);
 # - `interrupt`: a BaseException that is not an Exception (KeyboardInterrupt, SystemExit) caught at a
 #   callback boundary; it is re-raised as soon as control is back in Python, instead of an importkit error.
-_pending = threading.local()
+_pending = _local()
 
 
 def stash_cause(module: str | None, exc: BaseException | None) -> None:
@@ -175,6 +186,20 @@ def stash_cause(module: str | None, exc: BaseException | None) -> None:
     if causes is None:
         causes = _pending.causes = {}
     causes[module] = exc
+
+
+def stash_host(exc: BaseException) -> None:
+    """Keeps the exception a Python finder or path hook raised (its callback returned ``IK_ERR_HOST``): the
+    call that is unwinding raises it again (the ``sys.meta_path`` finder) or makes it the ``__cause__`` of
+    the ``HostError``."""
+    _pending.host = exc  # the latest failure of this thread: the one its call is unwinding from
+
+
+def pop_host() -> BaseException | None:
+    exc = getattr(_pending, "host", None)
+    if exc is not None:
+        _pending.host = None
+    return exc
 
 
 def stash_interrupt(exc: BaseException) -> None:
@@ -225,7 +250,13 @@ def from_error(status: int, ptr: int | None) -> ImportKitError:
         handle.free()
         raise
     exc._handle = handle
-    cause = _pop_cause(exc.module) if status == _ffi.IK_ERR_EXEC else None
+    if status == _ffi.IK_ERR_EXEC:
+        cause = _pop_cause(exc.module)
+    elif status == _ffi.IK_ERR_HOST:
+        cause = pop_host()
+    else:
+        cause = None
+        pop_host()  # a host failure that did not end the call (passed over): not this error's cause
     if cause is not None:
         exc.__cause__ = cause
     return exc

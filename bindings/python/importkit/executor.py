@@ -1,7 +1,16 @@
-"""The default executor: Python source executed in fresh ``types.ModuleType`` objects of the runtime's own
+"""The default executor (full import mode): modules executed into fresh module objects of the runtime's own
 (never ``sys.modules``), with ``import`` statements that go through importkit.
 
-Each executed module gets ``__builtins__``, a copy of the ``builtins`` module's namespace made once per
+Module objects get the attributes CPython's import gives them: ``__name__``, ``__spec__`` (an
+``importlib.machinery.ModuleSpec`` whose ``loader_state`` is importkit's ``Spec``), ``__loader__`` (a loader
+of ``importkit.loaders``/``importkit.memory``), ``__package__``, ``__path__`` for packages (for a namespace
+package a live view of ``ik_runtime_namespace_locations``), and ``__file__``/``__cached__`` only when a file
+exists (or the runtime gives mounted modules virtual files). Code comes from the loader: filesystem sources with
+their ``__pycache__`` bytecode read and written as CPython does, ``.pyc`` files, extension modules (made by
+``create``), bytes of mounts and host finders (compiled with the module's file or origin as filename and
+registered with ``linecache``).
+
+Each executed module also gets ``__builtins__``, a copy of the ``builtins`` module's namespace made once per
 runtime, whose ``__import__`` calls ``ik_runtime_import_from`` on that runtime. ``import x``,
 ``from . import y`` and ``from .sub import z`` inside a mounted package therefore resolve in the runtime's
 own world, relative to the importing module's ``__package__``.
@@ -11,10 +20,26 @@ from __future__ import annotations
 
 import builtins
 import types
-from typing import Callable, Sequence
-
+import weakref
+from . import _ffi, loaders
 from .errors import ImportKitImportError
-from .spec import Kind, Spec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Sequence
+
+    from .spec import Spec
+
+_SOURCE = _ffi.IK_KIND_SOURCE
+_BYTECODE = _ffi.IK_KIND_BYTECODE
+_EXTENSION = _ffi.IK_KIND_EXTENSION
+_NATIVE = _ffi.IK_KIND_NATIVE
+_NAMESPACE = _ffi.IK_KIND_NAMESPACE
+
+try:
+    from importlib.machinery import NamespaceLoader as _NamespaceLoader
+except ImportError:  # pragma: no cover - Python < 3.11
+    from importlib._bootstrap_external import _NamespaceLoader
 
 
 class _FromView:
@@ -53,18 +78,58 @@ def _calc_package(globals: dict | None) -> str | None:
     return name if "__path__" in globals else name.rpartition(".")[0]
 
 
+class NamespacePath:
+    """``__path__`` of a namespace package in a runtime's table: its current locations, recomputed by importkit
+    (``ik_runtime_namespace_locations``) each time it is read, as CPython's ``_NamespacePath`` does."""
+
+    def __init__(self, runtime, name: str, locations) -> None:
+        self._runtime = weakref.ref(runtime)  # the module lives in the runtime's table: no cycle through C
+        self._name = name
+        self._last = list(locations)
+
+    def _current(self) -> list[str]:
+        runtime = self._runtime()
+        try:
+            if runtime is not None:
+                self._last = runtime.namespace_locations(self._name)
+        except Exception:  # not in the table (yet, or any more), runtime closed: the last answer
+            pass
+        return self._last
+
+    def __iter__(self):
+        return iter(self._current())
+
+    def __getitem__(self, index):
+        return self._current()[index]
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+    def __contains__(self, item) -> bool:
+        return item in self._current()
+
+    def __repr__(self) -> str:
+        return f"NamespacePath({self._current()!r})"
+
+
 class PythonExecutor:
     """Creates and executes Python modules for one runtime.
 
-    ``state`` is the runtime's ``RuntimeState`` (handles, ``import_from``); the executor holds no module
-    table of its own.
+    ``state`` is the runtime's ``RuntimeState`` (handles, ``import_from``); ``runtime`` the ``Runtime`` (its
+    mounted trees, natives, virtual root); the executor holds no module table of its own.
     """
 
-    def __init__(self, state) -> None:
+    def __init__(self, state, runtime=None) -> None:
         self._state = state
+        # weak: the executor is reachable from ctypes callbacks, which the garbage collector cannot traverse
+        self._runtime_ref = None if runtime is None else weakref.ref(runtime)
         namespace = dict(builtins.__dict__)
         namespace["__import__"] = self._make_import()
         self.builtins = namespace
+
+    @property
+    def _runtime(self):
+        return None if self._runtime_ref is None else self._runtime_ref()
 
     # -- the import statement -------------------------------------------------------------------------------
 
@@ -100,38 +165,59 @@ class PythonExecutor:
     # -- the executor protocol (called by the C callbacks in _callbacks.py) ---------------------------------
 
     def create(self, spec: Spec) -> object:
-        module = types.ModuleType(spec.name)
-        module.__spec__ = spec
-        module.__loader__ = None
-        module.__package__ = spec.parent
-        if spec.is_package:
-            module.__path__ = list(spec.locations)
-        if spec.file is not None:
-            module.__file__ = spec.file
-            if spec.cached is not None:
-                module.__cached__ = spec.cached
-        module.__dict__["__builtins__"] = self.builtins
+        if spec.kind == _NATIVE:
+            raise ImportKitImportError(f"native module '{spec.name}' has no factory here", module=spec.name)
+        ms = loaders.module_spec(spec, self._runtime)
+        if spec.kind == _EXTENSION:
+            if not isinstance(ms.loader, loaders.ExtensionFileLoader):
+                raise ImportKitImportError(
+                    f"extension module '{spec.name}' ({spec.origin}) is not a file: it cannot be loaded",
+                    module=spec.name,
+                )
+            module = ms.loader.create_module(ms)
+        else:
+            module = types.ModuleType(spec.name)
+        d = module.__dict__
+        d["__spec__"] = ms
+        d["__loader__"] = ms.loader
+        d["__package__"] = spec.parent
+        if spec.kind == _NAMESPACE:
+            d["__path__"] = ms.submodule_search_locations = NamespacePath(self._runtime, spec.name, spec.locations)
+            # as CPython: a NamespaceLoader over the same path, and __file__ None
+            loader = _NamespaceLoader.__new__(_NamespaceLoader)
+            loader._path = ms.submodule_search_locations
+            d["__loader__"] = ms.loader = loader
+            d["__file__"] = None
+        elif spec.is_package:
+            d["__path__"] = ms.submodule_search_locations
+        if ms.has_location:
+            d["__file__"] = ms.origin
+            if ms.cached is not None:
+                d["__cached__"] = ms.cached
+        if spec.kind != _EXTENSION:
+            d["__builtins__"] = self.builtins
         return module
 
     def exec(self, spec: Spec, module: object, source: bytes | None) -> None:
-        if spec.kind != Kind.SOURCE:
+        ms = getattr(module, "__spec__", None)
+        loader = getattr(ms, "loader", None)
+        if loader is None:  # the module replaced its spec: start again from importkit's
+            loader = loaders.module_spec(spec, self._runtime).loader
+        if spec.kind not in (_SOURCE, _BYTECODE, _EXTENSION) or loader is None:
             raise ImportKitImportError(
                 f"the Python executor cannot execute {spec.kind.name.lower()} module '{spec.name}' ({spec.origin})",
                 module=spec.name,
             )
-        if source is None:
-            if spec.file is None:
-                raise ImportKitImportError(f"no source for module '{spec.name}' ({spec.origin})", module=spec.name)
-            with open(spec.file, "rb") as f:
-                source = f.read()
-        # bytes, not str: compile() honours a PEP 263 coding line and a BOM.
-        code = compile(source, self.filename(spec), "exec", dont_inherit=True)
-        exec(code, module.__dict__)  # noqa: S102 - executing the module is the executor's job
+        if source is not None and getattr(loader, "_data", False) is None and not hasattr(loader, "tree"):
+            loader._data = source  # bytes a host finder gave: the loader compiles them and answers get_source
+        # files are read by their loader (with __pycache__); bytes are compiled with the module's file or origin
+        loader.exec_module(module)
 
     @staticmethod
     def filename(spec: Spec) -> str:
-        """The filename the module's code is compiled with (tracebacks, and the line reported on failure)."""
-        return spec.origin
+        """The filename the module's code is compiled with (tracebacks, and the line reported on failure): its
+        file (a real one, or the virtual file of a mount under a virtual root), else its origin."""
+        return spec.file if spec.file is not None else spec.origin
 
     def bind(self, parent: object, name: str, child: object) -> None:
         setattr(parent, name, child)

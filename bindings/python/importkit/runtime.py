@@ -1,16 +1,22 @@
-"""``Runtime``: one isolated import world (an ``ik_runtime``) with the Python executor installed."""
+"""``Runtime``: one isolated import world (an ``ik_runtime``) with the Python executor installed, and
+``Profile``, the file conventions a runtime is made with."""
 
 from __future__ import annotations
 
 import __future__
 import ctypes
-from typing import Callable, Mapping
-
+import sys
+import os
 from . import _callbacks, _ffi
 from ._state import RuntimeState
+from ._tree import MountTree
 from .errors import check, cstr
 from .executor import PythonExecutor
-from .spec import Spec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .spec import Spec
+    from typing import Callable, Iterable, Mapping
 
 PROFILES = {
     "python": _ffi.IK_PROFILE_PYTHON,
@@ -18,43 +24,179 @@ PROFILES = {
     "empty": _ffi.IK_PROFILE_EMPTY,
 }
 
+IDENTIFIERS = {"python": _ffi.IK_IDENT_PYTHON, "lua": _ffi.IK_IDENT_LUA}
+
+_MOUNT_SKIP_DIRS = frozenset({"__pycache__"})
+
+
+class Profile:
+    """The file conventions of a language (an ``ik_profile``), fixed into each runtime made with it.
+
+    ``Profile("python")`` (CPython 3.11's), ``"lua"`` or ``"empty"``, then adjust::
+
+        p = Profile("empty", name="tl")
+        p.add_suffix(Kind.SOURCE, ".tl")
+        p.set_init_stem("init")
+        rt = Runtime(p)
+
+    ``Profile.interpreter()`` is the running interpreter's: CPython's conventions with the suffixes of
+    ``importlib.machinery`` (the default of ``install()``).
+    """
+
+    def __init__(self, base: str = "python", name: str | None = None) -> None:
+        if base not in PROFILES:
+            raise ValueError(f"base must be one of {sorted(PROFILES)}, not {base!r}")
+        self.base = base
+        lib = _ffi.lib()
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        encoded = None if name is None else cstr(name, "profile name")
+        check(lib.ik_profile_new(PROFILES[base], encoded, ctypes.byref(out), ctypes.byref(err)), err)
+        self._ptr: int | None = out.value
+        self._free = lib.ik_profile_free
+
+    @classmethod
+    def interpreter(cls) -> Profile:
+        """CPython's conventions with this interpreter's suffixes (``importlib.machinery``)."""
+        from importlib import machinery
+
+        p = cls("python")
+        for kind, suffixes in (
+            (_ffi.IK_KIND_EXTENSION, machinery.EXTENSION_SUFFIXES),
+            (_ffi.IK_KIND_SOURCE, machinery.SOURCE_SUFFIXES),
+            (_ffi.IK_KIND_BYTECODE, machinery.BYTECODE_SUFFIXES),
+        ):
+            p.clear_suffixes(kind)
+            for suffix in suffixes:
+                p.add_suffix(kind, suffix)
+        p.set_cache_tag(sys.implementation.cache_tag)
+        return p
+
+    def _call(self, function: str, *args) -> None:
+        if self._ptr is None:
+            raise ValueError("the profile is freed")
+        err = ctypes.c_void_p()
+        check(getattr(_ffi.lib(), function)(self._ptr, *args, ctypes.byref(err)), err)
+
+    def add_suffix(self, kind: int, suffix: str) -> None:
+        """Adds a file suffix of a kind (``Kind.SOURCE``, ``Kind.BYTECODE``, ``Kind.EXTENSION``)."""
+        self._call("ik_profile_add_suffix", int(kind), cstr(suffix, "suffix"))
+
+    def clear_suffixes(self, kind: int) -> None:
+        """Removes every suffix of a kind."""
+        self._call("ik_profile_clear_suffixes", int(kind))
+
+    def set_init_stem(self, stem: str) -> None:
+        """The stem of a package's init file (``"__init__"``, ``"init"``)."""
+        self._call("ik_profile_set_init_stem", cstr(stem, "stem"))
+
+    def set_cache_tag(self, tag: str | None) -> None:
+        """The tag of compiled files in ``__pycache__`` (``sys.implementation.cache_tag``); None: no cache."""
+        self._call("ik_profile_set_cache_tag", None if tag is None else cstr(tag, "cache tag"))
+
+    def set_namespace_dirs(self, enabled: bool) -> None:
+        """Whether a directory without an init file is a namespace package (PEP 420)."""
+        self._call("ik_profile_set_namespace_dirs", bool(enabled))
+
+    def set_identifiers(self, rule: str) -> None:
+        """What a name segment may contain: ``"python"`` (identifiers) or ``"lua"``."""
+        if rule not in IDENTIFIERS:
+            raise ValueError(f"rule must be one of {sorted(IDENTIFIERS)}, not {rule!r}")
+        self._call("ik_profile_set_identifiers", IDENTIFIERS[rule])
+
+    def free(self) -> None:
+        ptr, self._ptr = self._ptr, None
+        if ptr:
+            self._free(ptr)
+
+    def __del__(self) -> None:
+        try:
+            self.free()
+        except Exception:
+            pass
+
+
+def _read_directory(root: str) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    root = os.fspath(root)
+    if not os.path.isdir(root):
+        raise NotADirectoryError(f"cannot mount {root!r}: not a directory")
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in _MOUNT_SKIP_DIRS)
+        for fn in sorted(filenames):
+            full = os.path.join(dirpath, fn)
+            rel = os.path.relpath(full, root).replace(os.sep, "/")
+            with open(full, "rb") as f:
+                files[rel] = f.read()
+    return files
+
+
+def _releaser(state: RuntimeState):
+    def released(key) -> None:
+        try:
+            state.borrowed.pop(key, None)
+        except BaseException:  # noqa: BLE001 - a C callback: nothing may cross into C
+            pass
+
+    return released
+
 
 class Runtime:
-    """An importkit runtime: its own module table, mounts, natives and policy; nothing is shared with another
-    runtime, nor with ``sys.modules``.
+    """An importkit runtime: its own module table, search path, mounts, natives, finders, path hooks and
+    policy; nothing is shared with another runtime, nor with ``sys.modules``.
 
-    ``profile`` picks the file conventions (``"python"``: ``.py``, ``__init__``; ``"lua"``: ``.lua``,
-    ``init``; ``"empty"``). The executor always runs Python source, whatever the profile.
+    ``profile`` picks the file conventions: ``"python"`` (``.py``, ``__init__``), ``"lua"`` (``.lua``,
+    ``init``), ``"empty"``, or a ``Profile``. The executor always runs Python code, whatever the profile.
 
-    The runtime sees no module of the interpreter's but ``__future__`` (registered as a native, so that
-    ``from __future__ import annotations`` works). Expose others as natives:
-    ``rt.register_native("json", importlib.import_module)``.
+    Two ways to use it:
+
+    - full import mode: ``rt.import_module("game")`` executes modules into module objects of the runtime's
+      own table. Executed code sees no module of the interpreter's but ``__future__`` (a native of every
+      runtime). Expose others as natives: ``rt.register_native("json", importlib.import_module)``. Turn the
+      filesystem on (``enable_filesystem``, ``path_append``) to import files.
+    - ``importkit.install(rt)``: the runtime becomes CPython's path finder (``sys.meta_path``); its mounts and
+      natives become importable by plain ``import`` statements.
 
     Free it with ``close()`` (or a ``with`` block, or by dropping it). Modules already imported stay usable
     as Python objects, but their ``import`` statements fail with ``UnavailableError`` once it is closed.
     """
 
-    def __init__(self, profile: str = "python") -> None:
-        if profile not in PROFILES:
-            raise ValueError(f"profile must be one of {sorted(PROFILES)}, not {profile!r}")
-        self.profile = profile
+    def __init__(self, profile: str | Profile = "python") -> None:
         lib = _ffi.lib()
-        prof = ctypes.c_void_p()
         err = ctypes.c_void_p()
-        check(lib.ik_profile_new(PROFILES[profile], None, ctypes.byref(prof), ctypes.byref(err)), err)
+        own = None
+        if isinstance(profile, Profile):
+            prof = profile
+            self.profile = profile.base
+        else:
+            if profile not in PROFILES:
+                raise ValueError(f"profile must be one of {sorted(PROFILES)}, not {profile!r}")
+            prof = own = Profile(profile)
+            self.profile = profile
         try:
             rt = ctypes.c_void_p()
-            check(lib.ik_runtime_new(prof, ctypes.byref(rt), ctypes.byref(err)), err)
+            check(lib.ik_runtime_new(prof._ptr, ctypes.byref(rt), ctypes.byref(err)), err)
         finally:
-            lib.ik_profile_free(prof)
+            if own is not None:
+                own.free()
         self._state = state = RuntimeState(rt.value)
+        self._tree = MountTree()
+        self._native_factories: dict[str, Callable[[str], object]] = {}
+        #: top-level names mounts and natives provide: install()'s finder asks importkit's own finders first
+        self._served: frozenset[str] = frozenset()
+        self._virtual_root: str | None = None
+        #: ids of the path hooks the host added (install()'s finder then checks their answers)
+        self._hook_ids: set[int] = set()
         try:
-            self._executor = PythonExecutor(state)
+            self._executor = PythonExecutor(state, self)
             vt = _callbacks.executor_vtable(state, self._executor)
             with state.using() as ptr:
                 check(lib.ik_runtime_set_executor(ptr, ctypes.byref(vt), ctypes.byref(err)), err)
             # `from __future__ import x` executes an import at run time too; CPython's module serves it.
             self.register_native("__future__", lambda name: __future__)
+            # the release callback of borrowed mounts (shared; its userdata is the mount's key)
+            self._release_mount = _ffi.RELEASE_FN(_releaser(state))
+            state.keepalive.append(self._release_mount)
         except BaseException:
             state.close()
             raise
@@ -67,7 +209,8 @@ class Runtime:
 
     def close(self) -> None:
         """Frees the runtime (every module of its table is released). Idempotent. Called from a module's own
-        code, it takes effect when the running import returns."""
+        code, it takes effect when the running import returns. Refused (RuntimeError) while the runtime is
+        installed in ``sys.meta_path``."""
         self._state.close()
 
     def __enter__(self) -> Runtime:
@@ -85,45 +228,65 @@ class Runtime:
     def __repr__(self) -> str:
         return f"<importkit.Runtime profile={self.profile!r}{' closed' if self.closed else ''}>"
 
-    # -- setting up -----------------------------------------------------------------------------------------
+    # -- mounts, natives, finders ------------------------------------------------------------------------------
 
-    def mount(self, point: str, files: Mapping[str, bytes | str], *, replace: bool = False) -> int:
-        """Mounts a tree of files (relative ``/`` paths -> bytes, or str as UTF-8) at ``point``: a top-level
-        name (``"game"``: ``__init__.py`` is ``game``, ``core.py`` is ``game.core``) or ``""`` for the root.
-        The bytes are copied. Returns the mount's finder id."""
-        keep: list[bytes] = []
-        array = (_ffi.ik_mount_file * len(files))()
-        for i, (path, data) in enumerate(files.items()):
+    def mount(self, point: str, files: Mapping[str, bytes | str] | str | os.PathLike, *,
+              replace: bool = False) -> int:
+        """Mounts a tree of files at ``point``: a top-level name (``"game"``: ``__init__.py`` is ``game``,
+        ``core.py`` is ``game.core``) or ``""`` for the root (``game/__init__.py`` is ``game``).
+
+        ``files`` maps relative ``/`` paths to bytes (str is encoded as UTF-8), or is a directory whose files
+        are read now (``__pycache__`` directories skipped). importkit borrows the bytes, which this object
+        keeps (they also serve ``get_source``, ``get_data`` and ``importlib.resources``). ``replace``
+        replaces a tree mounted at the same point, in its place. Returns the mount's finder id."""
+        from . import memory, spec  # noqa: F401 - loaded now, not inside the first import of a mounted module
+
+        if isinstance(files, (str, os.PathLike)):
+            files = _read_directory(files)
+        point_b = cstr(point, "mount point")
+        items = []
+        for path, data in files.items():
             p = cstr(path, "mount path")
             d = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-            keep += [p, d]
+            items.append((path, p, d))
+        array = (_ffi.ik_mount_file * len(items))()
+        for i, (_, p, d) in enumerate(items):
             array[i].path = p
             array[i].path_len = len(p)
             array[i].data = ctypes.cast(ctypes.c_char_p(d), ctypes.POINTER(ctypes.c_uint8))
             array[i].data_len = len(d)
-        flags = _ffi.IK_MOUNT_REPLACE if replace else 0
+        key = next(self._state._ids)
+        self._state.borrowed[key] = items  # the bytes importkit reads until it calls release(key)
+        flags = _ffi.IK_MOUNT_BORROW | (_ffi.IK_MOUNT_REPLACE if replace else 0)
         out_id = ctypes.c_uint64()
         err = ctypes.c_void_p()
         lib = _ffi.lib()
         with self._state.using() as ptr:
             status = lib.ik_runtime_mount(
-                ptr,
-                cstr(point, "mount point"),
-                array,
-                len(files),
-                flags,
-                _ffi.RELEASE_FN(),
-                None,
-                ctypes.byref(out_id),
+                ptr, point_b, array, len(items), flags, self._release_mount, key, ctypes.byref(out_id),
                 ctypes.byref(err),
             )
         check(status, err)
-        del keep  # copied by importkit before ik_runtime_mount returned
+        self._tree.add(point, {path: d for path, _, d in items}, out_id.value, replace)
+        self._served_changed()
         return out_id.value
 
     def unmount(self, point: str) -> None:
-        """Unmounts the tree at ``point``; modules imported from it stay in the table."""
+        """Unmounts the tree at ``point``; modules imported from it stay (in the table, or ``sys.modules``)."""
         self._call("ik_runtime_unmount", cstr(point, "mount point"))
+        self._tree.remove(point)
+        self._served_changed()
+
+    @property
+    def mounts(self) -> list[str]:
+        """The mount points, in meta path order."""
+        return self._tree.points
+
+    def set_virtual_root(self, root: str | None) -> None:
+        """Gives modules of mounted trees a virtual file under ``root`` (``root/game/core.py``: their
+        ``__file__``, ``get_filename`` and the filename of their code); None: no file (the default)."""
+        self._call("ik_runtime_set_virtual_root", None if root is None else cstr(os.fspath(root), "root"))
+        self._virtual_root = None if root is None else os.fspath(root)
 
     def register_native(
         self, name: str, factory: Callable[[str], object], *, powerful: bool = False, package: bool = False
@@ -133,58 +296,179 @@ class Runtime:
         before native submodules are registered."""
         if not callable(factory):
             raise TypeError("factory must be callable")
+        if self._native_factories:
+            from . import spec  # noqa: F401 - loaded now, not inside the import of a native
         flags = (_ffi.IK_NATIVE_POWERFUL if powerful else 0) | (_ffi.IK_NATIVE_PACKAGE if package else 0)
         vt = _callbacks.native_vtable(self._state, factory, flags)
         self._call("ik_runtime_register_native", cstr(name), ctypes.byref(vt))
+        self._native_factories[name] = factory
+        self._served_changed()
 
     def unregister_native(self, name: str) -> None:
         """Unregisters a native; a module it made stays in the table."""
         self._call("ik_runtime_unregister_native", cstr(name))
+        self._native_factories.pop(name, None)
+        self._served_changed()
+
+    def add_finder(self, find: Callable[[str, list[str] | None], object], *, name: str = "finder",
+                   position: int | None = None, invalidate: Callable[[], None] | None = None) -> int:
+        """Puts a host finder on the runtime's meta path (``position`` 0 first; None last): ``find(name,
+        path)`` (``path``: the parent's search locations, None for a top-level name) returns an
+        ``importkit.Found`` or None. ``invalidate()`` is called by ``invalidate()``. Returns its id.
+
+        A finder written in Python serves this runtime's ``import_module``; programs that import through
+        ``install()`` put their own finders on ``sys.meta_path`` as usual."""
+        if not callable(find):
+            raise TypeError("find must be callable")
+        vt = _callbacks.finder_vtable(self._state, find, invalidate, name)
+        out = ctypes.c_uint64()
+        pos = ctypes.c_size_t(-1).value if position is None else position
+        self._call("ik_runtime_add_finder", ctypes.byref(vt), pos, ctypes.byref(out))
+        return out.value
+
+    def remove_finder(self, finder_id: int) -> None:
+        """Removes a host finder or a mount from the meta path by its id."""
+        self._call("ik_runtime_remove_finder", finder_id)
+        for point in [m.point for m in self._tree._mounts if m.id == finder_id]:
+            self._tree.remove(point)
+        self._served_changed()
+
+    def _served_changed(self) -> None:
+        natives = {n.partition(".")[0] for n in self._native_factories if n != "__future__"}
+        self._served = frozenset(natives | self._tree.top_names)
+
+    # -- policy -----------------------------------------------------------------------------------------------
 
     def allow(self, name: str) -> None:
         """Allows a top-level name (``"*"``: all but powerful natives); once anything is allowed, every name
-        not allowed is denied."""
+        not allowed is denied (``DeniedError``, a ``PermissionError``)."""
         self._call("ik_runtime_allow", cstr(name))
 
     def deny(self, name: str) -> None:
-        """Denies a top-level name; deny wins over allow."""
+        """Denies a top-level name (``"*"``: every name); deny wins over allow."""
         self._call("ik_runtime_deny", cstr(name))
 
     def clear_policy(self) -> None:
         """Back to the default policy: everything allowed but powerful natives."""
         self._call("ik_runtime_clear_policy")
 
+    # -- the filesystem ----------------------------------------------------------------------------------------
+
+    def enable_filesystem(self, enabled: bool = True) -> None:
+        """Turns the path finder on or off (off, the default: no filesystem call at all)."""
+        self._call("ik_runtime_enable_filesystem", bool(enabled))
+
+    @property
+    def path(self) -> list[str]:
+        """The search path (a copy); assign a list to replace it."""
+        return self._list("ik_runtime_path_list")
+
+    @path.setter
+    def path(self, entries: Iterable[str]) -> None:
+        encoded = [cstr(os.fspath(e), "entry") for e in entries]
+        array = (ctypes.c_char_p * len(encoded))(*encoded)
+        self._call("ik_runtime_path_set", array, len(encoded))
+
+    def path_append(self, entry: str) -> None:
+        """Appends an entry to the search path: a directory, ``""`` (the current directory) or an entry a
+        path hook serves."""
+        self._call("ik_runtime_path_append", cstr(os.fspath(entry), "entry"))
+
+    def path_insert(self, index: int, entry: str) -> None:
+        self._call("ik_runtime_path_insert", index, cstr(os.fspath(entry), "entry"))
+
+    def path_remove(self, entry: str) -> None:
+        """Removes the first entry equal to ``entry`` (``UnavailableError`` if there is none)."""
+        self._call("ik_runtime_path_remove", cstr(os.fspath(entry), "entry"))
+
+    def add_path_hook(self, hook: Callable[[str], object], *, name: str = "hook", position: int | None = None) -> int:
+        """Adds a path hook (before the built-in directory hook): ``hook(entry)`` returns None ("not mine") or
+        an entry finder, an object with ``find(name) -> Found | None`` (or a callable doing that) and
+        optionally ``invalidate()``. Answers are cached per entry until ``invalidate()``. Returns its id.
+        Path hooks also serve ``install()``'s finder, since they are part of the path finder."""
+        if not callable(hook):
+            raise TypeError("hook must be callable")
+        vt = _callbacks.path_hook_vtable(self._state, hook, name)
+        out = ctypes.c_uint64()
+        pos = ctypes.c_size_t(-1).value if position is None else position
+        self._call("ik_runtime_add_path_hook", ctypes.byref(vt), pos, ctypes.byref(out))
+        self._hook_ids.add(out.value)
+        return out.value
+
+    def remove_path_hook(self, hook_id: int) -> None:
+        self._call("ik_runtime_remove_path_hook", hook_id)
+        self._hook_ids.discard(hook_id)
+
+    def set_recheck(self, milliseconds: int) -> None:
+        """How long a directory listing is trusted before the directory is checked again (default 1000 ms;
+        0: a stat per directory per lookup, as CPython's FileFinder)."""
+        self._call("ik_runtime_set_recheck", int(milliseconds))
+
+    def confine(self, root: str) -> None:
+        """Confines the path finder to ``root`` (call again to allow several)."""
+        self._call("ik_runtime_confine", cstr(os.fspath(root), "root"))
+
+    def clear_confinement(self) -> None:
+        self._call("ik_runtime_clear_confinement")
+
+    def drop_caches(self) -> None:
+        """Forgets every directory listing and entry finder: the next search starts cold."""
+        self._call("ik_runtime_drop_caches")
+
     def invalidate(self) -> None:
         """Drops the finders' caches (``importlib.invalidate_caches()``)."""
         self._call("ik_runtime_invalidate")
 
-    # -- importing ------------------------------------------------------------------------------------------
+    def namespace_locations(self, name: str) -> list[str]:
+        """The current search locations of namespace package ``name`` of the module table."""
+        return self._list("ik_runtime_namespace_locations", cstr(name))
+
+    # -- finding ----------------------------------------------------------------------------------------------
 
     def find_spec(self, name: str, package: str | None = None) -> Spec:
         """The spec of ``name`` (relative with leading dots, against ``package``) without executing anything.
-        Raises ``NotFoundError`` (a ``ModuleNotFoundError``) when no finder knows it."""
-        lib = _ffi.lib()
-        out = ctypes.c_void_p()
-        err = ctypes.c_void_p()
+        Raises ``NotFoundError`` (a ``ModuleNotFoundError`` carrying ``attempts``) when no finder knows it."""
         pkg = None if package is None else cstr(package, "package")
-        with self._state.using() as ptr:
-            status = lib.ik_runtime_find_spec(ptr, cstr(name), pkg, ctypes.byref(out), ctypes.byref(err))
-        check(status, err)
-        try:
-            return Spec.from_ptr(out.value)
-        finally:
-            lib.ik_spec_free(out.value)
+        return self._spec("ik_runtime_find_spec", cstr(name), pkg)
+
+    def path_find_spec(self, name: str, entries: Iterable[str] | None = None) -> Spec:
+        """CPython's ``PathFinder.find_spec(name, entries)``: the path finder alone over ``entries`` (None:
+        the search path); nothing else asked, no parent resolved. The filesystem must be on."""
+        if entries is None:
+            return self._spec("ik_runtime_path_find_spec", cstr(name), None, 0)
+        encoded = [cstr(os.fspath(e), "entry") for e in entries]
+        array = (ctypes.c_char_p * len(encoded))(*encoded)
+        return self._spec("ik_runtime_path_find_spec", cstr(name), array, len(encoded))
+
+    def module_spec(self, name: str) -> Spec:
+        """The spec of the module under ``name`` in the table (``NotFoundError`` if it is not there)."""
+        return self._spec("ik_runtime_module_spec", cstr(name))
+
+    # -- importing and the module table ----------------------------------------------------------------------
 
     def import_module(self, name: str, package: str | None = None) -> object:
         """``importlib.import_module(name, package)`` in this runtime: the module object."""
         lib = _ffi.lib()
         out = ctypes.c_void_p()
         err = ctypes.c_void_p()
+        encoded = cstr(name)
         pkg = None if package is None else cstr(package, "package")
         with self._state.using() as ptr:
-            status = lib.ik_runtime_import(ptr, cstr(name), pkg, ctypes.byref(out), ctypes.byref(err))
+            if pkg is None:
+                status = lib.ik_runtime_import(ptr, encoded, None, ctypes.byref(out), ctypes.byref(err))
+            else:
+                status = lib.ik_runtime_import_n(
+                    ptr, encoded, len(encoded), pkg, len(pkg), ctypes.byref(out), ctypes.byref(err)
+                )
         check(status, err)
         return self._state.module(out.value)
+
+    def import_from(self, name: str, fromlist: Iterable[str] = (), level: int = 0,
+                    package: str | None = None) -> object:
+        """What an import statement asks for (``__import__``): ``import a.b`` is ``import_from("a.b")`` (the
+        top-level package ``a``); ``from .x import y`` is ``import_from("x", ["y"], 1, package)``."""
+        handle = self._state.import_from(name, package, tuple(fromlist), level)
+        return self._state.module(handle)
 
     def get_module(self, name: str, default: object = None) -> object:
         """The module under ``name`` in the table (partly initialised ones included), else ``default``.
@@ -193,6 +477,42 @@ class Runtime:
         if handle is None or handle not in self._state.modules:
             return default
         return self._state.modules[handle]
+
+    def module_state(self, name: str) -> str | None:
+        """``"initializing"``, ``"ready"``, or None when ``name`` is not in the table."""
+        lib = _ffi.lib()
+        out = ctypes.c_void_p()
+        state = ctypes.c_uint32()
+        err = ctypes.c_void_p()
+        with self._state.using() as ptr:
+            status = lib.ik_runtime_get_module(ptr, cstr(name), ctypes.byref(out), ctypes.byref(state),
+                                               ctypes.byref(err))
+        if status == _ffi.IK_ERR_NOT_FOUND:
+            lib.ik_error_free(err.value)
+            return None
+        check(status, err)
+        return "ready" if state.value == _ffi.IK_MODULE_READY else "initializing"
+
+    def insert_module(self, name: str, module: object, locations: Iterable[str] | None = None) -> None:
+        """Puts a module object into the table under ``name``, ready (``sys.modules[name] = module``). With
+        ``locations`` it is a package whose submodules are found there (``module.__path__``)."""
+        encoded_name = cstr(name)
+        if locations is not None:
+            encoded = [cstr(os.fspath(x), "location") for x in locations]
+            array = (ctypes.c_char_p * len(encoded))(*encoded)
+        handle = self._state.add(module, name)
+        try:
+            if locations is None:
+                self._call("ik_runtime_insert_module", encoded_name, handle)
+            else:
+                self._call("ik_runtime_insert_package", encoded_name, handle, array, len(encoded))
+        except BaseException:
+            self._state.release(handle)
+            raise
+
+    def remove_module(self, name: str) -> None:
+        """Removes ``name`` from the table (``del sys.modules[name]``); ``NotFoundError`` if it is not there."""
+        self._call("ik_runtime_remove_module", cstr(name))
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
@@ -207,18 +527,7 @@ class Runtime:
 
     def modules(self) -> list[str]:
         """The names in the module table, sorted."""
-        lib = _ffi.lib()
-        out = ctypes.c_void_p()
-        err = ctypes.c_void_p()
-        with self._state.using() as ptr:
-            status = lib.ik_runtime_list_modules(ptr, ctypes.byref(out), ctypes.byref(err))
-        check(status, err)
-        try:
-            return [
-                _ffi.text(lib.ik_name_list_get, out.value, i) or "" for i in range(lib.ik_name_list_count(out.value))
-            ]
-        finally:
-            lib.ik_name_list_free(out.value)
+        return self._list("ik_runtime_list_modules")
 
     # -- helpers --------------------------------------------------------------------------------------------
 
@@ -229,3 +538,33 @@ class Runtime:
         with self._state.using() as ptr:
             status = fn(ptr, *args, ctypes.byref(err))
         check(status, err)
+
+    def _spec(self, function: str, *args) -> Spec:
+        """Calls a function writing an owned ``const ik_spec *`` and copies the spec."""
+        lib = _ffi.lib()
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        with self._state.using() as ptr:
+            status = getattr(lib, function)(ptr, *args, ctypes.byref(out), ctypes.byref(err))
+        check(status, err)
+        from .spec import Spec
+
+        try:
+            return Spec.from_ptr(out.value)
+        finally:
+            lib.ik_spec_free(out.value)
+
+    def _list(self, function: str, *args) -> list[str]:
+        """Calls a function writing an ``ik_name_list *`` and copies the names."""
+        lib = _ffi.lib()
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        with self._state.using() as ptr:
+            status = getattr(lib, function)(ptr, *args, ctypes.byref(out), ctypes.byref(err))
+        check(status, err)
+        try:
+            return [
+                _ffi.text(lib.ik_name_list_get, out.value, i) or "" for i in range(lib.ik_name_list_count(out.value))
+            ]
+        finally:
+            lib.ik_name_list_free(out.value)

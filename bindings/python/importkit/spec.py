@@ -1,11 +1,18 @@
-"""Module specs: a Python copy of an ``ik_spec`` (importkit's ``ModuleSpec``)."""
+"""Module specs: ``Spec``, a Python copy of an ``ik_spec`` (what importkit found), and ``Kind``.
+
+A ``Spec`` is importkit's own description of a module (origin with a scheme, kind, ``.ref`` chain). Module
+objects do not carry it as ``__spec__``: they get an ``importlib.machinery.ModuleSpec`` with a loader (see
+``loaders.module_spec``), whose ``loader_state`` is the ``Spec`` for modules importkit executes or mounts.
+"""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
 from . import _ffi
+from ._found import Found
+
+__all__ = ["Found", "Kind", "Spec"]
 
 
 class Kind(enum.IntEnum):
@@ -18,28 +25,61 @@ class Kind(enum.IntEnum):
     NAMESPACE = _ffi.IK_KIND_NAMESPACE
 
 
-@dataclass(frozen=True)
 class Spec:
-    """What a finder found for a module. Used as the module's ``__spec__`` by the Python executor.
+    """What a finder found for a module (read-only).
 
-    ``locations`` are the submodule search locations (``__path__``) of a package; ``file`` is ``None`` when no
-    real file exists (memory mounts without a virtual root, natives, namespace packages); ``parent`` is
-    ``__package__``.
+    ``origin`` has a scheme (``fs:/lib/json/__init__.py``, ``memory:/game/core.py``, ``builtin:time``,
+    ``namespace:pkg``, a host's own); ``file`` is the module's file (``__file__``), ``None`` when no real file
+    exists (memory mounts without a virtual root, natives, namespace packages); ``cached`` is ``__cached__``;
+    ``parent`` is ``__package__``; ``locations`` are the submodule search locations (``__path__``) of a
+    package; ``refs`` the chain of ``.ref`` files that led to the module (docs/REF_FILES.md).
     """
 
-    name: str
-    origin: str
-    kind: Kind
-    is_package: bool
-    locations: tuple[str, ...]
-    file: str | None
-    parent: str
-    cached: str | None = None
-    refs: tuple[str, ...] = ()
+    __slots__ = ("name", "origin", "kind", "is_package", "locations", "file", "parent", "cached", "refs")
 
-    # The attributes code written against importlib.machinery.ModuleSpec reads.
-    loader = None
-    loader_state = None
+    def __init__(
+        self,
+        name: str,
+        origin: str,
+        kind: Kind,
+        is_package: bool,
+        locations: tuple[str, ...],
+        file: str | None,
+        parent: str,
+        cached: str | None = None,
+        refs: tuple[str, ...] = (),
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "name", name)
+        set_(self, "origin", origin)
+        set_(self, "kind", kind)
+        set_(self, "is_package", is_package)
+        set_(self, "locations", tuple(locations))
+        set_(self, "file", file)
+        set_(self, "parent", parent)
+        set_(self, "cached", cached)
+        set_(self, "refs", tuple(refs))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Spec is read-only (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Spec is read-only (cannot delete {name!r})")
+
+    def _fields(self) -> tuple:
+        return tuple(getattr(self, f) for f in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__)
+        return f"Spec({inner})"
 
     @property
     def submodule_search_locations(self) -> list[str] | None:
@@ -54,11 +94,10 @@ class Spec:
         """Copies a ``const ik_spec *`` (borrowed: the caller keeps or frees it)."""
         lib = _ffi.lib()
         t = _ffi.text
-        kind = lib.ik_spec_kind(ptr)
         return cls(
             name=t(lib.ik_spec_name, ptr) or "",
             origin=t(lib.ik_spec_origin, ptr) or "",
-            kind=Kind(kind),
+            kind=Kind(lib.ik_spec_kind(ptr)),
             is_package=bool(lib.ik_spec_is_package(ptr)),
             locations=tuple(
                 t(lib.ik_spec_location, ptr, i) or "" for i in range(lib.ik_spec_location_count(ptr))
@@ -68,3 +107,4 @@ class Spec:
             cached=t(lib.ik_spec_cached, ptr),
             refs=tuple(t(lib.ik_spec_ref, ptr, i) or "" for i in range(lib.ik_spec_ref_count(ptr))),
         )
+

@@ -1,0 +1,228 @@
+"""Fresh CPython interpreters importing the same standard-library modules with and without
+``importkit.install()``, side by side in one run (docs/BENCHMARKS.md).
+
+    python3 benches/python_imports.py [--runs N] [--recheck MS]... [--site] [--lib PATH] [--list FILE]
+
+Each round starts, in alternating order, one fresh interpreter per variant (``python3 -E -S -W ignore``:
+no site-packages, no PYTHON* variables, warnings silenced) that imports every module of the list:
+
+- ``cpython``: ``import importkit; importkit.install(); importkit.uninstall()`` first (so that exactly the
+  same modules are loaded before the timed phase), then the imports through CPython's own PathFinder;
+- ``importkit``: ``import importkit; importkit.install(recheck=0)``, then the same imports through importkit
+  (and one more variant per extra ``--recheck MS``);
+- ``plain``: nothing but the imports (for the whole-process comparison).
+
+Two figures per variant: the import phase (``time.perf_counter`` around the imports, inside the process) and
+the whole process (wall time of the subprocess, start-up, importkit's own loading and exit included). Best and
+median of ``--runs`` rounds. The list is the standard library's public top-level modules
+(``sys.stdlib_module_names``) and their direct submodules, minus those with side effects or that need a GUI,
+kept when they import cleanly in a fresh interpreter (written to ``--list FILE`` if given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINDING = os.path.join(REPO, "bindings", "python")
+
+# side effects at import (a browser, printing, GUIs, test suites, interpreters started) or not a library
+EXCLUDE_TOP = {
+    "antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "test", "__main__", "__hello__",
+    "__phello__", "lib2to3", "pydoc_data", "ensurepip", "venv", "msilib", "sitecustomize", "usercustomize",
+}
+EXCLUDE_PARTS = {"__main__", "test", "tests", "idle_test", "_test", "testing"}
+
+PYTHON_FLAGS = ["-E", "-S", "-W", "ignore"]
+
+CHILD = r"""
+import sys, time, json
+mode, recheck, binding, listfile, timed = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+names = open(listfile).read().split()
+if mode != "plain":
+    sys.path.insert(0, binding)
+    import importkit
+    importkit.install(recheck=recheck)
+    if mode == "cpython":
+        importkit.uninstall()
+    sys.path.remove(binding)
+spent = [0.0, 0]
+if timed == "1":  # the time spent in the path finder's find_spec (a wrapper around it; both variants alike)
+    from importlib.machinery import PathFinder
+    index = next(i for i, f in enumerate(sys.meta_path)
+                 if f is PathFinder or type(f).__name__ == "ImportKitFinder")
+    real = sys.meta_path[index]
+    clock = time.perf_counter
+    class Timed:
+        def find_spec(self, name, path=None, target=None):
+            t = clock()
+            try:
+                return real.find_spec(name, path, target)
+            finally:
+                spent[0] += clock() - t
+                spent[1] += 1
+        def invalidate_caches(self):
+            real.invalidate_caches()
+    sys.meta_path[index] = Timed()
+before = len(sys.modules)
+t0 = time.perf_counter()
+for name in names:
+    __import__(name)
+t1 = time.perf_counter()
+through = sum(1 for m in list(sys.modules.values())
+              if type(getattr(getattr(m, "__spec__", None), "loader", None)).__module__ == "importkit.loaders")
+print(json.dumps({"phase": t1 - t0, "new_modules": len(sys.modules) - before, "through_importkit": through,
+                  "finder": spent[0], "finder_calls": spent[1]}))
+"""
+
+
+def candidates() -> list[str]:
+    tops = sorted(n for n in sys.stdlib_module_names if not n.startswith("_") and n not in EXCLUDE_TOP)
+    return tops
+
+
+PROBE = r"""
+import sys, os, io, json, pkgutil, importlib, contextlib
+tops, exclude_parts = json.loads(sys.argv[1]), set(json.loads(sys.argv[2]))
+ok = []
+def try_import(name):
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            importlib.import_module(name)
+        return True
+    except BaseException:
+        return False
+for top in tops:
+    if not try_import(top):
+        continue
+    ok.append(top)
+    module = sys.modules[top]
+    for info in pkgutil.iter_modules(getattr(module, "__path__", None) or []):
+        if info.name in exclude_parts or info.name.startswith("_"):
+            continue
+        name = f"{top}.{info.name}"
+        if try_import(name):
+            ok.append(name)
+print(json.dumps(ok))
+"""
+
+
+def module_list(python: str) -> list[str]:
+    tops = candidates()
+    out = subprocess.run(
+        [python, *PYTHON_FLAGS, "-c", PROBE, json.dumps(tops), json.dumps(sorted(EXCLUDE_PARTS))],
+        capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL,
+    )
+    names = json.loads(out.stdout.strip().splitlines()[-1])
+    return names
+
+
+def run_child(python: str, mode: str, recheck: int, listfile: str, env: dict, timed: bool = False
+              ) -> tuple[float, dict]:
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [python, *PYTHON_FLAGS, "-c", CHILD, mode, str(recheck), BINDING, listfile, "1" if timed else "0"],
+        capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
+    )
+    wall = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise SystemExit(f"{mode} failed:\n{out.stderr}")
+    return wall, json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def fmt_ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=15, help="rounds (default 15)")
+    ap.add_argument("--recheck", type=int, action="append", default=[], help="extra importkit recheck windows (ms)")
+    ap.add_argument("--lib", help="the importkit library (default: $IMPORTKIT_LIB, else target/release)")
+    ap.add_argument("--list", help="write the module list to this file")
+    ap.add_argument("--python", default=sys.executable)
+    args = ap.parse_args()
+
+    env = dict(os.environ)
+    lib = args.lib or env.get("IMPORTKIT_LIB") or os.path.join(REPO, "target", "release", "libimportkit.so")
+    if not os.path.isfile(lib):
+        raise SystemExit(f"{lib}: not built (cargo build --release)")
+    env["IMPORTKIT_LIB"] = lib
+    # compile importkit's own modules once, so that no variant pays for it (-E ignores PYTHONDONTWRITEBYTECODE)
+    subprocess.run([args.python, "-E", "-m", "compileall", "-q", os.path.join(BINDING, "importkit")], check=True)
+
+    names = module_list(args.python)
+    if args.list:
+        with open(args.list, "w") as f:
+            f.write("\n".join(names) + "\n")
+    fd, listfile = tempfile.mkstemp(suffix=".txt", prefix="ik-modules-")
+    with os.fdopen(fd, "w") as f:
+        f.write("\n".join(names) + "\n")
+
+    variants = [("plain", 0), ("cpython", 0), ("importkit", 0)] + [("importkit", ms) for ms in args.recheck]
+    timed_variants = [("cpython", 0), ("importkit", 0)] + [("importkit", ms) for ms in args.recheck]
+    results: dict[tuple[str, int], list[tuple[float, dict]]] = {v: [] for v in variants}
+    timed: dict[tuple[str, int], list[dict]] = {v: [] for v in timed_variants}
+    try:
+        for v in variants:  # warm the OS caches and __pycache__ once, untimed
+            run_child(args.python, v[0], v[1], listfile, env)
+        for i in range(args.runs):
+            order = variants if i % 2 == 0 else list(reversed(variants))
+            for v in order:
+                results[v].append(run_child(args.python, v[0], v[1], listfile, env))
+            for v in timed_variants if i % 2 == 0 else list(reversed(timed_variants)):
+                timed[v].append(run_child(args.python, v[0], v[1], listfile, env, timed=True)[1])
+    finally:
+        os.unlink(listfile)
+
+    def stats(v, key):
+        values = [wall if key == "wall" else info["phase"] for wall, info in results[v]]
+        return min(values), statistics.median(values)
+
+    def finder_stats(v):
+        values = [info["finder"] for info in timed[v]]
+        return min(values), statistics.median(values), timed[v][0]["finder_calls"]
+
+    info = results[("importkit", 0)][0][1]
+    print(f"python: {sys.version.split()[0]} ({args.python}), library: {lib}")
+    print(f"modules in the list: {len(names)}; imported in the timed phase: {info['new_modules']} "
+          f"({info['through_importkit']} loaded by importkit's loaders, the rest builtin/frozen), "
+          f"{args.runs} rounds")
+    print()
+    print("| variant | import phase, best | import phase, median | whole process, best | whole process, median |")
+    print("|---|---|---|---|---|")
+    base_phase = stats(("cpython", 0), "phase")
+    for v in variants:
+        label = {
+            "plain": "CPython 3.11, nothing else (whole-process reference)",
+            "cpython": "CPython's PathFinder (importkit loaded, then uninstalled)",
+        }.get(v[0], f"importkit.install(recheck={v[1]})")
+        pb, pm = stats(v, "phase")
+        wb, wm = stats(v, "wall")
+        ratio = "" if v[0] != "importkit" else f" ({base_phase[1] / pm:.2f}x)"
+        phase_b = "n/a" if v[0] == "plain" else fmt_ms(pb)
+        phase_m = "n/a" if v[0] == "plain" else fmt_ms(pm) + ratio
+        print(f"| {label} | {phase_b} | {phase_m} | {fmt_ms(wb)} | {fmt_ms(wm)} |")
+    print()
+    print("Time inside the path finder's find_spec during the import phase (separate runs, each call wrapped):")
+    print()
+    print("| variant | calls | path finder, best | path finder, median | per call (median) |")
+    print("|---|---|---|---|---|")
+    base_finder = finder_stats(("cpython", 0))[1]
+    for v in timed_variants:
+        label = "CPython's PathFinder" if v[0] == "cpython" else f"importkit.install(recheck={v[1]})"
+        best, median, calls = finder_stats(v)
+        ratio = "" if v[0] == "cpython" else f" ({base_finder / median:.2f}x)"
+        print(f"| {label} | {calls} | {fmt_ms(best)} | {fmt_ms(median)}{ratio} | {median / calls * 1e6:.1f} us |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

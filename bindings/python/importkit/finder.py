@@ -1,0 +1,544 @@
+"""importkit as CPython's path finder: ``install()``, ``uninstall()`` and the ``sys.meta_path`` finder.
+
+``install(runtime=None)`` puts an ``ImportKitFinder`` where ``importlib.machinery.PathFinder`` was in
+``sys.meta_path`` (PathFinder leaves; ``uninstall()`` puts it back at the same place). From then on every import
+that CPython's path finder would have served goes through importkit:
+
+- ``find_spec(name, path=None, target=None)`` is ``PathFinder.find_spec``: the path finder of importkit
+  (``ik_runtime_path_find_spec``) over exactly the entries CPython would search, ``sys.path`` for a top-level
+  name, else the parent's ``__path__``, as they are at that moment. Entries added, removed or reordered while
+  the program runs are followed with no syncing (the converted C array is cached while the entries are
+  unchanged). The runtime looks at directories as CPython's ``FileFinder`` does: with the default recheck
+  window of 0 it stats each directory on each lookup and lists it again when it changed (set another window
+  with ``install(recheck=MS)``; see docs/BENCHMARKS.md).
+- Entries importkit does not serve (zip files, anything claimed by a hook of ``sys.path_hooks`` other than
+  CPython's ``FileFinder`` hook) go to ``sys.path_hooks`` as before: importkit offers every new entry to a path
+  hook of ours, which tries the hooks of ``sys.path_hooks`` in order (an entry already in
+  ``sys.path_importer_cache`` with a finder that is not the default ``FileFinder`` keeps that finder) and,
+  when one returns a finder, claims the entry for it. importkit keeps CPython's order and collects namespace
+  portions across directories and archives alike; when the answer is a module of such a finder, this finder
+  returns that finder's own ``ModuleSpec`` (with its ``zipimporter`` loader).
+- Files get specs as CPython's ``FileFinder`` makes them (origin, ``has_location``, ``cached``,
+  ``submodule_search_locations``) with the loaders of ``importkit.loaders`` (subclasses of CPython's:
+  ``__pycache__`` bytecode is read and written exactly as CPython does). Namespace packages get a
+  ``_NamespacePath`` whose path finder is this finder: a dynamic ``__path__``, recomputed when the parent's
+  path changes or after ``importlib.invalidate_caches()``.
+- Mounts and natives of the runtime are importable by plain ``import`` statements. The rule: a name whose
+  top-level segment is a mount point (or the first segment of a file or directory of a root mount), or a
+  native's, is first looked up by importkit's own finders (``ik_runtime_find_spec``: natives, then mounts, in
+  meta path order); only if they do not have it does the path finder search ``sys.path`` or ``__path__``.
+  So a mount shadows the filesystem for the names it provides, as a ``sys.meta_path`` finder placed before
+  PathFinder would. (Host finders added with ``Runtime.add_finder`` serve ``Runtime.import_module`` only.)
+- ``invalidate_caches()`` (called by ``importlib.invalidate_caches()``) calls ``ik_runtime_invalidate`` and
+  ``PathFinder.invalidate_caches()`` (``sys.path_importer_cache``'s finders, ``_NamespacePath``'s epoch,
+  ``importlib.metadata``'s cache); ``find_distributions`` is PathFinder's, so ``importlib.metadata`` works.
+- The policy of the runtime applies: a denied name raises ``DeniedError`` (a ``PermissionError``) from the
+  import statement.
+- Calls importkit cannot answer exactly as CPython would are handed to ``PathFinder.find_spec`` itself: names
+  importkit refuses as module names (``import_module("my-module")`` finds ``my-module.py`` in CPython), and
+  names or entries that are not valid UTF-8 (undecodable file names in ``sys.path``) or are ``bytes``. Entries
+  that are neither ``str`` nor ``bytes`` are skipped, as CPython skips them.
+"""
+
+from __future__ import annotations
+
+import sys
+from _thread import _local, allocate_lock
+from ctypes import byref, c_void_p
+from importlib.machinery import ModuleSpec, PathFinder
+
+from importlib import _bootstrap_external as _bx
+
+from . import _callbacks, _ffi, errors
+from ._found import Found
+from .loaders import ExtensionFileLoader, SourceFileLoader, SourcelessFileLoader, cached_for, module_spec
+
+_NamespacePath = _bx._NamespacePath
+
+try:
+    from zipimport import zipimporter as _zipimporter
+except ImportError:  # pragma: no cover - an interpreter without zipimport
+    _zipimporter = None
+
+_OK = _ffi.IK_OK
+_NOT_FOUND = _ffi.IK_ERR_NOT_FOUND
+_INVALID_NAME = _ffi.IK_ERR_INVALID_NAME
+_INVALID_ARGUMENT = _ffi.IK_ERR_INVALID_ARGUMENT
+_HOST = _ffi.IK_ERR_HOST
+_SOURCE = _ffi.IK_KIND_SOURCE
+_BYTECODE = _ffi.IK_KIND_BYTECODE
+_EXTENSION = _ffi.IK_KIND_EXTENSION
+_NAMESPACE = _ffi.IK_KIND_NAMESPACE
+
+#: the origins importkit gives to what is not a filesystem path: never offered to sys.path_hooks
+_OWN_SCHEMES = ("memory:", "builtin:", "namespace:", "host:", "hook:")
+
+_CACHE_EXACT = sys.implementation.cache_tag == "cpython-311"
+
+# the lock of install()/uninstall(); the finder in sys.meta_path, if any
+_lock = allocate_lock()
+_installed: ImportKitFinder | None = None
+
+
+def _default_loaders() -> list:
+    return [
+        (suffix, loader)
+        for loader, suffixes in _bx._get_supported_file_loaders()
+        for suffix in suffixes
+    ]
+
+
+class _PyEntryFinder:
+    """An entry of ``sys.path`` served by a finder of ``sys.path_hooks`` (a ``zipimporter``...), as an entry
+    finder of importkit's: modules come back as ``Found(spec=<its ModuleSpec>)``, namespace portions as
+    ``Found(kind=NAMESPACE, locations=...)``."""
+
+    __slots__ = ("finder",)
+
+    def __init__(self, finder) -> None:
+        self.finder = finder
+
+    def find(self, name: str):
+        finder = self.finder
+        find_spec = getattr(finder, "find_spec", None)
+        if find_spec is not None:
+            spec = find_spec(name)
+        else:  # a legacy finder (find_loader/find_module)
+            spec = _legacy_spec(finder, name)
+        if spec is None:
+            return None
+        if spec.loader is None:
+            portions = spec.submodule_search_locations
+            if not portions:
+                raise ImportError("spec missing loader", name=name)
+            return Found(kind=_NAMESPACE, is_package=True, locations=list(portions))
+        loader = spec.loader
+        if isinstance(loader, _bx.ExtensionFileLoader):
+            kind = _EXTENSION
+        elif isinstance(loader, _bx.SourcelessFileLoader):
+            kind = _BYTECODE
+        else:
+            kind = _SOURCE
+        is_package = spec.submodule_search_locations is not None
+        return Found(origin="hook:python", kind=kind, is_package=is_package, spec=spec)
+
+    def invalidate(self) -> None:
+        invalidate = getattr(self.finder, "invalidate_caches", None)
+        if invalidate is not None:
+            invalidate()
+
+
+def _legacy_spec(finder, name: str):
+    from importlib._bootstrap import spec_from_loader
+
+    find_loader = getattr(finder, "find_loader", None)
+    if find_loader is not None:
+        loader, portions = find_loader(name)
+        if loader is None:
+            if not portions:
+                return None
+            spec = ModuleSpec(name, None)
+            spec.submodule_search_locations = list(portions)
+            return spec
+        return spec_from_loader(name, loader)
+    find_module = getattr(finder, "find_module", None)
+    loader = find_module(name) if find_module is not None else None
+    return None if loader is None else spec_from_loader(name, loader)
+
+
+class ImportKitFinder:
+    """The ``sys.meta_path`` finder of ``install()`` (see the module docstring). One per installed runtime."""
+
+    def __init__(self, runtime, *, recheck: int = 0) -> None:
+        self.runtime = runtime
+        state = runtime._state
+        runtime.enable_filesystem(True)
+        runtime.set_recheck(recheck)
+        self._hook_id = runtime.add_path_hook(self._sys_path_hook, name="sys.path_hooks", position=0)
+        runtime._hook_ids.discard(self._hook_id)  # the runtime's own hooks are the host's, not this one
+        self._state = state
+        hot = _ffi.hot()
+        self._hot = hot
+        self._tls = _local()
+        self._arrays: dict[tuple, tuple] = {}
+        self._last: tuple = ((), None, 0)
+        self._pic = sys.path_importer_cache
+        self._hook_kinds: dict[object, bool] = {}
+        self._defaults = _default_loaders()
+        state.pinned += 1
+        self._pinned = True
+        self._replaced = False  # whether install() put it where PathFinder was
+        find = self._make_find()
+        self._find = find
+
+        def find_spec(fullname, path=None, target=None):
+            return find(fullname, path, target, True)
+
+        find_spec.__doc__ = ImportKitFinder.find_spec.__doc__
+        self.find_spec = find_spec
+
+    def __repr__(self) -> str:
+        return f"<importkit.ImportKitFinder of {self.runtime!r}>"
+
+    # -- sys.path_hooks ------------------------------------------------------------------------------------------
+
+    def _is_default_hook(self, hook) -> bool:
+        """Whether a hook of ``sys.path_hooks`` is CPython's own ``FileFinder`` hook with the default loaders
+        (importkit's directory finder replaces it)."""
+        known = self._hook_kinds.get(hook)
+        if known is not None:
+            return known
+        result = False
+        if getattr(hook, "__name__", "") == "path_hook_for_FileFinder":
+            try:
+                cells = dict(zip(hook.__code__.co_freevars, (c.cell_contents for c in hook.__closure__ or ())))
+                details = cells.get("loader_details")
+                result = cells.get("cls") is _bx.FileFinder and details is not None and [
+                    (suffix, loader) for loader, suffixes in details for suffix in suffixes
+                ] == self._defaults
+            except Exception:  # noqa: BLE001 - an unusual closure: treat it as a hook of its own
+                result = False
+        try:
+            self._hook_kinds[hook] = result
+        except TypeError:  # unhashable hook
+            pass
+        return result
+
+    def _sys_path_hook(self, entry: str):
+        """importkit's path hook (offered every new entry before its directory hook): the finder of
+        ``sys.path_hooks`` for entries importkit's directory finder does not serve as CPython would."""
+        if entry.startswith(_OWN_SCHEMES):
+            return None
+        cache = sys.path_importer_cache
+        finder = cache.get(entry)
+        if finder is not None:
+            if type(finder) is _bx.FileFinder and getattr(finder, "_loaders", None) == self._defaults:
+                return None
+            return _PyEntryFinder(finder)
+        is_dir = None
+        for hook in sys.path_hooks:
+            if self._is_default_hook(hook):
+                if is_dir is None:
+                    is_dir = _bx._path_isdir(entry)
+                if is_dir:
+                    return None  # importkit's directory finder, as FileFinder would
+                continue
+            if hook is _zipimporter:
+                # it refuses directories (it wants a file, or a path inside one): one stat spared per package
+                if is_dir is None:
+                    is_dir = _bx._path_isdir(entry)
+                if is_dir:
+                    continue
+            try:
+                finder = hook(entry)
+            except ImportError:
+                continue
+            if finder is None:
+                continue
+            cache[entry] = finder
+            return _PyEntryFinder(finder)
+        return None
+
+    # -- PathFinder's protocol ---------------------------------------------------------------------------------------
+
+    def invalidate_caches(self) -> None:
+        """``importlib.invalidate_caches()``: importkit's listings and negative entries, then everything
+        ``PathFinder.invalidate_caches`` drops (``sys.path_importer_cache``'s finders, namespace paths)."""
+        if not self._state.closed:
+            self.runtime.invalidate()
+        PathFinder.invalidate_caches()
+
+    @staticmethod
+    def find_distributions(*args, **kwargs):
+        """``importlib.metadata``'s distributions on ``sys.path``, as PathFinder finds them."""
+        return PathFinder.find_distributions(*args, **kwargs)
+
+    def find_spec(self, fullname, path=None, target=None):
+        """``PathFinder.find_spec``: the spec of ``fullname`` in ``path`` (None: ``sys.path``), or None.
+        (Each instance replaces this method by the same function made with its state in local variables.)"""
+        return self._find(fullname, path, target, True)
+
+    def _namespace_spec(self, fullname, parent_path):
+        """The path finder of ``_NamespacePath``: a spec whose locations are a plain list."""
+        return self._find(fullname, parent_path, None, False)
+
+    def _make_find(self):
+        """The body of ``find_spec``, as a closure: every name it needs is a local or a cell (this runs once
+        per module a program imports)."""
+        finder = self
+        runtime = self.runtime
+        state = self._state
+        hot = self._hot
+        path_find_spec = hot.path_find_spec
+        spec_kind = hot.spec_kind
+        spec_file = hot.spec_file
+        spec_cached = hot.spec_cached
+        spec_location_count = hot.spec_location_count
+        spec_location = hot.spec_location
+        spec_free = hot.spec_free
+        arrays = self._arrays
+        convert = self._convert
+        tls = self._tls
+        take_found = _callbacks.take_found
+        fallback = PathFinder.find_spec
+        _sys = sys
+        exact = _CACHE_EXACT and not sys.flags.optimize
+
+        def find(fullname, path, target, dynamic):
+            ptr = state._ptr
+            if ptr is None or not finder._pinned:
+                # uninstalled (a namespace path made meanwhile recalculates) or closed: CPython's own
+                return fallback(fullname, path, target) if dynamic else PathFinder._get_spec(fullname, path)
+            if runtime._served:
+                top = fullname.partition(".")[0]
+                if top in runtime._served:
+                    spec = finder._find_own(ptr, fullname, dynamic)
+                    if spec is not None:
+                        return spec
+            if finder._pic is not _sys.path_importer_cache:  # replaced: offer every entry to the hooks again
+                finder._pic = _sys.path_importer_cache
+                runtime.drop_caches()
+            if path is None:
+                path = _sys.path
+            key = tuple(path)
+            last = finder._last
+            if last[0] == key:
+                array = last[1]
+                count = last[2]
+            else:
+                made = arrays.get(key)
+                if made is None:
+                    made = convert(key)
+                array, count = made
+                finder._last = (key, array, count)
+            if array is None:  # entries importkit cannot take (not str, not UTF-8): CPython's own path finder
+                return fallback(fullname, path, target)
+            try:
+                name_b = fullname.encode()
+            except (UnicodeEncodeError, AttributeError):
+                return fallback(fullname, path, target)
+            try:
+                out, out_ref = tls.out
+            except AttributeError:
+                out = c_void_p()
+                out_ref = byref(out)
+                tls.out = (out, out_ref)
+            status = path_find_spec(ptr, name_b, array, count, out_ref, None)
+            if status:
+                if status == _NOT_FOUND:
+                    return None
+                return finder._failed(status, fullname, path, target, name_b, array, count)
+            sp = out.value
+            kind = spec_kind(sp)
+            if kind == _NAMESPACE:
+                portions = [spec_location(sp, i, None).decode() for i in range(spec_location_count(sp))]
+                spec_free(sp)
+                spec = ModuleSpec(fullname, None, is_package=True)
+                spec.submodule_search_locations = (
+                    _NamespacePath(fullname, portions, finder._namespace_spec) if dynamic else portions
+                )
+                return spec
+            file_b = spec_file(sp, None)
+            if file_b is None:  # an entry finder of Python's (sys.path_hooks, or a path hook of the runtime)
+                spec_free(sp)
+                found = take_found(fullname)
+                if found is None:
+                    raise ImportError(f"importkit found {fullname!r} through a path hook but lost its answer",
+                                      name=fullname)
+                return _spec_of_found(fullname, found, runtime)
+            cached_b = spec_cached(sp, None) if kind == _SOURCE else None
+            package = spec_location_count(sp)
+            location_b = spec_location(sp, 0, None) if package else None
+            spec_free(sp)
+            if runtime._hook_ids:
+                # a path hook of the runtime answered with a file: its own Found wins (e.g. source bytes)
+                found = take_found(fullname)
+                if found is not None and (found.spec is not None or found.source is not None):
+                    return _spec_of_found(fullname, found, runtime)
+            file = file_b.decode()
+            if kind == _SOURCE:
+                spec = ModuleSpec(fullname, SourceFileLoader(fullname, file), origin=file, is_package=package)
+                if exact and cached_b is not None and _sys.pycache_prefix is None:
+                    spec.cached = cached_b.decode()
+                else:
+                    spec.cached = cached_for(kind, file, None if cached_b is None else cached_b.decode())
+            elif kind == _EXTENSION:
+                spec = ModuleSpec(fullname, ExtensionFileLoader(fullname, file), origin=file, is_package=package)
+            else:
+                spec = ModuleSpec(fullname, SourcelessFileLoader(fullname, file), origin=file, is_package=package)
+                spec.cached = file
+            spec.has_location = True
+            if package:
+                spec.submodule_search_locations = [location_b.decode()]
+            return spec
+
+        return find
+
+    def _convert(self, key: tuple):
+        """The C array of a tuple of entries, cached. Entries that are neither str nor bytes are skipped, as
+        CPython skips them; ``(None, 0)`` (CPython's own path finder for the call) when an entry is bytes or
+        not valid UTF-8 (an undecodable file name), which importkit cannot take as it is."""
+        import ctypes
+
+        encoded = []
+        made = None
+        for entry in key:
+            if not isinstance(entry, str):
+                if isinstance(entry, bytes):
+                    made = (None, 0)
+                    break
+                continue
+            try:
+                encoded.append(entry.encode("utf-8"))
+            except UnicodeEncodeError:
+                made = (None, 0)
+                break
+            if "\0" in entry:
+                made = (None, 0)
+                break
+        if made is None:
+            array = (ctypes.c_char_p * len(encoded))(*encoded)
+            made = (array, len(encoded))
+        if len(self._arrays) >= 512:
+            self._arrays.clear()
+        self._arrays[key] = made
+        return made
+
+    def _failed(self, status, fullname, path, target, name_b, array, count):
+        """A status other than found / not found: CPython's own finder for what importkit refuses as a
+        name, else the exception (the Python exception of a hook of ``sys.path_hooks`` as it was raised)."""
+        if status in (_INVALID_NAME, _INVALID_ARGUMENT):
+            return PathFinder.find_spec(fullname, path, target)
+        if status == _HOST:
+            exc = errors.pop_host()
+            if exc is not None:
+                errors.raise_interrupt()
+                raise exc
+        # again, with the error object this time (rare: denied, internal...)
+        out = c_void_p()
+        err = c_void_p()
+        status = self._hot.path_find_spec(self._state._ptr, name_b, array, count, byref(out), byref(err))
+        if status == _OK:
+            self._hot.spec_free(out.value)
+            return self._find(fullname, path, target, True)
+        if status == _NOT_FOUND:
+            self._hot.error_free(err.value)
+            return None
+        errors.check(status, err)
+        return None
+
+    def _find_own(self, ptr, fullname, dynamic):
+        """A name mounts or natives provide: importkit's own finders (``ik_runtime_find_spec``)."""
+        from .spec import Spec
+
+        hot = self._hot
+        out = c_void_p()
+        err = c_void_p()
+        status = hot.find_spec(ptr, fullname.encode("utf-8", "surrogatepass"), None, byref(out), byref(err))
+        if status == _NOT_FOUND:
+            hot.error_free(err.value)
+            return None
+        if status in (_INVALID_NAME, _INVALID_ARGUMENT):
+            hot.error_free(err.value)
+            return None
+        errors.check(status, err)
+        try:
+            found = Spec.from_ptr(out.value)
+        finally:
+            hot.spec_free(out.value)
+        if found.origin.startswith("fs:"):  # the runtime's own search path (not sys.path) had it: not ours
+            return None
+        spec = module_spec(found, self.runtime)
+        if found.kind == _NAMESPACE and dynamic:
+            spec.submodule_search_locations = _NamespacePath(fullname, list(found.locations), self._namespace_spec)
+        return spec
+
+    # -- install / uninstall -------------------------------------------------------------------------------------
+
+    def _release(self) -> None:
+        if self._pinned:
+            self._pinned = False
+            self._state.pinned -= 1
+            try:
+                self.runtime.remove_path_hook(self._hook_id)
+            except Exception:  # noqa: BLE001 - closed meanwhile
+                pass
+
+
+def _spec_of_found(fullname: str, found, runtime):
+    """The ``ModuleSpec`` for what an entry finder written in Python found: the Python finder's own spec (a
+    hook of ``sys.path_hooks``), else one made from the ``Found`` of a path hook of the runtime."""
+    if found.spec is not None:
+        return found.spec
+    from .memory import SourceBytesLoader
+    from .spec import Kind, Spec
+
+    parent = fullname if found.is_package else fullname.rpartition(".")[0]
+    spec = Spec(fullname, found.origin or f"hook:{fullname}", Kind(int(found.kind)), bool(found.is_package),
+                tuple(found.locations), found.file, parent)
+    ms = module_spec(spec, runtime)
+    if found.source is not None and isinstance(ms.loader, SourceBytesLoader):
+        source = found.source
+        ms.loader._data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
+    return ms
+
+
+def install(runtime=None, *, recheck: int = 0):
+    """Makes importkit CPython's path finder (see the module docstring) and returns the runtime it uses: a new
+    one with the interpreter's file conventions (``Profile.interpreter()``) unless ``runtime`` is given.
+    Mounts and natives of that runtime become importable by ``import`` statements. ``recheck``: the
+    runtime's recheck window in milliseconds (0: a stat per directory per lookup, as CPython). Installing the
+    same runtime again does nothing; another one while one is installed raises RuntimeError."""
+    global _installed
+    from .runtime import Profile, Runtime
+
+    with _lock:
+        current = _installed
+        if current is not None and current in sys.meta_path:
+            if runtime is None or runtime is current.runtime:
+                return current.runtime
+            raise RuntimeError("importkit is installed with another runtime: call importkit.uninstall() first")
+        if runtime is None:
+            profile = Profile.interpreter()
+            try:
+                runtime = Runtime(profile)
+            finally:
+                profile.free()
+        finder = ImportKitFinder(runtime, recheck=recheck)
+        meta = sys.meta_path
+        for i, f in enumerate(meta):
+            if f is PathFinder:
+                meta[i] = finder
+                finder._replaced = True
+                break
+        else:
+            meta.append(finder)
+        _installed = finder
+        return runtime
+
+
+def uninstall() -> None:
+    """Puts ``importlib.machinery.PathFinder`` back where importkit's finder is in ``sys.meta_path``. Modules
+    imported meanwhile keep their loaders (they work without importkit's finder). Does nothing when importkit
+    is not installed."""
+    global _installed
+    with _lock:
+        finder, _installed = _installed, None
+        meta = sys.meta_path
+        for i, f in enumerate(meta):
+            if isinstance(f, ImportKitFinder):
+                if PathFinder in meta or not getattr(f, "_replaced", False):
+                    del meta[i]
+                else:
+                    meta[i] = PathFinder
+                break
+        if finder is not None:
+            finder._release()
+
+
+def installed():
+    """The runtime ``install()`` put in ``sys.meta_path``, or None."""
+    finder = _installed
+    if finder is not None and finder in sys.meta_path:
+        return finder.runtime
+    return None

@@ -1,0 +1,131 @@
+"""Loaders of files found by importkit, and the ``ModuleSpec`` of a module importkit found.
+
+The three file loaders subclass CPython's own (``importlib.machinery``), so everything a program may ask of a
+loader behaves exactly as with CPython's path finder: ``exec_module``, ``get_code`` with ``__pycache__``
+bytecode read, validated and written as CPython does (``sys.dont_write_bytecode``, ``sys.pycache_prefix``,
+``-O``, checked-hash pycs), ``get_source``, ``get_data``, ``get_filename``, ``is_package`` and
+``get_resource_reader`` (``importlib.resources`` over the package's directory). They exist so that a module
+says where it came from: ``type(json.__spec__.loader).__module__ == "importkit.loaders"``.
+
+``module_spec`` turns an importkit ``Spec`` into the ``importlib.machinery.ModuleSpec`` a module carries as
+``__spec__`` (``loader_state`` is the ``Spec``), for modules that are not on the ``sys.meta_path`` finder's
+hot path (those build their ``ModuleSpec`` directly, see ``finder``).
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import _bootstrap_external as _bx
+from importlib import machinery as _machinery
+from importlib.machinery import ModuleSpec
+
+from . import _ffi
+
+try:
+    from importlib._abc import Loader as _Loader  # importlib.abc.Loader, without importing importlib.abc
+except ImportError:  # pragma: no cover - Python < 3.10
+    _Loader = object
+
+
+class SourceFileLoader(_machinery.SourceFileLoader):
+    """CPython's ``SourceFileLoader`` for a source file importkit found."""
+
+
+class SourcelessFileLoader(_machinery.SourcelessFileLoader):
+    """CPython's ``SourcelessFileLoader`` for a ``.pyc`` file importkit found (no source beside it)."""
+
+
+class ExtensionFileLoader(_machinery.ExtensionFileLoader):
+    """CPython's ``ExtensionFileLoader`` for an extension module importkit found."""
+
+
+class NativeLoader(_Loader):
+    """A native of the runtime imported through ``sys.meta_path`` (``install()``): the module is what the
+    factory registered with ``Runtime.register_native`` returns; ``exec_module`` does nothing."""
+
+    def __init__(self, name: str, factory) -> None:
+        self.name = name
+        self.factory = factory
+
+    def __repr__(self) -> str:
+        return f"<NativeLoader {self.name!r}>"
+
+    def create_module(self, spec: ModuleSpec):
+        module = self.factory(spec.name)
+        if module is None:
+            raise ImportError(f"the factory of native module {spec.name!r} returned None", name=spec.name)
+        return module
+
+    def exec_module(self, module) -> None:
+        pass
+
+
+#: ik_kind -> the loader class of a file of that kind
+FILE_LOADERS = {
+    _ffi.IK_KIND_SOURCE: SourceFileLoader,
+    _ffi.IK_KIND_BYTECODE: SourcelessFileLoader,
+    _ffi.IK_KIND_EXTENSION: ExtensionFileLoader,
+}
+
+_CACHE_TAG = sys.implementation.cache_tag
+
+
+def cached_for(kind: int, file: str, from_importkit: str | None) -> str | None:
+    """``__cached__`` of a file of ``kind``: importkit's answer when it is what CPython computes now (no
+    ``sys.pycache_prefix``, no ``-O``, importkit's ``cpython-311`` tag), else CPython's own computation."""
+    if kind == _ffi.IK_KIND_SOURCE:
+        if from_importkit is not None and sys.pycache_prefix is None and not sys.flags.optimize \
+                and _CACHE_TAG == "cpython-311":
+            return from_importkit
+        if _CACHE_TAG is None:
+            return None
+        try:  # never an import here: this runs inside the sys.meta_path finder
+            return _bx.cache_from_source(file)
+        except NotImplementedError:
+            return None
+    if kind == _ffi.IK_KIND_BYTECODE:
+        return file
+    return None
+
+
+def module_spec(spec, runtime=None) -> ModuleSpec:
+    """The ``ModuleSpec`` (with a loader of importkit's) for an importkit ``Spec``. ``runtime`` gives mounted
+    trees and natives their loader."""
+    kind = spec.kind
+    name = spec.name
+    if kind == _ffi.IK_KIND_NAMESPACE:
+        ms = ModuleSpec(name, None, is_package=True)
+        ms.submodule_search_locations = list(spec.locations)
+        ms.loader_state = spec
+        return ms
+    loader = None
+    if kind == _ffi.IK_KIND_NATIVE:
+        factory = runtime._native_factories.get(name) if runtime is not None else None
+        loader = NativeLoader(name, factory) if factory is not None else None
+        ms = ModuleSpec(name, loader, origin=spec.origin, loader_state=spec, is_package=spec.is_package)
+    elif spec.origin.startswith("memory:") and runtime is not None:
+        from .memory import MountLoader, code_filename, tree_path
+
+        path = tree_path(spec.origin) or ""
+        loader = MountLoader(runtime._tree, name, path, code_filename(spec), spec.is_package, spec.file,
+                             runtime._virtual_root, bytecode=kind == _ffi.IK_KIND_BYTECODE)
+        ms = ModuleSpec(name, loader, origin=spec.file or spec.origin, loader_state=spec,
+                        is_package=spec.is_package)
+        ms.has_location = spec.file is not None
+    elif spec.file is not None and kind in FILE_LOADERS and not spec.origin.startswith(("host:", "hook:")):
+        loader = FILE_LOADERS[kind](name, spec.file)
+        ms = ModuleSpec(name, loader, origin=spec.file, loader_state=spec, is_package=spec.is_package)
+        ms.has_location = True
+        ms.cached = cached_for(kind, spec.file, spec.cached)
+    else:
+        # a host finder's or path hook's module: bytes it gave (set by the executor), or its file
+        from .memory import SourceBytesLoader, code_filename
+
+        loader = SourceBytesLoader(name, code_filename(spec), None, spec.is_package, spec.file,
+                                   bytecode=kind == _ffi.IK_KIND_BYTECODE)
+        ms = ModuleSpec(name, loader, origin=spec.file or spec.origin, loader_state=spec,
+                        is_package=spec.is_package)
+        ms.has_location = spec.file is not None
+    if spec.is_package:
+        ms.submodule_search_locations = list(spec.locations)
+    return ms

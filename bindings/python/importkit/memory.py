@@ -1,0 +1,254 @@
+"""Modules that are not files: mounted trees, natives and what host finders hand over as bytes.
+
+- ``MountTree`` (in ``_tree``): the Python side of a runtime's mounted trees. The binding passes the bytes to
+  importkit borrowed (``IK_MOUNT_BORROW``), so it keeps them anyway; the tree answers ``get_source``,
+  ``get_data`` and ``importlib.resources`` from the same objects.
+- ``MountLoader``: the loader of a mounted module (``importlib.abc.InspectLoader``): ``exec_module``,
+  ``get_code``/``get_source``/``is_package`` (so ``linecache``, tracebacks and ``inspect`` show the mounted
+  text), ``get_filename`` and ``get_data`` (only when the runtime has a virtual root, which gives mounted
+  modules a file path), and ``get_resource_reader``/``files()`` over the mounted tree
+  (``importlib.resources.files("game").joinpath("data/level.txt").read_text()``).
+- ``SourceBytesLoader``: a module whose bytes a host finder or path hook gave (``Found(source=...)``).
+
+The code of a module that is not a file is compiled with its virtual file (``<root>/game/core.py``) as filename
+when the runtime has a virtual root, else with its origin (``memory:/game/core.py``); the loader registers that
+name with ``linecache`` lazily, so tracebacks show the source even for modules outside ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import io
+import linecache
+import marshal
+import posixpath
+from importlib import _bootstrap_external as _bx
+from importlib import abc as _abc
+
+from ._tree import MEMORY_SCHEME, MountTree, tree_path
+
+__all__ = ["MountLoader", "MountReader", "MountTree", "MountedPath", "SourceBytesLoader"]
+
+try:  # Python 3.11+
+    from importlib.resources.abc import Traversable, TraversableResources
+except ImportError:  # pragma: no cover - Python 3.9/3.10
+    from importlib.abc import Traversable, TraversableResources  # type: ignore[no-redef]
+
+
+def _magic() -> bytes:
+    return _bx.MAGIC_NUMBER
+
+
+# -- resources ---------------------------------------------------------------------------------------------------
+
+
+class MountedPath(Traversable):
+    """A file or directory of a mounted tree, as ``importlib.resources`` traverses it (a ``Traversable``)."""
+
+    def __init__(self, tree: MountTree, path: str) -> None:
+        self._tree = tree
+        self._path = path.strip("/")
+
+    def __repr__(self) -> str:
+        return f"MountedPath({MEMORY_SCHEME}/{self._path!s})"
+
+    def __str__(self) -> str:
+        return f"{MEMORY_SCHEME}/{self._path}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MountedPath) and other._tree is self._tree and other._path == self._path
+
+    def __hash__(self) -> int:
+        return hash((id(self._tree), self._path))
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self._path)
+
+    def is_file(self) -> bool:
+        return self._tree.get(self._path) is not None
+
+    def is_dir(self) -> bool:
+        return self._tree.is_dir(self._path)
+
+    def exists(self) -> bool:
+        return self.is_file() or self.is_dir()
+
+    def iterdir(self):
+        if not self.is_dir():
+            raise NotADirectoryError(str(self))
+        for child in self._tree.children(self._path):
+            yield MountedPath(self._tree, posixpath.join(self._path, child))
+
+    def joinpath(self, *descendants) -> MountedPath:
+        path = self._path
+        for d in descendants:
+            for part in str(d).split("/"):
+                if part in ("", "."):
+                    continue
+                if part == "..":
+                    path = posixpath.dirname(path)
+                else:
+                    path = posixpath.join(path, part) if path else part
+        return MountedPath(self._tree, path)
+
+    def __truediv__(self, child) -> MountedPath:
+        return self.joinpath(child)
+
+    def read_bytes(self) -> bytes:
+        data = self._tree.get(self._path)
+        if data is None:
+            raise (IsADirectoryError if self.is_dir() else FileNotFoundError)(str(self))
+        return data
+
+    def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
+        return self.read_bytes().decode(encoding or "utf-8", errors or "strict")
+
+    def open(self, mode: str = "r", *args, **kwargs):
+        if mode not in ("r", "rb", "rt"):
+            raise ValueError(f"mounted files are read-only: mode {mode!r}")
+        stream = io.BytesIO(self.read_bytes())
+        if mode == "rb":
+            return stream
+        if args and "encoding" not in kwargs:
+            kwargs["encoding"] = args[0]
+        kwargs.setdefault("encoding", "utf-8")
+        return io.TextIOWrapper(stream, **kwargs)
+
+
+class MountReader(TraversableResources):
+    """``get_resource_reader`` of a mounted package: its directory of the mounted tree."""
+
+    def __init__(self, tree: MountTree, directory: str) -> None:
+        self._files = MountedPath(tree, directory)
+
+    def files(self) -> MountedPath:
+        return self._files
+
+
+# -- loaders -----------------------------------------------------------------------------------------------------
+
+
+class SourceBytesLoader(_abc.InspectLoader):
+    """Loads a module from bytes held in memory: Python source, or compiled code (``.pyc`` bytes, checked for
+    the interpreter's magic number). ``filename`` is what the code is compiled with (``co_filename``);
+    ``file`` is the module's ``__file__`` or None."""
+
+    def __init__(self, name: str, filename: str, data: bytes | None, is_package: bool, file: str | None = None,
+                 bytecode: bool = False) -> None:
+        self.name = name
+        self.filename = filename
+        self.file = file
+        self._data = data
+        self._package = is_package
+        self._bytecode = bytecode
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.__dict__ == self.__dict__
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.name, self.filename))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} from {self.filename!r}>"
+
+    def data(self) -> bytes:
+        if self._data is None:
+            if self.file is None:
+                raise ImportError(f"no bytes for module {self.name!r}", name=self.name)
+            with open(self.file, "rb") as f:
+                self._data = f.read()
+        return self._data
+
+    def _check(self, fullname: str | None) -> None:
+        if fullname is not None and fullname != self.name:
+            raise ImportError(f"loader for {self.name!r} cannot handle {fullname!r}", name=fullname)
+
+    def is_package(self, fullname: str) -> bool:
+        self._check(fullname)
+        return self._package
+
+    def get_source(self, fullname: str) -> str | None:
+        self._check(fullname)
+        if self._bytecode:
+            return None
+        return _bx.decode_source(self.data())
+
+    def get_code(self, fullname: str):
+        self._check(fullname)
+        data = self.data()
+        if self._bytecode:
+            if len(data) < 16 or data[:4] != _magic():
+                raise ImportError(f"bad magic number in {self.filename!r}", name=self.name, path=self.filename)
+            return marshal.loads(memoryview(data)[16:])
+        # bytes, not str: compile() honours a PEP 263 coding line and a BOM, as CPython's loaders do
+        return compile(data, self.filename, "exec", dont_inherit=True)
+
+    def exec_module(self, module) -> None:
+        code = self.get_code(module.__name__)
+        if not self._bytecode:
+            # tracebacks and inspect find the text of modules that are not files (lazily, through get_source);
+            # the last module executed under a filename wins (two runtimes may mount the same origin)
+            linecache.cache.pop(self.filename, None)
+            linecache.lazycache(self.filename, module.__dict__)
+        exec(code, module.__dict__)  # noqa: S102 - executing the module is the loader's job
+
+    def get_filename(self, fullname: str) -> str:
+        self._check(fullname)
+        if self.file is None:
+            raise ImportError(f"module {self.name!r} has no file", name=self.name)
+        return self.file
+
+
+class MountLoader(SourceBytesLoader):
+    """The loader of a module of a mounted tree (see the module docstring). ``path`` is its tree path
+    (``game/core.py``); ``root`` the runtime's virtual root (None: no files)."""
+
+    def __init__(self, tree: MountTree, name: str, path: str, filename: str, is_package: bool,
+                 file: str | None, root: str | None, bytecode: bool = False) -> None:
+        super().__init__(name, filename, None, is_package, file, bytecode)
+        self.tree = tree
+        self.path = path
+        self.root = root
+
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is type(self) and other.tree is self.tree and other.name == self.name  # type: ignore
+                and other.path == self.path)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.name, self.path))
+
+    def data(self) -> bytes:
+        data = self.tree.get(self.path)
+        if data is None:
+            raise ImportError(f"{MEMORY_SCHEME}/{self.path} is no longer mounted", name=self.name)
+        return data
+
+    def _tree_path(self, path: str) -> str | None:
+        path = str(path)
+        inner = tree_path(path)
+        if inner is not None:
+            return inner
+        if self.root is not None:
+            root = self.root.rstrip("/") + "/"
+            if path.startswith(root):
+                return posixpath.normpath(path[len(root) :]).strip("/")
+        return None
+
+    def get_data(self, path: str) -> bytes:
+        """The bytes of a mounted file, by its virtual path (under the virtual root) or ``memory:/...``."""
+        inner = self._tree_path(path)
+        data = None if inner is None else self.tree.get(inner)
+        if data is None:
+            raise FileNotFoundError(f"{path}: not a mounted file")
+        return data
+
+    def get_resource_reader(self, fullname: str | None = None) -> MountReader:
+        return MountReader(self.tree, posixpath.dirname(self.path))
+
+    def files(self) -> MountedPath:
+        return MountedPath(self.tree, posixpath.dirname(self.path))
+
+
+def code_filename(spec) -> str:
+    """What a module that is not a file is compiled as: its (virtual) file, else its origin."""
+    return spec.file if spec.file is not None else spec.origin

@@ -1,0 +1,210 @@
+"""CPython's own import tests and real programs, in fresh interpreters, with and without importkit.install().
+
+- ``test.test_importlib.test_namespace_pkgs`` and every module of ``test.test_importlib.import_`` run twice
+  (``run_cpython_suites.py``): plainly and with importkit installed first; the outcome of every test id must
+  be the same (same tests run, same failures, errors, skips, expected failures).
+- Standard-library programs (unittest, json, email, xml, asyncio, sqlite3) import and run through importkit,
+  and a package of several modules with relative imports and a resource file runs from memory.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import run_python
+
+HERE = Path(__file__).resolve().parent
+
+
+def _have_cpython_tests() -> bool:
+    try:
+        import test.test_importlib.import_  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_suites(importkit: bool) -> dict:
+    args = ["--importkit"] if importkit else []
+    out = run_python(
+        "import runpy, sys; sys.argv = [sys.argv[0]] + sys.argv[1:]; "
+        f"runpy.run_path({str(HERE / 'run_cpython_suites.py')!r}, run_name='__main__')",
+        *args,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-5000:]
+    return json.loads(out.stdout)
+
+
+@pytest.mark.skipif(not _have_cpython_tests(), reason="CPython's test suite is not installed")
+def test_cpython_import_suites_give_the_same_outcomes_with_importkit_installed():
+    plain = run_suites(importkit=False)
+    ours = run_suites(importkit=True)
+    assert ours["still_installed"], "a suite uninstalled importkit"
+    assert ours["loader_of_suite"] == "importkit.loaders"  # the suites themselves came through importkit
+    assert plain["modules"] == ours["modules"]
+    assert len(plain["modules"]) >= 10  # the namespace suite and every module of import_
+    assert plain["testsRun"] == ours["testsRun"] > 200
+    differences = {
+        test_id: (plain["outcomes"].get(test_id), ours["outcomes"].get(test_id))
+        for test_id in set(plain["outcomes"]) | set(ours["outcomes"])
+        if plain["outcomes"].get(test_id) != ours["outcomes"].get(test_id)
+    }
+    assert differences == {}, ours["log"][-5000:]
+    counts = Counter(ours["outcomes"].values())
+    print(f"CPython import suites: {ours['testsRun']} tests, with and without importkit: {dict(counts)}")
+
+
+REAL_PROGRAMS = r"""
+import importkit
+importkit.install()
+
+import asyncio, email, email.policy, io, json, sqlite3, sys, unittest, xml.etree.ElementTree as ET
+from email.parser import BytesParser
+
+message = BytesParser(policy=email.policy.default).parsebytes(
+    b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hello\r\n\r\nbody text\r\n")
+assert message["Subject"] == "hello" and message.get_content().strip() == "body text"
+
+root = ET.fromstring("<level n='1'><enemy hp='3'/><enemy hp='5'/></level>")
+assert sum(int(e.get("hp")) for e in root.iter("enemy")) == 8
+
+assert json.loads(json.dumps({"a": [1, 2, {"b": None}]})) == {"a": [1, 2, {"b": None}]}
+
+async def twice(x):
+    await asyncio.sleep(0)
+    return 2 * x
+assert asyncio.run(twice(21)) == 42
+
+db = sqlite3.connect(":memory:")
+db.execute("create table t (x integer)")
+db.executemany("insert into t values (?)", [(1,), (2,), (3,)])
+assert db.execute("select sum(x) from t").fetchone() == (6,)
+
+class Small(unittest.TestCase):
+    def test_adds(self):
+        self.assertEqual(1 + 1, 2)
+    def test_json(self):
+        self.assertEqual(json.loads("[1]"), [1])
+result = unittest.TextTestRunner(stream=io.StringIO()).run(unittest.defaultTestLoader.loadTestsFromTestCase(Small))
+assert result.wasSuccessful() and result.testsRun == 2
+
+names = ["unittest", "json", "email", "email.parser", "xml.etree.ElementTree", "asyncio", "asyncio.events",
+         "sqlite3", "sqlite3.dbapi2", "_sqlite3", "_json", "_asyncio"]
+loaders = {n: type(sys.modules[n].__spec__.loader).__module__ for n in names}
+assert set(loaders.values()) == {"importkit.loaders"}, loaders
+print(json.dumps(loaders))
+"""
+
+
+def test_standard_library_programs_run_through_importkit():
+    out = run_python(REAL_PROGRAMS)
+    assert out.returncode == 0, out.stderr
+    assert set(json.loads(out.stdout).values()) == {"importkit.loaders"}
+
+
+MEMORY_APP = r"""
+import importkit, importlib.resources, json, sys
+rt = importkit.install()
+rt.mount("shop", {
+    "__init__.py": "from .cart import Cart\nfrom .prices import load_prices\n",
+    "cart.py": textwrap_dedent('''
+        from . import prices
+        from .util.money import fmt
+
+        class Cart:
+            def __init__(self):
+                self.items = []
+            def add(self, name):
+                self.items.append(name)
+            def total(self):
+                table = prices.load_prices()
+                return fmt(sum(table[i] for i in self.items))
+    '''),
+    "prices.py": textwrap_dedent('''
+        import json
+        from importlib.resources import files
+
+        def load_prices():
+            return json.loads(files(__package__).joinpath("data/prices.json").read_text())
+    '''),
+    "util/__init__.py": "",
+    "util/money.py": "def fmt(cents):\n    return f'{cents // 100}.{cents % 100:02d}'\n",
+    "data/prices.json": json.dumps({"apple": 120, "pear": 95}),
+})
+from shop import Cart
+cart = Cart()
+cart.add("apple"); cart.add("pear"); cart.add("apple")
+print(cart.total())
+import shop.util.money
+assert shop.util.money.__spec__.origin == "memory:/shop/util/money.py"
+assert not any(getattr(m, "__file__", None) and "shop" in m.__file__ for m in list(sys.modules.values()))
+"""
+
+
+def test_a_mounted_package_runs_from_memory_in_a_fresh_interpreter():
+    code = "import textwrap\ntextwrap_dedent = textwrap.dedent\n" + MEMORY_APP
+    out = run_python(code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "3.35"
+
+
+def test_the_benchmark_runs(tmp_path):
+    """The benchmark of docs/BENCHMARKS.md, in its smallest form (one round), so that it keeps working."""
+    bench = HERE.parents[2] / "benches" / "python_imports.py"
+    from importkit import _ffi
+
+    out = subprocess.run(
+        [sys.executable, str(bench), "--runs", "1", "--lib", str(_ffi.library_path()), "--list",
+         str(tmp_path / "modules.txt")],
+        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "| importkit.install(recheck=0) |" in out.stdout
+    assert len((tmp_path / "modules.txt").read_text().split()) >= 250
+
+
+def test_cpython_suite_runner_reports_every_test():
+    """The runner itself: it sees a failing test as a failure (so that the comparison above means something)."""
+    out = run_python(
+        textwrap.dedent(
+            f"""
+            import runpy, sys
+            sys.argv = ["run", "test_runner_probe"]
+            import types, unittest
+            probe = types.ModuleType("test_runner_probe")
+            class T(unittest.TestCase):
+                def test_ok(self): pass
+                def test_fails(self): self.fail("x")
+                @unittest.skip("s")
+                def test_skipped(self): pass
+            T.__module__ = "test_runner_probe"
+            probe.T = T
+            sys.modules["test_runner_probe"] = probe
+            runpy.run_path({str(HERE / "run_cpython_suites.py")!r}, run_name="__main__")
+            """
+        )
+    )
+    report = json.loads(out.stdout)
+    assert report["outcomes"] == {
+        "test_runner_probe.T.test_fails": "fail",
+        "test_runner_probe.T.test_ok": "ok",
+        "test_runner_probe.T.test_skipped": "skip",
+    }
+
+
+def test_the_readme_python_host_runs():
+    """The Python host of README.md, as written, from the repository root."""
+    readme = (HERE.parents[2] / "README.md").read_text()
+    section = readme.split("## A Python host", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    out = run_python(code, cwd=str(HERE.parents[2]), env={"PYTHONPATH": None})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == ["10 1-1", "1 memory:/mod/__init__.py"]
