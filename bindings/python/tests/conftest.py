@@ -44,6 +44,7 @@ def rt2():
 
 
 _TEMP = os.path.realpath(tempfile.gettempdir())
+_REPO = (str(REPO_ROOT), os.path.realpath(REPO_ROOT))
 _MADE_BY_TESTS = ("memory:", "builtin:", "hook:", _TEMP, tempfile.gettempdir())
 
 
@@ -59,7 +60,9 @@ def _is_test_module(module) -> bool:
     else:  # a namespace package: its last computed path (iterating it would need its parent in sys.modules)
         locations = spec.submodule_search_locations
         where = list(getattr(locations, "_path", locations) or [])
-    return any(str(w).startswith(_MADE_BY_TESTS) for w in where)
+    # The package under test lives in the repository, which may itself sit in the temporary directory (a CI
+    # clone): its modules are never the tests' own.
+    return any(str(w).startswith(_MADE_BY_TESTS) and not str(w).startswith(_REPO) for w in where)
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ struct Stem {
 
 #[derive(Default)]
 struct Listing {
-    stems: FxHashMap<Box<str>, Stem>,
+    stems: FxHashMap<String, Stem>,
     /// Answers to stat questions (links), dropped whenever the directory is checked again.
     probes: FxHashMap<Box<str>, Option<Kind>>,
     /// Subdirectory -> the suffix index of its init file, if any (stat'ed, not listed), dropped likewise.
@@ -52,20 +52,47 @@ struct Listing {
 }
 
 impl Listing {
+    /// The stem `name[..len]` (all of it for `usize::MAX`), keyed by `name`'s own allocation.
+    fn stem_owned(&mut self, mut name: String, len: usize) -> &mut Stem {
+        if len < name.len() {
+            name.truncate(len);
+        }
+        self.stems.entry(name).or_default()
+    }
+
     fn stem(&mut self, stem: &str) -> &mut Stem {
         if !self.stems.contains_key(stem) {
-            self.stems.insert(stem.into(), Stem::default());
+            self.stems.insert(stem.to_owned(), Stem::default());
         }
         self.stems.get_mut(stem).expect("just inserted")
     }
 
-    fn add(&mut self, name: &str, kind: Kind, profile: &Profile) {
+    /// Indexes one entry of the directory. The common cases (a directory; a file with one suffix of the
+    /// profile) reuse the name's own allocation as the key.
+    fn add(&mut self, name: String, kind: Kind, profile: &Profile) {
+        if kind == Kind::Dir {
+            self.stem_owned(name, usize::MAX).entry = Some(kind);
+            return;
+        }
+        let matches = |suffix: &str| name.len() > suffix.len() && name.ends_with(suffix);
+        let mut found = profile.suffixes().iter().enumerate().filter(|(_, (s, _))| matches(s));
+        let first = found.next().map(|(i, (s, _))| (i, s.len()));
+        let more = found.next().is_some();
+        let is_ref = name.len() > 4 && name.ends_with(".ref");
+        match first {
+            Some((i, len)) if kind == Kind::File && !more && !is_ref => {
+                let stem_len = name.len() - len;
+                self.stem_owned(name, stem_len).files |= 1 << i;
+            }
+            _ => self.add_borrowed(&name, kind, profile),
+        }
+    }
+
+    /// [`Listing::add`] for any entry, each use with a key of its own.
+    fn add_borrowed(&mut self, name: &str, kind: Kind, profile: &Profile) {
         // A regular file matters only through its suffixes (a package or namespace needs a directory).
         if kind != Kind::File {
             self.stem(name).entry = Some(kind);
-        }
-        if kind == Kind::Dir {
-            return;
         }
         for (i, (suffix, _)) in profile.suffixes().iter().enumerate() {
             if name.len() > suffix.len() && name.ends_with(suffix.as_str()) {
@@ -179,7 +206,7 @@ impl DirFinder {
                         Ok(t) if t.is_dir() => Kind::Dir,
                         _ => Kind::Other,
                     };
-                    st.listing.add(&name, kind, ctx.profile);
+                    st.listing.add(name, kind, ctx.profile);
                 }
             }
             Err(e) => st.unreadable = Some(describe(&e)),
