@@ -16,6 +16,43 @@ fn invalid(name: &str, why: &str) -> Error {
 /// Checks an absolute dotted name: not empty, no empty segment (so no leading, trailing or doubled dot), no
 /// `/`, `\` or NUL, every segment an identifier under the profile, within the length limits.
 pub fn validate(name: &str, profile: &Profile) -> Result<()> {
+    if is_plain_ascii_name(name, profile.identifiers()) {
+        return Ok(());
+    }
+    validate_slowly(name, profile)
+}
+
+/// One pass over the bytes for the common case: ASCII segments of `[A-Za-z_][A-Za-z0-9_]*` (Python) or
+/// `[A-Za-z0-9_-]+` (Lua) joined by single dots, within the limits. Anything else takes the full check,
+/// which also says what is wrong.
+fn is_plain_ascii_name(name: &str, rule: IdentifierRule) -> bool {
+    let bytes = name.as_bytes();
+    if bytes.is_empty() || bytes.len() > MAX_NAME_LEN {
+        return false;
+    }
+    let mut segment_start = true;
+    let mut segments = 1;
+    for &b in bytes {
+        let ok = match b {
+            b'.' if !segment_start => {
+                segments += 1;
+                segment_start = true;
+                continue;
+            }
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => true,
+            b'0'..=b'9' => !segment_start || rule == IdentifierRule::Lua,
+            b'-' => rule == IdentifierRule::Lua,
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+        segment_start = false;
+    }
+    !segment_start && segments <= MAX_NAME_SEGMENTS
+}
+
+fn validate_slowly(name: &str, profile: &Profile) -> Result<()> {
     if name.is_empty() {
         return Err(Error::new(ErrorCode::InvalidName, "Empty module name"));
     }

@@ -262,16 +262,17 @@ impl Runtime {
         mut notes: Option<&mut Vec<Attempt>>,
         ask_hosts: bool,
     ) -> Result<Option<Found>> {
-        let mut note = |place: String, reason: String| {
+        // Notes are made only when someone reads them: a search that is not traced formats nothing.
+        let mut note = |make: &dyn Fn() -> Option<Attempt>| {
             if let Some(n) = notes.as_mut() {
-                n.push(Attempt::new(place, reason));
+                n.extend(make());
             }
         };
         if let Some(found) = self.inner.natives.read().find(name) {
-            note("native".into(), format!("found {}", found.spec.origin()));
+            note(&|| Some(Attempt::new("native", format!("found {}", found.spec.origin()))));
             return Ok(Some(found));
         }
-        note("native".into(), "not registered".into());
+        note(&|| Some(Attempt::new("native", "not registered")));
         let meta_path = self.inner.meta_path.read().clone();
         let virtual_root = self.inner.virtual_root.read().clone();
         let mut path: Option<Option<Vec<&str>>> = None;
@@ -281,7 +282,7 @@ impl Runtime {
             let found = match finder {
                 MetaFinder::Mount(_, tree) => tree.find(name, virtual_root.as_deref()),
                 MetaFinder::Host(_, h) if !ask_hosts => {
-                    note(format!("host:{}", h.name()), "not found".into());
+                    note(&|| Some(Attempt::new(format!("host:{}", h.name()), "not found")));
                     None
                 }
                 MetaFinder::Host(_, h) => {
@@ -291,18 +292,16 @@ impl Runtime {
             };
             match (found, finder) {
                 (Some(found), _) if found.spec.kind() == ModuleKind::Namespace => {
-                    note(finder_place(finder), format!("namespace portion {}", found.spec.origin()));
+                    note(&|| {
+                        Some(Attempt::new(finder_place(finder), format!("namespace portion {}", found.spec.origin())))
+                    });
                     portions.add(found);
                 }
                 (Some(found), _) => {
-                    note(finder_place(finder), format!("found {}", found.spec.origin()));
+                    note(&|| Some(Attempt::new(finder_place(finder), format!("found {}", found.spec.origin()))));
                     return Ok(Some(found));
                 }
-                (None, MetaFinder::Mount(_, tree)) => {
-                    if let Some(a) = tree.explain(name) {
-                        note(a.place, a.reason);
-                    }
-                }
+                (None, MetaFinder::Mount(_, tree)) => note(&|| tree.explain(name)),
                 (None, MetaFinder::Host(..)) => {}
             }
         }
