@@ -862,22 +862,27 @@ function Runtime:path_append(dir)
 end
 
 --- The search path, in order (empty while the filesystem is off and nothing was appended).
-function Runtime:path()
-  if not M.has_filesystem() then error(fs_unsupported("path")) end
+-- The names of an ik_name_list the function `fname` (ik_runtime_path_list, ik_runtime_list_modules) gives.
+local function name_list(self, fname)
   local p = enter(self)
   out_err[0] = nil
-  local st = lib.ik_runtime_path_list(p, out_list, out_err)
+  local st = lib[fname](p, out_list, out_err)
   local list, e = out_list[0], out_err[0]
   leave(self)
   check(self, st, e)
-  local entries = {}
+  local names = {}
   for i = 0, tonumber(lib.ik_name_list_count(list)) - 1 do
-    entries[#entries + 1] = text(lib.ik_name_list_get, list, i)
+    names[#names + 1] = text(lib.ik_name_list_get, list, i)
   end
   lib.ik_name_list_free(list)
-  return entries
+  return names
 end
-jit_off(Runtime.path)
+jit_off(name_list)
+
+function Runtime:path()
+  if not M.has_filesystem() then error(fs_unsupported("path")) end
+  return name_list(self, "ik_runtime_path_list")
+end
 
 --- Allows a top-level name ("*": all but powerful natives).
 function Runtime:allow(name)
@@ -972,20 +977,8 @@ end
 
 --- The names in the module table, sorted.
 function Runtime:modules()
-  local p = enter(self)
-  out_err[0] = nil
-  local st = lib.ik_runtime_list_modules(p, out_list, out_err)
-  local list, e = out_list[0], out_err[0]
-  leave(self)
-  check(self, st, e)
-  local names = {}
-  for i = 0, tonumber(lib.ik_name_list_count(list)) - 1 do
-    names[#names + 1] = text(lib.ik_name_list_get, list, i)
-  end
-  lib.ik_name_list_free(list)
-  return names
+  return name_list(self, "ik_runtime_list_modules")
 end
-jit_off(Runtime.modules)
 
 --- Frees the runtime (every module of its table is released). Idempotent. Called from a module's own code,
 --- it takes effect when the running import returns. Closing the installed runtime uninstalls it.
