@@ -18,6 +18,18 @@
 #include "fixture.h"
 #include "tmpdir.h"
 
+/* The scratch root of the whole test program (made and removed by its main). */
+static char ROOT[TD_MAX];
+
+/* A path under ROOT, into one of a few rotating buffers (enough for the arguments of one call). */
+static const char *at(const char *rel) {
+    static char bufs[8][TD_MAX];
+    static int next;
+    char *out = bufs[next];
+    next = (next + 1) % 8;
+    return td_join(out, ROOT, rel);
+}
+
 typedef int32_t (*fs_exec_fn)(void *userdata, const ik_spec *spec, void *module, const uint8_t *source,
                               size_t source_len, ik_report *report);
 

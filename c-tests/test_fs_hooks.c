@@ -7,15 +7,6 @@
 
 #include "fsfix.h"
 
-static char ROOT[TD_MAX];
-
-static const char *at(const char *rel) {
-    static char bufs[8][TD_MAX];
-    static int next;
-    char *out = bufs[next];
-    next = (next + 1) % 8;
-    return td_join(out, ROOT, rel);
-}
 
 /* ----- the "archive": a static table of what each entry holds ----- */
 

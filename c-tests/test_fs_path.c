@@ -8,17 +8,6 @@
 
 #include "fsfix.h"
 
-/* The scratch root of the whole program (removed by main). */
-static char ROOT[TD_MAX];
-
-/* A path under ROOT, into one of a few rotating buffers (enough for the arguments of one call). */
-static const char *at(const char *rel) {
-    static char bufs[8][TD_MAX];
-    static int next;
-    char *out = bufs[next];
-    next = (next + 1) % 8;
-    return td_join(out, ROOT, rel);
-}
 
 /* "fs:" + a path under ROOT. */
 static const char *fs_origin(const char *rel) {

@@ -207,10 +207,6 @@ impl MountedTree {
         format!("memory:/{}", self.point)
     }
 
-    pub fn file_count(&self) -> usize {
-        self.data.len()
-    }
-
     pub(crate) fn data(&self, index: usize) -> &[u8] {
         &self.data[index]
     }

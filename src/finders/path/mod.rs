@@ -6,7 +6,6 @@ pub mod dir;
 pub mod refs;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -102,7 +101,6 @@ pub struct PathFinder {
     dirs: Mutex<FxHashMap<String, Arc<DirFinder>>>,
     hooks: RwLock<Arc<Vec<Hook>>>,
     roots: RwLock<Arc<Vec<PathBuf>>>,
-    epoch: AtomicU64,
 }
 
 fn cwd() -> Option<String> {
@@ -119,11 +117,6 @@ impl PathFinder {
         let d = Arc::new(DirFinder::new(path.to_owned()));
         dirs.insert(path.to_owned(), Arc::clone(&d));
         d
-    }
-
-    /// The directory finder for a path, if one was made already.
-    pub fn known_dir_finder(&self, path: &str) -> Option<Arc<DirFinder>> {
-        self.dirs.lock().get(path).cloned()
     }
 
     pub fn add_hook(&self, id: u64, hook: Arc<dyn PathHook>, position: usize) {
@@ -179,7 +172,7 @@ impl PathFinder {
     }
 
     /// `PathFinder.invalidate_caches`: negative and relative entries are dropped, every finder forgets its
-    /// listing, namespace packages recompute their locations.
+    /// listing.
     pub fn invalidate(&self) {
         let (entries, dropped): (Vec<EntryRef>, Vec<_>) = {
             let mut cache = self.importer_cache.lock();
@@ -195,13 +188,11 @@ impl PathFinder {
         for d in self.dirs.lock().values() {
             d.invalidate();
         }
-        self.epoch.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Drops every cache: the next search lists every directory again (`importkit resolve --cold`).
     pub fn drop_caches(&self) {
         self.forget_entries();
-        self.epoch.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The entry finder for a path entry (`PathFinder._path_importer_cache`).
@@ -321,11 +312,6 @@ impl PathFinder {
         let spec = ModuleSpec::new(fullname, &format!("namespace:{fullname}"), ModuleKind::Namespace, true)
             .with_locations(portions);
         Ok(Some(found(spec)))
-    }
-
-    /// Moves whenever cached answers may have changed (invalidate, dropped caches).
-    pub fn epoch(&self) -> u64 {
-        self.epoch.load(Ordering::Relaxed)
     }
 }
 
