@@ -23,6 +23,8 @@ struct tx_module {
     size_t nattrs;
     char **all;
     size_t nall;
+    int execs; /* how many times this object was executed: never more than once */
+    int dead;  /* released by importkit (kept in quarantine, see tx_quarantine) */
 };
 
 typedef struct {
@@ -40,6 +42,11 @@ struct tx_executor {
     int live;
     int binds;
     int userdata_releases;
+    int double_execs;
+    int quarantine;
+    int dead_uses;
+    tx_module **graveyard;
+    size_t ngrave;
     char **log;
     size_t nlog;
     char *refuse;
@@ -358,6 +365,8 @@ static int32_t tx_exec(void *userdata, const ik_spec *spec, void *module, const 
         tx->nexecs++;
     }
     tx->execs[i].count++;
+    if (++((tx_module *)module)->execs > 1) tx->double_execs++;
+    if (((tx_module *)module)->dead) tx->dead_uses++;
     tx_unlock(tx);
 
     text = tx_dup_n(source ? (const char *)source : "", source ? source_len : 0);
@@ -382,6 +391,7 @@ static int32_t tx_bind(void *userdata, void *parent, const char *name, size_t na
     char value[300];
     snprintf(value, sizeof value, "<module %s>", tx_name(child));
     tx_lock(tx);
+    if (((tx_module *)parent)->dead || ((tx_module *)child)->dead) tx->dead_uses++;
     tx_set_attr_locked(parent, name, name_len, value);
     tx->binds++;
     tx_unlock(tx);
@@ -392,6 +402,7 @@ static bool tx_has_attr(void *userdata, void *module, const char *name, size_t n
     tx_executor *tx = userdata;
     bool has;
     tx_lock(tx);
+    if (((tx_module *)module)->dead) tx->dead_uses++;
     has = tx_get_attr_locked(module, name, name_len) != NULL;
     tx_unlock(tx);
     return has;
@@ -403,6 +414,7 @@ static int32_t tx_all_names(void *userdata, void *module, ik_strings *out, ik_re
     int32_t status = IK_OK;
     size_t i;
     tx_lock(tx);
+    if (m->dead) tx->dead_uses++;
     for (i = 0; i < m->nall && status == IK_OK; i++) {
         ik_error *err = NULL;
         if (ik_strings_push(out, m->all[i], strlen(m->all[i]), &err) != IK_OK) status = tx_pass(report, err);
@@ -416,8 +428,15 @@ static void tx_release(void *userdata, void *module) {
     tx_lock(tx);
     tx->releases++;
     tx->live--;
+    if (((tx_module *)module)->dead) tx->dead_uses++; /* released twice */
+    if (tx->quarantine) {
+        ((tx_module *)module)->dead = 1;
+        tx->graveyard = tx_grow(tx->graveyard, (tx->ngrave + 1) * sizeof *tx->graveyard);
+        tx->graveyard[tx->ngrave++] = module;
+        module = NULL;
+    }
     tx_unlock(tx);
-    tx_module_free(module);
+    if (module != NULL) tx_module_free(module);
 }
 
 static void tx_release_userdata(void *userdata) {
@@ -464,8 +483,16 @@ void tx_free(tx_executor *tx) {
     for (i = 0; i < tx->nlog; i++) free(tx->log[i]);
     free(tx->log);
     free(tx->refuse);
+    for (i = 0; i < tx->ngrave; i++) tx_module_free(tx->graveyard[i]);
+    free(tx->graveyard);
     pthread_mutex_destroy(&tx->lock);
     free(tx);
+}
+
+void tx_quarantine(tx_executor *tx, int on) {
+    tx_lock(tx);
+    tx->quarantine = on;
+    tx_unlock(tx);
 }
 
 void tx_refuse_create(tx_executor *tx, const char *name) {
@@ -499,6 +526,8 @@ TX_COUNTER(tx_releases, releases)
 TX_COUNTER(tx_live, live)
 TX_COUNTER(tx_binds, binds)
 TX_COUNTER(tx_userdata_releases, userdata_releases)
+TX_COUNTER(tx_double_execs, double_execs)
+TX_COUNTER(tx_dead_uses, dead_uses)
 
 int tx_logged(tx_executor *tx, const char *entry) {
     int found = 0;

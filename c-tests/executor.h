@@ -42,6 +42,10 @@ ik_executor tx_vtable(tx_executor *tx);
 /* Frees the executor (after the runtime it served, so every module was released). */
 void tx_free(tx_executor *tx);
 
+/* On: a released module is marked dead and kept until tx_free instead of freed, so a test whose modules use
+ * the (borrowed) results of their nested imports while other threads remove modules stays well defined;
+ * every callback then counts the dead modules it is given (tx_dead_uses). */
+void tx_quarantine(tx_executor *tx, int on);
 /* Makes `create` fail (IK_ERR_EXEC, "create refused") for modules named `name` (NULL: none). */
 void tx_refuse_create(tx_executor *tx, const char *name);
 
@@ -58,6 +62,10 @@ int tx_releases(tx_executor *tx);
 int tx_live(tx_executor *tx);
 int tx_binds(tx_executor *tx);
 int tx_userdata_releases(tx_executor *tx);
+/* How many times an object was executed when it had been executed already (0 is right). */
+int tx_double_execs(tx_executor *tx);
+/* How many times a callback was given a module importkit had already released, or a release came twice. */
+int tx_dead_uses(tx_executor *tx);
 
 /* Whether the log holds `entry` exactly, and how many entries it holds. */
 int tx_logged(tx_executor *tx, const char *entry);

@@ -89,12 +89,6 @@
 // A namespace package: nothing to execute.
 #define IK_KIND_NAMESPACE 4
 
-// Most `.ref` files followed in one chain.
-#define IK_MAX_REF_HOPS 8
-
-// Largest `.ref` file read, in bytes.
-#define IK_MAX_REF_SIZE 65536
-
 // Longest module name, in bytes.
 #define IK_MAX_NAME_LEN 4096
 
@@ -115,6 +109,25 @@
 
 // Deepest nesting of imports on one thread (an import whose module imports another, and so on).
 #define IK_MAX_IMPORT_DEPTH 200
+
+// Most `.ref` files followed in one chain (a ref file's target holding another ref file, and so on).
+#define IK_MAX_REF_HOPS 8
+
+// Largest `.ref` file read, in bytes.
+#define IK_MAX_REF_SIZE 65536
+
+// Most `.ref` targets examined in one search of the path (all chains together): the bound on the work a
+// hostile tree of ref files can cause.
+#define MAX_REF_TARGETS 1024
+
+// Longest piece of outside text (a `.ref` target) quoted in a message, in bytes.
+#define MAX_QUOTED 200
+
+// Most places one search of the path notes; the rest are counted in one last note.
+#define MAX_NOTES 64
+
+// Most attempts listed in a "No module named" message; the error keeps them all.
+#define MAX_LISTED_ATTEMPTS 64
 
 // Most suffixes in one profile (directory listings index them in a 64-bit set).
 #define IK_MAX_SUFFIXES 64
@@ -223,7 +236,9 @@ typedef struct {
     bool (*has_attr)(void *userdata, void *module, const char *name, size_t name_len);
     // Pushes the names of the module's `__all__` into `out` with `ik_strings_push` (for `import *`).
     int32_t (*all_names)(void *userdata, void *module, ik_strings *out, ik_report *report);
-    // The module table dropped its reference to `module` (removed, replaced, failed, runtime freed).
+    // importkit holds `module` no more: the module table dropped it (removed, replaced, failed, runtime
+    // freed) and no running import still passes it to a callback (`exec`, `bind`, `has_attr`,
+    // `all_names` always get a live object, whatever other threads remove). Called once per object.
     void (*release)(void *userdata, void *module);
     // Called once with `userdata` when the executor is replaced or its runtime freed. May be NULL.
     ik_release_fn release_userdata;

@@ -3,7 +3,36 @@
 //! Every failure carries an [`ErrorCode`] that maps 1:1 onto the C `ik_status`, a message a person can read
 //! (it names the module and every place tried), and the structured details behind that message.
 
+use std::borrow::Cow;
 use std::fmt;
+
+use crate::limits::MAX_LISTED_ATTEMPTS;
+
+/// Text from outside (file contents, names a caller gave, a host's message) made safe to show: each control
+/// character (NUL, newline, ESC...) is written as its escape (`\0`, `\n`, `\u{1b}`), so a message never
+/// carries a terminal sequence and C's `strlen` always agrees with the length importkit reports.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`printable`] for an owned string, without a copy when it is clean already.
+fn cleaned(s: String) -> String {
+    match printable(&s) {
+        Cow::Borrowed(_) => s,
+        Cow::Owned(clean) => clean,
+    }
+}
 
 /// What kind of failure this is. Each code is one `ik_status` value (see `src/ffi/status.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,8 +95,9 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// An attempt; control characters in either part are escaped (see [`printable`]).
     pub fn new(place: impl Into<String>, reason: impl Into<String>) -> Self {
-        Attempt { place: place.into(), reason: reason.into() }
+        Attempt { place: cleaned(place.into()), reason: cleaned(reason.into()) }
     }
 }
 
@@ -142,9 +172,15 @@ impl fmt::Display for Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// An error with a code and a complete message.
+    /// An error with a code and a complete message (control characters escaped, see [`printable`]).
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error(Box::new(Details { code, message: message.into(), module: None, attempts: Vec::new(), host: None }))
+        Error(Box::new(Details {
+            code,
+            message: cleaned(message.into()),
+            module: None,
+            attempts: Vec::new(),
+            host: None,
+        }))
     }
 
     pub fn invalid_argument(message: impl Into<String>) -> Self {
@@ -158,9 +194,14 @@ impl Error {
     /// `No module named 'a.b' (place: reason; place: reason)`: the message of CPython's
     /// `ModuleNotFoundError` followed by every place tried.
     pub fn not_found(name: &str, attempts: Vec<Attempt>) -> Self {
+        let name = printable(name);
         let mut message = format!("No module named '{name}'");
         if !attempts.is_empty() {
-            let places: Vec<String> = attempts.iter().map(|a| format!("{}: {}", a.place, a.reason)).collect();
+            let mut places: Vec<String> =
+                attempts.iter().take(MAX_LISTED_ATTEMPTS).map(|a| format!("{}: {}", a.place, a.reason)).collect();
+            if attempts.len() > MAX_LISTED_ATTEMPTS {
+                places.push(format!("{} more places, in the attempts", attempts.len() - MAX_LISTED_ATTEMPTS));
+            }
             message.push_str(" (");
             message.push_str(&places.join("; "));
             message.push(')');
@@ -168,7 +209,7 @@ impl Error {
         Error(Box::new(Details {
             code: ErrorCode::NotFound,
             message,
-            module: Some(name.to_owned()),
+            module: Some(name.into_owned()),
             attempts,
             host: None,
         }))
@@ -182,29 +223,40 @@ impl Error {
 
     /// A host callback failed while importing `name`. A nested import's error that the host passes on
     /// (a module that imports a missing one) comes through unchanged, as CPython lets the inner exception
-    /// through; a host that gives only a status and a message keeps them; anything else becomes an `Exec`
-    /// error naming the module.
+    /// through (one that names no module gets `name`, the importing module, and says so); a host that
+    /// gives only a status and a message keeps them; anything else becomes an `Exec` error naming the
+    /// module.
     pub fn from_host(name: &str, what: &str, host: HostError) -> Self {
         if let Some(cause) = host.cause {
-            return *cause;
+            let mut e = *cause;
+            // An error about no module in particular (a relative import beyond the top-level package, a bad
+            // argument) is about the import statement of the module executing: name that one.
+            if e.0.module.is_none() {
+                e.0.message = format!("{} (in module '{}')", e.0.message, printable(name));
+                e.0.module = Some(printable(name).into_owned());
+            }
+            return e;
         }
         let (code, message, module) = match host.code {
             // A nested import's status passed on with its message: keep both. The module it is about is not
             // known (it is not `name`, which was executing), so none is named: a fromlist must not take this
             // for "the submodule does not exist".
-            Some(code) if !matches!(code, ErrorCode::Exec | ErrorCode::Host) => (code, host.message.clone(), None),
+            Some(code) if !matches!(code, ErrorCode::Exec | ErrorCode::Host) => {
+                (code, printable(&host.message).into_owned(), None)
+            }
             code => {
                 let detail = if host.message.is_empty() { "no message given" } else { host.message.as_str() };
-                let message = format!("{what} '{name}' failed: {detail}{}", host.position());
-                (code.unwrap_or(ErrorCode::Exec), message, Some(name.to_owned()))
+                let message = format!("{what} '{name}' failed: {}{}", printable(detail), host.position());
+                (code.unwrap_or(ErrorCode::Exec), message, Some(printable(name).into_owned()))
             }
         };
         Error(Box::new(Details { code, message, module, attempts: Vec::new(), host: Some(host) }))
     }
 
-    /// Sets the name of the module the error is about.
+    /// Sets the name of the module the error is about (control characters escaped: a name a caller gave
+    /// need not be valid).
     pub fn for_module(mut self, name: &str) -> Self {
-        self.0.module = Some(name.to_owned());
+        self.0.module = Some(printable(name).into_owned());
         self
     }
 

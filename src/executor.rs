@@ -43,7 +43,8 @@ pub trait Executor: Send + Sync {
         Ok(Vec::new())
     }
 
-    /// The module table has dropped its reference to `module` (removed, replaced, failed, runtime freed).
+    /// importkit holds `module` no more: the module table dropped it (removed, replaced, failed, runtime
+    /// freed) and no import is still handing it to a callback. Called once per object importkit took.
     fn release(&self, module: ModuleHandle) {
         let _ = module;
     }

@@ -28,3 +28,28 @@ pub fn clip_message(mut message: String) -> String {
     }
     message
 }
+
+/// Most `.ref` files followed in one chain (a ref file's target holding another ref file, and so on).
+pub const MAX_REF_HOPS: usize = 8;
+/// Largest `.ref` file read, in bytes.
+pub const MAX_REF_SIZE: u64 = 65_536;
+/// Most `.ref` targets examined in one search of the path (all chains together): the bound on the work a
+/// hostile tree of ref files can cause.
+pub const MAX_REF_TARGETS: usize = 1024;
+/// Longest piece of outside text (a `.ref` target) quoted in a message, in bytes.
+pub const MAX_QUOTED: usize = 200;
+/// Most places one search of the path notes; the rest are counted in one last note.
+pub const MAX_NOTES: usize = 64;
+/// Most attempts listed in a "No module named" message; the error keeps them all.
+pub const MAX_LISTED_ATTEMPTS: usize = 64;
+
+/// Outside text (a line of a file, a name) as a message quotes it: in quotes, control characters escaped,
+/// at most [`MAX_QUOTED`] bytes of it.
+pub fn quote(text: &str) -> String {
+    let mut end = text.len().min(MAX_QUOTED);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let more = if end < text.len() { format!("... ({} bytes)", text.len()) } else { String::new() };
+    format!("'{}'{more}", crate::error::printable(&text[..end]))
+}

@@ -55,10 +55,12 @@ impl Policy {
         }
     }
 
-    /// Whether `full` is a powerful native or lies below one.
-    fn is_powerful(&self, full: &str) -> bool {
-        !self.powerful.is_empty()
-            && full.match_indices('.').map(|(i, _)| &full[..i]).chain([full]).any(|p| self.powerful.contains(p))
+    /// The powerful native that `full` is or lies below (the outermost one), if any.
+    fn powerful_native<'a>(&self, full: &'a str) -> Option<&'a str> {
+        if self.powerful.is_empty() {
+            return None;
+        }
+        full.match_indices('.').map(|(i, _)| &full[..i]).chain([full]).find(|p| self.powerful.contains(*p))
     }
 
     fn restricted(&self) -> bool {
@@ -71,23 +73,22 @@ impl Policy {
             return Ok(());
         }
         let top = name::top_level(full);
-        let powerful = self.is_powerful(full);
         let why = if self.deny_all {
-            "every name is denied"
+            "every name is denied".to_owned()
         } else if self.deny.contains(top) {
-            "'{top}' is on the deny list"
-        } else if powerful && !self.allow.contains(top) {
-            "'{top}' is a powerful native and is not on the allow list"
+            format!("'{top}' is on the deny list")
+        } else if let Some(native) = self.powerful_native(full).filter(|_| !self.allow.contains(top)) {
+            if native == top {
+                format!("'{top}' is a powerful native and is not on the allow list")
+            } else {
+                format!("'{native}' is a powerful native and '{top}' is not on the allow list")
+            }
         } else if self.restricted() && !self.allow_all && !self.allow.contains(top) {
-            "'{top}' is not on the allow list"
+            format!("'{top}' is not on the allow list")
         } else {
             return Ok(());
         };
-        Err(Error::new(
-            ErrorCode::Denied,
-            format!("import of '{full}' denied by policy: {}", why.replace("{top}", top)),
-        )
-        .for_module(full))
+        Err(Error::new(ErrorCode::Denied, format!("import of '{full}' denied by policy: {why}")).for_module(full))
     }
 }
 
@@ -116,6 +117,18 @@ mod tests {
         assert_eq!(e.code(), ErrorCode::Denied);
         assert_eq!(e.message(), "import of 'fs.path' denied by policy: 'fs' is on the deny list");
         assert_eq!(e.module(), Some("fs.path"));
+    }
+
+    #[test]
+    fn a_denial_names_the_powerful_module() {
+        let mut p = Policy::default();
+        p.set_powerful("eng.io", true);
+        p.check("eng").unwrap();
+        let e = p.check("eng.io.file").unwrap_err();
+        assert_eq!(
+            e.message(),
+            "import of 'eng.io.file' denied by policy: 'eng.io' is a powerful native and 'eng' is not on the allow list"
+        );
     }
 
     #[test]

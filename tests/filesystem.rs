@@ -433,3 +433,27 @@ fn a_ref_file_turned_into_a_fifo_never_blocks() {
     let e = rt.find_spec("piped", None).unwrap_err();
     assert!(e.message().contains("is not a regular file"), "{}", e.message());
 }
+
+/// A hostile fan-out: N directories whose `m.ref` each name all N. Before the bound, every target of every
+/// file was resolved (N^2 canonicalisations: 22 s at N = 6000) and the error listed every loop (7 MB). Now
+/// one search examines at most `MAX_REF_TARGETS` targets, each directory once, and the error is summarised.
+#[test]
+fn ref_fan_out_is_bounded_and_summarised() {
+    const N: usize = 600;
+    let top = Scratch::new();
+    let names: String = (0..N).map(|i| format!("../d{i}\n")).collect();
+    for i in 0..N {
+        top.write(&format!("d{i}/m.ref"), &names);
+    }
+    let rt = fs_runtime(&[top.s("d0")]);
+    let e = rt.find_spec("m", None).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound);
+    assert!(e.message().len() < 16 * 1024, "a message of {} bytes", e.message().len());
+    assert!(e.attempts().len() <= importkit::limits::MAX_NOTES + 4, "{} attempts", e.attempts().len());
+    let all = e.attempts().iter().map(|a| format!("{}: {}", a.place, a.reason)).collect::<Vec<_>>().join("\n");
+    assert!(all.contains("more places not listed"), "{all}");
+    // The budget is per search: a traced search says where it stopped.
+    let (_, trace) = rt.find_spec_traced("m");
+    assert!(trace.len() <= importkit::limits::MAX_NOTES + 4);
+    assert!(trace.iter().any(|a| a.reason.contains("more places not listed")));
+}

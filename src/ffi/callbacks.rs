@@ -93,7 +93,9 @@ pub struct ik_executor {
             report: *mut ik_report,
         ) -> i32,
     >,
-    /// The module table dropped its reference to `module` (removed, replaced, failed, runtime freed).
+    /// importkit holds `module` no more: the module table dropped it (removed, replaced, failed, runtime
+    /// freed) and no running import still passes it to a callback (`exec`, `bind`, `has_attr`,
+    /// `all_names` always get a live object, whatever other threads remove). Called once per object.
     pub release: Option<unsafe extern "C" fn(userdata: *mut c_void, module: *mut c_void)>,
     /// Called once with `userdata` when the executor is replaced or its runtime freed. May be NULL.
     pub release_userdata: ik_release_fn,
@@ -212,17 +214,94 @@ pub struct ik_path_hook {
     pub release_userdata: ik_release_fn,
 }
 
-/// Checks a host vtable (its size, its required callback) and takes its name (NULL: `default`), keeping
-/// `userdata` to release once; if anything is wrong, the userdata is released before the error returns.
-fn hosted<V: Copy>(
+/// A vtable a host hands in: a `#[repr(C)]` struct whose first field is a `uint32_t size`.
+///
+/// The rule (docs/ABI.md): importkit reads `size` first and nothing past it. `size` must be the size of one
+/// of the struct's released layouts (`LAYOUTS`, oldest first); fields a smaller (older) layout does not have
+/// count as absent (NULL). Any other size is refused before another field is read, and then nothing in the
+/// struct is used, its `release_userdata` included.
+pub(crate) trait Vtable: Copy {
+    /// The struct's name in the header.
+    const NAME: &'static str;
+    /// `sizeof` of every released layout of the struct, oldest first; the last is this version's.
+    const LAYOUTS: &'static [usize];
+}
+
+impl Vtable for ik_executor {
+    const NAME: &'static str = "ik_executor";
+    const LAYOUTS: &'static [usize] = &[std::mem::size_of::<ik_executor>()];
+}
+
+impl Vtable for ik_native {
+    const NAME: &'static str = "ik_native";
+    const LAYOUTS: &'static [usize] = &[std::mem::size_of::<ik_native>()];
+}
+
+impl Vtable for ik_finder {
+    const NAME: &'static str = "ik_finder";
+    const LAYOUTS: &'static [usize] = &[std::mem::size_of::<ik_finder>()];
+}
+
+impl Vtable for ik_entry_finder {
+    const NAME: &'static str = "ik_entry_finder";
+    const LAYOUTS: &'static [usize] = &[std::mem::size_of::<ik_entry_finder>()];
+}
+
+impl Vtable for ik_path_hook {
+    const NAME: &'static str = "ik_path_hook";
+    const LAYOUTS: &'static [usize] = &[std::mem::size_of::<ik_path_hook>()];
+}
+
+fn check_layout<V: Vtable>(size: u32) -> Result<usize> {
+    let size = size as usize;
+    if V::LAYOUTS.contains(&size) {
+        return Ok(size);
+    }
+    let known: Vec<String> = V::LAYOUTS.iter().map(usize::to_string).collect();
+    let newest = V::LAYOUTS[V::LAYOUTS.len() - 1];
+    let why = if size > newest {
+        "it is larger than any layout this importkit knows (a header newer than the library?)"
+    } else {
+        "it is the size of no released layout (set it to sizeof the struct)"
+    };
+    Err(Error::invalid_argument(format!(
+        "{}.size is {size}, but this importkit accepts {} bytes: {why}",
+        V::NAME,
+        known.join(" or ")
+    )))
+}
+
+/// Reads a host vtable by the rule of [`Vtable`]: its `size` first, then exactly that many bytes into a
+/// zeroed struct.
+///
+/// # Safety
+/// `p` is NULL or points at a `uint32_t` size followed by at least `size - 4` readable bytes.
+pub(crate) unsafe fn read_vtable<V: Vtable>(p: *const V, what: &str) -> Result<V> {
+    if p.is_null() {
+        return Err(Error::invalid_argument(format!("{what} is NULL")));
+    }
+    // SAFETY: every vtable starts with its `uint32_t size`, and `p` points at one (the caller's promise).
+    let size = unsafe { p.cast::<u32>().read_unaligned() };
+    let size = check_layout::<V>(size)?;
+    let mut vt = std::mem::MaybeUninit::<V>::zeroed();
+    // SAFETY: `size` is one of V's layouts, so at most `size_of::<V>()`; the host promised `size` readable
+    // bytes at `p`; the destination is our own struct.
+    unsafe { std::ptr::copy_nonoverlapping(p.cast::<u8>(), vt.as_mut_ptr().cast::<u8>(), size) };
+    // SAFETY: every vtable field is an integer, a bool, a raw pointer or an optional function pointer: all
+    // zero is a valid value for each (0, false, NULL, None), and the host's bytes are its values.
+    Ok(unsafe { vt.assume_init() })
+}
+
+/// Wraps a host vtable read by [`read_vtable`]: checks its required callback and takes its name (NULL:
+/// `default`), keeping `userdata` to release once; if anything is wrong, the userdata is released before
+/// the error returns.
+fn hosted<V: Vtable>(
     vt: &V,
-    size: u32,
-    what: &str,
     missing: Option<&str>,
     name: Option<(*const c_char, &str)>,
     userdata: Userdata,
 ) -> Result<Hosted<V>> {
-    check_size(size, std::mem::size_of::<V>(), what)?;
+    let what = V::NAME;
     if let Some(field) = missing {
         return Err(Error::invalid_argument(format!("{what}.{field} is required")));
     }
@@ -232,15 +311,6 @@ fn hosted<V: Copy>(
         None => String::new(),
     };
     Ok(Hosted { vt: *vt, name, _userdata: userdata })
-}
-
-fn check_size(got: u32, expected: usize, what: &str) -> Result<()> {
-    if got as usize != expected {
-        return Err(Error::invalid_argument(format!(
-            "{what}.size is {got}, but this importkit expects sizeof({what}) = {expected}: rebuild against its header"
-        )));
-    }
-    Ok(())
 }
 
 /// Calls `release(userdata)` once, when dropped.
@@ -277,16 +347,29 @@ fn to_handle(p: *mut c_void, what: &str) -> Result<ModuleHandle, HostError> {
     NonZeroUsize::new(p as usize).ok_or_else(|| HostError::new(format!("{what} returned IK_OK but no module (NULL)")))
 }
 
-/// Runs a callback that returns a status and may report; turns a failure into a `HostError`.
-fn call(f: impl FnOnce(*mut ik_report) -> i32) -> Result<(), HostError> {
+/// Runs the callback `what` (`ik_executor.exec`), which returns a status and may report; turns a failure
+/// into a `HostError`. A status returned without a report is a host bug, not a verdict: it keeps no code of
+/// its own (so a bare `IK_ERR_DENIED` never reads as a policy denial) and the message says which callback
+/// returned what; the caller names the module.
+fn call(what: &str, f: impl FnOnce(*mut ik_report) -> i32) -> Result<(), HostError> {
     let mut report = ik_report { error: None };
     let status = f(&mut report);
     if status == ik_status::IK_OK as i32 {
         return Ok(());
     }
-    let mut error = report.error.unwrap_or_else(|| HostError::new(format!("the callback returned status {status}")));
-    error.code = code_of(status).or(error.code);
-    Err(error)
+    match report.error {
+        Some(mut error) => {
+            error.code = code_of(status).or(error.code);
+            Err(error)
+        }
+        None => {
+            let shown = match code_of(status) {
+                Some(code) => format!("status {status} (IK_ERR_{})", code.name()),
+                None => format!("{status}, which is not an ik_status"),
+            };
+            Err(HostError::new(format!("{what} returned {shown} without reporting why (ik_report_error)")))
+        }
+    }
 }
 
 /// A host vtable with its userdata (released once, when the wrapper is dropped).
@@ -309,7 +392,7 @@ type CFinder = Hosted<ik_finder>;
 pub(crate) fn executor(vt: &ik_executor) -> Result<std::sync::Arc<dyn Executor>> {
     let userdata = Userdata::new(vt.userdata, vt.release_userdata);
     let missing = if vt.create.is_none() { Some("create") } else { vt.exec.is_none().then_some("exec") };
-    Ok(std::sync::Arc::new(hosted(vt, vt.size, "ik_executor", missing, None, userdata)?))
+    Ok(std::sync::Arc::new(hosted(vt, missing, None, userdata)?))
 }
 
 impl Executor for CExecutor {
@@ -317,7 +400,7 @@ impl Executor for CExecutor {
         let Some(create) = self.vt.create else { return Err(HostError::new("no create callback")) };
         let mut out: *mut c_void = std::ptr::null_mut();
         // SAFETY: a callback of the host's vtable, with pointers valid for the call.
-        call(|report| unsafe { create(self.vt.userdata, spec, &mut out, report) })?;
+        call("ik_executor.create", |report| unsafe { create(self.vt.userdata, spec, &mut out, report) })?;
         to_handle(out, "ik_executor.create")
     }
 
@@ -331,7 +414,7 @@ impl Executor for CExecutor {
             Some(s) => (s.as_ptr(), s.len()),
         };
         // SAFETY: a callback of the host's vtable, with pointers valid for the call.
-        call(|report| unsafe { exec(self.vt.userdata, spec, handle_ptr(module), ptr, len, report) })
+        call("ik_executor.exec", |report| unsafe { exec(self.vt.userdata, spec, handle_ptr(module), ptr, len, report) })
     }
 
     fn bind(&self, parent: ModuleHandle, name: &str, child: ModuleHandle) -> Result<(), HostError> {
@@ -358,7 +441,9 @@ impl Executor for CExecutor {
         let Some(all_names) = self.vt.all_names else { return Ok(Vec::new()) };
         let mut out = ik_strings { names: Vec::new() };
         // SAFETY: a callback of the host's vtable, with pointers valid for the call.
-        call(|report| unsafe { all_names(self.vt.userdata, handle_ptr(module), &mut out, report) })?;
+        call("ik_executor.all_names", |report| unsafe {
+            all_names(self.vt.userdata, handle_ptr(module), &mut out, report)
+        })?;
         Ok(out.names)
     }
 
@@ -373,7 +458,7 @@ impl Executor for CExecutor {
 /// Checks a host's native vtable and wraps it.
 pub(crate) fn native(vt: &ik_native) -> Result<std::sync::Arc<dyn NativeFactory>> {
     let userdata = Userdata::new(vt.userdata, vt.release_userdata);
-    let wrapped = hosted(vt, vt.size, "ik_native", vt.create.is_none().then_some("create"), None, userdata)?;
+    let wrapped = hosted(vt, vt.create.is_none().then_some("create"), None, userdata)?;
     if vt.flags & !(IK_NATIVE_POWERFUL | IK_NATIVE_PACKAGE) != 0 {
         return Err(Error::invalid_argument(format!("ik_native.flags has unknown bits: {:#x}", vt.flags)));
     }
@@ -385,7 +470,7 @@ impl NativeFactory for CNative {
         let Some(create) = self.vt.create else { return Err(HostError::new("no create callback")) };
         let mut out: *mut c_void = std::ptr::null_mut();
         // SAFETY: a callback of the host's vtable, with pointers valid for the call.
-        call(|report| unsafe { create(self.vt.userdata, spec, &mut out, report) })?;
+        call("ik_native.create", |report| unsafe { create(self.vt.userdata, spec, &mut out, report) })?;
         to_handle(out, "ik_native.create")
     }
 }
@@ -394,7 +479,7 @@ impl NativeFactory for CNative {
 pub(crate) fn finder(vt: &ik_finder) -> Result<std::sync::Arc<dyn HostFinder>> {
     let userdata = Userdata::new(vt.userdata, vt.release_userdata);
     let missing = vt.find.is_none().then_some("find");
-    Ok(std::sync::Arc::new(hosted(vt, vt.size, "ik_finder", missing, Some((vt.name, "finder")), userdata)?))
+    Ok(std::sync::Arc::new(hosted(vt, missing, Some((vt.name, "finder")), userdata)?))
 }
 
 impl HostFinder for CFinder {
@@ -414,7 +499,7 @@ impl HostFinder for CFinder {
         };
         let mut found = ik_found { found: None };
         // SAFETY: a callback of the host's vtable, with pointers valid for the call.
-        call(|report| unsafe {
+        call("ik_finder.find", |report| unsafe {
             find(self.vt.userdata, cname.as_ptr(), name.len(), path_ptr, count, &mut found, report)
         })?;
         Ok(found.found)
@@ -435,7 +520,7 @@ type CEntryFinder = Hosted<ik_entry_finder>;
 pub(crate) fn path_hook(vt: &ik_path_hook) -> Result<std::sync::Arc<dyn PathHook>> {
     let userdata = Userdata::new(vt.userdata, vt.release_userdata);
     let missing = vt.hook.is_none().then_some("hook");
-    Ok(std::sync::Arc::new(hosted(vt, vt.size, "ik_path_hook", missing, Some((vt.name, "hook")), userdata)?))
+    Ok(std::sync::Arc::new(hosted(vt, missing, Some((vt.name, "hook")), userdata)?))
 }
 
 impl PathHook for CPathHook {
@@ -450,21 +535,29 @@ impl PathHook for CPathHook {
         let mut out: ik_entry_finder = unsafe { std::mem::zeroed() };
         let mut claimed = false;
         // SAFETY: a callback of the host's vtable, with pointers valid for the call.
-        let status = call(|report| unsafe {
+        let status = call("ik_path_hook.hook", |report| unsafe {
             hook(self.vt.userdata, centry.as_ptr(), entry.len(), &mut out, &mut claimed, report)
         });
         if !claimed {
             return status.map(|_| None);
         }
+        // A size that is no layout makes every other field unreadable: nothing is used, nothing released.
+        let size = check_layout::<ik_entry_finder>(out.size).map_err(|e| {
+            HostError::new(format!("path hook '{}' claimed '{entry}' with a bad ik_entry_finder: {}", self.name, e))
+        })?;
+        // SAFETY: `size` is one of the struct's layouts (at most its size); bytes past the host's layout are
+        // the fields it does not know, absent (zero), whatever it wrote there.
+        unsafe {
+            let base = (&mut out as *mut ik_entry_finder).cast::<u8>();
+            std::ptr::write_bytes(base.add(size), 0, std::mem::size_of::<ik_entry_finder>() - size);
+        }
         // Claimed: the entry finder's userdata is released once, whatever follows (an error included).
         let userdata = Userdata::new(out.userdata, out.release_userdata);
         status?;
-        if out.size as usize != std::mem::size_of::<ik_entry_finder>() || out.find.is_none() {
+        if out.find.is_none() {
             return Err(HostError::new(format!(
-                "path hook '{}' claimed '{entry}' with an ik_entry_finder whose size is {} (expected {}) or without find",
-                self.name,
-                out.size,
-                std::mem::size_of::<ik_entry_finder>()
+                "path hook '{}' claimed '{entry}' with an ik_entry_finder without find",
+                self.name
             )));
         }
         Ok(Some(std::sync::Arc::new(CEntryFinder { vt: out, name: self.name.clone(), _userdata: userdata })))
@@ -477,7 +570,9 @@ impl EntryFinder for CEntryFinder {
         let cname = std::ffi::CString::new(name).map_err(|_| HostError::new("name with NUL"))?;
         let mut found = ik_found { found: None };
         // SAFETY: a callback of the host's vtable, with pointers valid for the call.
-        call(|report| unsafe { find(self.vt.userdata, cname.as_ptr(), name.len(), &mut found, report) })?;
+        call("ik_entry_finder.find", |report| unsafe {
+            find(self.vt.userdata, cname.as_ptr(), name.len(), &mut found, report)
+        })?;
         Ok(found.found.map(|f| match f.kind {
             ModuleKind::Namespace => EntryFound::Portion(f.locations),
             _ => EntryFound::Module(f),

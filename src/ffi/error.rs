@@ -28,7 +28,9 @@ impl From<Error> for ik_error {
             message: e.message().into(),
             module: e.module().map(Text::from),
             attempts: e.attempts().iter().map(|a| (a.place.as_str().into(), a.reason.as_str().into())).collect(),
-            host_message: e.host().map(|h| h.message.as_str().into()),
+            // The host's own text, as it gave it (newlines kept); only a NUL, which would cut it short for C,
+            // is written as an escape.
+            host_message: e.host().map(|h| h.message.replace('\0', "\\0").as_str().into()),
             line: e.host().map_or(0, |h| h.line),
             column: e.host().map_or(0, |h| h.column),
         }

@@ -92,7 +92,9 @@ pub unsafe extern "C" fn ik_runtime_import_n(
         out_ptr(out_module, "out_module")?;
         // SAFETY: forwarded from the caller.
         let rt = unsafe { runtime(rt) }?;
-        if package.is_null() && !name.is_null() && name_len <= MAX_NAME_LEN {
+        // Only a call whose every argument is well formed takes the fast path (a NULL package with a length
+        // is refused below, hit or miss); the name's own checks are the cache's: only valid names are in it.
+        if package.is_null() && package_len == 0 && !name.is_null() && name_len <= MAX_NAME_LEN {
             // SAFETY: `name` points at `name_len` readable bytes.
             let bytes = unsafe { std::slice::from_raw_parts(name.cast::<u8>(), name_len) };
             if let Some(h) = rt.cached(bytes) {

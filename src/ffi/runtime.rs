@@ -80,8 +80,8 @@ pub unsafe extern "C" fn ik_runtime_set_executor(
     out_error: *mut *mut ik_error,
 ) -> ik_status {
     boundary(out_error, || {
-        // SAFETY: a non-NULL vtable points at a readable ik_executor.
-        let vt = unsafe { in_ref(executor, "executor") }?;
+        // SAFETY: a non-NULL vtable points at an ik_executor of the size its first field gives.
+        let vt = &unsafe { callbacks::read_vtable(executor, "executor") }?;
         let wrapped = callbacks::executor(vt)?;
         // SAFETY: forwarded from the caller.
         unsafe { runtime(rt) }?.set_executor(wrapped);
@@ -117,8 +117,8 @@ pub unsafe extern "C" fn ik_runtime_register_native(
     out_error: *mut *mut ik_error,
 ) -> ik_status {
     boundary(out_error, || {
-        // SAFETY: a non-NULL vtable points at a readable ik_native.
-        let vt = unsafe { in_ref(native, "native") }?;
+        // SAFETY: a non-NULL vtable points at an ik_native of the size its first field gives.
+        let vt = &unsafe { callbacks::read_vtable(native, "native") }?;
         let factory = callbacks::native(vt)?;
         // SAFETY: forwarded from the caller.
         let rt = unsafe { runtime(rt) }?;
@@ -154,8 +154,8 @@ pub unsafe extern "C" fn ik_runtime_add_finder(
     out_error: *mut *mut ik_error,
 ) -> ik_status {
     boundary(out_error, || {
-        // SAFETY: a non-NULL vtable points at a readable ik_finder.
-        let vt = unsafe { in_ref(finder, "finder") }?;
+        // SAFETY: a non-NULL vtable points at an ik_finder of the size its first field gives.
+        let vt = &unsafe { callbacks::read_vtable(finder, "finder") }?;
         let wrapped = callbacks::finder(vt)?;
         // SAFETY: forwarded from the caller.
         let id = unsafe { runtime(rt) }?.add_finder(wrapped, position)?;

@@ -6,7 +6,7 @@ use std::ffi::c_char;
 use super::callbacks::{self, ik_path_hook};
 use super::import::{ik_name_list, name_list};
 use super::runtime::{on_name, runtime};
-use super::{boundary, error::ik_error, in_ref, in_str, out_ptr, status::ik_status, write_out};
+use super::{boundary, error::ik_error, in_str, out_ptr, status::ik_status, write_out};
 use crate::error::Error;
 use crate::limits::MAX_PATH_LEN;
 use crate::runtime::Runtime;
@@ -141,8 +141,8 @@ pub unsafe extern "C" fn ik_runtime_add_path_hook(
     out_error: *mut *mut ik_error,
 ) -> ik_status {
     boundary(out_error, || {
-        // SAFETY: a non-NULL vtable points at a readable ik_path_hook.
-        let vt = unsafe { in_ref(hook, "hook") }?;
+        // SAFETY: a non-NULL vtable points at an ik_path_hook of the size its first field gives.
+        let vt = &unsafe { callbacks::read_vtable(hook, "hook") }?;
         let wrapped = callbacks::path_hook(vt)?;
         // SAFETY: forwarded from the caller.
         let id = unsafe { runtime(rt) }?.add_path_hook(wrapped, position);

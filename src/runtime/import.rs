@@ -54,7 +54,7 @@ impl Runtime {
         }
         let (rest, level) = name::split_level(name);
         let absolute = name::resolve(rest, package, level)?;
-        Ok(self.gcd_import(&absolute)?.handle)
+        Ok(self.gcd_import(&absolute)?.handle())
     }
 
     /// The fast path: a ready module under exactly this absolute name, cached by this thread.
@@ -79,10 +79,10 @@ impl Runtime {
         let module = self.gcd_import(&absolute)?;
         if fromlist.is_empty() {
             if level == 0 {
-                return Ok(self.gcd_import(name::top_level(name))?.handle);
+                return Ok(self.gcd_import(name::top_level(name))?.handle());
             }
             if name.is_empty() {
-                return Ok(module.handle);
+                return Ok(module.handle());
             }
             // `import .a.b` binds the module `a` resolves to: drop as many trailing segments from the module's
             // name as `name` has after its first (counted on the normalised name, as the module's is).
@@ -92,7 +92,7 @@ impl Runtime {
             for _ in 0..extra {
                 target = name::parent(target).unwrap_or(target);
             }
-            return self.inner.table.get(target).map(|r| r.handle).ok_or_else(|| {
+            return self.inner.table.get(target).map(|r| r.handle()).ok_or_else(|| {
                 Error::new(ErrorCode::Import, format!("module '{target}' is not in the module table"))
                     .for_module(target)
             });
@@ -100,12 +100,13 @@ impl Runtime {
         if module.is_package() {
             let module_name =
                 module.spec.as_ref().map(|s| s.name().to_owned()).unwrap_or_else(|| absolute.into_owned());
-            self.handle_fromlist(&module_name, module.handle, fromlist, false)?;
+            self.handle_fromlist(&module_name, &module, fromlist, false)?;
         }
-        Ok(module.handle)
+        Ok(module.handle())
     }
 
-    fn handle_fromlist(&self, module_name: &str, module: ModuleHandle, list: &[&str], recursive: bool) -> Result<()> {
+    /// `_handle_fromlist`; `module`'s record holds its object through every `has_attr` and `all_names`.
+    fn handle_fromlist(&self, module_name: &str, module: &Record, list: &[&str], recursive: bool) -> Result<()> {
         let executor = self.executor();
         for &x in list {
             if x == "*" {
@@ -113,12 +114,14 @@ impl Runtime {
                     continue;
                 }
                 let Some(ex) = &executor else { continue };
-                let all = ex.all_names(module).map_err(|e| Error::from_host(module_name, "reading __all__ of", e))?;
+                let all = ex
+                    .all_names(module.handle())
+                    .map_err(|e| Error::from_host(module_name, "reading __all__ of", e))?;
                 let refs: Vec<&str> = all.iter().map(String::as_str).take(MAX_FROMLIST).collect();
                 self.handle_fromlist(module_name, module, &refs, true)?;
                 continue;
             }
-            if executor.as_ref().is_some_and(|ex| ex.has_attr(module, x)) {
+            if executor.as_ref().is_some_and(|ex| ex.has_attr(module.handle(), x)) {
                 continue;
             }
             let from_name = format!("{module_name}.{x}");
@@ -143,7 +146,7 @@ impl Runtime {
         self.check_policy(absolute)?;
         let record = self.find_and_load(absolute)?;
         if record.state == ModuleState::Ready {
-            thread_cache::store(&self.inner, absolute, record.handle, generation);
+            thread_cache::store(&self.inner, absolute, record.handle(), generation);
         }
         Ok(record)
     }
@@ -231,7 +234,8 @@ impl Runtime {
         if let Some(parent) = name::parent(name) {
             if let (Some(parent_record), Some(executor)) = (self.inner.table.get(parent), self.executor()) {
                 // CPython only warns when the attribute cannot be set; the import stands.
-                let _ = executor.bind(parent_record.handle, name::tail(name), record.handle);
+                // Both records hold their objects for the call, whatever other threads do to the table.
+                let _ = executor.bind(parent_record.handle(), name::tail(name), record.handle());
             }
         }
         Ok(record)
@@ -330,12 +334,14 @@ impl Runtime {
     }
 
     /// `_load_unlocked`: create, put in the table, execute, mark ready; on failure take it out again.
+    /// This import holds the new object until it returns, so `exec` and the caller's `bind` use an object
+    /// no other thread can release meanwhile (a removal while it executes only drops the table's hold).
     fn load(&self, found: Found) -> Result<Record> {
         let Found { spec, content } = found;
         let name = spec.name();
         if let Content::Native(factory) = &content {
             let handle = factory.create(&spec).map_err(|e| Error::from_host(name, "creating native module", e))?;
-            let record = Record { spec: Some(Arc::clone(&spec)), handle, state: ModuleState::Ready };
+            let record = Record::new(Some(Arc::clone(&spec)), self.hold(handle), ModuleState::Ready);
             self.put(name, record.clone());
             return Ok(record);
         }
@@ -347,50 +353,33 @@ impl Runtime {
             .for_module(name)
         })?;
         let handle = executor.create(&spec).map_err(|e| Error::from_host(name, "creating module", e))?;
-        self.put(name, Record { spec: Some(Arc::clone(&spec)), handle, state: ModuleState::Initializing });
-        // While the module executes, the table does not release its object even if the module is removed
-        // or replaced meanwhile (the executor is using it): this function does, once exec has returned.
+        let object = self.hold(handle);
+        self.put(name, Record::new(Some(Arc::clone(&spec)), Arc::clone(&object), ModuleState::Initializing));
         if spec.kind() != ModuleKind::Namespace {
             if let Err(e) = executor.exec(&spec, handle, content.bytes()) {
-                match self.inner.table.remove(name) {
-                    Some(old) if old.handle == handle => executor.release(handle),
-                    Some(other) => {
-                        executor.release(other.handle);
-                        executor.release(handle);
-                    }
-                    None => executor.release(handle),
-                }
+                // Out of the table (whatever is under the name now: the module may have replaced itself);
+                // the objects go when their last holds do.
+                drop(self.inner.table.remove(name));
                 return Err(Error::from_host(name, "executing module", e));
             }
         }
+        // The record now in the table: this module's, or the one it replaced itself with while executing
+        // (its first object then goes with `object`, unless something else still holds it).
         match self.inner.table.finish(name, handle) {
-            Some(record) => {
-                if record.handle != handle {
-                    // The module replaced itself in the table: its first object is no longer referenced there.
-                    executor.release(handle);
-                }
-                Ok(record)
-            }
-            None => {
-                executor.release(handle);
-                Err(Error::new(
-                    ErrorCode::Import,
-                    format!("module '{name}' was removed from the module table while it executed"),
-                )
-                .for_module(name))
-            }
+            Some(record) => Ok(record),
+            None => Err(Error::new(
+                ErrorCode::Import,
+                format!("module '{name}' was removed from the module table while it executed"),
+            )
+            .for_module(name)),
         }
     }
 
-    /// Puts a record in the table, releasing the one it replaces (unless that one is still executing: its
-    /// loader releases it).
+    /// Puts a record in the table; the one it replaces is dropped after the table's lock (released if
+    /// nothing else holds it).
     pub(crate) fn put(&self, name: &str, record: Record) {
-        let handle = record.handle;
-        if let Some(old) = self.inner.table.insert(name, record) {
-            if old.handle != handle && old.state == ModuleState::Ready {
-                self.release(old.handle);
-            }
-        }
+        let old = self.inner.table.insert(name, record);
+        drop(old);
     }
 
     /// `importlib.util.find_spec` without executing anything: a module in the table gives its spec; else the

@@ -43,7 +43,7 @@ pub(crate) struct Inner {
     id: u64,
     profile: Profile,
     virtual_root: RwLock<Option<String>>,
-    executor: RwLock<Option<Arc<dyn Executor>>>,
+    executor: Arc<table::ExecutorSlot>,
     natives: RwLock<NativeRegistry>,
     meta_path: RwLock<Arc<Vec<MetaFinder>>>,
     next_finder: AtomicU64,
@@ -58,12 +58,8 @@ pub(crate) struct Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        let records = self.table.drain();
-        if let Some(executor) = self.executor.get_mut().take() {
-            for r in records {
-                executor.release(r.handle);
-            }
-        }
+        // Each module object goes with its last hold, released through the executor still set.
+        drop(self.table.drain());
     }
 }
 
@@ -93,7 +89,7 @@ impl Runtime {
                 id: NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed),
                 profile,
                 virtual_root: RwLock::new(None),
-                executor: RwLock::new(None),
+                executor: Arc::new(RwLock::new(None)),
                 natives: RwLock::new(NativeRegistry::default()),
                 meta_path: RwLock::new(Arc::new(Vec::new())),
                 next_finder: AtomicU64::new(1),
@@ -314,7 +310,7 @@ impl Runtime {
 
     /// The module under `name` and its state, if it is in the table (a partly initialised one too).
     pub fn module(&self, name: &str) -> Option<(ModuleHandle, ModuleState)> {
-        self.inner.table.get(name).map(|r| (r.handle, r.state))
+        self.inner.table.get(name).map(|r| (r.handle(), r.state))
     }
 
     /// The spec of a module in the table (none for modules the host put there itself).
@@ -326,14 +322,12 @@ impl Runtime {
         self.inner.table.contains(name)
     }
 
-    /// Removes a module from the table and releases it through the executor. Its children stay.
-    /// A module still executing is released by its loader once its code has returned.
+    /// Removes a module from the table; its object is released through the executor once nothing holds it
+    /// (at once, unless an import is still executing it or handing it to a callback). Its children stay.
     pub fn remove_module(&self, name: &str) -> Result<()> {
         match self.inner.table.remove(name) {
-            Some(r) => {
-                if r.state == ModuleState::Ready {
-                    self.release(r.handle);
-                }
+            Some(removed) => {
+                drop(removed);
                 Ok(())
             }
             None => {
@@ -365,12 +359,19 @@ impl Runtime {
 
     fn insert(&self, name: &str, handle: ModuleHandle, spec: Option<Arc<ModuleSpec>>) -> Result<()> {
         name::validate(name, &self.inner.profile)?;
-        if spec.is_none() && self.inner.table.get(name).is_some_and(|r| r.handle == handle) {
+        if spec.is_none() && self.inner.table.get(name).is_some_and(|r| r.handle() == handle) {
             // The module putting itself back (`sys.modules[__name__] = module`): it keeps its spec and state.
             return Ok(());
         }
-        self.put(name, Record { spec, handle, state: ModuleState::Ready });
+        let old = self.inner.table.insert_handle(name, spec, handle, || self.hold(handle));
+        // Dropped here, outside the table's lock: a replaced object may be released now.
+        drop(old);
         Ok(())
+    }
+
+    /// A new hold on a host module object the table is about to own.
+    pub(crate) fn hold(&self, handle: ModuleHandle) -> Arc<table::ModuleObject> {
+        table::ModuleObject::new(handle, &self.inner.executor)
     }
 
     /// Every name in the table, sorted.
@@ -386,11 +387,5 @@ impl Runtime {
     /// How many module import locks are held or waited on right now (zero when no import runs).
     pub fn live_locks(&self) -> usize {
         self.inner.locks.live()
-    }
-
-    pub(crate) fn release(&self, handle: ModuleHandle) {
-        if let Some(e) = self.executor() {
-            e.release(handle);
-        }
     }
 }

@@ -131,13 +131,7 @@ impl Runtime {
     }
 
     pub(crate) fn path_ctx(&self) -> Ctx<'_> {
-        Ctx {
-            profile: &self.inner.profile,
-            recheck: self.recheck(),
-            now: std::time::Instant::now(),
-            roots: self.inner.paths.roots(),
-            paths: &self.inner.paths,
-        }
+        Ctx::new(&self.inner.profile, self.recheck(), self.inner.paths.roots(), &self.inner.paths)
     }
 
     /// The search locations the path finder uses for the children of `parent` (the search path for a
@@ -212,7 +206,10 @@ impl Runtime {
 
     /// The current search locations of the namespace package `name` in the module table, recomputed from its
     /// parent's locations (or the search path) as they are now.
+    /// The policy is checked first: a denied name runs no finder.
     pub fn namespace_locations(&self, name: &str) -> Result<Vec<String>> {
+        name::validate(name, &self.inner.profile)?;
+        self.check_policy(name)?;
         let spec = self.module_spec(name).ok_or_else(|| {
             Error::new(ErrorCode::NotFound, format!("module '{name}' is not in the module table")).for_module(name)
         })?;

@@ -2,13 +2,14 @@
 //! readers may have cached stops being valid (removed, replaced) or the policy changes, so the per-thread
 //! cache of ready modules can trust its entries with one atomic load.
 
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::RwLock;
 use rustc_hash::FxHashMap;
 
-use crate::executor::ModuleHandle;
+use crate::executor::{Executor, ModuleHandle};
 use crate::spec::ModuleSpec;
 
 /// Whether a module in the table has finished executing.
@@ -20,16 +21,60 @@ pub enum ModuleState {
     Ready,
 }
 
+/// The host's executor as a runtime holds it: shared with every module object, which releases itself
+/// through whichever executor is set when its last reference goes.
+pub(crate) type ExecutorSlot = RwLock<Option<Arc<dyn Executor>>>;
+
+/// One reference-counted hold on a host module object. The table holds one, and so does every import that
+/// hands the object to a callback (`exec`, `bind`, `has_attr`, `all_names`) for as long as the callback
+/// runs, so no other thread's removal or replacement can release an object a callback is using. The host's
+/// `release` runs once, when the last hold goes, and never under one of importkit's locks (a record is
+/// always dropped after the lock that guarded it).
+pub(crate) struct ModuleObject {
+    handle: ModuleHandle,
+    executor: Arc<ExecutorSlot>,
+}
+
+impl ModuleObject {
+    pub(crate) fn new(handle: ModuleHandle, executor: &Arc<ExecutorSlot>) -> Arc<ModuleObject> {
+        Arc::new(ModuleObject { handle, executor: Arc::clone(executor) })
+    }
+}
+
+impl Drop for ModuleObject {
+    fn drop(&mut self) {
+        let executor = self.executor.read().clone();
+        if let Some(e) = executor {
+            e.release(self.handle);
+        }
+    }
+}
+
+impl fmt::Debug for ModuleObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ModuleObject({:#x})", self.handle)
+    }
+}
+
 /// One module of the table.
 #[derive(Debug, Clone)]
 pub struct Record {
     /// `None` for a module the host put in the table itself.
     pub spec: Option<Arc<ModuleSpec>>,
-    pub handle: ModuleHandle,
     pub state: ModuleState,
+    object: Arc<ModuleObject>,
 }
 
 impl Record {
+    pub(crate) fn new(spec: Option<Arc<ModuleSpec>>, object: Arc<ModuleObject>, state: ModuleState) -> Self {
+        Record { spec, state, object }
+    }
+
+    /// The host's module object. It stays alive while this record (or another hold) exists.
+    pub fn handle(&self) -> ModuleHandle {
+        self.object.handle
+    }
+
     pub fn is_package(&self) -> bool {
         self.spec.as_ref().is_some_and(|s| s.is_package())
     }
@@ -65,9 +110,31 @@ impl ModuleTable {
         self.map.read().contains_key(name)
     }
 
-    /// Puts a record in; gives back the one it replaced (whose handle the caller releases).
+    /// Puts a record in; gives back the one it replaced, for the caller to drop outside the lock.
     pub fn insert(&self, name: &str, record: Record) -> Option<Record> {
         let old = self.map.write().insert(name.into(), record);
+        if old.is_some() {
+            self.bump();
+        }
+        old
+    }
+
+    /// Puts a ready record of the host's `handle` in. A record of the same object keeps its hold (one
+    /// object, one release); otherwise `hold` makes a new one. Gives back the record it replaced.
+    pub fn insert_handle(
+        &self,
+        name: &str,
+        spec: Option<Arc<ModuleSpec>>,
+        handle: ModuleHandle,
+        hold: impl FnOnce() -> Arc<ModuleObject>,
+    ) -> Option<Record> {
+        let mut map = self.map.write();
+        let object = match map.get(name) {
+            Some(r) if r.handle() == handle => Arc::clone(&r.object),
+            _ => hold(),
+        };
+        let old = map.insert(name.into(), Record::new(spec, object, ModuleState::Ready));
+        drop(map);
         if old.is_some() {
             self.bump();
         }
@@ -79,7 +146,7 @@ impl ModuleTable {
     pub fn finish(&self, name: &str, handle: ModuleHandle) -> Option<Record> {
         let mut map = self.map.write();
         let record = map.get_mut(name)?;
-        if record.handle == handle {
+        if record.handle() == handle {
             record.state = ModuleState::Ready;
         }
         Some(record.clone())
@@ -103,7 +170,7 @@ impl ModuleTable {
         self.map.read().len()
     }
 
-    /// Empties the table; the caller releases the handles.
+    /// Empties the table; the caller drops the records (releasing what only they held).
     pub fn drain(&self) -> Vec<Record> {
         let records: Vec<Record> = self.map.write().drain().map(|(_, r)| r).collect();
         self.bump();

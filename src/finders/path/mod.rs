@@ -14,6 +14,7 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{Attempt, Error, ErrorCode, Result};
 use crate::executor::{EntryFinder, EntryFound, PathHook};
+use crate::limits::{MAX_NOTES, MAX_REF_TARGETS};
 use crate::profile::Profile;
 use crate::spec::{Content, Found, ModuleKind, ModuleSpec};
 use dir::{DirFinder, DirResult};
@@ -26,14 +27,17 @@ pub fn join(a: &str, b: &str) -> String {
 }
 
 /// Collects what a search tried and why each place passed, when someone wants to know (an error's
-/// attempts, `importkit resolve --trace`).
+/// attempts, `importkit resolve --trace`). At most [`MAX_NOTES`] places are noted; the rest are counted
+/// in one last note, so a hostile tree cannot make an error of megabytes.
 pub struct Step<'a> {
     notes: Option<&'a mut Vec<Attempt>>,
+    noted: usize,
+    omitted: usize,
 }
 
 impl<'a> Step<'a> {
     pub fn new(notes: Option<&'a mut Vec<Attempt>>) -> Self {
-        Step { notes }
+        Step { notes, noted: 0, omitted: 0 }
     }
 
     pub fn tracing(&self) -> bool {
@@ -42,7 +46,20 @@ impl<'a> Step<'a> {
 
     pub fn note(&mut self, attempt: Attempt) {
         if let Some(n) = self.notes.as_mut() {
-            n.push(attempt);
+            if self.noted < MAX_NOTES {
+                n.push(attempt);
+                self.noted += 1;
+            } else {
+                self.omitted += 1;
+            }
+        }
+    }
+}
+
+impl Drop for Step<'_> {
+    fn drop(&mut self) {
+        if let (Some(n), true) = (self.notes.as_mut(), self.omitted > 0) {
+            n.push(Attempt::new("path", format!("{} more places not listed", self.omitted)));
         }
     }
 }
@@ -55,18 +72,49 @@ pub struct Ctx<'a> {
     pub now: std::time::Instant,
     pub roots: Arc<Vec<PathBuf>>,
     pub paths: &'a PathFinder,
+    /// How many more `.ref` targets this search may examine ([`MAX_REF_TARGETS`] in all).
+    pub ref_budget: std::cell::Cell<usize>,
 }
 
+/// The one answer to a path that is not inside the allowed roots, whether it exists or not: a refusal
+/// must not tell what lies outside.
+pub const REFUSED: &str = "refused: outside the allowed roots, or does not exist";
+
 impl Ctx<'_> {
+    /// A context for one search; `roots` empty means no confinement.
+    pub fn new<'a>(
+        profile: &'a Profile,
+        recheck: Duration,
+        roots: Arc<Vec<PathBuf>>,
+        paths: &'a PathFinder,
+    ) -> Ctx<'a> {
+        Ctx {
+            profile,
+            recheck,
+            now: std::time::Instant::now(),
+            roots,
+            paths,
+            ref_budget: std::cell::Cell::new(MAX_REF_TARGETS),
+        }
+    }
+
+    pub fn confined(&self) -> bool {
+        !self.roots.is_empty()
+    }
+
     /// Whether `path` resolves (links followed) inside the allowed roots; always when none are set.
     pub fn check_allowed(&self, path: &str) -> std::result::Result<(), String> {
+        self.resolve_allowed(path).map(|_| ())
+    }
+
+    /// `path` resolved (links followed), if it lies inside the allowed roots; `Ok(None)` when none are set.
+    pub fn resolve_allowed(&self, path: &str) -> std::result::Result<Option<PathBuf>, String> {
         if self.roots.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         match std::fs::canonicalize(path) {
-            Ok(real) if self.roots.iter().any(|r| real.starts_with(r)) => Ok(()),
-            Ok(real) => Err(format!("refused: resolves to {}, outside the allowed roots", real.display())),
-            Err(e) => Err(format!("refused: cannot resolve it to check the allowed roots: {e}")),
+            Ok(real) if self.roots.iter().any(|r| real.starts_with(r)) => Ok(Some(real)),
+            _ => Err(REFUSED.to_owned()),
         }
     }
 
@@ -250,13 +298,14 @@ impl PathFinder {
             // filesystem call, nothing worth noting.
             return Ok(Err(String::new()));
         }
+        // Confinement first: what an entry outside the roots is (or whether it exists) is not told.
+        if let Err(why) = ctx.check_allowed(entry) {
+            return Ok(Err(why));
+        }
         match std::fs::metadata(entry) {
             Ok(m) if m.is_dir() => {}
             Ok(_) => return Ok(Err("not a directory".into())),
             Err(e) => return Ok(Err(format!("not a directory: {}", dir::describe(&e)))),
-        }
-        if let Err(why) = ctx.check_allowed(entry) {
-            return Ok(Err(why));
         }
         // FileFinder.__init__: '' and '.' are the current directory; relative paths are joined to it.
         let path = if entry == "." {
