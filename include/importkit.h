@@ -12,11 +12,19 @@
  *   invalid UTF-8, embedded NULs and over-long strings give IK_ERR_INVALID_ARGUMENT (or
  *   IK_ERR_INVALID_NAME for names), never a crash.
  * - Handles made by a `_new` function are released by its `_free`; `_free(NULL)` does nothing.
- * - Module objects are the host's, as `void *` (never NULL). The module table holds one reference to each
- *   and gives it back through the executor's `release`; modules returned by imports are borrowed.
- * - Callbacks receive their `userdata` first and return an ik_status value as int32_t. They must return
- *   normally: never unwind through importkit (longjmp, lua_error, a C++ throw). They may be called from
- *   any thread that imports, several at once, and may import (re-enter the runtime) themselves.
+ * - Module objects are the host's, as `void *` (never NULL). importkit holds one reference to each (the
+ *   module table's, and an import's while it passes the object to a callback, so a callback never gets a
+ *   released object) and gives it back once through the executor's `release`; modules returned by imports
+ *   are borrowed from the table.
+ * - Vtables start with `uint32_t size`: importkit reads it first and nothing past it, accepts the size of
+ *   any released layout (fields a smaller, older layout lacks are absent) and refuses any other size
+ *   without using the struct (its release_userdata included).
+ * - Callbacks receive their `userdata` first and return an ik_status value as int32_t; a failure is
+ *   explained with ik_report_error (a bare failure status is reported as the host's bug, never taken for
+ *   importkit's own verdict). They must return normally: never unwind through importkit (longjmp,
+ *   lua_error, a C++ throw). They may be called from any thread that imports, several at once, and may
+ *   import (re-enter the runtime) themselves.
+ * - Error strings hold no control characters (they are escaped), so strlen equals the reported length.
  * - A runtime may be used from several threads at once; it must not be freed while a call on it runs.
  */
 

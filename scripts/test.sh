@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Every test of importkit: formatting and lints, the header's freshness, Rust tests, C tests (under valgrind),
-# Python tests, Lua tests (LuaJIT binding), the differential test against CPython's PathFinder. Installs what
-# it needs on a fresh machine (valgrind, strace, luajit with apt-get; pytest with pip).
+# Every test of importkit: formatting and lints, the header's freshness, Rust tests, C tests (under valgrind
+# and AddressSanitizer), Python tests, Lua tests (LuaJIT binding), the differential test against CPython's
+# PathFinder, an install used through pkg-config and CMake, and a short run of every fuzz target. Installs
+# what it needs on a fresh machine (valgrind, strace, luajit, cmake, pkg-config with apt-get; pytest with pip;
+# cargo-fuzz with cargo install).
 # Ends with one line `test.sh: N passed, M failed` (N, M: suites) and a non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -41,8 +43,11 @@ setup() {
   command -v luajit >/dev/null || apt_install luajit
   command -v strace >/dev/null || apt_install strace
   command -v setpriv >/dev/null || apt_install util-linux
+  command -v cmake >/dev/null || apt_install cmake
+  command -v pkg-config >/dev/null || apt_install pkg-config
   python3 -c "import pytest" 2>/dev/null || python3 -m pip install -q pytest
   rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt 2>/dev/null || true
+  RUSTC_BOOTSTRAP=1 cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked --quiet
 }
 
 header_is_fresh() {
@@ -86,7 +91,11 @@ step c bash c-tests/run.sh
 step python python_tests
 step lua lua_tests
 step examples bash scripts/run.sh example-host
+# An install into a temporary prefix, used from outside the repository (pkg-config, CMake, shared, static).
+step install bash scripts/test_install.sh
 step differential differential
+# Each fuzz target for a few seconds from its seeds (FUZZ_SECONDS, default 10): a smoke test, not a campaign.
+step fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
 
 echo
 if [ "$failed" -gt 0 ]; then

@@ -14,6 +14,9 @@
 //! assert_eq!(spec.origin(), "memory:/game/core.py");
 //! ```
 
+// `unsafe` lives in `src/ffi/` only (which allows it, each block with a `// SAFETY:` line).
+#![deny(unsafe_code)]
+
 pub mod error;
 pub mod executor;
 pub mod ffi;

@@ -4,6 +4,8 @@
 //! `ik_error **out_error`, written only on failure (may be NULL); outputs go through out-parameters written
 //! only on success; strings are UTF-8, NUL-terminated unless a `_n` variant takes pointer and length.
 
+#![allow(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
 
