@@ -4,7 +4,7 @@
  * cycle a real engine goes through: create a module object, execute it (nested imports included), bind it
  * to its parent, release it when the runtime goes away.
  *
- *   cc -std=c99 -Iinclude examples/host.c -Ltarget/release -limportkit -Wl,-rpath,$PWD/target/release
+ *   bash scripts/run.sh example-host     (or, against an install: cc host.c $(pkg-config --cflags --libs importkit))
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,6 +10,7 @@ cargo build --release --quiet
 if [ "${1:-}" = "example-host" ]; then
   command -v cc >/dev/null || { echo "run.sh: a C compiler is missing (apt-get install gcc)" >&2; exit 1; }
   mkdir -p target/examples
+  bash scripts/soname-link.sh target/release/libimportkit.so
   cc -std=c99 -Wall -Wextra -Werror -Iinclude examples/host.c -Ltarget/release -limportkit \
     -Wl,-rpath,"$PWD/target/release" -o target/examples/host
   exec target/examples/host

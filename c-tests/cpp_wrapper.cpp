@@ -1,0 +1,275 @@
+// cpp_wrapper.cpp: the C++ wrapper (importkit.hpp). Every handle released exactly once; moves; an
+// exception thrown in a C++ exec arrives as importkit's error with its message, never unwinding through
+// importkit; a nested import's exception passes through unchanged; natives and finders from lambdas; the
+// non-throwing forms. Built with -std=c++17 -Wall -Wextra -Werror -pedantic, run under valgrind and ASan.
+
+#include "importkit.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+namespace {
+
+int failures = 0;
+int checks = 0;
+
+void expect(bool ok, const char *what, int line) {
+    ++checks;
+    if (!ok) {
+        std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, line, what);
+        ++failures;
+    }
+}
+#define EXPECT(x) expect((x), #x, __LINE__)
+
+struct Module {
+    std::string name;
+    std::map<std::string, std::string> attrs;
+};
+
+/* A toy script language: `import NAME`, `set KEY VALUE`, `throw TEXT` (a C++ exception), `fail TEXT`
+ * (through the report), `weird` (throws an int). */
+class ToyExecutor : public importkit::Executor {
+  public:
+    struct Counts {
+        std::atomic<int> creates{0};
+        std::atomic<int> releases{0};
+        std::atomic<int> destroyed{0};
+    };
+    ToyExecutor(importkit::Runtime *rt, Counts *counts) : rt_(rt), counts_(counts) {}
+    ~ToyExecutor() override { ++counts_->destroyed; }
+
+    void *create(importkit::SpecView spec, importkit::Report &) override {
+        ++counts_->creates;
+        return new Module{std::string(spec.name()), {}};
+    }
+    void exec(importkit::SpecView spec, void *module, std::string_view source, bool, importkit::Report &report) override {
+        auto *m = static_cast<Module *>(module);
+        size_t at = 0;
+        uint32_t line = 0;
+        while (at <= source.size()) {
+            size_t end = source.find('\n', at);
+            if (end == std::string_view::npos) end = source.size();
+            std::string_view stmt = source.substr(at, end - at);
+            at = end + 1;
+            ++line;
+            if (stmt.rfind("import ", 0) == 0) {
+                rt_->import(stmt.substr(7), spec.parent()); // throws importkit::Exception on failure
+            } else if (stmt.rfind("set ", 0) == 0) {
+                std::string_view kv = stmt.substr(4);
+                size_t sp = kv.find(' ');
+                m->attrs[std::string(kv.substr(0, sp))] = sp == std::string_view::npos ? "" : std::string(kv.substr(sp + 1));
+            } else if (stmt.rfind("throw ", 0) == 0) {
+                throw std::runtime_error(std::string(stmt.substr(6)));
+            } else if (stmt.rfind("fail ", 0) == 0) {
+                report.fail(stmt.substr(5), line, 1);
+                return;
+            } else if (stmt == "weird") {
+                throw 42;
+            }
+        }
+    }
+    void bind(void *parent, std::string_view name, void *child) override {
+        static_cast<Module *>(parent)->attrs[std::string(name)] = "<module " + static_cast<Module *>(child)->name + ">";
+    }
+    bool has_attr(void *module, std::string_view name) override {
+        return static_cast<Module *>(module)->attrs.count(std::string(name)) > 0;
+    }
+    void release(void *module) noexcept override {
+        ++counts_->releases;
+        delete static_cast<Module *>(module);
+    }
+
+  private:
+    importkit::Runtime *rt_;
+    Counts *counts_;
+};
+
+const std::map<std::string, std::string> GAME = {
+    {"__init__.py", "import .core\nset title toy"},
+    {"core/__init__.py", "import .player\nset core 1"},
+    {"core/player.py", "import ..util\nset hp 10"},
+    {"util.py", "set util 1"},
+    {"bad.py", "set a 1\nthrow the script broke"},
+    {"failing.py", "set a 1\nfail explicit failure"},
+    {"weird.py", "weird"},
+    {"nested.py", "import game.missing_one"},
+};
+
+void executor_and_exceptions() {
+    ToyExecutor::Counts counts;
+    {
+        importkit::Runtime rt;
+        auto ex = std::make_shared<ToyExecutor>(&rt, &counts);
+        rt.set_executor(ex);
+        rt.mount("game", GAME);
+        auto *game = static_cast<Module *>(rt.import("game"));
+        EXPECT(game->name == "game");
+        EXPECT(game->attrs["title"] == "toy");
+        EXPECT(game->attrs["core"] == "<module game.core>");
+        auto *player = static_cast<Module *>(rt.import("game.core.player"));
+        EXPECT(player->attrs["hp"] == "10");
+        EXPECT(rt.contains("game.util"));
+
+        // A C++ exception in exec: an importkit error with its message; the module leaves the table.
+        try {
+            rt.import("game.bad");
+            EXPECT(!"game.bad imported");
+        } catch (const importkit::Exception &e) {
+            EXPECT(e.status() == IK_ERR_EXEC);
+            EXPECT(std::string(e.what()) == "executing module 'game.bad' failed: the script broke");
+            EXPECT(e.host_message() && *e.host_message() == "the script broke");
+            EXPECT(e.module() && *e.module() == "game.bad");
+        }
+        EXPECT(!rt.contains("game.bad"));
+        // A failure through the report keeps line and column.
+        try {
+            rt.import("game.failing");
+            EXPECT(!"game.failing imported");
+        } catch (const importkit::Exception &e) {
+            EXPECT(e.line() == 2 && e.column() == 1);
+            EXPECT(std::string(e.what()) == "executing module 'game.failing' failed: explicit failure (line 2, column 1)");
+        }
+        // Anything thrown is caught at the boundary.
+        try {
+            rt.import("game.weird");
+        } catch (const importkit::Exception &e) {
+            EXPECT(std::string(e.what()).find("unknown C++ exception") != std::string::npos);
+        }
+        // A nested import's exception passes through unchanged (status, message, attempts).
+        try {
+            rt.import("game.nested");
+        } catch (const importkit::Exception &e) {
+            EXPECT(e.status() == IK_ERR_NOT_FOUND);
+            EXPECT(std::string(e.what()).rfind("No module named 'game.missing_one'", 0) == 0);
+            EXPECT(!e.attempts().empty());
+        }
+        // The non-throwing forms.
+        auto r = rt.try_import("game.missing");
+        EXPECT(!r.ok() && r.status() == IK_ERR_NOT_FOUND);
+        EXPECT(r.error().message().rfind("No module named 'game.missing'", 0) == 0);
+        EXPECT(r.error().status_name() == "IK_ERR_NOT_FOUND");
+        auto ok = rt.try_import("game.util");
+        EXPECT(ok.ok() && static_cast<Module *>(ok.value())->attrs["util"] == "1");
+        // from game import util, core
+        auto *from = static_cast<Module *>(rt.import_from("game", "", 0, {"util", "core"}));
+        EXPECT(from == game);
+        // Relative, through a package.
+        EXPECT(rt.import(".util", "game") == ok.value());
+        // Every object not in the table was released: the four that failed.
+        EXPECT(counts.creates - counts.releases == static_cast<int>(rt.module_names().size()));
+        EXPECT(counts.releases == 4);
+        ex.reset(); // the runtime still holds it
+        EXPECT(counts.destroyed == 0);
+        // Moves: the moved-from runtime frees nothing; the moved-to one everything, once.
+        importkit::Runtime moved = std::move(rt);
+        EXPECT(rt.get() == nullptr);
+        EXPECT(moved.contains("game.core.player"));
+        importkit::Runtime other;
+        other = std::move(moved);
+        EXPECT(other.contains("game"));
+    }
+    // The runtime is gone: every module released once, the executor destroyed once.
+    EXPECT(counts.releases == counts.creates);
+    EXPECT(counts.destroyed == 1);
+}
+
+void natives_finders_and_policy() {
+    ToyExecutor::Counts counts;
+    importkit::Runtime rt;
+    auto ex = std::make_shared<ToyExecutor>(&rt, &counts);
+    rt.set_executor(ex);
+    int natives = 0;
+    rt.register_native("clock", [&](importkit::SpecView spec, importkit::Report &) -> void * {
+        ++natives;
+        ++counts.creates;
+        return new Module{std::string(spec.name()), {{"now", "0"}}};
+    });
+    rt.register_native("os", [&](importkit::SpecView, importkit::Report &r) -> void * {
+        r.fail("never made", 0, 0, IK_ERR_HOST);
+        return nullptr;
+    }, IK_NATIVE_POWERFUL);
+    auto *clock = static_cast<Module *>(rt.import("clock"));
+    EXPECT(clock->attrs["now"] == "0" && natives == 1);
+    try {
+        rt.import("os");
+    } catch (const importkit::Exception &e) {
+        EXPECT(e.status() == IK_ERR_DENIED);
+    }
+    // A finder from a lambda, serving source from the host.
+    std::set<std::string> asked;
+    uint64_t id = rt.add_finder("assets", [&](std::string_view name, const std::vector<std::string_view> *path,
+                                              importkit::Report &) -> std::optional<importkit::Found> {
+        asked.insert(std::string(name));
+        if (name != "level1" || path != nullptr) return std::nullopt;
+        importkit::Found f;
+        f.origin = "host:assets/level1.py";
+        f.source = "set boss dragon";
+        return f;
+    });
+    auto *level = static_cast<Module *>(rt.import("level1"));
+    EXPECT(level->attrs["boss"] == "dragon");
+    auto spec = rt.find_spec("level1");
+    EXPECT(spec.origin() == "host:assets/level1.py");
+    EXPECT(spec.kind() == importkit::Kind::Source && !spec.is_package());
+    importkit::Spec moved = std::move(spec);
+    EXPECT(moved.name() == "level1");
+    auto missing = rt.try_find_spec("nothing_here");
+    EXPECT(missing.status() == IK_ERR_NOT_FOUND && asked.count("nothing_here") == 1);
+    rt.remove_finder(id);
+    // A finder that throws is a host error naming the module.
+    uint64_t broken_id = rt.add_finder("broken", [](std::string_view, const std::vector<std::string_view> *, importkit::Report &)
+                                -> std::optional<importkit::Found> { throw std::logic_error("finder bug"); });
+    auto broken = rt.try_import("anything");
+    EXPECT(broken.status() == IK_ERR_HOST);
+    EXPECT(std::string(broken.error().message()).find("finder bug") != std::string::npos);
+    rt.remove_finder(broken_id);
+    // Policy.
+    rt.deny("level1");
+    EXPECT(rt.try_find_spec("level1").status() == IK_ERR_DENIED);
+    rt.clear_policy();
+    // Mount modes and a range of pairs.
+    std::vector<std::pair<std::string_view, std::string_view>> tree = {{"__init__.py", "set v 1"}};
+    rt.mount("pkg", tree);
+    EXPECT(rt.try_mount("pkg", tree).status() == IK_ERR_EXISTS);
+    std::vector<std::pair<std::string, std::string>> tree2 = {{"__init__.py", "set v 2"}};
+    rt.mount("pkg", tree2, importkit::MountMode::Replace);
+    EXPECT(static_cast<Module *>(rt.import("pkg"))->attrs["v"] == "2");
+    auto names = rt.module_names();
+    EXPECT(names.size() == 3);
+    ex.reset();
+}
+
+void errors_and_profiles_move() {
+    importkit::Error e;
+    EXPECT(!e && e.status() == IK_OK && e.message().empty());
+    importkit::Runtime rt(importkit::Profile::lua());
+    auto r = rt.try_find_spec("a..b");
+    EXPECT(r.status() == IK_ERR_INVALID_NAME);
+    importkit::Error taken = r.take_error();
+    EXPECT(taken && taken.status() == IK_ERR_INVALID_NAME);
+    importkit::Error again = std::move(taken);
+    EXPECT(!taken && again);
+    EXPECT(rt.try_import("x", std::string_view("p\0q", 3)).status() == IK_ERR_INVALID_ARGUMENT);
+    auto p = importkit::Profile::try_make(99);
+    EXPECT(p.status() == IK_ERR_INVALID_ARGUMENT);
+}
+
+} // namespace
+
+int main() {
+    executor_and_exceptions();
+    natives_finders_and_policy();
+    errors_and_profiles_move();
+    if (failures) {
+        std::printf("cpp_wrapper: FAILED (%d of %d checks)\n", failures, checks);
+        return 1;
+    }
+    std::printf("cpp_wrapper: ok (%d checks)\n", checks);
+    return 0;
+}
