@@ -192,6 +192,185 @@ static void errors_show_no_file_contents_or_control_characters(void) {
     fx_free(rt, tx);
 }
 
+
+/* Under confinement a link in a listing is checked inside the roots before anything is learnt through it:
+ * a link to an outside file that exists and one to a file that does not give the same answer (as do links
+ * to outside directories with and without an __init__.py, and .ref links). */
+static void links_tell_nothing_about_the_outside(void) {
+    static const char *const PAIRS[][2] = {{"yes_file", "no_file"}, {"yes_dir", "no_dir"}, {"yes_ref", "no_ref"}};
+    tx_executor *tx;
+    ik_runtime *rt = fs_runtime(NULL, &tx, true);
+    ik_error *err = NULL;
+    const ik_spec *spec = NULL;
+    char got[2][4096];
+    size_t p;
+    int k;
+
+    td_write(ROOT, "out/real.py", "");
+    td_write(ROOT, "out/pkg/__init__.py", "");
+    td_write(ROOT, "out/real.ref", "../in2\n");
+    td_mkdir(ROOT, "in2");
+    td_mkdir(ROOT, "jail2");
+    td_symlink(at("out/real.py"), ROOT, "jail2/yes_file.py");
+    td_symlink(at("out/missing.py"), ROOT, "jail2/no_file.py");
+    td_symlink(at("out/pkg"), ROOT, "jail2/yes_dir");
+    td_symlink(at("out/nopkg"), ROOT, "jail2/no_dir");
+    td_symlink(at("out/real.ref"), ROOT, "jail2/yes_ref.ref");
+    td_symlink(at("out/missing.ref"), ROOT, "jail2/no_ref.ref");
+    CHECK_OK(ik_runtime_path_append(rt, at("jail2"), &err));
+    CHECK_OK(ik_runtime_confine(rt, at("jail2"), &err));
+    for (p = 0; p < CK_COUNT(PAIRS); p++) {
+        for (k = 0; k < 2; k++) {
+            size_t i, n;
+            char *out = got[k];
+            out[0] = '\0';
+            CHECK_ERR_KEEP(ik_runtime_find_spec(rt, PAIRS[p][k], NULL, &spec, &err), IK_ERR_NOT_FOUND);
+            /* Every reason, with the name replaced, must be the same for the two. */
+            n = ik_error_attempt_count(err);
+            for (i = 0; i < n; i++) {
+                const char *r = ik_error_attempt_reason(err, i, NULL);
+                size_t used = strlen(out), len = strlen(PAIRS[p][k]);
+                const char *hit;
+                while ((hit = strstr(r, PAIRS[p][k])) != NULL) {
+                    used += (size_t)snprintf(out + used, 4096 - used, "%.*s<name>", (int)(hit - r), r);
+                    r = hit + len;
+                }
+                snprintf(out + used, 4096 - used, "%s|", r);
+            }
+            FREE_ERR();
+        }
+        if (strcmp(got[0], got[1]) != 0) FAIL("%s and %s differ:\n  %s\n  %s", PAIRS[p][0], PAIRS[p][1], got[0], got[1]);
+        CHECK(strstr(got[0], "outside the allowed roots") != NULL);
+    }
+    fx_free(rt, tx);
+}
+
+/* Under confinement `..` in a target is resolved as text: whether a directory outside exists changes
+ * nothing, and the module found has a path without the detour. */
+static void dots_in_targets_tell_nothing_about_the_outside(void) {
+    tx_executor *tx;
+    ik_runtime *rt = fs_runtime(NULL, &tx, true);
+    ik_error *err = NULL;
+    char file[TD_MAX], want[TD_MAX];
+
+    td_write(ROOT, "dd/root/sub/yes.py", "");
+    td_write(ROOT, "dd/root/sub/no.py", "");
+    td_mkdir(ROOT, "dd/secret_dir");
+    td_write(ROOT, "dd/root/e/yes.ref", "../../secret_dir/../root/sub\n");
+    td_write(ROOT, "dd/root/e/no.ref", "../../no_such_dir/../root/sub\n");
+    CHECK_OK(ik_runtime_path_append(rt, at("dd/root/e"), &err));
+    CHECK_OK(ik_runtime_confine(rt, at("dd/root"), &err));
+    snprintf(want, sizeof want, "%s", at("dd/root/sub/yes.py"));
+    CHECK_STR(FS_FILE_OF(rt, "yes", file), want);
+    snprintf(want, sizeof want, "%s", at("dd/root/sub/no.py"));
+    CHECK_STR(FS_FILE_OF(rt, "no", file), want);
+    fx_free(rt, tx);
+}
+
+/* Unconfined, a .ref that links to a text file shows one line of it at most, bounded, and counts the rest. */
+static void a_ref_linked_to_a_text_file_shows_one_line(void) {
+    tx_executor *tx;
+    ik_runtime *rt = fs_runtime(NULL, &tx, true);
+    ik_error *err = NULL;
+    const ik_spec *spec = NULL;
+    char text[8192] = "";
+    int i;
+
+    for (i = 0; i < 100; i++) {
+        size_t used = strlen(text);
+        snprintf(text + used, sizeof text - used, "user%d:x:%d:%d::/home/user%d:/bin/sh\n", i, i, i, i);
+    }
+    td_write(ROOT, "pw/passwd", text);
+    td_symlink(at("pw/passwd"), ROOT, "pw/e/mod.ref");
+    CHECK_OK(ik_runtime_path_append(rt, at("pw/e"), &err));
+    CHECK_ERR_KEEP(ik_runtime_find_spec(rt, "mod", NULL, &spec, &err), IK_ERR_NOT_FOUND);
+    CHECK(any_attempt_contains(err, "user0:x"));
+    CHECK(!any_attempt_contains(err, "user1:x"));
+    CHECK_ATTEMPT(at("pw/e/mod.ref"), "99 more targets of this file cannot be used");
+    FREE_ERR();
+    fx_free(rt, tx);
+}
+
+/* Names of finders and hooks, and search path entries, are escaped in messages too. */
+static int32_t failing_find(void *userdata, const char *name, size_t name_len, const char *const *path, size_t count,
+                            ik_found *found, ik_report *report) {
+    (void)userdata, (void)name, (void)name_len, (void)path, (void)count, (void)found;
+    ik_report_error(report, IK_ERR_HOST, "finder down", 0, 0, NULL);
+    return IK_ERR_HOST;
+}
+
+static void names_a_host_gave_are_escaped(void) {
+    tx_executor *tx;
+    ik_runtime *rt = fx_runtime(NULL, &tx);
+    ik_error *err = NULL;
+    ik_finder f;
+    void *m = NULL;
+    uint64_t id = 0;
+
+    memset(&f, 0, sizeof f);
+    f.size = (uint32_t)sizeof f;
+    f.name = "evil\033[2J\a\n";
+    f.find = failing_find;
+    CHECK_OK(ik_runtime_add_finder(rt, &f, 0, &id, &err));
+    CHECK_ERR_KEEP(ik_runtime_import(rt, "anything", NULL, &m, &err), IK_ERR_HOST);
+    CHECK(clean_error(err));
+    CHECK_CONTAINS(ck_msg(err), "evil\\u{1b}[2J\\u{7}\\n");
+    FREE_ERR();
+    fx_free(rt, tx);
+}
+
+/* A .ref file swapped for a link to a file outside, again and again while imports run: never read. */
+static atomic_int swap_stop;
+
+static void *swapper(void *arg) {
+    (void)arg;
+    while (!atomic_load(&swap_stop)) {
+        rename(at("sw/e/reg.tmp"), at("sw/e/m.ref"));
+        td_write(ROOT, "sw/e/reg.tmp", "target\n");
+        rename(at("sw/e/link.tmp"), at("sw/e/m.ref"));
+        td_symlink(at("sw/out/secret.ref"), ROOT, "sw/e/link.tmp");
+    }
+    return NULL;
+}
+
+static void a_ref_swapped_for_a_link_is_never_read(void) {
+    tx_executor *tx;
+    ik_runtime *rt = fs_runtime(NULL, &tx, true);
+    ik_error *err = NULL;
+    const ik_spec *spec = NULL;
+    pthread_t t;
+    const char *env = getenv("STRESS_MS");
+    long ms = env && atol(env) > 0 ? atol(env) : 1000, imports = 0, leaks = 0;
+    struct timespec start, now;
+
+    td_write(ROOT, "sw/out/secret.ref", "LEAKED_SECRET_LINE\n");
+    td_mkdir(ROOT, "sw/e/target");
+    td_write(ROOT, "sw/e/reg.tmp", "target\n");
+    td_symlink(at("sw/out/secret.ref"), ROOT, "sw/e/link.tmp");
+    td_write(ROOT, "sw/e/m.ref", "target\n");
+    CHECK_OK(ik_runtime_path_append(rt, at("sw/e"), &err));
+    CHECK_OK(ik_runtime_set_recheck(rt, 0, &err));
+    CHECK_OK(ik_runtime_confine(rt, at("sw/e"), &err));
+    atomic_store(&swap_stop, 0);
+    pthread_create(&t, NULL, swapper, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do {
+        if (ik_runtime_find_spec(rt, "m", NULL, &spec, &err) == IK_OK) {
+            ik_spec_free(spec);
+        } else if (err) {
+            if (any_attempt_contains(err, "LEAKED")) leaks++;
+            FREE_ERR();
+        }
+        imports++;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < ms);
+    atomic_store(&swap_stop, 1);
+    pthread_join(t, NULL);
+    CHECK(imports > 0);
+    CHECK_INT(leaks, 0);
+    fx_free(rt, tx);
+}
+
 /* ----- 5. a denied name runs no finder ----- */
 
 static atomic_int entry_finds;
@@ -362,6 +541,11 @@ int main(void) {
     imports_racing_removals_never_see_a_released_object();
     a_ref_file_outside_the_roots_is_not_read();
     errors_show_no_file_contents_or_control_characters();
+    links_tell_nothing_about_the_outside();
+    dots_in_targets_tell_nothing_about_the_outside();
+    a_ref_linked_to_a_text_file_shows_one_line();
+    names_a_host_gave_are_escaped();
+    a_ref_swapped_for_a_link_is_never_read();
     a_denied_name_runs_no_finder();
     errors_name_the_right_module();
     a_denial_names_the_powerful_module();

@@ -124,9 +124,12 @@
 // Largest `.ref` file read, in bytes.
 #define IK_MAX_REF_SIZE 65536
 
-// Most `.ref` targets examined in one search of the path (all chains together): the bound on the work a
-// hostile tree of ref files can cause.
-#define MAX_REF_TARGETS 1024
+// Most `.ref` targets examined, and `.ref` files read, by one operation (an import with all its levels and
+// searches, a find): the bound on the work a hostile tree of ref files can cause.
+#define MAX_REF_TARGETS 4096
+
+// Most bytes of `.ref` files one operation reads.
+#define MAX_REF_BYTES ((4 * 1024) * 1024)
 
 // Longest piece of outside text (a `.ref` target) quoted in a message, in bytes.
 #define MAX_QUOTED 200
@@ -136,6 +139,12 @@
 
 // Most attempts listed in a "No module named" message; the error keeps them all.
 #define MAX_LISTED_ATTEMPTS 64
+
+// About the longest "No module named" message: places past it are counted, not listed.
+#define MAX_MESSAGE_LEN (16 * 1024)
+
+// Longest place or reason of one attempt, in bytes (a longer one is cut, its length said).
+#define MAX_ATTEMPT_TEXT 1024
 
 // Most suffixes in one profile (directory listings index them in a 64-bit set).
 #define IK_MAX_SUFFIXES 64
@@ -570,7 +579,7 @@ void ik_runtime_free(ik_runtime *rt);
 // table are released through whichever executor is set when they are released, and without an executor
 // they are not released at all (natives and inserted modules included). The previous executor's
 // userdata is released once no import uses it. On failure `executor->release_userdata` is called before
-// returning.
+// returning, unless `executor->size` is no released layout (then nothing of the struct is read or used).
 ik_status ik_runtime_set_executor(const ik_runtime *rt, const ik_executor *executor, ik_error **out_error);
 
 // Gives modules of mounted trees a virtual file path under `root` (e.g. the executable's path), as
@@ -579,7 +588,7 @@ ik_status ik_runtime_set_virtual_root(const ik_runtime *rt, const char *root, ik
 
 // Registers a native module under `name` (`pkg.sub` too; `pkg` then is a package). The vtable is
 // copied. `IK_ERR_EXISTS` if the name is registered already. On failure `native->release_userdata` is
-// called before returning.
+// called before returning, unless `native->size` is no released layout (then nothing of it is used).
 ik_status ik_runtime_register_native(const ik_runtime *rt,
                                      const char *name,
                                      const ik_native *native,
@@ -591,7 +600,8 @@ ik_status ik_runtime_unregister_native(const ik_runtime *rt, const char *name, i
 
 // Puts a host finder at `position` of the meta path (0 first; `SIZE_MAX` or anything past the end:
 // last). The vtable is copied; `*out_id` (may be NULL) receives an id for `ik_runtime_remove_finder`.
-// On failure `finder->release_userdata` is called before returning.
+// On failure `finder->release_userdata` is called before returning, unless `finder->size` is no released
+// layout (then nothing of the struct is read or used).
 ik_status ik_runtime_add_finder(const ik_runtime *rt,
                                 const ik_finder *finder,
                                 size_t position,
@@ -641,7 +651,8 @@ ik_status ik_runtime_path_list(const ik_runtime *rt, ik_name_list **out_list, ik
 // Adds a host path hook at `position` among the host's hooks (`SIZE_MAX`: last); the built-in directory
 // hook always comes after them. The vtable is copied; `*out_id` (may be NULL) receives an id for
 // `ik_runtime_remove_path_hook`. Entry finders made so far are dropped. On failure
-// `hook->release_userdata` is called before returning.
+// `hook->release_userdata` is called before returning, unless `hook->size` is no released layout (then
+// nothing of the struct is read or used).
 ik_status ik_runtime_add_path_hook(const ik_runtime *rt,
                                    const ik_path_hook *hook,
                                    size_t position,

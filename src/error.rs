@@ -6,24 +6,31 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::limits::MAX_LISTED_ATTEMPTS;
+use crate::limits::{MAX_ATTEMPT_TEXT, MAX_LISTED_ATTEMPTS, MAX_MESSAGE_LEN};
 
 /// Text from outside (file contents, names a caller gave, a host's message) made safe to show: each control
 /// character (NUL, newline, ESC...) is written as its escape (`\0`, `\n`, `\u{1b}`), so a message never
 /// carries a terminal sequence and C's `strlen` always agrees with the length importkit reports.
 pub fn printable(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(unprintable) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if c.is_control() {
+        if unprintable(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
         }
     }
     Cow::Owned(out)
+}
+
+/// A control character, or a bidirectional formatting character (which can make a message read otherwise
+/// than it is: U+202E turns the text after it around).
+fn unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// [`printable`] for an owned string, without a copy when it is clean already.
@@ -95,10 +102,25 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    /// An attempt; control characters in either part are escaped (see [`printable`]).
+    /// An attempt; control characters in either part are escaped (see [`printable`]) and each part is cut
+    /// at [`MAX_ATTEMPT_TEXT`] bytes.
     pub fn new(place: impl Into<String>, reason: impl Into<String>) -> Self {
-        Attempt { place: cleaned(place.into()), reason: cleaned(reason.into()) }
+        Attempt { place: clipped(cleaned(place.into())), reason: clipped(cleaned(reason.into())) }
     }
+}
+
+/// `s` cut at [`MAX_ATTEMPT_TEXT`] bytes (a character boundary), its full length said.
+fn clipped(mut s: String) -> String {
+    if s.len() > MAX_ATTEMPT_TEXT {
+        let full = s.len();
+        let mut end = MAX_ATTEMPT_TEXT;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push_str(&format!("... ({full} bytes)"));
+    }
+    s
 }
 
 /// What a host said when one of its callbacks failed.
@@ -197,10 +219,19 @@ impl Error {
         let name = printable(name);
         let mut message = format!("No module named '{name}'");
         if !attempts.is_empty() {
-            let mut places: Vec<String> =
-                attempts.iter().take(MAX_LISTED_ATTEMPTS).map(|a| format!("{}: {}", a.place, a.reason)).collect();
-            if attempts.len() > MAX_LISTED_ATTEMPTS {
-                places.push(format!("{} more places, in the attempts", attempts.len() - MAX_LISTED_ATTEMPTS));
+            // At most MAX_LISTED_ATTEMPTS places and about MAX_MESSAGE_LEN bytes: the error keeps them all.
+            let mut places: Vec<String> = Vec::new();
+            let mut len = message.len();
+            for a in attempts.iter().take(MAX_LISTED_ATTEMPTS) {
+                let place = format!("{}: {}", a.place, a.reason);
+                if len + place.len() > MAX_MESSAGE_LEN {
+                    break;
+                }
+                len += place.len() + 2;
+                places.push(place);
+            }
+            if places.len() < attempts.len() {
+                places.push(format!("{} more places, in the attempts", attempts.len() - places.len()));
             }
             message.push_str(" (");
             message.push_str(&places.join("; "));
@@ -246,7 +277,8 @@ impl Error {
             }
             code => {
                 let detail = if host.message.is_empty() { "no message given" } else { host.message.as_str() };
-                let message = format!("{what} '{name}' failed: {}{}", printable(detail), host.position());
+                // `what` may hold a finder's name or a path entry: the whole message is made printable.
+                let message = cleaned(format!("{what} '{name}' failed: {detail}{}", host.position()));
                 (code.unwrap_or(ErrorCode::Exec), message, Some(printable(name).into_owned()))
             }
         };

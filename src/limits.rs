@@ -33,15 +33,21 @@ pub fn clip_message(mut message: String) -> String {
 pub const MAX_REF_HOPS: usize = 8;
 /// Largest `.ref` file read, in bytes.
 pub const MAX_REF_SIZE: u64 = 65_536;
-/// Most `.ref` targets examined in one search of the path (all chains together): the bound on the work a
-/// hostile tree of ref files can cause.
-pub const MAX_REF_TARGETS: usize = 1024;
+/// Most `.ref` targets examined, and `.ref` files read, by one operation (an import with all its levels and
+/// searches, a find): the bound on the work a hostile tree of ref files can cause.
+pub const MAX_REF_TARGETS: usize = 4096;
+/// Most bytes of `.ref` files one operation reads.
+pub const MAX_REF_BYTES: u64 = 4 * 1024 * 1024;
 /// Longest piece of outside text (a `.ref` target) quoted in a message, in bytes.
 pub const MAX_QUOTED: usize = 200;
 /// Most places one search of the path notes; the rest are counted in one last note.
 pub const MAX_NOTES: usize = 64;
 /// Most attempts listed in a "No module named" message; the error keeps them all.
 pub const MAX_LISTED_ATTEMPTS: usize = 64;
+/// About the longest "No module named" message: places past it are counted, not listed.
+pub const MAX_MESSAGE_LEN: usize = 16 * 1024;
+/// Longest place or reason of one attempt, in bytes (a longer one is cut, its length said).
+pub const MAX_ATTEMPT_TEXT: usize = 1024;
 
 /// Outside text (a line of a file, a name) as a message quotes it: in quotes, control characters escaped,
 /// at most [`MAX_QUOTED`] bytes of it.

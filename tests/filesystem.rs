@@ -457,3 +457,63 @@ fn ref_fan_out_is_bounded_and_summarised() {
     assert!(trace.len() <= importkit::limits::MAX_NOTES + 4);
     assert!(trace.iter().any(|a| a.reason.contains("more places not listed")));
 }
+
+/// Reading ref files is budgeted too: 1024 targets whose ref files are each 64 KiB of comments would read
+/// 64 MiB (twice: the explaining pass) for one import; one import reads at most `MAX_REF_BYTES`.
+#[test]
+fn ref_reads_are_bounded_per_import() {
+    let top = Scratch::new();
+    let big: String = "#".repeat(63) + "\n";
+    top.write("big.ref", &big.repeat(1000));
+    let names: String = (0..1024).map(|i| format!("d{i}\n")).collect();
+    top.write("root/m.ref", &names);
+    for i in 0..1024 {
+        fs::create_dir_all(top.path(&format!("root/d{i}"))).unwrap();
+        std::os::unix::fs::symlink(top.path("big.ref"), top.path(&format!("root/d{i}/m.ref"))).unwrap();
+    }
+    let rt = fs_runtime(&[top.s("root")]);
+    let e = rt.find_spec("m", None).unwrap_err();
+    let all = e.attempts().iter().map(|a| a.reason.clone()).collect::<Vec<_>>().join("\n");
+    let limit = importkit::limits::MAX_REF_BYTES;
+    assert!(all.contains(&format!("this import read {limit} bytes of .ref files already")), "{all}");
+}
+
+/// Namespace packages recomputed at every level share the import's budget (and each is recomputed once
+/// per import): a deep chain of namespace directories whose ref files name many targets stays bounded.
+/// Before, every level's search had a budget of its own and the recomputation went up to the root at every
+/// level (the work grew with the square of the depth: 18 s at depth 40).
+#[test]
+fn namespace_chains_share_one_budget() {
+    const DEPTH: usize = 40;
+    let top = Scratch::new();
+    let dots: String = ".\n".repeat(1024);
+    let mut rel = String::from("root");
+    for _ in 0..DEPTH {
+        top.write(&format!("{rel}/a.ref"), &dots);
+        rel.push_str("/a");
+        fs::create_dir_all(top.path(&rel)).unwrap();
+    }
+    let rt = fs_runtime(&[top.s("root")]);
+    rt.confine(&top.s("")).unwrap();
+    let name = format!("{}missing", "a.".repeat(DEPTH));
+    let e = rt.find_spec(&name, None).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound, "{}", e.message());
+    let (_, trace) = rt.find_spec_traced(&name);
+    let all = trace.iter().map(|a| a.reason.clone()).collect::<Vec<_>>().join("\n");
+    let limit = importkit::limits::MAX_REF_TARGETS;
+    assert!(all.contains(&format!("this import examined {limit} .ref files and targets already")), "{all}");
+}
+
+/// A ref target's text never makes a place of kilobytes: attempts are cut, messages stay short.
+#[test]
+fn long_targets_make_short_errors() {
+    let top = Scratch::new();
+    top.write("m.ref", &("./".repeat(1900) + "sub\n"));
+    fs::create_dir_all(top.path("sub")).unwrap();
+    let rt = fs_runtime(&[top.s("")]);
+    let e = rt.find_spec("m", None).unwrap_err();
+    for a in e.attempts() {
+        assert!(a.place.len() <= importkit::limits::MAX_ATTEMPT_TEXT + 32, "a place of {} bytes", a.place.len());
+    }
+    assert!(e.message().len() <= importkit::limits::MAX_MESSAGE_LEN + 2048, "{} bytes", e.message().len());
+}

@@ -10,7 +10,7 @@ use std::num::NonZeroUsize;
 
 use super::status::{code_of, ik_status};
 use super::{boundary, error::ik_error, in_counted, in_opt_str, in_str};
-use crate::error::{Error, HostError, Result};
+use crate::error::{printable, Error, HostError, Result};
 use crate::executor::{
     EntryFinder, EntryFound, Executor, HostFinder, HostFound, ModuleHandle, NativeFactory, PathHook,
 };
@@ -543,7 +543,10 @@ impl PathHook for CPathHook {
         }
         // A size that is no layout makes every other field unreadable: nothing is used, nothing released.
         let size = check_layout::<ik_entry_finder>(out.size).map_err(|e| {
-            HostError::new(format!("path hook '{}' claimed '{entry}' with a bad ik_entry_finder: {}", self.name, e))
+            HostError::new(printable(&format!(
+                "path hook '{}' claimed '{entry}' with a bad ik_entry_finder: {}",
+                self.name, e
+            )))
         })?;
         // SAFETY: `size` is one of the struct's layouts (at most its size); bytes past the host's layout are
         // the fields it does not know, absent (zero), whatever it wrote there.
@@ -555,10 +558,10 @@ impl PathHook for CPathHook {
         let userdata = Userdata::new(out.userdata, out.release_userdata);
         status?;
         if out.find.is_none() {
-            return Err(HostError::new(format!(
+            return Err(HostError::new(printable(&format!(
                 "path hook '{}' claimed '{entry}' with an ik_entry_finder without find",
                 self.name
-            )));
+            ))));
         }
         Ok(Some(std::sync::Arc::new(CEntryFinder { vt: out, name: self.name.clone(), _userdata: userdata })))
     }

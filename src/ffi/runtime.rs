@@ -72,7 +72,7 @@ pub unsafe extern "C" fn ik_runtime_free(rt: *mut Runtime) {
 /// table are released through whichever executor is set when they are released, and without an executor
 /// they are not released at all (natives and inserted modules included). The previous executor's
 /// userdata is released once no import uses it. On failure `executor->release_userdata` is called before
-/// returning.
+/// returning, unless `executor->size` is no released layout (then nothing of the struct is read or used).
 #[no_mangle]
 pub unsafe extern "C" fn ik_runtime_set_executor(
     rt: *const Runtime,
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn ik_runtime_set_virtual_root(
 
 /// Registers a native module under `name` (`pkg.sub` too; `pkg` then is a package). The vtable is
 /// copied. `IK_ERR_EXISTS` if the name is registered already. On failure `native->release_userdata` is
-/// called before returning.
+/// called before returning, unless `native->size` is no released layout (then nothing of it is used).
 #[no_mangle]
 pub unsafe extern "C" fn ik_runtime_register_native(
     rt: *const Runtime,
@@ -144,7 +144,8 @@ pub unsafe extern "C" fn ik_runtime_unregister_native(
 
 /// Puts a host finder at `position` of the meta path (0 first; `SIZE_MAX` or anything past the end:
 /// last). The vtable is copied; `*out_id` (may be NULL) receives an id for `ik_runtime_remove_finder`.
-/// On failure `finder->release_userdata` is called before returning.
+/// On failure `finder->release_userdata` is called before returning, unless `finder->size` is no released
+/// layout (then nothing of the struct is read or used).
 #[no_mangle]
 pub unsafe extern "C" fn ik_runtime_add_finder(
     rt: *const Runtime,

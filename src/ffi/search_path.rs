@@ -131,7 +131,8 @@ pub unsafe extern "C" fn ik_runtime_path_list(
 /// Adds a host path hook at `position` among the host's hooks (`SIZE_MAX`: last); the built-in directory
 /// hook always comes after them. The vtable is copied; `*out_id` (may be NULL) receives an id for
 /// `ik_runtime_remove_path_hook`. Entry finders made so far are dropped. On failure
-/// `hook->release_userdata` is called before returning.
+/// `hook->release_userdata` is called before returning, unless `hook->size` is no released layout (then
+/// nothing of the struct is read or used).
 #[no_mangle]
 pub unsafe extern "C" fn ik_runtime_add_path_hook(
     rt: *const Runtime,

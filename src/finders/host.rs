@@ -20,7 +20,7 @@ fn check_text(place: &str, name: &str, what: &str, value: &str) -> Result<()> {
 
 /// Asks a host finder for `name` and turns its answer into a spec.
 pub fn find(finder: &Arc<dyn HostFinder>, name: &str, path: Option<&[&str]>) -> Result<Option<Found>> {
-    let found = finder.find_spec(name, path).map_err(|e| {
+    let found = crate::finders::path::scope::outside(|| finder.find_spec(name, path)).map_err(|e| {
         let what = format!("finder 'host:{}' looking for", finder.name());
         Error::from_host(name, &what, crate::finders::path::host_failure(e))
     })?;

@@ -11,7 +11,7 @@ use super::table::{ModuleState, Record};
 use super::{thread_cache, Runtime};
 use crate::error::{Attempt, Error, ErrorCode, Result};
 use crate::executor::ModuleHandle;
-use crate::finders::path::Step;
+use crate::finders::path::{scope, Step};
 use crate::finders::{host, MetaFinder};
 use crate::limits::{MAX_FROMLIST, MAX_IMPORT_DEPTH};
 use crate::name;
@@ -114,14 +114,13 @@ impl Runtime {
                     continue;
                 }
                 let Some(ex) = &executor else { continue };
-                let all = ex
-                    .all_names(module.handle())
+                let all = scope::outside(|| ex.all_names(module.handle()))
                     .map_err(|e| Error::from_host(module_name, "reading __all__ of", e))?;
                 let refs: Vec<&str> = all.iter().map(String::as_str).take(MAX_FROMLIST).collect();
                 self.handle_fromlist(module_name, module, &refs, true)?;
                 continue;
             }
-            if executor.as_ref().is_some_and(|ex| ex.has_attr(module.handle(), x)) {
+            if executor.as_ref().is_some_and(|ex| scope::outside(|| ex.has_attr(module.handle(), x))) {
                 continue;
             }
             let from_name = format!("{module_name}.{x}");
@@ -138,6 +137,7 @@ impl Runtime {
     /// `_gcd_import` for an absolute name: validate, normalise, check the policy, then find and load.
     fn gcd_import(&self, absolute: &str) -> Result<Record> {
         let _depth = Depth::enter(absolute)?;
+        let _operation = scope::enter();
         name::validate(absolute, &self.inner.profile)?;
         let absolute = name::normalize_init(absolute, &self.inner.profile);
         // Read before the policy check: a policy change after it moves the generation, and then nothing found
@@ -235,7 +235,7 @@ impl Runtime {
             if let (Some(parent_record), Some(executor)) = (self.inner.table.get(parent), self.executor()) {
                 // CPython only warns when the attribute cannot be set; the import stands.
                 // Both records hold their objects for the call, whatever other threads do to the table.
-                let _ = executor.bind(parent_record.handle(), name::tail(name), record.handle());
+                let _ = scope::outside(|| executor.bind(parent_record.handle(), name::tail(name), record.handle()));
             }
         }
         Ok(record)
@@ -250,6 +250,7 @@ impl Runtime {
             return Ok(found);
         }
         let mut attempts = Vec::new();
+        scope::refill_for_explaining();
         // Found meanwhile (a file that just appeared): take it rather than an error that contradicts itself.
         if let Some(found) = self.search(name, parent, Some(&mut attempts), false)? {
             return Ok(found);
@@ -340,7 +341,8 @@ impl Runtime {
         let Found { spec, content } = found;
         let name = spec.name();
         if let Content::Native(factory) = &content {
-            let handle = factory.create(&spec).map_err(|e| Error::from_host(name, "creating native module", e))?;
+            let handle = scope::outside(|| factory.create(&spec))
+                .map_err(|e| Error::from_host(name, "creating native module", e))?;
             let record = Record::new(Some(Arc::clone(&spec)), self.hold(handle), ModuleState::Ready);
             self.put(name, record.clone());
             return Ok(record);
@@ -352,11 +354,12 @@ impl Runtime {
             )
             .for_module(name)
         })?;
-        let handle = executor.create(&spec).map_err(|e| Error::from_host(name, "creating module", e))?;
+        let handle =
+            scope::outside(|| executor.create(&spec)).map_err(|e| Error::from_host(name, "creating module", e))?;
         let object = self.hold(handle);
         self.put(name, Record::new(Some(Arc::clone(&spec)), Arc::clone(&object), ModuleState::Initializing));
         if spec.kind() != ModuleKind::Namespace {
-            if let Err(e) = executor.exec(&spec, handle, content.bytes()) {
+            if let Err(e) = scope::outside(|| executor.exec(&spec, handle, content.bytes())) {
                 // Out of the table (whatever is under the name now: the module may have replaced itself);
                 // the objects go when their last holds do.
                 drop(self.inner.table.remove(name));
@@ -392,6 +395,7 @@ impl Runtime {
         let absolute = name::normalize_init(&absolute, &self.inner.profile);
         self.check_policy(absolute)?;
         let _depth = Depth::enter(absolute)?;
+        let _operation = scope::enter();
         self.find_spec_absolute(absolute, None)
     }
 
@@ -401,6 +405,7 @@ impl Runtime {
         let mut notes = Vec::new();
         let result = (|| {
             let _depth = Depth::enter(name)?;
+            let _operation = scope::enter();
             name::validate(name, &self.inner.profile)?;
             let name = name::normalize_init(name, &self.inner.profile);
             self.check_policy(name)?;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::{Record, Runtime};
 use crate::error::{Error, ErrorCode, Result};
 use crate::executor::PathHook;
-use crate::finders::path::{Ctx, Step};
+use crate::finders::path::{scope, Ctx, Step};
 use crate::finders::FinderId;
 use crate::limits::MAX_PATH_LEN;
 use crate::name;
@@ -146,6 +146,18 @@ impl Runtime {
 
     fn current_namespace_locations(&self, spec: &ModuleSpec) -> Result<Vec<String>> {
         let name = spec.name();
+        // Once per operation: an import of `a.b.c.d` through namespace packages recomputes each level once,
+        // not once per level below it.
+        if let Some(known) = scope::namespace(name) {
+            return Ok(known);
+        }
+        let locations = self.recompute_namespace_locations(spec)?;
+        scope::remember_namespace(name, &locations);
+        Ok(locations)
+    }
+
+    fn recompute_namespace_locations(&self, spec: &ModuleSpec) -> Result<Vec<String>> {
+        let name = spec.name();
         let parent_spec = match name::parent(name) {
             Some(p) => match self.inner.table.get(p) {
                 Some(Record { spec: Some(s), .. }) => Some(s),
@@ -175,6 +187,7 @@ impl Runtime {
     pub fn path_find(&self, name: &str, entries: Option<&[&str]>, explain: bool) -> Result<Option<Arc<ModuleSpec>>> {
         name::validate(name, &self.inner.profile)?;
         self.check_policy(name)?;
+        let _operation = scope::enter();
         if !self.filesystem_enabled() {
             return Err(Error::new(
                 ErrorCode::Unavailable,
@@ -198,6 +211,7 @@ impl Runtime {
             return Ok(None);
         }
         let mut attempts = Vec::new();
+        scope::refill_for_explaining();
         if let Some(found) = self.inner.paths.find(name, entries, &ctx, &mut Step::new(Some(&mut attempts)), false)? {
             return Ok(Some(found.spec));
         }
@@ -210,6 +224,7 @@ impl Runtime {
     pub fn namespace_locations(&self, name: &str) -> Result<Vec<String>> {
         name::validate(name, &self.inner.profile)?;
         self.check_policy(name)?;
+        let _operation = scope::enter();
         let spec = self.module_spec(name).ok_or_else(|| {
             Error::new(ErrorCode::NotFound, format!("module '{name}' is not in the module table")).for_module(name)
         })?;

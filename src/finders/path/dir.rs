@@ -27,6 +27,9 @@ enum Kind {
     Dir,
     /// A symbolic link or an unknown type: resolved with a stat when it matters.
     Other,
+    /// Under confinement, a link that does not resolve inside the roots (whether its target exists or not):
+    /// never stat'ed through, refused with the one wording that tells nothing about the outside.
+    Refused,
 }
 
 /// What a directory holds under one stem.
@@ -123,6 +126,19 @@ pub struct DirFinder {
     state: Mutex<State>,
 }
 
+/// What `path` is, as a lookup may learn it: under confinement a link is first checked inside the roots, and
+/// one that is not is [`Kind::Refused`] without a stat through it.
+fn probe(path: &str, ctx: &Ctx) -> Option<Kind> {
+    if ctx.confined() {
+        match fs::symlink_metadata(path) {
+            Err(_) => return None,
+            Ok(m) if m.file_type().is_symlink() && ctx.check_allowed(path).is_err() => return Some(Kind::Refused),
+            Ok(_) => {}
+        }
+    }
+    stat_kind(path)
+}
+
 fn stat_kind(path: &str) -> Option<Kind> {
     match fs::metadata(path) {
         Ok(m) if m.is_file() => Some(Kind::File),
@@ -156,6 +172,8 @@ struct Seen {
     file: Option<usize>,
     /// `tail` is a directory (links resolved).
     dir: bool,
+    /// `tail` is a link that does not resolve inside the confinement roots.
+    refused_dir: bool,
     /// `tail.ref` is a regular file.
     has_ref: bool,
     /// The init file of `tail` as a package, if it was already looked for (suffix index).
@@ -213,37 +231,38 @@ impl DirFinder {
         }
     }
 
-    /// Resolves a link or unknown entry with a stat, remembered until the next check.
-    fn resolve(&self, st: &mut State, name: &str, kind: Kind) -> Option<Kind> {
+    /// Resolves a link or unknown entry with a stat (see [`probe`]), remembered until the next check.
+    fn resolve(&self, st: &mut State, name: &str, kind: Kind, ctx: &Ctx) -> Option<Kind> {
         if kind != Kind::Other {
             return Some(kind);
         }
         if let Some(k) = st.listing.probes.get(name) {
             return *k;
         }
-        let k = stat_kind(&join(&self.path, name));
+        let k = probe(&join(&self.path, name), ctx);
         st.listing.probes.insert(name.into(), k);
         k
     }
 
-    /// Which file `<stem><suffix>` exists first in suffix order, and whether `stem` is a directory.
-    fn seen(&self, st: &mut State, stem: &str, profile: &Profile) -> Seen {
+    /// Which file `<stem><suffix>` exists first in suffix order, and whether `stem` is a directory. A refused
+    /// link counts as present: the roots check that follows refuses it, as it refuses any path outside.
+    fn seen(&self, st: &mut State, stem: &str, ctx: &Ctx) -> Seen {
         let Some(s) = st.listing.stems.get(stem).copied() else { return Seen::default() };
+        let present = |k: Option<Kind>| matches!(k, Some(Kind::File) | Some(Kind::Refused));
         let mut file = None;
-        for (i, (suffix, _)) in profile.suffixes().iter().enumerate() {
+        for (i, (suffix, _)) in ctx.profile.suffixes().iter().enumerate() {
             if s.files & (1 << i) != 0 {
                 file = Some(i);
                 break;
             }
-            if s.others & (1 << i) != 0 && self.resolve(st, &format!("{stem}{suffix}"), Kind::Other) == Some(Kind::File)
-            {
+            if s.others & (1 << i) != 0 && present(self.resolve(st, &format!("{stem}{suffix}"), Kind::Other, ctx)) {
                 file = Some(i);
                 break;
             }
         }
-        let dir = s.entry.is_some_and(|k| self.resolve(st, stem, k) == Some(Kind::Dir));
-        let has_ref = s.ref_file.is_some_and(|k| self.resolve(st, &format!("{stem}.ref"), k) == Some(Kind::File));
-        Seen { file, dir, has_ref, init: None }
+        let entry = s.entry.and_then(|k| self.resolve(st, stem, k, ctx));
+        let has_ref = s.ref_file.is_some_and(|k| present(self.resolve(st, &format!("{stem}.ref"), k, ctx)));
+        Seen { file, dir: entry == Some(Kind::Dir), refused_dir: entry == Some(Kind::Refused), has_ref, init: None }
     }
 
     /// The init file of the subdirectory `tail` as a package (its suffix index): a stat of each candidate in
@@ -252,7 +271,7 @@ impl DirFinder {
     fn package_init(&self, tail: &str, ctx: &Ctx) -> Option<usize> {
         let stem = ctx.profile.init_stem();
         let found = ctx.profile.suffixes().iter().position(|(suffix, _)| {
-            stat_kind(&join(&self.path, &format!("{tail}/{stem}{suffix}"))) == Some(Kind::File)
+            matches!(probe(&join(&self.path, &format!("{tail}/{stem}{suffix}")), ctx), Some(Kind::File | Kind::Refused))
         });
         self.state.lock().listing.inits.insert(tail.into(), found);
         found
@@ -269,7 +288,7 @@ impl DirFinder {
                 step.note(Attempt::new(&self.path, format!("cannot list the directory: {why}")));
                 return DirResult::Nothing;
             }
-            let mut seen = self.seen(&mut st, tail, profile);
+            let mut seen = self.seen(&mut st, tail, ctx);
             if seen.dir {
                 seen.init = st.listing.inits.get(tail).copied();
             }
@@ -303,6 +322,9 @@ impl DirFinder {
             if ctx.allowed(spec.file().unwrap_or_default(), step) {
                 return DirResult::Module(spec);
             }
+        }
+        if seen.refused_dir {
+            step.note(Attempt::new(join(&self.path, tail), super::REFUSED));
         }
         if seen.dir && profile.namespace_dirs() {
             let base = join(&self.path, tail);

@@ -4,6 +4,7 @@
 
 pub mod dir;
 pub mod refs;
+pub mod scope;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{Attempt, Error, ErrorCode, Result};
 use crate::executor::{EntryFinder, EntryFound, PathHook};
-use crate::limits::{MAX_NOTES, MAX_REF_TARGETS};
+use crate::limits::MAX_NOTES;
 use crate::profile::Profile;
 use crate::spec::{Content, Found, ModuleKind, ModuleSpec};
 use dir::{DirFinder, DirResult};
@@ -33,11 +34,23 @@ pub struct Step<'a> {
     notes: Option<&'a mut Vec<Attempt>>,
     noted: usize,
     omitted: usize,
+    limits: Vec<String>,
 }
 
 impl<'a> Step<'a> {
     pub fn new(notes: Option<&'a mut Vec<Attempt>>) -> Self {
-        Step { notes, noted: 0, omitted: 0 }
+        Step { notes, noted: 0, omitted: 0, limits: Vec::new() }
+    }
+
+    /// Notes that a limit cut the search short: always noted (past the cap too), once per limit, since it
+    /// explains what the other notes do not.
+    pub fn note_limit(&mut self, place: &str, why: String) {
+        if let Some(n) = self.notes.as_mut() {
+            if !self.limits.contains(&why) {
+                n.push(Attempt::new(place, why.clone()));
+                self.limits.push(why);
+            }
+        }
     }
 
     pub fn tracing(&self) -> bool {
@@ -72,8 +85,8 @@ pub struct Ctx<'a> {
     pub now: std::time::Instant,
     pub roots: Arc<Vec<PathBuf>>,
     pub paths: &'a PathFinder,
-    /// How many more `.ref` targets this search may examine ([`MAX_REF_TARGETS`] in all).
-    pub ref_budget: std::cell::Cell<usize>,
+    /// The operation this search belongs to (its `.ref` budget), held open for the search.
+    _scope: scope::Scope,
 }
 
 /// The one answer to a path that is not inside the allowed roots, whether it exists or not: a refusal
@@ -88,14 +101,7 @@ impl Ctx<'_> {
         roots: Arc<Vec<PathBuf>>,
         paths: &'a PathFinder,
     ) -> Ctx<'a> {
-        Ctx {
-            profile,
-            recheck,
-            now: std::time::Instant::now(),
-            roots,
-            paths,
-            ref_budget: std::cell::Cell::new(MAX_REF_TARGETS),
-        }
+        Ctx { profile, recheck, now: std::time::Instant::now(), roots, paths, _scope: scope::enter() }
     }
 
     pub fn confined(&self) -> bool {
@@ -285,7 +291,7 @@ impl PathFinder {
     fn run_hooks(&self, entry: &str, fullname: &str, ctx: &Ctx) -> Result<std::result::Result<EntryRef, String>> {
         let hooks = self.hooks.read().clone();
         for (_, hook) in hooks.iter() {
-            let made = hook.finder_for(entry).map_err(|e| {
+            let made = scope::outside(|| hook.finder_for(entry)).map_err(|e| {
                 let what = format!("path hook '{}' offered entry '{entry}' while looking for", hook.name());
                 Error::from_host(fullname, &what, host_failure(e))
             })?;
@@ -342,7 +348,7 @@ impl PathFinder {
                 EntryRef::Host(hook, _) if !ask_hosts => {
                     step.note(Attempt::new(entry.to_string(), format!("hook:{hook}: not found")))
                 }
-                EntryRef::Host(hook, f) => match f.find_spec(fullname) {
+                EntryRef::Host(hook, f) => match scope::outside(|| f.find_spec(fullname)) {
                     Ok(Some(EntryFound::Module(h))) => {
                         return crate::finders::host::to_found(&format!("hook:{hook}"), fullname, h).map(Some)
                     }

@@ -1,20 +1,25 @@
 //! `.ref` files: `<dir>/<name>.ref` names directories (one per line, relative to the ref file's directory,
 //! `#` comments) searched for that name only, recursively, before the directory itself. See docs/REF_FILES.md.
 //!
-//! A ref file is outside input, so reading one is bounded and careful: only a regular text file of at most
-//! [`MAX_REF_SIZE`] bytes is read, under confinement only one that itself resolves inside the roots; a chain
-//! is at most [`MAX_REF_HOPS`] files deep; one search examines at most [`MAX_REF_TARGETS`] targets in all,
-//! each directory is searched once (a hashed set of canonical paths); and what a message quotes of a file is
-//! a bounded, escaped piece of one target line.
+//! A ref file is outside input, so reading one is bounded and careful:
+//! - only a regular text file of at most [`MAX_REF_SIZE`] bytes is read;
+//! - under confinement the ref file must itself resolve inside the roots, and it is opened by that resolved
+//!   path without following a link, then checked again through the open descriptor (a link swapped in
+//!   meanwhile is not read); a target is normalised as text first (`a/../b` is `b`, so a `..` never tells
+//!   whether something outside exists) and then resolved, and the directory searched is the resolved one;
+//! - a chain is at most [`MAX_REF_HOPS`] files deep; one operation reads at most [`MAX_REF_BYTES`] and examines
+//!   at most [`MAX_REF_TARGETS`] targets and files in all (see `scope.rs`), each directory once per chain;
+//! - a message quotes at most one unusable target of a file, bounded and escaped, and counts the others.
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashSet;
 
 use super::dir::{DirFinder, DirResult};
-use super::{join, Ctx, Step};
+use super::{join, scope, Ctx, Step, REFUSED};
 use crate::error::Attempt;
-use crate::limits::{quote, MAX_REF_HOPS, MAX_REF_SIZE, MAX_REF_TARGETS};
+use crate::limits::{quote, MAX_REF_BYTES, MAX_REF_HOPS, MAX_REF_SIZE, MAX_REF_TARGETS};
 use crate::spec::ModuleSpec;
 
 /// The state of one search through ref files: directories seen (canonical) and the ref files followed.
@@ -30,49 +35,133 @@ pub enum RefResult {
     Portions(Vec<String>),
 }
 
-/// The directories a ref file names, or why it names none. `path` is what to open: the ref file itself,
-/// or under confinement its resolved path (checked inside the roots).
-fn read_targets(ref_file: &str, path: &std::path::Path) -> Result<Vec<String>, String> {
-    use std::io::Read;
+fn open_flags() -> std::fs::OpenOptions {
     use std::os::unix::fs::OpenOptionsExt;
-    // Non-blocking, and checked once open: a FIFO put in the place of a ref file never blocks an import.
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| format!("cannot read {ref_file}: {}", super::dir::describe(&e)))?;
-    if !file.metadata().map(|m| m.is_file()).unwrap_or(false) {
-        return Err(format!("{ref_file} is not a regular file"));
+    let mut o = std::fs::OpenOptions::new();
+    // Non-blocking: a FIFO put in the place of a ref file never blocks an import.
+    o.read(true).custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC);
+    o
+}
+
+/// Opens the ref file. Under confinement: its resolved path must lie inside the roots; that path is opened
+/// without following a link at its end, and the open file must still be that path (so a link swapped in
+/// between the check and the open is never read).
+fn open_ref(ctx: &Ctx, ref_file: &str) -> Result<File, String> {
+    let cannot = |e: std::io::Error| format!("cannot read {ref_file}: {}", super::dir::describe(&e));
+    let Some(real) = ctx.resolve_allowed(ref_file)? else {
+        return open_flags().open(ref_file).map_err(cannot);
+    };
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = open_flags().custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOFOLLOW).open(&real);
+    let file = file.map_err(|_| REFUSED.to_owned())?;
+    if !still_inside(ctx, &file, &real) {
+        return Err(REFUSED.to_owned());
     }
+    Ok(file)
+}
+
+/// Whether an open file is the one at `real` (a path checked inside the roots), read from the descriptor:
+/// `/proc/self/fd` names what was opened; without /proc, the device and inode must match `real` as it
+/// resolves now.
+fn still_inside(ctx: &Ctx, file: &File, real: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::io::AsRawFd;
+    if let Ok(opened) = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+        return ctx.roots.iter().any(|r| opened.starts_with(r));
+    }
+    match (file.metadata(), std::fs::metadata(real)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Why a ref file gave no text: something about the file, or the operation's budget.
+enum Unread {
+    Why(String),
+    Limit(String),
+}
+
+impl From<String> for Unread {
+    fn from(why: String) -> Self {
+        Unread::Why(why)
+    }
+}
+
+/// The text of a ref file, or why it has none, within what the operation may still read.
+fn read_text(file: File, ref_file: &str) -> Result<String, Unread> {
+    use std::io::Read;
+    if !file.metadata().map(|m| m.is_file()).unwrap_or(false) {
+        return Err(format!("{ref_file} is not a regular file").into());
+    }
+    let allowed = MAX_REF_SIZE.min(scope::ref_bytes_left());
     let mut bytes = Vec::new();
-    file.take(MAX_REF_SIZE + 1)
+    file.take(allowed + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read {ref_file}: {}", super::dir::describe(&e)))?;
-    if bytes.len() as u64 > MAX_REF_SIZE {
-        return Err(format!("{ref_file} is larger than {MAX_REF_SIZE} bytes"));
+    scope::spend_ref_bytes(bytes.len() as u64);
+    if bytes.len() as u64 > allowed {
+        return Err(if allowed < MAX_REF_SIZE {
+            Unread::Limit(format!("this import read {MAX_REF_BYTES} bytes of .ref files already"))
+        } else {
+            Unread::Why(format!("{ref_file} is larger than {MAX_REF_SIZE} bytes"))
+        });
     }
     // A ref file is lines of text; anything else (a link to a binary or to /proc/self/environ) is refused
     // without a word of what it holds.
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) if !t.contains('\0') => t,
-        _ => return Err(format!("cannot read {ref_file}: not a text file (NUL bytes or invalid UTF-8)")),
-    };
-    let targets: Vec<String> =
-        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
-    if targets.is_empty() {
-        return Err(format!("{ref_file} names no directory"));
+    match String::from_utf8(bytes) {
+        Ok(t) if !t.contains('\0') => Ok(t),
+        _ => Err(format!("cannot read {ref_file}: not a text file (NUL bytes or invalid UTF-8)").into()),
     }
-    Ok(targets)
 }
 
-/// Takes one target from the search's budget; false once [`MAX_REF_TARGETS`] have been examined.
-fn take_budget(ctx: &Ctx) -> bool {
-    let left = ctx.ref_budget.get();
-    if left == 0 {
-        return false;
+/// `path` with `.` and `..` segments resolved as text (`/a/b/../c` is `/a/c`), as confinement takes a
+/// target: where a `..` leads never depends on what exists on the way.
+fn normalize(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|p| *p != "..") {
+                    parts.pop();
+                } else if !absolute {
+                    parts.push("..");
+                }
+            }
+            s => parts.push(s),
+        }
     }
-    ctx.ref_budget.set(left - 1);
-    true
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+/// The directory a target names, to search: unconfined, the path as written (joined to the ref file's
+/// directory, as CPython joins paths); confined, the resolved path of its textual normal form, inside the
+/// roots. Also its canonical path, for the loop check.
+fn target_dir(ctx: &Ctx, dir: &DirFinder, target: &str) -> Result<(String, PathBuf), String> {
+    let written = if target.starts_with('/') { target.to_owned() } else { join(dir.path(), target) };
+    let path = if ctx.confined() { normalize(&written) } else { written };
+    if let Err(why) = ctx.check_allowed(&path) {
+        return Err(format!("target {}: {why}", quote(target)));
+    }
+    let canonical = match std::fs::canonicalize(&path) {
+        Ok(c) if c.is_dir() => c,
+        Ok(_) => return Err(format!("target {} is not a directory", quote(target))),
+        Err(e) => return Err(format!("target {} cannot be used: {}", quote(target), super::dir::describe(&e))),
+    };
+    if ctx.confined() {
+        // The directory searched is the one that was checked.
+        let Some(real) = canonical.to_str() else {
+            return Err(format!("target {} does not resolve to a UTF-8 path", quote(target)));
+        };
+        return Ok((real.to_owned(), canonical));
+    }
+    Ok((path, canonical))
 }
 
 /// Follows `dir/<tail>.ref` (the directory's listing has it). `None`: nothing usable in it (the reasons are
@@ -90,54 +179,52 @@ pub fn follow(
         step.note(Attempt::new(&ref_file, format!("skipped: more than {MAX_REF_HOPS} .ref files in one chain")));
         return None;
     }
-    if ctx.ref_budget.get() == 0 {
-        step.note(Attempt::new(&ref_file, format!("skipped: this search examined {MAX_REF_TARGETS} .ref targets")));
+    // Reading the file takes one unit of the budget, as each target does.
+    if !scope::take_ref_target() {
+        let why = format!("skipped: this import examined {MAX_REF_TARGETS} .ref files and targets already");
+        step.note_limit(&ref_file, why);
         return None;
     }
-    // The ref file itself must lie inside the roots (a link to a file outside is not read).
-    let open_path = match ctx.resolve_allowed(&ref_file) {
-        Ok(real) => real.unwrap_or_else(|| PathBuf::from(&ref_file)),
-        Err(why) => {
+    let text = match open_ref(ctx, &ref_file).map_err(Unread::Why).and_then(|f| read_text(f, &ref_file)) {
+        Ok(t) => t,
+        Err(Unread::Limit(why)) => {
+            step.note_limit(&ref_file, format!("skipped: {why}"));
+            return None;
+        }
+        Err(Unread::Why(why)) => {
             step.note(Attempt::new(&ref_file, format!("skipped: {why}")));
             return None;
         }
     };
+    let mut targets = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).peekable();
+    if targets.peek().is_none() {
+        step.note(Attempt::new(&ref_file, format!("skipped: {ref_file} names no directory")));
+        return None;
+    }
     if chain.visited.is_empty() {
         if let Ok(c) = std::fs::canonicalize(dir.path()) {
             chain.visited.insert(c);
         }
     }
-    let targets = match read_targets(&ref_file, &open_path) {
-        Ok(t) => t,
-        Err(why) => {
-            step.note(Attempt::new(&ref_file, format!("skipped: {why}")));
-            return None;
-        }
-    };
     chain.files.push(ref_file.clone());
     let mut portions = Vec::new();
     let mut looped: Option<(&str, usize)> = None;
+    let mut unusable = 0usize;
     let mut unexamined = 0usize;
-    for target in &targets {
-        if !take_budget(ctx) {
-            unexamined += 1;
-            continue;
+    while let Some(target) = targets.next() {
+        if !scope::take_ref_target() {
+            unexamined = 1 + targets.count();
+            break;
         }
-        let path = if target.starts_with('/') { target.clone() } else { join(dir.path(), target) };
-        // Under confinement the roots are checked first, with one answer for "outside" and "missing".
-        if let Err(why) = ctx.check_allowed(&path) {
-            step.note(Attempt::new(&ref_file, format!("target {}: {why}", quote(target))));
-            continue;
-        }
-        let canonical = match std::fs::canonicalize(&path) {
-            Ok(c) if c.is_dir() => c,
-            Ok(_) => {
-                step.note(Attempt::new(&ref_file, format!("target {} is not a directory", quote(target))));
-                continue;
-            }
-            Err(e) => {
-                let why = super::dir::describe(&e);
-                step.note(Attempt::new(&ref_file, format!("target {} cannot be used: {why}", quote(target))));
+        let (path, canonical) = match target_dir(ctx, dir, target) {
+            Ok(found) => found,
+            Err(why) => {
+                // The first unusable target is quoted; the others are counted (a link to a text file
+                // outside must not list it line by line).
+                if unusable == 0 {
+                    step.note(Attempt::new(&ref_file, why));
+                }
+                unusable += 1;
                 continue;
             }
         };
@@ -153,6 +240,9 @@ pub fn follow(
             DirResult::Nothing => {}
         }
     }
+    if unusable > 1 {
+        step.note(Attempt::new(&ref_file, format!("{} more targets of this file cannot be used", unusable - 1)));
+    }
     if let Some((first, n)) = looped {
         let all = if n > 1 { format!(" ({n} targets of this file do)") } else { String::new() };
         step.note(Attempt::new(
@@ -161,15 +251,27 @@ pub fn follow(
         ));
     }
     if unexamined > 0 {
-        step.note(Attempt::new(
-            &ref_file,
-            format!("{unexamined} targets not examined: one search examines at most {MAX_REF_TARGETS}"),
-        ));
+        let why = format!("targets not examined: one import examines at most {MAX_REF_TARGETS}");
+        step.note_limit(&ref_file, why);
     }
     chain.files.pop();
     if portions.is_empty() {
         None
     } else {
         Some(RefResult::Portions(portions))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn normalize_resolves_dots_as_text() {
+        assert_eq!(normalize("/a/b/../c"), "/a/c");
+        assert_eq!(normalize("/a/./b//c/"), "/a/b/c");
+        assert_eq!(normalize("/../x"), "/x");
+        assert_eq!(normalize("/a/secret/../root/sub"), "/a/root/sub");
+        assert_eq!(normalize("a/../../b"), "../b");
     }
 }
