@@ -227,30 +227,18 @@ pub(crate) trait Vtable: Copy {
     const LAYOUTS: &'static [usize];
 }
 
-impl Vtable for ik_executor {
-    const NAME: &'static str = "ik_executor";
-    const LAYOUTS: &'static [usize] = &[std::mem::size_of::<ik_executor>()];
+/// Each vtable has one released layout so far, this header's; a new field at the end adds the new `sizeof` to
+/// the end of its list (the older sizes stay accepted).
+macro_rules! released_layouts {
+    ($($t:ident),*) => {$(
+        impl Vtable for $t {
+            const NAME: &'static str = stringify!($t);
+            const LAYOUTS: &'static [usize] = &[std::mem::size_of::<$t>()];
+        }
+    )*};
 }
 
-impl Vtable for ik_native {
-    const NAME: &'static str = "ik_native";
-    const LAYOUTS: &'static [usize] = &[std::mem::size_of::<ik_native>()];
-}
-
-impl Vtable for ik_finder {
-    const NAME: &'static str = "ik_finder";
-    const LAYOUTS: &'static [usize] = &[std::mem::size_of::<ik_finder>()];
-}
-
-impl Vtable for ik_entry_finder {
-    const NAME: &'static str = "ik_entry_finder";
-    const LAYOUTS: &'static [usize] = &[std::mem::size_of::<ik_entry_finder>()];
-}
-
-impl Vtable for ik_path_hook {
-    const NAME: &'static str = "ik_path_hook";
-    const LAYOUTS: &'static [usize] = &[std::mem::size_of::<ik_path_hook>()];
-}
+released_layouts!(ik_executor, ik_native, ik_finder, ik_entry_finder, ik_path_hook);
 
 fn check_layout<V: Vtable>(size: u32) -> Result<usize> {
     let size = size as usize;
