@@ -12,6 +12,8 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 namespace {
 
@@ -245,6 +247,57 @@ void natives_finders_and_policy() {
     ex.reset();
 }
 
+static_assert(std::is_nothrow_copy_constructible<importkit::Exception>::value, "an exception copies without throwing");
+static_assert(!std::is_convertible<importkit::Spec, importkit::SpecView>::value, "a Spec does not slice into a view");
+
+void review_findings() {
+    importkit::Runtime rt;
+    // Embedded NULs are refused, never cut short.
+    EXPECT(rt.try_find_spec(std::string_view("game\0evil", 9)).status() == IK_ERR_INVALID_ARGUMENT);
+    EXPECT(rt.try_allow(std::string_view("game\0os", 7)).status() == IK_ERR_INVALID_ARGUMENT);
+    EXPECT(rt.try_deny(std::string_view("os\0", 3)).error().message() == "name contains a NUL byte");
+    std::map<std::string, std::string> one = {{"__init__.py", ""}};
+    EXPECT(rt.try_mount(std::string_view("g2\0x", 4), one).status() == IK_ERR_INVALID_ARGUMENT);
+    EXPECT(rt.module_names().empty());
+    EXPECT(!rt.contains(std::string_view("a\0b", 3)));
+    // A null executor and a moved-from profile are refused.
+    EXPECT(rt.try_set_executor(std::shared_ptr<importkit::Executor>()).status() == IK_ERR_INVALID_ARGUMENT);
+    importkit::Profile p = importkit::Profile::lua();
+    importkit::Profile q = std::move(p);
+    EXPECT(importkit::Runtime::try_make(&p).status() == IK_ERR_INVALID_ARGUMENT);
+    EXPECT(importkit::Runtime::try_make(&q).ok());
+    // value() of a failed Result throws the error.
+    try {
+        (void)rt.try_import("nothing").value();
+        EXPECT(!"value() of a failure returned");
+    } catch (const importkit::Exception &e) {
+        EXPECT(e.status() == IK_ERR_NOT_FOUND);
+    }
+    // Report::fail with IK_OK still fails; natives fail as host errors; bytes from a vector; braced try_mount.
+    ToyExecutor::Counts counts;
+    auto ex = std::make_shared<ToyExecutor>(&rt, &counts);
+    rt.set_executor(ex);
+    rt.register_native("nat_ok_status", [](importkit::SpecView, importkit::Report &r) -> void * {
+        r.fail("refused", 0, 0, IK_OK);
+        return nullptr;
+    });
+    rt.register_native("nat_throws", [](importkit::SpecView, importkit::Report &) -> void * {
+        throw std::runtime_error("factory broke");
+    });
+    EXPECT(rt.try_import("nat_ok_status").status() == IK_ERR_HOST);
+    auto thrown = rt.try_import("nat_throws");
+    EXPECT(thrown.status() == IK_ERR_HOST);
+    EXPECT(std::string(thrown.error().message()).find("factory broke") != std::string::npos);
+    std::vector<std::pair<std::string, std::vector<uint8_t>>> bin = {{"__init__.py", {'s', 'e', 't', ' ', 'b', ' ', '1'}}};
+    rt.mount("binpkg", bin);
+    EXPECT(static_cast<Module *>(rt.import("binpkg"))->attrs["b"] == "1");
+    EXPECT(rt.try_mount("braced", {{"__init__.py", "set c 1"}}).ok());
+    // A Spec lends a view while it lives.
+    auto spec = rt.find_spec("binpkg");
+    importkit::SpecView v = spec.view();
+    EXPECT(v.name() == "binpkg" && spec.is_package());
+}
+
 void errors_and_profiles_move() {
     importkit::Error e;
     EXPECT(!e && e.status() == IK_OK && e.message().empty());
@@ -266,6 +319,7 @@ int main() {
     executor_and_exceptions();
     natives_finders_and_policy();
     errors_and_profiles_move();
+    review_findings();
     if (failures) {
         std::printf("cpp_wrapper: FAILED (%d of %d checks)\n", failures, checks);
         return 1;

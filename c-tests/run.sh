@@ -118,8 +118,17 @@ else
 fi
 
 # ----- the C++ wrapper (importkit.hpp) -----
-# cpp_wrapper.cpp with exceptions (also under ASan below), cpp_noexcept.cpp with -fno-exceptions.
+# cpp_wrapper.cpp with exceptions (also under ASan below), cpp_noexcept.cpp with -fno-exceptions, and
+# cpp_mixed: one program of a unit with exceptions and one without.
 CXXFLAGS=(-std=c++17 -Wall -Wextra -Werror -pedantic -g -I "$root/include")
+if "$CXX" "${CXXFLAGS[@]}" -fno-exceptions -c "$here/cpp_mixed_noexc.cpp" -o "$build/cpp_mixed_noexc.o" \
+        >"$build/cpp_mixed.build.log" 2>&1 &&
+    "$CXX" "${CXXFLAGS[@]}" "$here/cpp_mixed.cpp" "$build/cpp_mixed_noexc.o" "${LINK[@]}" -o "$build/cpp_mixed" \
+        >>"$build/cpp_mixed.build.log" 2>&1; then
+    run_test cpp_mixed "$build/cpp_mixed"
+else
+    fail cpp_mixed "does not compile or link" "$build/cpp_mixed.build.log"
+fi
 for name in cpp_wrapper cpp_noexcept; do
     extra=()
     [ "$name" = cpp_noexcept ] && extra=(-fno-exceptions)

@@ -18,9 +18,23 @@
  *   C array of `std::pair<std::string_view, std::string_view>` (the bytes are copied).
  *
  * Threads: as the C ABI. A Runtime may be used from several threads at once; callbacks may run on any thread
- * that imports, several at once, and may import themselves. Module objects are the host's `void *`.
+ * that imports, several at once, and may import themselves.
  *
- *   #include <importkit/importkit.hpp>
+ * Module objects are the host's `void *`. importkit holds each object it takes (made by the executor's
+ * `create`, by a native's factory, or given to `insert_module`) and gives it back exactly once through
+ * `Executor::release`, which also releases natives' objects; without an executor nothing is released. Set the
+ * executor before the first import. An Executor passed by reference must outlive the Runtime (declare it
+ * first); pass a `std::shared_ptr` to let the runtime keep it. Modules returned by imports are borrowed from
+ * the module table (docs/ABI.md).
+ *
+ * Strings: a `std::string_view` argument holding a NUL byte is refused (IK_ERR_INVALID_ARGUMENT), as the C
+ * ABI refuses one, never cut short. Views returned (names, origins, messages) live as long as the object they
+ * come from; the accessors of an owned `Spec` cannot be called on a temporary for that reason.
+ *
+ * Mixing translation units built with and without exceptions in one program is safe: the two forms live in
+ * different inline namespaces (`importkit::exc`, `importkit::noexc`).
+ *
+ *   #include <importkit.hpp>                      // or <importkit/importkit.hpp>
  *   importkit::Runtime rt;
  *   rt.mount("game", std::map<std::string, std::string>{{"__init__.py", ""}, {"core.py", "hp = 10"}});
  *   auto spec = rt.find_spec("game.core");          // throws importkit::Exception when not found
@@ -32,11 +46,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -48,13 +64,19 @@
 #define IMPORTKIT_EXCEPTIONS 0
 #endif
 
-#if __has_include(<importkit/importkit.h>)
-#include <importkit/importkit.h>
-#else
+/* The C header installed beside this one (quoted: the including file's directory comes first). */
 #include "importkit.h"
-#endif
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace importkit {
+#if IMPORTKIT_EXCEPTIONS
+inline namespace exc {
+#else
+inline namespace noexc {
+#endif
 
 /* ----- small helpers ----- */
 
@@ -63,24 +85,28 @@ namespace detail {
 /* A C string's view; NULL is empty. */
 inline std::string_view view(const char *s, size_t len) { return s ? std::string_view(s, len) : std::string_view(); }
 
-/* A NUL-terminated copy of a view, for C functions that take `const char *`. */
+/* A NUL-terminated copy of a view, for C functions that take `const char *`; `nul()` says whether the view
+ * held a NUL (the call is then refused, not made with a shorter string). */
 class CStr {
   public:
-    explicit CStr(std::string_view s) : text_(s) {}
+    CStr(std::string_view s, const char *what) : text_(s), what_(what), nul_(s.find('\0') != std::string_view::npos) {}
     const char *get() const { return text_.c_str(); }
+    bool nul() const { return nul_; }
+    const char *what() const { return what_; }
 
   private:
     std::string text_;
+    const char *what_;
+    bool nul_;
 };
 
 /* The `package` argument: an empty view is "no package" (NULL). */
-class OptCStr {
+class OptCStr : public CStr {
   public:
-    explicit OptCStr(std::string_view s) : text_(s), null_(s.empty()) {}
-    const char *get() const { return null_ ? nullptr : text_.c_str(); }
+    OptCStr(std::string_view s, const char *what) : CStr(s, what), null_(s.empty()) {}
+    const char *get() const { return null_ ? nullptr : CStr::get(); }
 
   private:
-    std::string text_;
     bool null_;
 };
 
@@ -106,11 +132,12 @@ class Error {
     Error() noexcept = default;
     /* Takes ownership of `e` (may be NULL). */
     explicit Error(ik_error *e) noexcept : e_(e) {}
-    Error(Error &&o) noexcept : e_(std::exchange(o.e_, nullptr)) {}
+    Error(Error &&o) noexcept : e_(std::exchange(o.e_, nullptr)), local_(std::move(o.local_)) {}
     Error &operator=(Error &&o) noexcept {
         if (this != &o) {
             ik_error_free(e_);
             e_ = std::exchange(o.e_, nullptr);
+            local_ = std::move(o.local_);
         }
         return *this;
     }
@@ -118,7 +145,7 @@ class Error {
     Error &operator=(const Error &) = delete;
     ~Error() { ik_error_free(e_); }
 
-    explicit operator bool() const noexcept { return e_ != nullptr; }
+    explicit operator bool() const noexcept { return e_ != nullptr || local_ != nullptr; }
     const ik_error *get() const noexcept { return e_; }
     ik_error *release() noexcept { return std::exchange(e_, nullptr); }
     /* Where a C call writes its error: frees the one held, then hands out the slot. */
@@ -128,10 +155,18 @@ class Error {
         return &e_;
     }
 
-    ik_status status() const noexcept { return e_ ? ik_error_status(e_) : IK_OK; }
+    /* An error the wrapper itself found (an argument refused before any C call), with its own message. */
+    static Error local(ik_status status, std::string message) {
+        Error e;
+        e.local_ = std::make_shared<const Local>(Local{status, std::move(message)});
+        return e;
+    }
+
+    ik_status status() const noexcept { return e_ ? ik_error_status(e_) : local_ ? local_->status : IK_OK; }
     std::string_view status_name() const noexcept { return ik_status_name(static_cast<int32_t>(status())); }
     /* The message for a person ("No module named 'a.b' (...)"); empty without an error. */
     std::string_view message() const noexcept {
+        if (!e_ && local_) return local_->message;
         size_t n = 0;
         const char *s = e_ ? ik_error_message(e_, &n) : nullptr;
         return detail::view(s, n);
@@ -165,8 +200,20 @@ class Error {
     uint32_t column() const noexcept { return e_ ? ik_error_column(e_) : 0; }
 
   private:
+    struct Local {
+        ik_status status;
+        std::string message;
+    };
     ik_error *e_ = nullptr;
+    std::shared_ptr<const Local> local_;
 };
+
+namespace detail {
+/* The error of a view argument that holds a NUL byte. */
+inline Error nul_error(const char *what) {
+    return Error::local(IK_ERR_INVALID_ARGUMENT, std::string(what) + " contains a NUL byte");
+}
+} // namespace detail
 
 /* The outcome of a non-throwing call: a status, and the value on success or the error on failure. */
 template <class T> class Result {
@@ -177,14 +224,21 @@ template <class T> class Result {
     bool ok() const noexcept { return status_ == IK_OK; }
     explicit operator bool() const noexcept { return ok(); }
     ik_status status() const noexcept { return status_; }
-    /* The value; only on success. */
-    T &value() & { return *value_; }
-    T &&value() && { return std::move(*value_); }
+    /* The value. On failure: throws the error as importkit::Exception (aborts without exceptions). */
+    T &value() & {
+        if (!ok()) fail();
+        return *value_;
+    }
+    T &&value() && {
+        if (!ok()) fail();
+        return std::move(*value_);
+    }
     /* The error; empty on success. */
     const Error &error() const noexcept { return error_; }
     Error take_error() noexcept { return std::move(error_); }
 
   private:
+    [[noreturn]] void fail();
     ik_status status_;
     std::optional<T> value_;
     Error error_;
@@ -212,21 +266,25 @@ template <> class Result<void> {
  * error, as a nested import's failure passed on. */
 class Exception : public std::exception {
   public:
-    explicit Exception(Error error)
-        : error_(std::make_shared<Error>(std::move(error))), message_(error_->message()) {}
-    const char *what() const noexcept override { return message_.c_str(); }
-    const Error &error() const noexcept { return *error_; }
-    ik_status status() const noexcept { return error_->status(); }
-    std::string_view status_name() const noexcept { return error_->status_name(); }
-    std::optional<std::string_view> module() const noexcept { return error_->module(); }
-    std::vector<Attempt> attempts() const { return error_->attempts(); }
-    std::optional<std::string_view> host_message() const noexcept { return error_->host_message(); }
-    uint32_t line() const noexcept { return error_->line(); }
-    uint32_t column() const noexcept { return error_->column(); }
+    explicit Exception(Error error) : state_(std::make_shared<const State>(std::move(error))) {}
+    const char *what() const noexcept override { return state_->message.c_str(); }
+    const Error &error() const noexcept { return state_->error; }
+    ik_status status() const noexcept { return state_->error.status(); }
+    std::string_view status_name() const noexcept { return state_->error.status_name(); }
+    std::optional<std::string_view> module() const noexcept { return state_->error.module(); }
+    std::vector<Attempt> attempts() const { return state_->error.attempts(); }
+    std::optional<std::string_view> host_message() const noexcept { return state_->error.host_message(); }
+    uint32_t line() const noexcept { return state_->error.line(); }
+    uint32_t column() const noexcept { return state_->error.column(); }
 
   private:
-    std::shared_ptr<Error> error_;
-    std::string message_;
+    /* Shared, so that copying the exception cannot throw. */
+    struct State {
+        explicit State(Error e) : error(std::move(e)), message(error.message()) {}
+        Error error;
+        std::string message;
+    };
+    std::shared_ptr<const State> state_;
 };
 
 namespace detail {
@@ -240,14 +298,32 @@ inline void value_or_throw(Result<void> r) {
 } // namespace detail
 #endif
 
+template <class T> void Result<T>::fail() {
+#if IMPORTKIT_EXCEPTIONS
+    throw Exception(std::move(error_));
+#else
+    std::fprintf(stderr, "importkit: Result::value() of a failed call: %.*s\n", static_cast<int>(error_.message().size()),
+                 error_.message().data());
+    std::abort();
+#endif
+}
+
 namespace detail {
-/* Runs a C call that takes `ik_error **` last; gives the status and the error. */
-template <class F> Result<void> call(F f) {
+inline const CStr *first_nul() { return nullptr; }
+template <class... R> const CStr *first_nul(const CStr &a, const R &...rest) { return a.nul() ? &a : first_nul(rest...); }
+
+/* Runs a C call that takes `ik_error **` last; gives the status and the error. The string arguments it
+ * uses are given after it: one that held a NUL refuses the call before it is made. */
+template <class F, class... C> Result<void> call(F f, const C &...strings) {
+    if (const CStr *bad = first_nul(strings...)) return Result<void>(IK_ERR_INVALID_ARGUMENT, nul_error(bad->what()));
     Error err;
     ik_status s = f(err.out());
     if (s != IK_OK) return Result<void>(s, std::move(err));
     return Result<void>();
 }
+
+/* A failed Result<T> from a failed Result<void>. */
+template <class T> Result<T> failed(Result<void> r) { return Result<T>(r.status(), r.take_error()); }
 } // namespace detail
 
 /* ----- specs ----- */
@@ -309,25 +385,43 @@ class SpecView {
     const ik_spec *s_;
 };
 
-/* An owned spec (`ik_runtime_find_spec`...), freed once by the destructor. */
-class Spec : public SpecView {
+/* An owned spec (`ik_runtime_find_spec`...), freed once by the destructor. It is not a SpecView (no slicing
+ * into a view that would outlive it); `view()` lends one. The accessors return views into the spec, so they
+ * are not callable on a temporary Spec: keep the Spec (`auto spec = rt.find_spec(...)`) while you use them. */
+class Spec {
   public:
-    explicit Spec(const ik_spec *s) noexcept : SpecView(s) {}
-    Spec(Spec &&o) noexcept : SpecView(o.get()) { o.reset(); }
+    explicit Spec(const ik_spec *s) noexcept : s_(s) {}
+    Spec(Spec &&o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
     Spec &operator=(Spec &&o) noexcept {
         if (this != &o) {
-            ik_spec_free(get());
-            static_cast<SpecView &>(*this) = SpecView(o.get());
-            o.reset();
+            ik_spec_free(s_);
+            s_ = std::exchange(o.s_, nullptr);
         }
         return *this;
     }
     Spec(const Spec &) = delete;
     Spec &operator=(const Spec &) = delete;
-    ~Spec() { ik_spec_free(get()); }
+    ~Spec() { ik_spec_free(s_); }
+
+    const ik_spec *get() const noexcept { return s_; }
+    SpecView view() const & noexcept { return SpecView(s_); }
+    SpecView view() && = delete;
+#define IMPORTKIT_SPEC_GETTER(type, name)                                                                   \
+    type name() const & { return SpecView(s_).name(); }                                                     \
+    type name() && = delete;
+    IMPORTKIT_SPEC_GETTER(std::string_view, name)
+    IMPORTKIT_SPEC_GETTER(std::string_view, origin)
+    IMPORTKIT_SPEC_GETTER(std::optional<std::string_view>, file)
+    IMPORTKIT_SPEC_GETTER(std::optional<std::string_view>, cached)
+    IMPORTKIT_SPEC_GETTER(std::string_view, parent)
+    IMPORTKIT_SPEC_GETTER(std::vector<std::string_view>, locations)
+    IMPORTKIT_SPEC_GETTER(std::vector<std::string_view>, refs)
+#undef IMPORTKIT_SPEC_GETTER
+    Kind kind() const noexcept { return SpecView(s_).kind(); }
+    bool is_package() const noexcept { return SpecView(s_).is_package(); }
 
   private:
-    void reset() noexcept { static_cast<SpecView &>(*this) = SpecView(nullptr); }
+    const ik_spec *s_;
 };
 
 /* ----- profiles ----- */
@@ -335,28 +429,48 @@ class Spec : public SpecView {
 /* File conventions (Python's by default). A runtime keeps its own copy. */
 class Profile {
   public:
+    /* `base`: IK_PROFILE_PYTHON, IK_PROFILE_LUA or IK_PROFILE_EMPTY; `name` empty keeps the base's. */
     static Result<Profile> try_make(uint32_t base, std::string_view name = {}) {
         ik_profile *p = nullptr;
-        detail::OptCStr n(name);
-        auto r = detail::call([&](ik_error **e) { return ik_profile_new(base, n.get(), &p, e); });
-        if (!r.ok()) return Result<Profile>(r.status(), r.take_error());
+        detail::OptCStr n(name, "profile name");
+        auto r = detail::call([&](ik_error **e) { return ik_profile_new(base, n.get(), &p, e); }, n);
+        if (!r.ok()) return detail::failed<Profile>(std::move(r));
         return Result<Profile>(Profile(p));
+    }
+    Result<void> try_add_suffix(Kind kind, std::string_view suffix) {
+        detail::CStr c(suffix, "suffix");
+        return detail::call(
+            [&](ik_error **e) { return ik_profile_add_suffix(p_, static_cast<uint32_t>(kind), c.get(), e); }, c);
+    }
+    Result<void> try_clear_suffixes(Kind kind) {
+        return detail::call([&](ik_error **e) { return ik_profile_clear_suffixes(p_, static_cast<uint32_t>(kind), e); });
+    }
+    Result<void> try_set_init_stem(std::string_view stem) {
+        detail::CStr c(stem, "init stem");
+        return detail::call([&](ik_error **e) { return ik_profile_set_init_stem(p_, c.get(), e); }, c);
+    }
+    Result<void> try_set_namespace_dirs(bool on) {
+        return detail::call([&](ik_error **e) { return ik_profile_set_namespace_dirs(p_, on, e); });
+    }
+    /* IK_IDENT_PYTHON or IK_IDENT_LUA. */
+    Result<void> try_set_identifiers(uint32_t rule) {
+        return detail::call([&](ik_error **e) { return ik_profile_set_identifiers(p_, rule, e); });
+    }
+    /* The cache tag of compiled files (`cpython-312`); empty: none. */
+    Result<void> try_set_cache_tag(std::string_view tag) {
+        detail::OptCStr c(tag, "cache tag");
+        return detail::call([&](ik_error **e) { return ik_profile_set_cache_tag(p_, c.get(), e); }, c);
     }
 #if IMPORTKIT_EXCEPTIONS
     static Profile python() { return detail::value_or_throw(try_make(IK_PROFILE_PYTHON)); }
     static Profile lua() { return detail::value_or_throw(try_make(IK_PROFILE_LUA)); }
     void add_suffix(Kind kind, std::string_view suffix) { detail::value_or_throw(try_add_suffix(kind, suffix)); }
+    void clear_suffixes(Kind kind) { detail::value_or_throw(try_clear_suffixes(kind)); }
     void set_init_stem(std::string_view stem) { detail::value_or_throw(try_set_init_stem(stem)); }
+    void set_namespace_dirs(bool on) { detail::value_or_throw(try_set_namespace_dirs(on)); }
+    void set_identifiers(uint32_t rule) { detail::value_or_throw(try_set_identifiers(rule)); }
+    void set_cache_tag(std::string_view tag) { detail::value_or_throw(try_set_cache_tag(tag)); }
 #endif
-    Result<void> try_add_suffix(Kind kind, std::string_view suffix) {
-        detail::CStr s(suffix);
-        return detail::call(
-            [&](ik_error **e) { return ik_profile_add_suffix(p_, static_cast<uint32_t>(kind), s.get(), e); });
-    }
-    Result<void> try_set_init_stem(std::string_view stem) {
-        detail::CStr s(stem);
-        return detail::call([&](ik_error **e) { return ik_profile_set_init_stem(p_, s.get(), e); });
-    }
     Profile(Profile &&o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
     Profile &operator=(Profile &&o) noexcept {
         if (this != &o) {
@@ -380,18 +494,43 @@ class Profile {
 /* Where a callback says why it failed. Failing through it (or by throwing) is the same to importkit. */
 class Report {
   public:
-    explicit Report(ik_report *r) noexcept : r_(r) {}
-    /* Fails with `message` (at `line`/`column` of the module's source, 0 when unknown). */
-    void fail(std::string_view message, uint32_t line = 0, uint32_t column = 0,
-              ik_status status = IK_ERR_EXEC) noexcept {
-        std::string m(message);
-        ik_report_error(r_, static_cast<int32_t>(status), m.c_str(), line, column, nullptr);
+    explicit Report(ik_report *r, ik_status failure = IK_ERR_EXEC) noexcept : r_(r), failure_(failure) {}
+    /* Fails with `message` (at `line`/`column` of the module's source, 0 when unknown) and `status` (default:
+     * IK_ERR_EXEC in an executor, IK_ERR_HOST in a native's factory or a finder; IK_OK counts as that default).
+     * Never throws: a message that cannot be copied is cut to what fits a fixed buffer. */
+    void fail(std::string_view message, uint32_t line = 0, uint32_t column = 0, ik_status status = IK_OK) noexcept {
+        if (status == IK_OK) status = failure_;
+        char fixed[512];
+        const char *text = fixed;
+#if IMPORTKIT_EXCEPTIONS
+        std::string copy;
+        try {
+            copy.assign(message.data(), message.size());
+            text = copy.c_str();
+        } catch (...) {
+            text = nullptr;
+        }
+#else
+        std::string copy(message);
+        text = copy.c_str();
+#endif
+        if (text == nullptr) {
+            size_t n = message.size() < sizeof fixed - 1 ? message.size() : sizeof fixed - 1;
+            std::memcpy(fixed, message.data(), n);
+            fixed[n] = '\0';
+            text = fixed;
+        }
+        ik_report_error(r_, static_cast<int32_t>(status), text, line, column, nullptr);
         status_ = status;
     }
-    /* Passes on the error of a nested importkit call unchanged. */
+    /* Passes on the error of a nested importkit call unchanged (an empty one fails as a host error). */
     void pass(const Error &nested) noexcept {
+        if (!nested || nested.get() == nullptr) {
+            fail(nested ? nested.message() : std::string_view("an empty importkit::Error was passed on"));
+            return;
+        }
         ik_report_pass(r_, nested.get(), nullptr);
-        status_ = nested.status() == IK_OK ? IK_ERR_EXEC : nested.status();
+        status_ = nested.status();
     }
     bool failed() const noexcept { return status_ != IK_OK; }
     ik_status status() const noexcept { return status_; }
@@ -399,14 +538,15 @@ class Report {
 
   private:
     ik_report *r_;
+    ik_status failure_;
     ik_status status_ = IK_OK;
 };
 
 namespace detail {
 /* Runs a callback body; a failure reported or thrown becomes the callback's status. Never lets an exception
  * out: importkit's frames are not C++ frames. */
-template <class F> int32_t guard(ik_report *raw, F body) noexcept {
-    Report report(raw);
+template <class F> int32_t guard(ik_report *raw, ik_status failure, F body) noexcept {
+    Report report(raw, failure);
 #if IMPORTKIT_EXCEPTIONS
     try {
         body(report);
@@ -444,8 +584,8 @@ class Executor {
     virtual ~Executor() = default;
     /* Makes an empty module object for `spec` (never NULL: fail through `report` or throw instead). */
     virtual void *create(SpecView spec, Report &report) = 0;
-    /* Executes the module's code in `module`. `source` holds the bytes importkit has (a mounted file);
-     * empty when the host reads `spec.file()` itself (`has_source` false). */
+    /* Executes the module's code in `module`. `source` holds the bytes importkit has (a mounted file, a
+     * finder's source); `has_source` is false when the host reads `spec.file()` itself. */
     virtual void exec(SpecView spec, void *module, std::string_view source, bool has_source, Report &report) = 0;
     /* Sets `child` as attribute `name` of `parent`. A failure (or exception) is ignored, as CPython does. */
     virtual void bind(void *parent, std::string_view name, void *child) {
@@ -461,11 +601,8 @@ class Executor {
         (void)module, (void)report;
         return {};
     }
-    /* importkit holds `module` no more (once per object it took). */
+    /* importkit holds `module` no more (once per object it took, natives' and inserted ones included). */
     virtual void release(void *module) noexcept { (void)module; }
-
-    /* The C vtable for this executor; `owner` (may be NULL) is deleted when importkit lets it go. */
-    static ik_executor vtable(Executor *ex, std::shared_ptr<Executor> *owner);
 };
 
 namespace detail {
@@ -476,7 +613,7 @@ struct ExecutorSlot {
 
 inline int32_t ex_create(void *ud, const ik_spec *spec, void **out, ik_report *report) {
     auto *slot = static_cast<ExecutorSlot *>(ud);
-    return guard(report, [&](Report &r) {
+    return guard(report, IK_ERR_EXEC, [&](Report &r) {
         void *m = slot->ex->create(SpecView(spec), r);
         if (!r.failed() && m == nullptr) r.fail("create returned no module (nullptr)");
         if (!r.failed()) *out = m;
@@ -485,7 +622,7 @@ inline int32_t ex_create(void *ud, const ik_spec *spec, void **out, ik_report *r
 inline int32_t ex_exec(void *ud, const ik_spec *spec, void *module, const uint8_t *src, size_t len,
                        ik_report *report) {
     auto *slot = static_cast<ExecutorSlot *>(ud);
-    return guard(report, [&](Report &r) {
+    return guard(report, IK_ERR_EXEC, [&](Report &r) {
         std::string_view source = src ? std::string_view(reinterpret_cast<const char *>(src), len) : std::string_view();
         slot->ex->exec(SpecView(spec), module, source, src != nullptr, r);
     });
@@ -503,7 +640,7 @@ inline bool ex_has_attr(void *ud, void *module, const char *name, size_t len) {
 }
 inline int32_t ex_all_names(void *ud, void *module, ik_strings *out, ik_report *report) {
     auto *slot = static_cast<ExecutorSlot *>(ud);
-    return guard(report, [&](Report &r) {
+    return guard(report, IK_ERR_EXEC, [&](Report &r) {
         for (const std::string &n : slot->ex->all_names(module, r)) {
             Error err;
             if (ik_strings_push(out, n.data(), n.size(), err.out()) != IK_OK) {
@@ -513,37 +650,50 @@ inline int32_t ex_all_names(void *ud, void *module, ik_strings *out, ik_report *
         }
     });
 }
-inline void ex_release(void *ud, void *module) {
-    static_cast<ExecutorSlot *>(ud)->ex->release(module);
-}
+inline void ex_release(void *ud, void *module) { static_cast<ExecutorSlot *>(ud)->ex->release(module); }
 inline void ex_release_userdata(void *ud) { delete static_cast<ExecutorSlot *>(ud); }
-} // namespace detail
 
-inline ik_executor Executor::vtable(Executor *ex, std::shared_ptr<Executor> *owner) {
+/* The C vtable of an executor; `owner` (may be empty) is kept until importkit lets the executor go. */
+inline ik_executor executor_vtable(Executor *ex, std::shared_ptr<Executor> owner) {
     ik_executor vt{};
     vt.size = static_cast<uint32_t>(sizeof vt);
-    vt.userdata = new detail::ExecutorSlot{ex, owner ? *owner : std::shared_ptr<Executor>()};
-    vt.create = detail::ex_create;
-    vt.exec = detail::ex_exec;
-    vt.bind = detail::ex_bind;
-    vt.has_attr = detail::ex_has_attr;
-    vt.all_names = detail::ex_all_names;
-    vt.release = detail::ex_release;
-    vt.release_userdata = detail::ex_release_userdata;
+    vt.userdata = new ExecutorSlot{ex, std::move(owner)};
+    vt.create = ex_create;
+    vt.exec = ex_exec;
+    vt.bind = ex_bind;
+    vt.has_attr = ex_has_attr;
+    vt.all_names = ex_all_names;
+    vt.release = ex_release;
+    vt.release_userdata = ex_release_userdata;
     return vt;
 }
+} // namespace detail
 
-/* An executor from functions: `create` and `exec` required, `release` optional. */
+/* An executor from functions: `create` and `exec` required, the others optional. */
 class LambdaExecutor : public Executor {
   public:
     using CreateFn = std::function<void *(SpecView, Report &)>;
     using ExecFn = std::function<void(SpecView, void *, std::string_view, bool, Report &)>;
     using ReleaseFn = std::function<void(void *)>;
+    using BindFn = std::function<void(void *, std::string_view, void *)>;
+    using HasAttrFn = std::function<bool(void *, std::string_view)>;
+    using AllNamesFn = std::function<std::vector<std::string>(void *, Report &)>;
     LambdaExecutor(CreateFn create, ExecFn exec, ReleaseFn release = {})
         : create_(std::move(create)), exec_(std::move(exec)), release_(std::move(release)) {}
+    LambdaExecutor &on_bind(BindFn f) { bind_ = std::move(f); return *this; }
+    LambdaExecutor &on_has_attr(HasAttrFn f) { has_attr_ = std::move(f); return *this; }
+    LambdaExecutor &on_all_names(AllNamesFn f) { all_names_ = std::move(f); return *this; }
+
     void *create(SpecView spec, Report &report) override { return create_(spec, report); }
     void exec(SpecView spec, void *module, std::string_view source, bool has_source, Report &report) override {
         exec_(spec, module, source, has_source, report);
+    }
+    void bind(void *parent, std::string_view name, void *child) override {
+        if (bind_) bind_(parent, name, child);
+    }
+    bool has_attr(void *module, std::string_view name) override { return has_attr_ && has_attr_(module, name); }
+    std::vector<std::string> all_names(void *module, Report &report) override {
+        return all_names_ ? all_names_(module, report) : std::vector<std::string>();
     }
     void release(void *module) noexcept override {
         if (release_) detail::quietly<int>(0, [&] { release_(module); return 0; });
@@ -553,11 +703,14 @@ class LambdaExecutor : public Executor {
     CreateFn create_;
     ExecFn exec_;
     ReleaseFn release_;
+    BindFn bind_;
+    HasAttrFn has_attr_;
+    AllNamesFn all_names_;
 };
 
 /* What a host meta-path finder found. */
 struct Found {
-    std::string origin;   /* empty: "host:FINDER/NAME" */
+    std::string origin; /* empty: "host:FINDER/NAME" */
     Kind kind = Kind::Source;
     bool is_package = false;
     std::vector<std::string> locations;
@@ -565,7 +718,7 @@ struct Found {
     std::optional<std::string> source; /* the bytes to hand to exec (copied) */
 };
 
-/* A native module's factory: makes the complete module object. */
+/* A native module's factory: makes the complete module object (released by the executor's `release`). */
 using NativeFn = std::function<void *(SpecView, Report &)>;
 /* A meta-path finder: `path` is the parent's search locations (nullptr for a top-level name). */
 using FinderFn = std::function<std::optional<Found>(std::string_view name, const std::vector<std::string_view> *path,
@@ -574,7 +727,7 @@ using FinderFn = std::function<std::optional<Found>(std::string_view name, const
 namespace detail {
 inline int32_t native_create(void *ud, const ik_spec *spec, void **out, ik_report *report) {
     auto *fn = static_cast<NativeFn *>(ud);
-    return guard(report, [&](Report &r) {
+    return guard(report, IK_ERR_HOST, [&](Report &r) {
         void *m = (*fn)(SpecView(spec), r);
         if (!r.failed() && m == nullptr) r.fail("the native's factory returned no module (nullptr)");
         if (!r.failed()) *out = m;
@@ -585,12 +738,19 @@ inline void native_release(void *ud) { delete static_cast<NativeFn *>(ud); }
 inline int32_t finder_find(void *ud, const char *name, size_t name_len, const char *const *path, size_t count,
                            ik_found *found, ik_report *report) {
     auto *fn = static_cast<FinderFn *>(ud);
-    return guard(report, [&](Report &r) {
+    return guard(report, IK_ERR_HOST, [&](Report &r) {
         std::vector<std::string_view> locations;
         if (path)
             for (size_t i = 0; i < count; i++) locations.emplace_back(path[i]);
         std::optional<Found> f = (*fn)(std::string_view(name, name_len), path ? &locations : nullptr, r);
         if (r.failed() || !f) return;
+        auto nul = [](std::string_view v) { return v.find('\0') != std::string_view::npos; };
+        bool bad = nul(f->origin) || (f->file && nul(*f->file));
+        for (const std::string &l : f->locations) bad = bad || nul(l);
+        if (bad) {
+            r.fail("the finder's answer holds a NUL byte (origin, file or a location)");
+            return;
+        }
         Error err;
         bool ok = ik_found_set(found, f->origin.c_str(), static_cast<uint32_t>(f->kind), f->is_package,
                                err.out()) == IK_OK;
@@ -600,10 +760,21 @@ inline int32_t finder_find(void *ud, const char *name, size_t name_len, const ch
         if (ok && f->source)
             ok = ik_found_set_source(found, reinterpret_cast<const uint8_t *>(f->source->data()), f->source->size(),
                                      err.out()) == IK_OK;
-        if (!ok) r.fail(err.message(), 0, 0, IK_ERR_HOST);
+        if (!ok) r.fail(err.message());
     });
 }
 inline void finder_release(void *ud) { delete static_cast<FinderFn *>(ud); }
+
+/* The bytes of a mounted file: anything a string_view is made from, or a contiguous container of bytes
+ * (std::vector<uint8_t>, std::vector<std::byte>, std::array...). */
+template <class B> std::string_view bytes_of(const B &b) {
+    if constexpr (std::is_convertible_v<const B &, std::string_view>) {
+        return std::string_view(b);
+    } else {
+        static_assert(sizeof(*std::data(b)) == 1, "mounted bytes must be a range of 1-byte elements");
+        return std::string_view(reinterpret_cast<const char *>(std::data(b)), std::size(b));
+    }
+}
 } // namespace detail
 
 /* ----- the runtime ----- */
@@ -611,20 +782,25 @@ inline void finder_release(void *ud) { delete static_cast<FinderFn *>(ud); }
 /* Whether `mount` replaces a tree mounted at the same point. */
 enum class MountMode : uint32_t { New = 0, Replace = IK_MOUNT_REPLACE };
 
+/* The files of a mount written in place: `{{"__init__.py", ""}, {"core.py", "hp = 10"}}`. */
+using Files = std::map<std::string, std::string>;
+
 /* One isolated import world (`ik_runtime`), freed once by the destructor. */
 class Runtime {
   public:
+    /* A runtime with Python's conventions, or `profile`'s (a moved-from Profile is refused). */
+    static Result<Runtime> try_make(const Profile *profile = nullptr) {
+        if (profile && !profile->get())
+            return Result<Runtime>(IK_ERR_INVALID_ARGUMENT, Error::local(IK_ERR_INVALID_ARGUMENT, "the profile is empty (moved from)"));
+        ik_runtime *rt = nullptr;
+        auto r = detail::call([&](ik_error **e) { return ik_runtime_new(profile ? profile->get() : nullptr, &rt, e); });
+        if (!r.ok()) return detail::failed<Runtime>(std::move(r));
+        return Result<Runtime>(Runtime(rt));
+    }
 #if IMPORTKIT_EXCEPTIONS
-    /* A runtime with Python's conventions, or `profile`'s. */
     Runtime() : Runtime(detail::value_or_throw(try_make(nullptr))) {}
     explicit Runtime(const Profile &profile) : Runtime(detail::value_or_throw(try_make(&profile))) {}
 #endif
-    static Result<Runtime> try_make(const Profile *profile = nullptr) {
-        ik_runtime *rt = nullptr;
-        auto r = detail::call([&](ik_error **e) { return ik_runtime_new(profile ? profile->get() : nullptr, &rt, e); });
-        if (!r.ok()) return Result<Runtime>(r.status(), r.take_error());
-        return Result<Runtime>(Runtime(rt));
-    }
     Runtime(Runtime &&o) noexcept : rt_(std::exchange(o.rt_, nullptr)) {}
     Runtime &operator=(Runtime &&o) noexcept {
         if (this != &o) {
@@ -636,16 +812,18 @@ class Runtime {
     Runtime(const Runtime &) = delete;
     Runtime &operator=(const Runtime &) = delete;
     ~Runtime() { ik_runtime_free(rt_); }
+    /* The C handle, for the functions this wrapper leaves to the C ABI (path hooks, entry finders). */
     ik_runtime *get() const noexcept { return rt_; }
 
     /* --- the executor --- */
 
-    /* `executor` must outlive the runtime (or the next set_executor). */
-    Result<void> try_set_executor(Executor &executor) { return set_vtable(Executor::vtable(&executor, nullptr)); }
+    /* `executor` must outlive the runtime (or the next set_executor): declare it before the Runtime. */
+    Result<void> try_set_executor(Executor &executor) { return set_vtable(detail::executor_vtable(&executor, {})); }
     /* The runtime keeps `executor` alive until it lets it go. */
     Result<void> try_set_executor(std::shared_ptr<Executor> executor) {
+        if (!executor) return refuse("the executor is empty (nullptr)");
         Executor *raw = executor.get();
-        return set_vtable(Executor::vtable(raw, &executor));
+        return set_vtable(detail::executor_vtable(raw, std::move(executor)));
     }
 
     /* --- importing --- */
@@ -657,93 +835,136 @@ class Runtime {
             return ik_runtime_import_n(rt_, name.data(), name.size(), package.empty() ? nullptr : package.data(),
                                        package.size(), &m, e);
         });
-        if (!r.ok()) return Result<void *>(r.status(), r.take_error());
+        if (!r.ok()) return detail::failed<void *>(std::move(r));
         return Result<void *>(m);
     }
     /* `__import__(name, package, fromlist, level)`: what an import statement binds. */
     Result<void *> try_import_from(std::string_view name, std::string_view package, uint32_t level,
                                    const std::vector<std::string> &fromlist) const {
-        detail::CStr n(name);
-        detail::OptCStr p(package);
+        detail::CStr n(name, "name");
+        detail::OptCStr p(package, "package");
         std::vector<const char *> list;
-        for (const std::string &s : fromlist) list.push_back(s.c_str());
+        for (const std::string &f : fromlist) {
+            if (f.find('\0') != std::string::npos) return refuse_as<void *>("a fromlist name");
+            list.push_back(f.c_str());
+        }
         void *m = nullptr;
-        auto r = detail::call([&](ik_error **e) {
-            return ik_runtime_import_from(rt_, n.get(), p.get(), level, list.data(), list.size(), &m, e);
-        });
-        if (!r.ok()) return Result<void *>(r.status(), r.take_error());
+        auto r = detail::call(
+            [&](ik_error **e) { return ik_runtime_import_from(rt_, n.get(), p.get(), level, list.data(), list.size(), &m, e); },
+            n, p);
+        if (!r.ok()) return detail::failed<void *>(std::move(r));
         return Result<void *>(m);
     }
     /* `importlib.util.find_spec`: executes nothing. */
     Result<Spec> try_find_spec(std::string_view name, std::string_view package = {}) const {
-        detail::CStr n(name);
-        detail::OptCStr p(package);
+        return spec_call(name, package, ik_runtime_find_spec);
+    }
+    /* The spec of a module in the module table. */
+    Result<Spec> try_module_spec(std::string_view name) const {
+        detail::CStr n(name, "name");
         const ik_spec *s = nullptr;
-        auto r = detail::call([&](ik_error **e) { return ik_runtime_find_spec(rt_, n.get(), p.get(), &s, e); });
-        if (!r.ok()) return Result<Spec>(r.status(), r.take_error());
+        auto r = detail::call([&](ik_error **e) { return ik_runtime_module_spec(rt_, n.get(), &s, e); }, n);
+        if (!r.ok()) return detail::failed<Spec>(std::move(r));
         return Result<Spec>(Spec(s));
     }
-    /* The module under `name` in the table, or nullptr. */
-    void *module(std::string_view name) const noexcept {
-        detail::CStr n(name);
+    /* CPython's `PathFinder.find_spec(name, path)`: the path finder alone over `entries` (the search path when
+     * empty). */
+    Result<Spec> try_path_find_spec(std::string_view name, const std::vector<std::string> &entries = {}) const {
+        detail::CStr n(name, "name");
+        std::vector<const char *> list;
+        for (const std::string &en : entries) {
+            if (en.find('\0') != std::string::npos) return refuse_as<Spec>("a search path entry");
+            list.push_back(en.c_str());
+        }
+        const ik_spec *s = nullptr;
+        auto r = detail::call(
+            [&](ik_error **e) {
+                return ik_runtime_path_find_spec(rt_, n.get(), entries.empty() ? nullptr : list.data(), list.size(), &s, e);
+            },
+            n);
+        if (!r.ok()) return detail::failed<Spec>(std::move(r));
+        return Result<Spec>(Spec(s));
+    }
+    /* The module under `name` in the table (any state), or nullptr. */
+    void *module(std::string_view name) const {
+        detail::CStr n(name, "name");
         void *m = nullptr;
         uint32_t state = 0;
+        if (n.nul()) return nullptr;
         return ik_runtime_get_module(rt_, n.get(), &m, &state, nullptr) == IK_OK ? m : nullptr;
     }
-    bool contains(std::string_view name) const noexcept {
-        detail::CStr n(name);
+    bool contains(std::string_view name) const {
+        detail::CStr n(name, "name");
         bool in = false;
-        return ik_runtime_contains(rt_, n.get(), &in, nullptr) == IK_OK && in;
+        return !n.nul() && ik_runtime_contains(rt_, n.get(), &in, nullptr) == IK_OK && in;
     }
-    Result<void> try_remove_module(std::string_view name) const {
-        detail::CStr n(name);
-        return detail::call([&](ik_error **e) { return ik_runtime_remove_module(rt_, n.get(), e); });
-    }
+    Result<void> try_remove_module(std::string_view name) const { return on_string(ik_runtime_remove_module, name, "name"); }
+    /* Puts a module object the host made into the table; importkit then holds it (released by the executor). */
     Result<void> try_insert_module(std::string_view name, void *module) const {
-        detail::CStr n(name);
-        return detail::call([&](ik_error **e) { return ik_runtime_insert_module(rt_, n.get(), module, e); });
+        detail::CStr n(name, "name");
+        return detail::call([&](ik_error **e) { return ik_runtime_insert_module(rt_, n.get(), module, e); }, n);
+    }
+    /* The same for a package object, whose submodules are searched in `locations`. */
+    Result<void> try_insert_package(std::string_view name, void *module, const std::vector<std::string> &locations) const {
+        detail::CStr n(name, "name");
+        std::vector<const char *> list;
+        for (const std::string &l : locations) {
+            if (l.find('\0') != std::string::npos) return refuse("a location contains a NUL byte");
+            list.push_back(l.c_str());
+        }
+        return detail::call(
+            [&](ik_error **e) { return ik_runtime_insert_package(rt_, n.get(), module, list.data(), list.size(), e); }, n);
     }
     /* Every name in the module table, sorted. */
     std::vector<std::string> module_names() const { return names(ik_runtime_list_modules); }
 
     /* --- sources --- */
 
-    /* Mounts `files` (any range of pairs whose first and second convert to std::string_view: path and
-     * bytes) at `point`, copied; returns the mount's finder id. */
+    /* Mounts `files` (a range of pairs: path, then bytes as anything a string_view is made from or a container
+     * of bytes) at `point`, copied; returns the mount's finder id. */
     template <class Range>
     Result<uint64_t> try_mount(std::string_view point, const Range &files, MountMode mode = MountMode::New) const {
         std::vector<ik_mount_file> list;
         for (const auto &f : files) {
-            std::string_view path(f.first), data(f.second);
+            std::string_view path(f.first);
+            std::string_view data = detail::bytes_of(f.second);
             list.push_back({path.data(), path.size(), reinterpret_cast<const uint8_t *>(data.data()), data.size()});
         }
-        detail::CStr pt(point);
+        detail::CStr pt(point, "mount point");
         uint64_t id = 0;
-        auto r = detail::call([&](ik_error **e) {
-            return ik_runtime_mount(rt_, pt.get(), list.data(), list.size(), static_cast<uint32_t>(mode), nullptr,
-                                    nullptr, &id, e);
-        });
-        if (!r.ok()) return Result<uint64_t>(r.status(), r.take_error());
+        auto r = detail::call(
+            [&](ik_error **e) {
+                return ik_runtime_mount(rt_, pt.get(), list.data(), list.size(), static_cast<uint32_t>(mode), nullptr,
+                                        nullptr, &id, e);
+            },
+            pt);
+        if (!r.ok()) return detail::failed<uint64_t>(std::move(r));
         return Result<uint64_t>(id);
     }
-    Result<void> try_unmount(std::string_view point) const {
-        detail::CStr pt(point);
-        return detail::call([&](ik_error **e) { return ik_runtime_unmount(rt_, pt.get(), e); });
+    /* `try_mount` with the files written in place: rt.try_mount("game", {{"__init__.py", ""}}). */
+    Result<uint64_t> try_mount(std::string_view point, const Files &files, MountMode mode = MountMode::New) const {
+        return try_mount<Files>(point, files, mode);
     }
+    Result<void> try_unmount(std::string_view point) const { return on_string(ik_runtime_unmount, point, "mount point"); }
     /* A native module made by `factory`; `flags`: IK_NATIVE_POWERFUL, IK_NATIVE_PACKAGE. */
     Result<void> try_register_native(std::string_view name, NativeFn factory, uint32_t flags = 0) const {
+        detail::CStr nm(name, "name");
+        if (nm.nul()) return refuse("name contains a NUL byte");
         ik_native n{};
         n.size = static_cast<uint32_t>(sizeof n);
         n.flags = flags;
         n.userdata = new NativeFn(std::move(factory));
         n.create = detail::native_create;
         n.release_userdata = detail::native_release;
-        detail::CStr nm(name);
         return detail::call([&](ik_error **e) { return ik_runtime_register_native(rt_, nm.get(), &n, e); });
+    }
+    Result<void> try_unregister_native(std::string_view name) const {
+        return on_string(ik_runtime_unregister_native, name, "name");
     }
     /* A meta-path finder at `position` (clamped); returns its id. */
     Result<uint64_t> try_add_finder(std::string_view name, FinderFn find, size_t position = SIZE_MAX) const {
-        detail::CStr nm(name);
+        detail::CStr nm(name, "finder name");
+        if (nm.nul()) return refuse_as<uint64_t>("finder name");
         ik_finder f{};
         f.size = static_cast<uint32_t>(sizeof f);
         f.name = nm.get();
@@ -752,31 +973,59 @@ class Runtime {
         f.release_userdata = detail::finder_release;
         uint64_t id = 0;
         auto r = detail::call([&](ik_error **e) { return ik_runtime_add_finder(rt_, &f, position, &id, e); });
-        if (!r.ok()) return Result<uint64_t>(r.status(), r.take_error());
+        if (!r.ok()) return detail::failed<uint64_t>(std::move(r));
         return Result<uint64_t>(id);
     }
     Result<void> try_remove_finder(uint64_t id) const {
         return detail::call([&](ik_error **e) { return ik_runtime_remove_finder(rt_, id, e); });
     }
+    /* Gives mounted modules a virtual file under `root` (empty: none, the default). */
+    Result<void> try_set_virtual_root(std::string_view root) const {
+        detail::OptCStr c(root, "virtual root");
+        return detail::call([&](ik_error **e) { return ik_runtime_set_virtual_root(rt_, c.get(), e); }, c);
+    }
 
     /* --- policy --- */
 
-    Result<void> try_allow(std::string_view top) const { return on_name(ik_runtime_allow, top); }
-    Result<void> try_deny(std::string_view top) const { return on_name(ik_runtime_deny, top); }
-    Result<void> try_clear_policy() const {
-        return detail::call([&](ik_error **e) { return ik_runtime_clear_policy(rt_, e); });
-    }
+    Result<void> try_allow(std::string_view top) const { return on_string(ik_runtime_allow, top, "name"); }
+    Result<void> try_deny(std::string_view top) const { return on_string(ik_runtime_deny, top, "name"); }
+    Result<void> try_clear_policy() const { return on_runtime(ik_runtime_clear_policy); }
 
     /* --- the filesystem --- */
 
     Result<void> try_enable_filesystem(bool on = true) const {
         return detail::call([&](ik_error **e) { return ik_runtime_enable_filesystem(rt_, on, e); });
     }
-    Result<void> try_path_append(std::string_view entry) const { return on_name(ik_runtime_path_append, entry); }
-    Result<void> try_confine(std::string_view root) const { return on_name(ik_runtime_confine, root); }
+    Result<void> try_path_append(std::string_view entry) const { return on_string(ik_runtime_path_append, entry, "entry"); }
+    Result<void> try_path_insert(size_t index, std::string_view entry) const {
+        detail::CStr c(entry, "entry");
+        return detail::call([&](ik_error **e) { return ik_runtime_path_insert(rt_, index, c.get(), e); }, c);
+    }
+    Result<void> try_path_remove(std::string_view entry) const { return on_string(ik_runtime_path_remove, entry, "entry"); }
+    Result<void> try_path_set(const std::vector<std::string> &entries) const {
+        std::vector<const char *> list;
+        for (const std::string &en : entries) {
+            if (en.find('\0') != std::string::npos) return refuse("a search path entry contains a NUL byte");
+            list.push_back(en.c_str());
+        }
+        return detail::call([&](ik_error **e) { return ik_runtime_path_set(rt_, list.data(), list.size(), e); });
+    }
     std::vector<std::string> search_path() const { return names(ik_runtime_path_list); }
-    Result<void> try_invalidate() const {
-        return detail::call([&](ik_error **e) { return ik_runtime_invalidate(rt_, e); });
+    /* How long a directory listing is trusted (0: a stat on every lookup, as CPython). */
+    Result<void> try_set_recheck(uint32_t milliseconds) const {
+        return detail::call([&](ik_error **e) { return ik_runtime_set_recheck(rt_, milliseconds, e); });
+    }
+    Result<void> try_confine(std::string_view root) const { return on_string(ik_runtime_confine, root, "root"); }
+    Result<void> try_clear_confinement() const { return on_runtime(ik_runtime_clear_confinement); }
+    Result<void> try_invalidate() const { return on_runtime(ik_runtime_invalidate); }
+    Result<void> try_drop_caches() const { return on_runtime(ik_runtime_drop_caches); }
+    /* The current search locations of the namespace package `name`. */
+    Result<std::vector<std::string>> try_namespace_locations(std::string_view name) const {
+        detail::CStr n(name, "name");
+        ik_name_list *list = nullptr;
+        auto r = detail::call([&](ik_error **e) { return ik_runtime_namespace_locations(rt_, n.get(), &list, e); }, n);
+        if (!r.ok()) return detail::failed<std::vector<std::string>>(std::move(r));
+        return Result<std::vector<std::string>>(take_names(list));
     }
 
 #if IMPORTKIT_EXCEPTIONS
@@ -793,55 +1042,94 @@ class Runtime {
     Spec find_spec(std::string_view name, std::string_view package = {}) const {
         return detail::value_or_throw(try_find_spec(name, package));
     }
+    Spec module_spec(std::string_view name) const { return detail::value_or_throw(try_module_spec(name)); }
+    Spec path_find_spec(std::string_view name, const std::vector<std::string> &entries = {}) const {
+        return detail::value_or_throw(try_path_find_spec(name, entries));
+    }
     void remove_module(std::string_view name) const { detail::value_or_throw(try_remove_module(name)); }
     void insert_module(std::string_view name, void *m) const { detail::value_or_throw(try_insert_module(name, m)); }
+    void insert_package(std::string_view name, void *m, const std::vector<std::string> &locations) const {
+        detail::value_or_throw(try_insert_package(name, m, locations));
+    }
     template <class Range> uint64_t mount(std::string_view point, const Range &files, MountMode mode = MountMode::New) const {
         return detail::value_or_throw(try_mount(point, files, mode));
     }
-    /* `std::map` (or any pair range) written in place: rt.mount("game", {{"__init__.py", ""}}). */
-    uint64_t mount(std::string_view point, const std::map<std::string, std::string> &files,
-                   MountMode mode = MountMode::New) const {
+    uint64_t mount(std::string_view point, const Files &files, MountMode mode = MountMode::New) const {
         return detail::value_or_throw(try_mount(point, files, mode));
     }
     void unmount(std::string_view point) const { detail::value_or_throw(try_unmount(point)); }
     void register_native(std::string_view name, NativeFn f, uint32_t flags = 0) const {
         detail::value_or_throw(try_register_native(name, std::move(f), flags));
     }
+    void unregister_native(std::string_view name) const { detail::value_or_throw(try_unregister_native(name)); }
     uint64_t add_finder(std::string_view name, FinderFn f, size_t position = SIZE_MAX) const {
         return detail::value_or_throw(try_add_finder(name, std::move(f), position));
     }
     void remove_finder(uint64_t id) const { detail::value_or_throw(try_remove_finder(id)); }
+    void set_virtual_root(std::string_view root) const { detail::value_or_throw(try_set_virtual_root(root)); }
     void allow(std::string_view top) const { detail::value_or_throw(try_allow(top)); }
     void deny(std::string_view top) const { detail::value_or_throw(try_deny(top)); }
     void clear_policy() const { detail::value_or_throw(try_clear_policy()); }
     void enable_filesystem(bool on = true) const { detail::value_or_throw(try_enable_filesystem(on)); }
     void path_append(std::string_view entry) const { detail::value_or_throw(try_path_append(entry)); }
+    void path_insert(size_t index, std::string_view entry) const { detail::value_or_throw(try_path_insert(index, entry)); }
+    void path_remove(std::string_view entry) const { detail::value_or_throw(try_path_remove(entry)); }
+    void path_set(const std::vector<std::string> &entries) const { detail::value_or_throw(try_path_set(entries)); }
+    void set_recheck(uint32_t milliseconds) const { detail::value_or_throw(try_set_recheck(milliseconds)); }
     void confine(std::string_view root) const { detail::value_or_throw(try_confine(root)); }
+    void clear_confinement() const { detail::value_or_throw(try_clear_confinement()); }
     void invalidate() const { detail::value_or_throw(try_invalidate()); }
+    void drop_caches() const { detail::value_or_throw(try_drop_caches()); }
+    std::vector<std::string> namespace_locations(std::string_view name) const {
+        return detail::value_or_throw(try_namespace_locations(name));
+    }
 #endif
 
   private:
     explicit Runtime(ik_runtime *rt) noexcept : rt_(rt) {}
+    static Result<void> refuse(const char *why) {
+        return Result<void>(IK_ERR_INVALID_ARGUMENT, Error::local(IK_ERR_INVALID_ARGUMENT, why));
+    }
+    template <class T> static Result<T> refuse_as(const char *what) {
+        return Result<T>(IK_ERR_INVALID_ARGUMENT, detail::nul_error(what));
+    }
     Result<void> set_vtable(ik_executor vt) {
         /* On failure importkit has released the userdata (the slot) already. */
         return detail::call([&](ik_error **e) { return ik_runtime_set_executor(rt_, &vt, e); });
     }
-    Result<void> on_name(ik_status (*f)(const ik_runtime *, const char *, ik_error **), std::string_view s) const {
-        detail::CStr c(s);
-        return detail::call([&](ik_error **e) { return f(rt_, c.get(), e); });
+    Result<void> on_string(ik_status (*f)(const ik_runtime *, const char *, ik_error **), std::string_view s,
+                           const char *what) const {
+        detail::CStr c(s, what);
+        return detail::call([&](ik_error **e) { return f(rt_, c.get(), e); }, c);
     }
-    std::vector<std::string> names(ik_status (*f)(const ik_runtime *, ik_name_list **, ik_error **)) const {
+    Result<void> on_runtime(ik_status (*f)(const ik_runtime *, ik_error **)) const {
+        return detail::call([&](ik_error **e) { return f(rt_, e); });
+    }
+    Result<Spec> spec_call(std::string_view name, std::string_view package,
+                           ik_status (*f)(const ik_runtime *, const char *, const char *, const ik_spec **, ik_error **)) const {
+        detail::CStr n(name, "name");
+        detail::OptCStr p(package, "package");
+        const ik_spec *s = nullptr;
+        auto r = detail::call([&](ik_error **e) { return f(rt_, n.get(), p.get(), &s, e); }, n, p);
+        if (!r.ok()) return detail::failed<Spec>(std::move(r));
+        return Result<Spec>(Spec(s));
+    }
+    static std::vector<std::string> take_names(ik_name_list *list) {
         std::vector<std::string> out;
-        ik_name_list *list = nullptr;
-        if (f(rt_, &list, nullptr) != IK_OK) return out;
         for (size_t i = 0, n = ik_name_list_count(list); i < n; i++)
             out.push_back(detail::text_of([&](size_t *len) { return ik_name_list_get(list, i, len); }));
         ik_name_list_free(list);
         return out;
     }
+    std::vector<std::string> names(ik_status (*f)(const ik_runtime *, ik_name_list **, ik_error **)) const {
+        ik_name_list *list = nullptr;
+        if (f(rt_, &list, nullptr) != IK_OK) return {};
+        return take_names(list);
+    }
     ik_runtime *rt_;
 };
 
+} // inline namespace
 } // namespace importkit
 
 #endif /* IMPORTKIT_HPP */

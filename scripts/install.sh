@@ -27,8 +27,10 @@ case "$version" in [0-9]*.[0-9]*.[0-9]*) ;; *) echo "install.sh: cannot read the
 if [ "${IMPORTKIT_SKIP_BUILD:-}" != 1 ]; then
   cargo build --release --quiet --lib
 fi
-so=target/release/libimportkit.so
-a=target/release/libimportkit.a
+# Where cargo put them (CARGO_TARGET_DIR or build.target-dir may move target/).
+target_dir="$(cargo metadata --format-version 1 --no-deps 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null || echo target)"
+so="$target_dir/release/libimportkit.so"
+a="$target_dir/release/libimportkit.a"
 for f in "$so" "$a" include/importkit.h include/importkit.hpp include/importkit_cdef.h; do
   [ -f "$f" ] || { echo "install.sh: $f is missing" >&2; exit 1; }
 done
@@ -59,7 +61,7 @@ includedir=\${prefix}/include
 Name: importkit
 Description: A module-import engine with Python's semantics for any host (C ABI)
 Version: $version
-Cflags: -I\${includedir}/importkit
+Cflags: -I\${includedir}/importkit -I\${includedir}
 Libs: -L\${libdir} -limportkit
 Libs.private: $static_libs
 EOF
@@ -72,7 +74,7 @@ includedir=\${prefix}/include
 Name: importkit-static
 Description: importkit, linked statically (pkg-config --static --libs importkit-static)
 Version: $version
-Cflags: -I\${includedir}/importkit
+Cflags: -I\${includedir}/importkit -I\${includedir}
 Libs: \${libdir}/libimportkit.a
 Libs.private: $static_libs
 EOF
@@ -87,7 +89,7 @@ if(NOT TARGET importkit::importkit)
   set_target_properties(importkit::importkit PROPERTIES
     IMPORTED_LOCATION "\${_importkit_prefix}/lib/libimportkit.so.$version"
     IMPORTED_SONAME "libimportkit.so.$major"
-    INTERFACE_INCLUDE_DIRECTORIES "\${_importkit_prefix}/include/importkit")
+    INTERFACE_INCLUDE_DIRECTORIES "\${_importkit_prefix}/include/importkit;\${_importkit_prefix}/include")
 endif()
 
 if(NOT TARGET importkit::importkit_static)
@@ -96,7 +98,7 @@ if(NOT TARGET importkit::importkit_static)
   set_target_properties(importkit::importkit_static PROPERTIES
     IMPORTED_LOCATION "\${_importkit_prefix}/lib/libimportkit.a"
     IMPORTED_LINK_INTERFACE_LANGUAGES "C"
-    INTERFACE_INCLUDE_DIRECTORIES "\${_importkit_prefix}/include/importkit"
+    INTERFACE_INCLUDE_DIRECTORIES "\${_importkit_prefix}/include/importkit;\${_importkit_prefix}/include"
     INTERFACE_LINK_LIBRARIES "Threads::Threads;\${CMAKE_DL_LIBS};gcc_s;util;rt;m")
 endif()
 
@@ -109,7 +111,14 @@ cat >"$lib/cmake/importkit/importkitConfigVersion.cmake" <<EOF
 # newer than this one.
 set(PACKAGE_VERSION "$version")
 set(PACKAGE_VERSION_COMPATIBLE FALSE)
-if(PACKAGE_FIND_VERSION VERSION_LESS_EQUAL PACKAGE_VERSION)
+if(PACKAGE_FIND_VERSION_RANGE)
+  # A range (find_package(importkit 0.1...0.3)): this version inside it.
+  if(PACKAGE_VERSION VERSION_GREATER_EQUAL PACKAGE_FIND_VERSION_MIN AND
+     ((PACKAGE_FIND_VERSION_RANGE_MAX STREQUAL "INCLUDE" AND PACKAGE_VERSION VERSION_LESS_EQUAL PACKAGE_FIND_VERSION_MAX) OR
+      (PACKAGE_FIND_VERSION_RANGE_MAX STREQUAL "EXCLUDE" AND PACKAGE_VERSION VERSION_LESS PACKAGE_FIND_VERSION_MAX)))
+    set(PACKAGE_VERSION_COMPATIBLE TRUE)
+  endif()
+elseif(PACKAGE_FIND_VERSION VERSION_LESS_EQUAL PACKAGE_VERSION)
   string(REGEX MATCH "^[0-9]+\\\\.[0-9]+" _ik_mine "\${PACKAGE_VERSION}")
   string(REGEX MATCH "^[0-9]+\\\\.[0-9]+" _ik_want "\${PACKAGE_FIND_VERSION}")
   if(PACKAGE_FIND_VERSION_MAJOR EQUAL $major AND ($major GREATER 0 OR _ik_mine STREQUAL _ik_want))

@@ -86,8 +86,23 @@ done
 check "  the static C++ program needs no libimportkit.so" bash -c "! readelf -d build-static/game_host | grep -q libimportkit"
 check "  both print the same" bash -c "cmp <(./build-shared/game_host) <(./build-static/game_host)"
 check "find_package(importkit 9.0) is refused" bash -c "
-  mkdir -p v && printf 'cmake_minimum_required(VERSION 3.16)\nproject(v C)\nfind_package(importkit 9.0 REQUIRED)\n' > v/CMakeLists.txt &&
+  mkdir -p v && printf 'cmake_minimum_required(VERSION 3.19)\nproject(v C)\nfind_package(importkit 9.0 REQUIRED)\n' > v/CMakeLists.txt &&
   ! cmake -S v -B build-v -DCMAKE_PREFIX_PATH='$prefix'"
+check "find_package(importkit 0.0...0.5) is accepted, 0.2...0.5 refused" bash -c "
+  mkdir -p r1 r2 &&
+  printf 'cmake_minimum_required(VERSION 3.19)\nproject(r C)\nfind_package(importkit 0.0...0.5 REQUIRED)\n' > r1/CMakeLists.txt &&
+  printf 'cmake_minimum_required(VERSION 3.19)\nproject(r C)\nfind_package(importkit 0.2...0.5 REQUIRED)\n' > r2/CMakeLists.txt &&
+  cmake -S r1 -B build-r1 -DCMAKE_PREFIX_PATH='$prefix' && ! cmake -S r2 -B build-r2 -DCMAKE_PREFIX_PATH='$prefix'"
+check "the installed tree works after a move (relocatable)" bash -c "
+  cp -a '$prefix' '$work/moved prefix' &&
+  cmake -S cpp -B build-moved -DCMAKE_PREFIX_PATH='$work/moved prefix' && cmake --build build-moved &&
+  LD_LIBRARY_PATH='$work/moved prefix/lib' ./build-moved/game_host >/dev/null &&
+  cp -a '$prefix' '$work/moved-prefix' &&
+  cc -std=c99 host.c \$(PKG_CONFIG_PATH='$work/moved-prefix/lib/pkgconfig' pkg-config --static --cflags --libs importkit-static) -o host_moved &&
+  ./host_moved >/dev/null"
+check "both include forms work: <importkit.hpp> and <importkit/importkit.hpp>" bash -c "
+  printf '#include <importkit/importkit.hpp>\n#include <importkit.hpp>\nint main() { importkit::Runtime rt; return rt.contains(\"x\"); }\n' > inc.cpp &&
+  g++ -std=c++17 -Wall -Wextra -Werror inc.cpp \$(pkg-config --cflags --libs importkit) -Wl,-rpath,'$lib' -o inc && ./inc"
 
 # ----- a plugin that links the static library -----
 cat >plugin.c <<'EOF'
