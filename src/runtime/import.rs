@@ -415,11 +415,8 @@ impl Runtime {
     }
 
     fn find_spec_absolute(&self, name: &str, mut notes: Option<&mut Vec<Attempt>>) -> Result<Arc<ModuleSpec>> {
-        let (own, parent_record) = match name::parent(name) {
-            Some(parent) => self.inner.table.get_pair(name, parent),
-            None => (self.inner.table.get(name), None),
-        };
-        if let Some(spec) = own.and_then(|r| r.spec) {
+        let (own, parent_entry) = self.inner.table.spec_pair(name, name::parent(name));
+        if let Some(spec) = own.flatten() {
             if let Some(n) = notes {
                 n.push(Attempt::new("looking for", name));
                 n.push(Attempt::new("module table", format!("'{name}' is there: {}", spec.origin())));
@@ -428,9 +425,9 @@ impl Runtime {
         }
         let path = match name::parent(name) {
             Some(parent) => {
-                let parent_spec = match parent_record {
-                    Some(Record { spec: Some(s), .. }) => s,
-                    Some(Record { spec: None, .. }) => return Err(Error::not_a_package(name, parent)),
+                let parent_spec = match parent_entry {
+                    Some(Some(s)) => s,
+                    Some(None) => return Err(Error::not_a_package(name, parent)),
                     None => self.find_spec_absolute(parent, notes.as_deref_mut())?,
                 };
                 if !parent_spec.is_package() {

@@ -187,7 +187,6 @@ impl Runtime {
     pub fn path_find(&self, name: &str, entries: Option<&[&str]>, explain: bool) -> Result<Option<Arc<ModuleSpec>>> {
         name::validate(name, &self.inner.profile)?;
         self.check_policy(name)?;
-        let _operation = scope::enter();
         if !self.filesystem_enabled() {
             return Err(Error::new(
                 ErrorCode::Unavailable,

@@ -100,10 +100,20 @@ impl ModuleTable {
         self.map.read().get(name).cloned()
     }
 
-    /// The records of `name` and of `other`, under one lock.
-    pub fn get_pair(&self, name: &str, other: &str) -> (Option<Record>, Option<Record>) {
+    /// The specs of `name` and of `other` (outer `None`: not in the table; inner: a module the host put
+    /// there without one), under one lock, without taking a hold on their objects.
+    #[allow(clippy::type_complexity)]
+    pub fn spec_pair(
+        &self,
+        name: &str,
+        other: Option<&str>,
+    ) -> (Option<Option<Arc<ModuleSpec>>>, Option<Option<Arc<ModuleSpec>>>) {
         let map = self.map.read();
-        (map.get(name).cloned(), map.get(other).cloned())
+        let own = map.get(name).map(|r| r.spec.clone());
+        match other {
+            None => (own, None),
+            Some(o) => (own, map.get(o).map(|r| r.spec.clone())),
+        }
     }
 
     pub fn contains(&self, name: &str) -> bool {

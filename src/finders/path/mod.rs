@@ -85,8 +85,9 @@ pub struct Ctx<'a> {
     pub now: std::time::Instant,
     pub roots: Arc<Vec<PathBuf>>,
     pub paths: &'a PathFinder,
-    /// The operation this search belongs to (its `.ref` budget), held open for the search.
-    _scope: scope::Scope,
+    /// The operation this search belongs to (its `.ref` budget), entered when the search first needs it
+    /// (a `.ref` file) and held open for the rest of the search: a search without ref files pays nothing.
+    scope: std::cell::RefCell<Option<scope::Scope>>,
 }
 
 /// The one answer to a path that is not inside the allowed roots, whether it exists or not: a refusal
@@ -101,7 +102,15 @@ impl Ctx<'_> {
         roots: Arc<Vec<PathBuf>>,
         paths: &'a PathFinder,
     ) -> Ctx<'a> {
-        Ctx { profile, recheck, now: std::time::Instant::now(), roots, paths, _scope: scope::enter() }
+        Ctx { profile, recheck, now: std::time::Instant::now(), roots, paths, scope: std::cell::RefCell::new(None) }
+    }
+
+    /// Makes sure this search is part of an operation (the caller's, or one of its own until it ends).
+    pub fn in_operation(&self) {
+        let mut s = self.scope.borrow_mut();
+        if s.is_none() {
+            *s = Some(scope::enter());
+        }
     }
 
     pub fn confined(&self) -> bool {

@@ -23,9 +23,10 @@ use crate::limits::{quote, MAX_REF_BYTES, MAX_REF_HOPS, MAX_REF_SIZE, MAX_REF_TA
 use crate::spec::ModuleSpec;
 
 /// The state of one search through ref files: directories seen (canonical) and the ref files followed.
+/// Made for every entry searched, used only where a ref file is: nothing is made until then.
 #[derive(Default, Clone)]
 pub struct Chain {
-    visited: FxHashSet<PathBuf>,
+    visited: Option<FxHashSet<PathBuf>>,
     files: Vec<String>,
 }
 
@@ -174,6 +175,7 @@ pub fn follow(
     chain: &mut Chain,
     step: &mut Step,
 ) -> Option<RefResult> {
+    ctx.in_operation();
     let ref_file = join(dir.path(), &format!("{tail}.ref"));
     if chain.files.len() >= MAX_REF_HOPS {
         step.note(Attempt::new(&ref_file, format!("skipped: more than {MAX_REF_HOPS} .ref files in one chain")));
@@ -201,11 +203,8 @@ pub fn follow(
         step.note(Attempt::new(&ref_file, format!("skipped: {ref_file} names no directory")));
         return None;
     }
-    if chain.visited.is_empty() {
-        if let Ok(c) = std::fs::canonicalize(dir.path()) {
-            chain.visited.insert(c);
-        }
-    }
+    // The chain's first ref file: its own directory counts as searched.
+    chain.visited.get_or_insert_with(|| std::fs::canonicalize(dir.path()).into_iter().collect());
     chain.files.push(ref_file.clone());
     let mut portions = Vec::new();
     let mut looped: Option<(&str, usize)> = None;
@@ -228,7 +227,7 @@ pub fn follow(
                 continue;
             }
         };
-        if !chain.visited.insert(canonical) {
+        if !chain.visited.get_or_insert_with(FxHashSet::default).insert(canonical) {
             looped = Some(looped.map_or((target, 1), |(first, n)| (first, n + 1)));
             continue;
         }

@@ -17,7 +17,8 @@ use crate::limits::{MAX_REF_BYTES, MAX_REF_TARGETS};
 struct Operation {
     ref_targets: usize,
     ref_bytes: u64,
-    namespaces: FxHashMap<String, Vec<String>>,
+    /// Made when the first namespace package is recomputed (most operations never need it).
+    namespaces: Option<FxHashMap<String, Vec<String>>>,
 }
 
 thread_local! {
@@ -38,11 +39,7 @@ pub fn enter() -> Scope {
             if c.is_some() {
                 return false;
             }
-            *c = Some(Operation {
-                ref_targets: MAX_REF_TARGETS,
-                ref_bytes: MAX_REF_BYTES,
-                namespaces: FxHashMap::default(),
-            });
+            *c = Some(Operation { ref_targets: MAX_REF_TARGETS, ref_bytes: MAX_REF_BYTES, namespaces: None });
             true
         })
         .unwrap_or(false);
@@ -115,12 +112,12 @@ pub fn spend_ref_bytes(n: u64) {
 
 /// The current locations of namespace package `name` computed earlier in this operation.
 pub fn namespace(name: &str) -> Option<Vec<String>> {
-    with(None, |op| op.namespaces.get(name).cloned())
+    with(None, |op| op.namespaces.as_ref().and_then(|n| n.get(name).cloned()))
 }
 
 /// Remembers the current locations of namespace package `name` for the rest of this operation.
 pub fn remember_namespace(name: &str, locations: &[String]) {
     with((), |op| {
-        op.namespaces.insert(name.to_owned(), locations.to_vec());
+        op.namespaces.get_or_insert_with(FxHashMap::default).insert(name.to_owned(), locations.to_vec());
     });
 }
