@@ -371,6 +371,36 @@ static void a_ref_swapped_for_a_link_is_never_read(void) {
     fx_free(rt, tx);
 }
 
+
+/* Under confinement a spec's cached path is dropped when the cache directory is a link leading outside (a
+ * host writing or reading compiled code there would leave the roots). */
+static void a_cache_directory_outside_is_not_offered(void) {
+    tx_executor *tx;
+    ik_runtime *rt = fs_runtime(NULL, &tx, true);
+    ik_error *err = NULL;
+    const ik_spec *spec = NULL;
+
+    td_write(ROOT, "pc/e/linked.py", "");
+    td_write(ROOT, "pc/f/plain.py", "");
+    td_mkdir(ROOT, "pc/f/__pycache__");
+    td_mkdir(ROOT, "pc/out");
+    td_symlink(at("pc/out"), ROOT, "pc/e/__pycache__");
+    CHECK_OK(ik_runtime_path_append(rt, at("pc/e"), &err));
+    CHECK_OK(ik_runtime_path_append(rt, at("pc/f"), &err));
+    CHECK_OK(ik_runtime_find_spec(rt, "linked", NULL, &spec, &err));
+    CHECK(ik_spec_cached(spec, NULL) != NULL); /* unconfined: links are followed */
+    ik_spec_free(spec);
+    CHECK_OK(ik_runtime_confine(rt, at("pc/e"), &err));
+    CHECK_OK(ik_runtime_confine(rt, at("pc/f"), &err));
+    CHECK_OK(ik_runtime_find_spec(rt, "linked", NULL, &spec, &err));
+    CHECK(ik_spec_cached(spec, NULL) == NULL);
+    ik_spec_free(spec);
+    CHECK_OK(ik_runtime_find_spec(rt, "plain", NULL, &spec, &err));
+    CHECK(ik_spec_cached(spec, NULL) != NULL);
+    ik_spec_free(spec);
+    fx_free(rt, tx);
+}
+
 /* ----- 5. a denied name runs no finder ----- */
 
 static atomic_int entry_finds;
@@ -546,6 +576,7 @@ int main(void) {
     a_ref_linked_to_a_text_file_shows_one_line();
     names_a_host_gave_are_escaped();
     a_ref_swapped_for_a_link_is_never_read();
+    a_cache_directory_outside_is_not_offered();
     a_denied_name_runs_no_finder();
     errors_name_the_right_module();
     a_denial_names_the_powerful_module();

@@ -139,6 +139,19 @@ fn probe(path: &str, ctx: &Ctx) -> Option<Kind> {
     stat_kind(path)
 }
 
+/// Under confinement, a spec's `cached` (where a host reads and writes compiled code) is kept only if neither
+/// the cache directory nor the cached file is a link leading outside the roots.
+fn confine_cached(spec: ModuleSpec, ctx: &Ctx) -> ModuleSpec {
+    let Some(cached) = spec.cached().filter(|_| ctx.confined()) else { return spec };
+    let dir = cached.rfind('/').map_or(cached, |i| &cached[..i]);
+    let outside = [dir, cached].into_iter().any(|p| matches!(probe(p, ctx), Some(Kind::Refused)));
+    if outside {
+        spec.with_cached(None)
+    } else {
+        spec
+    }
+}
+
 fn stat_kind(path: &str) -> Option<Kind> {
     match fs::metadata(path) {
         Ok(m) if m.is_file() => Some(Kind::File),
@@ -312,7 +325,7 @@ impl DirFinder {
                 let (suffix, kind) = &profile.suffixes()[i];
                 let spec = ModuleSpec::for_file(fullname, *kind, &base, profile.init_stem(), suffix, profile, true);
                 if ctx.allowed(spec.file().unwrap_or_default(), step) {
-                    return DirResult::Module(spec);
+                    return DirResult::Module(confine_cached(spec, ctx));
                 }
             }
         }
@@ -320,7 +333,7 @@ impl DirFinder {
             let (suffix, kind) = &profile.suffixes()[i];
             let spec = ModuleSpec::for_file(fullname, *kind, &self.path, tail, suffix, profile, false);
             if ctx.allowed(spec.file().unwrap_or_default(), step) {
-                return DirResult::Module(spec);
+                return DirResult::Module(confine_cached(spec, ctx));
             }
         }
         if seen.refused_dir {
