@@ -148,11 +148,11 @@ impl Runtime {
         let name = spec.name();
         // Once per operation: an import of `a.b.c.d` through namespace packages recomputes each level once,
         // not once per level below it.
-        if let Some(known) = scope::namespace(name) {
+        if let Some(known) = scope::namespace(self.inner.id, name) {
             return Ok(known);
         }
         let locations = self.recompute_namespace_locations(spec)?;
-        scope::remember_namespace(name, &locations);
+        scope::remember_namespace(self.inner.id, name, &locations);
         Ok(locations)
     }
 

@@ -45,7 +45,9 @@ impl Drop for ModuleObject {
     fn drop(&mut self) {
         let executor = self.executor.read().clone();
         if let Some(e) = executor {
-            e.release(self.handle);
+            // The host's code may import (even from another runtime): not as part of whatever operation
+            // dropped this object.
+            crate::finders::path::scope::outside(|| e.release(self.handle));
         }
     }
 }

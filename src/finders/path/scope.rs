@@ -17,8 +17,9 @@ use crate::limits::{MAX_REF_BYTES, MAX_REF_TARGETS};
 struct Operation {
     ref_targets: usize,
     ref_bytes: u64,
-    /// Made when the first namespace package is recomputed (most operations never need it).
-    namespaces: Option<FxHashMap<String, Vec<String>>>,
+    /// Made when the first namespace package is recomputed (most operations never need it); keyed by the
+    /// runtime too, since one thread's operation may reach two runtimes.
+    namespaces: Option<FxHashMap<(u64, String), Vec<String>>>,
 }
 
 thread_local! {
@@ -110,14 +111,16 @@ pub fn spend_ref_bytes(n: u64) {
     with((), |op| op.ref_bytes = op.ref_bytes.saturating_sub(n));
 }
 
-/// The current locations of namespace package `name` computed earlier in this operation.
-pub fn namespace(name: &str) -> Option<Vec<String>> {
-    with(None, |op| op.namespaces.as_ref().and_then(|n| n.get(name).cloned()))
+/// The current locations of namespace package `name` of runtime `runtime`, computed earlier in this
+/// operation.
+pub fn namespace(runtime: u64, name: &str) -> Option<Vec<String>> {
+    with(None, |op| op.namespaces.as_ref().and_then(|n| n.get(&(runtime, name.to_owned())).cloned()))
 }
 
-/// Remembers the current locations of namespace package `name` for the rest of this operation.
-pub fn remember_namespace(name: &str, locations: &[String]) {
+/// Remembers the current locations of namespace package `name` of runtime `runtime` for the rest of this
+/// operation.
+pub fn remember_namespace(runtime: u64, name: &str, locations: &[String]) {
     with((), |op| {
-        op.namespaces.get_or_insert_with(FxHashMap::default).insert(name.to_owned(), locations.to_vec());
+        op.namespaces.get_or_insert_with(FxHashMap::default).insert((runtime, name.to_owned()), locations.to_vec());
     });
 }
