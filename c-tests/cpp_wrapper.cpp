@@ -273,6 +273,18 @@ void review_findings() {
     } catch (const importkit::Exception &e) {
         EXPECT(e.status() == IK_ERR_NOT_FOUND);
     }
+    // On an lvalue the Result still reads as the same failure afterwards.
+    auto kept = rt.try_import("nothing_either");
+    for (int round = 0; round < 2; round++) {
+        try {
+            (void)kept.value();
+        } catch (const importkit::Exception &e) {
+            EXPECT(e.status() == IK_ERR_NOT_FOUND);
+            EXPECT(std::string(e.what()).rfind("No module named 'nothing_either'", 0) == 0);
+        }
+        EXPECT(!kept.ok() && kept.error().status() == IK_ERR_NOT_FOUND);
+        EXPECT(kept.error().message().rfind("No module named 'nothing_either'", 0) == 0);
+    }
     // Report::fail with IK_OK still fails; natives fail as host errors; bytes from a vector; braced try_mount.
     ToyExecutor::Counts counts;
     auto ex = std::make_shared<ToyExecutor>(&rt, &counts);

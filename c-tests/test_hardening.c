@@ -197,7 +197,8 @@ static void errors_show_no_file_contents_or_control_characters(void) {
  * a link to an outside file that exists and one to a file that does not give the same answer (as do links
  * to outside directories with and without an __init__.py, and .ref links). */
 static void links_tell_nothing_about_the_outside(void) {
-    static const char *const PAIRS[][2] = {{"yes_file", "no_file"}, {"yes_dir", "no_dir"}, {"yes_ref", "no_ref"}};
+    static const char *const PAIRS[][2] = {
+        {"yes_file", "no_file"}, {"yes_dir", "no_dir"}, {"yes_ref", "no_ref"}, {"yes_detour", "no_detour"}};
     tx_executor *tx;
     ik_runtime *rt = fs_runtime(NULL, &tx, true);
     ik_error *err = NULL;
@@ -217,6 +218,10 @@ static void links_tell_nothing_about_the_outside(void) {
     td_symlink(at("out/nopkg"), ROOT, "jail2/no_dir");
     td_symlink(at("out/real.ref"), ROOT, "jail2/yes_ref.ref");
     td_symlink(at("out/missing.ref"), ROOT, "jail2/no_ref.ref");
+    /* A detour outside that comes back: found only if the outside directory existed, were it followed. */
+    td_write(ROOT, "jail2/sub/target.py", "");
+    td_symlink(at("out/pkg/../../jail2/sub/target.py"), ROOT, "jail2/yes_detour.py");
+    td_symlink(at("out/nodir/../../jail2/sub/target.py"), ROOT, "jail2/no_detour.py");
     CHECK_OK(ik_runtime_path_append(rt, at("jail2"), &err));
     CHECK_OK(ik_runtime_confine(rt, at("jail2"), &err));
     for (p = 0; p < CK_COUNT(PAIRS); p++) {

@@ -147,7 +147,6 @@ class Error {
 
     explicit operator bool() const noexcept { return e_ != nullptr || local_ != nullptr; }
     const ik_error *get() const noexcept { return e_; }
-    ik_error *release() noexcept { return std::exchange(e_, nullptr); }
     /* Where a C call writes its error: frees the one held, then hands out the slot. */
     ik_error **out() noexcept {
         ik_error_free(e_);
@@ -300,7 +299,11 @@ inline void value_or_throw(Result<void> r) {
 
 template <class T> void Result<T>::fail() {
 #if IMPORTKIT_EXCEPTIONS
-    throw Exception(std::move(error_));
+    // The exception takes the error object; the Result keeps its status and message (so it still reads as
+    // the same failure, and a second value() throws again).
+    Error taken = std::move(error_);
+    error_ = Error::local(taken.status(), std::string(taken.message()));
+    throw Exception(std::move(taken));
 #else
     std::fprintf(stderr, "importkit: Result::value() of a failed call: %.*s\n", static_cast<int>(error_.message().size()),
                  error_.message().data());
@@ -405,10 +408,10 @@ class Spec {
 
     const ik_spec *get() const noexcept { return s_; }
     SpecView view() const & noexcept { return SpecView(s_); }
-    SpecView view() && = delete;
+    SpecView view() const && = delete;
 #define IMPORTKIT_SPEC_GETTER(type, name)                                                                   \
     type name() const & { return SpecView(s_).name(); }                                                     \
-    type name() && = delete;
+    type name() const && = delete;
     IMPORTKIT_SPEC_GETTER(std::string_view, name)
     IMPORTKIT_SPEC_GETTER(std::string_view, origin)
     IMPORTKIT_SPEC_GETTER(std::optional<std::string_view>, file)
@@ -525,8 +528,13 @@ class Report {
     }
     /* Passes on the error of a nested importkit call unchanged (an empty one fails as a host error). */
     void pass(const Error &nested) noexcept {
-        if (!nested || nested.get() == nullptr) {
-            fail(nested ? nested.message() : std::string_view("an empty importkit::Error was passed on"));
+        if (!nested) {
+            fail("an empty importkit::Error was passed on");
+            return;
+        }
+        if (nested.get() == nullptr) {
+            // An error of the wrapper's own (an argument it refused): its status and message.
+            fail(nested.message(), 0, 0, nested.status());
             return;
         }
         ik_report_pass(r_, nested.get(), nullptr);

@@ -517,3 +517,74 @@ fn long_targets_make_short_errors() {
     }
     assert!(e.message().len() <= importkit::limits::MAX_MESSAGE_LEN + 2048, "{} bytes", e.message().len());
 }
+
+/// The explaining pass's fresh budget comes once per import, not once per level: a deep name whose every
+/// level needs 3000 targets (36,000 in all) is not found within the bound of two budgets.
+#[test]
+fn the_explaining_budget_is_given_once_per_import() {
+    const LEVELS: usize = 12;
+    let top = Scratch::new();
+    let junk: String = (0..3000).map(|i| format!("no_such_{i}\n")).collect();
+    let mut rel = String::from("root");
+    for level in 0..LEVELS {
+        top.write(&format!("{rel}/p.ref"), &format!("{junk}real{level}\n"));
+        rel = format!("{rel}/real{level}/p");
+        top.write(&format!("{rel}/__init__.py"), "");
+    }
+    let rt = fs_runtime(&[top.s("root")]);
+    let name = ["p"; LEVELS].join(".");
+    let e = rt.find_spec(&name, None).unwrap_err();
+    let all = e.attempts().iter().map(|a| a.reason.clone()).collect::<Vec<_>>().join("\n");
+    assert!(all.contains("examined 4096 .ref files and targets already"), "{all}");
+}
+
+/// A host finder that adds a search path entry while an import runs: the namespace package recomputed after
+/// it sees the new entry (what an import remembered of namespace packages follows the search path).
+#[test]
+fn namespace_locations_follow_a_path_edited_during_the_import() {
+    struct AddsPlugins {
+        rt: std::sync::Mutex<Option<Runtime>>,
+        dir: String,
+    }
+    impl importkit::HostFinder for AddsPlugins {
+        fn name(&self) -> &str {
+            "plugins"
+        }
+        fn find_spec(
+            &self,
+            name: &str,
+            _path: Option<&[&str]>,
+        ) -> Result<Option<importkit::HostFound>, importkit::HostError> {
+            if name == "ns.sub.mod" {
+                if let Some(rt) = self.rt.lock().unwrap().take() {
+                    rt.path_append(&self.dir).unwrap();
+                }
+            }
+            Ok(None)
+        }
+    }
+    struct Objects(AtomicUsize);
+    impl importkit::Executor for Objects {
+        fn create(&self, _: &importkit::ModuleSpec) -> Result<importkit::ModuleHandle, importkit::HostError> {
+            Ok(std::num::NonZeroUsize::new(self.0.fetch_add(1, Ordering::Relaxed) + 1).unwrap())
+        }
+        fn exec(
+            &self,
+            _: &importkit::ModuleSpec,
+            _: importkit::ModuleHandle,
+            _: Option<&[u8]>,
+        ) -> Result<(), importkit::HostError> {
+            Ok(())
+        }
+    }
+    let (core, plugins) = (Scratch::new(), Scratch::new());
+    fs::create_dir_all(core.path("ns/sub")).unwrap();
+    plugins.write("ns/sub/mod.py", "");
+    let rt = fs_runtime(&[core.s("")]);
+    rt.set_executor(std::sync::Arc::new(Objects(AtomicUsize::new(0))));
+    let finder = std::sync::Arc::new(AddsPlugins { rt: std::sync::Mutex::new(Some(rt.clone())), dir: plugins.s("") });
+    rt.add_finder(finder, 0).unwrap();
+    rt.import("ns.sub.mod", None).unwrap();
+    let spec = rt.module_spec("ns.sub.mod").unwrap();
+    assert_eq!(spec.file(), Some(plugins.s("ns/sub/mod.py").as_str()));
+}

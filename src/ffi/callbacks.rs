@@ -321,8 +321,9 @@ impl Userdata {
 impl Drop for Userdata {
     fn drop(&mut self) {
         if let Some(release) = self.release {
+            // The host's code may import: not as part of whatever operation dropped this userdata.
             // SAFETY: the host gave this function to be called once with this userdata.
-            unsafe { release(self.ptr) }
+            crate::finders::path::scope::outside(|| unsafe { release(self.ptr) })
         }
     }
 }

@@ -137,7 +137,7 @@ impl Runtime {
     /// `_gcd_import` for an absolute name: validate, normalise, check the policy, then find and load.
     fn gcd_import(&self, absolute: &str) -> Result<Record> {
         let _depth = Depth::enter(absolute)?;
-        let _operation = scope::enter();
+        let _operation = scope::enter(self.inner.id);
         name::validate(absolute, &self.inner.profile)?;
         let absolute = name::normalize_init(absolute, &self.inner.profile);
         // Read before the policy check: a policy change after it moves the generation, and then nothing found
@@ -395,7 +395,7 @@ impl Runtime {
         let absolute = name::normalize_init(&absolute, &self.inner.profile);
         self.check_policy(absolute)?;
         let _depth = Depth::enter(absolute)?;
-        let _operation = scope::enter();
+        let _operation = scope::enter(self.inner.id);
         self.find_spec_absolute(absolute, None)
     }
 
@@ -405,7 +405,7 @@ impl Runtime {
         let mut notes = Vec::new();
         let result = (|| {
             let _depth = Depth::enter(name)?;
-            let _operation = scope::enter();
+            let _operation = scope::enter(self.inner.id);
             name::validate(name, &self.inner.profile)?;
             let name = name::normalize_init(name, &self.inner.profile);
             self.check_policy(name)?;

@@ -54,6 +54,8 @@ pub(crate) struct Inner {
     search_path: RwLock<Arc<Vec<String>>>,
     paths: PathFinder,
     recheck_ms: AtomicU64,
+    /// Moves whenever the search locations may answer differently (see `locations_changed`).
+    locations_generation: AtomicU64,
 }
 
 impl Drop for Inner {
@@ -100,6 +102,7 @@ impl Runtime {
                 search_path: RwLock::new(Arc::new(Vec::new())),
                 paths: PathFinder::default(),
                 recheck_ms: AtomicU64::new(search_path::DEFAULT_RECHECK.as_millis() as u64),
+                locations_generation: AtomicU64::new(0),
             }),
         }
     }
@@ -261,6 +264,7 @@ impl Runtime {
     /// again; namespace packages recompute their locations).
     pub fn invalidate(&self) {
         self.inner.paths.invalidate();
+        self.locations_changed();
         let snapshot = self.inner.meta_path.read().clone();
         for f in snapshot.iter() {
             if let MetaFinder::Host(_, h) = f {

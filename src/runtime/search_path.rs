@@ -30,6 +30,13 @@ impl Runtime {
     /// Turns the path finder on or off. Off (the default), the runtime makes no filesystem call at all.
     pub fn enable_filesystem(&self, on: bool) {
         self.inner.fs_enabled.store(on, Ordering::Release);
+        self.locations_changed();
+    }
+
+    /// The search locations may answer differently now (path edited, hooks, roots, caches): what an
+    /// operation remembered of namespace packages no longer holds.
+    pub(crate) fn locations_changed(&self) {
+        self.inner.locations_generation.fetch_add(1, Ordering::AcqRel);
     }
 
     pub fn filesystem_enabled(&self) -> bool {
@@ -46,6 +53,8 @@ impl Runtime {
         let mut list = guard.as_ref().clone();
         edit(&mut list)?;
         *guard = Arc::new(list);
+        drop(guard);
+        self.locations_changed();
         Ok(())
     }
 
@@ -94,6 +103,7 @@ impl Runtime {
         let id = self.next_finder_id();
         self.inner.paths.add_hook(id, hook, position);
         self.inner.paths.drop_caches();
+        self.locations_changed();
         id
     }
 
@@ -102,6 +112,7 @@ impl Runtime {
             return Err(Error::new(ErrorCode::Unavailable, format!("no path hook with id {id}")));
         }
         self.inner.paths.drop_caches();
+        self.locations_changed();
         Ok(())
     }
 
@@ -118,20 +129,24 @@ impl Runtime {
     /// may resolve outside them.
     pub fn confine(&self, root: &str) -> Result<()> {
         check_entry(root)?;
-        self.inner.paths.confine(root)
+        self.inner.paths.confine(root)?;
+        self.locations_changed();
+        Ok(())
     }
 
     pub fn clear_confinement(&self) {
         self.inner.paths.clear_confinement();
+        self.locations_changed();
     }
 
     /// Forgets every directory listing and entry finder (a cold start for the next search).
     pub fn drop_caches(&self) {
         self.inner.paths.drop_caches();
+        self.locations_changed();
     }
 
     pub(crate) fn path_ctx(&self) -> Ctx<'_> {
-        Ctx::new(&self.inner.profile, self.recheck(), self.inner.paths.roots(), &self.inner.paths)
+        Ctx::new(self.inner.id, &self.inner.profile, self.recheck(), self.inner.paths.roots(), &self.inner.paths)
     }
 
     /// The search locations the path finder uses for the children of `parent` (the search path for a
@@ -148,11 +163,12 @@ impl Runtime {
         let name = spec.name();
         // Once per operation: an import of `a.b.c.d` through namespace packages recomputes each level once,
         // not once per level below it.
-        if let Some(known) = scope::namespace(self.inner.id, name) {
+        let generation = self.inner.locations_generation.load(Ordering::Acquire);
+        if let Some(known) = scope::namespace(generation, name) {
             return Ok(known);
         }
         let locations = self.recompute_namespace_locations(spec)?;
-        scope::remember_namespace(self.inner.id, name, &locations);
+        scope::remember_namespace(generation, name, &locations);
         Ok(locations)
     }
 
@@ -223,7 +239,7 @@ impl Runtime {
     pub fn namespace_locations(&self, name: &str) -> Result<Vec<String>> {
         name::validate(name, &self.inner.profile)?;
         self.check_policy(name)?;
-        let _operation = scope::enter();
+        let _operation = scope::enter(self.inner.id);
         let spec = self.module_spec(name).ok_or_else(|| {
             Error::new(ErrorCode::NotFound, format!("module '{name}' is not in the module table")).for_module(name)
         })?;

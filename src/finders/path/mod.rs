@@ -2,6 +2,7 @@
 //! with path hooks, the per-entry finder cache (`path_importer_cache`, negative results included; `''` is the
 //! current directory), namespace packages collected across entries (PEP 420), `.ref` files and confinement.
 
+pub mod confine;
 pub mod dir;
 pub mod refs;
 pub mod scope;
@@ -79,6 +80,8 @@ impl Drop for Step<'_> {
 
 /// What a search needs from its runtime.
 pub struct Ctx<'a> {
+    /// The runtime's id (its operations are its own).
+    pub runtime: u64,
     pub profile: &'a Profile,
     pub recheck: Duration,
     /// When the search started: one clock read for every directory it checks.
@@ -97,19 +100,21 @@ pub const REFUSED: &str = "refused: outside the allowed roots, or does not exist
 impl Ctx<'_> {
     /// A context for one search; `roots` empty means no confinement.
     pub fn new<'a>(
+        runtime: u64,
         profile: &'a Profile,
         recheck: Duration,
         roots: Arc<Vec<PathBuf>>,
         paths: &'a PathFinder,
     ) -> Ctx<'a> {
-        Ctx { profile, recheck, now: std::time::Instant::now(), roots, paths, scope: std::cell::RefCell::new(None) }
+        let scope = std::cell::RefCell::new(None);
+        Ctx { runtime, profile, recheck, now: std::time::Instant::now(), roots, paths, scope }
     }
 
     /// Makes sure this search is part of an operation (the caller's, or one of its own until it ends).
     pub fn in_operation(&self) {
         let mut s = self.scope.borrow_mut();
         if s.is_none() {
-            *s = Some(scope::enter());
+            *s = Some(scope::enter(self.runtime));
         }
     }
 
@@ -123,13 +128,14 @@ impl Ctx<'_> {
     }
 
     /// `path` resolved (links followed), if it lies inside the allowed roots; `Ok(None)` when none are set.
+    /// The walk never looks outside the roots ([`confine::resolve_inside`]).
     pub fn resolve_allowed(&self, path: &str) -> std::result::Result<Option<PathBuf>, String> {
         if self.roots.is_empty() {
             return Ok(None);
         }
-        match std::fs::canonicalize(path) {
-            Ok(real) if self.roots.iter().any(|r| real.starts_with(r)) => Ok(Some(real)),
-            _ => Err(REFUSED.to_owned()),
+        match confine::resolve_inside(std::path::Path::new(path), &self.roots) {
+            Some(real) => Ok(Some(real)),
+            None => Err(REFUSED.to_owned()),
         }
     }
 

@@ -146,23 +146,25 @@ fn normalize(path: &str) -> String {
 /// roots. Also its canonical path, for the loop check.
 fn target_dir(ctx: &Ctx, dir: &DirFinder, target: &str) -> Result<(String, PathBuf), String> {
     let written = if target.starts_with('/') { target.to_owned() } else { join(dir.path(), target) };
-    let path = if ctx.confined() { normalize(&written) } else { written };
-    if let Err(why) = ctx.check_allowed(&path) {
-        return Err(format!("target {}: {why}", quote(target)));
-    }
-    let canonical = match std::fs::canonicalize(&path) {
-        Ok(c) if c.is_dir() => c,
-        Ok(_) => return Err(format!("target {} is not a directory", quote(target))),
-        Err(e) => return Err(format!("target {} cannot be used: {}", quote(target), super::dir::describe(&e))),
-    };
     if ctx.confined() {
-        // The directory searched is the one that was checked.
-        let Some(real) = canonical.to_str() else {
+        // Resolved without looking outside the roots; the directory searched is the one that was checked.
+        let real = match ctx.resolve_allowed(&normalize(&written)) {
+            Ok(Some(real)) => real,
+            _ => return Err(format!("target {}: {REFUSED}", quote(target))),
+        };
+        if !real.is_dir() {
+            return Err(format!("target {} is not a directory", quote(target)));
+        }
+        let Some(text) = real.to_str() else {
             return Err(format!("target {} does not resolve to a UTF-8 path", quote(target)));
         };
-        return Ok((real.to_owned(), canonical));
+        return Ok((text.to_owned(), real.clone()));
     }
-    Ok((path, canonical))
+    match std::fs::canonicalize(&written) {
+        Ok(c) if c.is_dir() => Ok((written, c)),
+        Ok(_) => Err(format!("target {} is not a directory", quote(target))),
+        Err(e) => Err(format!("target {} cannot be used: {}", quote(target), super::dir::describe(&e))),
+    }
 }
 
 /// Follows `dir/<tail>.ref` (the directory's listing has it). `None`: nothing usable in it (the reasons are

@@ -4,9 +4,10 @@
 //! locations are computed once per operation, so a hostile tree (ref files that fan out, deep chains of
 //! namespace packages whose ref files name many targets) cannot make one import's work grow without bound.
 //!
-//! The operation is per thread. A host callback (exec, create, a host finder...) may import: those imports
-//! are operations of their own, so the callback runs with the caller's operation put aside
-//! ([`outside`]), and the caller's resumes after it.
+//! The operation is per thread and per runtime. A host callback (exec, create, a host finder, a release...)
+//! may import: those imports are operations of their own, so the callback runs with the caller's operation
+//! put aside ([`outside`]), and the caller's resumes after it; and an operation entered for another
+//! runtime never joins the current one.
 
 use std::cell::RefCell;
 
@@ -15,10 +16,14 @@ use rustc_hash::FxHashMap;
 use crate::limits::{MAX_REF_BYTES, MAX_REF_TARGETS};
 
 struct Operation {
+    runtime: u64,
     ref_targets: usize,
     ref_bytes: u64,
+    /// Whether the explaining pass had its budget already (once per operation).
+    refilled: bool,
     /// Made when the first namespace package is recomputed (most operations never need it); keyed by the
-    /// runtime too, since one thread's operation may reach two runtimes.
+    /// runtime's generation of search locations too, so a callback that edits the search path meanwhile is
+    /// seen.
     namespaces: Option<FxHashMap<(u64, String), Vec<String>>>,
 }
 
@@ -26,31 +31,38 @@ thread_local! {
     static CURRENT: RefCell<Option<Operation>> = const { RefCell::new(None) };
 }
 
-/// Holds an operation open: the outermost scope on a thread starts one and ends it when dropped; scopes
-/// entered inside it share it.
+/// Holds an operation open: a scope that starts one ends it when dropped (putting back an operation of
+/// another runtime it set aside); scopes entered inside it for the same runtime share it.
 pub struct Scope {
     outer: bool,
+    aside: Option<Operation>,
 }
 
-/// Enters an operation (a new one, unless this thread is in one already).
-pub fn enter() -> Scope {
-    let outer = CURRENT
+/// Enters an operation of runtime `runtime` (the current one, if this thread is in one of that runtime).
+pub fn enter(runtime: u64) -> Scope {
+    CURRENT
         .try_with(|c| {
             let mut c = c.borrow_mut();
-            if c.is_some() {
-                return false;
+            if c.as_ref().is_some_and(|op| op.runtime == runtime) {
+                return Scope { outer: false, aside: None };
             }
-            *c = Some(Operation { ref_targets: MAX_REF_TARGETS, ref_bytes: MAX_REF_BYTES, namespaces: None });
-            true
+            let fresh = Operation {
+                runtime,
+                ref_targets: MAX_REF_TARGETS,
+                ref_bytes: MAX_REF_BYTES,
+                refilled: false,
+                namespaces: None,
+            };
+            Scope { outer: true, aside: c.replace(fresh) }
         })
-        .unwrap_or(false);
-    Scope { outer }
+        .unwrap_or(Scope { outer: false, aside: None })
 }
 
 impl Drop for Scope {
     fn drop(&mut self) {
         if self.outer {
-            let ended = CURRENT.try_with(|c| c.borrow_mut().take()).ok().flatten();
+            let aside = self.aside.take();
+            let ended = CURRENT.try_with(|c| std::mem::replace(&mut *c.borrow_mut(), aside)).ok().flatten();
             drop(ended);
         }
     }
@@ -61,8 +73,11 @@ impl Drop for Scope {
 /// twice the budget's work.
 pub fn refill_for_explaining() {
     with((), |op| {
-        op.ref_targets = MAX_REF_TARGETS;
-        op.ref_bytes = MAX_REF_BYTES;
+        if !op.refilled {
+            op.refilled = true;
+            op.ref_targets = MAX_REF_TARGETS;
+            op.ref_bytes = MAX_REF_BYTES;
+        }
     });
 }
 
@@ -111,16 +126,16 @@ pub fn spend_ref_bytes(n: u64) {
     with((), |op| op.ref_bytes = op.ref_bytes.saturating_sub(n));
 }
 
-/// The current locations of namespace package `name` of runtime `runtime`, computed earlier in this
-/// operation.
-pub fn namespace(runtime: u64, name: &str) -> Option<Vec<String>> {
-    with(None, |op| op.namespaces.as_ref().and_then(|n| n.get(&(runtime, name.to_owned())).cloned()))
+/// The current locations of namespace package `name`, computed earlier in this operation while the
+/// runtime's search locations were at `generation`.
+pub fn namespace(generation: u64, name: &str) -> Option<Vec<String>> {
+    with(None, |op| op.namespaces.as_ref().and_then(|n| n.get(&(generation, name.to_owned())).cloned()))
 }
 
-/// Remembers the current locations of namespace package `name` of runtime `runtime` for the rest of this
+/// Remembers the current locations of namespace package `name` (at `generation`) for the rest of this
 /// operation.
-pub fn remember_namespace(runtime: u64, name: &str, locations: &[String]) {
+pub fn remember_namespace(generation: u64, name: &str, locations: &[String]) {
     with((), |op| {
-        op.namespaces.get_or_insert_with(FxHashMap::default).insert((runtime, name.to_owned()), locations.to_vec());
+        op.namespaces.get_or_insert_with(FxHashMap::default).insert((generation, name.to_owned()), locations.to_vec());
     });
 }
