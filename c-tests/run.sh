@@ -168,10 +168,12 @@ for name in test_stress test_hardening test_threads cpp_wrapper; do
         fail "${name}_asan" "does not compile with -fsanitize=address,undefined" "$build/${name}_asan.build.log"
         continue
     fi
-    if STRESS_MS=$((STRESS_MS * 3)) ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 timeout "$TIMEOUT" "$exe" >"$log" 2>&1; then
+    STRESS_MS=$((STRESS_MS * 3)) ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 timeout "$TIMEOUT" "$exe" >"$log" 2>&1
+    status=$?
+    if [ "$status" -eq 0 ]; then
         pass "${name}_asan" "$(grep -E '^(test_|cpp_)' "$log" | tr '\n' ' ')"
     else
-XX
+        fail "${name}_asan" "exit status $status under AddressSanitizer" "$log" 'ERROR|SUMMARY|#[0-9] |^test_|^cpp_|c:[0-9]+:'
     fi
 done
 
