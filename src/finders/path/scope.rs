@@ -111,11 +111,6 @@ pub fn take_ref_target() -> bool {
     })
 }
 
-/// Whether the budget of `.ref` targets is spent.
-pub fn ref_targets_spent() -> bool {
-    with(false, |op| op.ref_targets == 0)
-}
-
 /// How many `.ref` bytes this operation may still read.
 pub fn ref_bytes_left() -> u64 {
     with(u64::MAX, |op| op.ref_bytes)
