@@ -110,6 +110,34 @@ class OptCStr : public CStr {
     bool null_;
 };
 
+/* A move-only owner of a C handle, freed once with `Free` (which takes NULL). */
+template <class T, void (*Free)(T *)> class Owned {
+  public:
+    Owned() noexcept = default;
+    explicit Owned(T *p) noexcept : p_(p) {}
+    Owned(Owned &&o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+    Owned &operator=(Owned &&o) noexcept {
+        if (this != &o) {
+            Free(p_);
+            p_ = std::exchange(o.p_, nullptr);
+        }
+        return *this;
+    }
+    Owned(const Owned &) = delete;
+    Owned &operator=(const Owned &) = delete;
+    ~Owned() { Free(p_); }
+    T *get() const noexcept { return p_; }
+    /* Frees what is held and hands out the slot a C function writes a new handle to. */
+    T **slot() noexcept {
+        Free(p_);
+        p_ = nullptr;
+        return &p_;
+    }
+
+  private:
+    T *p_ = nullptr;
+};
+
 template <class F> std::string text_of(F accessor) {
     size_t len = 0;
     const char *s = accessor(&len);
@@ -130,28 +158,15 @@ struct Attempt {
 class Error {
   public:
     Error() noexcept = default;
-    /* Takes ownership of `e` (may be NULL). */
-    explicit Error(ik_error *e) noexcept : e_(e) {}
-    Error(Error &&o) noexcept : e_(std::exchange(o.e_, nullptr)), local_(std::move(o.local_)) {}
-    Error &operator=(Error &&o) noexcept {
-        if (this != &o) {
-            ik_error_free(e_);
-            e_ = std::exchange(o.e_, nullptr);
-            local_ = std::move(o.local_);
-        }
-        return *this;
-    }
-    Error(const Error &) = delete;
-    Error &operator=(const Error &) = delete;
-    ~Error() { ik_error_free(e_); }
+    /* Takes ownership of `e` (may be NULL). Move-only. */
+    explicit Error(ik_error *e) noexcept : h_(e) {}
 
-    explicit operator bool() const noexcept { return e_ != nullptr || local_ != nullptr; }
-    const ik_error *get() const noexcept { return e_; }
+    explicit operator bool() const noexcept { return raw() != nullptr || local_ != nullptr; }
+    const ik_error *get() const noexcept { return raw(); }
     /* Where a C call writes its error: frees the one held, then hands out the slot. */
     ik_error **out() noexcept {
-        ik_error_free(e_);
-        e_ = nullptr;
-        return &e_;
+        local_.reset();
+        return h_.slot();
     }
 
     /* An error the wrapper itself found (an argument refused before any C call), with its own message. */
@@ -161,49 +176,50 @@ class Error {
         return e;
     }
 
-    ik_status status() const noexcept { return e_ ? ik_error_status(e_) : local_ ? local_->status : IK_OK; }
+    ik_status status() const noexcept { return raw() ? ik_error_status(raw()) : local_ ? local_->status : IK_OK; }
     std::string_view status_name() const noexcept { return ik_status_name(static_cast<int32_t>(status())); }
     /* The message for a person ("No module named 'a.b' (...)"); empty without an error. */
     std::string_view message() const noexcept {
-        if (!e_ && local_) return local_->message;
+        if (!raw() && local_) return local_->message;
         size_t n = 0;
-        const char *s = e_ ? ik_error_message(e_, &n) : nullptr;
+        const char *s = raw() ? ik_error_message(raw(), &n) : nullptr;
         return detail::view(s, n);
     }
     /* The module the error is about, if any. */
     std::optional<std::string_view> module() const noexcept {
         size_t n = 0;
-        const char *s = e_ ? ik_error_module(e_, &n) : nullptr;
+        const char *s = raw() ? ik_error_module(raw(), &n) : nullptr;
         if (!s) return std::nullopt;
         return std::string_view(s, n);
     }
     /* Every place a search tried, in order. */
     std::vector<Attempt> attempts() const {
         std::vector<Attempt> out;
-        size_t count = e_ ? ik_error_attempt_count(e_) : 0;
+        size_t count = raw() ? ik_error_attempt_count(raw()) : 0;
         out.reserve(count);
         for (size_t i = 0; i < count; i++) {
-            out.push_back({detail::text_of([&](size_t *n) { return ik_error_attempt_place(e_, i, n); }),
-                           detail::text_of([&](size_t *n) { return ik_error_attempt_reason(e_, i, n); })});
+            out.push_back({detail::text_of([&](size_t *n) { return ik_error_attempt_place(raw(), i, n); }),
+                           detail::text_of([&](size_t *n) { return ik_error_attempt_reason(raw(), i, n); })});
         }
         return out;
     }
     /* What the host's callback said, if a callback failed. */
     std::optional<std::string_view> host_message() const noexcept {
         size_t n = 0;
-        const char *s = e_ ? ik_error_host_message(e_, &n) : nullptr;
+        const char *s = raw() ? ik_error_host_message(raw(), &n) : nullptr;
         if (!s) return std::nullopt;
         return std::string_view(s, n);
     }
-    uint32_t line() const noexcept { return e_ ? ik_error_line(e_) : 0; }
-    uint32_t column() const noexcept { return e_ ? ik_error_column(e_) : 0; }
+    uint32_t line() const noexcept { return raw() ? ik_error_line(raw()) : 0; }
+    uint32_t column() const noexcept { return raw() ? ik_error_column(raw()) : 0; }
 
   private:
     struct Local {
         ik_status status;
         std::string message;
     };
-    ik_error *e_ = nullptr;
+    ik_error *raw() const noexcept { return h_.get(); }
+    detail::Owned<ik_error, ik_error_free> h_;
     std::shared_ptr<const Local> local_;
 };
 
@@ -393,24 +409,13 @@ class SpecView {
  * are not callable on a temporary Spec: keep the Spec (`auto spec = rt.find_spec(...)`) while you use them. */
 class Spec {
   public:
-    explicit Spec(const ik_spec *s) noexcept : s_(s) {}
-    Spec(Spec &&o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
-    Spec &operator=(Spec &&o) noexcept {
-        if (this != &o) {
-            ik_spec_free(s_);
-            s_ = std::exchange(o.s_, nullptr);
-        }
-        return *this;
-    }
-    Spec(const Spec &) = delete;
-    Spec &operator=(const Spec &) = delete;
-    ~Spec() { ik_spec_free(s_); }
+    explicit Spec(const ik_spec *s) noexcept : h_(s) {}
 
-    const ik_spec *get() const noexcept { return s_; }
-    SpecView view() const & noexcept { return SpecView(s_); }
+    const ik_spec *get() const noexcept { return h_.get(); }
+    SpecView view() const & noexcept { return SpecView(h_.get()); }
     SpecView view() const && = delete;
 #define IMPORTKIT_SPEC_GETTER(type, name)                                                                   \
-    type name() const & { return SpecView(s_).name(); }                                                     \
+    type name() const & { return SpecView(h_.get()).name(); }                                                     \
     type name() const && = delete;
     IMPORTKIT_SPEC_GETTER(std::string_view, name)
     IMPORTKIT_SPEC_GETTER(std::string_view, origin)
@@ -420,11 +425,11 @@ class Spec {
     IMPORTKIT_SPEC_GETTER(std::vector<std::string_view>, locations)
     IMPORTKIT_SPEC_GETTER(std::vector<std::string_view>, refs)
 #undef IMPORTKIT_SPEC_GETTER
-    Kind kind() const noexcept { return SpecView(s_).kind(); }
-    bool is_package() const noexcept { return SpecView(s_).is_package(); }
+    Kind kind() const noexcept { return SpecView(h_.get()).kind(); }
+    bool is_package() const noexcept { return SpecView(h_.get()).is_package(); }
 
   private:
-    const ik_spec *s_;
+    detail::Owned<const ik_spec, ik_spec_free> h_;
 };
 
 /* ----- profiles ----- */
@@ -443,26 +448,26 @@ class Profile {
     Result<void> try_add_suffix(Kind kind, std::string_view suffix) {
         detail::CStr c(suffix, "suffix");
         return detail::call(
-            [&](ik_error **e) { return ik_profile_add_suffix(p_, static_cast<uint32_t>(kind), c.get(), e); }, c);
+            [&](ik_error **e) { return ik_profile_add_suffix(h_.get(), static_cast<uint32_t>(kind), c.get(), e); }, c);
     }
     Result<void> try_clear_suffixes(Kind kind) {
-        return detail::call([&](ik_error **e) { return ik_profile_clear_suffixes(p_, static_cast<uint32_t>(kind), e); });
+        return detail::call([&](ik_error **e) { return ik_profile_clear_suffixes(h_.get(), static_cast<uint32_t>(kind), e); });
     }
     Result<void> try_set_init_stem(std::string_view stem) {
         detail::CStr c(stem, "init stem");
-        return detail::call([&](ik_error **e) { return ik_profile_set_init_stem(p_, c.get(), e); }, c);
+        return detail::call([&](ik_error **e) { return ik_profile_set_init_stem(h_.get(), c.get(), e); }, c);
     }
     Result<void> try_set_namespace_dirs(bool on) {
-        return detail::call([&](ik_error **e) { return ik_profile_set_namespace_dirs(p_, on, e); });
+        return detail::call([&](ik_error **e) { return ik_profile_set_namespace_dirs(h_.get(), on, e); });
     }
     /* IK_IDENT_PYTHON or IK_IDENT_LUA. */
     Result<void> try_set_identifiers(uint32_t rule) {
-        return detail::call([&](ik_error **e) { return ik_profile_set_identifiers(p_, rule, e); });
+        return detail::call([&](ik_error **e) { return ik_profile_set_identifiers(h_.get(), rule, e); });
     }
     /* The cache tag of compiled files (`cpython-312`); empty: none. */
     Result<void> try_set_cache_tag(std::string_view tag) {
         detail::OptCStr c(tag, "cache tag");
-        return detail::call([&](ik_error **e) { return ik_profile_set_cache_tag(p_, c.get(), e); }, c);
+        return detail::call([&](ik_error **e) { return ik_profile_set_cache_tag(h_.get(), c.get(), e); }, c);
     }
 #if IMPORTKIT_EXCEPTIONS
     static Profile python() { return detail::value_or_throw(try_make(IK_PROFILE_PYTHON)); }
@@ -474,22 +479,12 @@ class Profile {
     void set_identifiers(uint32_t rule) { detail::value_or_throw(try_set_identifiers(rule)); }
     void set_cache_tag(std::string_view tag) { detail::value_or_throw(try_set_cache_tag(tag)); }
 #endif
-    Profile(Profile &&o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
-    Profile &operator=(Profile &&o) noexcept {
-        if (this != &o) {
-            ik_profile_free(p_);
-            p_ = std::exchange(o.p_, nullptr);
-        }
-        return *this;
-    }
-    Profile(const Profile &) = delete;
-    Profile &operator=(const Profile &) = delete;
-    ~Profile() { ik_profile_free(p_); }
-    ik_profile *get() const noexcept { return p_; }
+    /* Move-only; frees the profile once. */
+    ik_profile *get() const noexcept { return h_.get(); }
 
   private:
-    explicit Profile(ik_profile *p) noexcept : p_(p) {}
-    ik_profile *p_;
+    explicit Profile(ik_profile *p) noexcept : h_(p) {}
+    detail::Owned<ik_profile, ik_profile_free> h_;
 };
 
 /* ----- callbacks ----- */
@@ -809,19 +804,9 @@ class Runtime {
     Runtime() : Runtime(detail::value_or_throw(try_make(nullptr))) {}
     explicit Runtime(const Profile &profile) : Runtime(detail::value_or_throw(try_make(&profile))) {}
 #endif
-    Runtime(Runtime &&o) noexcept : rt_(std::exchange(o.rt_, nullptr)) {}
-    Runtime &operator=(Runtime &&o) noexcept {
-        if (this != &o) {
-            ik_runtime_free(rt_);
-            rt_ = std::exchange(o.rt_, nullptr);
-        }
-        return *this;
-    }
-    Runtime(const Runtime &) = delete;
-    Runtime &operator=(const Runtime &) = delete;
-    ~Runtime() { ik_runtime_free(rt_); }
+    /* Move-only; frees the runtime once (a moved-from Runtime holds none: its calls are refused). */
     /* The C handle, for the functions this wrapper leaves to the C ABI (path hooks, entry finders). */
-    ik_runtime *get() const noexcept { return rt_; }
+    ik_runtime *get() const noexcept { return h_.get(); }
 
     /* --- the executor --- */
 
@@ -840,7 +825,7 @@ class Runtime {
     Result<void *> try_import(std::string_view name, std::string_view package = {}) const {
         void *m = nullptr;
         auto r = detail::call([&](ik_error **e) {
-            return ik_runtime_import_n(rt_, name.data(), name.size(), package.empty() ? nullptr : package.data(),
+            return ik_runtime_import_n(h_.get(), name.data(), name.size(), package.empty() ? nullptr : package.data(),
                                        package.size(), &m, e);
         });
         if (!r.ok()) return detail::failed<void *>(std::move(r));
@@ -858,7 +843,7 @@ class Runtime {
         }
         void *m = nullptr;
         auto r = detail::call(
-            [&](ik_error **e) { return ik_runtime_import_from(rt_, n.get(), p.get(), level, list.data(), list.size(), &m, e); },
+            [&](ik_error **e) { return ik_runtime_import_from(h_.get(), n.get(), p.get(), level, list.data(), list.size(), &m, e); },
             n, p);
         if (!r.ok()) return detail::failed<void *>(std::move(r));
         return Result<void *>(m);
@@ -871,7 +856,7 @@ class Runtime {
     Result<Spec> try_module_spec(std::string_view name) const {
         detail::CStr n(name, "name");
         const ik_spec *s = nullptr;
-        auto r = detail::call([&](ik_error **e) { return ik_runtime_module_spec(rt_, n.get(), &s, e); }, n);
+        auto r = detail::call([&](ik_error **e) { return ik_runtime_module_spec(h_.get(), n.get(), &s, e); }, n);
         if (!r.ok()) return detail::failed<Spec>(std::move(r));
         return Result<Spec>(Spec(s));
     }
@@ -887,7 +872,7 @@ class Runtime {
         const ik_spec *s = nullptr;
         auto r = detail::call(
             [&](ik_error **e) {
-                return ik_runtime_path_find_spec(rt_, n.get(), entries.empty() ? nullptr : list.data(), list.size(), &s, e);
+                return ik_runtime_path_find_spec(h_.get(), n.get(), entries.empty() ? nullptr : list.data(), list.size(), &s, e);
             },
             n);
         if (!r.ok()) return detail::failed<Spec>(std::move(r));
@@ -899,18 +884,18 @@ class Runtime {
         void *m = nullptr;
         uint32_t state = 0;
         if (n.nul()) return nullptr;
-        return ik_runtime_get_module(rt_, n.get(), &m, &state, nullptr) == IK_OK ? m : nullptr;
+        return ik_runtime_get_module(h_.get(), n.get(), &m, &state, nullptr) == IK_OK ? m : nullptr;
     }
     bool contains(std::string_view name) const {
         detail::CStr n(name, "name");
         bool in = false;
-        return !n.nul() && ik_runtime_contains(rt_, n.get(), &in, nullptr) == IK_OK && in;
+        return !n.nul() && ik_runtime_contains(h_.get(), n.get(), &in, nullptr) == IK_OK && in;
     }
     Result<void> try_remove_module(std::string_view name) const { return on_string(ik_runtime_remove_module, name, "name"); }
     /* Puts a module object the host made into the table; importkit then holds it (released by the executor). */
     Result<void> try_insert_module(std::string_view name, void *module) const {
         detail::CStr n(name, "name");
-        return detail::call([&](ik_error **e) { return ik_runtime_insert_module(rt_, n.get(), module, e); }, n);
+        return detail::call([&](ik_error **e) { return ik_runtime_insert_module(h_.get(), n.get(), module, e); }, n);
     }
     /* The same for a package object, whose submodules are searched in `locations`. */
     Result<void> try_insert_package(std::string_view name, void *module, const std::vector<std::string> &locations) const {
@@ -921,7 +906,7 @@ class Runtime {
             list.push_back(l.c_str());
         }
         return detail::call(
-            [&](ik_error **e) { return ik_runtime_insert_package(rt_, n.get(), module, list.data(), list.size(), e); }, n);
+            [&](ik_error **e) { return ik_runtime_insert_package(h_.get(), n.get(), module, list.data(), list.size(), e); }, n);
     }
     /* Every name in the module table, sorted. */
     std::vector<std::string> module_names() const { return names(ik_runtime_list_modules); }
@@ -942,7 +927,7 @@ class Runtime {
         uint64_t id = 0;
         auto r = detail::call(
             [&](ik_error **e) {
-                return ik_runtime_mount(rt_, pt.get(), list.data(), list.size(), static_cast<uint32_t>(mode), nullptr,
+                return ik_runtime_mount(h_.get(), pt.get(), list.data(), list.size(), static_cast<uint32_t>(mode), nullptr,
                                         nullptr, &id, e);
             },
             pt);
@@ -964,7 +949,7 @@ class Runtime {
         n.userdata = new NativeFn(std::move(factory));
         n.create = detail::native_create;
         n.release_userdata = detail::native_release;
-        return detail::call([&](ik_error **e) { return ik_runtime_register_native(rt_, nm.get(), &n, e); });
+        return detail::call([&](ik_error **e) { return ik_runtime_register_native(h_.get(), nm.get(), &n, e); });
     }
     Result<void> try_unregister_native(std::string_view name) const {
         return on_string(ik_runtime_unregister_native, name, "name");
@@ -980,17 +965,17 @@ class Runtime {
         f.find = detail::finder_find;
         f.release_userdata = detail::finder_release;
         uint64_t id = 0;
-        auto r = detail::call([&](ik_error **e) { return ik_runtime_add_finder(rt_, &f, position, &id, e); });
+        auto r = detail::call([&](ik_error **e) { return ik_runtime_add_finder(h_.get(), &f, position, &id, e); });
         if (!r.ok()) return detail::failed<uint64_t>(std::move(r));
         return Result<uint64_t>(id);
     }
     Result<void> try_remove_finder(uint64_t id) const {
-        return detail::call([&](ik_error **e) { return ik_runtime_remove_finder(rt_, id, e); });
+        return detail::call([&](ik_error **e) { return ik_runtime_remove_finder(h_.get(), id, e); });
     }
     /* Gives mounted modules a virtual file under `root` (empty: none, the default). */
     Result<void> try_set_virtual_root(std::string_view root) const {
         detail::OptCStr c(root, "virtual root");
-        return detail::call([&](ik_error **e) { return ik_runtime_set_virtual_root(rt_, c.get(), e); }, c);
+        return detail::call([&](ik_error **e) { return ik_runtime_set_virtual_root(h_.get(), c.get(), e); }, c);
     }
 
     /* --- policy --- */
@@ -1002,12 +987,12 @@ class Runtime {
     /* --- the filesystem --- */
 
     Result<void> try_enable_filesystem(bool on = true) const {
-        return detail::call([&](ik_error **e) { return ik_runtime_enable_filesystem(rt_, on, e); });
+        return detail::call([&](ik_error **e) { return ik_runtime_enable_filesystem(h_.get(), on, e); });
     }
     Result<void> try_path_append(std::string_view entry) const { return on_string(ik_runtime_path_append, entry, "entry"); }
     Result<void> try_path_insert(size_t index, std::string_view entry) const {
         detail::CStr c(entry, "entry");
-        return detail::call([&](ik_error **e) { return ik_runtime_path_insert(rt_, index, c.get(), e); }, c);
+        return detail::call([&](ik_error **e) { return ik_runtime_path_insert(h_.get(), index, c.get(), e); }, c);
     }
     Result<void> try_path_remove(std::string_view entry) const { return on_string(ik_runtime_path_remove, entry, "entry"); }
     Result<void> try_path_set(const std::vector<std::string> &entries) const {
@@ -1016,12 +1001,12 @@ class Runtime {
             if (en.find('\0') != std::string::npos) return refuse("a search path entry contains a NUL byte");
             list.push_back(en.c_str());
         }
-        return detail::call([&](ik_error **e) { return ik_runtime_path_set(rt_, list.data(), list.size(), e); });
+        return detail::call([&](ik_error **e) { return ik_runtime_path_set(h_.get(), list.data(), list.size(), e); });
     }
     std::vector<std::string> search_path() const { return names(ik_runtime_path_list); }
     /* How long a directory listing is trusted (0: a stat on every lookup, as CPython). */
     Result<void> try_set_recheck(uint32_t milliseconds) const {
-        return detail::call([&](ik_error **e) { return ik_runtime_set_recheck(rt_, milliseconds, e); });
+        return detail::call([&](ik_error **e) { return ik_runtime_set_recheck(h_.get(), milliseconds, e); });
     }
     Result<void> try_confine(std::string_view root) const { return on_string(ik_runtime_confine, root, "root"); }
     Result<void> try_clear_confinement() const { return on_runtime(ik_runtime_clear_confinement); }
@@ -1031,7 +1016,7 @@ class Runtime {
     Result<std::vector<std::string>> try_namespace_locations(std::string_view name) const {
         detail::CStr n(name, "name");
         ik_name_list *list = nullptr;
-        auto r = detail::call([&](ik_error **e) { return ik_runtime_namespace_locations(rt_, n.get(), &list, e); }, n);
+        auto r = detail::call([&](ik_error **e) { return ik_runtime_namespace_locations(h_.get(), n.get(), &list, e); }, n);
         if (!r.ok()) return detail::failed<std::vector<std::string>>(std::move(r));
         return Result<std::vector<std::string>>(take_names(list));
     }
@@ -1094,7 +1079,7 @@ class Runtime {
 #endif
 
   private:
-    explicit Runtime(ik_runtime *rt) noexcept : rt_(rt) {}
+    explicit Runtime(ik_runtime *rt) noexcept : h_(rt) {}
     static Result<void> refuse(const char *why) {
         return Result<void>(IK_ERR_INVALID_ARGUMENT, Error::local(IK_ERR_INVALID_ARGUMENT, why));
     }
@@ -1103,22 +1088,22 @@ class Runtime {
     }
     Result<void> set_vtable(ik_executor vt) {
         /* On failure importkit has released the userdata (the slot) already. */
-        return detail::call([&](ik_error **e) { return ik_runtime_set_executor(rt_, &vt, e); });
+        return detail::call([&](ik_error **e) { return ik_runtime_set_executor(h_.get(), &vt, e); });
     }
     Result<void> on_string(ik_status (*f)(const ik_runtime *, const char *, ik_error **), std::string_view s,
                            const char *what) const {
         detail::CStr c(s, what);
-        return detail::call([&](ik_error **e) { return f(rt_, c.get(), e); }, c);
+        return detail::call([&](ik_error **e) { return f(h_.get(), c.get(), e); }, c);
     }
     Result<void> on_runtime(ik_status (*f)(const ik_runtime *, ik_error **)) const {
-        return detail::call([&](ik_error **e) { return f(rt_, e); });
+        return detail::call([&](ik_error **e) { return f(h_.get(), e); });
     }
     Result<Spec> spec_call(std::string_view name, std::string_view package,
                            ik_status (*f)(const ik_runtime *, const char *, const char *, const ik_spec **, ik_error **)) const {
         detail::CStr n(name, "name");
         detail::OptCStr p(package, "package");
         const ik_spec *s = nullptr;
-        auto r = detail::call([&](ik_error **e) { return f(rt_, n.get(), p.get(), &s, e); }, n, p);
+        auto r = detail::call([&](ik_error **e) { return f(h_.get(), n.get(), p.get(), &s, e); }, n, p);
         if (!r.ok()) return detail::failed<Spec>(std::move(r));
         return Result<Spec>(Spec(s));
     }
@@ -1131,10 +1116,10 @@ class Runtime {
     }
     std::vector<std::string> names(ik_status (*f)(const ik_runtime *, ik_name_list **, ik_error **)) const {
         ik_name_list *list = nullptr;
-        if (f(rt_, &list, nullptr) != IK_OK) return {};
+        if (f(h_.get(), &list, nullptr) != IK_OK) return {};
         return take_names(list);
     }
-    ik_runtime *rt_;
+    detail::Owned<ik_runtime, ik_runtime_free> h_;
 };
 
 } // inline namespace

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::limits::{MAX_ATTEMPT_TEXT, MAX_LISTED_ATTEMPTS, MAX_MESSAGE_LEN};
+use crate::limits::{MAX_ATTEMPT_TEXT, MAX_LISTED_ATTEMPTS, MAX_MESSAGE_LEN, MAX_QUOTED};
 
 /// Text from outside (file contents, names a caller gave, a host's message) made safe to show: each control
 /// character (NUL, newline, ESC...) is written as its escape (`\0`, `\n`, `\u{1b}`), so a message never
@@ -31,6 +31,17 @@ pub fn printable(s: &str) -> Cow<'_, str> {
 fn unprintable(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Outside text (a line of a file, a name) as a message quotes it: in quotes, control characters escaped,
+/// at most [`MAX_QUOTED`](crate::limits::MAX_QUOTED) bytes of it.
+pub fn quote(text: &str) -> String {
+    let mut end = text.len().min(MAX_QUOTED);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let more = if end < text.len() { format!("... ({} bytes)", text.len()) } else { String::new() };
+    format!("'{}'{more}", printable(&text[..end]))
 }
 
 /// [`printable`] for an owned string, without a copy when it is clean already.

@@ -48,14 +48,3 @@ pub const MAX_LISTED_ATTEMPTS: usize = 64;
 pub const MAX_MESSAGE_LEN: usize = 16 * 1024;
 /// Longest place or reason of one attempt, in bytes (a longer one is cut, its length said).
 pub const MAX_ATTEMPT_TEXT: usize = 1024;
-
-/// Outside text (a line of a file, a name) as a message quotes it: in quotes, control characters escaped,
-/// at most [`MAX_QUOTED`] bytes of it.
-pub fn quote(text: &str) -> String {
-    let mut end = text.len().min(MAX_QUOTED);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let more = if end < text.len() { format!("... ({} bytes)", text.len()) } else { String::new() };
-    format!("'{}'{more}", crate::error::printable(&text[..end]))
-}

@@ -18,8 +18,8 @@ use rustc_hash::FxHashSet;
 
 use super::dir::{DirFinder, DirResult};
 use super::{join, scope, Ctx, Step, REFUSED};
-use crate::error::Attempt;
-use crate::limits::{quote, MAX_REF_BYTES, MAX_REF_HOPS, MAX_REF_SIZE, MAX_REF_TARGETS};
+use crate::error::{quote, Attempt};
+use crate::limits::{MAX_REF_BYTES, MAX_REF_HOPS, MAX_REF_SIZE, MAX_REF_TARGETS};
 use crate::spec::ModuleSpec;
 
 /// The state of one search through ref files: directories seen (canonical) and the ref files followed.
