@@ -56,6 +56,9 @@
 // The module is in the table and executed (or inserted by the host).
 #define IK_MODULE_READY 1
 
+// Most entries `ik_runtime_path_set` takes at once.
+#define IK_MAX_PATH_ENTRIES 65536
+
 // Keep the caller's bytes instead of copying them; they must stay valid and unchanged until `release`
 // is called.
 #define IK_MOUNT_BORROW 1
@@ -78,9 +81,6 @@
 
 // Segments are ASCII letters, digits, `_` and `-`.
 #define IK_IDENT_LUA 1
-
-// Most entries `ik_runtime_path_set` takes at once.
-#define IK_MAX_PATH_ENTRIES 65536
 
 // Source text the host compiles and executes.
 #define IK_KIND_SOURCE 0
@@ -348,43 +348,6 @@ const char *ik_version(void);
 // The version as one number: `major * 10000 + minor * 100 + patch`.
 uint32_t ik_version_number(void);
 
-// Records why a callback failed: a status (an `ik_status` value; `IK_ERR_EXEC` for an error in the
-// module's code), the host's message (NULL allowed; cut at 64 KiB; bytes that are not UTF-8 are shown as
-// U+FFFD rather than refused, since the message only reports) and the line and column in the module's
-// source (0 when unknown). The callback then returns a status other than `IK_OK`.
-ik_status ik_report_error(ik_report *report,
-                          int32_t status,
-                          const char *message,
-                          uint32_t line,
-                          uint32_t column,
-                          ik_error **out_error);
-
-// Passes on an error a nested importkit call gave the callback (a module that imports a missing one):
-// the failing import then fails with that very error (status, message, module, attempts), as CPython lets
-// the inner exception through. The callback returns `ik_error_status(error)`; `error` stays the caller's.
-ik_status ik_report_pass(ik_report *report, const ik_error *error, ik_error **out_error);
-
-// Describes the module a host finder found: its origin (a string with a scheme of the host's, e.g.
-// `host:assets/x.py`; empty gives `host:FINDER/NAME`), kind (an `ik_kind` value; not `IK_KIND_NATIVE`) and
-// whether it is a package.
-ik_status ik_found_set(ik_found *found,
-                       const char *origin,
-                       uint32_t kind,
-                       bool is_package,
-                       ik_error **out_error);
-
-// Adds a submodule search location to a found package (after `ik_found_set`).
-ik_status ik_found_add_location(ik_found *found, const char *location, ik_error **out_error);
-
-// Sets the file of a found module (after `ik_found_set`); NULL clears it.
-ik_status ik_found_set_file(ik_found *found, const char *file, ik_error **out_error);
-
-// Gives the bytes of a found module (copied), to be handed to the executor's `exec`.
-ik_status ik_found_set_source(ik_found *found, const uint8_t *data, size_t len, ik_error **out_error);
-
-// Adds a name to a list being filled by a callback (`name_len` bytes of UTF-8, no NUL).
-ik_status ik_strings_push(ik_strings *strings, const char *name, size_t name_len, ik_error **out_error);
-
 // Frees an error. `ik_error_free(NULL)` does nothing.
 void ik_error_free(ik_error *error);
 
@@ -410,6 +373,10 @@ const char *ik_error_attempt_reason(const ik_error *error, size_t index, size_t 
 
 // The host's own message when a host callback failed (as the host gave it), else NULL.
 const char *ik_error_host_message(const ik_error *error, size_t *len_out);
+
+// The pointer the host attached to its failure with `ik_report_host_data` (its exception object, say), or
+// NULL. It stays valid as long as this error (and any error passing it on) is not freed.
+void *ik_error_host_data(const ik_error *error);
 
 // The line the host reported for its failure, 0 when unknown.
 uint32_t ik_error_line(const ik_error *error);
@@ -567,6 +534,57 @@ ik_status ik_profile_set_identifiers(ik_profile *profile, uint32_t rule, ik_erro
 // `ik_spec_cached`; NULL: modules have no cached file. The Python profile starts with `"cpython-311"`.
 ik_status ik_profile_set_cache_tag(ik_profile *profile, const char *tag, ik_error **out_error);
 
+// Records why a callback failed: a status (an `ik_status` value; `IK_ERR_EXEC` for an error in the
+// module's code), the host's message (NULL allowed; cut at 64 KiB; bytes that are not UTF-8 are shown as
+// U+FFFD rather than refused, since the message only reports) and the line and column in the module's
+// source (0 when unknown). The callback then returns a status other than `IK_OK`.
+ik_status ik_report_error(ik_report *report,
+                          int32_t status,
+                          const char *message,
+                          uint32_t line,
+                          uint32_t column,
+                          ik_error **out_error);
+
+// Passes on an error a nested importkit call gave the callback (a module that imports a missing one):
+// the failing import then fails with that very error (status, message, module, attempts), as CPython lets
+// the inner exception through. The callback returns `ik_error_status(error)`; `error` stays the caller's.
+ik_status ik_report_pass(ik_report *report, const ik_error *error, ik_error **out_error);
+
+// Describes the module a host finder found: its origin (a string with a scheme of the host's, e.g.
+// `host:assets/x.py`; empty gives `host:FINDER/NAME`), kind (an `ik_kind` value; not `IK_KIND_NATIVE`) and
+// whether it is a package.
+ik_status ik_found_set(ik_found *found,
+                       const char *origin,
+                       uint32_t kind,
+                       bool is_package,
+                       ik_error **out_error);
+
+// Adds a submodule search location to a found package (after `ik_found_set`).
+ik_status ik_found_add_location(ik_found *found, const char *location, ik_error **out_error);
+
+// Sets the file of a found module (after `ik_found_set`); NULL clears it.
+ik_status ik_found_set_file(ik_found *found, const char *file, ik_error **out_error);
+
+// Gives the bytes of a found module (copied), to be handed to the executor's `exec`.
+ik_status ik_found_set_source(ik_found *found, const uint8_t *data, size_t len, ik_error **out_error);
+
+// Adds a name to a list being filled by a callback (`name_len` bytes of UTF-8, no NUL).
+ik_status ik_strings_push(ik_strings *strings, const char *name, size_t name_len, ik_error **out_error);
+
+// Attaches a pointer of the host's to the module a finder found (after `ik_found_set`): it comes back on
+// the spec (`ik_spec_host_data`), so `exec` can read the module's bytes from wherever the finder said they
+// are, when it runs (finding reads nothing). `release` (may be NULL) is called once with `data` when the
+// last spec holding it goes, or at once if this call fails or the module is not found after all. Setting it
+// again releases the previous pointer.
+ik_status ik_found_set_host_data(ik_found *found, void *data, ik_release_fn release, ik_error **out_error);
+
+// Attaches a pointer of the host's to the failure a callback reports (its exception object, say): it comes
+// back on the error object the failing call returns (`ik_error_host_data`), as long as that error lives.
+// Call it before returning a status other than `IK_OK`, with or without `ik_report_error`. `release` (may be
+// NULL) is called once with `data` when the last error holding it is freed, or at once if the callback
+// then succeeds or this call fails.
+ik_status ik_report_host_data(ik_report *report, void *data, ik_release_fn release, ik_error **out_error);
+
 // Makes a runtime with a copy of `profile` (NULL: CPython's conventions), no finders, no executor and the
 // default policy. Free it with `ik_runtime_free`.
 ik_status ik_runtime_new(const ik_profile *profile, ik_runtime **out_runtime, ik_error **out_error);
@@ -711,6 +729,10 @@ const char *ik_spec_origin(const ik_spec *spec, size_t *len_out);
 // The module's file (`__file__`), or NULL when there is none (memory modules unless the runtime has a
 // virtual root, natives, namespace packages).
 const char *ik_spec_file(const ik_spec *spec, size_t *len_out);
+
+// The pointer the host's finder attached to this module with `ik_found_set_host_data`, or NULL. It stays
+// valid as long as this spec is (the table's, or one the caller holds).
+void *ik_spec_host_data(const ik_spec *spec);
 
 // Where compiled code for the file is cached (`__cached__`), or NULL.
 const char *ik_spec_cached(const ik_spec *spec, size_t *len_out);

@@ -86,6 +86,7 @@ step setup setup
 step format cargo fmt --check
 step header header_is_fresh
 step clippy cargo clippy --quiet --all-targets -- -D warnings
+step layers python3 scripts/layers.py
 step rust cargo test --quiet
 step c bash c-tests/run.sh
 step python python_tests

@@ -147,6 +147,8 @@ pub struct HostError {
     pub column: u32,
     /// The importkit error the host's code met and passes on unchanged (a nested import that failed).
     pub cause: Option<Box<Error>>,
+    /// The host's own payload (its exception object, say), given back on the error ([`Error::host_data`]).
+    pub data: Option<crate::spec::HostData>,
 }
 
 impl HostError {
@@ -322,6 +324,11 @@ impl Error {
     }
 
     /// What the host said, when a host callback failed.
+    /// The payload the host attached when its callback failed (`ik_report_host_data`), if any.
+    pub fn host_data(&self) -> Option<&crate::spec::HostData> {
+        self.0.host.as_ref().and_then(|h| h.data.as_ref())
+    }
+
     pub fn host(&self) -> Option<&HostError> {
         self.0.host.as_ref()
     }

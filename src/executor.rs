@@ -1,5 +1,5 @@
-//! What the host plugs in: its executor (module objects and running code), native factories, and its own
-//! meta-path finders. importkit never runs code itself; it calls these.
+//! The host's executor: module objects and running code. importkit never runs code itself; it calls this.
+//! (What a host plugs in to find modules, its finders and native factories, is in `finders/`.)
 //!
 //! Every method may re-enter the runtime (import another module), from the same thread or another.
 //! No lock of importkit's is held while they run, except the import lock of the one module concerned.
@@ -7,7 +7,7 @@
 use std::num::NonZeroUsize;
 
 use crate::error::HostError;
-use crate::spec::{ModuleKind, ModuleSpec};
+use crate::spec::ModuleSpec;
 
 /// The host's module object, as an opaque non-zero word (a pointer, an index, a reference id).
 /// The module table owns one reference to it and gives it back through [`Executor::release`].
@@ -48,76 +48,4 @@ pub trait Executor: Send + Sync {
     fn release(&self, module: ModuleHandle) {
         let _ = module;
     }
-}
-
-/// Makes the module object of a native module. The module is complete when it returns; it goes into the
-/// table ready. A factory may import other modules.
-pub trait NativeFactory: Send + Sync {
-    fn create(&self, spec: &ModuleSpec) -> Result<ModuleHandle, HostError>;
-}
-
-impl<F> NativeFactory for F
-where
-    F: Fn(&ModuleSpec) -> Result<ModuleHandle, HostError> + Send + Sync,
-{
-    fn create(&self, spec: &ModuleSpec) -> Result<ModuleHandle, HostError> {
-        self(spec)
-    }
-}
-
-/// What a host finder says it found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostFound {
-    pub origin: String,
-    pub kind: ModuleKind,
-    pub is_package: bool,
-    pub locations: Vec<String>,
-    pub file: Option<String>,
-    /// The module's bytes, when the host wants importkit to hand them to `Executor::exec`.
-    pub source: Option<Vec<u8>>,
-}
-
-impl HostFound {
-    pub fn new(origin: impl Into<String>, kind: ModuleKind, is_package: bool) -> Self {
-        HostFound { origin: origin.into(), kind, is_package, locations: Vec::new(), file: None, source: None }
-    }
-}
-
-/// A meta-path finder of the host's.
-pub trait HostFinder: Send + Sync {
-    /// A short name shown in errors and traces (`host:NAME`).
-    fn name(&self) -> &str;
-
-    /// Finds `name`; `path` is the parent's search locations (`None` for a top-level name).
-    fn find_spec(&self, name: &str, path: Option<&[&str]>) -> Result<Option<HostFound>, HostError>;
-
-    /// Drops whatever the finder caches.
-    fn invalidate(&self) {}
-}
-
-/// What an entry finder answers for one name in its path entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EntryFound {
-    /// A module or regular package.
-    Module(HostFound),
-    /// A portion of a namespace package: directories to add to its search locations.
-    Portion(Vec<String>),
-}
-
-/// A finder for one path entry (CPython's path entry finder), made by a [`PathHook`].
-pub trait EntryFinder: Send + Sync {
-    /// Finds `name` (full dotted name) in this entry.
-    fn find_spec(&self, name: &str) -> Result<Option<EntryFound>, HostError>;
-
-    /// Drops whatever the finder caches.
-    fn invalidate(&self) {}
-}
-
-/// A path hook of the host's: turns a path entry it serves (an archive, a URL...) into an entry finder.
-pub trait PathHook: Send + Sync {
-    /// A short name shown in errors and traces (`hook:NAME`).
-    fn name(&self) -> &str;
-
-    /// An entry finder for `entry`, or `None` when the entry is not this hook's.
-    fn finder_for(&self, entry: &str) -> Result<Option<std::sync::Arc<dyn EntryFinder>>, HostError>;
 }

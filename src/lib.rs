@@ -30,13 +30,14 @@ pub mod spec;
 pub mod text;
 
 pub use error::{Attempt, Error, ErrorCode, HostError, Result};
-pub use executor::{EntryFinder, EntryFound, Executor, HostFinder, HostFound, ModuleHandle, NativeFactory, PathHook};
+pub use executor::{Executor, ModuleHandle};
+pub use finders::host::{EntryFinder, EntryFound, HostFinder, HostFound, PathHook};
 pub use finders::memory::MountFile;
 pub use finders::native::NativeFlags;
-pub use finders::FinderId;
+pub use finders::{Finder, FinderId, Found, ModuleBytes, ModuleInfo, NativeFactory, Query, Source, Trace};
 pub use profile::{IdentifierRule, Profile};
 pub use runtime::{ModuleState, MountMode, Runtime};
-pub use spec::{ModuleKind, ModuleSpec};
+pub use spec::{HostData, ModuleKind, ModuleSpec};
 
 /// The version of importkit, as `major.minor.patch`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

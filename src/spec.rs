@@ -52,13 +52,38 @@ pub struct ModuleSpec {
     refs: Vec<Span>,
     kind: ModuleKind,
     is_package: bool,
+    host_data: Option<HostData>,
+}
+
+/// Something of the host's that a finder attached to a spec (`ik_found_set_host_data`), given back with the
+/// spec (`ik_spec_host_data`) until the last copy of the spec goes. Two specs are equal only if they share it.
+#[derive(Clone)]
+pub struct HostData(pub Arc<dyn std::any::Any + Send + Sync>);
+
+impl PartialEq for HostData {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for HostData {}
+
+impl std::fmt::Debug for HostData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HostData")
+    }
+}
+
+/// The package part of a dotted name (`a.b` for `a.b.c`, empty for a top-level name).
+fn parent_of(name: &str) -> &str {
+    name.rsplit_once('.').map_or("", |(p, _)| p)
 }
 
 impl ModuleSpec {
     /// A spec with no file, no locations and no `.ref` chain; `parent` is derived as CPython does (the name
     /// itself for a package, the part before the last dot otherwise).
     pub fn new(name: &str, origin: &str, kind: ModuleKind, is_package: bool) -> Self {
-        let parent = if is_package { name } else { crate::name::parent(name).unwrap_or("") };
+        let parent = if is_package { name } else { parent_of(name) };
         let mut text = String::with_capacity(name.len() + origin.len() + parent.len() + 3);
         let name = push(&mut text, name);
         let origin = push(&mut text, origin);
@@ -74,27 +99,32 @@ impl ModuleSpec {
             refs: Vec::new(),
             kind,
             is_package,
+            host_data: None,
         }
     }
 
-    /// The spec of the module file `<dir>/<stem><suffix>`, as CPython's `spec_from_file_location` makes
-    /// it (origin `fs:<file>`, `cached` per the profile; a package searches `dir`), in one allocation of text.
-    pub(crate) fn for_file(
+    /// The spec of a module file `<dir>/<stem><suffix>` as CPython's `spec_from_file_location` makes it:
+    /// origin `<scheme><file>` (`fs:`, `zip:`), a package searching `dir`, and `cached` as `push_cached` writes
+    /// it at the end of the buffer (it returns whether there is one). One allocation of text.
+    #[allow(clippy::too_many_arguments)]
+    pub fn for_file_with(
         name: &str,
         kind: ModuleKind,
+        scheme: &str,
         dir: &str,
         stem: &str,
         suffix: &str,
-        profile: &crate::profile::Profile,
         is_package: bool,
+        push_cached: impl FnOnce(&mut String) -> bool,
     ) -> Self {
         let dir = dir.trim_end_matches('/');
-        let parent = if is_package { name } else { crate::name::parent(name).unwrap_or("") };
+        let parent = if is_package { name } else { parent_of(name) };
         let file_len = dir.len() + 1 + stem.len() + suffix.len();
-        let mut text = String::with_capacity(name.len() + parent.len() + 3 * file_len + 32 + 2 * dir.len());
+        let mut text =
+            String::with_capacity(name.len() + parent.len() + 3 * file_len + 32 + 2 * dir.len() + scheme.len());
         let name_span = push(&mut text, name);
         let origin_start = text.len();
-        text.push_str("fs:");
+        text.push_str(scheme);
         let file_start = text.len();
         text.push_str(dir);
         text.push('/');
@@ -105,7 +135,7 @@ impl ModuleSpec {
         text.push('\0');
         let parent = if is_package { name_span } else { push(&mut text, parent) };
         let cached_start = text.len();
-        let cached = profile.push_cached(&mut text, dir, stem, kind, suffix).then(|| {
+        let cached = push_cached(&mut text).then(|| {
             let span = Span { start: cached_start as u32, len: (text.len() - cached_start) as u32 };
             text.push('\0');
             span
@@ -122,6 +152,7 @@ impl ModuleSpec {
             refs: Vec::new(),
             kind,
             is_package,
+            host_data: None,
         }
     }
 
@@ -153,6 +184,17 @@ impl ModuleSpec {
             self.refs.push(span);
         }
         self
+    }
+
+    /// Attaches the host's data (see [`HostData`]).
+    pub fn with_host_data(mut self, data: Option<HostData>) -> Self {
+        self.host_data = data;
+        self
+    }
+
+    /// What the host attached when its finder found the module, if anything.
+    pub fn host_data(&self) -> Option<&HostData> {
+        self.host_data.as_ref()
     }
 
     fn get(&self, span: Span) -> &str {
@@ -222,64 +264,22 @@ fn push(text: &mut String, s: &str) -> Span {
     Span { start, len: s.len() as u32 }
 }
 
-/// What a found module is made from, kept apart from the spec so that the module table does not keep a
-/// whole mounted tree alive after it is unmounted.
-#[derive(Clone)]
-pub enum Content {
-    /// Nothing importkit holds: namespace packages, and files the host reads itself.
-    None,
-    /// A file of a mounted tree.
-    Memory(Arc<crate::finders::memory::MountedTree>, usize),
-    /// Bytes a host finder gave.
-    Host(Arc<[u8]>),
-    /// A native module's factory.
-    Native(Arc<dyn crate::executor::NativeFactory>),
-}
-
-impl Content {
-    /// The bytes handed to the executor, if importkit has them.
-    pub fn bytes(&self) -> Option<&[u8]> {
-        match self {
-            Content::Memory(tree, index) => Some(tree.data(*index)),
-            Content::Host(bytes) => Some(bytes),
-            Content::None | Content::Native(_) => None,
-        }
-    }
-}
-
-impl std::fmt::Debug for Content {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Content::None => f.write_str("Content::None"),
-            Content::Memory(_, i) => write!(f, "Content::Memory(#{i})"),
-            Content::Host(b) => write!(f, "Content::Host({} bytes)", b.len()),
-            Content::Native(_) => f.write_str("Content::Native"),
-        }
-    }
-}
-
-/// A spec and what the module is made from: what a finder returns.
-#[derive(Debug, Clone)]
-pub struct Found {
-    pub spec: Arc<ModuleSpec>,
-    pub content: Content,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn file_specs_at_the_root_directory() {
-        let p = crate::profile::Profile::python();
-        let s = ModuleSpec::for_file("x", ModuleKind::Source, "/", "x", ".py", &p, false);
-        assert_eq!((s.origin(), s.file()), ("fs:/x.py", Some("/x.py")));
-        assert_eq!(s.cached(), Some("/__pycache__/x.cpython-311.pyc"));
-        let pkg = ModuleSpec::for_file("p", ModuleKind::Source, "/lib/p/", "__init__", ".py", &p, true);
-        assert_eq!(pkg.file(), Some("/lib/p/__init__.py"));
-        assert_eq!(pkg.cached(), Some("/lib/p/__pycache__/__init__.cpython-311.pyc"));
-        assert_eq!(pkg.locations().collect::<Vec<_>>(), ["/lib/p"]);
-        assert_eq!(pkg.parent(), "p");
+    fn file_specs_keep_every_field_apart() {
+        let cached = |t: &mut String| {
+            t.push_str("/c/x.pyc");
+            true
+        };
+        let s = ModuleSpec::for_file_with("a.x", ModuleKind::Source, "zip:", "/a", "x", ".py", false, cached);
+        assert_eq!((s.origin(), s.file(), s.cached()), ("zip:/a/x.py", Some("/a/x.py"), Some("/c/x.pyc")));
+        assert_eq!((s.parent(), s.locations().count()), ("a", 0));
+        let pkg = ModuleSpec::for_file_with("p", ModuleKind::Source, "fs:", "/p/", "__init__", ".py", true, |_| false);
+        assert_eq!((pkg.file(), pkg.cached(), pkg.parent()), (Some("/p/__init__.py"), None, "p"));
+        assert_eq!(pkg.locations().collect::<Vec<_>>(), ["/p"]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The host's callbacks: vtables (`ik_executor`, `ik_native`, `ik_finder`), the adapters that make them the
-//! Rust traits of `executor.rs`, and the context objects a callback fills in (`ik_report`, `ik_found`,
-//! `ik_strings`).
+//! The host's callbacks: the vtables (`ik_executor`, `ik_native`, `ik_finder`, `ik_path_hook`,
+//! `ik_entry_finder`) and the adapters that make them importkit's traits (the executor, native factories,
+//! host finders and path hooks). The context objects a callback fills in are in `report.rs`; how a vtable
+//! is read, in `vtable.rs`.
 //!
 //! Callbacks must return normally: they must not unwind (`longjmp`, `lua_error`, a C++ throw) through
 //! importkit. They may be called from any thread that imports, several at once.
@@ -8,34 +9,13 @@
 use std::ffi::{c_char, c_void};
 use std::num::NonZeroUsize;
 
-use super::status::{code_of, ik_status};
-use super::{boundary, error::ik_error, in_counted, in_opt_str, in_str};
+use super::report::{call, ik_found, ik_report, ik_strings};
+use super::vtable::{check_layout, hosted, ik_release_fn, Hosted, Userdata, Vtable};
 use crate::error::{printable, Error, HostError, Result};
-use crate::executor::{
-    EntryFinder, EntryFound, Executor, HostFinder, HostFound, ModuleHandle, NativeFactory, PathHook,
-};
-use crate::limits::{clip_message, MAX_FROMLIST, MAX_NAME_LEN, MAX_PATH_LEN};
+use crate::executor::{Executor, ModuleHandle};
+use crate::finders::host::{EntryFinder, EntryFound, HostFinder, HostFound, PathHook};
+use crate::finders::NativeFactory;
 use crate::spec::{ModuleKind, ModuleSpec};
-
-/// Releases a host's userdata once importkit no longer needs it.
-pub type ik_release_fn = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
-
-/// Where a callback reports why it failed: pass it to `ik_report_error` before returning a status other
-/// than `IK_OK`. Valid only during the callback.
-pub struct ik_report {
-    error: Option<HostError>,
-}
-
-/// Where a host finder describes the module it found (`ik_found_set` and friends). Valid only during the
-/// callback; leaving it unset means "not found".
-pub struct ik_found {
-    found: Option<HostFound>,
-}
-
-/// A list of names a callback fills with `ik_strings_push` (the names of a module's `__all__`).
-pub struct ik_strings {
-    names: Vec<String>,
-}
 
 /// The host's executor: module objects and code execution. The first field is `sizeof(ik_executor)`.
 /// `create` and `exec` are required; the others may be NULL.
@@ -214,19 +194,6 @@ pub struct ik_path_hook {
     pub release_userdata: ik_release_fn,
 }
 
-/// A vtable a host hands in: a `#[repr(C)]` struct whose first field is a `uint32_t size`.
-///
-/// The rule (docs/ABI.md): importkit reads `size` first and nothing past it. `size` must be the size of one
-/// of the struct's released layouts (`LAYOUTS`, oldest first); fields a smaller (older) layout does not have
-/// count as absent (NULL). Any other size is refused before another field is read, and then nothing in the
-/// struct is used, its `release_userdata` included.
-pub(crate) trait Vtable: Copy {
-    /// The struct's name in the header.
-    const NAME: &'static str;
-    /// `sizeof` of every released layout of the struct, oldest first; the last is this version's.
-    const LAYOUTS: &'static [usize];
-}
-
 /// Each vtable has one released layout so far, this header's; a new field at the end adds the new `sizeof` to
 /// the end of its list (the older sizes stay accepted).
 macro_rules! released_layouts {
@@ -240,94 +207,6 @@ macro_rules! released_layouts {
 
 released_layouts!(ik_executor, ik_native, ik_finder, ik_entry_finder, ik_path_hook);
 
-fn check_layout<V: Vtable>(size: u32) -> Result<usize> {
-    let size = size as usize;
-    if V::LAYOUTS.contains(&size) {
-        return Ok(size);
-    }
-    let known: Vec<String> = V::LAYOUTS.iter().map(usize::to_string).collect();
-    let newest = V::LAYOUTS[V::LAYOUTS.len() - 1];
-    let why = if size > newest {
-        "it is larger than any layout this importkit knows (a header newer than the library?)"
-    } else {
-        "it is the size of no released layout (set it to sizeof the struct)"
-    };
-    Err(Error::invalid_argument(format!(
-        "{}.size is {size}, but this importkit accepts {} bytes: {why}",
-        V::NAME,
-        known.join(" or ")
-    )))
-}
-
-/// Reads a host vtable by the rule of [`Vtable`]: its `size` first, then exactly that many bytes into a
-/// zeroed struct.
-///
-/// # Safety
-/// `p` is NULL or points at a `uint32_t` size followed by at least `size - 4` readable bytes.
-pub(crate) unsafe fn read_vtable<V: Vtable>(p: *const V, what: &str) -> Result<V> {
-    if p.is_null() {
-        return Err(Error::invalid_argument(format!("{what} is NULL")));
-    }
-    // SAFETY: every vtable starts with its `uint32_t size`, and `p` points at one (the caller's promise).
-    let size = unsafe { p.cast::<u32>().read_unaligned() };
-    let size = check_layout::<V>(size)?;
-    let mut vt = std::mem::MaybeUninit::<V>::zeroed();
-    // SAFETY: `size` is one of V's layouts, so at most `size_of::<V>()`; the host promised `size` readable
-    // bytes at `p`; the destination is our own struct.
-    unsafe { std::ptr::copy_nonoverlapping(p.cast::<u8>(), vt.as_mut_ptr().cast::<u8>(), size) };
-    // SAFETY: every vtable field is an integer, a bool, a raw pointer or an optional function pointer: all
-    // zero is a valid value for each (0, false, NULL, None), and the host's bytes are its values.
-    Ok(unsafe { vt.assume_init() })
-}
-
-/// Wraps a host vtable read by [`read_vtable`]: checks its required callback and takes its name (NULL:
-/// `default`), keeping `userdata` to release once; if anything is wrong, the userdata is released before
-/// the error returns.
-fn hosted<V: Vtable>(
-    vt: &V,
-    missing: Option<&str>,
-    name: Option<(*const c_char, &str)>,
-    userdata: Userdata,
-) -> Result<Hosted<V>> {
-    let what = V::NAME;
-    if let Some(field) = missing {
-        return Err(Error::invalid_argument(format!("{what}.{field} is required")));
-    }
-    let name = match name {
-        // SAFETY: the header documents vtable names as NULL or NUL-terminated strings.
-        Some((p, default)) => unsafe { in_opt_str(p, &format!("{what}.name"), 64) }?.unwrap_or(default).to_owned(),
-        None => String::new(),
-    };
-    Ok(Hosted { vt: *vt, name, _userdata: userdata })
-}
-
-/// Calls `release(userdata)` once, when dropped.
-pub(crate) struct Userdata {
-    ptr: *mut c_void,
-    release: ik_release_fn,
-}
-
-// SAFETY: the host promises (header) that userdata and callbacks may be used from any thread.
-unsafe impl Send for Userdata {}
-// SAFETY: as above.
-unsafe impl Sync for Userdata {}
-
-impl Userdata {
-    pub(crate) fn new(ptr: *mut c_void, release: ik_release_fn) -> Self {
-        Userdata { ptr, release }
-    }
-}
-
-impl Drop for Userdata {
-    fn drop(&mut self) {
-        if let Some(release) = self.release {
-            // The host's code may import: not as part of whatever operation dropped this userdata.
-            // SAFETY: the host gave this function to be called once with this userdata.
-            crate::finders::path::scope::outside(|| unsafe { release(self.ptr) })
-        }
-    }
-}
-
 fn handle_ptr(h: ModuleHandle) -> *mut c_void {
     h.get() as *mut c_void
 }
@@ -335,43 +214,6 @@ fn handle_ptr(h: ModuleHandle) -> *mut c_void {
 fn to_handle(p: *mut c_void, what: &str) -> Result<ModuleHandle, HostError> {
     NonZeroUsize::new(p as usize).ok_or_else(|| HostError::new(format!("{what} returned IK_OK but no module (NULL)")))
 }
-
-/// Runs the callback `what` (`ik_executor.exec`), which returns a status and may report; turns a failure
-/// into a `HostError`. A status returned without a report is a host bug, not a verdict: it keeps no code of
-/// its own (so a bare `IK_ERR_DENIED` never reads as a policy denial) and the message says which callback
-/// returned what; the caller names the module.
-fn call(what: &str, f: impl FnOnce(*mut ik_report) -> i32) -> Result<(), HostError> {
-    let mut report = ik_report { error: None };
-    let status = f(&mut report);
-    if status == ik_status::IK_OK as i32 {
-        return Ok(());
-    }
-    match report.error {
-        Some(mut error) => {
-            error.code = code_of(status).or(error.code);
-            Err(error)
-        }
-        None => {
-            let shown = match code_of(status) {
-                Some(code) => format!("status {status} (IK_ERR_{})", code.name()),
-                None => format!("{status}, which is not an ik_status"),
-            };
-            Err(HostError::new(format!("{what} returned {shown} without reporting why (ik_report_error)")))
-        }
-    }
-}
-
-/// A host vtable with its userdata (released once, when the wrapper is dropped).
-struct Hosted<V> {
-    vt: V,
-    name: String,
-    _userdata: Userdata,
-}
-
-// SAFETY: the host promises (header) that its callbacks and userdata may be used from any thread.
-unsafe impl<V> Send for Hosted<V> {}
-// SAFETY: as above.
-unsafe impl<V> Sync for Hosted<V> {}
 
 type CExecutor = Hosted<ik_executor>;
 type CNative = Hosted<ik_native>;
@@ -577,179 +419,4 @@ impl EntryFinder for CEntryFinder {
             unsafe { invalidate(self.vt.userdata) }
         }
     }
-}
-
-/// Converts a kind given as a number (`ik_kind`).
-pub(crate) fn kind_of(kind: u32) -> Result<ModuleKind> {
-    Ok(match kind {
-        0 => ModuleKind::Source,
-        1 => ModuleKind::Bytecode,
-        2 => ModuleKind::Extension,
-        3 => ModuleKind::Native,
-        4 => ModuleKind::Namespace,
-        _ => return Err(Error::invalid_argument(format!("{kind} is not an ik_kind"))),
-    })
-}
-
-/// Records why a callback failed: a status (an `ik_status` value; `IK_ERR_EXEC` for an error in the
-/// module's code), the host's message (NULL allowed; cut at 64 KiB; bytes that are not UTF-8 are shown as
-/// U+FFFD rather than refused, since the message only reports) and the line and column in the module's
-/// source (0 when unknown). The callback then returns a status other than `IK_OK`.
-#[no_mangle]
-pub unsafe extern "C" fn ik_report_error(
-    report: *mut ik_report,
-    status: i32,
-    message: *const c_char,
-    line: u32,
-    column: u32,
-    out_error: *mut *mut ik_error,
-) -> ik_status {
-    boundary(out_error, || {
-        // SAFETY: a report is only valid during the callback it was passed to; the host promises that.
-        let report = unsafe { report.as_mut() }.ok_or_else(|| Error::invalid_argument("report is NULL"))?;
-        let text = if message.is_null() {
-            String::new()
-        } else {
-            // SAFETY: a non-NULL message is a NUL-terminated string.
-            let bytes = unsafe { std::ffi::CStr::from_ptr(message) }.to_bytes();
-            String::from_utf8_lossy(bytes).into_owned()
-        };
-        report.error =
-            Some(HostError { code: code_of(status), message: clip_message(text), line, column, cause: None });
-        Ok(())
-    })
-}
-
-/// Passes on an error a nested importkit call gave the callback (a module that imports a missing one):
-/// the failing import then fails with that very error (status, message, module, attempts), as CPython lets
-/// the inner exception through. The callback returns `ik_error_status(error)`; `error` stays the caller's.
-#[no_mangle]
-pub unsafe extern "C" fn ik_report_pass(
-    report: *mut ik_report,
-    error: *const ik_error,
-    out_error: *mut *mut ik_error,
-) -> ik_status {
-    boundary(out_error, || {
-        // SAFETY: a report is only valid during the callback it was passed to; the host promises that.
-        let report = unsafe { report.as_mut() }.ok_or_else(|| Error::invalid_argument("report is NULL"))?;
-        // SAFETY: a non-NULL error is one importkit handed out that the caller has not freed.
-        let error = unsafe { error.as_ref() }.ok_or_else(|| Error::invalid_argument("error is NULL"))?;
-        report.error = Some(HostError::passing(error.inner().clone()));
-        Ok(())
-    })
-}
-
-/// Describes the module a host finder found: its origin (a string with a scheme of the host's, e.g.
-/// `host:assets/x.py`; empty gives `host:FINDER/NAME`), kind (an `ik_kind` value; not `IK_KIND_NATIVE`) and
-/// whether it is a package.
-#[no_mangle]
-pub unsafe extern "C" fn ik_found_set(
-    found: *mut ik_found,
-    origin: *const c_char,
-    kind: u32,
-    is_package: bool,
-    out_error: *mut *mut ik_error,
-) -> ik_status {
-    boundary(out_error, || {
-        // SAFETY: valid during the find callback, as the host promises.
-        let found = unsafe { found.as_mut() }.ok_or_else(|| Error::invalid_argument("found is NULL"))?;
-        // SAFETY: `origin` is a NUL-terminated string.
-        let origin = unsafe { in_str(origin, "origin", MAX_PATH_LEN) }?;
-        let kind = kind_of(kind)?;
-        if kind == ModuleKind::Native {
-            return Err(Error::invalid_argument(
-                "a finder cannot give IK_KIND_NATIVE: register natives with ik_runtime_register_native",
-            ));
-        }
-        found.found = Some(HostFound::new(origin, kind, is_package));
-        Ok(())
-    })
-}
-
-/// # Safety
-/// `found` is NULL or the `ik_found` of a running find callback.
-unsafe fn found_mut<'a>(found: *mut ik_found) -> Result<&'a mut HostFound> {
-    // SAFETY: valid during the find callback, as the host promises.
-    unsafe { found.as_mut() }
-        .ok_or_else(|| Error::invalid_argument("found is NULL"))?
-        .found
-        .as_mut()
-        .ok_or_else(|| Error::invalid_argument("call ik_found_set first"))
-}
-
-/// Adds a submodule search location to a found package (after `ik_found_set`).
-#[no_mangle]
-pub unsafe extern "C" fn ik_found_add_location(
-    found: *mut ik_found,
-    location: *const c_char,
-    out_error: *mut *mut ik_error,
-) -> ik_status {
-    boundary(out_error, || {
-        // SAFETY: `location` is a NUL-terminated string.
-        let location = unsafe { in_str(location, "location", MAX_PATH_LEN) }?;
-        // SAFETY: `found` is the one of the running find callback, as the host promises.
-        unsafe { found_mut(found) }?.locations.push(location.to_owned());
-        Ok(())
-    })
-}
-
-/// Sets the file of a found module (after `ik_found_set`); NULL clears it.
-#[no_mangle]
-pub unsafe extern "C" fn ik_found_set_file(
-    found: *mut ik_found,
-    file: *const c_char,
-    out_error: *mut *mut ik_error,
-) -> ik_status {
-    boundary(out_error, || {
-        // SAFETY: `file` is NULL or a NUL-terminated string.
-        let file = unsafe { in_opt_str(file, "file", MAX_PATH_LEN) }?;
-        // SAFETY: `found` is the one of the running find callback, as the host promises.
-        unsafe { found_mut(found) }?.file = file.map(str::to_owned);
-        Ok(())
-    })
-}
-
-/// Gives the bytes of a found module (copied), to be handed to the executor's `exec`.
-#[no_mangle]
-pub unsafe extern "C" fn ik_found_set_source(
-    found: *mut ik_found,
-    data: *const u8,
-    len: usize,
-    out_error: *mut *mut ik_error,
-) -> ik_status {
-    boundary(out_error, || {
-        if data.is_null() && len > 0 {
-            return Err(Error::invalid_argument("data is NULL"));
-        }
-        let bytes = if len == 0 {
-            Vec::new()
-        } else {
-            // SAFETY: `data` points at `len` readable bytes.
-            unsafe { std::slice::from_raw_parts(data, len) }.to_vec()
-        };
-        // SAFETY: `found` is the one of the running find callback, as the host promises.
-        unsafe { found_mut(found) }?.source = Some(bytes);
-        Ok(())
-    })
-}
-
-/// Adds a name to a list being filled by a callback (`name_len` bytes of UTF-8, no NUL).
-#[no_mangle]
-pub unsafe extern "C" fn ik_strings_push(
-    strings: *mut ik_strings,
-    name: *const c_char,
-    name_len: usize,
-    out_error: *mut *mut ik_error,
-) -> ik_status {
-    boundary(out_error, || {
-        // SAFETY: valid during the callback, as the host promises.
-        let strings = unsafe { strings.as_mut() }.ok_or_else(|| Error::invalid_argument("strings is NULL"))?;
-        // SAFETY: `name` points at `name_len` readable bytes.
-        let name = unsafe { in_counted(name, name_len, "name", MAX_NAME_LEN) }?;
-        if strings.names.len() >= MAX_FROMLIST {
-            return Err(Error::invalid_argument(format!("a list holds at most {MAX_FROMLIST} names")));
-        }
-        strings.names.push(name.to_owned());
-        Ok(())
-    })
 }

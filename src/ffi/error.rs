@@ -4,7 +4,8 @@
 use std::ffi::c_char;
 use std::ptr;
 
-use super::{guarded, out_text, status::ik_status};
+use super::args::{guarded, out_text};
+use super::status::ik_status;
 use crate::error::Error;
 use crate::text::Text;
 
@@ -131,6 +132,14 @@ pub unsafe extern "C" fn ik_error_attempt_reason(
 pub unsafe extern "C" fn ik_error_host_message(error: *const ik_error, len_out: *mut usize) -> *const c_char {
     // SAFETY: forwarded from the caller.
     unsafe { with(error, ptr::null(), |e| e.host_message.as_ref().map_or(ptr::null(), |m| out_text(m, len_out))) }
+}
+
+/// The pointer the host attached to its failure with `ik_report_host_data` (its exception object, say), or
+/// NULL. It stays valid as long as this error (and any error passing it on) is not freed.
+#[no_mangle]
+pub unsafe extern "C" fn ik_error_host_data(error: *const ik_error) -> *mut std::ffi::c_void {
+    // SAFETY: forwarded from the caller.
+    unsafe { with(error, ptr::null_mut(), |e| super::vtable::host_pointer(e.inner.host_data())) }
 }
 
 /// The line the host reported for its failure, 0 when unknown.

@@ -2,16 +2,17 @@
 
 use std::ffi::{c_char, c_void};
 
+use super::args::{in_counted, in_opt_str, in_str, out_ptr, write_out};
+use super::boundary::boundary;
+use super::error::ik_error;
+use super::list::ik_name_list;
 use super::runtime::runtime;
-use super::{
-    boundary, error::ik_error, guarded, in_counted, in_opt_str, in_str, out_ptr, out_text, status::ik_status, write_out,
-};
+use super::status::ik_status;
 use crate::error::{Error, Result};
 use crate::executor::ModuleHandle;
 use crate::limits::{MAX_FROMLIST, MAX_NAME_LEN};
 use crate::runtime::{ModuleState, Runtime};
 use crate::spec::ModuleSpec;
-use crate::text::Text;
 
 /// The module is in the table and executing (a circular import sees it so).
 pub const IK_MODULE_INITIALIZING: u32 = 0;
@@ -291,16 +292,6 @@ pub unsafe extern "C" fn ik_runtime_insert_module(
     })
 }
 
-/// A list of names, owned by the caller: free it with `ik_name_list_free`.
-pub struct ik_name_list {
-    names: Vec<Text>,
-}
-
-/// A new list for the caller to free.
-pub(crate) fn name_list(names: Vec<String>) -> *mut ik_name_list {
-    Box::into_raw(Box::new(ik_name_list { names: names.into_iter().map(Text::from).collect() }))
-}
-
 /// Puts a package object of the host's into the table under `name`, ready, with `count` submodule search
 /// `locations` (`sys.modules[name] = obj` where `obj.__path__` is those locations): its submodules are then
 /// found through them. Its spec has origin `host:inserted` and kind `IK_KIND_NATIVE`. The table owns the
@@ -322,28 +313,8 @@ pub unsafe extern "C" fn ik_runtime_insert_package(
             return Err(Error::invalid_argument("locations is NULL"));
         }
         // SAFETY: `locations` points at `count` NUL-terminated strings.
-        let list = if count == 0 { Vec::new() } else { unsafe { super::search_path::entry_list(locations, count) }? };
+        let list = if count == 0 { Vec::new() } else { unsafe { super::list::entry_list(locations, count) }? };
         rt.insert_package(name, h, &list)
-    })
-}
-
-/// Hands the caller a list of names the runtime gives.
-///
-/// # Safety
-/// `rt` is NULL or a live runtime; `out_list` is NULL or writable.
-pub(crate) unsafe fn list_out(
-    rt: *const Runtime,
-    out_list: *mut *mut ik_name_list,
-    out_error: *mut *mut ik_error,
-    names: impl FnOnce(&Runtime) -> Vec<String>,
-) -> ik_status {
-    boundary(out_error, || {
-        out_ptr(out_list, "out_list")?;
-        // SAFETY: forwarded from the caller.
-        let rt = unsafe { runtime(rt) }?;
-        // SAFETY: checked by out_ptr.
-        unsafe { write_out(out_list, name_list(names(rt))) };
-        Ok(())
     })
 }
 
@@ -355,41 +326,5 @@ pub unsafe extern "C" fn ik_runtime_list_modules(
     out_error: *mut *mut ik_error,
 ) -> ik_status {
     // SAFETY: the header's contract for these arguments.
-    unsafe { list_out(rt, out_list, out_error, Runtime::module_names) }
-}
-
-/// How many names the list holds (0 for NULL).
-#[no_mangle]
-pub unsafe extern "C" fn ik_name_list_count(list: *const ik_name_list) -> usize {
-    // SAFETY: a non-NULL list is one importkit handed out and the caller has not freed.
-    guarded(0, || unsafe { list.as_ref() }.map_or(0, |l| l.names.len()))
-}
-
-/// Name `index` of the list (owned by the list), its length through `len_out` (may be NULL); NULL when out
-/// of range.
-#[no_mangle]
-pub unsafe extern "C" fn ik_name_list_get(
-    list: *const ik_name_list,
-    index: usize,
-    len_out: *mut usize,
-) -> *const c_char {
-    guarded(std::ptr::null(), || {
-        // SAFETY: a non-NULL list is one importkit handed out and the caller has not freed.
-        match unsafe { list.as_ref() }.and_then(|l| l.names.get(index)) {
-            // SAFETY: `len_out` is NULL or writable.
-            Some(t) => unsafe { out_text(t, len_out) },
-            None => std::ptr::null(),
-        }
-    })
-}
-
-/// Frees a list. NULL does nothing.
-#[no_mangle]
-pub unsafe extern "C" fn ik_name_list_free(list: *mut ik_name_list) {
-    guarded((), || {
-        if !list.is_null() {
-            // SAFETY: the list came from Box::into_raw and is freed once.
-            drop(unsafe { Box::from_raw(list) });
-        }
-    })
+    unsafe { super::list::list_out(rt, out_list, out_error, Runtime::module_names) }
 }

@@ -3,9 +3,12 @@
 use std::borrow::Cow;
 use std::ffi::{c_char, c_void};
 
-use super::callbacks::{ik_release_fn, Userdata};
+use super::args::{in_counted, in_str, write_out};
+use super::boundary::boundary;
+use super::error::ik_error;
 use super::runtime::runtime;
-use super::{boundary, error::ik_error, in_counted, in_str, status::ik_status, write_out};
+use super::status::ik_status;
+use super::vtable::{ik_release_fn, Userdata};
 use crate::error::{Error, Result};
 use crate::finders::memory::MountFile;
 use crate::limits::{MAX_NAME_LEN, MAX_PATH_LEN};

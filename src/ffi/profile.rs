@@ -2,8 +2,11 @@
 
 use std::ffi::c_char;
 
-use super::callbacks::kind_of;
-use super::{boundary, error::ik_error, in_str, out_ptr, status::ik_status, write_out};
+use super::args::{in_str, out_ptr, write_out};
+use super::boundary::boundary;
+use super::error::ik_error;
+use super::spec::kind_of;
+use super::status::ik_status;
 use crate::error::{Error, Result};
 use crate::limits::MAX_SUFFIX_LEN;
 use crate::profile::{IdentifierRule, Profile};
@@ -37,7 +40,7 @@ pub unsafe extern "C" fn ik_profile_new(
     boundary(out_error, || {
         out_ptr(out_profile, "out_profile")?;
         // SAFETY: `name` is NULL or a NUL-terminated string.
-        let name = unsafe { super::in_opt_str(name, "name", MAX_SUFFIX_LEN) }?;
+        let name = unsafe { super::args::in_opt_str(name, "name", MAX_SUFFIX_LEN) }?;
         let mut profile = match base {
             IK_PROFILE_PYTHON => Profile::python(),
             IK_PROFILE_LUA => Profile::lua(),
@@ -56,7 +59,7 @@ pub unsafe extern "C" fn ik_profile_new(
 /// Frees a profile. `ik_profile_free(NULL)` does nothing. Runtimes made from it keep their own copy.
 #[no_mangle]
 pub unsafe extern "C" fn ik_profile_free(profile: *mut Profile) {
-    super::guarded((), || {
+    super::args::guarded((), || {
         if !profile.is_null() {
             // SAFETY: the profile came from Box::into_raw in ik_profile_new and is freed once.
             drop(unsafe { Box::from_raw(profile) });
@@ -158,7 +161,7 @@ pub unsafe extern "C" fn ik_profile_set_cache_tag(
         // SAFETY: forwarded from the caller.
         let profile = unsafe { profile_mut(profile) }?;
         // SAFETY: `tag` is NULL or a NUL-terminated string.
-        let tag = unsafe { super::in_opt_str(tag, "tag", MAX_SUFFIX_LEN) }?;
+        let tag = unsafe { super::args::in_opt_str(tag, "tag", MAX_SUFFIX_LEN) }?;
         profile.set_cache_tag(tag)
     })
 }

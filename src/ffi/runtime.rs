@@ -3,8 +3,11 @@
 
 use std::ffi::c_char;
 
+use super::args::{guarded, in_opt_str, in_ref, in_str, out_ptr, write_out};
+use super::boundary::boundary;
 use super::callbacks::{self, ik_executor, ik_finder, ik_native, IK_NATIVE_PACKAGE, IK_NATIVE_POWERFUL};
-use super::{boundary, error::ik_error, guarded, in_opt_str, in_ref, in_str, out_ptr, status::ik_status, write_out};
+use super::error::ik_error;
+use super::status::ik_status;
 use crate::error::Result;
 use crate::finders::native::NativeFlags;
 use crate::limits::{MAX_NAME_LEN, MAX_PATH_LEN};
@@ -81,7 +84,7 @@ pub unsafe extern "C" fn ik_runtime_set_executor(
 ) -> ik_status {
     boundary(out_error, || {
         // SAFETY: a non-NULL vtable points at an ik_executor of the size its first field gives.
-        let vt = &unsafe { callbacks::read_vtable(executor, "executor") }?;
+        let vt = &unsafe { super::vtable::read_vtable(executor, "executor") }?;
         let wrapped = callbacks::executor(vt)?;
         // SAFETY: forwarded from the caller.
         unsafe { runtime(rt) }?.set_executor(wrapped);
@@ -118,7 +121,7 @@ pub unsafe extern "C" fn ik_runtime_register_native(
 ) -> ik_status {
     boundary(out_error, || {
         // SAFETY: a non-NULL vtable points at an ik_native of the size its first field gives.
-        let vt = &unsafe { callbacks::read_vtable(native, "native") }?;
+        let vt = &unsafe { super::vtable::read_vtable(native, "native") }?;
         let factory = callbacks::native(vt)?;
         // SAFETY: forwarded from the caller.
         let rt = unsafe { runtime(rt) }?;
@@ -156,7 +159,7 @@ pub unsafe extern "C" fn ik_runtime_add_finder(
 ) -> ik_status {
     boundary(out_error, || {
         // SAFETY: a non-NULL vtable points at an ik_finder of the size its first field gives.
-        let vt = &unsafe { callbacks::read_vtable(finder, "finder") }?;
+        let vt = &unsafe { super::vtable::read_vtable(finder, "finder") }?;
         let wrapped = callbacks::finder(vt)?;
         // SAFETY: forwarded from the caller.
         let id = unsafe { runtime(rt) }?.add_finder(wrapped, position)?;

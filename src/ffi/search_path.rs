@@ -3,16 +3,16 @@
 
 use std::ffi::c_char;
 
+use super::args::{in_str, out_ptr, write_out};
+use super::boundary::boundary;
 use super::callbacks::{self, ik_path_hook};
-use super::import::{ik_name_list, name_list};
+use super::error::ik_error;
+use super::list::{entry_list, ik_name_list, name_list};
 use super::runtime::{on_name, runtime};
-use super::{boundary, error::ik_error, in_str, out_ptr, status::ik_status, write_out};
+use super::status::ik_status;
 use crate::error::Error;
 use crate::limits::MAX_PATH_LEN;
 use crate::runtime::Runtime;
-
-/// Most entries `ik_runtime_path_set` takes at once.
-pub const IK_MAX_PATH_ENTRIES: usize = 65_536;
 
 /// Turns the path finder on (`true`) or off. Off, the default, the runtime makes no filesystem call at all:
 /// the search path and hooks are kept but not consulted.
@@ -101,22 +101,6 @@ pub unsafe extern "C" fn ik_runtime_path_set(
     })
 }
 
-/// Reads `count` entries.
-///
-/// # Safety
-/// `entries` is non-NULL and points at `count` pointers, each NULL or a NUL-terminated string.
-pub(crate) unsafe fn entry_list<'a>(entries: *const *const c_char, count: usize) -> crate::error::Result<Vec<&'a str>> {
-    if count > IK_MAX_PATH_ENTRIES {
-        return Err(Error::invalid_argument(format!("{count} entries is over the limit of {IK_MAX_PATH_ENTRIES}")));
-    }
-    let mut list = Vec::with_capacity(count);
-    for i in 0..count {
-        // SAFETY: guaranteed by the caller.
-        list.push(unsafe { in_str(*entries.add(i), &format!("entries[{i}]"), MAX_PATH_LEN) }?);
-    }
-    Ok(list)
-}
-
 /// The search path, in order, into `*out_list` (free it with `ik_name_list_free`).
 #[no_mangle]
 pub unsafe extern "C" fn ik_runtime_path_list(
@@ -125,7 +109,7 @@ pub unsafe extern "C" fn ik_runtime_path_list(
     out_error: *mut *mut ik_error,
 ) -> ik_status {
     // SAFETY: the header's contract for these arguments.
-    unsafe { super::import::list_out(rt, out_list, out_error, Runtime::search_path) }
+    unsafe { super::list::list_out(rt, out_list, out_error, Runtime::search_path) }
 }
 
 /// Adds a host path hook at `position` among the host's hooks (`SIZE_MAX`: last); the built-in directory
@@ -143,7 +127,7 @@ pub unsafe extern "C" fn ik_runtime_add_path_hook(
 ) -> ik_status {
     boundary(out_error, || {
         // SAFETY: a non-NULL vtable points at an ik_path_hook of the size its first field gives.
-        let vt = &unsafe { callbacks::read_vtable(hook, "hook") }?;
+        let vt = &unsafe { super::vtable::read_vtable(hook, "hook") }?;
         let wrapped = callbacks::path_hook(vt)?;
         // SAFETY: forwarded from the caller.
         let id = unsafe { runtime(rt) }?.add_path_hook(wrapped, position);

@@ -4,7 +4,8 @@
 use std::ffi::c_char;
 use std::ptr;
 
-use super::{guarded, out_str};
+use super::args::{guarded, out_str};
+use crate::error::{Error, Result};
 use crate::spec::{ModuleKind, ModuleSpec};
 
 /// Source text the host compiles and executes.
@@ -49,6 +50,14 @@ pub unsafe extern "C" fn ik_spec_origin(spec: *const ModuleSpec, len_out: *mut u
 pub unsafe extern "C" fn ik_spec_file(spec: *const ModuleSpec, len_out: *mut usize) -> *const c_char {
     // SAFETY: forwarded from the caller.
     unsafe { with(spec, ptr::null(), |s| s.file().map_or(ptr::null(), |t| out_str(t, len_out))) }
+}
+
+/// The pointer the host's finder attached to this module with `ik_found_set_host_data`, or NULL. It stays
+/// valid as long as this spec is (the table's, or one the caller holds).
+#[no_mangle]
+pub unsafe extern "C" fn ik_spec_host_data(spec: *const ModuleSpec) -> *mut std::ffi::c_void {
+    // SAFETY: forwarded from the caller.
+    unsafe { with(spec, ptr::null_mut(), |s| super::vtable::host_pointer(s.host_data())) }
 }
 
 /// Where compiled code for the file is cached (`__cached__`), or NULL.
@@ -125,5 +134,17 @@ pub unsafe extern "C" fn ik_spec_free(spec: *const ModuleSpec) {
             // SAFETY: an owned spec came from Arc::into_raw and is freed once, by its owner.
             drop(unsafe { std::sync::Arc::from_raw(spec) });
         }
+    })
+}
+
+/// Converts a kind given as a number (`ik_kind`).
+pub(crate) fn kind_of(kind: u32) -> Result<ModuleKind> {
+    Ok(match kind {
+        0 => ModuleKind::Source,
+        1 => ModuleKind::Bytecode,
+        2 => ModuleKind::Extension,
+        3 => ModuleKind::Native,
+        4 => ModuleKind::Namespace,
+        _ => return Err(Error::invalid_argument(format!("{kind} is not an ik_kind"))),
     })
 }

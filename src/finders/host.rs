@@ -1,11 +1,109 @@
-//! Host meta-path finders: the host's own `find_spec`, at a position of the meta path it chose.
+//! The host's own finders: the traits a host implements (meta-path finders, path hooks and the entry
+//! finders they make), and their adapters to importkit's two protocols. What a host says it found is checked
+//! and translated here, once, for both.
 
 use std::sync::Arc;
 
-use crate::error::{Error, ErrorCode, Result};
-use crate::executor::{HostFinder, HostFound};
+use super::path::ctx::Ctx;
+use super::path::entry::{Entry, EntryAnswer};
+use super::path::scope;
+use super::protocol::{Finder, Found, Query};
+use super::source::{ModuleBytes, Source};
+use super::trace::Trace;
+use crate::error::{Attempt, Error, ErrorCode, HostError, Result};
 use crate::limits::MAX_PATH_LEN;
-use crate::spec::{Content, Found, ModuleKind, ModuleSpec};
+use crate::spec::{HostData, ModuleKind, ModuleSpec};
+
+/// What a host finder says it found.
+#[derive(Clone)]
+pub struct HostFound {
+    pub origin: String,
+    pub kind: ModuleKind,
+    pub is_package: bool,
+    pub locations: Vec<String>,
+    pub file: Option<String>,
+    /// The module's bytes, copied now, when the host wants importkit to hand them to `Executor::exec`.
+    pub source: Option<Vec<u8>>,
+    /// Where the module's bytes are, read only when it executes (instead of `source`).
+    pub reader: Option<Arc<dyn ModuleBytes>>,
+    /// Something of the host's that comes back on the spec ([`ModuleSpec::host_data`]).
+    pub host_data: Option<HostData>,
+}
+
+impl HostFound {
+    pub fn new(origin: impl Into<String>, kind: ModuleKind, is_package: bool) -> Self {
+        HostFound {
+            origin: origin.into(),
+            kind,
+            is_package,
+            locations: Vec::new(),
+            file: None,
+            source: None,
+            reader: None,
+            host_data: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for HostFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostFound")
+            .field("origin", &self.origin)
+            .field("kind", &self.kind)
+            .field("is_package", &self.is_package)
+            .field("locations", &self.locations)
+            .field("file", &self.file)
+            .field("source", &self.source.as_ref().map(Vec::len))
+            .field("reader", &self.reader.is_some())
+            .field("host_data", &self.host_data.is_some())
+            .finish()
+    }
+}
+
+/// A meta-path finder of the host's.
+pub trait HostFinder: Send + Sync {
+    /// A short name shown in errors and traces (`host:NAME`).
+    fn name(&self) -> &str;
+
+    /// Finds `name`; `path` is the parent's search locations (`None` for a top-level name).
+    fn find_spec(&self, name: &str, path: Option<&[&str]>) -> Result<Option<HostFound>, HostError>;
+
+    /// Drops whatever the finder caches.
+    fn invalidate(&self) {}
+}
+
+/// What an entry finder answers for one name in its path entry.
+#[derive(Debug, Clone)]
+pub enum EntryFound {
+    /// A module or regular package.
+    Module(HostFound),
+    /// A portion of a namespace package: directories to add to its search locations.
+    Portion(Vec<String>),
+}
+
+/// A finder for one path entry (CPython's path entry finder), made by a [`PathHook`].
+pub trait EntryFinder: Send + Sync {
+    /// Finds `name` (full dotted name) in this entry.
+    fn find_spec(&self, name: &str) -> Result<Option<EntryFound>, HostError>;
+
+    /// Drops whatever the finder caches.
+    fn invalidate(&self) {}
+}
+
+/// A path hook of the host's: turns a path entry it serves (an archive, a URL...) into an entry finder.
+pub trait PathHook: Send + Sync {
+    /// A short name shown in errors and traces (`hook:NAME`).
+    fn name(&self) -> &str;
+
+    /// An entry finder for `entry`, or `None` when the entry is not this hook's.
+    fn finder_for(&self, entry: &str) -> Result<Option<Arc<dyn EntryFinder>>, HostError>;
+}
+
+/// A host hook's or finder's failure is `IK_ERR_HOST` unless it passes on another import's status.
+pub(crate) fn host_failure(mut e: HostError) -> HostError {
+    e.code = Some(e.code.filter(|c| *c != ErrorCode::Exec).unwrap_or(ErrorCode::Host));
+    e
+}
 
 fn check_text(place: &str, name: &str, what: &str, value: &str) -> Result<()> {
     if value.len() > MAX_PATH_LEN || value.contains('\0') {
@@ -18,21 +116,9 @@ fn check_text(place: &str, name: &str, what: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Asks a host finder for `name` and turns its answer into a spec.
-pub fn find(finder: &Arc<dyn HostFinder>, name: &str, path: Option<&[&str]>) -> Result<Option<Found>> {
-    let found = crate::finders::path::scope::outside(|| finder.find_spec(name, path)).map_err(|e| {
-        let what = format!("finder 'host:{}' looking for", finder.name());
-        Error::from_host(name, &what, crate::finders::path::host_failure(e))
-    })?;
-    match found {
-        Some(h) => to_found(&format!("host:{}", finder.name()), name, h).map(Some),
-        None => Ok(None),
-    }
-}
-
 /// Checks what a host said it found (`place` names the host's finder or hook) and makes the spec.
 pub fn to_found(place: &str, name: &str, found: HostFound) -> Result<Found> {
-    let HostFound { origin, kind, is_package, locations, file, source } = found;
+    let HostFound { origin, kind, is_package, locations, file, source, reader, host_data } = found;
     check_text(place, name, "origin", &origin)?;
     for l in &locations {
         check_text(place, name, "location", l)?;
@@ -49,10 +135,83 @@ pub fn to_found(place: &str, name: &str, found: HostFound) -> Result<Found> {
     }
     let is_package = is_package || kind == ModuleKind::Namespace;
     let origin = if origin.is_empty() { format!("{place}/{name}") } else { origin };
-    let spec = ModuleSpec::new(name, &origin, kind, is_package).with_locations(locations).with_file(file.as_deref());
-    let content = match source {
-        Some(bytes) => Content::Host(bytes.into()),
-        None => Content::None,
+    let spec = ModuleSpec::new(name, &origin, kind, is_package)
+        .with_locations(locations)
+        .with_file(file.as_deref())
+        .with_host_data(host_data);
+    let source = match (source, reader) {
+        (Some(bytes), _) => Source::held(bytes),
+        (None, Some(reader)) => Source::Bytes(reader),
+        (None, None) => Source::None,
     };
-    Ok(Found { spec: Arc::new(spec), content })
+    Ok(Found::new(spec, source))
+}
+
+/// A host meta-path finder on the meta path.
+pub struct HostMeta(pub Arc<dyn HostFinder>);
+
+impl Finder for HostMeta {
+    fn place(&self) -> String {
+        format!("host:{}", self.0.name())
+    }
+
+    /// Host code runs once per search: the explaining pass after a miss notes the finder without asking.
+    fn find(&self, query: &Query, trace: &mut Trace) -> Result<Option<Found>> {
+        if query.explaining {
+            trace.note_with(|| Some(Attempt::new(self.place(), "not found")));
+            return Ok(None);
+        }
+        let name = query.name;
+        let path: Option<Vec<&str>> = query.parent.map(|p| p.locations().collect());
+        let found = scope::outside(|| self.0.find_spec(name, path.as_deref())).map_err(|e| {
+            let what = format!("finder 'host:{}' looking for", self.0.name());
+            Error::from_host(name, &what, host_failure(e))
+        })?;
+        found.map(|h| to_found(&self.place(), name, h)).transpose()
+    }
+
+    fn invalidate(&self) {
+        scope::outside(|| self.0.invalidate());
+    }
+}
+
+/// A host path hook's entry finder, behind the entry protocol.
+pub struct HostEntry {
+    pub hook: String,
+    pub finder: Arc<dyn EntryFinder>,
+}
+
+impl Entry for HostEntry {
+    fn find(&self, fullname: &str, entry: &str, _: &Ctx, explaining: bool, trace: &mut Trace) -> Result<EntryAnswer> {
+        let hook = &self.hook;
+        if explaining {
+            trace.note_with(|| Some(Attempt::new(entry, format!("hook:{hook}: not found"))));
+            return Ok(EntryAnswer::Nothing);
+        }
+        match scope::outside(|| self.finder.find_spec(fullname)) {
+            Ok(Some(EntryFound::Module(h))) => Ok(EntryAnswer::Module(to_found(&format!("hook:{hook}"), fullname, h)?)),
+            Ok(Some(EntryFound::Portion(p))) => Ok(EntryAnswer::Portions(p)),
+            Ok(None) => {
+                trace.note_with(|| Some(Attempt::new(entry, format!("hook:{hook}: not found"))));
+                Ok(EntryAnswer::Nothing)
+            }
+            Err(e) => {
+                let what = format!("entry finder of hook '{hook}' in '{entry}' looking for");
+                Err(Error::from_host(fullname, &what, host_failure(e)))
+            }
+        }
+    }
+
+    fn invalidate(&self) {
+        scope::outside(|| self.finder.invalidate());
+    }
+}
+
+/// Runs a host path hook on `entry`; `fullname` is the module whose search offered it (for errors).
+pub(crate) fn run_hook(hook: &dyn PathHook, entry: &str, fullname: &str) -> Result<Option<HostEntry>> {
+    let made = scope::outside(|| hook.finder_for(entry)).map_err(|e| {
+        let what = format!("path hook '{}' offered entry '{entry}' while looking for", hook.name());
+        Error::from_host(fullname, &what, host_failure(e))
+    })?;
+    Ok(made.map(|finder| HostEntry { hook: hook.name().to_owned(), finder }))
 }

@@ -11,11 +11,14 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 
-use crate::error::{Attempt, Error, ErrorCode, Result};
+use super::protocol::{Finder, Found, ModuleInfo, Query};
+use super::source::{ModuleBytes, Source};
+use super::trace::Trace;
+use crate::error::{Attempt, Error, ErrorCode, HostError, Result};
 use crate::limits::MAX_PATH_LEN;
 use crate::name;
 use crate::profile::Profile;
-use crate::spec::{Content, Found, ModuleKind, ModuleSpec};
+use crate::spec::{ModuleKind, ModuleSpec};
 
 /// One file handed to a mount.
 pub struct MountFile {
@@ -65,6 +68,8 @@ impl Borrow<str> for Entry {
 pub struct MountedTree {
     point: String,
     data: Vec<Cow<'static, [u8]>>,
+    /// The path of each file inside the mount, by index (for resources).
+    paths: Vec<String>,
     /// Module name -> entry (looked up by name through `Borrow<str>`).
     index: FxHashSet<Entry>,
     init_stem: String,
@@ -152,6 +157,7 @@ impl MountedTree {
         let mut tree = MountedTree {
             point: point.to_owned(),
             data: Vec::with_capacity(files.len()),
+            paths: Vec::with_capacity(files.len()),
             index: FxHashSet::default(),
             init_stem: profile.init_stem().to_owned(),
             source_suffixes: profile
@@ -182,6 +188,7 @@ impl MountedTree {
                 tree.insert(entry);
             }
             tree.data.push(f.data);
+            tree.paths.push(f.path);
         }
         tree._guard = guard;
         Ok(tree)
@@ -221,9 +228,9 @@ impl MountedTree {
     /// Finds `name`; `virtual_root`, when set, gives modules a virtual `file` under it.
     pub fn find(self: &Arc<Self>, name: &str, virtual_root: Option<&str>) -> Option<Found> {
         let entry = self.index.get(name)?;
-        let content = match entry.file {
-            Some(i) => Content::Memory(Arc::clone(self), i as usize),
-            None => Content::None,
+        let source = match entry.file {
+            Some(i) => Source::Bytes(Arc::new(MountedBytes { tree: Arc::clone(self), index: i as usize })),
+            None => Source::None,
         };
         let spec = match (virtual_root, entry.file) {
             (Some(root), Some(_)) => {
@@ -233,7 +240,18 @@ impl MountedTree {
             }
             _ => Arc::clone(&entry.spec),
         };
-        Some(Found { spec, content })
+        Some(Found { spec, source })
+    }
+
+    /// The directory of package `name` inside the mount (`""` for the mount's own root), if it is one of
+    /// this mount's packages.
+    fn package_dir(&self, package: &ModuleSpec) -> Option<String> {
+        let entry = self.index.get(package.name())?;
+        if !entry.spec.is_package() || entry.spec.origin() != package.origin() {
+            return None;
+        }
+        let rel = package.name().strip_prefix(self.point.as_str()).unwrap_or(package.name());
+        Some(rel.trim_start_matches('.').replace('.', "/"))
     }
 
     /// Why this mount did not serve `name` (for the error's attempts), or `None` if it does not cover it.
@@ -253,6 +271,78 @@ impl MountedTree {
             tried.push(format!("nothing at {dir}"));
         }
         Some(Attempt::new(self.place(), tried.join(", ")))
+    }
+}
+
+/// A mounted file's bytes, read when its module executes (the tree stays alive while a handle does).
+struct MountedBytes {
+    tree: Arc<MountedTree>,
+    index: usize,
+}
+
+impl ModuleBytes for MountedBytes {
+    fn read(&self) -> std::result::Result<Cow<'_, [u8]>, HostError> {
+        Ok(Cow::Borrowed(self.tree.data(self.index)))
+    }
+}
+
+/// A mounted tree as an entry of the meta path.
+pub struct Mount(pub Arc<MountedTree>);
+
+impl Finder for Mount {
+    fn place(&self) -> String {
+        self.0.place()
+    }
+
+    fn find(&self, query: &Query, trace: &mut Trace) -> Result<Option<Found>> {
+        let found = self.0.find(query.name, query.virtual_root);
+        if found.is_none() {
+            trace.note_with(|| self.0.explain(query.name));
+        }
+        Ok(found)
+    }
+
+    fn read_resource(&self, package: &ModuleSpec, resource: &str, _: &Query) -> Result<Option<Vec<u8>>> {
+        let Some(dir) = self.0.package_dir(package) else { return Ok(None) };
+        let path = if dir.is_empty() { resource.to_owned() } else { format!("{dir}/{resource}") };
+        Ok(self.0.paths.iter().position(|p| *p == path).map(|i| self.0.data(i).to_vec()))
+    }
+
+    /// The files and directories directly in the package's directory (a scan of the mount's paths).
+    fn resources(&self, package: &ModuleSpec, _: &Query) -> Result<Option<Vec<String>>> {
+        let Some(dir) = self.0.package_dir(package) else { return Ok(None) };
+        let mut names: Vec<String> = self
+            .0
+            .paths
+            .iter()
+            .filter_map(|p| if dir.is_empty() { Some(p.as_str()) } else { p.strip_prefix(&dir)?.strip_prefix('/') })
+            .map(|rest| rest.split('/').next().unwrap_or(rest).to_owned())
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(Some(names))
+    }
+
+    /// The modules and packages the index holds directly under `package` (or at the top level).
+    fn iter_modules(&self, package: Option<&ModuleSpec>, _: &Query) -> Result<Vec<ModuleInfo>> {
+        let parent = match package {
+            Some(p) if !p.origin().starts_with("memory:/") || !self.0.covers(p.name()) => return Ok(Vec::new()),
+            Some(p) => Some(p.name()),
+            None => None,
+        };
+        let mut out: Vec<ModuleInfo> = self
+            .0
+            .index
+            .iter()
+            .filter(|e| name::parent(e.spec.name()) == parent)
+            .map(|e| ModuleInfo { name: name::tail(e.spec.name()).to_owned(), is_package: e.spec.is_package() })
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    fn mount_point(&self) -> Option<&str> {
+        Some(self.0.point())
     }
 }
 

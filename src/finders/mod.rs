@@ -1,29 +1,16 @@
-//! Finders: the native registry, memory mounts, host finders, and the path finder over the filesystem.
+//! Finders: every source of modules, behind the meta-path protocol (`protocol.rs`): the native registry,
+//! memory mounts, host finders and the path finder, whose entries are served behind the entry protocol
+//! (`path/entry.rs`). A new source is one new file here (or under `path/` for a path entry kind) and one
+//! registration line. See docs/ARCHITECTURE.md.
 
 pub mod host;
 pub mod memory;
 pub mod native;
 pub mod path;
+pub mod protocol;
+pub mod source;
+pub mod trace;
 
-use std::sync::Arc;
-
-use crate::executor::HostFinder;
-use memory::MountedTree;
-
-/// Identifies a mount or host finder on a runtime's meta path, for removal.
-pub type FinderId = u64;
-
-/// One entry of a runtime's meta path.
-#[derive(Clone)]
-pub enum MetaFinder {
-    Mount(FinderId, Arc<MountedTree>),
-    Host(FinderId, Arc<dyn HostFinder>),
-}
-
-impl MetaFinder {
-    pub fn id(&self) -> FinderId {
-        match self {
-            MetaFinder::Mount(id, _) | MetaFinder::Host(id, _) => *id,
-        }
-    }
-}
+pub use protocol::{Finder, FinderId, Found, ModuleInfo, Query};
+pub use source::{ModuleBytes, NativeFactory, Source};
+pub use trace::Trace;

@@ -1,12 +1,17 @@
-//! The native registry: module names the host serves with factories, looked up by full name.
+//! The native registry: module names the host serves with factories, looked up by full name. The first
+//! finder of every meta path.
 
 use std::sync::Arc;
 
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use rustc_hash::FxHashMap;
 
-use crate::executor::NativeFactory;
+use super::protocol::{Finder, Found, ModuleInfo, Query};
+use super::source::{NativeFactory, Source};
+use super::trace::Trace;
+use crate::error::{Attempt, Result};
 use crate::name;
-use crate::spec::{Content, Found, ModuleKind, ModuleSpec};
+use crate::spec::{ModuleKind, ModuleSpec};
 
 /// Options of a registered native.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -68,8 +73,57 @@ impl NativeRegistry {
 
     pub fn find(&self, name: &str) -> Option<Found> {
         let native = self.natives.get(name)?;
-        let is_package = native.flags.package || self.children.contains_key(name);
-        let spec = ModuleSpec::new(name, &format!("builtin:{name}"), ModuleKind::Native, is_package);
-        Some(Found { spec: Arc::new(spec), content: Content::Native(native.factory.clone()) })
+        let spec = ModuleSpec::new(name, &format!("builtin:{name}"), ModuleKind::Native, self.is_package(name));
+        Some(Found::new(spec, Source::Native(native.factory.clone())))
+    }
+
+    fn is_package(&self, name: &str) -> bool {
+        self.natives.get(name).is_some_and(|n| n.flags.package) || self.children.contains_key(name)
+    }
+}
+
+/// The registry as the meta path's first finder.
+#[derive(Default)]
+pub struct Natives(RwLock<NativeRegistry>);
+
+impl Natives {
+    pub fn read(&self) -> RwLockReadGuard<'_, NativeRegistry> {
+        self.0.read()
+    }
+
+    pub fn write(&self) -> RwLockWriteGuard<'_, NativeRegistry> {
+        self.0.write()
+    }
+}
+
+impl Finder for Natives {
+    fn place(&self) -> String {
+        "native".to_owned()
+    }
+
+    fn find(&self, query: &Query, trace: &mut Trace) -> Result<Option<Found>> {
+        let found = self.0.read().find(query.name);
+        if found.is_none() {
+            trace.note_with(|| Some(Attempt::new("native", "not registered")));
+        }
+        Ok(found)
+    }
+
+    /// The natives registered directly under `package` (a native package), or at the top level.
+    fn iter_modules(&self, package: Option<&ModuleSpec>, _: &Query) -> Result<Vec<ModuleInfo>> {
+        let registry = self.0.read();
+        let parent = match package {
+            Some(p) if p.origin().starts_with("builtin:") => Some(p.name()),
+            Some(_) => return Ok(Vec::new()),
+            None => None,
+        };
+        let mut out: Vec<ModuleInfo> = registry
+            .natives
+            .keys()
+            .filter(|n| name::parent(n) == parent)
+            .map(|n| ModuleInfo { name: name::tail(n).to_owned(), is_package: registry.is_package(n) })
+            .collect();
+        out.sort();
+        Ok(out)
     }
 }

@@ -11,11 +11,11 @@ use super::table::{ModuleState, Record};
 use super::{thread_cache, Runtime};
 use crate::error::{Attempt, Error, ErrorCode, Result};
 use crate::executor::ModuleHandle;
-use crate::finders::path::{scope, Step};
-use crate::finders::{host, MetaFinder};
+use crate::finders::path::scope;
+use crate::finders::{Found, Query, Source, Trace};
 use crate::limits::{MAX_FROMLIST, MAX_IMPORT_DEPTH};
 use crate::name;
-use crate::spec::{Content, Found, ModuleKind, ModuleSpec};
+use crate::spec::{ModuleKind, ModuleSpec};
 
 thread_local! {
     static DEPTH: Cell<usize> = const { Cell::new(0) };
@@ -246,89 +246,44 @@ impl Runtime {
     /// `path` of host finders and the entries of the path finder. A miss is explained by a second pass that
     /// notes why each place passed (host meta-path finders are not asked again).
     fn find(&self, name: &str, parent: Option<&ModuleSpec>) -> Result<Found> {
-        if let Some(found) = self.search(name, parent, None, true)? {
+        if let Some(found) = self.search(name, parent, None, false)? {
             return Ok(found);
         }
         let mut attempts = Vec::new();
         scope::refill_for_explaining();
         // Found meanwhile (a file that just appeared): take it rather than an error that contradicts itself.
-        if let Some(found) = self.search(name, parent, Some(&mut attempts), false)? {
+        if let Some(found) = self.search(name, parent, Some(&mut attempts), true)? {
             return Ok(found);
         }
         Err(Error::not_found(name, attempts))
     }
 
-    /// One pass of [`Runtime::find`]; with `notes`, every place that passes says why (and a found module
-    /// says where it was found). Without `ask_hosts`, host meta-path finders are noted, not asked.
+    /// One pass of [`Runtime::find`]: `_find_spec`'s loop over the meta path, collecting namespace portions
+    /// until a module or regular package is found later on. With `notes`, every place that passes says why
+    /// (and a found module says where it was found). In the `explaining` pass, finders that run host code
+    /// note themselves instead of asking again.
     pub(crate) fn search(
         &self,
         name: &str,
         parent: Option<&ModuleSpec>,
-        mut notes: Option<&mut Vec<Attempt>>,
-        ask_hosts: bool,
+        notes: Option<&mut Vec<Attempt>>,
+        explaining: bool,
     ) -> Result<Option<Found>> {
-        // Notes are made only when someone reads them: a search that is not traced formats nothing.
-        let mut note = |make: &dyn Fn() -> Option<Attempt>| {
-            if let Some(n) = notes.as_mut() {
-                n.extend(make());
-            }
-        };
-        if let Some(found) = self.inner.natives.read().find(name) {
-            note(&|| Some(Attempt::new("native", format!("found {}", found.spec.origin()))));
-            return Ok(Some(found));
-        }
-        note(&|| Some(Attempt::new("native", "not registered")));
         let meta_path = self.inner.meta_path.read().clone();
         let virtual_root = self.inner.virtual_root.read().clone();
-        let mut path: Option<Option<Vec<&str>>> = None;
-        // Namespace portions keep collecting until a module or regular package is found later on.
+        let table = |n: &str| self.inner.table.get(n).and_then(|r| r.spec);
+        let query = Query { name, parent, explaining, virtual_root: virtual_root.as_deref(), table: &table };
+        let mut trace = Trace::new(notes);
         let mut portions = Portions::default();
-        for finder in meta_path.iter() {
-            let found = match finder {
-                MetaFinder::Mount(_, tree) => tree.find(name, virtual_root.as_deref()),
-                MetaFinder::Host(_, h) if !ask_hosts => {
-                    note(&|| Some(Attempt::new(format!("host:{}", h.name()), "not found")));
-                    None
-                }
-                MetaFinder::Host(_, h) => {
-                    let path = path.get_or_insert_with(|| parent.map(|p| p.locations().collect()));
-                    host::find(h, name, path.as_deref())?
-                }
-            };
-            match (found, finder) {
-                (Some(found), _) if found.spec.kind() == ModuleKind::Namespace => {
-                    note(&|| {
-                        Some(Attempt::new(finder_place(finder), format!("namespace portion {}", found.spec.origin())))
-                    });
-                    portions.add(found);
-                }
-                (Some(found), _) => {
-                    note(&|| Some(Attempt::new(finder_place(finder), format!("found {}", found.spec.origin()))));
-                    return Ok(Some(found));
-                }
-                (None, MetaFinder::Mount(_, tree)) => note(&|| tree.explain(name)),
-                (None, MetaFinder::Host(..)) => {}
-            }
-        }
-        if self.filesystem_enabled() {
-            let entries = self.child_locations(parent)?;
-            let refs = entries.entries();
-            let ctx = self.path_ctx();
-            let found = self.inner.paths.find(name, &refs, &ctx, &mut Step::new(notes.as_deref_mut()), ask_hosts)?;
-            match found {
-                Some(f) if f.spec.kind() == ModuleKind::Namespace => {
-                    if let Some(n) = notes.as_deref_mut() {
-                        n.push(Attempt::new("path", format!("namespace portion {}", f.spec.origin())));
-                    }
-                    portions.add(f);
-                }
-                Some(f) => {
-                    if let Some(n) = notes {
-                        n.push(Attempt::new("path", format!("found {}", f.spec.origin())));
-                    }
-                    return Ok(Some(f));
-                }
-                None => {}
+        for entry in meta_path.iter() {
+            let Some(found) = entry.finder.find(&query, &mut trace)? else { continue };
+            if found.spec.kind() == ModuleKind::Namespace {
+                let origin = found.spec.origin();
+                trace.note_with(|| Some(Attempt::new(entry.finder.place(), format!("namespace portion {origin}"))));
+                portions.add(found);
+            } else {
+                trace.note_with(|| Some(Attempt::new(entry.finder.place(), format!("found {}", found.spec.origin()))));
+                return Ok(Some(found));
             }
         }
         Ok(portions.finish())
@@ -338,9 +293,9 @@ impl Runtime {
     /// This import holds the new object until it returns, so `exec` and the caller's `bind` use an object
     /// no other thread can release meanwhile (a removal while it executes only drops the table's hold).
     fn load(&self, found: Found) -> Result<Record> {
-        let Found { spec, content } = found;
+        let Found { spec, source } = found;
         let name = spec.name();
-        if let Content::Native(factory) = &content {
+        if let Source::Native(factory) = &source {
             let handle = scope::outside(|| factory.create(&spec))
                 .map_err(|e| Error::from_host(name, "creating native module", e))?;
             let record = Record::new(Some(Arc::clone(&spec)), self.hold(handle), ModuleState::Ready);
@@ -359,11 +314,22 @@ impl Runtime {
         let object = self.hold(handle);
         self.put(name, Record::new(Some(Arc::clone(&spec)), Arc::clone(&object), ModuleState::Initializing));
         if spec.kind() != ModuleKind::Namespace {
-            if let Err(e) = scope::outside(|| executor.exec(&spec, handle, content.bytes())) {
+            // The bytes are read now, when the module executes (never when it is found).
+            let executed = match &source {
+                Source::Bytes(bytes) => scope::outside(|| bytes.read())
+                    .map_err(|e| Error::from_host(name, "reading the source of module", e))
+                    .and_then(|b| {
+                        scope::outside(|| executor.exec(&spec, handle, Some(&b)))
+                            .map_err(|e| Error::from_host(name, "executing module", e))
+                    }),
+                _ => scope::outside(|| executor.exec(&spec, handle, None))
+                    .map_err(|e| Error::from_host(name, "executing module", e)),
+            };
+            if let Err(e) = executed {
                 // Out of the table (whatever is under the name now: the module may have replaced itself);
                 // the objects go when their last holds do.
                 drop(self.inner.table.remove(name));
-                return Err(Error::from_host(name, "executing module", e));
+                return Err(e);
             }
         }
         // The record now in the table: this module's, or the one it replaced itself with while executing
@@ -442,7 +408,7 @@ impl Runtime {
             Some(n) => {
                 n.push(Attempt::new("looking for", name));
                 let start = n.len();
-                match self.search(name, path.as_deref(), Some(n), true)? {
+                match self.search(name, path.as_deref(), Some(n), false)? {
                     Some(found) => Ok(found.spec),
                     None => Err(Error::not_found(name, n[start..].to_vec())),
                 }
@@ -480,13 +446,6 @@ impl Portions {
         let spec = &first.spec;
         let locations: Vec<String> = spec.locations().map(str::to_owned).chain(self.more).collect();
         let merged = ModuleSpec::new(spec.name(), spec.origin(), ModuleKind::Namespace, true).with_locations(locations);
-        Some(Found { spec: Arc::new(merged), content: first.content })
-    }
-}
-
-fn finder_place(finder: &MetaFinder) -> String {
-    match finder {
-        MetaFinder::Mount(_, tree) => tree.place(),
-        MetaFinder::Host(_, h) => format!("host:{}", h.name()),
+        Some(Found { spec: Arc::new(merged), source: first.source })
     }
 }

@@ -7,24 +7,25 @@ mod search_path;
 mod table;
 mod thread_cache;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::RwLock;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::executor::{Executor, HostFinder, ModuleHandle, NativeFactory};
-use crate::finders::memory::{MountFile, MountedTree};
-use crate::finders::native::{NativeFlags, NativeRegistry};
+use crate::executor::{Executor, ModuleHandle};
+use crate::finders::host::{HostFinder, HostMeta};
+use crate::finders::memory::{Mount, MountFile, MountedTree};
+use crate::finders::native::{NativeFlags, Natives};
 use crate::finders::path::PathFinder;
-use crate::finders::{FinderId, MetaFinder};
+use crate::finders::{Finder, FinderId, NativeFactory};
 use crate::limits::MAX_PATH_LEN;
 use crate::name;
 use crate::policy::Policy;
 use crate::profile::Profile;
 use crate::spec::ModuleSpec;
 
-pub use search_path::DEFAULT_RECHECK;
+pub use crate::finders::path::DEFAULT_RECHECK;
 pub use table::{ModuleState, Record};
 
 static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
@@ -44,18 +45,21 @@ pub(crate) struct Inner {
     profile: Profile,
     virtual_root: RwLock<Option<String>>,
     executor: Arc<table::ExecutorSlot>,
-    natives: RwLock<NativeRegistry>,
-    meta_path: RwLock<Arc<Vec<MetaFinder>>>,
+    natives: Arc<Natives>,
+    /// The meta path: the natives first, the path finder last, the host's entries between, in its order.
+    meta_path: RwLock<Arc<Vec<MetaEntry>>>,
     next_finder: AtomicU64,
     policy: RwLock<Policy>,
     table: table::ModuleTable,
     locks: locks::ImportLocks,
-    fs_enabled: AtomicBool,
-    search_path: RwLock<Arc<Vec<String>>>,
-    paths: PathFinder,
-    recheck_ms: AtomicU64,
-    /// Moves whenever the search locations may answer differently (see `locations_changed`).
-    locations_generation: AtomicU64,
+    paths: Arc<PathFinder>,
+}
+
+/// An entry of the meta path and the id it was given (0 for the natives and the path finder, which stay).
+#[derive(Clone)]
+pub(crate) struct MetaEntry {
+    id: FinderId,
+    finder: Arc<dyn Finder>,
 }
 
 impl Drop for Inner {
@@ -86,23 +90,26 @@ impl std::fmt::Debug for Runtime {
 impl Runtime {
     /// A runtime with the given file conventions, no finders, no executor and the default policy.
     pub fn new(profile: Profile) -> Self {
+        let id = NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed);
+        let natives = Arc::new(Natives::default());
+        let paths = Arc::new(PathFinder::new(id, profile.clone()));
+        let meta_path = vec![
+            MetaEntry { id: 0, finder: natives.clone() as Arc<dyn Finder> },
+            MetaEntry { id: 0, finder: paths.clone() as Arc<dyn Finder> },
+        ];
         Runtime {
             inner: Arc::new(Inner {
-                id: NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed),
+                id,
                 profile,
                 virtual_root: RwLock::new(None),
                 executor: Arc::new(RwLock::new(None)),
-                natives: RwLock::new(NativeRegistry::default()),
-                meta_path: RwLock::new(Arc::new(Vec::new())),
+                natives,
+                meta_path: RwLock::new(Arc::new(meta_path)),
                 next_finder: AtomicU64::new(1),
                 policy: RwLock::new(Policy::default()),
                 table: table::ModuleTable::default(),
                 locks: locks::ImportLocks::default(),
-                fs_enabled: AtomicBool::new(false),
-                search_path: RwLock::new(Arc::new(Vec::new())),
-                paths: PathFinder::default(),
-                recheck_ms: AtomicU64::new(search_path::DEFAULT_RECHECK.as_millis() as u64),
-                locations_generation: AtomicU64::new(0),
+                paths,
             }),
         }
     }
@@ -170,10 +177,16 @@ impl Runtime {
 
     // ----- meta path -----
 
-    fn edit_meta_path<T>(&self, edit: impl FnOnce(&mut Vec<MetaFinder>) -> Result<T>) -> Result<T> {
+    /// Edits the host's part of the meta path (between the natives and the path finder) on a copy swapped in
+    /// whole, so a running search keeps the list it started with.
+    fn edit_meta_path<T>(&self, edit: impl FnOnce(&mut Vec<MetaEntry>) -> Result<T>) -> Result<T> {
         let mut guard = self.inner.meta_path.write();
-        let mut list: Vec<MetaFinder> = guard.as_ref().clone();
+        let all = guard.as_ref();
+        let (first, last) = (all[0].clone(), all[all.len() - 1].clone());
+        let mut list: Vec<MetaEntry> = all[1..all.len() - 1].to_vec();
         let out = edit(&mut list)?;
+        list.insert(0, first);
+        list.push(last);
         let old = std::mem::replace(&mut *guard, Arc::new(list));
         // What the edit removed goes with `old`, outside the lock: a mount's release or a finder's userdata
         // release may call back into the runtime.
@@ -197,15 +210,16 @@ impl Runtime {
     ) -> Result<FinderId> {
         let tree = Arc::new(MountedTree::build(point, files, &self.inner.profile, guard)?);
         let id = self.next_finder_id();
+        let entry = MetaEntry { id, finder: Arc::new(Mount(tree)) };
         self.edit_meta_path(|list| {
-            let taken = list.iter().position(|f| matches!(f, MetaFinder::Mount(_, t) if t.point() == point));
+            let taken = list.iter().position(|f| f.finder.mount_point() == Some(point));
             match (taken, mode) {
-                (Some(at), MountMode::Replace) => list[at] = MetaFinder::Mount(id, tree),
+                (Some(at), MountMode::Replace) => list[at] = entry,
                 (Some(_), MountMode::New) => {
                     let shown = if point.is_empty() { "the root".to_owned() } else { format!("'{point}'") };
                     return Err(Error::new(ErrorCode::Exists, format!("mount point {shown} is taken already")));
                 }
-                (None, _) => list.push(MetaFinder::Mount(id, tree)),
+                (None, _) => list.push(entry),
             }
             Ok(id)
         })
@@ -214,7 +228,7 @@ impl Runtime {
     /// Unmounts the tree at `point`. Modules already imported from it stay in the table.
     pub fn unmount(&self, point: &str) -> Result<()> {
         self.edit_meta_path(|list| {
-            let at = list.iter().position(|f| matches!(f, MetaFinder::Mount(_, t) if t.point() == point));
+            let at = list.iter().position(|f| f.finder.mount_point() == Some(point));
             match at {
                 Some(at) => {
                     list.remove(at);
@@ -227,19 +241,25 @@ impl Runtime {
 
     /// Puts a host finder at `position` of the meta path (clamped to its length).
     pub fn add_finder(&self, finder: Arc<dyn HostFinder>, position: usize) -> Result<FinderId> {
+        self.add_source(Arc::new(HostMeta(finder)), position)
+    }
+
+    /// Puts any source of modules (a [`Finder`]) at `position` of the host's part of the meta path (after
+    /// the natives, before the path finder; clamped to its length).
+    pub fn add_source(&self, finder: Arc<dyn Finder>, position: usize) -> Result<FinderId> {
         let id = self.next_finder_id();
         self.edit_meta_path(|list| {
             let at = position.min(list.len());
-            list.insert(at, MetaFinder::Host(id, finder));
+            list.insert(at, MetaEntry { id, finder });
             Ok(id)
         })
     }
 
-    /// Removes a host finder or a mount by the id it was given.
+    /// Removes a host finder, a source or a mount by the id it was given.
     pub fn remove_finder(&self, id: FinderId) -> Result<()> {
         self.edit_meta_path(|list| {
             let before = list.len();
-            list.retain(|f| f.id() != id);
+            list.retain(|f| f.id != id);
             if list.len() == before {
                 return Err(Error::new(ErrorCode::Unavailable, format!("no finder with id {id} on the meta path")));
             }
@@ -247,29 +267,18 @@ impl Runtime {
         })
     }
 
-    /// The meta path, as (id, description) pairs: `memory:/game`, `host:NAME`.
+    /// The host's part of the meta path, as (id, description) pairs: `memory:/game`, `host:NAME`.
     pub fn meta_path(&self) -> Vec<(FinderId, String)> {
-        self.inner
-            .meta_path
-            .read()
-            .iter()
-            .map(|f| match f {
-                MetaFinder::Mount(id, t) => (*id, t.place()),
-                MetaFinder::Host(id, h) => (*id, format!("host:{}", h.name())),
-            })
-            .collect()
+        let all = self.inner.meta_path.read().clone();
+        all[1..all.len() - 1].iter().map(|f| (f.id, f.finder.place())).collect()
     }
 
     /// Drops what finders cache (host finders and entry finders are told too; directory listings are read
     /// again; namespace packages recompute their locations).
     pub fn invalidate(&self) {
-        self.inner.paths.invalidate();
-        self.locations_changed();
         let snapshot = self.inner.meta_path.read().clone();
-        for f in snapshot.iter() {
-            if let MetaFinder::Host(_, h) = f {
-                h.invalidate();
-            }
+        for f in snapshot.iter().rev() {
+            f.finder.invalidate();
         }
     }
 

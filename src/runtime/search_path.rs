@@ -1,21 +1,17 @@
 //! A runtime's filesystem side: the switch, the search path, path hooks, the recheck window, confinement,
 //! and the current locations of namespace packages.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Record, Runtime};
+use super::Runtime;
 use crate::error::{Error, ErrorCode, Result};
-use crate::executor::PathHook;
-use crate::finders::path::{scope, Ctx, Step};
-use crate::finders::FinderId;
+use crate::finders::host::PathHook;
+use crate::finders::path::scope;
+use crate::finders::{FinderId, Trace};
 use crate::limits::MAX_PATH_LEN;
 use crate::name;
 use crate::spec::{ModuleKind, ModuleSpec};
-
-/// How long a directory listing is trusted before the directory is stat'ed again, by default.
-pub const DEFAULT_RECHECK: Duration = Duration::from_millis(1000);
 
 fn check_entry(entry: &str) -> Result<()> {
     if entry.len() > MAX_PATH_LEN || entry.contains('\0') {
@@ -29,33 +25,20 @@ fn check_entry(entry: &str) -> Result<()> {
 impl Runtime {
     /// Turns the path finder on or off. Off (the default), the runtime makes no filesystem call at all.
     pub fn enable_filesystem(&self, on: bool) {
-        self.inner.fs_enabled.store(on, Ordering::Release);
-        self.locations_changed();
-    }
-
-    /// The search locations may answer differently now (path edited, hooks, roots, caches): what an
-    /// operation remembered of namespace packages no longer holds.
-    pub(crate) fn locations_changed(&self) {
-        self.inner.locations_generation.fetch_add(1, Ordering::AcqRel);
+        self.inner.paths.set_enabled(on);
     }
 
     pub fn filesystem_enabled(&self) -> bool {
-        self.inner.fs_enabled.load(Ordering::Acquire)
+        self.inner.paths.enabled()
     }
 
     /// The search path (CPython's `sys.path`), in order.
     pub fn search_path(&self) -> Vec<String> {
-        self.inner.search_path.read().as_ref().clone()
+        self.inner.paths.search_path().as_ref().clone()
     }
 
     fn edit_search_path(&self, edit: impl FnOnce(&mut Vec<String>) -> Result<()>) -> Result<()> {
-        let mut guard = self.inner.search_path.write();
-        let mut list = guard.as_ref().clone();
-        edit(&mut list)?;
-        *guard = Arc::new(list);
-        drop(guard);
-        self.locations_changed();
-        Ok(())
+        self.inner.paths.edit_search_path(edit)
     }
 
     pub fn path_append(&self, entry: &str) -> Result<()> {
@@ -102,8 +85,6 @@ impl Runtime {
     pub fn add_path_hook(&self, hook: Arc<dyn PathHook>, position: usize) -> FinderId {
         let id = self.next_finder_id();
         self.inner.paths.add_hook(id, hook, position);
-        self.inner.paths.drop_caches();
-        self.locations_changed();
         id
     }
 
@@ -111,85 +92,32 @@ impl Runtime {
         if !self.inner.paths.remove_hook(id) {
             return Err(Error::new(ErrorCode::Unavailable, format!("no path hook with id {id}")));
         }
-        self.inner.paths.drop_caches();
-        self.locations_changed();
         Ok(())
     }
 
     /// How long a directory's listing is trusted before it is checked again (0: every lookup, as CPython).
     pub fn set_recheck(&self, window: Duration) {
-        self.inner.recheck_ms.store(window.as_millis().min(u64::MAX as u128) as u64, Ordering::Relaxed);
+        self.inner.paths.set_recheck(window);
     }
 
     pub fn recheck(&self) -> Duration {
-        Duration::from_millis(self.inner.recheck_ms.load(Ordering::Relaxed))
+        self.inner.paths.recheck()
     }
 
     /// Confines the path finder to `root` (and the other roots given): no entry, file, link or `.ref` target
     /// may resolve outside them.
     pub fn confine(&self, root: &str) -> Result<()> {
         check_entry(root)?;
-        self.inner.paths.confine(root)?;
-        self.locations_changed();
-        Ok(())
+        self.inner.paths.confine(root)
     }
 
     pub fn clear_confinement(&self) {
         self.inner.paths.clear_confinement();
-        self.locations_changed();
     }
 
     /// Forgets every directory listing and entry finder (a cold start for the next search).
     pub fn drop_caches(&self) {
         self.inner.paths.drop_caches();
-        self.locations_changed();
-    }
-
-    pub(crate) fn path_ctx(&self) -> Ctx<'_> {
-        Ctx::new(self.inner.id, &self.inner.profile, self.recheck(), self.inner.paths.roots(), &self.inner.paths)
-    }
-
-    /// The search locations the path finder uses for the children of `parent` (the search path for a
-    /// top-level name): a namespace package's are recomputed from its own parent's current locations.
-    pub(crate) fn child_locations<'a>(&self, parent: Option<&'a ModuleSpec>) -> Result<Locations<'a>> {
-        Ok(match parent {
-            None => Locations::SearchPath(self.inner.search_path.read().clone()),
-            Some(spec) if is_path_namespace(spec) => Locations::Owned(self.current_namespace_locations(spec)?),
-            Some(spec) => Locations::Spec(spec),
-        })
-    }
-
-    fn current_namespace_locations(&self, spec: &ModuleSpec) -> Result<Vec<String>> {
-        let name = spec.name();
-        // Once per operation: an import of `a.b.c.d` through namespace packages recomputes each level once,
-        // not once per level below it.
-        let generation = self.inner.locations_generation.load(Ordering::Acquire);
-        if let Some(known) = scope::namespace(generation, name) {
-            return Ok(known);
-        }
-        let locations = self.recompute_namespace_locations(spec)?;
-        scope::remember_namespace(generation, name, &locations);
-        Ok(locations)
-    }
-
-    fn recompute_namespace_locations(&self, spec: &ModuleSpec) -> Result<Vec<String>> {
-        let name = spec.name();
-        let parent_spec = match name::parent(name) {
-            Some(p) => match self.inner.table.get(p) {
-                Some(Record { spec: Some(s), .. }) => Some(s),
-                _ => return Ok(spec.locations().map(str::to_owned).collect()),
-            },
-            None => None,
-        };
-        let entries = self.child_locations(parent_spec.as_deref())?;
-        let refs = entries.entries();
-        let ctx = self.path_ctx();
-        let found = self.inner.paths.find(name, &refs, &ctx, &mut Step::new(None), true)?;
-        // As CPython's _NamespacePath: only a namespace result replaces the locations.
-        match found {
-            Some(f) if f.spec.kind() == ModuleKind::Namespace => Ok(f.spec.locations().map(str::to_owned).collect()),
-            _ => Ok(spec.locations().map(str::to_owned).collect()),
-        }
     }
 
     /// CPython's `PathFinder.find_spec(name, path)`: the path finder alone, over `entries` (the search path
@@ -218,8 +146,9 @@ impl Runtime {
                 &owned.iter().map(String::as_str).collect::<Vec<_>>()[..]
             }
         };
-        let ctx = self.path_ctx();
-        if let Some(found) = self.inner.paths.find(name, entries, &ctx, &mut Step::new(None), true)? {
+        let paths = &self.inner.paths;
+        let ctx = paths.ctx();
+        if let Some(found) = paths.find_in(name, entries, &ctx, &mut Trace::off(), false)? {
             return Ok(Some(found.spec));
         }
         if !explain {
@@ -227,9 +156,11 @@ impl Runtime {
         }
         let mut attempts = Vec::new();
         scope::refill_for_explaining();
-        if let Some(found) = self.inner.paths.find(name, entries, &ctx, &mut Step::new(Some(&mut attempts)), false)? {
+        let mut trace = Trace::new(Some(&mut attempts));
+        if let Some(found) = paths.find_in(name, entries, &ctx, &mut trace, true)? {
             return Ok(Some(found.spec));
         }
+        drop(trace);
         Err(Error::not_found(name, attempts))
     }
 
@@ -248,28 +179,8 @@ impl Runtime {
                 Error::new(ErrorCode::Import, format!("module '{name}' is not a namespace package")).for_module(name)
             );
         }
-        Ok(self.child_locations(Some(&spec))?.entries().into_iter().map(str::to_owned).collect())
+        let table = |n: &str| self.module_spec(n);
+        let locations = self.inner.paths.child_locations(Some(&spec), &table)?;
+        Ok(locations.entries().into_iter().map(str::to_owned).collect())
     }
-}
-
-/// The entries a search goes through, borrowed from where they are kept.
-pub(crate) enum Locations<'a> {
-    SearchPath(Arc<Vec<String>>),
-    Spec(&'a ModuleSpec),
-    Owned(Vec<String>),
-}
-
-impl Locations<'_> {
-    pub(crate) fn entries(&self) -> Vec<&str> {
-        match self {
-            Locations::SearchPath(p) => p.iter().map(String::as_str).collect(),
-            Locations::Owned(p) => p.iter().map(String::as_str).collect(),
-            Locations::Spec(s) => s.locations().collect(),
-        }
-    }
-}
-
-/// A namespace package made by the path finder (its locations follow the search path).
-fn is_path_namespace(spec: &ModuleSpec) -> bool {
-    spec.kind() == ModuleKind::Namespace && spec.origin().starts_with("namespace:")
 }

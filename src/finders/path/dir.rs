@@ -8,15 +8,19 @@
 //! a module's file; a `.ref` file is read (see `refs.rs`).
 
 use std::fs;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
-
-use super::refs::{self, Chain, RefResult};
 
 use parking_lot::Mutex;
 use rustc_hash::FxHashMap;
 
-use super::{join, Ctx, Step};
-use crate::error::Attempt;
+use super::ctx::{describe, join, Ctx, REFUSED};
+use super::entry::{Entry, EntryAnswer};
+use super::refs::{self, Chain, RefResult};
+use crate::error::{Attempt, Result};
+use crate::finders::protocol::{Found, ModuleInfo};
+use crate::finders::source::Source;
+use crate::finders::trace::Trace;
 use crate::profile::Profile;
 use crate::spec::{ModuleKind, ModuleSpec};
 
@@ -161,13 +165,20 @@ fn stat_kind(path: &str) -> Option<Kind> {
     }
 }
 
-pub(crate) fn describe(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        std::io::ErrorKind::NotFound => "does not exist".into(),
-        _ if e.raw_os_error() == Some(libc::ENOTDIR) => "not a directory".into(),
-        _ => e.to_string(),
-    }
+/// The spec of the module file `<dir>/<stem><suffix>` (origin `fs:<file>`, `cached` per the profile).
+pub fn file_spec(
+    name: &str,
+    kind: ModuleKind,
+    dir: &str,
+    stem: &str,
+    suffix: &str,
+    profile: &Profile,
+    is_package: bool,
+) -> ModuleSpec {
+    let trimmed = dir.trim_end_matches('/');
+    ModuleSpec::for_file_with(name, kind, "fs:", dir, stem, suffix, is_package, |text| {
+        profile.push_cached(text, trimmed, stem, kind, suffix)
+    })
 }
 
 /// What a directory holds under one name.
@@ -292,13 +303,21 @@ impl DirFinder {
 
     /// Looks up `fullname` (whose last segment is `tail`) as `FileFinder.find_spec` does, after following
     /// `<tail>.ref` if there is one (a module found through it wins; its portions are kept).
-    pub fn find(&self, fullname: &str, tail: &str, ctx: &Ctx, step: &mut Step, chain: &mut Chain) -> DirResult {
+    pub fn find(
+        &self,
+        fullname: &str,
+        tail: &str,
+        ctx: &Ctx,
+        dirs: &DirCache,
+        trace: &mut Trace,
+        chain: &mut Chain,
+    ) -> DirResult {
         let profile = ctx.profile;
         let seen = {
             let mut st = self.state.lock();
             self.refresh(&mut st, ctx);
             if let Some(why) = &st.unreadable {
-                step.note(Attempt::new(&self.path, format!("cannot list the directory: {why}")));
+                trace.note(Attempt::new(&self.path, format!("cannot list the directory: {why}")));
                 return DirResult::Nothing;
             }
             let mut seen = self.seen(&mut st, tail, ctx);
@@ -309,7 +328,15 @@ impl DirFinder {
         };
         let mut portions = Vec::new();
         if seen.has_ref {
-            match refs::follow(ctx, self, fullname, tail, chain, step) {
+            let mut search = |path: &str, chain: &mut Chain, trace: &mut Trace| match dirs
+                .get(path)
+                .find(fullname, tail, ctx, dirs, trace, chain)
+            {
+                DirResult::Module(spec) => Some(RefResult::Module(spec)),
+                DirResult::Portions(p) => Some(RefResult::Portions(p)),
+                DirResult::Nothing => None,
+            };
+            match refs::follow(ctx, &self.path, tail, chain, trace, &mut search) {
                 Some(RefResult::Module(spec)) => return DirResult::Module(spec),
                 Some(RefResult::Portions(p)) => portions = p,
                 None => {}
@@ -323,36 +350,161 @@ impl DirFinder {
             if let Some(i) = init {
                 let base = join(&self.path, tail);
                 let (suffix, kind) = &profile.suffixes()[i];
-                let spec = ModuleSpec::for_file(fullname, *kind, &base, profile.init_stem(), suffix, profile, true);
-                if ctx.allowed(spec.file().unwrap_or_default(), step) {
+                let spec = file_spec(fullname, *kind, &base, profile.init_stem(), suffix, profile, true);
+                if ctx.allowed(spec.file().unwrap_or_default(), trace) {
                     return DirResult::Module(confine_cached(spec, ctx));
                 }
             }
         }
         if let Some(i) = seen.file {
             let (suffix, kind) = &profile.suffixes()[i];
-            let spec = ModuleSpec::for_file(fullname, *kind, &self.path, tail, suffix, profile, false);
-            if ctx.allowed(spec.file().unwrap_or_default(), step) {
+            let spec = file_spec(fullname, *kind, &self.path, tail, suffix, profile, false);
+            if ctx.allowed(spec.file().unwrap_or_default(), trace) {
                 return DirResult::Module(confine_cached(spec, ctx));
             }
         }
         if seen.refused_dir {
-            step.note(Attempt::new(join(&self.path, tail), super::REFUSED));
+            trace.note(Attempt::new(join(&self.path, tail), REFUSED));
         }
         if seen.dir && profile.namespace_dirs() {
             let base = join(&self.path, tail);
-            if ctx.allowed(&base, step) {
+            if ctx.allowed(&base, trace) {
                 portions.push(base);
             }
         }
         if !portions.is_empty() {
             return DirResult::Portions(portions);
         }
-        if step.tracing() {
+        if trace.tracing() {
             let src = profile.suffixes().iter().find(|(_, k)| *k == ModuleKind::Source).map_or("", |(s, _)| s.as_str());
             let ns = if profile.namespace_dirs() { ", no directory" } else { "" };
-            step.note(Attempt::new(&self.path, format!("no {tail}{src}, no {tail}/{}{src}{ns}", profile.init_stem())));
+            trace.note(Attempt::new(&self.path, format!("no {tail}{src}, no {tail}/{}{src}{ns}", profile.init_stem())));
         }
         DirResult::Nothing
+    }
+}
+
+/// The directory finders of one path finder, by path: shared by path entries and `.ref` targets.
+#[derive(Default)]
+pub struct DirCache(Mutex<FxHashMap<String, Arc<DirFinder>>>);
+
+impl DirCache {
+    /// The finder for `path` (made on first use).
+    pub fn get(&self, path: &str) -> Arc<DirFinder> {
+        let mut dirs = self.0.lock();
+        if let Some(d) = dirs.get(path) {
+            return Arc::clone(d);
+        }
+        let d = Arc::new(DirFinder::new(path.to_owned()));
+        dirs.insert(path.to_owned(), Arc::clone(&d));
+        d
+    }
+
+    /// Every finder forgets its listing.
+    pub fn invalidate(&self) {
+        for d in self.0.lock().values() {
+            d.invalidate();
+        }
+    }
+
+    /// Drops every finder (after the lock is released).
+    pub fn clear(&self) {
+        let dirs = std::mem::take(&mut *self.0.lock());
+        drop(dirs);
+    }
+}
+
+/// A directory on the path, behind the entry protocol (CPython's `FileFinder`).
+pub struct DirEntry {
+    pub dir: Arc<DirFinder>,
+    pub dirs: Arc<DirCache>,
+}
+
+impl DirEntry {
+    /// The entries of the directory, by name and whether each is a directory (links resolved), inside the
+    /// confinement roots.
+    fn listing(&self, ctx: &Ctx) -> Option<Vec<(String, bool)>> {
+        ctx.check_allowed(self.dir.path()).ok()?;
+        let rd = fs::read_dir(self.dir.path()).ok()?;
+        let mut out = Vec::new();
+        for entry in rd.flatten() {
+            let Ok(name) = entry.file_name().into_string() else { continue };
+            let path = join(self.dir.path(), &name);
+            match probe(&path, ctx) {
+                Some(Kind::File) => out.push((name, false)),
+                Some(Kind::Dir) => out.push((name, true)),
+                _ => {}
+            }
+        }
+        out.sort();
+        Some(out)
+    }
+}
+
+impl Entry for DirEntry {
+    fn find(&self, fullname: &str, _: &str, ctx: &Ctx, _: bool, trace: &mut Trace) -> Result<EntryAnswer> {
+        let tail = crate::name::tail(fullname);
+        Ok(match self.dir.find(fullname, tail, ctx, &self.dirs, trace, &mut Chain::default()) {
+            DirResult::Module(spec) => EntryAnswer::Module(Found::new(spec, Source::None)),
+            DirResult::Portions(p) => EntryAnswer::Portions(p),
+            DirResult::Nothing => EntryAnswer::Nothing,
+        })
+    }
+
+    fn invalidate(&self) {
+        self.dir.invalidate();
+    }
+
+    /// A regular file of the directory, inside the confinement roots (links resolved).
+    fn read_resource(&self, resource: &str, ctx: &Ctx) -> Result<Option<Vec<u8>>> {
+        let path = join(self.dir.path(), resource);
+        if ctx.check_allowed(&path).is_err() || probe(&path, ctx) != Some(Kind::File) {
+            return Ok(None);
+        }
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) => Err(crate::error::Error::new(
+                crate::error::ErrorCode::Unavailable,
+                format!("cannot read resource {path}: {}", describe(&e)),
+            )),
+        }
+    }
+
+    fn resources(&self, ctx: &Ctx) -> Result<Option<Vec<String>>> {
+        Ok(self.listing(ctx).map(|l| l.into_iter().map(|(n, _)| n).collect()))
+    }
+
+    /// As `pkgutil` lists a `FileFinder`: module files by stem (the first suffix of the profile that
+    /// matches), and directories holding an init file as packages; names that are not identifiers skipped.
+    fn iter_modules(&self, ctx: &Ctx) -> Result<Vec<ModuleInfo>> {
+        let profile = ctx.profile;
+        let Some(listing) = self.listing(ctx) else { return Ok(Vec::new()) };
+        let mut out: Vec<ModuleInfo> = Vec::new();
+        for (name, is_dir) in listing {
+            let (stem, is_package) = if is_dir {
+                let pkg = join(self.dir.path(), &name);
+                let init = profile.suffixes().iter().any(|(s, _)| {
+                    let f = join(&pkg, &format!("{}{s}", profile.init_stem()));
+                    ctx.check_allowed(&f).is_ok() && probe(&f, ctx) == Some(Kind::File)
+                });
+                if !init {
+                    continue;
+                }
+                (name, true)
+            } else {
+                match profile.classify(&name) {
+                    Some((_, stem)) => (stem.to_owned(), false),
+                    None => continue,
+                }
+            };
+            if stem == profile.init_stem() || stem.contains('.') || crate::name::validate(&stem, profile).is_err() {
+                continue;
+            }
+            if !out.iter().any(|m| m.name == stem) {
+                out.push(ModuleInfo { name: stem, is_package });
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 }

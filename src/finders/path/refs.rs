@@ -16,9 +16,10 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashSet;
 
-use super::dir::{DirFinder, DirResult};
-use super::{join, scope, Ctx, Step, REFUSED};
+use super::ctx::{describe, join, Ctx, REFUSED};
+use super::scope;
 use crate::error::{quote, Attempt};
+use crate::finders::trace::Trace;
 use crate::limits::{MAX_REF_BYTES, MAX_REF_HOPS, MAX_REF_SIZE, MAX_REF_TARGETS};
 use crate::spec::ModuleSpec;
 
@@ -48,7 +49,7 @@ fn open_flags() -> std::fs::OpenOptions {
 /// without following a link at its end, and the open file must still be that path (so a link swapped in
 /// between the check and the open is never read).
 fn open_ref(ctx: &Ctx, ref_file: &str) -> Result<File, String> {
-    let cannot = |e: std::io::Error| format!("cannot read {ref_file}: {}", super::dir::describe(&e));
+    let cannot = |e: std::io::Error| format!("cannot read {ref_file}: {}", describe(&e));
     let Some(real) = ctx.resolve_allowed(ref_file)? else {
         return open_flags().open(ref_file).map_err(cannot);
     };
@@ -96,9 +97,7 @@ fn read_text(file: File, ref_file: &str) -> Result<String, Unread> {
     }
     let allowed = MAX_REF_SIZE.min(scope::ref_bytes_left());
     let mut bytes = Vec::new();
-    file.take(allowed + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {ref_file}: {}", super::dir::describe(&e)))?;
+    file.take(allowed + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {ref_file}: {}", describe(&e)))?;
     scope::spend_ref_bytes(bytes.len() as u64);
     if bytes.len() as u64 > allowed {
         return Err(if allowed < MAX_REF_SIZE {
@@ -144,8 +143,8 @@ fn normalize(path: &str) -> String {
 /// The directory a target names, to search: unconfined, the path as written (joined to the ref file's
 /// directory, as CPython joins paths); confined, the resolved path of its textual normal form, inside the
 /// roots. Also its canonical path, for the loop check.
-fn target_dir(ctx: &Ctx, dir: &DirFinder, target: &str) -> Result<(String, PathBuf), String> {
-    let written = if target.starts_with('/') { target.to_owned() } else { join(dir.path(), target) };
+fn target_dir(ctx: &Ctx, dir: &str, target: &str) -> Result<(String, PathBuf), String> {
+    let written = if target.starts_with('/') { target.to_owned() } else { join(dir, target) };
     if ctx.confined() {
         // Resolved without looking outside the roots; the directory searched is the one that was checked.
         let real = match ctx.resolve_allowed(&normalize(&written)) {
@@ -163,50 +162,53 @@ fn target_dir(ctx: &Ctx, dir: &DirFinder, target: &str) -> Result<(String, PathB
     match std::fs::canonicalize(&written) {
         Ok(c) if c.is_dir() => Ok((written, c)),
         Ok(_) => Err(format!("target {} is not a directory", quote(target))),
-        Err(e) => Err(format!("target {} cannot be used: {}", quote(target), super::dir::describe(&e))),
+        Err(e) => Err(format!("target {} cannot be used: {}", quote(target), describe(&e))),
     }
 }
 
-/// Follows `dir/<tail>.ref` (the directory's listing has it). `None`: nothing usable in it (the reasons are
-/// noted in `step`).
+/// What a search of a target directory gives.
+pub type Search<'s> = dyn FnMut(&str, &mut Chain, &mut Trace) -> Option<RefResult> + 's;
+
+/// Follows `dir/<tail>.ref` (the directory's listing has it), searching each target directory with
+/// `search`. `None`: nothing usable in it (the reasons are noted in `trace`).
 pub fn follow(
     ctx: &Ctx,
-    dir: &DirFinder,
-    fullname: &str,
+    dir: &str,
     tail: &str,
     chain: &mut Chain,
-    step: &mut Step,
+    trace: &mut Trace,
+    search: &mut Search,
 ) -> Option<RefResult> {
     ctx.in_operation();
-    let ref_file = join(dir.path(), &format!("{tail}.ref"));
+    let ref_file = join(dir, &format!("{tail}.ref"));
     if chain.files.len() >= MAX_REF_HOPS {
-        step.note(Attempt::new(&ref_file, format!("skipped: more than {MAX_REF_HOPS} .ref files in one chain")));
+        trace.note(Attempt::new(&ref_file, format!("skipped: more than {MAX_REF_HOPS} .ref files in one chain")));
         return None;
     }
     // Reading the file takes one unit of the budget, as each target does.
     if !scope::take_ref_target() {
         let why = format!("skipped: this import examined {MAX_REF_TARGETS} .ref files and targets already");
-        step.note_limit(&ref_file, why);
+        trace.note_limit(&ref_file, why);
         return None;
     }
     let text = match open_ref(ctx, &ref_file).map_err(Unread::Why).and_then(|f| read_text(f, &ref_file)) {
         Ok(t) => t,
         Err(Unread::Limit(why)) => {
-            step.note_limit(&ref_file, format!("skipped: {why}"));
+            trace.note_limit(&ref_file, format!("skipped: {why}"));
             return None;
         }
         Err(Unread::Why(why)) => {
-            step.note(Attempt::new(&ref_file, format!("skipped: {why}")));
+            trace.note(Attempt::new(&ref_file, format!("skipped: {why}")));
             return None;
         }
     };
     let mut targets = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).peekable();
     if targets.peek().is_none() {
-        step.note(Attempt::new(&ref_file, format!("skipped: {ref_file} names no directory")));
+        trace.note(Attempt::new(&ref_file, format!("skipped: {ref_file} names no directory")));
         return None;
     }
     // The chain's first ref file: its own directory counts as searched.
-    chain.visited.get_or_insert_with(|| std::fs::canonicalize(dir.path()).into_iter().collect());
+    chain.visited.get_or_insert_with(|| std::fs::canonicalize(dir).into_iter().collect());
     chain.files.push(ref_file.clone());
     let mut portions = Vec::new();
     let mut looped: Option<(&str, usize)> = None;
@@ -223,7 +225,7 @@ pub fn follow(
                 // The first unusable target is quoted; the others are counted (a link to a text file
                 // outside must not list it line by line).
                 if unusable == 0 {
-                    step.note(Attempt::new(&ref_file, why));
+                    trace.note(Attempt::new(&ref_file, why));
                 }
                 unusable += 1;
                 continue;
@@ -233,27 +235,28 @@ pub fn follow(
             looped = Some(looped.map_or((target, 1), |(first, n)| (first, n + 1)));
             continue;
         }
-        let finder = ctx.paths.dir_finder(&path);
-        match finder.find(fullname, tail, ctx, step, chain) {
-            DirResult::Module(spec) if spec.refs().len() > 0 => return Some(RefResult::Module(spec)),
-            DirResult::Module(spec) => return Some(RefResult::Module(spec.with_refs(chain.files.iter().cloned()))),
-            DirResult::Portions(p) => portions.extend(p),
-            DirResult::Nothing => {}
+        match search(&path, chain, trace) {
+            Some(RefResult::Module(spec)) if spec.refs().len() > 0 => return Some(RefResult::Module(spec)),
+            Some(RefResult::Module(spec)) => {
+                return Some(RefResult::Module(spec.with_refs(chain.files.iter().cloned())))
+            }
+            Some(RefResult::Portions(p)) => portions.extend(p),
+            None => {}
         }
     }
     if unusable > 1 {
-        step.note(Attempt::new(&ref_file, format!("{} more targets of this file cannot be used", unusable - 1)));
+        trace.note(Attempt::new(&ref_file, format!("{} more targets of this file cannot be used", unusable - 1)));
     }
     if let Some((first, n)) = looped {
         let all = if n > 1 { format!(" ({n} targets of this file do)") } else { String::new() };
-        step.note(Attempt::new(
+        trace.note(Attempt::new(
             &ref_file,
             format!("target {} loops back to a directory already searched in this chain{all}", quote(first)),
         ));
     }
     if unexamined > 0 {
         let why = format!("targets not examined: one import examines at most {MAX_REF_TARGETS}");
-        step.note_limit(&ref_file, why);
+        trace.note_limit(&ref_file, why);
     }
     chain.files.pop();
     if portions.is_empty() {

@@ -1,0 +1,44 @@
+//! The entry-finder protocol: what serves one path entry (CPython's path entry finders). The directory
+//! finder and host entry finders implement it; archives and bundles on the search path will too.
+
+use super::ctx::Ctx;
+use crate::error::Result;
+use crate::finders::protocol::{Found, ModuleInfo};
+use crate::finders::trace::Trace;
+
+/// What an entry holds under one name.
+pub enum EntryAnswer {
+    /// A module or regular package: the search ends.
+    Module(Found),
+    /// Namespace portions: locations to add to a namespace package, if nothing later is a regular one.
+    Portions(Vec<String>),
+    Nothing,
+}
+
+/// A finder for one path entry, made once per entry by a hook and cached (`path_importer_cache`).
+pub trait Entry: Send + Sync {
+    /// Finds `fullname` in this entry (`entry` is the entry as written on the path, for traces). In the
+    /// explaining pass a finder that runs host code notes itself instead of asking again.
+    fn find(&self, fullname: &str, entry: &str, ctx: &Ctx, explaining: bool, trace: &mut Trace) -> Result<EntryAnswer>;
+
+    /// Drops what the finder caches.
+    fn invalidate(&self) {}
+
+    /// The bytes of the file `resource` directly in this entry (a package's location), if it has one.
+    fn read_resource(&self, resource: &str, ctx: &Ctx) -> Result<Option<Vec<u8>>> {
+        let _ = (resource, ctx);
+        Ok(None)
+    }
+
+    /// The names of the files and directories directly in this entry, if it can list them.
+    fn resources(&self, ctx: &Ctx) -> Result<Option<Vec<String>>> {
+        let _ = ctx;
+        Ok(None)
+    }
+
+    /// The modules and packages directly in this entry (`pkgutil.iter_modules` of its finder).
+    fn iter_modules(&self, ctx: &Ctx) -> Result<Vec<ModuleInfo>> {
+        let _ = ctx;
+        Ok(Vec::new())
+    }
+}
