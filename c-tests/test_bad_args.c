@@ -132,6 +132,8 @@ static int32_t probe_exec(void *userdata, const ik_spec *spec, void *module, con
     if (!is(spec, "pexec")) return IK_OK;
     BAD(IK_ERR_INVALID_ARGUMENT, ik_report_error, NULL, IK_ERR_EXEC, "m", 1, 1);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_report_pass, report, NULL);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_report_host_data, NULL, NULL, NULL);
+    CHECK_OK(ik_report_host_data(report, NULL, NULL, &err));
     CHECK_OK(ik_report_error(report, IK_ERR_EXEC, NULL, 0, 0, &err));
     CHECK_OK(ik_report_error(report, 12345, "an unknown status", 0, 0, &err));
     CHECK_INT(ik_runtime_import(NULL, "x", NULL, &m, &nested), IK_ERR_INVALID_ARGUMENT);
@@ -170,6 +172,7 @@ static int32_t probe_find(void *userdata, const char *name, size_t name_len, con
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_add_location, found, "host:early");
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_file, found, "/early");
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_source, found, (const uint8_t *)src, 2);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_host_data, found, NULL, NULL);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set, NULL, "host:p", IK_KIND_SOURCE, true);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set, found, NULL, IK_KIND_SOURCE, true);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set, found, BAD_UTF8, IK_KIND_SOURCE, true);
@@ -185,6 +188,7 @@ static int32_t probe_find(void *userdata, const char *name, size_t name_len, con
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_file, found, BAD_UTF8);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_file, found, long_path);
     CHECK_OK(ik_found_set_file(found, "/probed.py", &err));
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_host_data, NULL, NULL, NULL);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_source, NULL, (const uint8_t *)src, 2);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_source, found, NULL, 2);
     CHECK_OK(ik_found_set_source(found, NULL, 0, &err));
@@ -322,6 +326,7 @@ static void error_accessors(void) {
     CHECK(ik_error_attempt_place(NULL, 0, &len) == NULL);
     CHECK(ik_error_attempt_reason(NULL, 0, &len) == NULL);
     CHECK(ik_error_host_message(NULL, &len) == NULL);
+    CHECK(ik_error_host_data(NULL) == NULL);
     CHECK_INT(ik_error_line(NULL), 0);
     CHECK_INT(ik_error_column(NULL), 0);
 }
@@ -808,6 +813,7 @@ static void spec_accessors(void) {
     CHECK(ik_spec_origin(NULL, &len) == NULL);
     CHECK(ik_spec_file(NULL, &len) == NULL);
     CHECK(ik_spec_cached(NULL, &len) == NULL);
+    CHECK(ik_spec_host_data(NULL) == NULL);
     CHECK(ik_spec_parent(NULL, &len) == NULL);
     CHECK_INT(ik_spec_kind(NULL), UINT32_MAX);
     CHECK(!ik_spec_is_package(NULL));

@@ -9,6 +9,7 @@ use std::ptr;
 
 use importkit::ffi::error::*;
 use importkit::ffi::import::*;
+use importkit::ffi::list::*;
 use importkit::ffi::mount::*;
 use importkit::ffi::runtime::*;
 use importkit::ffi::search_path::*;
