@@ -12,7 +12,7 @@ use super::{thread_cache, Runtime};
 use crate::error::{Attempt, Error, ErrorCode, Result};
 use crate::executor::ModuleHandle;
 use crate::finders::path::scope;
-use crate::finders::{Found, Query, Source, Trace};
+use crate::finders::{Found, Source, Trace};
 use crate::limits::{MAX_FROMLIST, MAX_IMPORT_DEPTH};
 use crate::name;
 use crate::spec::{ModuleKind, ModuleSpec};
@@ -270,23 +270,23 @@ impl Runtime {
         explaining: bool,
     ) -> Result<Option<Found>> {
         let meta_path = self.inner.meta_path.read().clone();
-        let virtual_root = self.inner.virtual_root.read().clone();
-        let table = |n: &str| self.inner.table.get(n).and_then(|r| r.spec);
-        let query = Query { name, parent, explaining, virtual_root: virtual_root.as_deref(), table: &table };
         let mut trace = Trace::new(notes);
         let mut portions = Portions::default();
-        for entry in meta_path.iter() {
-            let Some(found) = entry.finder.find(&query, &mut trace)? else { continue };
-            if found.spec.kind() == ModuleKind::Namespace {
-                let origin = found.spec.origin();
-                trace.note_with(|| Some(Attempt::new(entry.finder.place(), format!("namespace portion {origin}"))));
-                portions.add(found);
-            } else {
-                trace.note_with(|| Some(Attempt::new(entry.finder.place(), format!("found {}", found.spec.origin()))));
-                return Ok(Some(found));
+        self.with_query(name, parent, explaining, |query| {
+            for entry in meta_path.iter() {
+                let Some(found) = entry.finder.find(query, &mut trace)? else { continue };
+                let place = || entry.finder.place();
+                if found.spec.kind() == ModuleKind::Namespace {
+                    let origin = found.spec.origin();
+                    trace.note_with(|| Some(Attempt::new(place(), format!("namespace portion {origin}"))));
+                    portions.add(found);
+                } else {
+                    trace.note_with(|| Some(Attempt::new(place(), format!("found {}", found.spec.origin()))));
+                    return Ok(Some(found));
+                }
             }
-        }
-        Ok(portions.finish())
+            Ok(portions.finish())
+        })
     }
 
     /// `_load_unlocked`: create, put in the table, execute, mark ready; on failure take it out again.

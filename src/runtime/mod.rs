@@ -3,6 +3,7 @@
 
 mod import;
 mod locks;
+mod resources;
 mod search_path;
 mod table;
 mod thread_cache;

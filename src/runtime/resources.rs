@@ -1,0 +1,128 @@
+//! What every source answers besides finding: a package's resources (`importlib.resources`) and the
+//! modules a package or the top level holds (`pkgutil.iter_modules`), asked of each finder of the meta path.
+
+use std::sync::Arc;
+
+use super::Runtime;
+use crate::error::{Error, ErrorCode, Result};
+use crate::finders::path::scope;
+use crate::finders::{ModuleInfo, Query};
+use crate::limits::MAX_PATH_LEN;
+use crate::spec::{ModuleKind, ModuleSpec};
+
+fn check_resource(package: &str, resource: &str) -> Result<()> {
+    let bad = resource.is_empty()
+        || resource.len() > MAX_PATH_LEN
+        || resource.contains(['/', '\\', '\0'])
+        || resource == "."
+        || resource == "..";
+    if bad {
+        return Err(Error::invalid_argument(format!(
+            "resource {} of package '{package}' is not a file name (1 to {MAX_PATH_LEN} bytes, no '/', '\\\\' or \
+             NUL, not '.' or '..')",
+            crate::error::quote(resource)
+        )));
+    }
+    Ok(())
+}
+
+impl Runtime {
+    /// Runs `f` with a query about `name` (and its parent's spec) as the finders see it.
+    pub(crate) fn with_query<T>(
+        &self,
+        name: &str,
+        parent: Option<&ModuleSpec>,
+        explaining: bool,
+        f: impl FnOnce(&Query) -> T,
+    ) -> T {
+        let virtual_root = self.inner.virtual_root.read().clone();
+        let table = |n: &str| self.inner.table.get(n).and_then(|r| r.spec);
+        f(&Query { name, parent, explaining, virtual_root: virtual_root.as_deref(), table: &table })
+    }
+
+    /// The spec of package `package` (from the table, or found without importing anything).
+    fn package_spec(&self, package: &str) -> Result<Arc<ModuleSpec>> {
+        let spec = self.find_spec(package, None)?;
+        if !spec.is_package() {
+            return Err(Error::new(ErrorCode::Import, format!("'{package}' is not a package ({})", spec.origin()))
+                .for_module(package));
+        }
+        Ok(spec)
+    }
+
+    /// `importlib.resources.files(package).joinpath(resource).read_bytes()`: the bytes of the file
+    /// `resource` (a name, no `/`) in package `package`, from the source that serves the package.
+    pub fn read_resource(&self, package: &str, resource: &str) -> Result<Vec<u8>> {
+        check_resource(package, resource)?;
+        let spec = self.package_spec(package)?;
+        let _operation = scope::enter(self.inner.id);
+        let meta_path = self.inner.meta_path.read().clone();
+        self.with_query(package, None, false, |query| {
+            for entry in meta_path.iter() {
+                if let Some(bytes) = entry.finder.read_resource(&spec, resource, query)? {
+                    return Ok(bytes);
+                }
+            }
+            Err(Error::new(
+                ErrorCode::NotFound,
+                format!("package '{package}' ({}) has no resource {}", spec.origin(), crate::error::quote(resource)),
+            )
+            .for_module(package))
+        })
+    }
+
+    /// `importlib.resources.contents(package)`: the names of the files and directories directly in the
+    /// package, sorted (a namespace package's from every source that has a portion of it).
+    pub fn resources(&self, package: &str) -> Result<Vec<String>> {
+        let spec = self.package_spec(package)?;
+        let _operation = scope::enter(self.inner.id);
+        let meta_path = self.inner.meta_path.read().clone();
+        let namespace = spec.kind() == ModuleKind::Namespace;
+        self.with_query(package, None, false, |query| {
+            let mut names: Option<Vec<String>> = None;
+            for entry in meta_path.iter() {
+                if let Some(found) = entry.finder.resources(&spec, query)? {
+                    names.get_or_insert_with(Vec::new).extend(found);
+                    if !namespace {
+                        break;
+                    }
+                }
+            }
+            let mut names = names.ok_or_else(|| {
+                Error::new(
+                    ErrorCode::Unavailable,
+                    format!("no source lists the resources of package '{package}' ({})", spec.origin()),
+                )
+                .for_module(package)
+            })?;
+            names.sort();
+            names.dedup();
+            Ok(names)
+        })
+    }
+
+    /// `pkgutil.iter_modules`: the modules and packages directly in `package` (the top-level ones for
+    /// `None`), from every source in meta-path order, each name once (the first source's answer).
+    pub fn iter_modules(&self, package: Option<&str>) -> Result<Vec<ModuleInfo>> {
+        let spec = package.map(|p| self.package_spec(p)).transpose()?;
+        let _operation = scope::enter(self.inner.id);
+        let meta_path = self.inner.meta_path.read().clone();
+        let policy = self.inner.policy.read().clone();
+        self.with_query(package.unwrap_or(""), None, false, |query| {
+            let mut out: Vec<ModuleInfo> = Vec::new();
+            let mut seen = rustc_hash::FxHashSet::default();
+            for entry in meta_path.iter() {
+                for m in entry.finder.iter_modules(spec.as_deref(), query)? {
+                    // A denied top-level name is not offered.
+                    if package.is_none() && policy.check(&m.name).is_err() {
+                        continue;
+                    }
+                    if seen.insert(m.name.clone()) {
+                        out.push(m);
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+}
