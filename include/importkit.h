@@ -146,6 +146,9 @@
 // Longest place or reason of one attempt, in bytes (a longer one is cut, its length said).
 #define MAX_ATTEMPT_TEXT 1024
 
+// Names up to this many bytes are kept in their slot.
+#define INLINE 32
+
 // Most suffixes in one profile (directory listings index them in a 64-bit set).
 #define IK_MAX_SUFFIXES 64
 

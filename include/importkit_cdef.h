@@ -140,6 +140,9 @@ static const uint32_t MAX_LISTED_ATTEMPTS = 64;
 // Longest place or reason of one attempt, in bytes (a longer one is cut, its length said).
 static const uint32_t MAX_ATTEMPT_TEXT = 1024;
 
+// Names up to this many bytes are kept in their slot.
+static const uint32_t INLINE = 32;
+
 // Most suffixes in one profile (directory listings index them in a 64-bit set).
 static const uint32_t IK_MAX_SUFFIXES = 64;
 

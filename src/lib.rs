@@ -23,6 +23,7 @@ pub mod ffi;
 pub mod finders;
 pub mod limits;
 pub mod name;
+pub mod name_map;
 pub mod policy;
 pub mod profile;
 pub mod runtime;

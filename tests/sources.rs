@@ -30,7 +30,7 @@ struct ShelfBytes {
 }
 
 impl ModuleBytes for ShelfBytes {
-    fn read(&self) -> Result<Cow<'_, [u8]>, HostError> {
+    fn read(&self, _: u32) -> Result<Cow<'_, [u8]>, HostError> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         Ok(Cow::Borrowed(self.text.as_bytes()))
     }
@@ -54,7 +54,7 @@ impl Finder for Shelf {
                 let spec = ModuleSpec::new(query.name, &format!("shelf:/{file}"), ModuleKind::Source, is_package);
                 let spec = if is_package { spec.with_locations([format!("shelf:/{path}")]) } else { spec };
                 let bytes = ShelfBytes { text: text.clone(), reads: Arc::clone(&self.reads) };
-                return Ok(Some(Found::new(spec, Source::Bytes(Arc::new(bytes)))));
+                return Ok(Some(Found::new(spec, Source::Bytes(Arc::new(bytes), 0))));
             }
         }
         trace.note_with(|| Some(importkit::Attempt::new("shelf:", format!("no {path}.py"))));
@@ -153,7 +153,7 @@ struct Vanishing;
 struct Gone;
 
 impl ModuleBytes for Gone {
-    fn read(&self) -> Result<Cow<'_, [u8]>, HostError> {
+    fn read(&self, _: u32) -> Result<Cow<'_, [u8]>, HostError> {
         Err(HostError::new("the archive changed on disk"))
     }
 }
@@ -165,7 +165,7 @@ impl Finder for Vanishing {
 
     fn find(&self, query: &Query, _: &mut Trace) -> importkit::Result<Option<Found>> {
         let spec = ModuleSpec::new(query.name, "vanishing:x", ModuleKind::Source, false);
-        Ok((query.name == "ghost").then(|| Found::new(spec, Source::Bytes(Arc::new(Gone)))))
+        Ok((query.name == "ghost").then(|| Found::new(spec, Source::Bytes(Arc::new(Gone), 0))))
     }
 }
 

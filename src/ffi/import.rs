@@ -151,7 +151,15 @@ pub unsafe extern "C" fn ik_runtime_import_from(
             // SAFETY: `fromlist` points at `count` string pointers.
             let p = unsafe { *fromlist.add(i) };
             // SAFETY: each entry is a NUL-terminated string.
-            names.push(unsafe { in_str(p, &format!("fromlist[{i}]"), MAX_NAME_LEN) }?);
+            match unsafe { in_str(p, "fromlist name", MAX_NAME_LEN) } {
+                Ok(name) => names.push(name),
+                // SAFETY: as above; read again only to name the entry in the error.
+                Err(_) => {
+                    return Err(unsafe { in_str(p, &format!("fromlist[{i}]"), MAX_NAME_LEN) }
+                        .err()
+                        .unwrap_or_else(|| Error::internal("a name refused once was accepted")))
+                }
+            }
         }
         let h = rt.import_from(name, package, level as usize, &names)?;
         // SAFETY: checked by out_ptr.

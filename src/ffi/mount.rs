@@ -75,7 +75,16 @@ pub unsafe extern "C" fn ik_runtime_mount(
         let mut tree = Vec::with_capacity(count);
         for (i, f) in entries.iter().enumerate() {
             // SAFETY: each path points at `path_len` readable bytes.
-            let path = unsafe { in_counted(f.path, f.path_len, &format!("files[{i}].path"), MAX_PATH_LEN) }?;
+            // The label is formatted only when the path is refused.
+            let path = match unsafe { in_counted(f.path, f.path_len, "path", MAX_PATH_LEN) } {
+                Ok(path) => path,
+                // SAFETY: as above; read again only to name the file in the error.
+                Err(_) => {
+                    return Err(unsafe { in_counted(f.path, f.path_len, &format!("files[{i}].path"), MAX_PATH_LEN) }
+                        .err()
+                        .unwrap_or_else(|| Error::internal("a path refused once was accepted")))
+                }
+            };
             tree.push(MountFile { path: path.to_owned(), data: file_bytes(f, i, borrow)? });
         }
         let mode = if flags & IK_MOUNT_REPLACE != 0 { MountMode::Replace } else { MountMode::New };

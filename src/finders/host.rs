@@ -141,7 +141,7 @@ pub fn to_found(place: &str, name: &str, found: HostFound) -> Result<Found> {
         .with_host_data(host_data);
     let source = match (source, reader) {
         (Some(bytes), _) => Source::held(bytes),
-        (None, Some(reader)) => Source::Bytes(reader),
+        (None, Some(reader)) => Source::Bytes(reader, 0),
         (None, None) => Source::None,
     };
     Ok(Found::new(spec, source))

@@ -5,8 +5,7 @@
 //! The tree is indexed once, when it is mounted, by module name; finding is one hash lookup and never
 //! touches a file's bytes.
 
-use std::borrow::{Borrow, Cow};
-use std::hash::{Hash, Hasher};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
@@ -17,6 +16,7 @@ use super::trace::Trace;
 use crate::error::{Attempt, Error, ErrorCode, HostError, Result};
 use crate::limits::MAX_PATH_LEN;
 use crate::name;
+use crate::name_map::NameMap;
 use crate::profile::Profile;
 use crate::spec::{ModuleKind, ModuleSpec};
 
@@ -36,33 +36,16 @@ impl MountFile {
 }
 
 /// A module of the index: its spec, made once when the tree is mounted, and the file behind it.
+#[derive(Clone)]
 struct Entry {
     spec: Arc<ModuleSpec>,
-    /// The file behind the module; none for a namespace directory.
-    file: Option<u32>,
+    /// The file behind the module; [`NO_FILE`] for a namespace directory.
+    file: u32,
     /// Rank within one name: packages, then modules in suffix order, then namespace directories.
     rank: u32,
 }
 
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        self.spec.name() == other.spec.name()
-    }
-}
-
-impl Eq for Entry {}
-
-impl Hash for Entry {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.spec.name().hash(state)
-    }
-}
-
-impl Borrow<str> for Entry {
-    fn borrow(&self) -> &str {
-        self.spec.name()
-    }
-}
+const NO_FILE: u32 = u32::MAX;
 
 /// A mounted tree and its index.
 pub struct MountedTree {
@@ -70,8 +53,8 @@ pub struct MountedTree {
     data: Vec<Cow<'static, [u8]>>,
     /// The path of each file inside the mount, by index (for resources).
     paths: Vec<String>,
-    /// Module name -> entry (looked up by name through `Borrow<str>`).
-    index: FxHashSet<Entry>,
+    /// Module name -> entry, laid out for the cache (`name_map.rs`).
+    index: NameMap<Entry>,
     init_stem: String,
     source_suffixes: Vec<String>,
     /// Dropped last: gives borrowed bytes back to their owner.
@@ -158,7 +141,7 @@ impl MountedTree {
             point: point.to_owned(),
             data: Vec::with_capacity(files.len()),
             paths: Vec::with_capacity(files.len()),
-            index: FxHashSet::default(),
+            index: NameMap::default(),
             init_stem: profile.init_stem().to_owned(),
             source_suffixes: profile
                 .suffixes()
@@ -172,20 +155,23 @@ impl MountedTree {
         let mut scratch = Scratch::default();
         if profile.namespace_dirs() {
             if !point.is_empty() {
-                tree.insert(namespace_entry(point));
+                tree.insert(namespace_entry(point))?;
             }
             for dir in &dirs {
                 if scratch.module_name(point, dir, profile) {
-                    tree.insert(namespace_entry(&scratch.name));
+                    tree.insert(namespace_entry(&scratch.name))?;
                 }
             }
         }
         drop(dirs);
         drop(paths);
         for (i, f) in files.into_iter().enumerate() {
-            let index = u32::try_from(i).map_err(|_| Error::invalid_argument("a mount holds at most 2^32 files"))?;
+            let index = u32::try_from(i)
+                .ok()
+                .filter(|i| *i != NO_FILE)
+                .ok_or_else(|| Error::invalid_argument("a mount holds fewer than 2^32 files"))?;
             if let Some(entry) = scratch.file_entry(point, &f.path, index, profile) {
-                tree.insert(entry);
+                tree.insert(entry)?;
             }
             tree.data.push(f.data);
             tree.paths.push(f.path);
@@ -195,13 +181,14 @@ impl MountedTree {
     }
 
     /// Keeps the better of two entries for one name.
-    fn insert(&mut self, entry: Entry) {
-        match self.index.get(entry.spec.name()) {
-            Some(existing) if existing.rank <= entry.rank => {}
-            _ => {
-                self.index.replace(entry);
-            }
+    fn insert(&mut self, entry: Entry) -> Result<()> {
+        if self.index.get(entry.spec.name().as_bytes()).is_some_and(|e| e.rank <= entry.rank) {
+            return Ok(());
         }
+        let spec = Arc::clone(&entry.spec);
+        self.index.insert(spec.name().as_bytes(), entry).map(drop).map_err(|_| {
+            Error::new(ErrorCode::InvalidMount, format!("invalid mount '{}': its module names pass 4 GiB", self.point))
+        })
     }
 
     /// The mount point: a top-level name, or `""` for the root.
@@ -227,13 +214,13 @@ impl MountedTree {
 
     /// Finds `name`; `virtual_root`, when set, gives modules a virtual `file` under it.
     pub fn find(self: &Arc<Self>, name: &str, virtual_root: Option<&str>) -> Option<Found> {
-        let entry = self.index.get(name)?;
+        let entry = self.index.get(name.as_bytes())?;
         let source = match entry.file {
-            Some(i) => Source::Bytes(Arc::new(MountedBytes { tree: Arc::clone(self), index: i as usize })),
-            None => Source::None,
+            NO_FILE => Source::None,
+            i => Source::Bytes(Arc::clone(self) as Arc<dyn ModuleBytes>, i),
         };
         let spec = match (virtual_root, entry.file) {
-            (Some(root), Some(_)) => {
+            (Some(root), file) if file != NO_FILE => {
                 let logical = &entry.spec.origin()["memory:/".len()..];
                 let file = format!("{root}/{logical}");
                 Arc::new((*entry.spec).clone().with_file(Some(&file)))
@@ -246,7 +233,7 @@ impl MountedTree {
     /// The directory of package `name` inside the mount (`""` for the mount's own root), if it is one of
     /// this mount's packages.
     fn package_dir(&self, package: &ModuleSpec) -> Option<String> {
-        let entry = self.index.get(package.name())?;
+        let entry = self.index.get(package.name().as_bytes())?;
         if !entry.spec.is_package() || entry.spec.origin() != package.origin() {
             return None;
         }
@@ -274,15 +261,11 @@ impl MountedTree {
     }
 }
 
-/// A mounted file's bytes, read when its module executes (the tree stays alive while a handle does).
-struct MountedBytes {
-    tree: Arc<MountedTree>,
-    index: usize,
-}
-
-impl ModuleBytes for MountedBytes {
-    fn read(&self) -> std::result::Result<Cow<'_, [u8]>, HostError> {
-        Ok(Cow::Borrowed(self.tree.data(self.index)))
+/// A mounted file's bytes, read when its module executes (the tree stays alive while a found module of it
+/// waits to execute).
+impl ModuleBytes for MountedTree {
+    fn read(&self, index: u32) -> std::result::Result<Cow<'_, [u8]>, HostError> {
+        self.data.get(index as usize).map(|d| Cow::Borrowed(&d[..])).ok_or_else(|| HostError::new("no such file"))
     }
 }
 
@@ -334,6 +317,7 @@ impl Finder for Mount {
             .0
             .index
             .iter()
+            .map(|(_, e)| e)
             .filter(|e| name::parent(e.spec.name()) == parent)
             .map(|e| ModuleInfo { name: name::tail(e.spec.name()).to_owned(), is_package: e.spec.is_package() })
             .collect();
@@ -349,7 +333,7 @@ impl Finder for Mount {
 fn namespace_entry(name: &str) -> Entry {
     let location = format!("memory:/{}", name.replace('.', "/"));
     let spec = ModuleSpec::new(name, &location, ModuleKind::Namespace, true).with_locations([location.clone()]);
-    Entry { spec: Arc::new(spec), file: None, rank: u32::MAX }
+    Entry { spec: Arc::new(spec), file: NO_FILE, rank: u32::MAX }
 }
 
 /// Reused buffers for indexing, so a file costs no temporary allocation.
@@ -424,6 +408,6 @@ impl Scratch {
         } else {
             1000 + suffix_rank
         };
-        Some(Entry { spec: Arc::new(spec), file: Some(index), rank })
+        Some(Entry { spec: Arc::new(spec), file: index, rank })
     }
 }

@@ -21,15 +21,16 @@ where
     }
 }
 
-/// Bytes a source gives when the module executes: a mounted file, a host finder's bytes, a member of an
-/// archive. Reading may fail (an archive changed on disk); the import then fails naming the module.
+/// What holds the bytes of modules: a mounted tree, a host finder's copy, an archive, a bundle. Each module's
+/// bytes are item `index` of it (a source of one module ignores the index), read when the module executes.
+/// Reading may fail (an archive changed on disk); the import then fails naming the module.
 pub trait ModuleBytes: Send + Sync {
-    fn read(&self) -> Result<Cow<'_, [u8]>, HostError>;
+    fn read(&self, index: u32) -> Result<Cow<'_, [u8]>, HostError>;
 }
 
 /// Bytes held in memory already (what a host finder copied in).
 impl ModuleBytes for Arc<[u8]> {
-    fn read(&self) -> Result<Cow<'_, [u8]>, HostError> {
+    fn read(&self, _: u32) -> Result<Cow<'_, [u8]>, HostError> {
         Ok(Cow::Borrowed(self))
     }
 }
@@ -40,8 +41,9 @@ impl ModuleBytes for Arc<[u8]> {
 pub enum Source {
     /// Nothing importkit reads: namespace packages, and files the host reads itself (`spec.file()`).
     None,
-    /// Bytes read when the module executes.
-    Bytes(Arc<dyn ModuleBytes>),
+    /// Item `.1` of a holder of bytes, read when the module executes (a find costs a reference count, no
+    /// allocation).
+    Bytes(Arc<dyn ModuleBytes>, u32),
     /// A native module's factory.
     Native(Arc<dyn NativeFactory>),
 }
@@ -49,7 +51,7 @@ pub enum Source {
 impl Source {
     /// Bytes already in memory.
     pub fn held(bytes: impl Into<Arc<[u8]>>) -> Source {
-        Source::Bytes(Arc::new(bytes.into()))
+        Source::Bytes(Arc::new(bytes.into()), 0)
     }
 }
 
@@ -57,7 +59,7 @@ impl std::fmt::Debug for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Source::None => f.write_str("Source::None"),
-            Source::Bytes(_) => f.write_str("Source::Bytes"),
+            Source::Bytes(_, i) => write!(f, "Source::Bytes(#{i})"),
             Source::Native(_) => f.write_str("Source::Native"),
         }
     }

@@ -316,7 +316,7 @@ impl Runtime {
         if spec.kind() != ModuleKind::Namespace {
             // The bytes are read now, when the module executes (never when it is found).
             let executed = match &source {
-                Source::Bytes(bytes) => scope::outside(|| bytes.read())
+                Source::Bytes(bytes, index) => scope::outside(|| bytes.read(*index))
                     .map_err(|e| Error::from_host(name, "reading the source of module", e))
                     .and_then(|b| {
                         scope::outside(|| executor.exec(&spec, handle, Some(&b)))

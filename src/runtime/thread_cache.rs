@@ -7,10 +7,9 @@
 use std::cell::RefCell;
 use std::sync::{Arc, Weak};
 
-use rustc_hash::FxHashMap;
-
 use super::Inner;
 use crate::executor::ModuleHandle;
+use crate::name_map::NameMap;
 
 /// Runtimes remembered per thread; the least recently added is dropped first.
 const RUNTIMES_PER_THREAD: usize = 4;
@@ -19,7 +18,8 @@ struct RuntimeCache {
     runtime: Weak<Inner>,
     id: u64,
     generation: u64,
-    modules: FxHashMap<Box<[u8]>, ModuleHandle>,
+    /// Keys inline in the slots (one cache line per hit), long ones in one arena.
+    modules: NameMap<ModuleHandle>,
 }
 
 thread_local! {
@@ -61,7 +61,7 @@ pub(crate) fn store(rt: &Arc<Inner>, name: &str, handle: ModuleHandle, generatio
                     runtime: Arc::downgrade(rt),
                     id: rt.id,
                     generation,
-                    modules: FxHashMap::default(),
+                    modules: NameMap::default(),
                 });
                 cache.len() - 1
             }
@@ -71,6 +71,7 @@ pub(crate) fn store(rt: &Arc<Inner>, name: &str, handle: ModuleHandle, generatio
             entry.modules.clear();
             entry.generation = generation;
         }
-        entry.modules.insert(name.as_bytes().into(), handle);
+        // A name the map cannot take (its long names past 4 GiB) is simply not cached.
+        let _ = entry.modules.insert(name.as_bytes(), handle);
     });
 }
