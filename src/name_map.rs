@@ -2,11 +2,14 @@
 //! the per-thread cache of ready modules) are read at random once a tree is large, so what a hit touches is
 //! what it costs.
 //!
-//! Open addressing with linear probing; each slot is one cache line holding the name's full hash, its
-//! length, the value and, for a name of at most [`INLINE`] bytes (most module names), the name itself: a hit
-//! reads one line. A longer name's bytes live in one arena shared by the map (a second line, never a
-//! separate allocation per key). Names are only added or replaced, never removed one by one (`clear` drops
-//! them all), which keeps probing simple. At most 3/4 of the slots are used.
+//! Open addressing with linear probing over a byte of tag per slot (7 bits of the hash and an occupied bit):
+//! the tags are 1/64 of the slots' size, so they stay in a near cache while the slots do not, and a probe
+//! reads tags until one matches. Each slot is one cache line holding the name's full hash, its length, the
+//! value and, for a name of at most [`INLINE`] bytes (most module names), the name itself: a hit reads one
+//! slot line (a false tag match, one in 128 probes, another). A longer name's bytes live in one arena shared
+//! by the map (a second line, never a separate allocation per key). Names are only added or replaced, never
+//! removed one by one (`clear` drops them all), which keeps probing simple. At most 7/8 of the slots are
+//! used.
 
 use std::hash::Hasher;
 
@@ -34,6 +37,8 @@ impl<V> Slot<V> {
 }
 
 pub struct NameMap<V> {
+    /// Per slot: 0 when empty, else `0x80 | ` the hash's top 7 bits.
+    tags: Vec<u8>,
     slots: Vec<Slot<V>>,
     arena: Vec<u8>,
     len: usize,
@@ -41,8 +46,12 @@ pub struct NameMap<V> {
 
 impl<V> Default for NameMap<V> {
     fn default() -> Self {
-        NameMap { slots: Vec::new(), arena: Vec::new(), len: 0 }
+        NameMap { tags: Vec::new(), slots: Vec::new(), arena: Vec::new(), len: 0 }
     }
+}
+
+fn tag(hash: u64) -> u8 {
+    0x80 | (hash >> 57) as u8
 }
 
 fn hash(name: &[u8]) -> u64 {
@@ -68,10 +77,9 @@ impl<V> NameMap<V> {
         self.len == 0
     }
 
-    /// The first slot to probe for `hash` (the hash's top bits: a multiplicative hash is best there).
+    /// The first slot to probe for `hash` (bits below the tag's: a multiplicative hash is best at the top).
     fn start(&self, hash: u64) -> usize {
-        let bits = self.slots.len().trailing_zeros();
-        (hash >> (64 - bits)) as usize
+        hash.rotate_left(7) as usize & (self.slots.len() - 1)
     }
 
     fn name_of<'a>(&'a self, slot: &'a Slot<V>) -> &'a [u8] {
@@ -86,11 +94,18 @@ impl<V> NameMap<V> {
     /// The slot holding `name`, or the empty one where it would go.
     fn find(&self, name: &[u8], hash: u64) -> usize {
         let mask = self.slots.len() - 1;
+        let want = tag(hash);
         let mut i = self.start(hash);
         loop {
-            let slot = &self.slots[i];
-            if slot.value.is_none() || (slot.hash == hash && self.name_of(slot) == name) {
-                return i;
+            match self.tags[i] {
+                0 => return i,
+                t if t == want => {
+                    let slot = &self.slots[i];
+                    if slot.hash == hash && self.name_of(slot) == name {
+                        return i;
+                    }
+                }
+                _ => {}
             }
             i = (i + 1) & mask;
         }
@@ -106,17 +121,19 @@ impl<V> NameMap<V> {
     /// Makes room for `more` names.
     pub fn reserve(&mut self, more: usize) {
         let need = self.len + more;
-        if need * 4 < self.slots.len() * 3 {
+        if need * 8 < self.slots.len() * 7 {
             return;
         }
         let mut cap = self.slots.len().max(16);
-        while need * 4 >= cap * 3 {
+        while need * 8 >= cap * 7 {
             cap *= 2;
         }
+        self.tags = vec![0; cap];
         let old = std::mem::replace(&mut self.slots, (0..cap).map(|_| Slot::empty()).collect());
         for slot in old {
             if slot.value.is_some() {
                 let i = self.find_empty(slot.hash);
+                self.tags[i] = tag(slot.hash);
                 self.slots[i] = slot;
             }
         }
@@ -126,7 +143,7 @@ impl<V> NameMap<V> {
     fn find_empty(&self, hash: u64) -> usize {
         let mask = self.slots.len() - 1;
         let mut i = self.start(hash);
-        while self.slots[i].value.is_some() {
+        while self.tags[i] != 0 {
             i = (i + 1) & mask;
         }
         i
@@ -153,6 +170,7 @@ impl<V> NameMap<V> {
             slot.at = at as u32;
         }
         self.slots[i] = slot;
+        self.tags[i] = tag(h);
         self.len += 1;
         Ok(None)
     }
@@ -162,6 +180,7 @@ impl<V> NameMap<V> {
         for slot in &mut self.slots {
             slot.value = None;
         }
+        self.tags.fill(0);
         self.arena.clear();
         self.len = 0;
     }

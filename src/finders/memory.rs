@@ -227,7 +227,9 @@ impl MountedTree {
             }
             _ => Arc::clone(&entry.spec),
         };
-        Some(Found { spec, source })
+        // Only a directory has no file, and a directory is a namespace package: no need to read the spec.
+        let portion = entry.file == NO_FILE;
+        Some(Found { spec, source, portion })
     }
 
     /// The directory of package `name` inside the mount (`""` for the mount's own root), if it is one of

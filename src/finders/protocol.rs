@@ -21,11 +21,20 @@ pub type FinderId = u64;
 pub struct Found {
     pub spec: Arc<ModuleSpec>,
     pub source: Source,
+    /// A namespace portion (the spec's kind is namespace), said apart so that the search loop need not read
+    /// the spec (a cache line of its own, in a large tree) to know.
+    pub portion: bool,
 }
 
 impl Found {
     pub fn new(spec: ModuleSpec, source: Source) -> Found {
-        Found { spec: Arc::new(spec), source }
+        Found::shared(Arc::new(spec), source)
+    }
+
+    /// A spec the finder keeps too.
+    pub fn shared(spec: Arc<ModuleSpec>, source: Source) -> Found {
+        let portion = spec.kind() == crate::spec::ModuleKind::Namespace;
+        Found { spec, source, portion }
     }
 }
 

@@ -276,7 +276,7 @@ impl Runtime {
             for entry in meta_path.iter() {
                 let Some(found) = entry.finder.find(query, &mut trace)? else { continue };
                 let place = || entry.finder.place();
-                if found.spec.kind() == ModuleKind::Namespace {
+                if found.portion {
                     let origin = found.spec.origin();
                     trace.note_with(|| Some(Attempt::new(place(), format!("namespace portion {origin}"))));
                     portions.add(found);
@@ -293,7 +293,7 @@ impl Runtime {
     /// This import holds the new object until it returns, so `exec` and the caller's `bind` use an object
     /// no other thread can release meanwhile (a removal while it executes only drops the table's hold).
     fn load(&self, found: Found) -> Result<Record> {
-        let Found { spec, source } = found;
+        let Found { spec, source, .. } = found;
         let name = spec.name();
         if let Source::Native(factory) = &source {
             let handle = scope::outside(|| factory.create(&spec))
@@ -446,6 +446,6 @@ impl Portions {
         let spec = &first.spec;
         let locations: Vec<String> = spec.locations().map(str::to_owned).chain(self.more).collect();
         let merged = ModuleSpec::new(spec.name(), spec.origin(), ModuleKind::Namespace, true).with_locations(locations);
-        Some(Found { spec: Arc::new(merged), source: first.source })
+        Some(Found { spec: Arc::new(merged), source: first.source, portion: true })
     }
 }
