@@ -79,7 +79,8 @@ impl<V> NameMap<V> {
 
     /// The first slot to probe for `hash` (bits below the tag's: a multiplicative hash is best at the top).
     fn start(&self, hash: u64) -> usize {
-        hash.rotate_left(7) as usize & (self.slots.len() - 1)
+        let bits = self.slots.len().trailing_zeros();
+        (hash >> (57 - bits.min(57))) as usize & (self.slots.len() - 1)
     }
 
     fn name_of<'a>(&'a self, slot: &'a Slot<V>) -> &'a [u8] {

@@ -153,11 +153,10 @@ pub unsafe extern "C" fn ik_runtime_import_from(
             // SAFETY: each entry is a NUL-terminated string.
             match unsafe { in_str(p, "fromlist name", MAX_NAME_LEN) } {
                 Ok(name) => names.push(name),
-                // SAFETY: as above; read again only to name the entry in the error.
                 Err(_) => {
-                    return Err(unsafe { in_str(p, &format!("fromlist[{i}]"), MAX_NAME_LEN) }
-                        .err()
-                        .unwrap_or_else(|| Error::internal("a name refused once was accepted")))
+                    // SAFETY: as above; read again only to name the entry in the error.
+                    let named = unsafe { in_str(p, &format!("fromlist[{i}]"), MAX_NAME_LEN) };
+                    return Err(named.err().unwrap_or_else(|| Error::internal("a name refused once was accepted")));
                 }
             }
         }

@@ -78,11 +78,10 @@ pub unsafe extern "C" fn ik_runtime_mount(
             // The label is formatted only when the path is refused.
             let path = match unsafe { in_counted(f.path, f.path_len, "path", MAX_PATH_LEN) } {
                 Ok(path) => path,
-                // SAFETY: as above; read again only to name the file in the error.
                 Err(_) => {
-                    return Err(unsafe { in_counted(f.path, f.path_len, &format!("files[{i}].path"), MAX_PATH_LEN) }
-                        .err()
-                        .unwrap_or_else(|| Error::internal("a path refused once was accepted")))
+                    // SAFETY: as above; read again only to name the file in the error.
+                    let named = unsafe { in_counted(f.path, f.path_len, &format!("files[{i}].path"), MAX_PATH_LEN) };
+                    return Err(named.err().unwrap_or_else(|| Error::internal("a path refused once was accepted")));
                 }
             };
             tree.push(MountFile { path: path.to_owned(), data: file_bytes(f, i, borrow)? });
