@@ -804,6 +804,9 @@ static void search_path(ik_runtime *rt) {
 
 static void spec_accessors(void) {
     size_t len = 3;
+    CHECK_STR(ik_kind_name(IK_KIND_NAMESPACE + 1), "IK_UNKNOWN_KIND");
+    CHECK_STR(ik_kind_name(UINT32_MAX), "IK_UNKNOWN_KIND");
+    CHECK_STR(ik_kind_name(ik_spec_kind(NULL)), "IK_UNKNOWN_KIND");
     CHECK(ik_spec_name(NULL, &len) == NULL);
     CHECK(ik_spec_origin(NULL, &len) == NULL);
     CHECK(ik_spec_file(NULL, &len) == NULL);

@@ -78,21 +78,6 @@ static const uint32_t IK_IDENT_LUA = 1;
 // Most entries `ik_runtime_path_set` takes at once.
 static const uint32_t IK_MAX_PATH_ENTRIES = 65536;
 
-// Source text the host compiles and executes.
-static const uint32_t IK_KIND_SOURCE = 0;
-
-// Compiled code the host executes.
-static const uint32_t IK_KIND_BYTECODE = 1;
-
-// A native extension file (a shared library) the host loads.
-static const uint32_t IK_KIND_EXTENSION = 2;
-
-// A module made by a registered native factory.
-static const uint32_t IK_KIND_NATIVE = 3;
-
-// A namespace package: nothing to execute.
-static const uint32_t IK_KIND_NAMESPACE = 4;
-
 // Longest module name, in bytes.
 static const uint32_t IK_MAX_NAME_LEN = 4096;
 
@@ -176,6 +161,22 @@ typedef enum {
     // A bug in importkit (a caught panic); the runtime stays usable.
     IK_ERR_INTERNAL = 12,
 } ik_status;
+
+// What a module is made of. Functions take and return a kind as `uint32_t`, checked on entry (an unknown
+// value is `IK_ERR_INVALID_ARGUMENT`), so that a wrong value is never undefined behaviour; these are its
+// values, which never change. `ik_kind_name` gives their names.
+typedef enum {
+    // Source text the host compiles and executes.
+    IK_KIND_SOURCE = 0,
+    // Compiled code the host executes.
+    IK_KIND_BYTECODE = 1,
+    // A native extension file (a shared library) the host loads.
+    IK_KIND_EXTENSION = 2,
+    // A module made by a registered native factory.
+    IK_KIND_NATIVE = 3,
+    // A namespace package: nothing to execute.
+    IK_KIND_NAMESPACE = 4,
+} ik_kind;
 
 // The description of one module, as a finder found it.
 //
@@ -692,6 +693,9 @@ ik_status ik_runtime_path_find_spec(const ik_runtime *rt,
                                     const ik_spec **out_spec,
                                     ik_error **out_error);
 
+// The name of a kind value (`"IK_KIND_SOURCE"`), static; `"IK_UNKNOWN_KIND"` for other values.
+const char *ik_kind_name(uint32_t kind);
+
 // The full dotted name. Strings returned by `ik_spec_*` are owned by the spec; `len_out` (may be NULL)
 // receives the length. NULL for a NULL spec.
 const char *ik_spec_name(const ik_spec *spec, size_t *len_out);
@@ -709,7 +713,7 @@ const char *ik_spec_cached(const ik_spec *spec, size_t *len_out);
 // `__package__`: the name itself for a package, its parent's name for a module, `""` at the top level.
 const char *ik_spec_parent(const ik_spec *spec, size_t *len_out);
 
-// The kind: `IK_KIND_SOURCE`, `IK_KIND_BYTECODE`, `IK_KIND_EXTENSION`, `IK_KIND_NATIVE`,
+// The kind, an `ik_kind` value: `IK_KIND_SOURCE`, `IK_KIND_BYTECODE`, `IK_KIND_EXTENSION`, `IK_KIND_NATIVE`,
 // `IK_KIND_NAMESPACE` (`UINT32_MAX` for NULL).
 uint32_t ik_spec_kind(const ik_spec *spec);
 

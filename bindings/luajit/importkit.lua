@@ -155,7 +155,12 @@ local STATUS_NAMES = {
 M.status = {}
 for i = 0, #STATUS_NAMES do M.status[STATUS_NAMES[i]] = i end
 
-local KIND_NAMES = { [0] = "source", "bytecode", "extension", "native", "namespace" }
+-- Kind values are the header's, never copied here: their names are the library's (ik_kind_name), read when
+-- it is loaded.
+local KIND_NAMES = {} -- value -> "source" (IK_KIND_SOURCE)
+
+-- Values probed for names: above every kind value (small numbers that never change).
+local PROBED = 256
 
 ---------------------------------------------------------------------------------------------------------------
 -- Finding and loading the library
@@ -215,6 +220,14 @@ local function declare()
     "; set IMPORTKIT_CDEF)", 0)
 end
 
+-- The names of the kind values, as the library gives them.
+local function read_names(l)
+  for value = 0, PROBED - 1 do
+    local kind = ffi.string(l.ik_kind_name(value))
+    if kind ~= "IK_UNKNOWN_KIND" then KIND_NAMES[value] = kind:sub(#"IK_KIND_" + 1):lower() end
+  end
+end
+
 local make_buffers
 
 local function load_library()
@@ -232,6 +245,7 @@ local function load_library()
       if math.floor(v / 10000) ~= 0 or math.floor(v / 100) % 100 ~= 1 then
         error(format("importkit: %s is version %s; this binding needs 0.1.x", path, ffi.string(l.ik_version())), 0)
       end
+      read_names(l)
       lib = l
       make_buffers()
       return lib

@@ -581,14 +581,7 @@ impl EntryFinder for CEntryFinder {
 
 /// Converts a kind given as a number (`ik_kind`).
 pub(crate) fn kind_of(kind: u32) -> Result<ModuleKind> {
-    Ok(match kind {
-        0 => ModuleKind::Source,
-        1 => ModuleKind::Bytecode,
-        2 => ModuleKind::Extension,
-        3 => ModuleKind::Native,
-        4 => ModuleKind::Namespace,
-        _ => return Err(Error::invalid_argument(format!("{kind} is not an ik_kind"))),
-    })
+    super::spec::module_kind(kind)
 }
 
 /// Records why a callback failed: a status (an `ik_status` value; `IK_ERR_EXEC` for an error in the

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use super::callbacks::kind_of;
+use super::spec::module_kind;
 use super::{boundary, error::ik_error, in_str, out_ptr, status::ik_status, write_out};
 use crate::error::{Error, Result};
 use crate::limits::MAX_SUFFIX_LEN;
@@ -78,7 +78,7 @@ pub unsafe extern "C" fn ik_profile_add_suffix(
         let profile = unsafe { profile_mut(profile) }?;
         // SAFETY: `suffix` is a NUL-terminated string.
         let suffix = unsafe { in_str(suffix, "suffix", MAX_SUFFIX_LEN) }?;
-        profile.add_suffix(kind_of(kind)?, suffix)
+        profile.add_suffix(module_kind(kind)?, suffix)
     })
 }
 
@@ -92,7 +92,7 @@ pub unsafe extern "C" fn ik_profile_clear_suffixes(
     boundary(out_error, || {
         // SAFETY: forwarded from the caller.
         let profile = unsafe { profile_mut(profile) }?;
-        profile.clear_suffixes(kind_of(kind)?);
+        profile.clear_suffixes(module_kind(kind)?);
         Ok(())
     })
 }

@@ -83,10 +83,10 @@ macro_rules! status_conversions {
 error_codes!(status_conversions);
 
 /// A NUL-terminated literal as a C string, at compile time.
-const fn c_str(text: &'static str) -> &'static CStr {
+pub(super) const fn c_str(text: &'static str) -> &'static CStr {
     match CStr::from_bytes_with_nul(text.as_bytes()) {
         Ok(c) => c,
-        Err(_) => panic!("a status name is one NUL-terminated word"),
+        Err(_) => panic!("a C name is one NUL-terminated word"),
     }
 }
 
@@ -95,6 +95,23 @@ const fn c_str(text: &'static str) -> &'static CStr {
 pub extern "C" fn ik_status_name(status: i32) -> *const c_char {
     let known = if status == 0 { Some(ik_status::IK_OK) } else { code_of(status).map(ik_status::from) };
     known.map_or(c"IK_UNKNOWN_STATUS", ik_status::name).as_ptr()
+}
+
+/// The names and values of an enum of the generated header (`include/importkit.h`), in their order.
+#[cfg(test)]
+pub(super) fn header_enum(name: &str) -> Vec<(String, i64)> {
+    let header = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/importkit.h")).unwrap();
+    let end = format!("}} {name};");
+    let body = header.split("typedef enum {").find(|b| b.contains(&end)).unwrap();
+    body[..body.find(&end).unwrap()]
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("//") && !l.is_empty())
+        .map(|l| {
+            let (name, value) = l.trim_end_matches(',').split_once(" = ").unwrap();
+            (name.to_owned(), value.parse().unwrap())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -127,20 +144,8 @@ mod tests {
     /// values, same order, nothing more.
     #[test]
     fn the_header_enum_is_the_table() {
-        let header = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/importkit.h")).unwrap();
-        let body = header.split("typedef enum {").find(|b| b.contains("} ik_status;")).unwrap();
-        let body = &body[..body.find("} ik_status;").unwrap()];
-        let declared: Vec<(String, i32)> = body
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.starts_with("//") && !l.is_empty())
-            .map(|l| {
-                let (name, value) = l.trim_end_matches(',').split_once(" = ").unwrap();
-                (name.to_owned(), value.parse().unwrap())
-            })
-            .collect();
         let mut table = vec![("IK_OK".to_owned(), 0)];
-        table.extend(ErrorCode::ALL.iter().map(|&c| (format!("IK_ERR_{}", c.name()), ik_status::from(c) as i32)));
-        assert_eq!(declared, table);
+        table.extend(ErrorCode::ALL.iter().map(|&c| (format!("IK_ERR_{}", c.name()), ik_status::from(c) as i64)));
+        assert_eq!(header_enum("ik_status"), table);
     }
 }
