@@ -8,9 +8,9 @@ The library is looked up, first hit wins:
 3. the repository's ``target/release`` then ``target/debug`` (relative to this file: the package lives in
    ``<repo>/bindings/python/importkit``).
 
-The values of the enum ``ik_kind`` (``IK_KIND_SOURCE``...) are read from ``importkit.h`` when this module is
-imported, never copied into it; without a header, from the library's ``ik_kind_name`` (see "Enumerations" at
-the end).
+The values of the enums ``ik_status`` and ``ik_kind`` (``IK_OK``, ``IK_ERR_NOT_FOUND``, ``IK_KIND_SOURCE``...)
+are read from ``importkit.h`` when this module is imported, never copied into it; without a header, from the
+library's ``ik_status_name`` and ``ik_kind_name`` (see "Enumerations" at the end).
 
 Pointers to importkit objects (``ik_runtime *``, ``ik_error *``, ``const ik_spec *``...) are ``c_void_p``;
 strings importkit hands out come back as ``c_void_p`` plus a length (``text``) so embedded content is never
@@ -52,36 +52,9 @@ from ctypes import (
 ABI_MAJOR = 0
 ABI_MINOR = 1
 
-# ik_status
-IK_OK = 0
-IK_ERR_INVALID_ARGUMENT = 1
-IK_ERR_INVALID_NAME = 2
-IK_ERR_NOT_FOUND = 3
-IK_ERR_IMPORT = 4
-IK_ERR_DENIED = 5
-IK_ERR_EXEC = 6
-IK_ERR_HOST = 7
-IK_ERR_DEADLOCK = 8
-IK_ERR_EXISTS = 9
-IK_ERR_INVALID_MOUNT = 10
-IK_ERR_UNAVAILABLE = 11
-IK_ERR_INTERNAL = 12
-
-STATUS_NAMES = {
-    IK_OK: "IK_OK",
-    IK_ERR_INVALID_ARGUMENT: "IK_ERR_INVALID_ARGUMENT",
-    IK_ERR_INVALID_NAME: "IK_ERR_INVALID_NAME",
-    IK_ERR_NOT_FOUND: "IK_ERR_NOT_FOUND",
-    IK_ERR_IMPORT: "IK_ERR_IMPORT",
-    IK_ERR_DENIED: "IK_ERR_DENIED",
-    IK_ERR_EXEC: "IK_ERR_EXEC",
-    IK_ERR_HOST: "IK_ERR_HOST",
-    IK_ERR_DEADLOCK: "IK_ERR_DEADLOCK",
-    IK_ERR_EXISTS: "IK_ERR_EXISTS",
-    IK_ERR_INVALID_MOUNT: "IK_ERR_INVALID_MOUNT",
-    IK_ERR_UNAVAILABLE: "IK_ERR_UNAVAILABLE",
-    IK_ERR_INTERNAL: "IK_ERR_INTERNAL",
-}
+# The values of the header's enums, ik_status (IK_OK, IK_ERR_*) and ik_kind (IK_KIND_*), are not written
+# here: they are read from the header when this module is imported (see "Enumerations" at the end), and
+# STATUS_NAMES maps each status value to its C name.
 
 IK_NATIVE_POWERFUL = 1
 IK_NATIVE_PACKAGE = 2
@@ -98,8 +71,6 @@ IK_PROFILE_EMPTY = 2
 
 IK_IDENT_PYTHON = 0
 IK_IDENT_LUA = 1
-
-# The values of ik_kind (IK_KIND_*) are read from the header (see "Enumerations" at the end).
 
 # ---------------------------------------------------------------------------------------------------------
 # Callback types. Every pointer argument is c_void_p (arrives in Python as an int, or None for NULL).
@@ -470,15 +441,15 @@ def hot() -> Hot:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Enumerations. The values of ik_kind come from the header's `typedef enum { NAME = VALUE, ... } ik_kind;`
-# block, read here at import (no library needed, so importing the package loads nothing). The
+# Enumerations. The values of ik_status and ik_kind come from the header's `typedef enum { NAME = VALUE, ...
+# } ik_status;` blocks, read here at import (no library needed, so importing the package loads nothing). The
 # header is looked for beside the package and beside the library (``header_candidates``). A package installed
-# without it still works: the values then come from the library itself, whose ik_kind_name names
-# every value (probed from 0 up: the values are small numbers that never change), which
+# without it still works: the values then come from the library itself, whose ik_status_name and
+# ik_kind_name name every value (probed from 0 up: the values are small numbers that never change), which
 # loads the library at import. A header that does not match the library loaded later (a header of another
 # build) is refused when it is loaded (``_check_enums``).
 
-#: Values probed when there is no header: above every kind value.
+#: Values probed when there is no header: above every status and kind value.
 _PROBED = 256
 
 
@@ -519,7 +490,7 @@ def enum_values(header: str, name: str) -> dict[str, int]:
 
 
 # Each enum with the library function that names its values and the name it gives to other values.
-_NAMERS = {"ik_kind": ("ik_kind_name", "IK_UNKNOWN_KIND")}
+_NAMERS = {"ik_status": ("ik_status_name", "IK_UNKNOWN_STATUS"), "ik_kind": ("ik_kind_name", "IK_UNKNOWN_KIND")}
 
 
 class _Enums:
@@ -560,5 +531,7 @@ def _check_enums(handle: ctypes.CDLL, path: str) -> None:
 
 
 _read_enums()
-# IK_KIND_SOURCE ... IK_KIND_NAMESPACE, as module globals.
+# IK_OK, IK_ERR_INVALID_ARGUMENT ... IK_ERR_INTERNAL and IK_KIND_SOURCE ... IK_KIND_NAMESPACE, as module globals.
+globals().update(_Enums.values["ik_status"])
 globals().update(_Enums.values["ik_kind"])
+STATUS_NAMES: dict[int, str] = {value: name for name, value in _Enums.values["ik_status"].items()}
