@@ -79,9 +79,6 @@
 // Segments are ASCII letters, digits, `_` and `-`.
 #define IK_IDENT_LUA 1
 
-// Most entries `ik_runtime_path_set` takes at once.
-#define IK_MAX_PATH_ENTRIES 65536
-
 // Longest module name, in bytes.
 #define IK_MAX_NAME_LEN 4096
 
@@ -97,6 +94,12 @@
 // Longest host message kept; a longer one is cut at a character boundary and marked.
 #define IK_MAX_HOST_MESSAGE_LEN 65536
 
+// Most entries one call sets as the search path (`ik_runtime_path_set`).
+#define IK_MAX_PATH_ENTRIES 65536
+
+// Most suffixes in one profile (directory listings index them in a 64-bit set).
+#define IK_MAX_SUFFIXES 64
+
 // Most names in one fromlist or `__all__`.
 #define IK_MAX_FROMLIST 65536
 
@@ -111,28 +114,31 @@
 
 // Most `.ref` targets examined, and `.ref` files read, by one operation (an import with all its levels and
 // searches, a find): the bound on the work a hostile tree of ref files can cause.
-#define MAX_REF_TARGETS 4096
+#define IK_MAX_REF_TARGETS 4096
 
 // Most bytes of `.ref` files one operation reads.
-#define MAX_REF_BYTES ((4 * 1024) * 1024)
+#define IK_MAX_REF_BYTES ((4 * 1024) * 1024)
+
+// Most symbolic links followed while resolving one path under confinement (as Linux's limit).
+#define IK_MAX_LINKS 40
 
 // Longest piece of outside text (a `.ref` target) quoted in a message, in bytes.
-#define MAX_QUOTED 200
+#define IK_MAX_QUOTED 200
 
 // Most places one search of the path notes; the rest are counted in one last note.
-#define MAX_NOTES 64
+#define IK_MAX_NOTES 64
 
 // Most attempts listed in a "No module named" message; the error keeps them all.
-#define MAX_LISTED_ATTEMPTS 64
+#define IK_MAX_LISTED_ATTEMPTS 64
 
 // About the longest "No module named" message: places past it are counted, not listed.
-#define MAX_MESSAGE_LEN (16 * 1024)
+#define IK_MAX_MESSAGE_LEN (16 * 1024)
 
 // Longest place or reason of one attempt, in bytes (a longer one is cut, its length said).
-#define MAX_ATTEMPT_TEXT 1024
+#define IK_MAX_ATTEMPT_TEXT 1024
 
-// Most suffixes in one profile (directory listings index them in a 64-bit set).
-#define IK_MAX_SUFFIXES 64
+// Most characters of an invalid module name its error message shows (a longer one is cut and marked `...`).
+#define IK_MAX_SHOWN_NAME 80
 
 // The result of a fallible importkit call. `IK_OK` is 0; every error is a distinct positive value that
 // stays the same across versions. Callbacks return these values as `int32_t`.

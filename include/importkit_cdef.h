@@ -75,9 +75,6 @@ static const uint32_t IK_IDENT_PYTHON = 0;
 // Segments are ASCII letters, digits, `_` and `-`.
 static const uint32_t IK_IDENT_LUA = 1;
 
-// Most entries `ik_runtime_path_set` takes at once.
-static const uint32_t IK_MAX_PATH_ENTRIES = 65536;
-
 // Longest module name, in bytes.
 static const uint32_t IK_MAX_NAME_LEN = 4096;
 
@@ -93,6 +90,12 @@ static const uint32_t IK_MAX_SUFFIX_LEN = 64;
 // Longest host message kept; a longer one is cut at a character boundary and marked.
 static const uint32_t IK_MAX_HOST_MESSAGE_LEN = 65536;
 
+// Most entries one call sets as the search path (`ik_runtime_path_set`).
+static const uint32_t IK_MAX_PATH_ENTRIES = 65536;
+
+// Most suffixes in one profile (directory listings index them in a 64-bit set).
+static const uint32_t IK_MAX_SUFFIXES = 64;
+
 // Most names in one fromlist or `__all__`.
 static const uint32_t IK_MAX_FROMLIST = 65536;
 
@@ -107,26 +110,29 @@ static const uint32_t IK_MAX_REF_SIZE = 65536;
 
 // Most `.ref` targets examined, and `.ref` files read, by one operation (an import with all its levels and
 // searches, a find): the bound on the work a hostile tree of ref files can cause.
-static const uint32_t MAX_REF_TARGETS = 4096;
+static const uint32_t IK_MAX_REF_TARGETS = 4096;
 
 // Most bytes of `.ref` files one operation reads.
 
+// Most symbolic links followed while resolving one path under confinement (as Linux's limit).
+static const uint32_t IK_MAX_LINKS = 40;
+
 // Longest piece of outside text (a `.ref` target) quoted in a message, in bytes.
-static const uint32_t MAX_QUOTED = 200;
+static const uint32_t IK_MAX_QUOTED = 200;
 
 // Most places one search of the path notes; the rest are counted in one last note.
-static const uint32_t MAX_NOTES = 64;
+static const uint32_t IK_MAX_NOTES = 64;
 
 // Most attempts listed in a "No module named" message; the error keeps them all.
-static const uint32_t MAX_LISTED_ATTEMPTS = 64;
+static const uint32_t IK_MAX_LISTED_ATTEMPTS = 64;
 
 // About the longest "No module named" message: places past it are counted, not listed.
 
 // Longest place or reason of one attempt, in bytes (a longer one is cut, its length said).
-static const uint32_t MAX_ATTEMPT_TEXT = 1024;
+static const uint32_t IK_MAX_ATTEMPT_TEXT = 1024;
 
-// Most suffixes in one profile (directory listings index them in a 64-bit set).
-static const uint32_t IK_MAX_SUFFIXES = 64;
+// Most characters of an invalid module name its error message shows (a longer one is cut and marked `...`).
+static const uint32_t IK_MAX_SHOWN_NAME = 80;
 
 // The result of a fallible importkit call. `IK_OK` is 0; every error is a distinct positive value that
 // stays the same across versions. Callbacks return these values as `int32_t`.

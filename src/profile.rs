@@ -4,7 +4,7 @@
 use once_cell::sync::Lazy;
 
 use crate::error::{Error, Result};
-use crate::limits::MAX_SUFFIX_LEN;
+use crate::limits::{MAX_SUFFIXES, MAX_SUFFIX_LEN};
 use crate::spec::ModuleKind;
 
 /// What a segment of a module name may contain.
@@ -242,9 +242,6 @@ impl Profile {
             .map(|(s, k)| (*k, &file_name[..file_name.len() - s.len()]))
     }
 }
-
-/// Most suffixes in one profile (directory listings index them in a 64-bit set).
-pub const MAX_SUFFIXES: usize = 64;
 
 fn kind_rank(kind: ModuleKind) -> u8 {
     match kind {

@@ -8,11 +8,8 @@ use super::import::{ik_name_list, name_list};
 use super::runtime::{on_name, runtime};
 use super::{boundary, error::ik_error, in_str, out_ptr, status::ik_status, write_out};
 use crate::error::Error;
-use crate::limits::MAX_PATH_LEN;
+use crate::limits::{MAX_PATH_ENTRIES, MAX_PATH_LEN};
 use crate::runtime::Runtime;
-
-/// Most entries `ik_runtime_path_set` takes at once.
-pub const IK_MAX_PATH_ENTRIES: usize = 65_536;
 
 /// Turns the path finder on (`true`) or off. Off, the default, the runtime makes no filesystem call at all:
 /// the search path and hooks are kept but not consulted.
@@ -106,8 +103,8 @@ pub unsafe extern "C" fn ik_runtime_path_set(
 /// # Safety
 /// `entries` is non-NULL and points at `count` pointers, each NULL or a NUL-terminated string.
 pub(crate) unsafe fn entry_list<'a>(entries: *const *const c_char, count: usize) -> crate::error::Result<Vec<&'a str>> {
-    if count > IK_MAX_PATH_ENTRIES {
-        return Err(Error::invalid_argument(format!("{count} entries is over the limit of {IK_MAX_PATH_ENTRIES}")));
+    if count > MAX_PATH_ENTRIES {
+        return Err(Error::invalid_argument(format!("{count} entries is over the limit of {MAX_PATH_ENTRIES}")));
     }
     let mut list = Vec::with_capacity(count);
     for i in 0..count {
