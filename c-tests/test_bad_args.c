@@ -542,6 +542,8 @@ static void profiles(void) {
     BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_cache_tag, NULL, "cpython-312");
     BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_cache_tag, p, BAD_UTF8);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_cache_tag, p, long_suffix);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_cache_tag, p, "");
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_cache_tag, p, "cpython/313");
     BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_namespace_dirs, NULL, true);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_identifiers, NULL, IK_IDENT_LUA);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_identifiers, p, 5);

@@ -60,7 +60,10 @@ static const uint32_t IK_MOUNT_BORROW = 1;
 // `IK_ERR_EXISTS`.
 static const uint32_t IK_MOUNT_REPLACE = 2;
 
-// Start from CPython's conventions (`ik_profile_new`).
+// Start from CPython 3.11's conventions (`ik_profile_new`): its extension suffixes on this platform, `.py`,
+// `.pyc`, `__init__` packages, namespace directories, cache tag `cpython-311`. For another interpreter, set
+// its cache tag (`ik_profile_set_cache_tag`) and extension suffixes (`ik_profile_clear_suffixes` with
+// `IK_KIND_EXTENSION`, then `ik_profile_add_suffix` for each of `importlib.machinery.EXTENSION_SUFFIXES`).
 static const uint32_t IK_PROFILE_PYTHON = 0;
 
 // Start from Lua's conventions.
@@ -561,8 +564,10 @@ ik_status ik_profile_set_namespace_dirs(ik_profile *profile, bool enabled, ik_er
 // What a name segment may contain: `IK_IDENT_PYTHON` or `IK_IDENT_LUA`.
 ik_status ik_profile_set_identifiers(ik_profile *profile, uint32_t rule, ik_error **out_error);
 
-// Sets the tag of compiled files kept in `__pycache__` (`"cpython-312"`; at most 64 bytes), used for
-// `ik_spec_cached`; NULL: modules have no cached file. The Python profile starts with `"cpython-311"`.
+// Sets the tag of compiled files kept in `__pycache__`, as the interpreter's `sys.implementation.cache_tag`
+// (`"cpython-313"`: a source `x.py` is cached as `__pycache__/x.cpython-313.pyc`), used for `ik_spec_cached`.
+// NULL, as a cache tag of None in CPython: modules have no cached file. An empty tag, one over 64 bytes or
+// one holding `/`, `\` or NUL is `IK_ERR_INVALID_ARGUMENT`. The Python profile starts with `"cpython-311"`.
 ik_status ik_profile_set_cache_tag(ik_profile *profile, const char *tag, ik_error **out_error);
 
 // Makes a runtime with a copy of `profile` (NULL: CPython's conventions), no finders, no executor and the
