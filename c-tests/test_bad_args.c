@@ -547,6 +547,8 @@ static void profiles(void) {
     BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_cache_tag, NULL, "cpython-312");
     BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_cache_tag, p, BAD_UTF8);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_cache_tag, p, long_suffix);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_cache_tag, p, "");
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_cache_tag, p, "cpython/313");
     BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_namespace_dirs, NULL, true);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_identifiers, NULL, IK_IDENT_LUA);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_profile_set_identifiers, p, 5);
@@ -809,6 +811,9 @@ static void search_path(ik_runtime *rt) {
 
 static void spec_accessors(void) {
     size_t len = 3;
+    CHECK_STR(ik_kind_name(IK_KIND_NAMESPACE + 1), "IK_UNKNOWN_KIND");
+    CHECK_STR(ik_kind_name(UINT32_MAX), "IK_UNKNOWN_KIND");
+    CHECK_STR(ik_kind_name(ik_spec_kind(NULL)), "IK_UNKNOWN_KIND");
     CHECK(ik_spec_name(NULL, &len) == NULL);
     CHECK(ik_spec_origin(NULL, &len) == NULL);
     CHECK(ik_spec_file(NULL, &len) == NULL);

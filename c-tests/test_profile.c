@@ -1,7 +1,10 @@
 /* test_profile.c: file conventions: the Lua profile (init.lua packages, no namespace directories, Lua
- * names) and custom profiles built with the ik_profile_* functions. */
+ * names), custom profiles built with the ik_profile_* functions, and the Python profile of another CPython
+ * (its cache tag and extension suffixes, on a scratch tree under /tmp). */
 
-#include "fixture.h"
+#define _XOPEN_SOURCE 700
+
+#include "fsfix.h"
 
 static ik_profile *profile(uint32_t base, const char *name) {
     ik_profile *p = NULL;
@@ -128,9 +131,49 @@ static void suffixes_identifiers_and_namespaces_of_a_python_profile(void) {
     fx_free(rt, tx);
 }
 
+static void the_profile_of_another_cpython(void) {
+    ik_profile *p = profile(IK_PROFILE_PYTHON, NULL);
+    tx_executor *tx;
+    ik_runtime *rt;
+    ik_error *err = NULL;
+    const ik_spec *s = NULL;
+    char want[TD_MAX];
+
+    /* CPython 3.13's conventions: its sys.implementation.cache_tag and EXTENSION_SUFFIXES. */
+    CHECK_OK(ik_profile_set_cache_tag(p, "cpython-313", &err));
+    CHECK_OK(ik_profile_clear_suffixes(p, IK_KIND_EXTENSION, &err));
+    CHECK_OK(ik_profile_add_suffix(p, IK_KIND_EXTENSION, ".cpython-313-x86_64-linux-gnu.so", &err));
+    CHECK_OK(ik_profile_add_suffix(p, IK_KIND_EXTENSION, ".abi3.so", &err));
+    CHECK(td_write(ROOT, "py313/m.py", "") == 0);
+    CHECK(td_write(ROOT, "py313/fast.cpython-313-x86_64-linux-gnu.so", "") == 0);
+    CHECK(td_write(ROOT, "py313/old.cpython-311-x86_64-linux-gnu.so", "") == 0);
+    rt = fs_runtime(p, &tx, true);
+    CHECK_OK(ik_runtime_path_append(rt, at("py313"), &err));
+    s = FS_SPEC(rt, "m");
+    CHECK_STR(ik_spec_cached(s, NULL), td_join(want, ROOT, "py313/__pycache__/m.cpython-313.pyc"));
+    ik_spec_free(s);
+    s = FS_SPEC(rt, "fast");
+    CHECK_INT(ik_spec_kind(s), IK_KIND_EXTENSION);
+    CHECK(ik_spec_cached(s, NULL) == NULL);
+    ik_spec_free(s);
+    /* 3.11's suffix is not 3.13's (and ".so" alone was not added). */
+    CHECK_ERR(ik_runtime_find_spec(rt, "old", NULL, &s, &err), IK_ERR_NOT_FOUND);
+    fx_free(rt, tx);
+    /* No cache tag, as CPython whose cache_tag is None: no cached file. */
+    CHECK_OK(ik_profile_set_cache_tag(p, NULL, &err));
+    rt = fs_runtime(p, &tx, true);
+    CHECK_OK(ik_runtime_path_append(rt, at("py313"), &err));
+    s = FS_SPEC(rt, "m");
+    CHECK(ik_spec_cached(s, NULL) == NULL);
+    ik_spec_free(s);
+    fx_free(rt, tx);
+    ik_profile_free(p);
+}
+
 static void bad_profile_arguments(void) {
     ik_error *err = NULL;
     ik_profile *p = (ik_profile *)&err, *q = NULL;
+    char tag[IK_MAX_SUFFIX_LEN + 2];
 
     CHECK_ERR(ik_profile_new(3, NULL, &p, &err), IK_ERR_INVALID_ARGUMENT);
     CHECK_ERR(ik_profile_new(UINT32_MAX, "x", &p, &err), IK_ERR_INVALID_ARGUMENT);
@@ -138,6 +181,17 @@ static void bad_profile_arguments(void) {
     q = profile(IK_PROFILE_LUA, "my-lua");
     CHECK_ERR(ik_profile_set_identifiers(q, 2, &err), IK_ERR_INVALID_ARGUMENT);
     CHECK_ERR(ik_profile_clear_suffixes(q, 99, &err), IK_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(ik_profile_set_cache_tag(NULL, "cpython-313", &err), IK_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(ik_profile_set_cache_tag(q, "", &err), IK_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(ik_profile_set_cache_tag(q, "cpython/313", &err), IK_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(ik_profile_set_cache_tag(q, "cpython\\313", &err), IK_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(ik_profile_set_cache_tag(q, "\xff\xfe", &err), IK_ERR_INVALID_ARGUMENT);
+    memset(tag, 'c', IK_MAX_SUFFIX_LEN + 1);
+    tag[IK_MAX_SUFFIX_LEN + 1] = '\0';
+    CHECK_ERR(ik_profile_set_cache_tag(q, tag, &err), IK_ERR_INVALID_ARGUMENT);
+    tag[IK_MAX_SUFFIX_LEN] = '\0';
+    CHECK_OK(ik_profile_set_cache_tag(q, tag, &err));
+    CHECK_OK(ik_profile_set_cache_tag(q, NULL, &err));
     ik_profile_free(q);
 }
 
@@ -146,6 +200,9 @@ int main(void) {
     python_names_are_identifiers();
     a_custom_profile();
     suffixes_identifiers_and_namespaces_of_a_python_profile();
+    if (td_make(ROOT) != 0) return 2;
+    the_profile_of_another_cpython();
+    CHECK(td_remove(ROOT) == 0);
     bad_profile_arguments();
     return ck_finish("test_profile");
 }

@@ -1,4 +1,5 @@
-/* test_version.c: ik_version, ik_version_number, the status values and ik_status_name. */
+/* test_version.c: ik_version, ik_version_number, the status values and ik_status_name, the kind values and
+ * ik_kind_name. */
 
 #include "check.h"
 
@@ -21,6 +22,14 @@ int main(void) {
         {IK_ERR_UNAVAILABLE, "IK_ERR_UNAVAILABLE"},
         {IK_ERR_INTERNAL, "IK_ERR_INTERNAL"},
     };
+    static const struct {
+        ik_kind kind;
+        const char *name;
+    } kinds[] = {
+        {IK_KIND_SOURCE, "IK_KIND_SOURCE"},       {IK_KIND_BYTECODE, "IK_KIND_BYTECODE"},
+        {IK_KIND_EXTENSION, "IK_KIND_EXTENSION"}, {IK_KIND_NATIVE, "IK_KIND_NATIVE"},
+        {IK_KIND_NAMESPACE, "IK_KIND_NAMESPACE"},
+    };
     char want[32];
     size_t i;
 
@@ -38,5 +47,13 @@ int main(void) {
     CHECK_STR(ik_status_name(-1), "IK_UNKNOWN_STATUS");
     CHECK_STR(ik_status_name(INT32_MAX), "IK_UNKNOWN_STATUS");
     CHECK_STR(ik_status_name(INT32_MIN), "IK_UNKNOWN_STATUS");
+
+    /* So are the kinds: 0..4 in this order. */
+    for (i = 0; i < CK_COUNT(kinds); i++) {
+        CHECK_INT(kinds[i].kind, i);
+        CHECK_STR(ik_kind_name((uint32_t)kinds[i].kind), kinds[i].name);
+    }
+    CHECK_STR(ik_kind_name(5), "IK_UNKNOWN_KIND");
+    CHECK_STR(ik_kind_name(UINT32_MAX), "IK_UNKNOWN_KIND");
     return ck_finish("test_version");
 }

@@ -52,9 +52,6 @@ static const uint32_t IK_MODULE_INITIALIZING = 0;
 // The module is in the table and executed (or inserted by the host).
 static const uint32_t IK_MODULE_READY = 1;
 
-// Most entries `ik_runtime_path_set` takes at once.
-static const uint32_t IK_MAX_PATH_ENTRIES = 65536;
-
 // Keep the caller's bytes instead of copying them; they must stay valid and unchanged until `release`
 // is called.
 static const uint32_t IK_MOUNT_BORROW = 1;
@@ -63,7 +60,10 @@ static const uint32_t IK_MOUNT_BORROW = 1;
 // `IK_ERR_EXISTS`.
 static const uint32_t IK_MOUNT_REPLACE = 2;
 
-// Start from CPython's conventions (`ik_profile_new`).
+// Start from CPython 3.11's conventions (`ik_profile_new`): its extension suffixes on this platform, `.py`,
+// `.pyc`, `__init__` packages, namespace directories, cache tag `cpython-311`. For another interpreter, set
+// its cache tag (`ik_profile_set_cache_tag`) and extension suffixes (`ik_profile_clear_suffixes` with
+// `IK_KIND_EXTENSION`, then `ik_profile_add_suffix` for each of `importlib.machinery.EXTENSION_SUFFIXES`).
 static const uint32_t IK_PROFILE_PYTHON = 0;
 
 // Start from Lua's conventions.
@@ -77,21 +77,6 @@ static const uint32_t IK_IDENT_PYTHON = 0;
 
 // Segments are ASCII letters, digits, `_` and `-`.
 static const uint32_t IK_IDENT_LUA = 1;
-
-// Source text the host compiles and executes.
-static const uint32_t IK_KIND_SOURCE = 0;
-
-// Compiled code the host executes.
-static const uint32_t IK_KIND_BYTECODE = 1;
-
-// A native extension file (a shared library) the host loads.
-static const uint32_t IK_KIND_EXTENSION = 2;
-
-// A module made by a registered native factory.
-static const uint32_t IK_KIND_NATIVE = 3;
-
-// A namespace package: nothing to execute.
-static const uint32_t IK_KIND_NAMESPACE = 4;
 
 // Longest module name, in bytes.
 static const uint32_t IK_MAX_NAME_LEN = 4096;
@@ -108,6 +93,12 @@ static const uint32_t IK_MAX_SUFFIX_LEN = 64;
 // Longest host message kept; a longer one is cut at a character boundary and marked.
 static const uint32_t IK_MAX_HOST_MESSAGE_LEN = 65536;
 
+// Most entries one call sets as the search path (`ik_runtime_path_set`).
+static const uint32_t IK_MAX_PATH_ENTRIES = 65536;
+
+// Most suffixes in one profile (directory listings index them in a 64-bit set).
+static const uint32_t IK_MAX_SUFFIXES = 64;
+
 // Most names in one fromlist or `__all__`.
 static const uint32_t IK_MAX_FROMLIST = 65536;
 
@@ -122,29 +113,41 @@ static const uint32_t IK_MAX_REF_SIZE = 65536;
 
 // Most `.ref` targets examined, and `.ref` files read, by one operation (an import with all its levels and
 // searches, a find): the bound on the work a hostile tree of ref files can cause.
-static const uint32_t MAX_REF_TARGETS = 4096;
+static const uint32_t IK_MAX_REF_TARGETS = 4096;
 
 // Most bytes of `.ref` files one operation reads.
 
+// Most symbolic links followed while resolving one path under confinement (as Linux's limit).
+static const uint32_t IK_MAX_LINKS = 40;
+
 // Longest piece of outside text (a `.ref` target) quoted in a message, in bytes.
-static const uint32_t MAX_QUOTED = 200;
+static const uint32_t IK_MAX_QUOTED = 200;
 
 // Most places one search of the path notes; the rest are counted in one last note.
-static const uint32_t MAX_NOTES = 64;
+static const uint32_t IK_MAX_NOTES = 64;
 
 // Most attempts listed in a "No module named" message; the error keeps them all.
-static const uint32_t MAX_LISTED_ATTEMPTS = 64;
+static const uint32_t IK_MAX_LISTED_ATTEMPTS = 64;
 
 // About the longest "No module named" message: places past it are counted, not listed.
 
 // Longest place or reason of one attempt, in bytes (a longer one is cut, its length said).
-static const uint32_t MAX_ATTEMPT_TEXT = 1024;
+static const uint32_t IK_MAX_ATTEMPT_TEXT = 1024;
+
+// Most characters of an invalid module name its error message shows (a longer one is cut and marked `...`).
+static const uint32_t IK_MAX_SHOWN_NAME = 80;
+
+// Most characters of a refused mount path its error message shows.
+static const uint32_t IK_MAX_SHOWN_PATH = 120;
+
+// Longest name of a host finder or path hook (`ik_finder.name`, `ik_path_hook.name`), in bytes.
+static const uint32_t IK_MAX_FINDER_NAME_LEN = 64;
+
+// Most runtimes whose ready modules one thread keeps in its cache (the least recently added is dropped).
+static const uint32_t IK_MAX_CACHED_RUNTIMES = 4;
 
 // Names up to this many bytes are kept in their slot.
 static const uint32_t INLINE = 32;
-
-// Most suffixes in one profile (directory listings index them in a 64-bit set).
-static const uint32_t IK_MAX_SUFFIXES = 64;
 
 // The result of a fallible importkit call. `IK_OK` is 0; every error is a distinct positive value that
 // stays the same across versions. Callbacks return these values as `int32_t`.
@@ -179,6 +182,22 @@ typedef enum {
     // A bug in importkit (a caught panic); the runtime stays usable.
     IK_ERR_INTERNAL = 12,
 } ik_status;
+
+// What a module is made of. Functions take and return a kind as `uint32_t`, checked on entry (an unknown
+// value is `IK_ERR_INVALID_ARGUMENT`), so that a wrong value is never undefined behaviour; these are its
+// values, which never change. `ik_kind_name` gives their names.
+typedef enum {
+    // Source text the host compiles and executes.
+    IK_KIND_SOURCE = 0,
+    // Compiled code the host executes.
+    IK_KIND_BYTECODE = 1,
+    // A native extension file (a shared library) the host loads.
+    IK_KIND_EXTENSION = 2,
+    // A module made by a registered native factory.
+    IK_KIND_NATIVE = 3,
+    // A namespace package: nothing to execute.
+    IK_KIND_NAMESPACE = 4,
+} ik_kind;
 
 // The description of one module, as a finder found it.
 //
@@ -276,7 +295,7 @@ typedef struct {
 typedef struct {
     // `sizeof(ik_finder)`.
     uint32_t size;
-    // A short name for errors (`host:NAME`), at most 64 bytes; copied. NULL gives `"finder"`.
+    // A short name for errors (`host:NAME`), at most `IK_MAX_FINDER_NAME_LEN` bytes; copied. NULL gives `"finder"`.
     const char *name;
     // Passed as the first argument of every callback.
     void *userdata;
@@ -319,7 +338,7 @@ typedef struct {
 typedef struct {
     // `sizeof(ik_path_hook)`.
     uint32_t size;
-    // A short name for errors (`hook:NAME`), at most 64 bytes; copied. NULL gives `"hook"`.
+    // A short name for errors (`hook:NAME`), at most `IK_MAX_FINDER_NAME_LEN` bytes; copied. NULL gives `"hook"`.
     const char *name;
     // Passed as the first argument of `hook`.
     void *userdata;
@@ -524,8 +543,10 @@ ik_status ik_profile_set_namespace_dirs(ik_profile *profile, bool enabled, ik_er
 // What a name segment may contain: `IK_IDENT_PYTHON` or `IK_IDENT_LUA`.
 ik_status ik_profile_set_identifiers(ik_profile *profile, uint32_t rule, ik_error **out_error);
 
-// Sets the tag of compiled files kept in `__pycache__` (`"cpython-312"`; at most 64 bytes), used for
-// `ik_spec_cached`; NULL: modules have no cached file. The Python profile starts with `"cpython-311"`.
+// Sets the tag of compiled files kept in `__pycache__`, as the interpreter's `sys.implementation.cache_tag`
+// (`"cpython-313"`: a source `x.py` is cached as `__pycache__/x.cpython-313.pyc`), used for `ik_spec_cached`.
+// NULL, as a cache tag of None in CPython: modules have no cached file. An empty tag, one over 64 bytes or
+// one holding `/`, `\` or NUL is `IK_ERR_INVALID_ARGUMENT`. The Python profile starts with `"cpython-311"`.
 ik_status ik_profile_set_cache_tag(ik_profile *profile, const char *tag, ik_error **out_error);
 
 // Records why a callback failed: a status (an `ik_status` value; `IK_ERR_EXEC` for an error in the
@@ -713,6 +734,9 @@ ik_status ik_runtime_path_find_spec(const ik_runtime *rt,
                                     const ik_spec **out_spec,
                                     ik_error **out_error);
 
+// The name of a kind value (`"IK_KIND_SOURCE"`), static; `"IK_UNKNOWN_KIND"` for other values.
+const char *ik_kind_name(uint32_t kind);
+
 // The full dotted name. Strings returned by `ik_spec_*` are owned by the spec; `len_out` (may be NULL)
 // receives the length. NULL for a NULL spec.
 const char *ik_spec_name(const ik_spec *spec, size_t *len_out);
@@ -734,7 +758,7 @@ const char *ik_spec_cached(const ik_spec *spec, size_t *len_out);
 // `__package__`: the name itself for a package, its parent's name for a module, `""` at the top level.
 const char *ik_spec_parent(const ik_spec *spec, size_t *len_out);
 
-// The kind: `IK_KIND_SOURCE`, `IK_KIND_BYTECODE`, `IK_KIND_EXTENSION`, `IK_KIND_NATIVE`,
+// The kind, an `ik_kind` value: `IK_KIND_SOURCE`, `IK_KIND_BYTECODE`, `IK_KIND_EXTENSION`, `IK_KIND_NATIVE`,
 // `IK_KIND_NAMESPACE` (`UINT32_MAX` for NULL).
 uint32_t ik_spec_kind(const ik_spec *spec);
 

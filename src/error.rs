@@ -52,56 +52,77 @@ fn cleaned(s: String) -> String {
     }
 }
 
-/// What kind of failure this is. Each code is one `ik_status` value (see `src/ffi/status.rs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    /// A caller's argument is unusable: a NULL pointer, invalid UTF-8, an embedded NUL, an input over its limit,
-    /// a vtable of an unknown size.
-    InvalidArgument,
-    /// A module name is not a valid name under the runtime's profile (`ValueError` in CPython).
-    InvalidName,
-    /// No finder found the module (`ModuleNotFoundError`).
-    NotFound,
-    /// The import could not be carried out for another reason (`ImportError`): a relative import beyond the
-    /// top-level package, a relative import with no known parent, a module that vanished from the table.
-    Import,
-    /// The policy of the runtime refuses the name.
-    Denied,
-    /// The host's code failed while creating or executing a module (the host's message is kept).
-    Exec,
-    /// A host callback (finder, native factory, hook) reported a failure of its own.
-    Host,
-    /// Importing would deadlock and no partial module exists to hand out.
-    Deadlock,
-    /// Something with that name or position exists already (a mount point, a native).
-    Exists,
-    /// A mounted tree is malformed (bad paths, duplicates, a file where a directory is needed).
-    InvalidMount,
-    /// The runtime is missing something the operation needs (no executor, nothing to unmount).
-    Unavailable,
-    /// A bug in importkit: a panic caught at the C boundary or a broken internal invariant.
-    Internal,
-}
-
-impl ErrorCode {
-    /// A short stable name, the C status without its `IK_ERR_` prefix.
-    pub fn name(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
-            ErrorCode::InvalidName => "INVALID_NAME",
-            ErrorCode::NotFound => "NOT_FOUND",
-            ErrorCode::Import => "IMPORT",
-            ErrorCode::Denied => "DENIED",
-            ErrorCode::Exec => "EXEC",
-            ErrorCode::Host => "HOST",
-            ErrorCode::Deadlock => "DEADLOCK",
-            ErrorCode::Exists => "EXISTS",
-            ErrorCode::InvalidMount => "INVALID_MOUNT",
-            ErrorCode::Unavailable => "UNAVAILABLE",
-            ErrorCode::Internal => "INTERNAL",
+/// The table of error codes, each written once: the [`ErrorCode`] variant with its documentation, the name
+/// of its C status and the status's value. Adding a code is one entry here, plus its variant (with the
+/// header's text) in the C enum `ik_status` of `src/ffi/status.rs`, which is written out because cbindgen
+/// reads no macro output; the compiler refuses an entry and an enum that disagree (`status.rs`).
+///
+/// `error_codes!(then)` calls `then!` with every entry, as `#[doc...] Variant => IK_ERR_NAME = value,`.
+macro_rules! error_codes {
+    ($then:ident) => {
+        $then! {
+            /// A caller's argument is unusable: a NULL pointer, invalid UTF-8, an embedded NUL, an input over its
+            /// limit, a vtable of an unknown size.
+            InvalidArgument => IK_ERR_INVALID_ARGUMENT = 1,
+            /// A module name is not a valid name under the runtime's profile (`ValueError` in CPython).
+            InvalidName => IK_ERR_INVALID_NAME = 2,
+            /// No finder found the module (`ModuleNotFoundError`).
+            NotFound => IK_ERR_NOT_FOUND = 3,
+            /// The import could not be carried out for another reason (`ImportError`): a relative import beyond
+            /// the top-level package, a relative import with no known parent, a module that vanished from the
+            /// table.
+            Import => IK_ERR_IMPORT = 4,
+            /// The policy of the runtime refuses the name.
+            Denied => IK_ERR_DENIED = 5,
+            /// The host's code failed while creating or executing a module (the host's message is kept).
+            Exec => IK_ERR_EXEC = 6,
+            /// A host callback (finder, native factory, hook) reported a failure of its own.
+            Host => IK_ERR_HOST = 7,
+            /// Importing would deadlock and no partial module exists to hand out.
+            Deadlock => IK_ERR_DEADLOCK = 8,
+            /// Something with that name or position exists already (a mount point, a native).
+            Exists => IK_ERR_EXISTS = 9,
+            /// A mounted tree is malformed (bad paths, duplicates, a file where a directory is needed).
+            InvalidMount => IK_ERR_INVALID_MOUNT = 10,
+            /// The runtime is missing something the operation needs (no executor, nothing to unmount).
+            Unavailable => IK_ERR_UNAVAILABLE = 11,
+            /// A bug in importkit: a panic caught at the C boundary or a broken internal invariant.
+            Internal => IK_ERR_INTERNAL = 12,
         }
+    };
+}
+pub(crate) use error_codes;
+
+/// `name` without its `IK_ERR_` prefix, at compile time (a C name without the prefix does not compile).
+const fn without_prefix(name: &'static str) -> &'static str {
+    match name.as_bytes() {
+        [b'I', b'K', b'_', b'E', b'R', b'R', b'_', _, ..] => name.split_at("IK_ERR_".len()).1,
+        _ => panic!("a C status name starts with IK_ERR_"),
     }
 }
+
+macro_rules! define_error_code {
+    ($($(#[$doc:meta])* $variant:ident => $c_name:ident = $value:literal,)*) => {
+        /// What kind of failure this is. Each code is one `ik_status` value (see `src/ffi/status.rs`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in the order of their status values.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// A short stable name, the C status without its `IK_ERR_` prefix.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => const { without_prefix(stringify!($c_name)) },)*
+                }
+            }
+        }
+    };
+}
+error_codes!(define_error_code);
 
 /// One place a finder looked, and why it did not serve the module.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,7 +207,7 @@ impl HostError {
 }
 
 /// The error of every fallible operation in importkit (one pointer wide; the details are boxed).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error(Box<Details>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,6 +224,8 @@ impl fmt::Display for Error {
         f.write_str(&self.0.message)
     }
 }
+
+impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -1,5 +1,6 @@
 //! The limits on inputs, in one place. Anything over a limit is refused with `InvalidArgument` or
 //! `InvalidName`, never truncated silently (host messages, which are only shown, are the one exception).
+//! Every limit is also in the C header, as `IK_<NAME>` (cbindgen.toml renames them).
 
 /// Longest module name, in bytes.
 pub const MAX_NAME_LEN: usize = 4096;
@@ -11,6 +12,10 @@ pub const MAX_PATH_LEN: usize = 4096;
 pub const MAX_SUFFIX_LEN: usize = 64;
 /// Longest host message kept; a longer one is cut at a character boundary and marked.
 pub const MAX_HOST_MESSAGE_LEN: usize = 65_536;
+/// Most entries one call sets as the search path (`ik_runtime_path_set`).
+pub const MAX_PATH_ENTRIES: usize = 65_536;
+/// Most suffixes in one profile (directory listings index them in a 64-bit set).
+pub const MAX_SUFFIXES: usize = 64;
 /// Most names in one fromlist or `__all__`.
 pub const MAX_FROMLIST: usize = 65_536;
 /// Deepest nesting of imports on one thread (an import whose module imports another, and so on).
@@ -38,6 +43,8 @@ pub const MAX_REF_SIZE: u64 = 65_536;
 pub const MAX_REF_TARGETS: usize = 4096;
 /// Most bytes of `.ref` files one operation reads.
 pub const MAX_REF_BYTES: u64 = 4 * 1024 * 1024;
+/// Most symbolic links followed while resolving one path under confinement (as Linux's limit).
+pub const MAX_LINKS: usize = 40;
 /// Longest piece of outside text (a `.ref` target) quoted in a message, in bytes.
 pub const MAX_QUOTED: usize = 200;
 /// Most places one search of the path notes; the rest are counted in one last note.
@@ -48,3 +55,27 @@ pub const MAX_LISTED_ATTEMPTS: usize = 64;
 pub const MAX_MESSAGE_LEN: usize = 16 * 1024;
 /// Longest place or reason of one attempt, in bytes (a longer one is cut, its length said).
 pub const MAX_ATTEMPT_TEXT: usize = 1024;
+/// Most characters of an invalid module name its error message shows (a longer one is cut and marked `...`).
+pub const MAX_SHOWN_NAME: usize = 80;
+/// Most characters of a refused mount path its error message shows.
+pub const MAX_SHOWN_PATH: usize = 120;
+/// Longest name of a host finder or path hook (`ik_finder.name`, `ik_path_hook.name`), in bytes.
+pub const MAX_FINDER_NAME_LEN: usize = 64;
+/// Most runtimes whose ready modules one thread keeps in its cache (the least recently added is dropped).
+pub const MAX_CACHED_RUNTIMES: usize = 4;
+
+#[cfg(test)]
+mod tests {
+    /// Every limit reaches the C header under its `IK_` name (cbindgen.toml's renames), none without it.
+    #[test]
+    fn every_limit_is_in_the_header_with_its_ik_name() {
+        let here = include_str!("limits.rs");
+        let header = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/importkit.h")).unwrap();
+        let limits: Vec<&str> = here.lines().filter_map(|l| l.strip_prefix("pub const ")?.split(':').next()).collect();
+        assert!(limits.len() > 10);
+        for name in limits {
+            assert!(header.contains(&format!("#define IK_{name} ")), "IK_{name} is not in the header");
+        }
+        assert!(!header.lines().any(|l| l.starts_with("#define MAX_")), "a limit without its IK_ name");
+    }
+}

@@ -4,11 +4,11 @@
 use std::borrow::Cow;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::limits::{MAX_NAME_LEN, MAX_NAME_SEGMENTS};
+use crate::limits::{MAX_NAME_LEN, MAX_NAME_SEGMENTS, MAX_SHOWN_NAME};
 use crate::profile::{IdentifierRule, Profile};
 
 fn invalid(name: &str, why: &str) -> Error {
-    let shown: String = name.chars().take(80).collect();
+    let shown: String = name.chars().take(MAX_SHOWN_NAME).collect();
     let more = if shown.len() < name.len() { "..." } else { "" };
     Error::new(ErrorCode::InvalidName, format!("invalid module name '{}{more}': {why}", shown.escape_debug()))
 }

@@ -4,7 +4,7 @@
 use once_cell::sync::Lazy;
 
 use crate::error::{Error, Result};
-use crate::limits::MAX_SUFFIX_LEN;
+use crate::limits::{MAX_SUFFIXES, MAX_SUFFIX_LEN};
 use crate::spec::ModuleKind;
 
 /// What a segment of a module name may contain.
@@ -38,21 +38,29 @@ impl Default for Profile {
 
 impl Profile {
     /// CPython 3.11 on this platform: `.cpython-311-x86_64-linux-gnu.so`, `.abi3.so`, `.so` extensions,
-    /// `.py` sources, `.pyc` bytecode, `__init__` packages, namespace directories.
+    /// `.py` sources, `.pyc` bytecode, `__init__` packages, namespace directories, cache tag `cpython-311`.
+    /// [`Profile::python_for`] gives another interpreter's.
     pub fn python() -> Self {
-        static PYTHON: Lazy<Profile> = Lazy::new(Profile::build_python);
+        static PYTHON: Lazy<Profile> = Lazy::new(|| {
+            Profile::python_for(Some(CPYTHON_311_CACHE_TAG), &cpython_311_extension_suffixes())
+                .expect("CPython 3.11's conventions are a valid profile")
+        });
         PYTHON.clone()
     }
 
-    fn build_python() -> Self {
+    /// CPython's conventions for one interpreter, given what it says of itself: its cache tag
+    /// (`sys.implementation.cache_tag`, e.g. `cpython-313`; `None`, as CPython may have, gives modules no
+    /// `cached`) and its extension suffixes (`importlib.machinery.EXTENSION_SUFFIXES`, most specific first);
+    /// `.py` sources, `.pyc` bytecode, `__init__` packages, namespace directories.
+    pub fn python_for<S: AsRef<str>>(cache_tag: Option<&str>, extension_suffixes: &[S]) -> Result<Self> {
         let mut p = Profile::empty("python", "__init__", true, IdentifierRule::Python);
-        for ext in python_extension_suffixes() {
-            p.suffixes.push((ext, ModuleKind::Extension));
+        for ext in extension_suffixes {
+            p.add_suffix(ModuleKind::Extension, ext.as_ref())?;
         }
-        p.suffixes.push((".py".into(), ModuleKind::Source));
-        p.suffixes.push((".pyc".into(), ModuleKind::Bytecode));
-        p.cache_tag = Some("cpython-311".into());
-        p
+        p.add_suffix(ModuleKind::Source, ".py")?;
+        p.add_suffix(ModuleKind::Bytecode, ".pyc")?;
+        p.set_cache_tag(cache_tag)?;
+        Ok(p)
     }
 
     /// Lua: `.lua` sources, `init.lua` packages, no namespace directories.
@@ -243,9 +251,6 @@ impl Profile {
     }
 }
 
-/// Most suffixes in one profile (directory listings index them in a 64-bit set).
-pub const MAX_SUFFIXES: usize = 64;
-
 fn kind_rank(kind: ModuleKind) -> u8 {
     match kind {
         ModuleKind::Extension => 0,
@@ -254,8 +259,11 @@ fn kind_rank(kind: ModuleKind) -> u8 {
     }
 }
 
+/// The cache tag of CPython 3.11, the default Python profile's.
+const CPYTHON_311_CACHE_TAG: &str = "cpython-311";
+
 /// The extension suffixes CPython 3.11 uses on this platform, most specific first.
-fn python_extension_suffixes() -> Vec<String> {
+fn cpython_311_extension_suffixes() -> Vec<String> {
     let arch = std::env::consts::ARCH;
     let os = std::env::consts::OS;
     if os == "windows" {
@@ -290,6 +298,62 @@ mod tests {
         assert_eq!(p.cached_for("/lib/m.pyc", ModuleKind::Bytecode).as_deref(), Some("/lib/m.pyc"));
         assert_eq!(p.cached_for("/lib/m.so", ModuleKind::Extension), None);
         assert_eq!(Profile::lua().cached_for("/lib/m.lua", ModuleKind::Source), None);
+    }
+
+    #[test]
+    fn python_for_another_interpreter_has_its_tag_and_suffixes() {
+        let ext = [".cpython-313-x86_64-linux-gnu.so", ".abi3.so", ".so"];
+        let p = Profile::python_for(Some("cpython-313"), &ext).unwrap();
+        assert_eq!(
+            p.cached_for("/lib/x.py", ModuleKind::Source).as_deref(),
+            Some("/lib/__pycache__/x.cpython-313.pyc")
+        );
+        assert_eq!(p.cached_for("x.py", ModuleKind::Source).as_deref(), Some("__pycache__/x.cpython-313.pyc"));
+        let mut cached = String::new();
+        assert!(p.push_cached(&mut cached, "/lib", "x", ModuleKind::Source, ".py"));
+        assert_eq!(cached, "/lib/__pycache__/x.cpython-313.pyc");
+        assert_eq!(p.classify("x.cpython-313-x86_64-linux-gnu.so"), Some((ModuleKind::Extension, "x")));
+        assert_eq!(
+            p.classify("x.cpython-311-x86_64-linux-gnu.so"),
+            Some((ModuleKind::Extension, "x.cpython-311-x86_64-linux-gnu"))
+        );
+        let kinds: Vec<ModuleKind> = p.suffixes().iter().map(|(_, k)| *k).collect();
+        assert_eq!(
+            kinds,
+            [
+                ModuleKind::Extension,
+                ModuleKind::Extension,
+                ModuleKind::Extension,
+                ModuleKind::Source,
+                ModuleKind::Bytecode
+            ]
+        );
+        let p312 = Profile::python_for(Some("cpython-312"), &[".cpython-312-darwin.so", ".so"]).unwrap();
+        assert_eq!(
+            p312.cached_for("/a/b/__init__.py", ModuleKind::Source).as_deref(),
+            Some("/a/b/__pycache__/__init__.cpython-312.pyc")
+        );
+        // The default is CPython 3.11's.
+        assert_eq!(
+            Profile::python(),
+            Profile::python_for(Some("cpython-311"), &cpython_311_extension_suffixes()).unwrap()
+        );
+    }
+
+    #[test]
+    fn python_for_without_a_cache_tag_gives_no_cached_path() {
+        // As CPython whose sys.implementation.cache_tag is None: no __pycache__ path, not even for bytecode.
+        let p = Profile::python_for(None, &[".so"]).unwrap();
+        assert_eq!(p.cached_for("/lib/x.py", ModuleKind::Source), None);
+        assert_eq!(p.cached_for("/lib/x.pyc", ModuleKind::Bytecode), None);
+        assert!(!p.push_cached(&mut String::new(), "/lib", "x", ModuleKind::Source, ".py"));
+        let no_ext: [&str; 0] = [];
+        assert_eq!(Profile::python_for(None, &no_ext).unwrap().classify("x.so"), None);
+        // A tag or suffix that is no tag or suffix is refused, as by set_cache_tag and add_suffix.
+        assert!(Profile::python_for(Some(""), &[".so"]).is_err());
+        assert!(Profile::python_for(Some("a/b"), &[".so"]).is_err());
+        assert!(Profile::python_for(Some("cpython-313"), &["so"]).is_err());
+        assert!(Profile::python_for(Some("cpython-313"), &[".so", ".so"]).is_err());
     }
 
     #[test]

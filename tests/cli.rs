@@ -47,11 +47,11 @@ fn resolves_names_as_json_lines() {
     assert_eq!(
         lines[0],
         format!(
-            "{{\"name\": \"game\", \"found\": true, \"origin\": \"fs:{d}/game/__init__.py\", \"file\": \"{d}/game/__init__.py\", \"kind\": \"source\", \"is_package\": true, \"submodule_search_locations\": [\"{d}/game\"], \"indirect\": []}}"
+            "{{\"name\": \"game\", \"found\": true, \"origin\": \"fs:{d}/game/__init__.py\", \"file\": \"{d}/game/__init__.py\", \"cached\": \"{d}/game/__pycache__/__init__.cpython-311.pyc\", \"kind\": \"source\", \"is_package\": true, \"submodule_search_locations\": [\"{d}/game\"], \"indirect\": []}}"
         )
     );
     assert!(lines[1].contains("\"is_package\": false, \"submodule_search_locations\": null"), "{}", lines[1]);
-    assert!(lines[2].contains("\"file\": null, \"kind\": \"namespace\""), "{}", lines[2]);
+    assert!(lines[2].contains("\"file\": null, \"cached\": null, \"kind\": \"namespace\""), "{}", lines[2]);
     assert!(lines[3].contains(&format!("\"indirect\": [\"{d}/tool.ref\"]")), "{}", lines[3]);
     assert!(
         lines[4].starts_with("{\"name\": \"game.nope\", \"found\": false, \"error\": \"No module named 'game.nope'")
@@ -125,5 +125,69 @@ fn escapes_json_and_reports_usage_errors() {
     assert!(stdout(&bad).contains("a..b: error: invalid module name 'a..b': empty segment"), "{}", stdout(&bad));
     assert!(stdout(&importkit(&["--version"])).starts_with("importkit 0.1.0"));
     assert!(stdout(&importkit(&["--help"])).contains("usage: importkit resolve"));
+    let _ = fs::remove_dir_all(dir);
+}
+
+/// A stand-in interpreter for `--python-from`: a script that prints what `python3 -c ...` would.
+fn fake_python(dir: &std::path::Path, name: &str, body: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let exe = dir.join(name);
+    fs::write(&exe, format!("#!/bin/sh\n{body}\n")).unwrap();
+    fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
+    exe.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn the_python_profile_takes_a_cache_tag_and_an_interpreters_conventions() {
+    let dir = tree("python-from");
+    let d = dir.to_str().unwrap();
+    for f in ["ext/fast.cpython-313-x86_64-linux-gnu.so", "ext/old.cpython-311-x86_64-linux-gnu.so"] {
+        fs::create_dir_all(dir.join(f).parent().unwrap()).unwrap();
+        fs::write(dir.join(f), "").unwrap();
+    }
+    let cached = |args: &[&str]| {
+        let mut all = vec!["resolve", "--json", "--path", d];
+        all.extend_from_slice(args);
+        all.push("game.core");
+        let o = importkit(&all);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let out = stdout(&o);
+        let at = out.find("\"cached\": ").expect("a cached field") + "\"cached\": ".len();
+        out[at..].split(", ").next().unwrap().to_owned()
+    };
+    assert_eq!(cached(&[]), format!("\"{d}/game/__pycache__/core.cpython-311.pyc\""), "3.11 by default");
+    assert_eq!(cached(&["--cache-tag", "cpython-313"]), format!("\"{d}/game/__pycache__/core.cpython-313.pyc\""));
+    assert_eq!(cached(&["--cache-tag", ""]), "null", "no tag: no cached file");
+
+    let py313 =
+        fake_python(&dir, "py313", "printf 'cpython-313\\n.cpython-313-x86_64-linux-gnu.so\\n.abi3.so\\n.so\\n'");
+    assert_eq!(cached(&["--python-from", &py313]), format!("\"{d}/game/__pycache__/core.cpython-313.pyc\""));
+    assert_eq!(
+        cached(&["--python-from", &py313, "--cache-tag", "x-1"]),
+        format!("\"{d}/game/__pycache__/core.x-1.pyc\"")
+    );
+    let ext = dir.join("ext");
+    let e = ext.to_str().unwrap();
+    let o = importkit(&["resolve", "--python-from", &py313, "--path", e, "fast", "old"]);
+    let out = stdout(&o);
+    assert!(out.contains(&format!("fast: fs:{e}/fast.cpython-313-x86_64-linux-gnu.so (extension)")), "{out}");
+    assert!(out.contains("old: not found"), "3.11's suffix is not 3.13's: {out}");
+    let none = fake_python(&dir, "pynone", "printf '\\n.so\\n'");
+    assert_eq!(cached(&["--python-from", &none]), "null", "an interpreter whose cache tag is None");
+
+    let broken = fake_python(&dir, "broken", "echo 'no such module' >&2; exit 1");
+    for (args, why) in [
+        (vec!["--python-from", broken.as_str()], "failed"),
+        (vec!["--python-from", "/no/such/python"], "cannot run /no/such/python"),
+        (vec!["--cache-tag", "a/b"], "invalid cache tag 'a/b'"),
+        (vec!["--profile", "lua", "--cache-tag", "cpython-313"], "for the python profile"),
+    ] {
+        let mut all = vec!["resolve", "--path", d];
+        all.extend(args.iter().copied());
+        all.push("game");
+        let o = importkit(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(why), "{args:?}: {}", stderr(&o));
+    }
     let _ = fs::remove_dir_all(dir);
 }

@@ -135,27 +135,27 @@ local setmetatable, getmetatable, rawget = setmetatable, getmetatable, rawget
 local pcall, xpcall, error, load = pcall, xpcall, error, load
 local format, concat, sort = string.format, table.concat, table.sort
 
--- Status values (stable across versions, as the header says).
-local IK_OK = 0
-local IK_ERR_INVALID_ARGUMENT = 1
-local IK_ERR_INVALID_NAME = 2
-local IK_ERR_NOT_FOUND = 3
-local IK_ERR_IMPORT = 4
-local IK_ERR_DENIED = 5
-local IK_ERR_EXEC = 6
-local IK_ERR_HOST = 7
-local IK_ERR_UNAVAILABLE = 11
-local IK_ERR_INTERNAL = 12
+-- Status and kind values are the header's, never copied here: the status locals below are the constants of
+-- the cdef'd enum ik_status (set by declare(), which runs before any call), and the names of the values are
+-- the library's (ik_status_name, ik_kind_name), read when it is loaded.
+local IK_OK, IK_ERR_INVALID_ARGUMENT, IK_ERR_INVALID_NAME, IK_ERR_NOT_FOUND, IK_ERR_IMPORT
+local IK_ERR_DENIED, IK_ERR_EXEC, IK_ERR_HOST, IK_ERR_UNAVAILABLE, IK_ERR_INTERNAL
 
-local STATUS_NAMES = {
-  [0] = "IK_OK", "IK_ERR_INVALID_ARGUMENT", "IK_ERR_INVALID_NAME", "IK_ERR_NOT_FOUND", "IK_ERR_IMPORT",
-  "IK_ERR_DENIED", "IK_ERR_EXEC", "IK_ERR_HOST", "IK_ERR_DEADLOCK", "IK_ERR_EXISTS", "IK_ERR_INVALID_MOUNT",
-  "IK_ERR_UNAVAILABLE", "IK_ERR_INTERNAL",
-}
-M.status = {}
-for i = 0, #STATUS_NAMES do M.status[STATUS_NAMES[i]] = i end
+-- Values probed for names: above every status and kind value (small numbers that never change).
+local PROBED = 256
 
-local KIND_NAMES = { [0] = "source", "bytecode", "extension", "native", "namespace" }
+local STATUS_NAMES = {} -- value -> "IK_ERR_NOT_FOUND"
+local KIND_NAMES = {} -- value -> "source" (IK_KIND_SOURCE)
+
+local load_library
+
+-- `importkit.status.IK_ERR_NOT_FOUND`...: name -> value, filled when the library is loaded (first use loads it).
+M.status = setmetatable({}, {
+  __index = function(t, name)
+    load_library()
+    return rawget(t, name)
+  end,
+})
 
 ---------------------------------------------------------------------------------------------------------------
 -- Finding and loading the library
@@ -198,7 +198,7 @@ local function cdef_candidates()
   return { dir .. "/importkit_cdef.h", dir .. "/../../include/importkit_cdef.h" }
 end
 
-local function declare()
+local function cdef()
   if pcall(ffi.typeof, "ik_executor") then return end -- declared already (another copy of this module)
   local tried = {}
   for _, path in ipairs(cdef_candidates()) do
@@ -215,9 +215,32 @@ local function declare()
     "; set IMPORTKIT_CDEF)", 0)
 end
 
+-- The declarations, then the status values from them (enum constants are found through any namespace).
+local function declare()
+  cdef()
+  local C = ffi.C
+  IK_OK, IK_ERR_INVALID_ARGUMENT, IK_ERR_INVALID_NAME = C.IK_OK, C.IK_ERR_INVALID_ARGUMENT, C.IK_ERR_INVALID_NAME
+  IK_ERR_NOT_FOUND, IK_ERR_IMPORT, IK_ERR_DENIED = C.IK_ERR_NOT_FOUND, C.IK_ERR_IMPORT, C.IK_ERR_DENIED
+  IK_ERR_EXEC, IK_ERR_HOST, IK_ERR_UNAVAILABLE = C.IK_ERR_EXEC, C.IK_ERR_HOST, C.IK_ERR_UNAVAILABLE
+  IK_ERR_INTERNAL = C.IK_ERR_INTERNAL
+end
+
+-- The names of the status and kind values, as the library gives them.
+local function read_names(l)
+  for value = 0, PROBED - 1 do
+    local status = ffi.string(l.ik_status_name(value))
+    if status ~= "IK_UNKNOWN_STATUS" then
+      STATUS_NAMES[value] = status
+      rawset(M.status, status, value)
+    end
+    local kind = ffi.string(l.ik_kind_name(value))
+    if kind ~= "IK_UNKNOWN_KIND" then KIND_NAMES[value] = kind:sub(#"IK_KIND_" + 1):lower() end
+  end
+end
+
 local make_buffers
 
-local function load_library()
+function load_library()
   if lib then return lib end
   declare()
   local candidates, exclusive = library_candidates()
@@ -232,6 +255,7 @@ local function load_library()
       if math.floor(v / 10000) ~= 0 or math.floor(v / 100) % 100 ~= 1 then
         error(format("importkit: %s is version %s; this binding needs 0.1.x", path, ffi.string(l.ik_version())), 0)
       end
+      read_names(l)
       lib = l
       make_buffers()
       return lib
@@ -808,7 +832,7 @@ function Runtime:mount(point, files, opts)
     if k ~= "replace" then
       error(format("importkit: mount: unknown option '%s' (expected: replace)", tostring(k)), 2)
     end
-    if v then flags = 2 end -- IK_MOUNT_REPLACE
+    if v then flags = lib.IK_MOUNT_REPLACE end
   end
   cstring(point, "mount point")
   local ok, list = pcall(flatten, files, "", {}, point)

@@ -1,11 +1,12 @@
 //! `importkit`: the command-line tool.
 //!
-//! `importkit resolve [--path ENTRY]... [--profile python|lua] [--names-from FILE] [--json] [--trace]
-//! [--repeat N] [--cold] [--recheck MS] [--confine ROOT]... [--stats] [NAME]...` resolves each name as an
-//! import would (parents first, through their search locations) and executes nothing.
+//! `importkit resolve [--path ENTRY]... [--profile python|lua] [--cache-tag TAG] [--python-from PYTHON]
+//! [--names-from FILE] [--json] [--trace] [--repeat N] [--cold] [--recheck MS] [--confine ROOT]... [--stats]
+//! [NAME]...` resolves each name as an import would (parents first, through their search locations) and
+//! executes nothing.
 
 use std::io::{self, BufWriter, Write};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use importkit::{Attempt, ModuleKind, ModuleSpec, Profile, Runtime};
@@ -18,7 +19,10 @@ nothing. Exit status: 0 if every name was found, 1 if any was not, 2 on a usage 
 
 options:
   --path ENTRY        a search path entry (repeatable, in order; default: '' = the current directory)
-  --profile NAME      python (default) or lua
+  --profile NAME      python (default: CPython 3.11's conventions) or lua
+  --cache-tag TAG     the python profile's cache tag, for `cached` (default cpython-311; '' for none)
+  --python-from EXE   the python profile of the interpreter EXE (python3...): its cache tag and extension
+                      suffixes (sys.implementation.cache_tag, importlib.machinery.EXTENSION_SUFFIXES)
   --names-from FILE   read names from FILE, one per line ('#' comments); '-' is standard input
   --json              one JSON object per name per line
   --trace             show each finder and entry tried and why it passed
@@ -53,10 +57,61 @@ fn read_names(file: &str) -> Result<Vec<String>, String> {
     Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect())
 }
 
+/// What an interpreter says of itself: its cache tag (`None` for CPython's None) and extension suffixes.
+fn ask_python(exe: &str) -> Result<(Option<String>, Vec<String>), String> {
+    const SCRIPT: &str = "import sys, importlib.machinery as m\n\
+                          print(sys.implementation.cache_tag or '')\n\
+                          print('\\n'.join(m.EXTENSION_SUFFIXES))";
+    let out = Command::new(exe)
+        .args(["-I", "-S", "-c", SCRIPT])
+        .output()
+        .map_err(|e| format!("--python-from: cannot run {exe}: {e}"))?;
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        return Err(format!("--python-from: {exe} failed ({}): {}", out.status, why.trim()));
+    }
+    let text = String::from_utf8(out.stdout).map_err(|_| format!("--python-from: {exe} printed no UTF-8"))?;
+    let mut lines = text.lines();
+    let tag = lines.next().ok_or_else(|| format!("--python-from: {exe} printed nothing"))?;
+    Ok((cache_tag(tag), lines.map(str::to_owned).collect()))
+}
+
+/// A cache tag as given on the command line: empty for none.
+fn cache_tag(tag: &str) -> Option<String> {
+    Some(tag.to_owned()).filter(|t| !t.is_empty())
+}
+
+/// The profile the options name: `--profile`, with `--cache-tag` or `--python-from` for python.
+fn make_profile(name: &str, tag: Option<Option<String>>, python_from: Option<String>) -> Result<Profile, String> {
+    match name {
+        "python" => match (python_from, tag) {
+            (None, None) => Ok(Profile::python()),
+            (None, Some(tag)) => {
+                let mut p = Profile::python();
+                p.set_cache_tag(tag.as_deref()).map_err(|e| format!("--cache-tag: {e}"))?;
+                Ok(p)
+            }
+            (Some(exe), tag) => {
+                let (asked, suffixes) = ask_python(&exe)?;
+                let tag = tag.unwrap_or(asked);
+                Profile::python_for(tag.as_deref(), &suffixes).map_err(|e| format!("--python-from {exe}: {e}"))
+            }
+        },
+        "lua" if python_from.is_some() || tag.is_some() => {
+            Err("--cache-tag and --python-from are for the python profile".to_owned())
+        }
+        "lua" => Ok(Profile::lua()),
+        other => Err(format!("unknown profile '{other}': use python or lua")),
+    }
+}
+
 fn parse(args: &[String]) -> Result<Options, String> {
+    let mut profile = "python".to_owned();
+    let mut tag: Option<Option<String>> = None;
+    let mut python_from: Option<String> = None;
     let mut o = Options {
         paths: Vec::new(),
-        profile: Profile::python(),
+        profile: Profile::python(), // replaced by the one the options name, below
         names: Vec::new(),
         json: false,
         trace: false,
@@ -71,13 +126,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
         let mut value = |flag: &str| it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
         match a.as_str() {
             "--path" => o.paths.push(value("--path")?),
-            "--profile" => {
-                o.profile = match value("--profile")?.as_str() {
-                    "python" => Profile::python(),
-                    "lua" => Profile::lua(),
-                    other => return Err(format!("unknown profile '{other}': use python or lua")),
-                }
-            }
+            "--profile" => profile = value("--profile")?,
+            "--cache-tag" => tag = Some(cache_tag(&value("--cache-tag")?)),
+            "--python-from" => python_from = Some(value("--python-from")?),
             "--names-from" => {
                 let file = value("--names-from")?;
                 o.names.extend(read_names(&file)?);
@@ -104,6 +155,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     if o.paths.is_empty() {
         o.paths.push(String::new());
     }
+    o.profile = make_profile(&profile, tag, python_from)?;
     Ok(o)
 }
 
@@ -172,6 +224,11 @@ fn json_line(
             out.push_str(", \"file\": ");
             match cpython_origin(spec) {
                 Some(f) => json_str(&mut out, f),
+                None => out.push_str("null"),
+            }
+            out.push_str(", \"cached\": ");
+            match spec.cached() {
+                Some(c) => json_str(&mut out, c),
                 None => out.push_str("null"),
             }
             out.push_str(", \"kind\": ");

@@ -115,7 +115,7 @@ pub const IK_NATIVE_PACKAGE: u32 = 2;
 pub struct ik_finder {
     /// `sizeof(ik_finder)`.
     pub size: u32,
-    /// A short name for errors (`host:NAME`), at most 64 bytes; copied. NULL gives `"finder"`.
+    /// A short name for errors (`host:NAME`), at most `IK_MAX_FINDER_NAME_LEN` bytes; copied. NULL gives `"finder"`.
     pub name: *const c_char,
     /// Passed as the first argument of every callback.
     pub userdata: *mut c_void,
@@ -174,7 +174,7 @@ pub struct ik_entry_finder {
 pub struct ik_path_hook {
     /// `sizeof(ik_path_hook)`.
     pub size: u32,
-    /// A short name for errors (`hook:NAME`), at most 64 bytes; copied. NULL gives `"hook"`.
+    /// A short name for errors (`hook:NAME`), at most `IK_MAX_FINDER_NAME_LEN` bytes; copied. NULL gives `"hook"`.
     pub name: *const c_char,
     /// Passed as the first argument of `hook`.
     pub userdata: *mut c_void,

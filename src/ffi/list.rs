@@ -8,12 +8,9 @@ use super::error::ik_error;
 use super::runtime::runtime;
 use super::status::ik_status;
 use crate::error::{Error, Result};
-use crate::limits::MAX_PATH_LEN;
+use crate::limits::{MAX_PATH_ENTRIES, MAX_PATH_LEN};
 use crate::runtime::Runtime;
 use crate::text::Text;
-
-/// Most entries `ik_runtime_path_set` takes at once.
-pub const IK_MAX_PATH_ENTRIES: usize = 65_536;
 
 /// A list of names, owned by the caller: free it with `ik_name_list_free`.
 pub struct ik_name_list {
@@ -50,8 +47,8 @@ pub(crate) unsafe fn list_out(
 /// # Safety
 /// `entries` is non-NULL and points at `count` pointers, each NULL or a NUL-terminated string.
 pub(crate) unsafe fn entry_list<'a>(entries: *const *const c_char, count: usize) -> Result<Vec<&'a str>> {
-    if count > IK_MAX_PATH_ENTRIES {
-        return Err(Error::invalid_argument(format!("{count} entries is over the limit of {IK_MAX_PATH_ENTRIES}")));
+    if count > MAX_PATH_ENTRIES {
+        return Err(Error::invalid_argument(format!("{count} entries is over the limit of {MAX_PATH_ENTRIES}")));
     }
     let mut list = Vec::with_capacity(count);
     for i in 0..count {

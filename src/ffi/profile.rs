@@ -5,13 +5,16 @@ use std::ffi::c_char;
 use super::args::{in_str, out_ptr, write_out};
 use super::boundary::boundary;
 use super::error::ik_error;
-use super::spec::kind_of;
+use super::spec::module_kind;
 use super::status::ik_status;
 use crate::error::{Error, Result};
 use crate::limits::MAX_SUFFIX_LEN;
 use crate::profile::{IdentifierRule, Profile};
 
-/// Start from CPython's conventions (`ik_profile_new`).
+/// Start from CPython 3.11's conventions (`ik_profile_new`): its extension suffixes on this platform, `.py`,
+/// `.pyc`, `__init__` packages, namespace directories, cache tag `cpython-311`. For another interpreter, set
+/// its cache tag (`ik_profile_set_cache_tag`) and extension suffixes (`ik_profile_clear_suffixes` with
+/// `IK_KIND_EXTENSION`, then `ik_profile_add_suffix` for each of `importlib.machinery.EXTENSION_SUFFIXES`).
 pub const IK_PROFILE_PYTHON: u32 = 0;
 /// Start from Lua's conventions.
 pub const IK_PROFILE_LUA: u32 = 1;
@@ -81,7 +84,7 @@ pub unsafe extern "C" fn ik_profile_add_suffix(
         let profile = unsafe { profile_mut(profile) }?;
         // SAFETY: `suffix` is a NUL-terminated string.
         let suffix = unsafe { in_str(suffix, "suffix", MAX_SUFFIX_LEN) }?;
-        profile.add_suffix(kind_of(kind)?, suffix)
+        profile.add_suffix(module_kind(kind)?, suffix)
     })
 }
 
@@ -95,7 +98,7 @@ pub unsafe extern "C" fn ik_profile_clear_suffixes(
     boundary(out_error, || {
         // SAFETY: forwarded from the caller.
         let profile = unsafe { profile_mut(profile) }?;
-        profile.clear_suffixes(kind_of(kind)?);
+        profile.clear_suffixes(module_kind(kind)?);
         Ok(())
     })
 }
@@ -149,8 +152,10 @@ pub unsafe extern "C" fn ik_profile_set_identifiers(
     })
 }
 
-/// Sets the tag of compiled files kept in `__pycache__` (`"cpython-312"`; at most 64 bytes), used for
-/// `ik_spec_cached`; NULL: modules have no cached file. The Python profile starts with `"cpython-311"`.
+/// Sets the tag of compiled files kept in `__pycache__`, as the interpreter's `sys.implementation.cache_tag`
+/// (`"cpython-313"`: a source `x.py` is cached as `__pycache__/x.cpython-313.pyc`), used for `ik_spec_cached`.
+/// NULL, as a cache tag of None in CPython: modules have no cached file. An empty tag, one over 64 bytes or
+/// one holding `/`, `\` or NUL is `IK_ERR_INVALID_ARGUMENT`. The Python profile starts with `"cpython-311"`.
 #[no_mangle]
 pub unsafe extern "C" fn ik_profile_set_cache_tag(
     profile: *mut Profile,

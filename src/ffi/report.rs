@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::args::{in_counted, in_opt_str, in_str};
 use super::boundary::boundary;
 use super::error::ik_error;
-use super::spec::kind_of;
+use super::spec::module_kind;
 use super::status::{code_of, ik_status};
 use super::vtable::{ik_release_fn, HostPointer, Userdata};
 use crate::error::{Error, HostError, Result};
@@ -126,7 +126,7 @@ pub unsafe extern "C" fn ik_found_set(
         let found = unsafe { found.as_mut() }.ok_or_else(|| Error::invalid_argument("found is NULL"))?;
         // SAFETY: `origin` is a NUL-terminated string.
         let origin = unsafe { in_str(origin, "origin", MAX_PATH_LEN) }?;
-        let kind = kind_of(kind)?;
+        let kind = module_kind(kind)?;
         if kind == ModuleKind::Native {
             return Err(Error::invalid_argument(
                 "a finder cannot give IK_KIND_NATIVE: register natives with ik_runtime_register_native",

@@ -1,23 +1,92 @@
 //! `ik_spec` accessors. A spec passed to a callback is borrowed for the call; one returned by
 //! `ik_runtime_find_spec` or `ik_runtime_module_spec` is owned and freed with `ik_spec_free`.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, CStr};
 use std::ptr;
 
 use super::args::{guarded, out_str};
+use super::status::c_str;
 use crate::error::{Error, Result};
 use crate::spec::{ModuleKind, ModuleSpec};
 
-/// Source text the host compiles and executes.
-pub const IK_KIND_SOURCE: u32 = 0;
-/// Compiled code the host executes.
-pub const IK_KIND_BYTECODE: u32 = 1;
-/// A native extension file (a shared library) the host loads.
-pub const IK_KIND_EXTENSION: u32 = 2;
-/// A module made by a registered native factory.
-pub const IK_KIND_NATIVE: u32 = 3;
-/// A namespace package: nothing to execute.
-pub const IK_KIND_NAMESPACE: u32 = 4;
+/// What a module is made of. Functions take and return a kind as `uint32_t`, checked on entry (an unknown
+/// value is `IK_ERR_INVALID_ARGUMENT`), so that a wrong value is never undefined behaviour; these are its
+/// values, which never change. `ik_kind_name` gives their names.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ik_kind {
+    /// Source text the host compiles and executes.
+    IK_KIND_SOURCE = 0,
+    /// Compiled code the host executes.
+    IK_KIND_BYTECODE = 1,
+    /// A native extension file (a shared library) the host loads.
+    IK_KIND_EXTENSION = 2,
+    /// A module made by a registered native factory.
+    IK_KIND_NATIVE = 3,
+    /// A namespace package: nothing to execute.
+    IK_KIND_NAMESPACE = 4,
+}
+
+/// The one table of kinds: each [`ModuleKind`] with its `ik_kind`, whose C name is its name. The enum above is
+/// written out because cbindgen reads no macro output; the matches made here are exhaustive both ways, so a
+/// kind missing on either side does not compile.
+macro_rules! kinds {
+    ($($kind:ident <=> $c_name:ident,)*) => {
+        impl From<ModuleKind> for ik_kind {
+            fn from(kind: ModuleKind) -> Self {
+                match kind {
+                    $(ModuleKind::$kind => ik_kind::$c_name,)*
+                }
+            }
+        }
+
+        impl From<ik_kind> for ModuleKind {
+            fn from(kind: ik_kind) -> Self {
+                match kind {
+                    $(ik_kind::$c_name => ModuleKind::$kind,)*
+                }
+            }
+        }
+
+        impl ik_kind {
+            /// The kind a host's `uint32_t` stands for, `None` for a value that is no kind.
+            fn of(value: u32) -> Option<ik_kind> {
+                match value {
+                    $(v if v == ik_kind::$c_name as u32 => Some(ik_kind::$c_name),)*
+                    _ => None,
+                }
+            }
+
+            /// The C name (`IK_KIND_SOURCE`).
+            fn name(self) -> &'static CStr {
+                match self {
+                    $(ik_kind::$c_name => const { c_str(concat!(stringify!($c_name), "\0")) },)*
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    Source <=> IK_KIND_SOURCE,
+    Bytecode <=> IK_KIND_BYTECODE,
+    Extension <=> IK_KIND_EXTENSION,
+    Native <=> IK_KIND_NATIVE,
+    Namespace <=> IK_KIND_NAMESPACE,
+}
+
+/// The kind a host gave as a number (an `ik_kind` value).
+pub(crate) fn module_kind(value: u32) -> Result<ModuleKind> {
+    ik_kind::of(value)
+        .map(ModuleKind::from)
+        .ok_or_else(|| Error::invalid_argument(format!("{value} is not an ik_kind")))
+}
+
+/// The name of a kind value (`"IK_KIND_SOURCE"`), static; `"IK_UNKNOWN_KIND"` for other values.
+#[no_mangle]
+pub extern "C" fn ik_kind_name(kind: u32) -> *const c_char {
+    ik_kind::of(kind).map_or(c"IK_UNKNOWN_KIND", ik_kind::name).as_ptr()
+}
 
 /// # Safety
 /// `spec` is NULL or a live spec.
@@ -74,20 +143,12 @@ pub unsafe extern "C" fn ik_spec_parent(spec: *const ModuleSpec, len_out: *mut u
     unsafe { with(spec, ptr::null(), |s| out_str(s.parent(), len_out)) }
 }
 
-/// The kind: `IK_KIND_SOURCE`, `IK_KIND_BYTECODE`, `IK_KIND_EXTENSION`, `IK_KIND_NATIVE`,
+/// The kind, an `ik_kind` value: `IK_KIND_SOURCE`, `IK_KIND_BYTECODE`, `IK_KIND_EXTENSION`, `IK_KIND_NATIVE`,
 /// `IK_KIND_NAMESPACE` (`UINT32_MAX` for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn ik_spec_kind(spec: *const ModuleSpec) -> u32 {
     // SAFETY: forwarded from the caller.
-    unsafe {
-        with(spec, u32::MAX, |s| match s.kind() {
-            ModuleKind::Source => IK_KIND_SOURCE,
-            ModuleKind::Bytecode => IK_KIND_BYTECODE,
-            ModuleKind::Extension => IK_KIND_EXTENSION,
-            ModuleKind::Native => IK_KIND_NATIVE,
-            ModuleKind::Namespace => IK_KIND_NAMESPACE,
-        })
-    }
+    unsafe { with(spec, u32::MAX, |s| ik_kind::from(s.kind()) as u32) }
 }
 
 /// Whether the module is a package (has submodule search locations, `__path__`).
@@ -137,14 +198,30 @@ pub unsafe extern "C" fn ik_spec_free(spec: *const ModuleSpec) {
     })
 }
 
-/// Converts a kind given as a number (`ik_kind`).
-pub(crate) fn kind_of(kind: u32) -> Result<ModuleKind> {
-    Ok(match kind {
-        0 => ModuleKind::Source,
-        1 => ModuleKind::Bytecode,
-        2 => ModuleKind::Extension,
-        3 => ModuleKind::Native,
-        4 => ModuleKind::Namespace,
-        _ => return Err(Error::invalid_argument(format!("{kind} is not an ik_kind"))),
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name_of(kind: u32) -> &'static str {
+        // SAFETY: ik_kind_name returns a static C string.
+        unsafe { CStr::from_ptr(ik_kind_name(kind)) }.to_str().unwrap()
+    }
+
+    #[test]
+    fn kinds_map_one_to_one_and_the_header_agrees() {
+        let declared = super::super::status::header_enum("ik_kind");
+        assert_eq!(declared.len(), 5);
+        for (name, value) in declared {
+            let value = u32::try_from(value).unwrap();
+            assert_eq!(name_of(value), name);
+            let kind = module_kind(value).unwrap();
+            assert_eq!(ik_kind::from(kind) as u32, value);
+            // ModuleKind's own names (src/spec.rs) are the C names in lower case.
+            assert_eq!(format!("IK_KIND_{}", kind.name().to_uppercase()), name);
+        }
+        assert!(module_kind(5).is_err());
+        assert!(module_kind(u32::MAX).is_err());
+        assert_eq!(name_of(5), "IK_UNKNOWN_KIND");
+        assert_eq!(name_of(u32::MAX), "IK_UNKNOWN_KIND");
+    }
 }

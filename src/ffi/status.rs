@@ -1,6 +1,8 @@
 //! `ik_status`: the result of every fallible C function, one value per [`ErrorCode`] plus `IK_OK`.
 
-use crate::error::ErrorCode;
+use std::ffi::{c_char, CStr};
+
+use crate::error::{error_codes, ErrorCode};
 
 /// The result of a fallible importkit call. `IK_OK` is 0; every error is a distinct positive value that
 /// stays the same across versions. Callbacks return these values as `int32_t`.
@@ -38,83 +40,112 @@ pub enum ik_status {
     IK_ERR_INTERNAL = 12,
 }
 
-impl From<ErrorCode> for ik_status {
-    fn from(code: ErrorCode) -> Self {
-        match code {
-            ErrorCode::InvalidArgument => ik_status::IK_ERR_INVALID_ARGUMENT,
-            ErrorCode::InvalidName => ik_status::IK_ERR_INVALID_NAME,
-            ErrorCode::NotFound => ik_status::IK_ERR_NOT_FOUND,
-            ErrorCode::Import => ik_status::IK_ERR_IMPORT,
-            ErrorCode::Denied => ik_status::IK_ERR_DENIED,
-            ErrorCode::Exec => ik_status::IK_ERR_EXEC,
-            ErrorCode::Host => ik_status::IK_ERR_HOST,
-            ErrorCode::Deadlock => ik_status::IK_ERR_DEADLOCK,
-            ErrorCode::Exists => ik_status::IK_ERR_EXISTS,
-            ErrorCode::InvalidMount => ik_status::IK_ERR_INVALID_MOUNT,
-            ErrorCode::Unavailable => ik_status::IK_ERR_UNAVAILABLE,
-            ErrorCode::Internal => ik_status::IK_ERR_INTERNAL,
+/// The conversions between [`ErrorCode`] and `ik_status`, made from the table of `src/error.rs`. The compiler
+/// checks that the table and the enum agree exactly: a C name of the table that the enum lacks, or a value
+/// that differs, does not compile (`From` and the assertions), and neither does an enum variant the table
+/// lacks (`ik_status::name` matches every variant).
+macro_rules! status_conversions {
+    ($($(#[$doc:meta])* $variant:ident => $c_name:ident = $value:literal,)*) => {
+        const _: () = {
+            $(assert!(
+                ik_status::$c_name as i32 == $value,
+                concat!(stringify!($c_name), " has another value in ik_status than in src/error.rs")
+            );)*
+        };
+
+        impl From<ErrorCode> for ik_status {
+            fn from(code: ErrorCode) -> Self {
+                match code {
+                    $(ErrorCode::$variant => ik_status::$c_name,)*
+                }
+            }
         }
-    }
+
+        impl ik_status {
+            /// The C name (`IK_ERR_NOT_FOUND`).
+            fn name(self) -> &'static CStr {
+                match self {
+                    ik_status::IK_OK => c"IK_OK",
+                    $(ik_status::$c_name => const { c_str(concat!(stringify!($c_name), "\0")) },)*
+                }
+            }
+        }
+
+        /// The error code of a status value a host returned, `None` for `IK_OK` or a value that is no status.
+        pub(crate) fn code_of(status: i32) -> Option<ErrorCode> {
+            match status {
+                $($value => Some(ErrorCode::$variant),)*
+                _ => None,
+            }
+        }
+    };
 }
+error_codes!(status_conversions);
 
-const ALL: [ErrorCode; 12] = [
-    ErrorCode::InvalidArgument,
-    ErrorCode::InvalidName,
-    ErrorCode::NotFound,
-    ErrorCode::Import,
-    ErrorCode::Denied,
-    ErrorCode::Exec,
-    ErrorCode::Host,
-    ErrorCode::Deadlock,
-    ErrorCode::Exists,
-    ErrorCode::InvalidMount,
-    ErrorCode::Unavailable,
-    ErrorCode::Internal,
-];
-
-/// The error code of a status value a host returned, `None` for `IK_OK` or a value that is no status.
-pub(crate) fn code_of(status: i32) -> Option<ErrorCode> {
-    ALL.iter().copied().find(|c| ik_status::from(*c) as i32 == status)
+/// A NUL-terminated literal as a C string, at compile time.
+pub(super) const fn c_str(text: &'static str) -> &'static CStr {
+    match CStr::from_bytes_with_nul(text.as_bytes()) {
+        Ok(c) => c,
+        Err(_) => panic!("a C name is one NUL-terminated word"),
+    }
 }
 
 /// The name of a status value (`"IK_ERR_NOT_FOUND"`), static; `"IK_UNKNOWN_STATUS"` for other values.
 #[no_mangle]
-pub extern "C" fn ik_status_name(status: i32) -> *const std::ffi::c_char {
-    let name: &'static std::ffi::CStr = match code_of(status) {
-        _ if status == 0 => c"IK_OK",
-        Some(ErrorCode::InvalidArgument) => c"IK_ERR_INVALID_ARGUMENT",
-        Some(ErrorCode::InvalidName) => c"IK_ERR_INVALID_NAME",
-        Some(ErrorCode::NotFound) => c"IK_ERR_NOT_FOUND",
-        Some(ErrorCode::Import) => c"IK_ERR_IMPORT",
-        Some(ErrorCode::Denied) => c"IK_ERR_DENIED",
-        Some(ErrorCode::Exec) => c"IK_ERR_EXEC",
-        Some(ErrorCode::Host) => c"IK_ERR_HOST",
-        Some(ErrorCode::Deadlock) => c"IK_ERR_DEADLOCK",
-        Some(ErrorCode::Exists) => c"IK_ERR_EXISTS",
-        Some(ErrorCode::InvalidMount) => c"IK_ERR_INVALID_MOUNT",
-        Some(ErrorCode::Unavailable) => c"IK_ERR_UNAVAILABLE",
-        Some(ErrorCode::Internal) => c"IK_ERR_INTERNAL",
-        None => c"IK_UNKNOWN_STATUS",
-    };
-    name.as_ptr()
+pub extern "C" fn ik_status_name(status: i32) -> *const c_char {
+    let known = if status == 0 { Some(ik_status::IK_OK) } else { code_of(status).map(ik_status::from) };
+    known.map_or(c"IK_UNKNOWN_STATUS", ik_status::name).as_ptr()
+}
+
+/// The names and values of an enum of the generated header (`include/importkit.h`), in their order.
+#[cfg(test)]
+pub(super) fn header_enum(name: &str) -> Vec<(String, i64)> {
+    let header = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/importkit.h")).unwrap();
+    let end = format!("}} {name};");
+    let body = header.split("typedef enum {").find(|b| b.contains(&end)).unwrap();
+    body[..body.find(&end).unwrap()]
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("//") && !l.is_empty())
+        .map(|l| {
+            let (name, value) = l.trim_end_matches(',').split_once(" = ").unwrap();
+            (name.to_owned(), value.parse().unwrap())
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn name_of(status: i32) -> &'static str {
+        // SAFETY: ik_status_name returns a static C string.
+        unsafe { CStr::from_ptr(ik_status_name(status)) }.to_str().unwrap()
+    }
+
     #[test]
     fn codes_map_one_to_one() {
-        let mut seen = std::collections::HashSet::new();
-        for c in ALL {
+        let mut last = 0;
+        for &c in ErrorCode::ALL {
             let s = ik_status::from(c) as i32;
-            assert!(s > 0 && seen.insert(s));
+            assert!(s > last, "ErrorCode::ALL is in the order of the values, each once");
+            last = s;
             assert_eq!(code_of(s), Some(c));
-            // SAFETY: ik_status_name returns a static C string.
-            let n = unsafe { std::ffi::CStr::from_ptr(ik_status_name(s)) }.to_str().unwrap();
-            assert_eq!(n, format!("IK_ERR_{}", c.name()));
+            assert_eq!(name_of(s), format!("IK_ERR_{}", c.name()));
         }
+        assert_eq!(name_of(0), "IK_OK");
         assert_eq!(code_of(0), None);
         assert_eq!(code_of(99), None);
+        assert_eq!(name_of(99), "IK_UNKNOWN_STATUS");
+        assert_eq!(name_of(-1), "IK_UNKNOWN_STATUS");
+    }
+
+    /// The header's `ik_status` (what C, LuaJIT and the Python binding read) is the table: same names, same
+    /// values, same order, nothing more.
+    #[test]
+    fn the_header_enum_is_the_table() {
+        let mut table = vec![("IK_OK".to_owned(), 0)];
+        table.extend(ErrorCode::ALL.iter().map(|&c| (format!("IK_ERR_{}", c.name()), ik_status::from(c) as i64)));
+        assert_eq!(header_enum("ik_status"), table);
     }
 }

@@ -4,6 +4,7 @@ use std::ffi::{c_char, c_void};
 
 use super::args::in_opt_str;
 use crate::error::{Error, Result};
+use crate::limits::MAX_FINDER_NAME_LEN;
 
 /// Releases a host's userdata once importkit no longer needs it.
 pub type ik_release_fn = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
@@ -75,8 +76,11 @@ pub(crate) fn hosted<V: Vtable>(
         return Err(Error::invalid_argument(format!("{what}.{field} is required")));
     }
     let name = match name {
-        // SAFETY: the header documents vtable names as NULL or NUL-terminated strings.
-        Some((p, default)) => unsafe { in_opt_str(p, &format!("{what}.name"), 64) }?.unwrap_or(default).to_owned(),
+        Some((p, default)) => {
+            // SAFETY: the header documents vtable names as NULL or NUL-terminated strings.
+            let given = unsafe { in_opt_str(p, &format!("{what}.name"), MAX_FINDER_NAME_LEN) }?;
+            given.unwrap_or(default).to_owned()
+        }
         None => String::new(),
     };
     Ok(Hosted { vt: *vt, name, _userdata: userdata })

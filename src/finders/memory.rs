@@ -14,7 +14,7 @@ use super::protocol::{Finder, Found, ModuleInfo, Query};
 use super::source::{ModuleBytes, Source};
 use super::trace::Trace;
 use crate::error::{Attempt, Error, ErrorCode, HostError, Result};
-use crate::limits::MAX_PATH_LEN;
+use crate::limits::{MAX_PATH_LEN, MAX_SHOWN_PATH};
 use crate::name;
 use crate::name_map::NameMap;
 use crate::profile::Profile;
@@ -62,7 +62,7 @@ pub struct MountedTree {
 }
 
 fn bad(point: &str, path: &str, entry: usize, why: &str) -> Error {
-    let shown: String = path.chars().take(120).collect();
+    let shown: String = path.chars().take(MAX_SHOWN_PATH).collect();
     let place = if point.is_empty() { "the root mount".to_owned() } else { format!("mount '{point}'") };
     Error::new(ErrorCode::InvalidMount, format!("invalid {place}: file {entry} '{}' {why}", shown.escape_debug()))
 }

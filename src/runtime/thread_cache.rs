@@ -9,10 +9,8 @@ use std::sync::{Arc, Weak};
 
 use super::Inner;
 use crate::executor::ModuleHandle;
+use crate::limits::MAX_CACHED_RUNTIMES;
 use crate::name_map::NameMap;
-
-/// Runtimes remembered per thread; the least recently added is dropped first.
-const RUNTIMES_PER_THREAD: usize = 4;
 
 struct RuntimeCache {
     runtime: Weak<Inner>,
@@ -54,7 +52,7 @@ pub(crate) fn store(rt: &Arc<Inner>, name: &str, handle: ModuleHandle, generatio
             Some(at) => at,
             None => {
                 cache.retain(|c| c.runtime.strong_count() > 0);
-                if cache.len() >= RUNTIMES_PER_THREAD {
+                if cache.len() >= MAX_CACHED_RUNTIMES {
                     cache.remove(0);
                 }
                 cache.push(RuntimeCache {

@@ -4,7 +4,8 @@ Every importable name under the installed python3's standard library (modules, r
 packages, extension modules in lib-dynload), plus names that must not be found, is resolved by both, without
 importing anything: CPython's `PathFinder.find_spec(name, path)` with `path` the search path for a top-level
 name and the parent's `submodule_search_locations` otherwise. importkit must give the same answer for every
-name: found or not, `file` against `__spec__.origin`, `is_package`, and `submodule_search_locations`.
+name: found or not, `file` against `__spec__.origin`, `is_package`, `submodule_search_locations`, and
+`cached` (importkit takes this interpreter's cache tag and extension suffixes with `--python-from`).
 """
 
 import json
@@ -47,7 +48,7 @@ def test_importkit_agrees_with_pathfinder_on_the_whole_stdlib(tmp_path):
     expected = {n: spec for n, (_, spec) in search_paths(names).items()}
     names_file = tmp_path / "names.txt"
     names_file.write_text("\n".join(names) + "\n")
-    cmd = [importkit_binary(), "resolve", "--json", "--names-from", str(names_file)]
+    cmd = [importkit_binary(), "resolve", "--json", "--python-from", sys.executable, "--names-from", str(names_file)]
     for e in ENTRIES:
         cmd += ["--path", e]
     run = subprocess.run(cmd, capture_output=True, text=True)
@@ -55,16 +56,21 @@ def test_importkit_agrees_with_pathfinder_on_the_whole_stdlib(tmp_path):
     got = [json.loads(line) for line in run.stdout.splitlines()]
     assert [g["name"] for g in got] == names
 
+    # `cached` as CPython computes it, unless a pycache prefix or -O changes CPython's (not importkit's) rule.
+    keys = ["file", "is_package", "submodule_search_locations"]
+    if sys.pycache_prefix is None and not sys.flags.optimize:
+        keys.append("cached")
     mismatches = []
     for g in got:
         spec = expected[g["name"]]
         want = None
         if spec is not None:
             want = {"file": spec.origin, "is_package": spec.submodule_search_locations is not None,
-                    "submodule_search_locations": locations_of(spec)}
+                    "submodule_search_locations": locations_of(spec), "cached": spec.cached}
+            want = {k: want[k] for k in keys}
         have = None
         if g["found"]:
-            have = {k: g[k] for k in ("file", "is_package", "submodule_search_locations")}
+            have = {k: g[k] for k in keys}
         if want != have:
             mismatches.append((g["name"], want, have, g.get("error")))
     found = sum(1 for s in expected.values() if s is not None)

@@ -49,6 +49,20 @@ test("IMPORTKIT_LIB pointing at the built library works", function()
   C.ok(out:find("42", 1, true), out)
 end)
 
+test("status values and names are the header's", function()
+  local ffi = require "ffi"
+  local lib = ffi.load(importkit.library_path())
+  local seen = {}
+  for name, value in pairs(importkit.status) do
+    C.eq(value, tonumber(ffi.new("ik_status", name)), name .. " is the enum's value")
+    C.eq(ffi.string(lib.ik_status_name(value)), name, name .. " is the library's name")
+    seen[#seen + 1] = name
+  end
+  C.ok(importkit.status.IK_OK and importkit.status.IK_ERR_NOT_FOUND and importkit.status.IK_ERR_INTERNAL,
+    "every status: " .. table.concat(seen, " "))
+  C.eq(importkit.status.IK_NOPE, nil, "no such status")
+end)
+
 test("configure after loading is refused; unknown keys too", function()
   C.raises("loaded already", importkit.configure, { lib = "x" })
   C.raises("unknown option 'libs'", importkit.configure, { libs = "x" })

@@ -8,6 +8,10 @@ The library is looked up, first hit wins:
 3. the repository's ``target/release`` then ``target/debug`` (relative to this file: the package lives in
    ``<repo>/bindings/python/importkit``).
 
+The values of the enums ``ik_status`` and ``ik_kind`` (``IK_OK``, ``IK_ERR_NOT_FOUND``, ``IK_KIND_SOURCE``...)
+are read from ``importkit.h`` when this module is imported, never copied into it; without a header, from the
+library's ``ik_status_name`` and ``ik_kind_name`` (see "Enumerations" at the end).
+
 Pointers to importkit objects (``ik_runtime *``, ``ik_error *``, ``const ik_spec *``...) are ``c_void_p``;
 strings importkit hands out come back as ``c_void_p`` plus a length (``text``) so embedded content is never
 cut at a NUL and nothing is decoded twice.
@@ -48,36 +52,9 @@ from ctypes import (
 ABI_MAJOR = 0
 ABI_MINOR = 1
 
-# ik_status
-IK_OK = 0
-IK_ERR_INVALID_ARGUMENT = 1
-IK_ERR_INVALID_NAME = 2
-IK_ERR_NOT_FOUND = 3
-IK_ERR_IMPORT = 4
-IK_ERR_DENIED = 5
-IK_ERR_EXEC = 6
-IK_ERR_HOST = 7
-IK_ERR_DEADLOCK = 8
-IK_ERR_EXISTS = 9
-IK_ERR_INVALID_MOUNT = 10
-IK_ERR_UNAVAILABLE = 11
-IK_ERR_INTERNAL = 12
-
-STATUS_NAMES = {
-    IK_OK: "IK_OK",
-    IK_ERR_INVALID_ARGUMENT: "IK_ERR_INVALID_ARGUMENT",
-    IK_ERR_INVALID_NAME: "IK_ERR_INVALID_NAME",
-    IK_ERR_NOT_FOUND: "IK_ERR_NOT_FOUND",
-    IK_ERR_IMPORT: "IK_ERR_IMPORT",
-    IK_ERR_DENIED: "IK_ERR_DENIED",
-    IK_ERR_EXEC: "IK_ERR_EXEC",
-    IK_ERR_HOST: "IK_ERR_HOST",
-    IK_ERR_DEADLOCK: "IK_ERR_DEADLOCK",
-    IK_ERR_EXISTS: "IK_ERR_EXISTS",
-    IK_ERR_INVALID_MOUNT: "IK_ERR_INVALID_MOUNT",
-    IK_ERR_UNAVAILABLE: "IK_ERR_UNAVAILABLE",
-    IK_ERR_INTERNAL: "IK_ERR_INTERNAL",
-}
+# The values of the header's enums, ik_status (IK_OK, IK_ERR_*) and ik_kind (IK_KIND_*), are not written
+# here: they are read from the header when this module is imported (see "Enumerations" at the end), and
+# STATUS_NAMES maps each status value to its C name.
 
 IK_NATIVE_POWERFUL = 1
 IK_NATIVE_PACKAGE = 2
@@ -94,12 +71,6 @@ IK_PROFILE_EMPTY = 2
 
 IK_IDENT_PYTHON = 0
 IK_IDENT_LUA = 1
-
-IK_KIND_SOURCE = 0
-IK_KIND_BYTECODE = 1
-IK_KIND_EXTENSION = 2
-IK_KIND_NATIVE = 3
-IK_KIND_NAMESPACE = 4
 
 # ---------------------------------------------------------------------------------------------------------
 # Callback types. Every pointer argument is c_void_p (arrives in Python as an int, or None for NULL).
@@ -205,6 +176,7 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_version": (c_char_p, []),
     "ik_version_number": (c_uint32, []),
     "ik_status_name": (c_char_p, [c_int32]),
+    "ik_kind_name": (c_char_p, [c_uint32]),
     # callbacks' context objects
     "ik_report_error": (_status, [c_void_p, c_int32, c_char_p, c_uint32, c_uint32, _err]),
     "ik_report_pass": (_status, [c_void_p, c_void_p, _err]),
@@ -382,6 +354,7 @@ def lib() -> ctypes.CDLL:
                 f"importkit: {path} is version {handle.ik_version().decode()}, but this binding was written "
                 f"for {ABI_MAJOR}.{ABI_MINOR}.x"
             )
+        _check_enums(handle, path)
         _Loaded.lib, _Loaded.path = handle, path
         return handle
 
@@ -465,3 +438,100 @@ def hot() -> Hot:
         if _Loaded.hot is None:
             _Loaded.hot = Hot(path)
         return _Loaded.hot
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Enumerations. The values of ik_status and ik_kind come from the header's `typedef enum { NAME = VALUE, ...
+# } ik_status;` blocks, read here at import (no library needed, so importing the package loads nothing). The
+# header is looked for beside the package and beside the library (``header_candidates``). A package installed
+# without it still works: the values then come from the library itself, whose ik_status_name and
+# ik_kind_name name every value (probed from 0 up: the values are small numbers that never change), which
+# loads the library at import. A header that does not match the library loaded later (a header of another
+# build) is refused when it is loaded (``_check_enums``).
+
+#: Values probed when there is no header: above every status and kind value.
+_PROBED = 256
+
+
+def header_candidates() -> list[str]:
+    """Where ``importkit.h`` is looked for, in order: ``$IMPORTKIT_HEADER`` (when set, nothing else is
+    tried); beside the package (inside the ``importkit`` directory, then the directory that holds it); beside
+    the library that ``lib()`` would load, as an install prefix has it (``PREFIX/lib``,
+    ``PREFIX/include/importkit``) or as cargo's ``target/<profile>`` has it (``<repo>/include``); the
+    repository's ``include/``."""
+    env = os.environ.get("IMPORTKIT_HEADER")
+    if env:
+        return [env]
+    package_dir = os.path.dirname(os.path.realpath(__file__))
+    parent = os.path.dirname(package_dir)
+    paths = [os.path.join(package_dir, "importkit.h"), os.path.join(parent, "importkit.h")]
+    library = next((p for p in candidate_paths() if os.path.isfile(p)), None)
+    if library is not None:
+        lib_dir = os.path.dirname(os.path.realpath(library))
+        paths.append(os.path.join(lib_dir, os.pardir, "include", "importkit", "importkit.h"))
+        paths.append(os.path.join(lib_dir, os.pardir, os.pardir, "include", "importkit.h"))
+    paths.append(os.path.join(os.path.dirname(os.path.dirname(parent)), "include", "importkit.h"))
+    return paths
+
+
+def enum_values(header: str, name: str) -> dict[str, int]:
+    """The members of the header's ``typedef enum { ... } name;``, as ``{"IK_OK": 0, ...}`` ({} if none)."""
+    end = "} " + name + ";"
+    for block in header.split("typedef enum {")[1:]:
+        if end in block:
+            members = {}
+            for line in block[: block.index(end)].splitlines():
+                line = line.strip()
+                if line and not line.startswith("//"):
+                    member, _, value = line.rstrip(",").partition(" = ")
+                    members[member.strip()] = int(value)
+            return members
+    return {}
+
+
+# Each enum with the library function that names its values and the name it gives to other values.
+_NAMERS = {"ik_status": ("ik_status_name", "IK_UNKNOWN_STATUS"), "ik_kind": ("ik_kind_name", "IK_UNKNOWN_KIND")}
+
+
+class _Enums:
+    #: the header the values were read from; None when the library named them
+    header: str | None = None
+    #: enum name -> {member name: value}
+    values: dict[str, dict[str, int]] = {}
+
+
+def _read_enums() -> None:
+    for path in header_candidates():
+        try:
+            with open(path, encoding="utf-8") as f:
+                header = f.read()
+        except OSError:
+            continue
+        values = {enum: enum_values(header, enum) for enum in _NAMERS}
+        if all(values.values()):
+            _Enums.header, _Enums.values = os.path.realpath(path), values
+            return
+    handle = lib()
+    for enum, (function, unknown) in _NAMERS.items():
+        name_of = getattr(handle, function)
+        names = ((name_of(value).decode(), value) for value in range(_PROBED))
+        _Enums.values[enum] = {name: value for name, value in names if name != unknown}
+
+
+def _check_enums(handle: ctypes.CDLL, path: str) -> None:
+    """Refuses a library that names the header's values otherwise (a header of another build)."""
+    for enum, members in _Enums.values.items():
+        name_of = getattr(handle, _NAMERS[enum][0])
+        for name, value in members.items():
+            if name_of(value).decode() != name:
+                raise OSError(
+                    f"importkit: {path} does not match the header {_Enums.header}: {enum} value {value} is "
+                    f"{name_of(value).decode()} there, {name} in the header; set IMPORTKIT_HEADER to its header"
+                )
+
+
+_read_enums()
+# IK_OK, IK_ERR_INVALID_ARGUMENT ... IK_ERR_INTERNAL and IK_KIND_SOURCE ... IK_KIND_NAMESPACE, as module globals.
+globals().update(_Enums.values["ik_status"])
+globals().update(_Enums.values["ik_kind"])
+STATUS_NAMES: dict[int, str] = {value: name for name, value in _Enums.values["ik_status"].items()}

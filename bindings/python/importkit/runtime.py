@@ -145,8 +145,9 @@ class Runtime:
     """An importkit runtime: its own module table, search path, mounts, natives, finders, path hooks and
     policy; nothing is shared with another runtime, nor with ``sys.modules``.
 
-    ``profile`` picks the file conventions: ``"python"`` (``.py``, ``__init__``), ``"lua"`` (``.lua``,
-    ``init``), ``"empty"``, or a ``Profile``. The executor always runs Python code, whatever the profile.
+    ``profile`` picks the file conventions: ``"python"`` (``.py``, ``__init__``, and this interpreter's cache
+    tag and extension suffixes: ``Profile.interpreter()``), ``"lua"`` (``.lua``, ``init``), ``"empty"``, or a
+    ``Profile``. The executor always runs Python code, whatever the profile.
 
     Two ways to use it:
 
@@ -171,7 +172,8 @@ class Runtime:
         else:
             if profile not in PROFILES:
                 raise ValueError(f"profile must be one of {sorted(PROFILES)}, not {profile!r}")
-            prof = own = Profile(profile)
+            # "python" is this interpreter's conventions (its cache tag and extension suffixes), not 3.11's.
+            prof = own = Profile.interpreter() if profile == "python" else Profile(profile)
             self.profile = profile
         try:
             rt = ctypes.c_void_p()

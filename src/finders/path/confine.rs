@@ -10,8 +10,7 @@ use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
-/// Most links followed while resolving one path (as Linux's limit).
-const MAX_LINKS: usize = 40;
+use crate::limits::MAX_LINKS;
 
 /// Whether `p` is inside a root, or an ancestor of one (the walk from `/` passes there).
 fn on_the_way(p: &Path, roots: &[PathBuf]) -> bool {
