@@ -21,6 +21,8 @@ Layout, one concept per file:
   ``spec``: ``Spec`` (importkit's description of a module), ``Kind``; ``_found``: ``Found`` (what a finder
   written in Python answers). ``_state``: a runtime's pointer, module handles, call guard. ``_callbacks``:
   the C vtables (executor, natives, host finders, path hooks, entry finders); the exception firewall.
+  ``_held``: the Python objects importkit carries as host data (a finder's ``Found`` on its specs), by integer
+  key, until importkit releases them.
 - ``runtime``: ``Runtime`` over the whole ABI (search path, mounts, natives, policy, host finders, path hooks,
   ``find_spec``, the module table) and ``Profile``. ``executor``: the full import mode (modules executed
   into objects of the runtime's own, ``import`` statements through the runtime).
