@@ -7,14 +7,15 @@ No Python exception ever crosses into C. Every callback catches everything and t
   ``ik_report_pass``, so the outer import fails with the inner error (a missing nested module stays a
   ``NotFoundError`` about the nested name);
 - any other exception is reported with ``ik_report_error(IK_ERR_EXEC, "ExcType: text", line, column)``,
-  the line being the last traceback line in the failing module's own source; the exception itself is kept
-  (per thread) and becomes the ``__cause__`` of the ``ExecError`` the import raises;
+  the line being the last traceback line in the failing module's own source; the exception itself goes with
+  the report as host data (``ik_report_host_data``) and comes back on the error object, where it becomes the
+  ``__cause__`` of the ``ExecError`` the import raises (``errors.from_error``);
 - a ``KeyboardInterrupt``/``SystemExit`` is reported the same way and re-raised as soon as the importkit call
-  returns to Python (``errors.check``).
+  returns to Python (``errors.check``; the one piece of per-thread state, see ``errors``).
 
 Host finders and path hooks (``Runtime.add_finder``, ``Runtime.add_path_hook``) report a failure as
-``IK_ERR_HOST`` with ``"ExcType: text"``; the exception itself is kept per thread (``errors.stash_host``) and
-becomes the ``__cause__`` of the ``HostError`` (or is raised again as it is by the ``sys.meta_path`` finder).
+``IK_ERR_HOST`` with ``"ExcType: text"`` and the exception as host data: it becomes the ``__cause__`` of the
+``HostError`` (or is raised again as it is by the ``sys.meta_path`` finder).
 
 When a finder written in Python (a host finder, the entry finder of a path hook) finds a module, its ``Found``
 goes with what it found as host data (``ik_found_set_host_data``) and comes back on every spec of that module
@@ -90,21 +91,21 @@ def report(report_ptr: int | None, exc: BaseException, module: str | None, filen
     if isinstance(exc, errors.ImportKitError):
         handle = exc._handle
         if handle is not None and handle.ptr:
+            # the very same error goes on, with the exception it carries (its __cause__) as host data
             if lib.ik_report_pass(report_ptr, handle.ptr, None) == _ffi.IK_OK:
-                cause = exc.__cause__
-                errors.stash_cause(exc.module, cause)
                 return exc.status
         elif exc.status != _ffi.IK_ERR_EXEC:
             # One of our errors made in Python (no ik_error behind it): its status and message go on.
             message = exc.message.replace("\0", "\\0").encode("utf-8", "backslashreplace")
             lib.ik_report_error(report_ptr, exc.status, message, 0, 0, None)
+            errors.report_exception(report_ptr, exc)
             return exc.status
     if not isinstance(exc, Exception):
         errors.stash_interrupt(exc)
     line, column = location(exc, filename)
     message = describe(exc).replace("\0", "\\0").encode("utf-8", "backslashreplace")
     lib.ik_report_error(report_ptr, _ffi.IK_ERR_EXEC, message, line, column, None)
-    errors.stash_cause(module, exc)
+    errors.report_exception(report_ptr, exc)
     return _ffi.IK_ERR_EXEC
 
 
@@ -225,13 +226,13 @@ def native_vtable(state, factory: Callable[[str], object], flags: int) -> _ffi.i
 # -- host finders, path hooks, entry finders ----------------------------------------------------------------------
 
 def host_failure(report_ptr, exc: BaseException) -> int:
-    """Reports the exception of a host finder or hook as ``IK_ERR_HOST`` and keeps it (see the docstring)."""
+    """Reports the exception of a host finder or hook as ``IK_ERR_HOST``, with the exception as host data."""
     try:
         if not isinstance(exc, Exception):
             errors.stash_interrupt(exc)
-        errors.stash_host(exc)
         message = describe(exc).replace("\0", "\\0").encode("utf-8", "backslashreplace")
         _ffi.lib().ik_report_error(report_ptr, _ffi.IK_ERR_HOST, message, 0, 0, None)
+        errors.report_exception(report_ptr, exc)
     except BaseException:  # noqa: BLE001 - nothing may cross into C
         pass
     return _ffi.IK_ERR_HOST

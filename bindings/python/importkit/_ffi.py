@@ -15,8 +15,8 @@ cut at a NUL and nothing is decoded twice.
 ``hot()`` gives a second, separately declared set of the few functions the ``sys.meta_path`` finder calls on
 every import (``ik_runtime_path_find_spec`` and the spec accessors), declared for speed: the spec accessors
 come from a ``ctypes.PyDLL`` handle of the same library (they run no host code, so keeping the GIL is safe and
-saves its release and re-acquisition; the one callback ``ik_spec_free`` may make, the release of the spec's
-host data, is a ctypes callback that takes the GIL this thread already holds) and return ``c_char_p`` (bytes,
+saves its release and re-acquisition; the one callback ``ik_spec_free`` and ``ik_error_free`` may make, the
+release of host data, is a ctypes callback that takes the GIL this thread already holds) and return ``c_char_p`` (bytes,
 read up to the NUL that importkit puts after every spec string). ``ik_runtime_path_find_spec`` keeps the GIL released (it stats
 directories and may call path hooks written in Python).
 
@@ -215,6 +215,7 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_found_set_source": (_status, [c_void_p, c_void_p, c_size_t, _err]),
     "ik_strings_push": (_status, [c_void_p, c_char_p, c_size_t, _err]),
     "ik_found_set_host_data": (_status, [c_void_p, c_void_p, RELEASE_FN, _err]),
+    "ik_report_host_data": (_status, [c_void_p, c_void_p, RELEASE_FN, _err]),
     # errors
     "ik_error_free": (None, [c_void_p]),
     "ik_error_status": (_status, [c_void_p]),
@@ -224,6 +225,7 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_error_attempt_place": (c_void_p, [c_void_p, c_size_t, _len]),
     "ik_error_attempt_reason": (c_void_p, [c_void_p, c_size_t, _len]),
     "ik_error_host_message": (c_void_p, [c_void_p, _len]),
+    "ik_error_host_data": (c_void_p, [c_void_p]),
     "ik_error_line": (c_uint32, [c_void_p]),
     "ik_error_column": (c_uint32, [c_void_p]),
     # importing and the module table

@@ -4,12 +4,15 @@ pointers).
 - A finder written in Python (``Runtime.add_finder``, the entry finder of a path hook) attaches the ``Found``
   it returned to what it found (``ik_found_set_host_data``): it comes back on every spec of that module
   (``ik_spec_host_data``), on whichever thread holds the spec, for as long as one does.
+- A callback that caught an exception attaches it to its report (``ik_report_host_data``): it comes back on
+  the error the failing call returns (``ik_error_host_data``), and on every error passing that one on.
 
 ``hold(obj)`` puts an object under a new key (1, 2, ...; 0 would be NULL, "no host data"). importkit calls
-``RELEASE(key)`` once, when the last spec holding the key goes (or at once when it refuses the key), which drops
-the entry: ``table`` holds exactly the objects some spec of importkit's still carries.
+``RELEASE(key)`` once, when the last spec or error holding the key goes (or at once when it refuses the key, or
+when the callback succeeds after all), which drops the entry: ``table`` holds exactly the objects some spec or
+error of importkit's still carries.
 
-Every spec a runtime of this binding hands out was made by this binding's own callbacks, so a host
+Every spec and error a runtime of this binding hands out was made by this binding's own callbacks, so a host
 data pointer read from one is always one of these keys.
 """
 
@@ -33,12 +36,12 @@ def hold(obj: object) -> int:
 
 
 def get(key: int | None) -> object | None:
-    """The object under a key read from a spec (None for NULL)."""
+    """The object under a key read from a spec or an error (None for NULL)."""
     return table.get(key) if key else None  # type: ignore[arg-type]
 
 
 def _release(key, _pop=table.pop):
-    # A C callback: it runs on whichever thread drops the last spec holding the key (ctypes takes the
+    # A C callback: it runs on whichever thread drops the last spec or error holding the key (ctypes takes the
     # GIL), maybe at interpreter shutdown, when this module's globals are already cleared: it uses nothing but
     # its default argument, and nothing may escape into C.
     try:

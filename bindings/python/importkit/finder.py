@@ -405,15 +405,15 @@ class ImportKitFinder:
 
     def _failed(self, status, fullname, path, target, name_b, array, count):
         """A status other than found / not found: CPython's own finder for what importkit refuses as a
-        name, else the exception (the Python exception of a hook of ``sys.path_hooks`` as it was raised)."""
+        name, else the exception (the Python exception of a hook of ``sys.path_hooks`` as it was raised).
+
+        The hot path asks for no error object (a miss would be explained for nothing), so the search runs
+        again with one: a Python finder or hook that raised is asked again, and its exception comes back on the
+        error (host data)."""
         if status in (_INVALID_NAME, _INVALID_ARGUMENT):
             return PathFinder.find_spec(fullname, path, target)
         if status == _HOST:
-            exc = errors.pop_host()
-            if exc is not None:
-                errors.raise_interrupt()
-                raise exc
-        # again, with the error object this time (rare: denied, internal...)
+            errors.raise_interrupt()  # a KeyboardInterrupt/SystemExit is not asked for twice
         out = c_void_p()
         err = c_void_p()
         status = self._hot.path_find_spec(self._state._ptr, name_b, array, count, byref(out), byref(err))
@@ -423,6 +423,12 @@ class ImportKitFinder:
         if status == _NOT_FOUND:
             self._hot.error_free(err.value)
             return None
+        if status == _HOST:
+            exc = errors.host_exception(err.value)
+            if exc is not None:
+                self._hot.error_free(err.value)
+                errors.raise_interrupt()
+                raise exc
         errors.check(status, err)
         return None
 

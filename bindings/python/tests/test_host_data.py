@@ -1,6 +1,7 @@
 """Host data instead of side channels: what a finder written in Python found comes back on the spec
-(``ik_found_set_host_data`` / ``ik_spec_host_data``), on any thread, as the very same object; importkit
-releases it with the last spec, so the binding's registry (``importkit._held``) does not grow."""
+(``ik_found_set_host_data`` / ``ik_spec_host_data``), the exception a callback caught comes back on the error
+(``ik_report_host_data`` / ``ik_error_host_data``), on any thread, as the very same objects; importkit releases
+them with the last spec or error, so the binding's registry (``importkit._held``) does not grow."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import importlib.util
 import sys
 import threading
 import types
+from _thread import _local
 
 import pytest
 
 import importkit
-from importkit import _held
+from importkit import _callbacks, _held, errors
 
 
 @pytest.fixture
@@ -47,6 +49,20 @@ def run_threads(count: int, target) -> list[BaseException]:
 def held_now() -> int:
     gc.collect()
     return len(_held.table)
+
+
+# -- no side channel --------------------------------------------------------------------------------------------
+
+
+def test_no_side_channel_is_left():
+    for name in ("take_found", "_keep_found", "_found"):
+        assert not hasattr(_callbacks, name), name
+    for name in ("_pending", "stash_host", "pop_host", "stash_cause", "_pop_cause"):
+        assert not hasattr(errors, name), name
+    # the one per-thread object of the package's modules: the pending KeyboardInterrupt/SystemExit
+    modules = [m for n, m in sys.modules.items() if n == "importkit" or n.startswith("importkit.")]
+    locals_ = [(m.__name__, k) for m in modules for k, v in vars(m).items() if isinstance(v, _local)]
+    assert locals_ == [("importkit.errors", "_interrupt")]
 
 
 # -- found objects on specs ---------------------------------------------------------------------------------------
@@ -159,6 +175,99 @@ def test_concurrent_imports_through_python_hooks_under_install_get_their_own_ans
     finally:
         importkit.uninstall()
         rt.close()
+
+
+# -- exceptions on errors -------------------------------------------------------------------------------------
+
+
+def test_the_exception_of_module_code_comes_back_as_the_same_object(rt):
+    raised: list[BaseException] = []
+    recorder = types.ModuleType("recorder")
+    recorder.raised = raised
+    rt.register_native("recorder", lambda name: recorder)
+    rt.mount("bad", {
+        "__init__.py": "",
+        "direct.py": "import recorder\ne = ValueError('direct')\nrecorder.raised.append(e)\nraise e\n",
+        "outer.py": "from . import direct\n",
+    })
+    with pytest.raises(importkit.ExecError) as info:
+        rt.import_module("bad.direct")
+    assert info.value.__cause__ is raised[-1]
+    with pytest.raises(importkit.ExecError) as info:
+        rt.import_module("bad.outer")  # the inner error, passed on, with its exception
+    assert info.value.module == "bad.direct"
+    assert info.value.__cause__ is raised[-1] and len(raised) == 2
+
+    def worker(i):
+        with pytest.raises(importkit.ExecError) as info:
+            rt.import_module(f"thr.m{i}")
+        assert info.value.__cause__ is by_name[f"thr.m{i}"]
+
+    by_name: dict[str, BaseException] = {}
+    recorder.by_name = by_name
+    rt.mount("thr", {"__init__.py": "", **{
+        f"m{i}.py": f"import recorder\ne = KeyError({i})\nrecorder.by_name[__name__] = e\nraise e\n" for i in range(8)
+    }})
+    assert run_threads(8, worker) == []
+
+
+def test_the_exception_of_a_finder_or_hook_comes_back_as_the_same_object(fs_rt):
+    raised: list[BaseException] = []
+
+    def find(name, path):
+        if name == "broken_find":
+            raised.append(LookupError(name))
+            raise raised[-1]
+        return None
+
+    fs_rt.add_finder(find, name="broken")
+    with pytest.raises(importkit.HostError) as info:
+        fs_rt.import_module("broken_find")
+    assert info.value.__cause__ is raised[-1]
+
+    def hook(entry):
+        if entry == "broken-hook:":
+            raised.append(OSError(entry))
+            raise raised[-1]
+        return None
+
+    fs_rt.add_path_hook(hook, name="broken-hook")
+    fs_rt.path = ["broken-hook:"]
+    with pytest.raises(importkit.HostError) as info:
+        fs_rt.import_module("anything_else")
+    assert info.value.__cause__ is raised[-1] and isinstance(raised[-1], OSError)
+
+
+def test_the_exception_of_a_sys_path_hooks_finder_is_raised_as_the_same_object(installed):
+    raised: list[BaseException] = []
+
+    class Finder:
+        def find_spec(self, name, target=None):
+            if name != "hd_boom":
+                return None
+            raised.append(ArithmeticError(name))
+            raise raised[-1]
+
+    sys.path_hooks.insert(0, lambda entry: Finder() if entry == "hd-boom:" else (_ for _ in ()).throw(ImportError()))
+    sys.path.insert(0, "hd-boom:")
+    with pytest.raises(ArithmeticError) as info:
+        import hd_boom  # noqa: F401
+    assert info.value is raised[-1]
+
+
+def test_an_interrupt_in_a_callback_without_a_report_still_propagates(rt):
+    # importkit ignores a failing bind (as CPython only warns): the interrupt reaches the program anyway
+    class Stubborn(types.ModuleType):
+        def __setattr__(self, name, value):
+            if name == "sub":
+                raise KeyboardInterrupt
+            super().__setattr__(name, value)
+
+    rt.register_native("stub", lambda name: Stubborn(name), package=True)
+    rt.register_native("stub.sub", lambda name: types.ModuleType(name))
+    with pytest.raises(KeyboardInterrupt):
+        rt.import_module("stub.sub")
+    assert rt.import_module("stub.sub").__name__ == "stub.sub"  # nothing left pending
 
 
 # -- the registry does not grow -----------------------------------------------------------------------------------
