@@ -21,6 +21,8 @@ Layout, one concept per file:
   ``spec``: ``Spec`` (importkit's description of a module), ``Kind``; ``_found``: ``Found`` (what a finder
   written in Python answers). ``_state``: a runtime's pointer, module handles, call guard. ``_callbacks``:
   the C vtables (executor, natives, host finders, path hooks, entry finders); the exception firewall.
+  ``_held``: the Python objects importkit carries as host data (a finder's ``Found`` on its specs, a
+  callback's exception on its error), by integer key, until importkit releases them.
 - ``runtime``: ``Runtime`` over the whole ABI (search path, mounts, natives, policy, host finders, path hooks,
   ``find_spec``, the module table) and ``Profile``. ``executor``: the full import mode (modules executed
   into objects of the runtime's own, ``import`` statements through the runtime).
@@ -44,8 +46,9 @@ Design choices:
   object lives as long as the exception; a nested import's error is passed on as is (``ik_report_pass``). A
   module whose code raised gives ``ExecError`` with the original exception as ``__cause__``; a finder or hook
   written in Python that raised gives ``HostError`` (``__cause__``: its exception), and under ``install()``
-  its exception itself. KeyboardInterrupt/SystemExit raised inside a callback are re-raised as themselves once
-  the call returns to Python. No Python exception ever crosses into C.
+  its exception itself. The exception travels on the error object (host data), not beside it.
+  KeyboardInterrupt/SystemExit raised inside a callback are re-raised as themselves once the call returns to
+  Python (the one piece of per-thread state). No Python exception ever crosses into C.
 - Module handles crossing C are integers 1, 2, ... into a per-runtime dict (``RuntimeState.modules``), never
   ``PyObject`` pointers; the executor's ``release`` removes the entry. Callbacks are closures over their
   runtime's state and are kept alive until ``ik_runtime_free`` has returned; entry finders share one set of

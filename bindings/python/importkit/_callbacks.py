@@ -7,19 +7,21 @@ No Python exception ever crosses into C. Every callback catches everything and t
   ``ik_report_pass``, so the outer import fails with the inner error (a missing nested module stays a
   ``NotFoundError`` about the nested name);
 - any other exception is reported with ``ik_report_error(IK_ERR_EXEC, "ExcType: text", line, column)``,
-  the line being the last traceback line in the failing module's own source; the exception itself is kept
-  (per thread) and becomes the ``__cause__`` of the ``ExecError`` the import raises;
+  the line being the last traceback line in the failing module's own source; the exception itself goes with
+  the report as host data (``ik_report_host_data``) and comes back on the error object, where it becomes the
+  ``__cause__`` of the ``ExecError`` the import raises (``errors.from_error``);
 - a ``KeyboardInterrupt``/``SystemExit`` is reported the same way and re-raised as soon as the importkit call
-  returns to Python (``errors.check``).
+  returns to Python (``errors.check``; the one piece of per-thread state, see ``errors``).
 
 Host finders and path hooks (``Runtime.add_finder``, ``Runtime.add_path_hook``) report a failure as
-``IK_ERR_HOST`` with ``"ExcType: text"``; the exception itself is kept per thread (``errors.stash_host``) and
-becomes the ``__cause__`` of the ``HostError`` (or is raised again as it is by the ``sys.meta_path`` finder).
+``IK_ERR_HOST`` with ``"ExcType: text"`` and the exception as host data: it becomes the ``__cause__`` of the
+``HostError`` (or is raised again as it is by the ``sys.meta_path`` finder).
 
-When an entry finder written in Python finds a module, its ``Found`` is also kept per thread under the
-module's name (``take_found``): the ``sys.meta_path`` finder of ``install()`` picks it up when importkit's
-answer is that module, so it can return the Python finder's own ``ModuleSpec`` (a ``zipimporter``'s) or make
-a loader for the bytes.
+When a finder written in Python (a host finder, the entry finder of a path hook) finds a module, its ``Found``
+goes with what it found as host data (``ik_found_set_host_data``) and comes back on every spec of that module
+(``ik_spec_host_data``, ``Spec.found``): the ``sys.meta_path`` finder of ``install()`` reads it from the spec
+importkit answers with, so it can return the Python finder's own ``ModuleSpec`` (a ``zipimporter``'s) or make
+a loader for the bytes. Keys and objects live in ``_held``, until importkit releases the key.
 
 The callback objects are kept in ``RuntimeState.keepalive`` until the runtime is freed. Executor, native and
 finder vtables use no userdata (NULL): their functions are closures over their runtime's state. Entry finders
@@ -30,9 +32,8 @@ share one set of functions per runtime; their userdata is a small integer key in
 from __future__ import annotations
 
 import ctypes
-from _thread import _local
 
-from . import _ffi, errors
+from . import _ffi, _held, errors
 from ._found import Found
 
 TYPE_CHECKING = False
@@ -90,21 +91,21 @@ def report(report_ptr: int | None, exc: BaseException, module: str | None, filen
     if isinstance(exc, errors.ImportKitError):
         handle = exc._handle
         if handle is not None and handle.ptr:
+            # the very same error goes on, with the exception it carries (its __cause__) as host data
             if lib.ik_report_pass(report_ptr, handle.ptr, None) == _ffi.IK_OK:
-                cause = exc.__cause__
-                errors.stash_cause(exc.module, cause)
                 return exc.status
         elif exc.status != _ffi.IK_ERR_EXEC:
             # One of our errors made in Python (no ik_error behind it): its status and message go on.
             message = exc.message.replace("\0", "\\0").encode("utf-8", "backslashreplace")
             lib.ik_report_error(report_ptr, exc.status, message, 0, 0, None)
+            errors.report_exception(report_ptr, exc)
             return exc.status
     if not isinstance(exc, Exception):
         errors.stash_interrupt(exc)
     line, column = location(exc, filename)
     message = describe(exc).replace("\0", "\\0").encode("utf-8", "backslashreplace")
     lib.ik_report_error(report_ptr, _ffi.IK_ERR_EXEC, message, line, column, None)
-    errors.stash_cause(module, exc)
+    errors.report_exception(report_ptr, exc)
     return _ffi.IK_ERR_EXEC
 
 
@@ -224,35 +225,14 @@ def native_vtable(state, factory: Callable[[str], object], flags: int) -> _ffi.i
 
 # -- host finders, path hooks, entry finders ----------------------------------------------------------------------
 
-# Per thread: module name -> the Found a Python entry finder gave for it (see the module docstring).
-_found = _local()
-
-
-def take_found(name: str) -> Found | None:
-    """The ``Found`` a Python entry finder of this thread gave for ``name`` (removed from the table)."""
-    table = getattr(_found, "table", None)
-    if not table:
-        return None
-    return table.pop(name, None)
-
-
-def _keep_found(name: str, result: Found) -> None:
-    table = getattr(_found, "table", None)
-    if table is None:
-        table = _found.table = {}
-    elif len(table) > 64:  # answers nobody picked up (the search failed later): forget them
-        table.clear()
-    table[name] = result
-
-
 def host_failure(report_ptr, exc: BaseException) -> int:
-    """Reports the exception of a host finder or hook as ``IK_ERR_HOST`` and keeps it (see the docstring)."""
+    """Reports the exception of a host finder or hook as ``IK_ERR_HOST``, with the exception as host data."""
     try:
         if not isinstance(exc, Exception):
             errors.stash_interrupt(exc)
-        errors.stash_host(exc)
         message = describe(exc).replace("\0", "\\0").encode("utf-8", "backslashreplace")
         _ffi.lib().ik_report_error(report_ptr, _ffi.IK_ERR_HOST, message, 0, 0, None)
+        errors.report_exception(report_ptr, exc)
     except BaseException:  # noqa: BLE001 - nothing may cross into C
         pass
     return _ffi.IK_ERR_HOST
@@ -265,7 +245,8 @@ def _encode(value: str, what: str) -> bytes:
 
 
 def fill_found(found_ptr, result: Found) -> None:
-    """Describes ``result`` on an ``ik_found`` (raises on a value importkit refuses)."""
+    """Describes ``result`` on an ``ik_found`` (raises on a value importkit refuses), with ``result`` itself as
+    host data (a module; a namespace portion only adds its locations to the namespace package)."""
     if not isinstance(result, Found):
         raise TypeError(f"a finder must return importkit.Found or None, not {type(result).__name__}")
     lib = _ffi.lib()
@@ -283,6 +264,11 @@ def fill_found(found_ptr, result: Found) -> None:
     if result.source is not None:
         data = result.source.encode("utf-8") if isinstance(result.source, str) else bytes(result.source)
         errors.check(lib.ik_found_set_source(found_ptr, data, len(data), ctypes.byref(err)), err)
+    if kind != _ffi.IK_KIND_NAMESPACE:
+        # released by importkit if refused: nothing to undo here
+        errors.check(
+            lib.ik_found_set_host_data(found_ptr, _held.hold(result), _held.RELEASE, ctypes.byref(err)), err
+        )
 
 
 def finder_vtable(state, find: Callable, invalidate: Callable | None, name: str) -> _ffi.ik_finder:
@@ -338,8 +324,6 @@ def _entry_callbacks(state):
             result = find(fullname)
             if result is not None:
                 fill_found(found_ptr, result)
-                if result.kind != _ffi.IK_KIND_NAMESPACE:
-                    _keep_found(fullname, result)
             return _ffi.IK_OK
         except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
             return host_failure(report_ptr, exc)

@@ -18,9 +18,10 @@ cut at a NUL and nothing is decoded twice.
 
 ``hot()`` gives a second, separately declared set of the few functions the ``sys.meta_path`` finder calls on
 every import (``ik_runtime_path_find_spec`` and the spec accessors), declared for speed: the spec accessors
-come from a ``ctypes.PyDLL`` handle of the same library (they never call back into Python, so keeping the GIL
-is safe and saves its release and re-acquisition) and return ``c_char_p`` (bytes, read up to the NUL that
-importkit puts after every spec string). ``ik_runtime_path_find_spec`` keeps the GIL released (it stats
+come from a ``ctypes.PyDLL`` handle of the same library (they run no host code, so keeping the GIL is safe and
+saves its release and re-acquisition; the one callback ``ik_spec_free`` and ``ik_error_free`` may make, the
+release of host data, is a ctypes callback that takes the GIL this thread already holds) and return ``c_char_p`` (bytes,
+read up to the NUL that importkit puts after every spec string). ``ik_runtime_path_find_spec`` keeps the GIL released (it stats
 directories and may call path hooks written in Python).
 
 The module imports nothing heavier than ``ctypes`` and ``os``: it is on the start-up path of every program
@@ -185,6 +186,8 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_found_set_file": (_status, [c_void_p, c_char_p, _err]),
     "ik_found_set_source": (_status, [c_void_p, c_void_p, c_size_t, _err]),
     "ik_strings_push": (_status, [c_void_p, c_char_p, c_size_t, _err]),
+    "ik_found_set_host_data": (_status, [c_void_p, c_void_p, RELEASE_FN, _err]),
+    "ik_report_host_data": (_status, [c_void_p, c_void_p, RELEASE_FN, _err]),
     # errors
     "ik_error_free": (None, [c_void_p]),
     "ik_error_status": (_status, [c_void_p]),
@@ -194,6 +197,7 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_error_attempt_place": (c_void_p, [c_void_p, c_size_t, _len]),
     "ik_error_attempt_reason": (c_void_p, [c_void_p, c_size_t, _len]),
     "ik_error_host_message": (c_void_p, [c_void_p, _len]),
+    "ik_error_host_data": (c_void_p, [c_void_p]),
     "ik_error_line": (c_uint32, [c_void_p]),
     "ik_error_column": (c_uint32, [c_void_p]),
     # importing and the module table
@@ -285,6 +289,7 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_spec_location": (c_void_p, [c_void_p, c_size_t, _len]),
     "ik_spec_ref_count": (c_size_t, [c_void_p]),
     "ik_spec_ref": (c_void_p, [c_void_p, c_size_t, _len]),
+    "ik_spec_host_data": (c_void_p, [c_void_p]),
     "ik_spec_free": (None, [c_void_p]),
 }
 
@@ -398,6 +403,7 @@ class Hot:
         "spec_location_count",
         "spec_location",
         "spec_is_package",
+        "spec_host_data",
         "spec_free",
         "error_free",
     )
@@ -424,6 +430,7 @@ class Hot:
         self.spec_location_count = declare(keep, "ik_spec_location_count", c_size_t, [c_void_p])
         self.spec_location = declare(keep, "ik_spec_location", c_char_p, [c_void_p, c_size_t, c_void_p])
         self.spec_is_package = declare(keep, "ik_spec_is_package", c_bool, [c_void_p])
+        self.spec_host_data = declare(keep, "ik_spec_host_data", c_void_p, [c_void_p])
         self.spec_free = declare(keep, "ik_spec_free", None, [c_void_p])
         self.error_free = declare(keep, "ik_error_free", None, [c_void_p])
 

@@ -15,6 +15,9 @@ class Found:
     executor (without them, a module with a file is read from it). A namespace portion is
     ``Found(kind=Kind.NAMESPACE, locations=[...])``. ``spec``: a ready ``importlib.machinery.ModuleSpec`` the
     ``sys.meta_path`` finder of ``install()`` returns as it is when importkit picks this result.
+
+    The object itself comes back on every spec of the module (``Spec.found``): importkit carries it as the
+    spec's host data.
     """
 
     __slots__ = ("origin", "kind", "is_package", "locations", "file", "source", "spec")

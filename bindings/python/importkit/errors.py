@@ -31,6 +31,11 @@ An exception made from an ``ik_error`` keeps that object alive (``_handle``) unt
 collected, then frees it: a callback that catches it (a nested import failed inside a module's code) passes the
 very same error on with ``ik_report_pass``, so a missing nested module stays a ``NotFoundError`` about the
 nested name, with its attempts.
+
+The ``__cause__`` of an error is the Python exception that failed (a module's code, a finder, a hook): the
+callback that caught it attached it to its report as host data (``ik_report_host_data``), and it comes back
+on the error object (``ik_error_host_data``), the very same object, on whichever thread the error is read. An
+error passed on keeps it, so the outer import's error has the inner module's exception as ``__cause__``.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from __future__ import annotations
 import ctypes
 from _thread import _local
 
-from . import _ffi
+from . import _ffi, _held
 
 
 class ImportKitError(Exception):
@@ -172,54 +177,41 @@ class _ErrorHandle:
             pass
 
 
-# Per-thread state the callbacks leave for the Python side of the C call that is unwinding:
-# - `causes`: module name -> the Python exception that failed that module (becomes ExecError.__cause__);
-# - `interrupt`: a BaseException that is not an Exception (KeyboardInterrupt, SystemExit) caught at a
-#   callback boundary; it is re-raised as soon as control is back in Python, instead of an importkit error.
-_pending = _local()
-
-
-def stash_cause(module: str | None, exc: BaseException | None) -> None:
-    if module is None or exc is None:
-        return
-    causes = getattr(_pending, "causes", None)
-    if causes is None:
-        causes = _pending.causes = {}
-    causes[module] = exc
-
-
-def stash_host(exc: BaseException) -> None:
-    """Keeps the exception a Python finder or path hook raised (its callback returned ``IK_ERR_HOST``): the
-    call that is unwinding raises it again (the ``sys.meta_path`` finder) or makes it the ``__cause__`` of
-    the ``HostError``."""
-    _pending.host = exc  # the latest failure of this thread: the one its call is unwinding from
-
-
-def pop_host() -> BaseException | None:
-    exc = getattr(_pending, "host", None)
-    if exc is not None:
-        _pending.host = None
-    return exc
+# The one piece of per-thread state: a BaseException that is not an Exception (KeyboardInterrupt, SystemExit)
+# a callback of this thread caught. It is re-raised as soon as control is back in Python, instead of whatever
+# importkit made of it. Host data cannot carry it everywhere: `bind`, `has_attr`, the executor's `release` and
+# `invalidate` have no report (importkit ignores their failure, or cannot have one), and module code may
+# swallow the error an interrupt caused (`except BaseException`), yet the interrupt must reach the program,
+# whatever importkit or the module does with the status. Exceptions themselves (the `__cause__` of
+# ExecError and HostError) travel on the error object: see `report_exception` and `from_error`.
+_interrupt = _local()
 
 
 def stash_interrupt(exc: BaseException) -> None:
-    if getattr(_pending, "interrupt", None) is None:
-        _pending.interrupt = exc
-
-
-def _pop_cause(module: str | None) -> BaseException | None:
-    causes = getattr(_pending, "causes", None)
-    if not causes or module is None:
-        return None
-    return causes.pop(module, None)
+    if getattr(_interrupt, "exc", None) is None:
+        _interrupt.exc = exc
 
 
 def raise_interrupt() -> None:
     """Re-raises a KeyboardInterrupt/SystemExit a callback of this thread caught, if there is one."""
-    exc = getattr(_pending, "interrupt", None)
+    exc = getattr(_interrupt, "exc", None)
     if exc is not None:
-        _pending.interrupt = None
+        _interrupt.exc = None
         raise exc
+
+
+def report_exception(report_ptr, exc: BaseException) -> None:
+    """Attaches ``exc`` to the report of the failing callback (``ik_report_host_data``): it comes back on the
+    error the failing call returns (``host_exception``), and on every error passing that one on."""
+    _ffi.lib().ik_report_host_data(report_ptr, _held.hold(exc), _held.RELEASE, None)
+
+
+def host_exception(ptr: int | None) -> BaseException | None:
+    """The Python exception a callback attached to the error ``ptr`` (``ik_error_host_data``), or None."""
+    if not ptr:
+        return None
+    exc = _held.get(_ffi.lib().ik_error_host_data(ptr))
+    return exc if isinstance(exc, BaseException) else None
 
 
 def from_error(status: int, ptr: int | None) -> ImportKitError:
@@ -250,13 +242,8 @@ def from_error(status: int, ptr: int | None) -> ImportKitError:
         handle.free()
         raise
     exc._handle = handle
-    if status == _ffi.IK_ERR_EXEC:
-        cause = _pop_cause(exc.module)
-    elif status == _ffi.IK_ERR_HOST:
-        cause = pop_host()
-    else:
-        cause = None
-        pop_host()  # a host failure that did not end the call (passed over): not this error's cause
+    # The exception of the Python code that failed (a module's, a finder's), carried by the error itself
+    cause = host_exception(ptr)
     if cause is not None:
         exc.__cause__ = cause
     return exc
@@ -277,7 +264,7 @@ def check(status: int, err: ctypes.c_void_p) -> None:
 
     A pending KeyboardInterrupt/SystemExit of this thread wins over the importkit error it caused.
     """
-    if status == _ffi.IK_OK and getattr(_pending, "interrupt", None) is None:
+    if status == _ffi.IK_OK and getattr(_interrupt, "exc", None) is None:
         return
     exc = from_error(status, err.value) if status != _ffi.IK_OK else None
     raise_interrupt()

@@ -49,7 +49,7 @@ from importlib.machinery import ModuleSpec, PathFinder
 
 from importlib import _bootstrap_external as _bx
 
-from . import _callbacks, _ffi, errors
+from . import _ffi, _held, errors
 from ._found import Found
 from .loaders import ExtensionFileLoader, SourceFileLoader, SourcelessFileLoader, cached_for, module_spec
 
@@ -275,11 +275,12 @@ class ImportKitFinder:
         spec_cached = hot.spec_cached
         spec_location_count = hot.spec_location_count
         spec_location = hot.spec_location
+        spec_host_data = hot.spec_host_data
         spec_free = hot.spec_free
         arrays = self._arrays
         convert = self._convert
         tls = self._tls
-        take_found = _callbacks.take_found
+        held = _held.table.get
         fallback = PathFinder.find_spec
         _sys = sys
         exact = _CACHE_EXACT and not sys.flags.optimize
@@ -339,22 +340,20 @@ class ImportKitFinder:
                 )
                 return spec
             file_b = spec_file(sp, None)
-            if file_b is None:  # an entry finder of Python's (sys.path_hooks, or a path hook of the runtime)
+            if file_b is None:
+                # an entry finder of Python's (sys.path_hooks, or a path hook of the runtime): its Found is the
+                # spec's host data
+                found = held(spec_host_data(sp))
                 spec_free(sp)
-                found = take_found(fullname)
-                if found is None:
-                    raise ImportError(f"importkit found {fullname!r} through a path hook but lost its answer",
-                                      name=fullname)
                 return _spec_of_found(fullname, found, runtime)
             cached_b = spec_cached(sp, None) if kind == _SOURCE else None
             package = spec_location_count(sp)
             location_b = spec_location(sp, 0, None) if package else None
+            found = held(spec_host_data(sp)) if runtime._hook_ids else None
             spec_free(sp)
-            if runtime._hook_ids:
+            if found is not None and (found.spec is not None or found.source is not None):
                 # a path hook of the runtime answered with a file: its own Found wins (e.g. source bytes)
-                found = take_found(fullname)
-                if found is not None and (found.spec is not None or found.source is not None):
-                    return _spec_of_found(fullname, found, runtime)
+                return _spec_of_found(fullname, found, runtime)
             file = file_b.decode()
             if kind == _SOURCE:
                 spec = ModuleSpec(fullname, SourceFileLoader(fullname, file), origin=file, is_package=package)
@@ -406,15 +405,15 @@ class ImportKitFinder:
 
     def _failed(self, status, fullname, path, target, name_b, array, count):
         """A status other than found / not found: CPython's own finder for what importkit refuses as a
-        name, else the exception (the Python exception of a hook of ``sys.path_hooks`` as it was raised)."""
+        name, else the exception (the Python exception of a hook of ``sys.path_hooks`` as it was raised).
+
+        The hot path asks for no error object (a miss would be explained for nothing), so the search runs
+        again with one: a Python finder or hook that raised is asked again, and its exception comes back on the
+        error (host data)."""
         if status in (_INVALID_NAME, _INVALID_ARGUMENT):
             return PathFinder.find_spec(fullname, path, target)
         if status == _HOST:
-            exc = errors.pop_host()
-            if exc is not None:
-                errors.raise_interrupt()
-                raise exc
-        # again, with the error object this time (rare: denied, internal...)
+            errors.raise_interrupt()  # a KeyboardInterrupt/SystemExit is not asked for twice
         out = c_void_p()
         err = c_void_p()
         status = self._hot.path_find_spec(self._state._ptr, name_b, array, count, byref(out), byref(err))
@@ -424,6 +423,12 @@ class ImportKitFinder:
         if status == _NOT_FOUND:
             self._hot.error_free(err.value)
             return None
+        if status == _HOST:
+            exc = errors.host_exception(err.value)
+            if exc is not None:
+                self._hot.error_free(err.value)
+                errors.raise_interrupt()
+                raise exc
         errors.check(status, err)
         return None
 

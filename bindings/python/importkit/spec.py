@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 
-from . import _ffi
+from . import _ffi, _held
 from ._found import Found
 
 __all__ = ["Found", "Kind", "Spec"]
@@ -32,10 +32,15 @@ class Spec:
     ``namespace:pkg``, a host's own); ``file`` is the module's file (``__file__``), ``None`` when no real file
     exists (memory mounts without a virtual root, natives, namespace packages); ``cached`` is ``__cached__``;
     ``parent`` is ``__package__``; ``locations`` are the submodule search locations (``__path__``) of a
-    package; ``refs`` the chain of ``.ref`` files that led to the module (docs/REF_FILES.md).
+    package; ``refs`` the chain of ``.ref`` files that led to the module (docs/REF_FILES.md). ``found`` is the
+    ``Found`` a finder written in Python returned for the module (``Runtime.add_finder``, the entry finder of a
+    path hook), the very same object, whichever thread found it; None for what importkit found itself. It is
+    not shown by ``repr``; two specs are equal only if they have the same ``found`` (as importkit's specs are
+    equal only if they share their host data).
     """
 
-    __slots__ = ("name", "origin", "kind", "is_package", "locations", "file", "parent", "cached", "refs")
+    __slots__ = ("name", "origin", "kind", "is_package", "locations", "file", "parent", "cached", "refs", "found")
+    _SHOWN = __slots__[:-1]
 
     def __init__(
         self,
@@ -48,6 +53,7 @@ class Spec:
         parent: str,
         cached: str | None = None,
         refs: tuple[str, ...] = (),
+        found: Found | None = None,
     ) -> None:
         set_ = object.__setattr__
         set_(self, "name", name)
@@ -59,6 +65,7 @@ class Spec:
         set_(self, "parent", parent)
         set_(self, "cached", cached)
         set_(self, "refs", tuple(refs))
+        set_(self, "found", found)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Spec is read-only (cannot set {name!r})")
@@ -78,7 +85,7 @@ class Spec:
         return hash(self._fields())
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__)
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._SHOWN)
         return f"Spec({inner})"
 
     @property
@@ -91,7 +98,8 @@ class Spec:
 
     @classmethod
     def from_ptr(cls, ptr: int) -> Spec:
-        """Copies a ``const ik_spec *`` (borrowed: the caller keeps or frees it)."""
+        """Copies a ``const ik_spec *`` (borrowed: the caller keeps or frees it); ``found`` is read from its host
+        data (``ik_spec_host_data``)."""
         lib = _ffi.lib()
         t = _ffi.text
         return cls(
@@ -106,5 +114,6 @@ class Spec:
             parent=t(lib.ik_spec_parent, ptr) or "",
             cached=t(lib.ik_spec_cached, ptr),
             refs=tuple(t(lib.ik_spec_ref, ptr, i) or "" for i in range(lib.ik_spec_ref_count(ptr))),
+            found=_held.get(lib.ik_spec_host_data(ptr)),
         )
 
