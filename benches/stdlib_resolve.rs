@@ -6,10 +6,40 @@
 //! for a top-level name and the parent's locations otherwise. Warm: finders and listings cached from an
 //! earlier pass. Cold: every cache dropped before each pass (CPython: `sys.path_importer_cache` cleared).
 
+use std::ffi::{c_char, CString};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use importkit::ffi::search_path::ik_runtime_path_find_spec;
+use importkit::ffi::spec::ik_spec_free;
 use importkit::Runtime;
+
+/// The lookups as a C host holds them: NUL-terminated names and arrays of entry pointers, made once.
+struct CLookup {
+    name: CString,
+    _entries: Vec<CString>,
+    pointers: Vec<*const c_char>,
+}
+
+/// A fixed shuffle (xorshift, Fisher-Yates), the same in every run and every build.
+fn shuffled<T: Clone>(items: &[T]) -> Vec<T> {
+    let mut out = items.to_vec();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in (1..out.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    out
+}
+
+/// The median of several passes.
+fn median_of(runs: usize, mut f: impl FnMut() -> f64) -> f64 {
+    let mut v: Vec<f64> = (0..runs).map(|_| f()).collect();
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
 
 fn best_of(runs: usize, mut f: impl FnMut() -> f64) -> f64 {
     (0..runs).map(|_| f()).fold(f64::INFINITY, f64::min)
@@ -52,6 +82,51 @@ fn main() {
     };
     let (_, found) = pass(&rt);
     let warm = best_of(5, || pass(&rt).0);
+    // The same lookups through the C ABI (`ik_runtime_path_find_spec` + `ik_spec_free`, as a host calls
+    // them, no error object asked for), against the Rust API, in order and shuffled; medians of 9 passes.
+    let c_lookups: Vec<CLookup> = lookups
+        .iter()
+        .map(|(name, path)| {
+            let entries: Vec<CString> = path.iter().map(|p| CString::new(p.as_str()).unwrap()).collect();
+            let pointers = entries.iter().map(|e| e.as_ptr()).collect();
+            CLookup { name: CString::new(name.as_str()).unwrap(), _entries: entries, pointers }
+        })
+        .collect();
+    let order: Vec<usize> = (0..lookups.len()).collect();
+    let mixed = shuffled(&order);
+    let rust_pass = |order: &[usize]| {
+        let t = Instant::now();
+        for &i in order {
+            let (name, path) = &lookups[i];
+            let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+            let _ = std::hint::black_box(rt.path_find_spec(name, Some(&refs)));
+        }
+        t.elapsed().as_nanos() as f64 / order.len() as f64
+    };
+    let c_pass = |order: &[usize]| {
+        let t = Instant::now();
+        for &i in order {
+            let l = &c_lookups[i];
+            let mut spec = std::ptr::null();
+            // SAFETY: valid runtime, name and entries; the spec is freed right after.
+            unsafe {
+                let _ = ik_runtime_path_find_spec(
+                    &rt,
+                    l.name.as_ptr(),
+                    l.pointers.as_ptr(),
+                    l.pointers.len(),
+                    &mut spec,
+                    std::ptr::null_mut(),
+                );
+                ik_spec_free(spec);
+            }
+        }
+        t.elapsed().as_nanos() as f64 / order.len() as f64
+    };
+    let rust_order = median_of(9, || rust_pass(&order));
+    let c_order = median_of(9, || c_pass(&order));
+    let rust_mixed = median_of(9, || rust_pass(&mixed));
+    let c_mixed = median_of(9, || c_pass(&mixed));
     rt.set_recheck(Duration::ZERO);
     let warm_exact = best_of(5, || pass(&rt).0);
     rt.set_recheck(importkit::runtime::DEFAULT_RECHECK);
@@ -76,4 +151,9 @@ fn main() {
         "| cold (every cache dropped before the pass) | {cold:.0} ns | {py_cold:.0} ns | {:.1}x | >= 5x |",
         py_cold / cold
     );
+    println!();
+    println!("| warm, per lookup, medians of 9 | Rust API | C ABI | C / Rust | target |");
+    println!("|---|---|---|---|---|");
+    println!("| in order | {rust_order:.0} ns | {c_order:.0} ns | {:.2}x | <= 1.15x |", c_order / rust_order);
+    println!("| shuffled | {rust_mixed:.0} ns | {c_mixed:.0} ns | {:.2}x | <= 1.15x |", c_mixed / rust_mixed);
 }

@@ -152,8 +152,8 @@
 // Most runtimes whose ready modules one thread keeps in its cache (the least recently added is dropped).
 #define IK_MAX_CACHED_RUNTIMES 4
 
-// Names up to this many bytes are kept in their slot.
-#define INLINE 32
+// Names up to this many bytes are kept in their entry.
+#define INLINE 24
 
 // The result of a fallible importkit call. `IK_OK` is 0; every error is a distinct positive value that
 // stays the same across versions. Callbacks return these values as `int32_t`.

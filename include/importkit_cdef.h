@@ -146,8 +146,8 @@ static const uint32_t IK_MAX_FINDER_NAME_LEN = 64;
 // Most runtimes whose ready modules one thread keeps in its cache (the least recently added is dropped).
 static const uint32_t IK_MAX_CACHED_RUNTIMES = 4;
 
-// Names up to this many bytes are kept in their slot.
-static const uint32_t INLINE = 32;
+// Names up to this many bytes are kept in their entry.
+static const uint32_t INLINE = 24;
 
 // The result of a fallible importkit call. `IK_OK` is 0; every error is a distinct positive value that
 // stays the same across versions. Callbacks return these values as `int32_t`.

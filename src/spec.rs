@@ -74,6 +74,15 @@ impl std::fmt::Debug for HostData {
     }
 }
 
+/// `path` without trailing slashes (a byte loop: this runs for every file spec a search makes).
+pub fn trim_slashes(path: &str) -> &str {
+    let mut end = path.len();
+    while end > 0 && path.as_bytes()[end - 1] == b'/' {
+        end -= 1;
+    }
+    &path[..end]
+}
+
 /// The package part of a dotted name (`a.b` for `a.b.c`, empty for a top-level name).
 fn parent_of(name: &str) -> &str {
     name.rsplit_once('.').map_or("", |(p, _)| p)
@@ -107,6 +116,7 @@ impl ModuleSpec {
     /// origin `<scheme><file>` (`fs:`, `zip:`), a package searching `dir`, and `cached` as `push_cached` writes
     /// it at the end of the buffer (it returns whether there is one). One allocation of text.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn for_file_with(
         name: &str,
         kind: ModuleKind,
@@ -117,7 +127,7 @@ impl ModuleSpec {
         is_package: bool,
         push_cached: impl FnOnce(&mut String) -> bool,
     ) -> Self {
-        let dir = dir.trim_end_matches('/');
+        let dir = trim_slashes(dir);
         let parent = if is_package { name } else { parent_of(name) };
         let file_len = dir.len() + 1 + stem.len() + suffix.len();
         let mut text =

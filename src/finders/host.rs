@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::path::ctx::Ctx;
-use super::path::entry::{Entry, EntryAnswer};
+use super::path::entry::{Entry, EntryAnswer, Wanted};
 use super::path::scope;
 use super::protocol::{Finder, Found, Query};
 use super::source::{ModuleBytes, Source};
@@ -182,8 +182,8 @@ pub struct HostEntry {
 }
 
 impl Entry for HostEntry {
-    fn find(&self, fullname: &str, entry: &str, _: &Ctx, explaining: bool, trace: &mut Trace) -> Result<EntryAnswer> {
-        let hook = &self.hook;
+    fn find(&self, name: &Wanted, entry: &str, _: &Ctx, explaining: bool, trace: &mut Trace) -> Result<EntryAnswer> {
+        let (fullname, hook) = (name.fullname, &self.hook);
         if explaining {
             trace.note_with(|| Some(Attempt::new(entry, format!("hook:{hook}: not found"))));
             return Ok(EntryAnswer::Nothing);

@@ -51,8 +51,10 @@ const NO_FILE: u32 = u32::MAX;
 pub struct MountedTree {
     point: String,
     data: Vec<Cow<'static, [u8]>>,
-    /// The path of each file inside the mount, by index (for resources).
-    paths: Vec<String>,
+    /// The paths of the files inside the mount, one after another (for resources); `path_ends[i]` is where
+    /// file `i`'s path ends.
+    paths: String,
+    path_ends: Vec<u32>,
     /// Module name -> entry, laid out for the cache (`name_map.rs`).
     index: NameMap<Entry>,
     init_stem: String,
@@ -140,7 +142,8 @@ impl MountedTree {
         let mut tree = MountedTree {
             point: point.to_owned(),
             data: Vec::with_capacity(files.len()),
-            paths: Vec::with_capacity(files.len()),
+            paths: String::new(),
+            path_ends: Vec::with_capacity(files.len()),
             index: NameMap::default(),
             init_stem: profile.init_stem().to_owned(),
             source_suffixes: profile
@@ -155,11 +158,11 @@ impl MountedTree {
         let mut scratch = Scratch::default();
         if profile.namespace_dirs() {
             if !point.is_empty() {
-                tree.insert(namespace_entry(point))?;
+                tree.insert(point, namespace_entry(point))?;
             }
             for dir in &dirs {
                 if scratch.module_name(point, dir, profile) {
-                    tree.insert(namespace_entry(&scratch.name))?;
+                    tree.insert(&scratch.name, namespace_entry(&scratch.name))?;
                 }
             }
         }
@@ -171,24 +174,34 @@ impl MountedTree {
                 .filter(|i| *i != NO_FILE)
                 .ok_or_else(|| Error::invalid_argument("a mount holds fewer than 2^32 files"))?;
             if let Some(entry) = scratch.file_entry(point, &f.path, index, profile) {
-                tree.insert(entry)?;
+                tree.insert(&scratch.name, entry)?;
             }
             tree.data.push(f.data);
-            tree.paths.push(f.path);
+            tree.paths.push_str(&f.path);
+            let end = u32::try_from(tree.paths.len())
+                .map_err(|_| Error::invalid_argument("the paths of a mount hold at most 4 GiB"))?;
+            tree.path_ends.push(end);
         }
         tree._guard = guard;
         Ok(tree)
     }
 
-    /// Keeps the better of two entries for one name.
-    fn insert(&mut self, entry: Entry) -> Result<()> {
-        if self.index.get(entry.spec.name().as_bytes()).is_some_and(|e| e.rank <= entry.rank) {
-            return Ok(());
-        }
-        let spec = Arc::clone(&entry.spec);
-        self.index.insert(spec.name().as_bytes(), entry).map(drop).map_err(|_| {
-            Error::new(ErrorCode::InvalidMount, format!("invalid mount '{}': its module names pass 4 GiB", self.point))
+    /// Keeps the better of two entries for `name` (the entry's module name).
+    fn insert(&mut self, name: &str, entry: Entry) -> Result<()> {
+        let point = &self.point;
+        self.index.insert_unless(name.as_bytes(), entry, |old, new| old.rank <= new.rank).map_err(|_| {
+            Error::new(ErrorCode::InvalidMount, format!("invalid mount '{point}': its module names pass 4 GiB"))
         })
+    }
+
+    /// The path of file `i` inside the mount.
+    fn path(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.path_ends[i - 1] as usize };
+        &self.paths[start..self.path_ends[i] as usize]
+    }
+
+    fn all_paths(&self) -> impl Iterator<Item = &str> {
+        (0..self.path_ends.len()).map(|i| self.path(i))
     }
 
     /// The mount point: a top-level name, or `""` for the root.
@@ -290,7 +303,7 @@ impl Finder for Mount {
     fn read_resource(&self, package: &ModuleSpec, resource: &str, _: &Query) -> Result<Option<Vec<u8>>> {
         let Some(dir) = self.0.package_dir(package) else { return Ok(None) };
         let path = if dir.is_empty() { resource.to_owned() } else { format!("{dir}/{resource}") };
-        Ok(self.0.paths.iter().position(|p| *p == path).map(|i| self.0.data(i).to_vec()))
+        Ok(self.0.all_paths().position(|p| p == path).map(|i| self.0.data(i).to_vec()))
     }
 
     /// The files and directories directly in the package's directory (a scan of the mount's paths).
@@ -298,9 +311,8 @@ impl Finder for Mount {
         let Some(dir) = self.0.package_dir(package) else { return Ok(None) };
         let mut names: Vec<String> = self
             .0
-            .paths
-            .iter()
-            .filter_map(|p| if dir.is_empty() { Some(p.as_str()) } else { p.strip_prefix(&dir)?.strip_prefix('/') })
+            .all_paths()
+            .filter_map(|p| if dir.is_empty() { Some(p) } else { p.strip_prefix(&dir)?.strip_prefix('/') })
             .map(|rest| rest.split('/').next().unwrap_or(rest).to_owned())
             .collect();
         names.sort();

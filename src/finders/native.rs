@@ -3,6 +3,9 @@
 
 use std::sync::Arc;
 
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use rustc_hash::FxHashMap;
 
@@ -82,17 +85,46 @@ impl NativeRegistry {
     }
 }
 
-/// The registry as the meta path's first finder.
+/// The registry as the meta path's first finder. How many natives it holds is kept beside its lock, so a
+/// runtime without natives answers a find with one atomic load.
 #[derive(Default)]
-pub struct Natives(RwLock<NativeRegistry>);
+pub struct Natives {
+    registry: RwLock<NativeRegistry>,
+    count: AtomicUsize,
+}
+
+/// The registry, locked for an edit; the count is brought up to date before the lock is released.
+pub struct NativesWrite<'a> {
+    guard: RwLockWriteGuard<'a, NativeRegistry>,
+    count: &'a AtomicUsize,
+}
+
+impl Deref for NativesWrite<'_> {
+    type Target = NativeRegistry;
+    fn deref(&self) -> &NativeRegistry {
+        &self.guard
+    }
+}
+
+impl DerefMut for NativesWrite<'_> {
+    fn deref_mut(&mut self) -> &mut NativeRegistry {
+        &mut self.guard
+    }
+}
+
+impl Drop for NativesWrite<'_> {
+    fn drop(&mut self) {
+        self.count.store(self.guard.natives.len(), Ordering::Release);
+    }
+}
 
 impl Natives {
     pub fn read(&self) -> RwLockReadGuard<'_, NativeRegistry> {
-        self.0.read()
+        self.registry.read()
     }
 
-    pub fn write(&self) -> RwLockWriteGuard<'_, NativeRegistry> {
-        self.0.write()
+    pub fn write(&self) -> NativesWrite<'_> {
+        NativesWrite { guard: self.registry.write(), count: &self.count }
     }
 }
 
@@ -102,7 +134,7 @@ impl Finder for Natives {
     }
 
     fn find(&self, query: &Query, trace: &mut Trace) -> Result<Option<Found>> {
-        let found = self.0.read().find(query.name);
+        let found = if self.count.load(Ordering::Acquire) == 0 { None } else { self.registry.read().find(query.name) };
         if found.is_none() {
             trace.note_with(|| Some(Attempt::new("native", "not registered")));
         }
@@ -111,7 +143,7 @@ impl Finder for Natives {
 
     /// The natives registered directly under `package` (a native package), or at the top level.
     fn iter_modules(&self, package: Option<&ModuleSpec>, _: &Query) -> Result<Vec<ModuleInfo>> {
-        let registry = self.0.read();
+        let registry = self.registry.read();
         let parent = match package {
             Some(p) if p.origin().starts_with("builtin:") => Some(p.name()),
             Some(_) => return Ok(Vec::new()),

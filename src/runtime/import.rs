@@ -269,11 +269,10 @@ impl Runtime {
         notes: Option<&mut Vec<Attempt>>,
         explaining: bool,
     ) -> Result<Option<Found>> {
-        let meta_path = self.inner.meta_path.read().clone();
         let mut trace = Trace::new(notes);
         let mut portions = Portions::default();
-        self.with_query(name, parent, explaining, |query| {
-            for entry in meta_path.iter() {
+        self.with_query(name, parent, explaining, |meta_path, query| {
+            for entry in meta_path {
                 let Some(found) = entry.finder.find(query, &mut trace)? else { continue };
                 let place = || entry.finder.place();
                 if found.portion {

@@ -44,16 +44,23 @@ pub enum MountMode {
 pub(crate) struct Inner {
     id: u64,
     profile: Profile,
-    virtual_root: RwLock<Option<String>>,
     executor: Arc<table::ExecutorSlot>,
     natives: Arc<Natives>,
-    /// The meta path: the natives first, the path finder last, the host's entries between, in its order.
-    meta_path: RwLock<Arc<Vec<MetaEntry>>>,
+    /// The meta path: the natives first, the path finder last, the host's entries between, in its order;
+    /// with the virtual root, so that a search reads both with one snapshot.
+    meta_path: RwLock<Arc<MetaPath>>,
     next_finder: AtomicU64,
     policy: RwLock<Policy>,
     table: table::ModuleTable,
     locks: locks::ImportLocks,
     paths: Arc<PathFinder>,
+}
+
+/// What every search reads: the meta path and the virtual root, swapped in whole on any change.
+#[derive(Clone)]
+pub(crate) struct MetaPath {
+    entries: Vec<MetaEntry>,
+    virtual_root: Option<String>,
 }
 
 /// An entry of the meta path and the id it was given (0 for the natives and the path finder, which stay).
@@ -102,10 +109,9 @@ impl Runtime {
             inner: Arc::new(Inner {
                 id,
                 profile,
-                virtual_root: RwLock::new(None),
                 executor: Arc::new(RwLock::new(None)),
                 natives,
-                meta_path: RwLock::new(Arc::new(meta_path)),
+                meta_path: RwLock::new(Arc::new(MetaPath { entries: meta_path, virtual_root: None })),
                 next_finder: AtomicU64::new(1),
                 policy: RwLock::new(Policy::default()),
                 table: table::ModuleTable::default(),
@@ -139,7 +145,13 @@ impl Runtime {
                 )));
             }
         }
-        *self.inner.virtual_root.write() = root.map(|r| r.trim_end_matches('/').to_owned());
+        let root = root.map(|r| r.trim_end_matches('/').to_owned());
+        let mut guard = self.inner.meta_path.write();
+        let mut next = guard.as_ref().clone();
+        next.virtual_root = root;
+        let old = std::mem::replace(&mut *guard, Arc::new(next));
+        drop(guard);
+        drop(old);
         Ok(())
     }
 
@@ -182,13 +194,14 @@ impl Runtime {
     /// whole, so a running search keeps the list it started with.
     fn edit_meta_path<T>(&self, edit: impl FnOnce(&mut Vec<MetaEntry>) -> Result<T>) -> Result<T> {
         let mut guard = self.inner.meta_path.write();
-        let all = guard.as_ref();
+        let all = &guard.entries;
         let (first, last) = (all[0].clone(), all[all.len() - 1].clone());
         let mut list: Vec<MetaEntry> = all[1..all.len() - 1].to_vec();
         let out = edit(&mut list)?;
         list.insert(0, first);
         list.push(last);
-        let old = std::mem::replace(&mut *guard, Arc::new(list));
+        let virtual_root = guard.virtual_root.clone();
+        let old = std::mem::replace(&mut *guard, Arc::new(MetaPath { entries: list, virtual_root }));
         // What the edit removed goes with `old`, outside the lock: a mount's release or a finder's userdata
         // release may call back into the runtime.
         drop(guard);
@@ -270,7 +283,8 @@ impl Runtime {
 
     /// The host's part of the meta path, as (id, description) pairs: `memory:/game`, `host:NAME`.
     pub fn meta_path(&self) -> Vec<(FinderId, String)> {
-        let all = self.inner.meta_path.read().clone();
+        let snapshot = self.inner.meta_path.read().clone();
+        let all = &snapshot.entries;
         all[1..all.len() - 1].iter().map(|f| (f.id, f.finder.place())).collect()
     }
 
@@ -278,7 +292,7 @@ impl Runtime {
     /// again; namespace packages recompute their locations).
     pub fn invalidate(&self) {
         let snapshot = self.inner.meta_path.read().clone();
-        for f in snapshot.iter().rev() {
+        for f in snapshot.entries.iter().rev() {
             f.finder.invalidate();
         }
     }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::Runtime;
+use super::{MetaEntry, Runtime};
 use crate::error::{Error, ErrorCode, Result};
 use crate::finders::path::scope;
 use crate::finders::{ModuleInfo, Query};
@@ -27,17 +27,19 @@ fn check_resource(package: &str, resource: &str) -> Result<()> {
 }
 
 impl Runtime {
-    /// Runs `f` with a query about `name` (and its parent's spec) as the finders see it.
+    /// Runs `f` with the meta path as it is now and a query about `name` (and its parent's spec) as the
+    /// finders see it.
     pub(crate) fn with_query<T>(
         &self,
         name: &str,
         parent: Option<&ModuleSpec>,
         explaining: bool,
-        f: impl FnOnce(&Query) -> T,
+        f: impl FnOnce(&[MetaEntry], &Query) -> T,
     ) -> T {
-        let virtual_root = self.inner.virtual_root.read().clone();
+        let snapshot = self.inner.meta_path.read().clone();
         let table = |n: &str| self.inner.table.get(n).and_then(|r| r.spec);
-        f(&Query { name, parent, explaining, virtual_root: virtual_root.as_deref(), table: &table })
+        let query = Query { name, parent, explaining, virtual_root: snapshot.virtual_root.as_deref(), table: &table };
+        f(&snapshot.entries, &query)
     }
 
     /// The spec of package `package` (from the table, or found without importing anything).
@@ -56,9 +58,8 @@ impl Runtime {
         check_resource(package, resource)?;
         let spec = self.package_spec(package)?;
         let _operation = scope::enter(self.inner.id);
-        let meta_path = self.inner.meta_path.read().clone();
-        self.with_query(package, None, false, |query| {
-            for entry in meta_path.iter() {
+        self.with_query(package, None, false, |meta_path, query| {
+            for entry in meta_path {
                 if let Some(bytes) = entry.finder.read_resource(&spec, resource, query)? {
                     return Ok(bytes);
                 }
@@ -76,11 +77,10 @@ impl Runtime {
     pub fn resources(&self, package: &str) -> Result<Vec<String>> {
         let spec = self.package_spec(package)?;
         let _operation = scope::enter(self.inner.id);
-        let meta_path = self.inner.meta_path.read().clone();
         let namespace = spec.kind() == ModuleKind::Namespace;
-        self.with_query(package, None, false, |query| {
+        self.with_query(package, None, false, |meta_path, query| {
             let mut names: Option<Vec<String>> = None;
-            for entry in meta_path.iter() {
+            for entry in meta_path {
                 if let Some(found) = entry.finder.resources(&spec, query)? {
                     names.get_or_insert_with(Vec::new).extend(found);
                     if !namespace {
@@ -106,12 +106,11 @@ impl Runtime {
     pub fn iter_modules(&self, package: Option<&str>) -> Result<Vec<ModuleInfo>> {
         let spec = package.map(|p| self.package_spec(p)).transpose()?;
         let _operation = scope::enter(self.inner.id);
-        let meta_path = self.inner.meta_path.read().clone();
         let policy = self.inner.policy.read().clone();
-        self.with_query(package.unwrap_or(""), None, false, |query| {
+        self.with_query(package.unwrap_or(""), None, false, |meta_path, query| {
             let mut out: Vec<ModuleInfo> = Vec::new();
             let mut seen = rustc_hash::FxHashSet::default();
-            for entry in meta_path.iter() {
+            for entry in meta_path {
                 for m in entry.finder.iter_modules(spec.as_deref(), query)? {
                     // A denied top-level name is not offered.
                     if package.is_none() && policy.check(&m.name).is_err() {

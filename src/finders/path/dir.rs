@@ -15,7 +15,7 @@ use parking_lot::Mutex;
 use rustc_hash::FxHashMap;
 
 use super::ctx::{describe, join, Ctx, REFUSED};
-use super::entry::{Entry, EntryAnswer};
+use super::entry::{Entry, EntryAnswer, Wanted};
 use super::refs::{self, Chain, RefResult};
 use crate::error::{Attempt, Result};
 use crate::finders::protocol::{Found, ModuleInfo};
@@ -175,15 +175,15 @@ pub fn file_spec(
     profile: &Profile,
     is_package: bool,
 ) -> ModuleSpec {
-    let trimmed = dir.trim_end_matches('/');
-    ModuleSpec::for_file_with(name, kind, "fs:", dir, stem, suffix, is_package, |text| {
+    let trimmed = crate::spec::trim_slashes(dir);
+    ModuleSpec::for_file_with(name, kind, "fs:", trimmed, stem, suffix, is_package, |text| {
         profile.push_cached(text, trimmed, stem, kind, suffix)
     })
 }
 
 /// What a directory holds under one name.
 pub enum DirResult {
-    Module(ModuleSpec),
+    Module(Arc<ModuleSpec>),
     /// Namespace portions: the directory's own, and those its `.ref` file led to.
     Portions(Vec<String>),
     Nothing,
@@ -352,7 +352,7 @@ impl DirFinder {
                 let (suffix, kind) = &profile.suffixes()[i];
                 let spec = file_spec(fullname, *kind, &base, profile.init_stem(), suffix, profile, true);
                 if ctx.allowed(spec.file().unwrap_or_default(), trace) {
-                    return DirResult::Module(confine_cached(spec, ctx));
+                    return DirResult::Module(Arc::new(confine_cached(spec, ctx)));
                 }
             }
         }
@@ -360,7 +360,7 @@ impl DirFinder {
             let (suffix, kind) = &profile.suffixes()[i];
             let spec = file_spec(fullname, *kind, &self.path, tail, suffix, profile, false);
             if ctx.allowed(spec.file().unwrap_or_default(), trace) {
-                return DirResult::Module(confine_cached(spec, ctx));
+                return DirResult::Module(Arc::new(confine_cached(spec, ctx)));
             }
         }
         if seen.refused_dir {
@@ -442,10 +442,9 @@ impl DirEntry {
 }
 
 impl Entry for DirEntry {
-    fn find(&self, fullname: &str, _: &str, ctx: &Ctx, _: bool, trace: &mut Trace) -> Result<EntryAnswer> {
-        let tail = crate::name::tail(fullname);
-        Ok(match self.dir.find(fullname, tail, ctx, &self.dirs, trace, &mut Chain::default()) {
-            DirResult::Module(spec) => EntryAnswer::Module(Found::new(spec, Source::None)),
+    fn find(&self, name: &Wanted, _: &str, ctx: &Ctx, _: bool, trace: &mut Trace) -> Result<EntryAnswer> {
+        Ok(match self.dir.find(name.fullname, name.tail, ctx, &self.dirs, trace, &mut Chain::default()) {
+            DirResult::Module(spec) => EntryAnswer::Module(Found::shared(spec, Source::None)),
             DirResult::Portions(p) => EntryAnswer::Portions(p),
             DirResult::Nothing => EntryAnswer::Nothing,
         })

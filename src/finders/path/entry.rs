@@ -6,6 +6,19 @@ use crate::error::Result;
 use crate::finders::protocol::{Found, ModuleInfo};
 use crate::finders::trace::Trace;
 
+/// The module a search of the path wants: its full name and its last segment (worked out once per search,
+/// not once per entry).
+pub struct Wanted<'a> {
+    pub fullname: &'a str,
+    pub tail: &'a str,
+}
+
+impl<'a> Wanted<'a> {
+    pub fn new(fullname: &'a str) -> Self {
+        Wanted { fullname, tail: crate::name::tail(fullname) }
+    }
+}
+
 /// What an entry holds under one name.
 pub enum EntryAnswer {
     /// A module or regular package: the search ends.
@@ -17,9 +30,9 @@ pub enum EntryAnswer {
 
 /// A finder for one path entry, made once per entry by a hook and cached (`path_importer_cache`).
 pub trait Entry: Send + Sync {
-    /// Finds `fullname` in this entry (`entry` is the entry as written on the path, for traces). In the
+    /// Finds `name` in this entry (`entry` is the entry as written on the path, for traces). In the
     /// explaining pass a finder that runs host code notes itself instead of asking again.
-    fn find(&self, fullname: &str, entry: &str, ctx: &Ctx, explaining: bool, trace: &mut Trace) -> Result<EntryAnswer>;
+    fn find(&self, name: &Wanted, entry: &str, ctx: &Ctx, explaining: bool, trace: &mut Trace) -> Result<EntryAnswer>;
 
     /// Drops what the finder caches.
     fn invalidate(&self) {}

@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 
 use super::ctx::{describe, join, Ctx};
 use super::dir::{DirCache, DirEntry};
-use super::entry::{Entry, EntryAnswer};
+use super::entry::{Entry, EntryAnswer, Wanted};
 use super::namespace::{is_path_namespace, Locations};
 use super::scope;
 use crate::error::{Attempt, Error, Result};
@@ -281,9 +281,10 @@ impl PathFinder {
         explaining: bool,
     ) -> Result<Option<Found>> {
         let mut portions: Vec<String> = Vec::new();
+        let wanted = Wanted::new(fullname);
         for entry in entries {
             let Some(finder) = self.entry_finder(entry, fullname, ctx, trace)? else { continue };
-            match finder.find(fullname, entry, ctx, explaining, trace)? {
+            match finder.find(&wanted, entry, ctx, explaining, trace)? {
                 EntryAnswer::Module(found) => return Ok(Some(found)),
                 EntryAnswer::Portions(p) => portions.extend(p),
                 EntryAnswer::Nothing => {}

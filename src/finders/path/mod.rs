@@ -11,5 +11,5 @@ pub mod refs;
 pub mod scope;
 
 pub use ctx::{join, Ctx, REFUSED};
-pub use entry::{Entry, EntryAnswer};
+pub use entry::{Entry, EntryAnswer, Wanted};
 pub use finder::{PathFinder, DEFAULT_RECHECK};

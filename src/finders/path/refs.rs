@@ -13,6 +13,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 
@@ -33,7 +34,7 @@ pub struct Chain {
 
 /// What the ref file of a name gave.
 pub enum RefResult {
-    Module(ModuleSpec),
+    Module(Arc<ModuleSpec>),
     Portions(Vec<String>),
 }
 
@@ -238,7 +239,8 @@ pub fn follow(
         match search(&path, chain, trace) {
             Some(RefResult::Module(spec)) if spec.refs().len() > 0 => return Some(RefResult::Module(spec)),
             Some(RefResult::Module(spec)) => {
-                return Some(RefResult::Module(spec.with_refs(chain.files.iter().cloned())))
+                let with_refs = Arc::unwrap_or_clone(spec).with_refs(chain.files.iter().cloned());
+                return Some(RefResult::Module(Arc::new(with_refs)));
             }
             Some(RefResult::Portions(p)) => portions.extend(p),
             None => {}
