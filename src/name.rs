@@ -138,14 +138,19 @@ pub fn resolve<'a>(name: &'a str, package: Option<&str>, level: usize) -> Result
     Ok(Cow::Owned(if name.is_empty() { base.to_owned() } else { format!("{base}.{name}") }))
 }
 
+/// Where the last `.` of a name is (a byte loop: names are short, and this runs on every lookup).
+fn last_dot(name: &str) -> Option<usize> {
+    name.bytes().rposition(|b| b == b'.')
+}
+
 /// The parent of a dotted name (`a.b.c` -> `a.b`), or `None` for a top-level name.
 pub fn parent(name: &str) -> Option<&str> {
-    name.rfind('.').map(|i| &name[..i])
+    last_dot(name).map(|i| &name[..i])
 }
 
 /// The last segment of a dotted name.
 pub fn tail(name: &str) -> &str {
-    name.rfind('.').map_or(name, |i| &name[i + 1..])
+    last_dot(name).map_or(name, |i| &name[i + 1..])
 }
 
 /// The first segment of a dotted name.

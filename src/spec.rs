@@ -85,7 +85,7 @@ pub fn trim_slashes(path: &str) -> &str {
 
 /// The package part of a dotted name (`a.b` for `a.b.c`, empty for a top-level name).
 fn parent_of(name: &str) -> &str {
-    name.rsplit_once('.').map_or("", |(p, _)| p)
+    name.bytes().rposition(|b| b == b'.').map_or("", |i| &name[..i])
 }
 
 impl ModuleSpec {

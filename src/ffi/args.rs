@@ -35,6 +35,10 @@ pub(crate) unsafe fn in_str<'a>(p: *const c_char, what: &str, limit: usize) -> R
     }
     // SAFETY: `len` bytes were just measured as readable and non-NUL.
     let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) };
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is UTF-8 (the common case, checked a word at a time).
+        return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
     std::str::from_utf8(bytes).map_err(|_| not_utf8(what, bytes))
 }
 

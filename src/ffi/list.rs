@@ -47,16 +47,55 @@ pub(crate) unsafe fn list_out(
 /// # Safety
 /// `entries` is non-NULL and points at `count` pointers, each NULL or a NUL-terminated string.
 pub(crate) unsafe fn entry_list<'a>(entries: *const *const c_char, count: usize) -> Result<Vec<&'a str>> {
+    let mut list = Vec::with_capacity(count.min(MAX_PATH_ENTRIES));
+    // SAFETY: forwarded from the caller.
+    unsafe { read_entries(entries, count, |s| list.push(s)) }?;
+    Ok(list)
+}
+
+/// Most entries read onto the stack by [`with_entries`]; a longer list is read into a vector.
+const STACK_ENTRIES: usize = 32;
+
+/// Runs `f` on `count` entries read from `entries`, without an allocation for a list of up to
+/// [`STACK_ENTRIES`] (a host that passes a package's locations on every lookup).
+///
+/// # Safety
+/// As [`entry_list`].
+pub(crate) unsafe fn with_entries<T>(
+    entries: *const *const c_char,
+    count: usize,
+    f: impl FnOnce(&[&str]) -> Result<T>,
+) -> Result<T> {
+    if count > STACK_ENTRIES {
+        // SAFETY: forwarded from the caller.
+        return f(&unsafe { entry_list(entries, count) }?);
+    }
+    let mut buf: [&str; STACK_ENTRIES] = [""; STACK_ENTRIES];
+    let mut n = 0;
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        read_entries(entries, count, |s| {
+            buf[n] = s;
+            n += 1;
+        })
+    }?;
+    f(&buf[..n])
+}
+
+/// Checks each of `count` entries and hands it to `push`.
+///
+/// # Safety
+/// As [`entry_list`].
+unsafe fn read_entries<'a>(entries: *const *const c_char, count: usize, mut push: impl FnMut(&'a str)) -> Result<()> {
     if count > MAX_PATH_ENTRIES {
         return Err(Error::invalid_argument(format!("{count} entries is over the limit of {MAX_PATH_ENTRIES}")));
     }
-    let mut list = Vec::with_capacity(count);
     for i in 0..count {
         // SAFETY: guaranteed by the caller.
         let p = unsafe { *entries.add(i) };
         // SAFETY: as above. The entry's index is formatted only for the error.
         match unsafe { in_str(p, "entry", MAX_PATH_LEN) } {
-            Ok(s) => list.push(s),
+            Ok(s) => push(s),
             Err(_) => {
                 // SAFETY: as above; read again only to name the entry in the error.
                 let named = unsafe { in_str(p, &format!("entries[{i}]"), MAX_PATH_LEN) };
@@ -64,7 +103,7 @@ pub(crate) unsafe fn entry_list<'a>(entries: *const *const c_char, count: usize)
             }
         }
     }
-    Ok(list)
+    Ok(())
 }
 
 /// How many names the list holds (0 for NULL).

@@ -7,7 +7,7 @@ use super::args::{in_str, out_ptr, write_out};
 use super::boundary::boundary;
 use super::callbacks::{self, ik_path_hook};
 use super::error::ik_error;
-use super::list::{entry_list, ik_name_list, name_list};
+use super::list::{entry_list, ik_name_list, name_list, with_entries};
 use super::runtime::{on_name, runtime};
 use super::status::ik_status;
 use crate::error::Error;
@@ -248,12 +248,16 @@ pub unsafe extern "C" fn ik_runtime_path_find_spec(
         let rt = unsafe { runtime(rt) }?;
         // SAFETY: `name` is a NUL-terminated string.
         let name = unsafe { in_str(name, "name", crate::limits::MAX_NAME_LEN) }?;
-        // SAFETY: forwarded from the caller.
-        let list = if entries.is_null() { None } else { Some(unsafe { entry_list(entries, count) }?) };
         // A caller that takes no error object gets a miss without the second pass that explains it.
-        let spec = match rt.path_find(name, list.as_deref(), !out_error.is_null())? {
-            Some(spec) => spec,
-            None => return Err(Error::new(crate::ErrorCode::NotFound, format!("No module named '{name}'"))),
+        let explain = !out_error.is_null();
+        let found = if entries.is_null() {
+            rt.path_find(name, None, explain)?
+        } else {
+            // SAFETY: forwarded from the caller.
+            unsafe { with_entries(entries, count, |list| rt.path_find(name, Some(list), explain)) }?
+        };
+        let Some(spec) = found else {
+            return Err(Error::new(crate::ErrorCode::NotFound, format!("No module named '{name}'")));
         };
         // SAFETY: checked by out_ptr.
         unsafe { write_out(out_spec, std::sync::Arc::into_raw(spec)) };

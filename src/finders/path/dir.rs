@@ -145,12 +145,12 @@ fn probe(path: &str, ctx: &Ctx) -> Option<Kind> {
 
 /// Under confinement, a spec's `cached` (where a host reads and writes compiled code) is kept only if neither
 /// the cache directory nor the cached file is a link leading outside the roots.
-fn confine_cached(spec: ModuleSpec, ctx: &Ctx) -> ModuleSpec {
+fn confine_cached(spec: Arc<ModuleSpec>, ctx: &Ctx) -> Arc<ModuleSpec> {
     let Some(cached) = spec.cached().filter(|_| ctx.confined()) else { return spec };
     let dir = cached.rfind('/').map_or(cached, |i| &cached[..i]);
     let outside = [dir, cached].into_iter().any(|p| matches!(probe(p, ctx), Some(Kind::Refused)));
     if outside {
-        spec.with_cached(None)
+        Arc::new(Arc::unwrap_or_clone(spec).with_cached(None))
     } else {
         spec
     }
@@ -350,17 +350,17 @@ impl DirFinder {
             if let Some(i) = init {
                 let base = join(&self.path, tail);
                 let (suffix, kind) = &profile.suffixes()[i];
-                let spec = file_spec(fullname, *kind, &base, profile.init_stem(), suffix, profile, true);
+                let spec = Arc::new(file_spec(fullname, *kind, &base, profile.init_stem(), suffix, profile, true));
                 if ctx.allowed(spec.file().unwrap_or_default(), trace) {
-                    return DirResult::Module(Arc::new(confine_cached(spec, ctx)));
+                    return DirResult::Module(confine_cached(spec, ctx));
                 }
             }
         }
         if let Some(i) = seen.file {
             let (suffix, kind) = &profile.suffixes()[i];
-            let spec = file_spec(fullname, *kind, &self.path, tail, suffix, profile, false);
+            let spec = Arc::new(file_spec(fullname, *kind, &self.path, tail, suffix, profile, false));
             if ctx.allowed(spec.file().unwrap_or_default(), trace) {
-                return DirResult::Module(Arc::new(confine_cached(spec, ctx)));
+                return DirResult::Module(confine_cached(spec, ctx));
             }
         }
         if seen.refused_dir {
