@@ -9,33 +9,23 @@
 //! finder (the usual in-memory importer) for mount and find_spec, and importlib.import_module for a
 //! cached import.
 
+mod common;
+
 use std::ffi::{c_char, CString};
-use std::num::NonZeroUsize;
 use std::process::Command;
 use std::ptr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Barrier};
 use std::time::Instant;
 
+use common::NullExecutor;
 use importkit::ffi::import::{ik_runtime_find_spec, ik_runtime_import};
 use importkit::ffi::mount::{ik_mount_file, ik_runtime_mount};
 use importkit::ffi::spec::ik_spec_free;
-use importkit::{Executor, HostError, ModuleHandle, ModuleSpec, Runtime};
+use importkit::Runtime;
 
 const PACKAGES: usize = 100;
 const PER_PACKAGE: usize = 1000;
-
-/// Makes module objects that are only numbers; executes nothing.
-struct NullExecutor(AtomicUsize);
-
-impl Executor for NullExecutor {
-    fn create(&self, _spec: &ModuleSpec) -> Result<ModuleHandle, HostError> {
-        Ok(NonZeroUsize::new(self.0.fetch_add(1, Ordering::Relaxed) + 1).unwrap())
-    }
-    fn exec(&self, _: &ModuleSpec, _: ModuleHandle, _: Option<&[u8]>) -> Result<(), HostError> {
-        Ok(())
-    }
-}
 
 struct RtPtr(*const Runtime);
 // SAFETY: a Runtime is Send + Sync; the pointer stays valid for the whole benchmark.

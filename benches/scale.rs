@@ -6,49 +6,25 @@
 //! `ik_spec_free` per name (parents in the table); `ik_runtime_import` of a ready module per call (the
 //! thread's cache warmed first). A package holds 1,000 modules.
 
+mod common;
+
 use std::ffi::CString;
-use std::num::NonZeroUsize;
 use std::ptr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Instant;
 
+use common::{median_and_best, shuffled, NullExecutor};
 use importkit::ffi::import::{ik_runtime_find_spec, ik_runtime_import};
 use importkit::ffi::spec::ik_spec_free;
-use importkit::{Executor, HostError, ModuleHandle, ModuleSpec, MountFile, MountMode, Runtime};
+use importkit::{MountFile, MountMode, Runtime};
 
 const PER_PACKAGE: usize = 1000;
 const PASSES: usize = 7;
 
-struct NullExecutor(AtomicUsize);
-
-impl Executor for NullExecutor {
-    fn create(&self, _spec: &ModuleSpec) -> Result<ModuleHandle, HostError> {
-        Ok(NonZeroUsize::new(self.0.fetch_add(1, Ordering::Relaxed) + 1).unwrap())
-    }
-    fn exec(&self, _: &ModuleSpec, _: ModuleHandle, _: Option<&[u8]>) -> Result<(), HostError> {
-        Ok(())
-    }
-}
-
-/// A fixed shuffle (xorshift, Fisher-Yates), the same in every run and every build.
-fn shuffled<T: Clone>(items: &[T]) -> Vec<T> {
-    let mut out = items.to_vec();
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    for i in (1..out.len()).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.swap(i, (x % (i as u64 + 1)) as usize);
-    }
-    out
-}
-
 /// Median and best of the passes, per operation.
-fn measure(mut pass: impl FnMut() -> f64) -> (f64, f64) {
-    let mut v: Vec<f64> = (0..PASSES).map(|_| pass()).collect();
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    (v[v.len() / 2], v[0])
+fn measure(pass: impl FnMut() -> f64) -> (f64, f64) {
+    median_and_best(PASSES, pass)
 }
 
 fn find_spec_pass(rt: &Runtime, names: &[CString]) -> f64 {

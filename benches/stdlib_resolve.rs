@@ -6,10 +6,13 @@
 //! for a top-level name and the parent's locations otherwise. Warm: finders and listings cached from an
 //! earlier pass. Cold: every cache dropped before each pass (CPython: `sys.path_importer_cache` cleared).
 
+mod common;
+
 use std::ffi::{c_char, CString};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::{median_and_best, shuffled};
 use importkit::ffi::search_path::ik_runtime_path_find_spec;
 use importkit::ffi::spec::ik_spec_free;
 use importkit::Runtime;
@@ -21,24 +24,9 @@ struct CLookup {
     pointers: Vec<*const c_char>,
 }
 
-/// A fixed shuffle (xorshift, Fisher-Yates), the same in every run and every build.
-fn shuffled<T: Clone>(items: &[T]) -> Vec<T> {
-    let mut out = items.to_vec();
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    for i in (1..out.len()).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.swap(i, (x % (i as u64 + 1)) as usize);
-    }
-    out
-}
-
 /// The median of several passes.
-fn median_of(runs: usize, mut f: impl FnMut() -> f64) -> f64 {
-    let mut v: Vec<f64> = (0..runs).map(|_| f()).collect();
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
+fn median_of(runs: usize, f: impl FnMut() -> f64) -> f64 {
+    median_and_best(runs, f).0
 }
 
 fn best_of(runs: usize, mut f: impl FnMut() -> f64) -> f64 {

@@ -38,7 +38,7 @@ static int32_t find(void *userdata, const char *name, size_t name_len, const cha
         /* Setting it again releases the first pointer at once. */
         CHECK_OK(ik_found_set(found, "", IK_KIND_SOURCE, false, &err));
         CHECK_OK(ik_found_set_host_data(found, &H.broken, release_place, &err));
-        CHECK_OK(ik_found_set_host_data(found, NULL, NULL, &err));
+        CHECK_OK(ik_found_set_host_data(found, NULL, release_place, &err)); /* NULL: nothing to release */
     } else if (strcmp(name, "early") == 0) {
         /* Before ik_found_set the call fails, and the pointer is released at once. */
         CHECK_ERR(ik_found_set_host_data(found, &H.lib, release_place, &err), IK_ERR_INVALID_ARGUMENT);
@@ -121,7 +121,8 @@ int main(void) {
     CHECK_INT(H.exec_failures_released, 1);
     CHECK_INT(H.broken.released, 1); /* the failed module's spec went with it */
 
-    /* Set twice: the first goes at once. Set before ik_found_set: refused and released. */
+    /* Set twice: the first goes at once (and NULL data is never released). Set before ik_found_set: refused
+     * and released. */
     CHECK_OK(ik_runtime_find_spec(rt, "twice", NULL, &spec, &err));
     CHECK(ik_spec_host_data(spec) == NULL);
     ik_spec_free(spec);

@@ -227,8 +227,7 @@ pub unsafe extern "C" fn ik_strings_push(
 
 /// Wraps a host pointer as data a spec or error carries; NULL gives none (and nothing to release).
 fn host_data(data: *mut c_void, release: ik_release_fn) -> Option<HostData> {
-    let owned = Userdata::new(data, release);
-    (!data.is_null()).then(|| HostData(Arc::new(HostPointer(owned))))
+    (!data.is_null()).then(|| HostData(Arc::new(HostPointer(Userdata::new(data, release)))))
 }
 
 /// Attaches a pointer of the host's to the module a finder found (after `ik_found_set`): it comes back on
