@@ -588,3 +588,44 @@ fn namespace_locations_follow_a_path_edited_during_the_import() {
     let spec = rt.module_spec("ns.sub.mod").unwrap();
     assert_eq!(spec.file(), Some(plugins.s("ns/sub/mod.py").as_str()));
 }
+
+/// Under confinement a resource is checked inside the roots and then read by its path, following links
+/// again: a file swapped for a link to outside between the check and the read is read (as a `.ref` file
+/// was before it was opened by its resolved path and checked through the descriptor).
+#[test]
+fn a_resource_swapped_for_a_link_is_never_read() {
+    let (inside, outside) = (Scratch::new(), Scratch::new());
+    outside.write("secret.txt", "SECRET");
+    inside.write("pkg/__init__.py", "");
+    inside.write("pkg/data.txt", "public");
+    inside.write("spare.txt", "public");
+    let rt = fs_runtime(&[inside.s("")]);
+    rt.confine(&inside.s("")).unwrap();
+    assert_eq!(rt.read_resource("pkg", "data.txt").unwrap(), b"public");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let swapper = {
+        let (stop, data) = (stop.clone(), inside.path("pkg/data.txt"));
+        let (file, link) = (inside.path("spare.txt"), inside.path("link.tmp"));
+        let secret = outside.path("secret.txt");
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let _ = fs::remove_file(&link);
+                symlink(&secret, &link).unwrap();
+                fs::rename(&link, &data).unwrap();
+                fs::write(&file, "public").unwrap();
+                fs::hard_link(&file, &link).unwrap();
+                fs::rename(&link, &data).unwrap();
+            }
+        })
+    };
+    let started = std::time::Instant::now();
+    let mut leaked = 0;
+    while started.elapsed() < Duration::from_secs(3) {
+        if let Ok(bytes) = rt.read_resource("pkg", "data.txt") {
+            leaked += usize::from(bytes == b"SECRET");
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    swapper.join().unwrap();
+    assert_eq!(leaked, 0, "a file outside the roots was read {leaked} times through a swapped link");
+}

@@ -256,3 +256,18 @@ fn directories_answer_resources_and_listing_as_pkgutil_does() {
     let _ = fs::remove_dir_all(&dir);
     let _ = fs::remove_dir_all(&other);
 }
+
+/// A package is served by the one mount that found it: another mount whose tree has a package of the same
+/// name (shadowed, never imported) must not answer for its resources.
+#[test]
+fn a_shadowed_mount_does_not_serve_the_resources_of_the_package_found() {
+    let (rt, _ex, _slot) = runtime();
+    mount(&rt, "", &[("game/__init__.py", ""), ("game/mine.txt", "first")]);
+    mount(&rt, "game", &[("__init__.py", ""), ("theirs.txt", "second")]);
+    let spec = rt.find_spec("game", None).unwrap();
+    assert_eq!(rt.meta_path()[0].1, "memory:/", "the root mount is asked first: {:?}", rt.meta_path());
+    assert_eq!(rt.read_resource("game", "mine.txt").unwrap(), b"first");
+    assert_eq!(rt.resources("game").unwrap(), ["__init__.py", "mine.txt"], "{spec:?}");
+    let shadowed = rt.read_resource("game", "theirs.txt");
+    assert!(shadowed.is_err(), "read from the shadowed mount: {:?}", shadowed.map(String::from_utf8));
+}
