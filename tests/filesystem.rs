@@ -629,3 +629,29 @@ fn a_resource_swapped_for_a_link_is_never_read() {
     swapper.join().unwrap();
     assert_eq!(leaked, 0, "a file outside the roots was read {leaked} times through a swapped link");
 }
+
+/// A namespace package with a portion in a mount and one in a directory: listing and resources see both.
+#[test]
+fn a_namespace_across_a_mount_and_a_directory_lists_both_portions() {
+    let top = Scratch::new();
+    top.write("ns/b.py", "");
+    top.write("ns/b.txt", "B");
+    let rt = fs_runtime(&[top.s("")]);
+    let files = vec![importkit::MountFile::new("ns/a.py", b""), importkit::MountFile::new("ns/a.txt", b"A")];
+    rt.mount("", files, importkit::MountMode::New, None).unwrap();
+    let spec = rt.find_spec("ns", None).unwrap();
+    assert_eq!(spec.kind(), ModuleKind::Namespace);
+    let listed: Vec<String> = rt.iter_modules(Some("ns")).unwrap().into_iter().map(|m| m.name).collect();
+    let resources = rt.resources("ns").unwrap();
+    let (a, b) = (rt.read_resource("ns", "a.txt").ok(), rt.read_resource("ns", "b.txt").ok());
+    assert_eq!(
+        (listed, resources, a, b),
+        (
+            vec!["a".to_owned(), "b".to_owned()],
+            vec!["a.py".to_owned(), "a.txt".to_owned(), "b.py".to_owned(), "b.txt".to_owned()],
+            Some(b"A".to_vec()),
+            Some(b"B".to_vec())
+        ),
+        "{spec:?}"
+    );
+}
