@@ -271,3 +271,28 @@ fn a_shadowed_mount_does_not_serve_the_resources_of_the_package_found() {
     let shadowed = rt.read_resource("game", "theirs.txt");
     assert!(shadowed.is_err(), "read from the shadowed mount: {:?}", shadowed.map(String::from_utf8));
 }
+
+/// `importlib.invalidate_caches()` asks the finders in meta-path order.
+#[test]
+fn invalidate_asks_host_finders_in_meta_path_order() {
+    struct Named(&'static str, Arc<std::sync::Mutex<Vec<&'static str>>>);
+    impl importkit::HostFinder for Named {
+        fn name(&self) -> &str {
+            self.0
+        }
+        fn find_spec(&self, _: &str, _: Option<&[&str]>) -> Result<Option<importkit::HostFound>, HostError> {
+            Ok(None)
+        }
+        fn invalidate(&self) {
+            self.1.lock().unwrap().push(self.0);
+        }
+    }
+    let (rt, _ex, _slot) = runtime();
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    rt.add_finder(Arc::new(Named("first", order.clone())), usize::MAX).unwrap();
+    rt.add_finder(Arc::new(Named("second", order.clone())), usize::MAX).unwrap();
+    let places: Vec<String> = rt.meta_path().into_iter().map(|(_, p)| p).collect();
+    assert_eq!(places, ["host:first", "host:second"]);
+    rt.invalidate();
+    assert_eq!(*order.lock().unwrap(), ["first", "second"]);
+}
