@@ -588,3 +588,70 @@ fn namespace_locations_follow_a_path_edited_during_the_import() {
     let spec = rt.module_spec("ns.sub.mod").unwrap();
     assert_eq!(spec.file(), Some(plugins.s("ns/sub/mod.py").as_str()));
 }
+
+/// Under confinement a resource is checked inside the roots and then read by its path, following links
+/// again: a file swapped for a link to outside between the check and the read is read (as a `.ref` file
+/// was before it was opened by its resolved path and checked through the descriptor).
+#[test]
+fn a_resource_swapped_for_a_link_is_never_read() {
+    let (inside, outside) = (Scratch::new(), Scratch::new());
+    outside.write("secret.txt", "SECRET");
+    inside.write("pkg/__init__.py", "");
+    inside.write("pkg/data.txt", "public");
+    inside.write("spare.txt", "public");
+    let rt = fs_runtime(&[inside.s("")]);
+    rt.confine(&inside.s("")).unwrap();
+    assert_eq!(rt.read_resource("pkg", "data.txt").unwrap(), b"public");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let swapper = {
+        let (stop, data) = (stop.clone(), inside.path("pkg/data.txt"));
+        let (file, link) = (inside.path("spare.txt"), inside.path("link.tmp"));
+        let secret = outside.path("secret.txt");
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let _ = fs::remove_file(&link);
+                symlink(&secret, &link).unwrap();
+                fs::rename(&link, &data).unwrap();
+                fs::write(&file, "public").unwrap();
+                fs::hard_link(&file, &link).unwrap();
+                fs::rename(&link, &data).unwrap();
+            }
+        })
+    };
+    let started = std::time::Instant::now();
+    let mut leaked = 0;
+    while started.elapsed() < Duration::from_secs(3) {
+        if let Ok(bytes) = rt.read_resource("pkg", "data.txt") {
+            leaked += usize::from(bytes == b"SECRET");
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    swapper.join().unwrap();
+    assert_eq!(leaked, 0, "a file outside the roots was read {leaked} times through a swapped link");
+}
+
+/// A namespace package with a portion in a mount and one in a directory: listing and resources see both.
+#[test]
+fn a_namespace_across_a_mount_and_a_directory_lists_both_portions() {
+    let top = Scratch::new();
+    top.write("ns/b.py", "");
+    top.write("ns/b.txt", "B");
+    let rt = fs_runtime(&[top.s("")]);
+    let files = vec![importkit::MountFile::new("ns/a.py", b""), importkit::MountFile::new("ns/a.txt", b"A")];
+    rt.mount("", files, importkit::MountMode::New, None).unwrap();
+    let spec = rt.find_spec("ns", None).unwrap();
+    assert_eq!(spec.kind(), ModuleKind::Namespace);
+    let listed: Vec<String> = rt.iter_modules(Some("ns")).unwrap().into_iter().map(|m| m.name).collect();
+    let resources = rt.resources("ns").unwrap();
+    let (a, b) = (rt.read_resource("ns", "a.txt").ok(), rt.read_resource("ns", "b.txt").ok());
+    assert_eq!(
+        (listed, resources, a, b),
+        (
+            vec!["a".to_owned(), "b".to_owned()],
+            vec!["a.py".to_owned(), "a.txt".to_owned(), "b.py".to_owned(), "b.txt".to_owned()],
+            Some(b"A".to_vec()),
+            Some(b"B".to_vec())
+        ),
+        "{spec:?}"
+    );
+}

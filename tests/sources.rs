@@ -256,3 +256,43 @@ fn directories_answer_resources_and_listing_as_pkgutil_does() {
     let _ = fs::remove_dir_all(&dir);
     let _ = fs::remove_dir_all(&other);
 }
+
+/// A package is served by the one mount that found it: another mount whose tree has a package of the same
+/// name (shadowed, never imported) must not answer for its resources.
+#[test]
+fn a_shadowed_mount_does_not_serve_the_resources_of_the_package_found() {
+    let (rt, _ex, _slot) = runtime();
+    mount(&rt, "", &[("game/__init__.py", ""), ("game/mine.txt", "first")]);
+    mount(&rt, "game", &[("__init__.py", ""), ("theirs.txt", "second")]);
+    let spec = rt.find_spec("game", None).unwrap();
+    assert_eq!(rt.meta_path()[0].1, "memory:/", "the root mount is asked first: {:?}", rt.meta_path());
+    assert_eq!(rt.read_resource("game", "mine.txt").unwrap(), b"first");
+    assert_eq!(rt.resources("game").unwrap(), ["__init__.py", "mine.txt"], "{spec:?}");
+    let shadowed = rt.read_resource("game", "theirs.txt");
+    assert!(shadowed.is_err(), "read from the shadowed mount: {:?}", shadowed.map(String::from_utf8));
+}
+
+/// `importlib.invalidate_caches()` asks the finders in meta-path order.
+#[test]
+fn invalidate_asks_host_finders_in_meta_path_order() {
+    struct Named(&'static str, Arc<std::sync::Mutex<Vec<&'static str>>>);
+    impl importkit::HostFinder for Named {
+        fn name(&self) -> &str {
+            self.0
+        }
+        fn find_spec(&self, _: &str, _: Option<&[&str]>) -> Result<Option<importkit::HostFound>, HostError> {
+            Ok(None)
+        }
+        fn invalidate(&self) {
+            self.1.lock().unwrap().push(self.0);
+        }
+    }
+    let (rt, _ex, _slot) = runtime();
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    rt.add_finder(Arc::new(Named("first", order.clone())), usize::MAX).unwrap();
+    rt.add_finder(Arc::new(Named("second", order.clone())), usize::MAX).unwrap();
+    let places: Vec<String> = rt.meta_path().into_iter().map(|(_, p)| p).collect();
+    assert_eq!(places, ["host:first", "host:second"]);
+    rt.invalidate();
+    assert_eq!(*order.lock().unwrap(), ["first", "second"]);
+}
