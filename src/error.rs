@@ -217,6 +217,8 @@ struct Details {
     module: Option<String>,
     attempts: Vec<Attempt>,
     host: Option<HostError>,
+    /// The payload a callback attached while passing on another error (it replaces that error's own).
+    passed_data: Option<crate::spec::HostData>,
 }
 
 impl fmt::Display for Error {
@@ -238,6 +240,7 @@ impl Error {
             module: None,
             attempts: Vec::new(),
             host: None,
+            passed_data: None,
         }))
     }
 
@@ -279,6 +282,7 @@ impl Error {
             module: Some(name.into_owned()),
             attempts,
             host: None,
+            passed_data: None,
         }))
     }
 
@@ -296,6 +300,10 @@ impl Error {
     pub fn from_host(name: &str, what: &str, host: HostError) -> Self {
         if let Some(cause) = host.cause {
             let mut e = *cause;
+            // The payload of the callback that passed the error on comes back with it.
+            if host.data.is_some() {
+                e.0.passed_data = host.data;
+            }
             // An error about no module in particular (a relative import beyond the top-level package, a bad
             // argument) is about the import statement of the module executing: name that one.
             if e.0.module.is_none() {
@@ -318,7 +326,7 @@ impl Error {
                 (code.unwrap_or(ErrorCode::Exec), message, Some(printable(name).into_owned()))
             }
         };
-        Error(Box::new(Details { code, message, module, attempts: Vec::new(), host: Some(host) }))
+        Error(Box::new(Details { code, message, module, attempts: Vec::new(), host: Some(host), passed_data: None }))
     }
 
     /// Sets the name of the module the error is about (control characters escaped: a name a caller gave
@@ -349,7 +357,7 @@ impl Error {
     /// What the host said, when a host callback failed.
     /// The payload the host attached when its callback failed (`ik_report_host_data`), if any.
     pub fn host_data(&self) -> Option<&crate::spec::HostData> {
-        self.0.host.as_ref().and_then(|h| h.data.as_ref())
+        self.0.passed_data.as_ref().or_else(|| self.0.host.as_ref().and_then(|h| h.data.as_ref()))
     }
 
     pub fn host(&self) -> Option<&HostError> {

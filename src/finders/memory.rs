@@ -248,8 +248,10 @@ impl MountedTree {
     /// The directory of package `name` inside the mount (`""` for the mount's own root), if it is one of
     /// this mount's packages.
     fn package_dir(&self, package: &ModuleSpec) -> Option<String> {
+        // The runtime asks only the mounts that serve the package (the one that found it, or every one with
+        // a portion of a namespace package); this one must hold a package of that name.
         let entry = self.index.get(package.name().as_bytes())?;
-        if !entry.spec.is_package() || entry.spec.origin() != package.origin() {
+        if !entry.spec.is_package() {
             return None;
         }
         let rel = package.name().strip_prefix(self.point.as_str()).unwrap_or(package.name());
@@ -323,7 +325,7 @@ impl Finder for Mount {
     /// The modules and packages the index holds directly under `package` (or at the top level).
     fn iter_modules(&self, package: Option<&ModuleSpec>, _: &Query) -> Result<Vec<ModuleInfo>> {
         let parent = match package {
-            Some(p) if !p.origin().starts_with("memory:/") || !self.0.covers(p.name()) => return Ok(Vec::new()),
+            Some(p) if !self.0.covers(p.name()) => return Ok(Vec::new()),
             Some(p) => Some(p.name()),
             None => None,
         };

@@ -60,8 +60,9 @@ pub struct ModuleInfo {
 }
 
 /// A source of modules on the meta path. Every method may be called from several threads at once; none is
-/// called with a lock of the runtime's held. A source answers only for what it serves: `read_resource`,
-/// `resources` and `iter_modules` give `Ok(None)` for a package that is not its own.
+/// called with a lock of the runtime's held. `read_resource`, `resources` and `iter_modules` about a package
+/// are asked only of the sources that serve it now (the first that finds it, as its loader would be; every one
+/// with a portion of a namespace package); a source gives `Ok(None)` (or nothing) for what it does not hold.
 pub trait Finder: Send + Sync {
     /// How the finder is named in errors, traces and the meta-path listing (`memory:/game`, `host:assets`).
     fn place(&self) -> String;

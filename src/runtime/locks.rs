@@ -73,11 +73,14 @@ impl LockGuard<'_> {
 
 impl Drop for LockGuard<'_> {
     fn drop(&mut self) {
+        // What this drop replaces or removes goes after the mutex: an error may hold a host's payload, whose
+        // release may import.
+        let mut gone: (Option<(u64, Error)>, Option<Slot>) = (None, None);
         let mut st = self.locks.state.lock();
         let Some(slot) = st.slots.get_mut(&*self.name) else { return };
         if let Some(outcome) = self.outcome.take() {
             slot.attempts += 1;
-            slot.failure = outcome.map(|e| (slot.attempts, e));
+            gone.0 = std::mem::replace(&mut slot.failure, outcome.map(|e| (slot.attempts, e)));
         }
         slot.depth -= 1;
         if slot.depth == 0 {
@@ -85,9 +88,11 @@ impl Drop for LockGuard<'_> {
             if slot.waiters > 0 {
                 slot.cond.notify_one();
             } else {
-                st.slots.remove(&*self.name);
+                gone.1 = st.slots.remove(&*self.name);
             }
         }
+        drop(st);
+        drop(gone);
     }
 }
 

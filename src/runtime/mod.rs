@@ -224,19 +224,23 @@ impl Runtime {
     ) -> Result<FinderId> {
         let tree = Arc::new(MountedTree::build(point, files, &self.inner.profile, guard)?);
         let id = self.next_finder_id();
-        let entry = MetaEntry { id, finder: Arc::new(Mount(tree)) };
-        self.edit_meta_path(|list| {
+        // Taken by the edit only if the tree goes on the meta path; a refused tree (and the release of its
+        // borrowed bytes, which may call back in) goes after the lock.
+        let mut pending = Some(MetaEntry { id, finder: Arc::new(Mount(tree)) });
+        let result = self.edit_meta_path(|list| {
             let taken = list.iter().position(|f| f.finder.mount_point() == Some(point));
             match (taken, mode) {
-                (Some(at), MountMode::Replace) => list[at] = entry,
                 (Some(_), MountMode::New) => {
                     let shown = if point.is_empty() { "the root".to_owned() } else { format!("'{point}'") };
                     return Err(Error::new(ErrorCode::Exists, format!("mount point {shown} is taken already")));
                 }
-                (None, _) => list.push(entry),
+                (Some(at), MountMode::Replace) => list[at] = pending.take().expect("taken once"),
+                (None, _) => list.push(pending.take().expect("taken once")),
             }
             Ok(id)
-        })
+        });
+        drop(pending);
+        result
     }
 
     /// Unmounts the tree at `point`. Modules already imported from it stay in the table.
@@ -292,7 +296,7 @@ impl Runtime {
     /// again; namespace packages recompute their locations).
     pub fn invalidate(&self) {
         let snapshot = self.inner.meta_path.read().clone();
-        for f in snapshot.entries.iter().rev() {
+        for f in snapshot.entries.iter() {
             f.finder.invalidate();
         }
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{MetaEntry, Runtime};
 use crate::error::{Error, ErrorCode, Result};
 use crate::finders::path::scope;
-use crate::finders::{ModuleInfo, Query};
+use crate::finders::{ModuleInfo, Query, Trace};
 use crate::limits::MAX_PATH_LEN;
 use crate::spec::{ModuleKind, ModuleSpec};
 
@@ -52,14 +52,43 @@ impl Runtime {
         Ok(spec)
     }
 
+    /// The parent's spec of a package (as `find_spec` finds it), for a query about the package itself.
+    fn parent_spec(&self, package: &str) -> Result<Option<Arc<ModuleSpec>>> {
+        crate::name::parent(package).map(|p| self.find_spec(p, None)).transpose()
+    }
+
+    /// Runs `f` on the finders that serve `spec` now, as its loader would: for a namespace package every one
+    /// that has a portion of it, for another package the first that finds it (with the same origin). A
+    /// source that merely has a package of the same name further down the meta path (a shadowed mount) does
+    /// not answer for it.
+    fn with_serving<T>(&self, spec: &ModuleSpec, f: impl FnOnce(&[&MetaEntry], &Query) -> Result<T>) -> Result<T> {
+        let parent = self.parent_spec(spec.name())?;
+        let _operation = scope::enter(self.inner.id);
+        self.with_query(spec.name(), parent.as_deref(), false, |meta_path, query| {
+            let namespace = spec.kind() == ModuleKind::Namespace;
+            let mut serving: Vec<&MetaEntry> = Vec::new();
+            for entry in meta_path {
+                let Some(found) = entry.finder.find(query, &mut Trace::off())? else { continue };
+                if found.portion && namespace {
+                    serving.push(entry);
+                } else if !found.portion {
+                    if !namespace && found.spec.origin() == spec.origin() {
+                        serving.push(entry);
+                    }
+                    break;
+                }
+            }
+            f(&serving, query)
+        })
+    }
+
     /// `importlib.resources.files(package).joinpath(resource).read_bytes()`: the bytes of the file
     /// `resource` (a name, no `/`) in package `package`, from the source that serves the package.
     pub fn read_resource(&self, package: &str, resource: &str) -> Result<Vec<u8>> {
         check_resource(package, resource)?;
         let spec = self.package_spec(package)?;
-        let _operation = scope::enter(self.inner.id);
-        self.with_query(package, None, false, |meta_path, query| {
-            for entry in meta_path {
+        self.with_serving(&spec, |serving, query| {
+            for entry in serving {
                 if let Some(bytes) = entry.finder.read_resource(&spec, resource, query)? {
                     return Ok(bytes);
                 }
@@ -76,16 +105,11 @@ impl Runtime {
     /// package, sorted (a namespace package's from every source that has a portion of it).
     pub fn resources(&self, package: &str) -> Result<Vec<String>> {
         let spec = self.package_spec(package)?;
-        let _operation = scope::enter(self.inner.id);
-        let namespace = spec.kind() == ModuleKind::Namespace;
-        self.with_query(package, None, false, |meta_path, query| {
+        self.with_serving(&spec, |serving, query| {
             let mut names: Option<Vec<String>> = None;
-            for entry in meta_path {
+            for entry in serving {
                 if let Some(found) = entry.finder.resources(&spec, query)? {
                     names.get_or_insert_with(Vec::new).extend(found);
-                    if !namespace {
-                        break;
-                    }
                 }
             }
             let mut names = names.ok_or_else(|| {
@@ -101,19 +125,17 @@ impl Runtime {
         })
     }
 
-    /// `pkgutil.iter_modules`: the modules and packages directly in `package` (the top-level ones for
-    /// `None`), from every source in meta-path order, each name once (the first source's answer).
+    /// `pkgutil.iter_modules`: the modules and packages directly in `package` (from the sources that serve
+    /// it), or the top-level ones for `None` (from every source, in meta-path order, denied names left out);
+    /// each name once, the first source's answer.
     pub fn iter_modules(&self, package: Option<&str>) -> Result<Vec<ModuleInfo>> {
-        let spec = package.map(|p| self.package_spec(p)).transpose()?;
-        let _operation = scope::enter(self.inner.id);
-        let policy = self.inner.policy.read().clone();
-        self.with_query(package.unwrap_or(""), None, false, |meta_path, query| {
+        let collect = |sources: &[&MetaEntry], spec: Option<&ModuleSpec>, query: &Query| -> Result<Vec<ModuleInfo>> {
+            let policy = self.inner.policy.read().clone();
             let mut out: Vec<ModuleInfo> = Vec::new();
             let mut seen = rustc_hash::FxHashSet::default();
-            for entry in meta_path {
-                for m in entry.finder.iter_modules(spec.as_deref(), query)? {
-                    // A denied top-level name is not offered.
-                    if package.is_none() && policy.check(&m.name).is_err() {
+            for entry in sources {
+                for m in entry.finder.iter_modules(spec, query)? {
+                    if spec.is_none() && policy.check(&m.name).is_err() {
                         continue;
                     }
                     if seen.insert(m.name.clone()) {
@@ -122,6 +144,19 @@ impl Runtime {
                 }
             }
             Ok(out)
-        })
+        };
+        match package {
+            Some(p) => {
+                let spec = self.package_spec(p)?;
+                self.with_serving(&spec, |serving, query| collect(serving, Some(&spec), query))
+            }
+            None => {
+                let _operation = scope::enter(self.inner.id);
+                self.with_query("", None, false, |meta_path, query| {
+                    let all: Vec<&MetaEntry> = meta_path.iter().collect();
+                    collect(&all, None, query)
+                })
+            }
+        }
     }
 }

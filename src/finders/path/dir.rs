@@ -454,19 +454,24 @@ impl Entry for DirEntry {
         self.dir.invalidate();
     }
 
-    /// A regular file of the directory, inside the confinement roots (links resolved).
+    /// A regular file of the directory, inside the confinement roots (links resolved), read through the
+    /// descriptor opened by its checked path (a link or FIFO swapped in after the check is never read).
     fn read_resource(&self, resource: &str, ctx: &Ctx) -> Result<Option<Vec<u8>>> {
+        use std::io::Read;
         let path = join(self.dir.path(), resource);
         if ctx.check_allowed(&path).is_err() || probe(&path, ctx) != Some(Kind::File) {
             return Ok(None);
         }
-        match fs::read(&path) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) => Err(crate::error::Error::new(
-                crate::error::ErrorCode::Unavailable,
-                format!("cannot read resource {path}: {}", describe(&e)),
-            )),
+        let unreadable = |why: String| crate::error::Error::new(crate::error::ErrorCode::Unavailable, why);
+        let file = super::open::open_checked(ctx, &path, "cannot read resource").map_err(unreadable)?;
+        if !file.metadata().map(|m| m.is_file()).unwrap_or(false) {
+            return Ok(None);
         }
+        let mut bytes = Vec::new();
+        (&file)
+            .read_to_end(&mut bytes)
+            .map_err(|e| unreadable(format!("cannot read resource {path}: {}", describe(&e))))?;
+        Ok(Some(bytes))
     }
 
     fn resources(&self, ctx: &Ctx) -> Result<Option<Vec<String>>> {

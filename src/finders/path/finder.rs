@@ -355,11 +355,6 @@ impl PathFinder {
         }
         Ok(out)
     }
-
-    /// Whether `package` is the path finder's: a file package or a namespace package it made.
-    fn owns(package: &ModuleSpec) -> bool {
-        package.origin().starts_with("fs:") || is_path_namespace(package)
-    }
 }
 
 impl Finder for PathFinder {
@@ -382,7 +377,7 @@ impl Finder for PathFinder {
     }
 
     fn read_resource(&self, package: &ModuleSpec, resource: &str, query: &Query) -> Result<Option<Vec<u8>>> {
-        if !self.enabled() || !Self::owns(package) {
+        if !self.enabled() {
             return Ok(None);
         }
         let ctx = self.ctx();
@@ -395,7 +390,7 @@ impl Finder for PathFinder {
     }
 
     fn resources(&self, package: &ModuleSpec, query: &Query) -> Result<Option<Vec<String>>> {
-        if !self.enabled() || !Self::owns(package) {
+        if !self.enabled() {
             return Ok(None);
         }
         let ctx = self.ctx();
@@ -409,7 +404,7 @@ impl Finder for PathFinder {
     }
 
     fn iter_modules(&self, package: Option<&ModuleSpec>, query: &Query) -> Result<Vec<ModuleInfo>> {
-        if !self.enabled() || package.is_some_and(|p| !Self::owns(p)) {
+        if !self.enabled() {
             return Ok(Vec::new());
         }
         let ctx = self.ctx();

@@ -7,6 +7,7 @@ pub mod dir;
 pub mod entry;
 pub mod finder;
 pub mod namespace;
+pub mod open;
 pub mod refs;
 pub mod scope;
 

@@ -12,12 +12,13 @@
 //! - a message quotes at most one unusable target of a file, bounded and escaped, and counts the others.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 
 use super::ctx::{describe, join, Ctx, REFUSED};
+use super::open::open_checked;
 use super::scope;
 use crate::error::{quote, Attempt};
 use crate::finders::trace::Trace;
@@ -36,46 +37,6 @@ pub struct Chain {
 pub enum RefResult {
     Module(Arc<ModuleSpec>),
     Portions(Vec<String>),
-}
-
-fn open_flags() -> std::fs::OpenOptions {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut o = std::fs::OpenOptions::new();
-    // Non-blocking: a FIFO put in the place of a ref file never blocks an import.
-    o.read(true).custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC);
-    o
-}
-
-/// Opens the ref file. Under confinement: its resolved path must lie inside the roots; that path is opened
-/// without following a link at its end, and the open file must still be that path (so a link swapped in
-/// between the check and the open is never read).
-fn open_ref(ctx: &Ctx, ref_file: &str) -> Result<File, String> {
-    let cannot = |e: std::io::Error| format!("cannot read {ref_file}: {}", describe(&e));
-    let Some(real) = ctx.resolve_allowed(ref_file)? else {
-        return open_flags().open(ref_file).map_err(cannot);
-    };
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = open_flags().custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOFOLLOW).open(&real);
-    let file = file.map_err(|_| REFUSED.to_owned())?;
-    if !still_inside(ctx, &file, &real) {
-        return Err(REFUSED.to_owned());
-    }
-    Ok(file)
-}
-
-/// Whether an open file is the one at `real` (a path checked inside the roots), read from the descriptor:
-/// `/proc/self/fd` names what was opened; without /proc, the device and inode must match `real` as it
-/// resolves now.
-fn still_inside(ctx: &Ctx, file: &File, real: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    use std::os::unix::io::AsRawFd;
-    if let Ok(opened) = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
-        return ctx.roots.iter().any(|r| opened.starts_with(r));
-    }
-    match (file.metadata(), std::fs::metadata(real)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
-    }
 }
 
 /// Why a ref file gave no text: something about the file, or the operation's budget.
@@ -192,17 +153,18 @@ pub fn follow(
         trace.note_limit(&ref_file, why);
         return None;
     }
-    let text = match open_ref(ctx, &ref_file).map_err(Unread::Why).and_then(|f| read_text(f, &ref_file)) {
-        Ok(t) => t,
-        Err(Unread::Limit(why)) => {
-            trace.note_limit(&ref_file, format!("skipped: {why}"));
-            return None;
-        }
-        Err(Unread::Why(why)) => {
-            trace.note(Attempt::new(&ref_file, format!("skipped: {why}")));
-            return None;
-        }
-    };
+    let text =
+        match open_checked(ctx, &ref_file, "cannot read").map_err(Unread::Why).and_then(|f| read_text(f, &ref_file)) {
+            Ok(t) => t,
+            Err(Unread::Limit(why)) => {
+                trace.note_limit(&ref_file, format!("skipped: {why}"));
+                return None;
+            }
+            Err(Unread::Why(why)) => {
+                trace.note(Attempt::new(&ref_file, format!("skipped: {why}")));
+                return None;
+            }
+        };
     let mut targets = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).peekable();
     if targets.peek().is_none() {
         trace.note(Attempt::new(&ref_file, format!("skipped: {ref_file} names no directory")));

@@ -1,0 +1,48 @@
+//! Opening a file a search found, by its checked path: no link followed outside the confinement roots, no
+//! FIFO blocking, no file swapped in between the check and the open.
+
+use std::fs::File;
+use std::path::Path;
+
+use super::ctx::{describe, Ctx, REFUSED};
+
+fn open_flags() -> std::fs::OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut o = std::fs::OpenOptions::new();
+    // Non-blocking: a FIFO put in the place of a ref file never blocks an import.
+    o.read(true).custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC);
+    o
+}
+
+/// Opens a file a search found (a `.ref` file, a resource), never blocking (a FIFO in its place does not
+/// hang an import). Under confinement: its resolved path must lie inside the roots; that path is opened without
+/// following a link at its end, and the open file must still be that path (so a link swapped in between the
+/// check and the open is never read). `doing` begins the message of a failure (`cannot read`).
+pub fn open_checked(ctx: &Ctx, path: &str, doing: &str) -> Result<File, String> {
+    let cannot = |e: std::io::Error| format!("{doing} {path}: {}", describe(&e));
+    let Some(real) = ctx.resolve_allowed(path)? else {
+        return open_flags().open(path).map_err(cannot);
+    };
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = open_flags().custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOFOLLOW).open(&real);
+    let file = file.map_err(|_| REFUSED.to_owned())?;
+    if !still_inside(ctx, &file, &real) {
+        return Err(REFUSED.to_owned());
+    }
+    Ok(file)
+}
+
+/// Whether an open file is the one at `real` (a path checked inside the roots), read from the descriptor:
+/// `/proc/self/fd` names what was opened; without /proc, the device and inode must match `real` as it
+/// resolves now.
+fn still_inside(ctx: &Ctx, file: &File, real: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::io::AsRawFd;
+    if let Ok(opened) = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+        return ctx.roots.iter().any(|r| opened.starts_with(r));
+    }
+    match (file.metadata(), std::fs::metadata(real)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
