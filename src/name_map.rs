@@ -27,22 +27,92 @@ struct Entry<V> {
     inline: [u8; INLINE],
 }
 
-pub struct NameMap<V> {
+/// A SwissTable of 4-byte indices into entries kept in insertion order; what name an entry has, the caller's
+/// closures say (a name kept in the entry, or in the value itself, as a spec keeps its own).
+pub struct IndexTable<E> {
     table: HashTable<u32>,
-    entries: Vec<Entry<V>>,
+    entries: Vec<E>,
+}
+
+impl<E> Default for IndexTable<E> {
+    fn default() -> Self {
+        IndexTable { table: HashTable::new(), entries: Vec::new() }
+    }
+}
+
+impl<E> IndexTable<E> {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Makes room for `more` entries; `rehash` gives an entry's hash (growing hashes every name again).
+    pub fn reserve(&mut self, more: usize, rehash: impl Fn(&E) -> u64) {
+        let entries = &self.entries;
+        self.table.reserve(more, |&i| rehash(&entries[i as usize]));
+        self.entries.reserve(more);
+    }
+
+    /// The index of the entry of hash `hash` that `is` accepts.
+    #[inline]
+    pub fn find(&self, hash: u64, is: impl Fn(&E) -> bool) -> Option<usize> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let entries = &self.entries;
+        self.table.find(hash, |&i| is(&entries[i as usize])).map(|&i| i as usize)
+    }
+
+    pub fn get(&self, i: usize) -> &E {
+        &self.entries[i]
+    }
+
+    pub fn get_mut(&mut self, i: usize) -> &mut E {
+        &mut self.entries[i]
+    }
+
+    /// Adds an entry known not to be there; `Err` gives it back past 2^32 entries.
+    pub fn push(&mut self, hash: u64, entry: E, rehash: impl Fn(&E) -> u64) -> Result<(), E> {
+        let Ok(index) = u32::try_from(self.entries.len()) else { return Err(entry) };
+        self.entries.push(entry);
+        let entries = &self.entries;
+        self.table.insert_unique(hash, index, |&i| rehash(&entries[i as usize]));
+        Ok(())
+    }
+
+    pub fn clear(&mut self) {
+        self.table.clear();
+        self.entries.clear();
+    }
+
+    /// Every entry, in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = &E> {
+        self.entries.iter()
+    }
+}
+
+/// A map from names to values, the names kept in the entries (short ones inline, long ones in one arena).
+pub struct NameMap<V> {
+    index: IndexTable<Entry<V>>,
     arena: Vec<u8>,
 }
 
 impl<V> Default for NameMap<V> {
     fn default() -> Self {
-        NameMap { table: HashTable::new(), entries: Vec::new(), arena: Vec::new() }
+        NameMap { index: IndexTable::default(), arena: Vec::new() }
     }
 }
 
-fn hash(name: &[u8]) -> u64 {
+/// The hash of a name, as every table here takes it.
+pub fn hash(name: &[u8]) -> u64 {
+    // As the standard library hashes a `str` (its bytes, then 0xff): this spreads names that differ in their
+    // last bytes (`pkg.m1`, `pkg.m2`) better over FxHash's bits than a length suffix does.
     let mut h = FxHasher::default();
     h.write(name);
-    h.write_usize(name.len());
+    h.write_u8(0xff);
     h.finish()
 }
 
@@ -63,63 +133,31 @@ fn holds<V>(arena: &[u8], e: &Entry<V>, name: &[u8], hash: u64) -> bool {
 }
 
 impl<V> NameMap<V> {
-    /// A map that holds `n` names without growing.
-    pub fn with_capacity(n: usize) -> Self {
-        NameMap { table: HashTable::with_capacity(n), entries: Vec::with_capacity(n), arena: Vec::new() }
-    }
-
     pub fn len(&self) -> usize {
-        self.table.len()
+        self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        self.index.is_empty()
     }
 
     /// Makes room for `more` names.
     pub fn reserve(&mut self, more: usize) {
-        let entries = &self.entries;
-        self.table.reserve(more, |&i| entries[i as usize].hash);
-        self.entries.reserve(more);
-    }
-
-    /// The index of the entry holding `name`.
-    fn position(&self, name: &[u8], h: u64) -> Option<usize> {
-        let (entries, arena) = (&self.entries, &self.arena);
-        self.table.find(h, |&i| holds(arena, &entries[i as usize], name, h)).map(|&i| i as usize)
+        self.index.reserve(more, |e| e.hash);
     }
 
     pub fn get(&self, name: &[u8]) -> Option<&V> {
-        if self.table.is_empty() {
-            return None;
-        }
-        self.position(name, hash(name)).map(|i| &self.entries[i].value)
+        let h = hash(name);
+        self.index.find(h, |e| holds(&self.arena, e, name, h)).map(|i| &self.index.get(i).value)
     }
 
     /// Puts `value` under `name`, giving back the value it replaces. `Err` gives the value back when the
     /// map cannot take the name (its long names would pass 4 GiB).
     pub fn insert(&mut self, name: &[u8], value: V) -> Result<Option<V>, V> {
         let h = hash(name);
-        if let Some(i) = self.position(name, h) {
-            return Ok(Some(std::mem::replace(&mut self.entries[i].value, value)));
+        if let Some(i) = self.index.find(h, |e| holds(&self.arena, e, name, h)) {
+            return Ok(Some(std::mem::replace(&mut self.index.get_mut(i).value, value)));
         }
-        self.add(name, h, value).map(|()| None)
-    }
-
-    /// Puts `value` under `name` unless `keep(old, &value)` says the value there already stays (one lookup).
-    pub fn insert_unless(&mut self, name: &[u8], value: V, keep: impl FnOnce(&V, &V) -> bool) -> Result<(), V> {
-        let h = hash(name);
-        if let Some(i) = self.position(name, h) {
-            if !keep(&self.entries[i].value, &value) {
-                self.entries[i].value = value;
-            }
-            return Ok(());
-        }
-        self.add(name, h, value)
-    }
-
-    /// Adds a name known not to be in the map.
-    fn add(&mut self, name: &[u8], h: u64, value: V) -> Result<(), V> {
         let mut entry = Entry { hash: h, at: 0, len: name.len() as u32, value, inline: [0; INLINE] };
         match padded(name) {
             Some(key) => entry.inline = key,
@@ -132,23 +170,18 @@ impl<V> NameMap<V> {
                 entry.at = at as u32;
             }
         }
-        let Ok(index) = u32::try_from(self.entries.len()) else { return Err(entry.value) };
-        self.entries.push(entry);
-        let entries = &self.entries;
-        self.table.insert_unique(h, index, |&i| entries[i as usize].hash);
-        Ok(())
+        self.index.push(h, entry, |e| e.hash).map(|()| None).map_err(|e| e.value)
     }
 
     /// Drops every name, keeping the table's memory.
     pub fn clear(&mut self) {
-        self.table.clear();
-        self.entries.clear();
+        self.index.clear();
         self.arena.clear();
     }
 
-    /// Every name and its value, in no particular order.
+    /// Every name and its value, in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
-        self.entries.iter().map(move |e| {
+        self.index.iter().map(move |e| {
             let len = e.len as usize;
             let name = if len <= INLINE { &e.inline[..len] } else { &self.arena[e.at as usize..e.at as usize + len] };
             (name, &e.value)

@@ -16,7 +16,7 @@ use super::trace::Trace;
 use crate::error::{Attempt, Error, ErrorCode, HostError, Result};
 use crate::limits::{MAX_PATH_LEN, MAX_SHOWN_PATH};
 use crate::name;
-use crate::name_map::NameMap;
+use crate::name_map::{hash, IndexTable};
 use crate::profile::Profile;
 use crate::spec::{ModuleKind, ModuleSpec};
 
@@ -47,6 +47,11 @@ struct Entry {
 
 const NO_FILE: u32 = u32::MAX;
 
+/// An entry's hash, when the index grows.
+fn rehash(e: &Entry) -> u64 {
+    hash(e.spec.name().as_bytes())
+}
+
 /// A mounted tree and its index.
 pub struct MountedTree {
     point: String,
@@ -55,8 +60,9 @@ pub struct MountedTree {
     /// file `i`'s path ends.
     paths: String,
     path_ends: Vec<u32>,
-    /// Module name -> entry, laid out for the cache (`name_map.rs`).
-    index: NameMap<Entry>,
+    /// Module name -> entry, laid out for the cache (`name_map.rs`): a small table of indices into entries
+    /// in tree order; a name is compared against the spec's own first bytes (the line its count is on).
+    index: IndexTable<Entry>,
     init_stem: String,
     source_suffixes: Vec<String>,
     /// Dropped last: gives borrowed bytes back to their owner.
@@ -144,7 +150,7 @@ impl MountedTree {
             data: Vec::with_capacity(files.len()),
             paths: String::new(),
             path_ends: Vec::with_capacity(files.len()),
-            index: NameMap::default(),
+            index: IndexTable::default(),
             init_stem: profile.init_stem().to_owned(),
             source_suffixes: profile
                 .suffixes()
@@ -154,7 +160,7 @@ impl MountedTree {
                 .collect(),
             _guard: None,
         };
-        tree.index.reserve(files.len() + dirs.len());
+        tree.index.reserve(files.len() + dirs.len(), rehash);
         let mut scratch = Scratch::default();
         if profile.namespace_dirs() {
             if !point.is_empty() {
@@ -188,10 +194,24 @@ impl MountedTree {
 
     /// Keeps the better of two entries for `name` (the entry's module name).
     fn insert(&mut self, name: &str, entry: Entry) -> Result<()> {
+        let h = hash(name.as_bytes());
+        if let Some(i) = self.index.find(h, |e| e.spec.name_is(name.as_bytes())) {
+            let old = self.index.get_mut(i);
+            if entry.rank < old.rank {
+                *old = entry;
+            }
+            return Ok(());
+        }
         let point = &self.point;
-        self.index.insert_unless(name.as_bytes(), entry, |old, new| old.rank <= new.rank).map_err(|_| {
-            Error::new(ErrorCode::InvalidMount, format!("invalid mount '{point}': its module names pass 4 GiB"))
+        self.index.push(h, entry, rehash).map_err(|_| {
+            Error::new(ErrorCode::InvalidMount, format!("invalid mount '{point}': it holds 2^32 modules or more"))
         })
+    }
+
+    /// The entry of module `name`.
+    fn entry(&self, name: &str) -> Option<&Entry> {
+        let name = name.as_bytes();
+        self.index.find(hash(name), |e| e.spec.name_is(name)).map(|i| self.index.get(i))
     }
 
     /// The path of file `i` inside the mount.
@@ -227,7 +247,7 @@ impl MountedTree {
 
     /// Finds `name`; `virtual_root`, when set, gives modules a virtual `file` under it.
     pub fn find(self: &Arc<Self>, name: &str, virtual_root: Option<&str>) -> Option<Found> {
-        let entry = self.index.get(name.as_bytes())?;
+        let entry = self.entry(name)?;
         let source = match entry.file {
             NO_FILE => Source::None,
             i => Source::Bytes(Arc::clone(self) as Arc<dyn ModuleBytes>, i),
@@ -250,7 +270,7 @@ impl MountedTree {
     fn package_dir(&self, package: &ModuleSpec) -> Option<String> {
         // The runtime asks only the mounts that serve the package (the one that found it, or every one with
         // a portion of a namespace package); this one must hold a package of that name.
-        let entry = self.index.get(package.name().as_bytes())?;
+        let entry = self.entry(package.name())?;
         if !entry.spec.is_package() {
             return None;
         }
@@ -333,7 +353,6 @@ impl Finder for Mount {
             .0
             .index
             .iter()
-            .map(|(_, e)| e)
             .filter(|e| name::parent(e.spec.name()) == parent)
             .map(|e| ModuleInfo { name: name::tail(e.spec.name()).to_owned(), is_package: e.spec.is_package() })
             .collect();
