@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use hashbrown::HashTable;
 use rustc_hash::FxHashSet;
 
 use super::protocol::{Finder, Found, ModuleInfo, Query};
@@ -16,7 +17,7 @@ use super::trace::Trace;
 use crate::error::{Attempt, Error, ErrorCode, HostError, Result};
 use crate::limits::{MAX_PATH_LEN, MAX_SHOWN_PATH};
 use crate::name;
-use crate::name_map::{hash, IndexTable};
+use crate::name_map::hash;
 use crate::profile::Profile;
 use crate::spec::{ModuleKind, ModuleSpec};
 
@@ -60,9 +61,10 @@ pub struct MountedTree {
     /// file `i`'s path ends.
     paths: String,
     path_ends: Vec<u32>,
-    /// Module name -> entry, laid out for the cache (`name_map.rs`): a small table of indices into entries
-    /// in tree order; a name is compared against the spec's own first bytes (the line its count is on).
-    index: IndexTable<Entry>,
+    /// Module name -> entry, laid out for the cache: a SwissTable whose slots are the entries (16 bytes: the
+    /// spec, the file, the rank); a name is compared against the spec's own first bytes, on the line its count
+    /// is on, so a hit reads the tags, one slot and the spec it hands out anyway.
+    index: HashTable<Entry>,
     init_stem: String,
     source_suffixes: Vec<String>,
     /// Dropped last: gives borrowed bytes back to their owner.
@@ -150,7 +152,7 @@ impl MountedTree {
             data: Vec::with_capacity(files.len()),
             paths: String::new(),
             path_ends: Vec::with_capacity(files.len()),
-            index: IndexTable::default(),
+            index: HashTable::new(),
             init_stem: profile.init_stem().to_owned(),
             source_suffixes: profile
                 .suffixes()
@@ -195,23 +197,20 @@ impl MountedTree {
     /// Keeps the better of two entries for `name` (the entry's module name).
     fn insert(&mut self, name: &str, entry: Entry) -> Result<()> {
         let h = hash(name.as_bytes());
-        if let Some(i) = self.index.find(h, |e| e.spec.name_is(name.as_bytes())) {
-            let old = self.index.get_mut(i);
+        if let Some(old) = self.index.find_mut(h, |e| e.spec.name_is(name.as_bytes())) {
             if entry.rank < old.rank {
                 *old = entry;
             }
             return Ok(());
         }
-        let point = &self.point;
-        self.index.push(h, entry, rehash).map_err(|_| {
-            Error::new(ErrorCode::InvalidMount, format!("invalid mount '{point}': it holds 2^32 modules or more"))
-        })
+        self.index.insert_unique(h, entry, rehash);
+        Ok(())
     }
 
     /// The entry of module `name`.
     fn entry(&self, name: &str) -> Option<&Entry> {
         let name = name.as_bytes();
-        self.index.find(hash(name), |e| e.spec.name_is(name)).map(|i| self.index.get(i))
+        self.index.find(hash(name), |e| e.spec.name_is(name))
     }
 
     /// The path of file `i` inside the mount.
