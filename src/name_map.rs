@@ -1,6 +1,6 @@
-//! A map from names to small values, laid out for the cache: the hot tables of a lookup (a mount's index,
-//! the per-thread cache of ready modules) are read at random once a tree is large, so what a hit touches is
-//! what it costs.
+//! A map from names to small values, laid out for the cache: the per-thread cache of ready modules is read at
+//! random once a program is large, so what a hit touches is what it costs. (A mount's index, whose values are
+//! specs that keep their names' first bytes, uses the same hash over slots of its own: `finders/memory.rs`.)
 //!
 //! A SwissTable (`hashbrown`'s `HashTable`: a byte of tag per slot, probed 16 at a time) of 4-byte indices
 //! into one vector of entries kept in insertion order. The table itself is small (5 bytes a name: at 100,000
