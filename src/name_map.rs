@@ -27,86 +27,21 @@ struct Entry<V> {
     inline: [u8; INLINE],
 }
 
-/// A SwissTable of 4-byte indices into entries kept in insertion order; what name an entry has, the caller's
-/// closures say (a name kept in the entry, or in the value itself, as a spec keeps its own).
-pub struct IndexTable<E> {
-    table: HashTable<u32>,
-    entries: Vec<E>,
-}
-
-impl<E> Default for IndexTable<E> {
-    fn default() -> Self {
-        IndexTable { table: HashTable::new(), entries: Vec::new() }
-    }
-}
-
-impl<E> IndexTable<E> {
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// Makes room for `more` entries; `rehash` gives an entry's hash (growing hashes every name again).
-    pub fn reserve(&mut self, more: usize, rehash: impl Fn(&E) -> u64) {
-        let entries = &self.entries;
-        self.table.reserve(more, |&i| rehash(&entries[i as usize]));
-        self.entries.reserve(more);
-    }
-
-    /// The index of the entry of hash `hash` that `is` accepts.
-    #[inline]
-    pub fn find(&self, hash: u64, is: impl Fn(&E) -> bool) -> Option<usize> {
-        if self.entries.is_empty() {
-            return None;
-        }
-        let entries = &self.entries;
-        self.table.find(hash, |&i| is(&entries[i as usize])).map(|&i| i as usize)
-    }
-
-    pub fn get(&self, i: usize) -> &E {
-        &self.entries[i]
-    }
-
-    pub fn get_mut(&mut self, i: usize) -> &mut E {
-        &mut self.entries[i]
-    }
-
-    /// Adds an entry known not to be there; `Err` gives it back past 2^32 entries.
-    pub fn push(&mut self, hash: u64, entry: E, rehash: impl Fn(&E) -> u64) -> Result<(), E> {
-        let Ok(index) = u32::try_from(self.entries.len()) else { return Err(entry) };
-        self.entries.push(entry);
-        let entries = &self.entries;
-        self.table.insert_unique(hash, index, |&i| rehash(&entries[i as usize]));
-        Ok(())
-    }
-
-    pub fn clear(&mut self) {
-        self.table.clear();
-        self.entries.clear();
-    }
-
-    /// Every entry, in insertion order.
-    pub fn iter(&self) -> impl Iterator<Item = &E> {
-        self.entries.iter()
-    }
-}
-
 /// A map from names to values, the names kept in the entries (short ones inline, long ones in one arena).
 pub struct NameMap<V> {
-    index: IndexTable<Entry<V>>,
+    /// Indices into `entries`.
+    table: HashTable<u32>,
+    entries: Vec<Entry<V>>,
     arena: Vec<u8>,
 }
 
 impl<V> Default for NameMap<V> {
     fn default() -> Self {
-        NameMap { index: IndexTable::default(), arena: Vec::new() }
+        NameMap { table: HashTable::new(), entries: Vec::new(), arena: Vec::new() }
     }
 }
 
-/// The hash of a name, as every table here takes it.
+/// The hash of a name, as every table of names takes it.
 pub fn hash(name: &[u8]) -> u64 {
     // As the standard library hashes a `str` (its bytes, then 0xff): this spreads names that differ in their
     // last bytes (`pkg.m1`, `pkg.m2`) better over FxHash's bits than a length suffix does.
@@ -116,76 +51,77 @@ pub fn hash(name: &[u8]) -> u64 {
     h.finish()
 }
 
-/// A short name padded with zeros to [`INLINE`] bytes, as its entry keeps it.
-fn padded(name: &[u8]) -> Option<[u8; INLINE]> {
-    let mut out = [0u8; INLINE];
-    out.get_mut(..name.len())?.copy_from_slice(name);
-    Some(out)
-}
-
-/// Whether `e` holds `name` (compared in place: a short name against the entry's copy, a long one against
-/// the arena).
-fn holds<V>(arena: &[u8], e: &Entry<V>, name: &[u8], hash: u64) -> bool {
-    let len = name.len();
-    e.hash == hash
-        && e.len as usize == len
-        && if len <= INLINE { e.inline[..len] == *name } else { arena[e.at as usize..e.at as usize + len] == *name }
+/// The name an entry holds.
+fn name_of<'a, V>(arena: &'a [u8], e: &'a Entry<V>) -> &'a [u8] {
+    let len = e.len as usize;
+    if len <= INLINE {
+        &e.inline[..len]
+    } else {
+        &arena[e.at as usize..e.at as usize + len]
+    }
 }
 
 impl<V> NameMap<V> {
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.entries.is_empty()
     }
 
-    /// Makes room for `more` names.
-    pub fn reserve(&mut self, more: usize) {
-        self.index.reserve(more, |e| e.hash);
+    /// The index of the entry holding `name`.
+    fn position(&self, name: &[u8], h: u64) -> Option<usize> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let (entries, arena) = (&self.entries, &self.arena);
+        let holds = |&i: &u32| {
+            let e = &entries[i as usize];
+            e.hash == h && e.len as usize == name.len() && name_of(arena, e) == name
+        };
+        self.table.find(h, holds).map(|&i| i as usize)
     }
 
     pub fn get(&self, name: &[u8]) -> Option<&V> {
-        let h = hash(name);
-        self.index.find(h, |e| holds(&self.arena, e, name, h)).map(|i| &self.index.get(i).value)
+        self.position(name, hash(name)).map(|i| &self.entries[i].value)
     }
 
     /// Puts `value` under `name`, giving back the value it replaces. `Err` gives the value back when the
-    /// map cannot take the name (its long names would pass 4 GiB).
+    /// map cannot take the name (its long names would pass 4 GiB, or it holds 2^32 names).
     pub fn insert(&mut self, name: &[u8], value: V) -> Result<Option<V>, V> {
         let h = hash(name);
-        if let Some(i) = self.index.find(h, |e| holds(&self.arena, e, name, h)) {
-            return Ok(Some(std::mem::replace(&mut self.index.get_mut(i).value, value)));
+        if let Some(i) = self.position(name, h) {
+            return Ok(Some(std::mem::replace(&mut self.entries[i].value, value)));
         }
+        let Ok(index) = u32::try_from(self.entries.len()) else { return Err(value) };
         let mut entry = Entry { hash: h, at: 0, len: name.len() as u32, value, inline: [0; INLINE] };
-        match padded(name) {
-            Some(key) => entry.inline = key,
-            None => {
-                let at = self.arena.len();
-                if name.len() > u32::MAX as usize || at + name.len() > u32::MAX as usize {
-                    return Err(entry.value);
-                }
-                self.arena.extend_from_slice(name);
-                entry.at = at as u32;
+        if name.len() <= INLINE {
+            entry.inline[..name.len()].copy_from_slice(name);
+        } else {
+            let at = self.arena.len();
+            if name.len() > u32::MAX as usize || at + name.len() > u32::MAX as usize {
+                return Err(entry.value);
             }
+            self.arena.extend_from_slice(name);
+            entry.at = at as u32;
         }
-        self.index.push(h, entry, |e| e.hash).map(|()| None).map_err(|e| e.value)
+        self.entries.push(entry);
+        let entries = &self.entries;
+        self.table.insert_unique(h, index, |&i| entries[i as usize].hash);
+        Ok(None)
     }
 
     /// Drops every name, keeping the table's memory.
     pub fn clear(&mut self) {
-        self.index.clear();
+        self.table.clear();
+        self.entries.clear();
         self.arena.clear();
     }
 
     /// Every name and its value, in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
-        self.index.iter().map(move |e| {
-            let len = e.len as usize;
-            let name = if len <= INLINE { &e.inline[..len] } else { &self.arena[e.at as usize..e.at as usize + len] };
-            (name, &e.value)
-        })
+        self.entries.iter().map(move |e| (name_of(&self.arena, e), &e.value))
     }
 }
 

@@ -166,11 +166,11 @@ impl MountedTree {
         let mut scratch = Scratch::default();
         if profile.namespace_dirs() {
             if !point.is_empty() {
-                tree.insert(point, namespace_entry(point))?;
+                tree.insert(point, namespace_entry(point));
             }
             for dir in &dirs {
                 if scratch.module_name(point, dir, profile) {
-                    tree.insert(&scratch.name, namespace_entry(&scratch.name))?;
+                    tree.insert(&scratch.name, namespace_entry(&scratch.name));
                 }
             }
         }
@@ -182,7 +182,7 @@ impl MountedTree {
                 .filter(|i| *i != NO_FILE)
                 .ok_or_else(|| Error::invalid_argument("a mount holds fewer than 2^32 files"))?;
             if let Some(entry) = scratch.file_entry(point, &f.path, index, profile) {
-                tree.insert(&scratch.name, entry)?;
+                tree.insert(&scratch.name, entry);
             }
             tree.data.push(f.data);
             tree.paths.push_str(&f.path);
@@ -195,16 +195,15 @@ impl MountedTree {
     }
 
     /// Keeps the better of two entries for `name` (the entry's module name).
-    fn insert(&mut self, name: &str, entry: Entry) -> Result<()> {
+    fn insert(&mut self, name: &str, entry: Entry) {
         let h = hash(name.as_bytes());
-        if let Some(old) = self.index.find_mut(h, |e| e.spec.name_is(name.as_bytes())) {
-            if entry.rank < old.rank {
-                *old = entry;
+        match self.index.find_mut(h, |e| e.spec.name_is(name.as_bytes())) {
+            Some(old) if entry.rank < old.rank => *old = entry,
+            Some(_) => {}
+            None => {
+                self.index.insert_unique(h, entry, rehash);
             }
-            return Ok(());
         }
-        self.index.insert_unique(h, entry, rehash);
-        Ok(())
     }
 
     /// The entry of module `name`.

@@ -19,7 +19,7 @@ use crate::finders::host::{HostFinder, HostMeta};
 use crate::finders::memory::{Mount, MountFile, MountedTree};
 use crate::finders::native::{NativeFlags, Natives};
 use crate::finders::path::PathFinder;
-use crate::finders::{Finder, FinderId, NativeFactory};
+use crate::finders::{Finder, FinderId, NativeFactory, Query};
 use crate::limits::MAX_PATH_LEN;
 use crate::name;
 use crate::policy::Policy;
@@ -283,6 +283,21 @@ impl Runtime {
             }
             Ok(())
         })
+    }
+
+    /// Runs `f` with the meta path as it is now and a query about `name` (and its parent's spec) as the
+    /// finders see it.
+    pub(crate) fn with_query<T>(
+        &self,
+        name: &str,
+        parent: Option<&ModuleSpec>,
+        explaining: bool,
+        f: impl FnOnce(&[MetaEntry], &Query) -> T,
+    ) -> T {
+        let snapshot = self.inner.meta_path.read().clone();
+        let table = |n: &str| self.inner.table.get(n).and_then(|r| r.spec);
+        let query = Query { name, parent, explaining, virtual_root: snapshot.virtual_root.as_deref(), table: &table };
+        f(&snapshot.entries, &query)
     }
 
     /// The host's part of the meta path, as (id, description) pairs: `memory:/game`, `host:NAME`.

@@ -27,21 +27,6 @@ fn check_resource(package: &str, resource: &str) -> Result<()> {
 }
 
 impl Runtime {
-    /// Runs `f` with the meta path as it is now and a query about `name` (and its parent's spec) as the
-    /// finders see it.
-    pub(crate) fn with_query<T>(
-        &self,
-        name: &str,
-        parent: Option<&ModuleSpec>,
-        explaining: bool,
-        f: impl FnOnce(&[MetaEntry], &Query) -> T,
-    ) -> T {
-        let snapshot = self.inner.meta_path.read().clone();
-        let table = |n: &str| self.inner.table.get(n).and_then(|r| r.spec);
-        let query = Query { name, parent, explaining, virtual_root: snapshot.virtual_root.as_deref(), table: &table };
-        f(&snapshot.entries, &query)
-    }
-
     /// The spec of package `package` (from the table, or found without importing anything).
     fn package_spec(&self, package: &str) -> Result<Arc<ModuleSpec>> {
         let spec = self.find_spec(package, None)?;
