@@ -155,9 +155,6 @@
 // Names up to this many bytes are kept in their entry.
 #define INLINE 24
 
-// Name bytes a spec keeps beside its counts.
-#define HEAD 28
-
 // The result of a fallible importkit call. `IK_OK` is 0; every error is a distinct positive value that
 // stays the same across versions. Callbacks return these values as `int32_t`.
 typedef enum {

@@ -149,9 +149,6 @@ static const uint32_t IK_MAX_CACHED_RUNTIMES = 4;
 // Names up to this many bytes are kept in their entry.
 static const uint32_t INLINE = 24;
 
-// Name bytes a spec keeps beside its counts.
-static const uint32_t HEAD = 28;
-
 // The result of a fallible importkit call. `IK_OK` is 0; every error is a distinct positive value that
 // stays the same across versions. Callbacks return these values as `int32_t`.
 typedef enum {

@@ -22,34 +22,57 @@ pub fn validate(name: &str, profile: &Profile) -> Result<()> {
     validate_slowly(name, profile)
 }
 
+/// What a byte may be in a plain name, one bit each: not allowed at all; not allowed first in a segment;
+/// the dot that ends a segment.
+const BAD: u8 = 1;
+const NOT_FIRST: u8 = 2;
+const DOT: u8 = 4;
+
+const fn classes(rule: IdentifierRule) -> [u8; 256] {
+    let mut t = [BAD; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = match c {
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => 0,
+            b'0'..=b'9' if matches!(rule, IdentifierRule::Lua) => 0,
+            b'0'..=b'9' => NOT_FIRST,
+            b'-' if matches!(rule, IdentifierRule::Lua) => 0,
+            b'.' => NOT_FIRST | DOT,
+            _ => BAD,
+        };
+        b += 1;
+    }
+    t
+}
+
+static PYTHON_CLASSES: [u8; 256] = classes(IdentifierRule::Python);
+static LUA_CLASSES: [u8; 256] = classes(IdentifierRule::Lua);
+
 /// One pass over the bytes for the common case: ASCII segments of `[A-Za-z_][A-Za-z0-9_]*` (Python) or
 /// `[A-Za-z0-9_-]+` (Lua) joined by single dots, within the limits. Anything else takes the full check,
-/// which also says what is wrong.
+/// which also says what is wrong. Branch-free per byte: a table lookup and a few bit operations.
 fn is_plain_ascii_name(name: &str, rule: IdentifierRule) -> bool {
     let bytes = name.as_bytes();
     if bytes.is_empty() || bytes.len() > MAX_NAME_LEN {
         return false;
     }
-    let mut segment_start = true;
-    let mut segments = 1;
+    let table = match rule {
+        IdentifierRule::Python => &PYTHON_CLASSES,
+        IdentifierRule::Lua => &LUA_CLASSES,
+    };
+    // `first` is NOT_FIRST at a segment's first byte, else 0.
+    let mut first = NOT_FIRST;
+    let mut bad = 0u8;
+    let mut dots = 0usize;
     for &b in bytes {
-        let ok = match b {
-            b'.' if !segment_start => {
-                segments += 1;
-                segment_start = true;
-                continue;
-            }
-            b'a'..=b'z' | b'A'..=b'Z' | b'_' => true,
-            b'0'..=b'9' => !segment_start || rule == IdentifierRule::Lua,
-            b'-' => rule == IdentifierRule::Lua,
-            _ => false,
-        };
-        if !ok {
-            return false;
-        }
-        segment_start = false;
+        let c = table[b as usize];
+        bad |= (c & BAD) | (c & first);
+        let dot = c & DOT;
+        first = dot >> 1;
+        dots += usize::from(dot >> 2);
     }
-    !segment_start && segments <= MAX_NAME_SEGMENTS
+    bad == 0 && first == 0 && dots < MAX_NAME_SEGMENTS
 }
 
 fn validate_slowly(name: &str, profile: &Profile) -> Result<()> {

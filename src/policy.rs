@@ -4,10 +4,52 @@
 //! name, after `allow("*")`); `deny("*")` denies every name. A native registered as powerful (and every name
 //! below it) is denied unless its top-level name is on the allow list by name: allow-all does not reach it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use parking_lot::RwLock;
 use rustc_hash::FxHashSet;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::name;
+
+/// A runtime's policy, read by every import and changed rarely: while it denies nothing (the default, with
+/// no powerful native registered) a check is one atomic load, not a lock.
+#[derive(Debug)]
+pub struct SharedPolicy {
+    rules: RwLock<Policy>,
+    /// Whether the rules let every name through; changed under the write lock, after the rules.
+    open: AtomicBool,
+}
+
+impl Default for SharedPolicy {
+    fn default() -> Self {
+        SharedPolicy { rules: RwLock::new(Policy::default()), open: AtomicBool::new(true) }
+    }
+}
+
+impl SharedPolicy {
+    /// Checks the absolute name `full`.
+    #[inline]
+    pub fn check(&self, full: &str) -> Result<()> {
+        if self.open.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        self.rules.read().check(full)
+    }
+
+    /// Changes the rules.
+    pub fn edit<T>(&self, edit: impl FnOnce(&mut Policy) -> T) -> T {
+        let mut rules = self.rules.write();
+        let out = edit(&mut rules);
+        self.open.store(rules.is_open(), Ordering::Release);
+        out
+    }
+
+    /// A copy of the rules as they are.
+    pub fn snapshot(&self) -> Policy {
+        self.rules.read().clone()
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
@@ -67,9 +109,14 @@ impl Policy {
         self.allow_all || !self.allow.is_empty()
     }
 
+    /// Whether every name passes.
+    fn is_open(&self) -> bool {
+        self.deny.is_empty() && !self.deny_all && self.powerful.is_empty() && !self.restricted()
+    }
+
     /// Checks the absolute name `full`.
     pub fn check(&self, full: &str) -> Result<()> {
-        if self.deny.is_empty() && !self.deny_all && self.powerful.is_empty() && !self.restricted() {
+        if self.is_open() {
             return Ok(());
         }
         let top = name::top_level(full);

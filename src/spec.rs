@@ -29,27 +29,6 @@ impl ModuleKind {
     }
 }
 
-/// Name bytes a spec keeps beside its counts.
-pub const HEAD: usize = 28;
-
-/// The start of a spec's name (zero padded), aligned more than any other field so that the compiler puts it
-/// at the struct's start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(C, align(16))]
-struct Head {
-    len: u32,
-    bytes: [u8; HEAD],
-}
-
-impl Head {
-    fn of(name: &str) -> Head {
-        let mut bytes = [0u8; HEAD];
-        let n = name.len().min(HEAD);
-        bytes[..n].copy_from_slice(&name.as_bytes()[..n]);
-        Head { len: name.len() as u32, bytes }
-    }
-}
-
 /// A field of a spec: where its text lies in the spec's buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Span {
@@ -65,7 +44,6 @@ struct Span {
 pub struct ModuleSpec {
     /// The name's length and first bytes, first in the struct (beside an `Arc`'s counts): an index compares a
     /// name against a spec without reading its text.
-    head: Head,
     text: String,
     name: Span,
     origin: Span,
@@ -122,7 +100,6 @@ impl ModuleSpec {
         let origin = push(&mut text, origin);
         let parent = if is_package { name } else { push(&mut text, parent) };
         ModuleSpec {
-            head: Head::of(&text[..name.len as usize]),
             text,
             name,
             origin,
@@ -177,7 +154,6 @@ impl ModuleSpec {
         });
         let locations = if is_package { vec![push(&mut text, dir)] } else { Vec::new() };
         ModuleSpec {
-            head: Head::of(name),
             text,
             name: name_span,
             origin,
@@ -240,14 +216,6 @@ impl ModuleSpec {
     /// The full dotted name.
     pub fn name(&self) -> &str {
         self.get(self.name)
-    }
-
-    /// Whether the spec's name is `name`, read from the spec's first bytes when the name is short.
-    #[inline]
-    pub fn name_is(&self, name: &[u8]) -> bool {
-        let len = name.len();
-        self.head.len as usize == len
-            && if len <= HEAD { self.head.bytes[..len] == *name } else { self.name().as_bytes() == name }
     }
 
     /// Where the module comes from, with a scheme: `memory:/game/x.py`, `builtin:time`, `host:...`.
@@ -324,21 +292,6 @@ mod tests {
         let pkg = ModuleSpec::for_file_with("p", ModuleKind::Source, "fs:", "/p/", "__init__", ".py", true, |_| false);
         assert_eq!((pkg.file(), pkg.cached(), pkg.parent()), (Some("/p/__init__.py"), None, "p"));
         assert_eq!(pkg.locations().collect::<Vec<_>>(), ["/p"]);
-    }
-
-    #[test]
-    fn the_name_is_compared_from_the_head() {
-        let long = format!("a.{}", "b".repeat(HEAD));
-        for name in ["x", "pkg.mod", long.as_str()] {
-            let s = ModuleSpec::new(name, "memory:/x", ModuleKind::Source, false);
-            assert!(s.name_is(name.as_bytes()));
-            assert!(!s.name_is(&name.as_bytes()[..name.len() - 1]));
-            assert!(!s.name_is(format!("{name}c").as_bytes()));
-        }
-        let f = ModuleSpec::for_file_with(&long, ModuleKind::Source, "fs:", "/d", "x", ".py", false, |_| false);
-        assert!(f.name_is(long.as_bytes()) && !f.name_is(b"a.b"));
-        // The head sits first, beside an Arc's counts (a lookup reads one line).
-        assert_eq!(std::mem::offset_of!(ModuleSpec, head), 0);
     }
 
     #[test]

@@ -36,13 +36,22 @@ impl MountFile {
     }
 }
 
-/// A module of the index: its spec, made once when the tree is mounted, and the file behind it.
+/// A module of the index (16 bytes, one slot of the table): its spec, made once when the tree is mounted,
+/// where its name is in the tree's names, and the file behind it.
 #[derive(Clone)]
 struct Entry {
     spec: Arc<ModuleSpec>,
+    /// Where the name starts in [`MountedTree::names`].
+    name_at: u32,
     /// The file behind the module; [`NO_FILE`] for a namespace directory.
     file: u32,
-    /// Rank within one name: packages, then modules in suffix order, then namespace directories.
+}
+
+/// A module of the index before it has a place: its spec, the file and its rank within one name (packages,
+/// then modules in suffix order, then namespace directories).
+struct Candidate {
+    spec: Arc<ModuleSpec>,
+    file: u32,
     rank: u32,
 }
 
@@ -53,6 +62,13 @@ fn rehash(e: &Entry) -> u64 {
     hash(e.spec.name().as_bytes())
 }
 
+/// Starts loading a spec's first line (its counts, which handing it out writes) while the name is compared
+/// elsewhere: the two misses of a cold lookup overlap instead of following each other.
+#[inline]
+fn touch(spec: &Arc<ModuleSpec>) {
+    std::hint::black_box(Arc::strong_count(spec));
+}
+
 /// A mounted tree and its index.
 pub struct MountedTree {
     point: String,
@@ -61,10 +77,13 @@ pub struct MountedTree {
     /// file `i`'s path ends.
     paths: String,
     path_ends: Vec<u32>,
-    /// Module name -> entry, laid out for the cache: a SwissTable whose slots are the entries (16 bytes: the
-    /// spec, the file, the rank); a name is compared against the spec's own first bytes, on the line its count
-    /// is on, so a hit reads the tags, one slot and the spec it hands out anyway.
+    /// Module name -> entry, laid out for the cache: a SwissTable whose slots are the entries (16 bytes), the
+    /// names compared in [`MountedTree::names`], so a lookup reads the tags, one slot, the name (from a dense
+    /// array, in tree order) and the first line of the spec it hands out.
     index: HashTable<Entry>,
+    /// The names of the index, one after another, each followed by a NUL and its entry's rank (4 bytes, used
+    /// while indexing).
+    names: Vec<u8>,
     init_stem: String,
     source_suffixes: Vec<String>,
     /// Dropped last: gives borrowed bytes back to their owner.
@@ -153,6 +172,7 @@ impl MountedTree {
             paths: String::new(),
             path_ends: Vec::with_capacity(files.len()),
             index: HashTable::new(),
+            names: Vec::new(),
             init_stem: profile.init_stem().to_owned(),
             source_suffixes: profile
                 .suffixes()
@@ -166,11 +186,11 @@ impl MountedTree {
         let mut scratch = Scratch::default();
         if profile.namespace_dirs() {
             if !point.is_empty() {
-                tree.insert(point, namespace_entry(point));
+                tree.insert(point, namespace_entry(point))?;
             }
             for dir in &dirs {
                 if scratch.module_name(point, dir, profile) {
-                    tree.insert(&scratch.name, namespace_entry(&scratch.name));
+                    tree.insert(&scratch.name, namespace_entry(&scratch.name))?;
                 }
             }
         }
@@ -182,7 +202,7 @@ impl MountedTree {
                 .filter(|i| *i != NO_FILE)
                 .ok_or_else(|| Error::invalid_argument("a mount holds fewer than 2^32 files"))?;
             if let Some(entry) = scratch.file_entry(point, &f.path, index, profile) {
-                tree.insert(&scratch.name, entry);
+                tree.insert(&scratch.name, entry)?;
             }
             tree.data.push(f.data);
             tree.paths.push_str(&f.path);
@@ -190,26 +210,43 @@ impl MountedTree {
                 .map_err(|_| Error::invalid_argument("the paths of a mount hold at most 4 GiB"))?;
             tree.path_ends.push(end);
         }
+        tree.names.shrink_to_fit();
         tree._guard = guard;
         Ok(tree)
     }
 
-    /// Keeps the better of two entries for `name` (the entry's module name).
-    fn insert(&mut self, name: &str, entry: Entry) {
+    /// Keeps the better of two candidates for `name` (the candidate's module name).
+    fn insert(&mut self, name: &str, new: Candidate) -> Result<()> {
         let h = hash(name.as_bytes());
-        match self.index.find_mut(h, |e| e.spec.name_is(name.as_bytes())) {
-            Some(old) if entry.rank < old.rank => *old = entry,
-            Some(_) => {}
+        let names = &mut self.names;
+        match self.index.find_mut(h, |e| name_at(names, e.name_at, name)) {
+            Some(old) => {
+                let rank_at = old.name_at as usize + name.len() + 1;
+                let rank = u32::from_le_bytes(names[rank_at..rank_at + 4].try_into().unwrap_or([0xff; 4]));
+                if new.rank < rank {
+                    names[rank_at..rank_at + 4].copy_from_slice(&new.rank.to_le_bytes());
+                    old.spec = new.spec;
+                    old.file = new.file;
+                }
+            }
             None => {
-                self.index.insert_unique(h, entry, rehash);
+                let at = u32::try_from(names.len())
+                    .map_err(|_| Error::invalid_argument("the module names of a mount hold at most 4 GiB"))?;
+                names.extend_from_slice(name.as_bytes());
+                names.push(0);
+                names.extend_from_slice(&new.rank.to_le_bytes());
+                self.index.insert_unique(h, Entry { spec: new.spec, name_at: at, file: new.file }, rehash);
             }
         }
+        Ok(())
     }
 
     /// The entry of module `name`.
     fn entry(&self, name: &str) -> Option<&Entry> {
-        let name = name.as_bytes();
-        self.index.find(hash(name), |e| e.spec.name_is(name))
+        self.index.find(hash(name.as_bytes()), |e| {
+            touch(&e.spec);
+            name_at(&self.names, e.name_at, name)
+        })
     }
 
     /// The path of file `i` inside the mount.
@@ -363,10 +400,17 @@ impl Finder for Mount {
     }
 }
 
-fn namespace_entry(name: &str) -> Entry {
+/// Whether the name at `at` in `names` is `name` (names hold no NUL, so the NUL after it ends it).
+#[inline]
+fn name_at(names: &[u8], at: u32, name: &str) -> bool {
+    let at = at as usize;
+    names.get(at..at + name.len()) == Some(name.as_bytes()) && names.get(at + name.len()) == Some(&0)
+}
+
+fn namespace_entry(name: &str) -> Candidate {
     let location = format!("memory:/{}", name.replace('.', "/"));
     let spec = ModuleSpec::new(name, &location, ModuleKind::Namespace, true).with_locations([location.clone()]);
-    Entry { spec: Arc::new(spec), file: NO_FILE, rank: u32::MAX }
+    Candidate { spec: Arc::new(spec), file: NO_FILE, rank: u32::MAX }
 }
 
 /// Reused buffers for indexing, so a file costs no temporary allocation.
@@ -401,7 +445,7 @@ impl Scratch {
     }
 
     /// The index entry a file makes, if it is a module under the profile.
-    fn file_entry(&mut self, point: &str, path: &str, index: u32, profile: &Profile) -> Option<Entry> {
+    fn file_entry(&mut self, point: &str, path: &str, index: u32, profile: &Profile) -> Option<Candidate> {
         let (dir, file_name) = match path.rfind('/') {
             Some(cut) => (&path[..cut], &path[cut + 1..]),
             None => ("", path),
@@ -441,6 +485,47 @@ impl Scratch {
         } else {
             1000 + suffix_rank
         };
-        Some(Entry { spec: Arc::new(spec), file: index, rank })
+        Some(Candidate { spec: Arc::new(spec), file: index, rank })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(paths: &[&str]) -> Arc<MountedTree> {
+        let files = paths.iter().map(|p| MountFile::new(*p, *p)).collect();
+        Arc::new(MountedTree::build("t", files, &Profile::python(), None).unwrap())
+    }
+
+    #[test]
+    fn names_that_share_a_start_are_told_apart() {
+        let t = tree(&["a.py", "ab.py", "a_b/__init__.py", "a_b/c.py"]);
+        for (name, origin) in [
+            ("t.a", "memory:/t/a.py"),
+            ("t.ab", "memory:/t/ab.py"),
+            ("t.a_b", "memory:/t/a_b/__init__.py"),
+            ("t.a_b.c", "memory:/t/a_b/c.py"),
+        ] {
+            assert_eq!(t.find(name, None).map(|f| f.spec.origin().to_owned()).as_deref(), Some(origin), "{name}");
+        }
+        for missing in ["t.", "t.a_", "t.abc", "t.a_b.c.d", "t.b", "t.a\0"] {
+            assert!(t.find(missing, None).is_none(), "{missing:?}");
+        }
+    }
+
+    #[test]
+    fn the_best_candidate_of_a_name_wins_whatever_the_order() {
+        // A package beats a module of the same name, which beats a directory of it.
+        for paths in [["p/__init__.py", "p.py", "p/x.txt"], ["p.py", "p/x.txt", "p/__init__.py"]] {
+            let t = tree(&paths);
+            let found = t.find("t.p", None).unwrap();
+            assert_eq!(found.spec.origin(), "memory:/t/p/__init__.py");
+            assert!(!found.portion);
+        }
+        let t = tree(&["q/x.txt", "q.py"]);
+        assert_eq!(t.find("t.q", None).unwrap().spec.origin(), "memory:/t/q.py");
+        let t = tree(&["r/x.txt"]);
+        assert!(t.find("t.r", None).unwrap().portion);
     }
 }

@@ -24,6 +24,7 @@ impl<'a> Trace<'a> {
         Trace::new(None)
     }
 
+    #[inline]
     pub fn tracing(&self) -> bool {
         self.notes.is_some()
     }
@@ -40,6 +41,7 @@ impl<'a> Trace<'a> {
     }
 
     /// Notes what `make` says, made only when tracing.
+    #[inline]
     pub fn note_with(&mut self, make: impl FnOnce() -> Option<Attempt>) {
         if self.tracing() {
             if let Some(a) = make() {

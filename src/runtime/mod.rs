@@ -22,7 +22,7 @@ use crate::finders::path::PathFinder;
 use crate::finders::{Finder, FinderId, NativeFactory, Query};
 use crate::limits::MAX_PATH_LEN;
 use crate::name;
-use crate::policy::Policy;
+use crate::policy::SharedPolicy;
 use crate::profile::Profile;
 use crate::spec::ModuleSpec;
 
@@ -50,7 +50,7 @@ pub(crate) struct Inner {
     /// with the virtual root, so that a search reads both with one snapshot.
     meta_path: RwLock<Arc<MetaPath>>,
     next_finder: AtomicU64,
-    policy: RwLock<Policy>,
+    policy: SharedPolicy,
     table: table::ModuleTable,
     locks: locks::ImportLocks,
     paths: Arc<PathFinder>,
@@ -113,7 +113,7 @@ impl Runtime {
                 natives,
                 meta_path: RwLock::new(Arc::new(MetaPath { entries: meta_path, virtual_root: None })),
                 next_finder: AtomicU64::new(1),
-                policy: RwLock::new(Policy::default()),
+                policy: SharedPolicy::default(),
                 table: table::ModuleTable::default(),
                 locks: locks::ImportLocks::default(),
                 paths,
@@ -167,7 +167,7 @@ impl Runtime {
         natives.register(name, factory, flags);
         // Under the registry's lock, so no import sees the native before the policy knows it (lock order:
         // natives, then policy; nothing takes them the other way round).
-        self.inner.policy.write().set_powerful(name, natives.is_powerful(name));
+        self.inner.policy.edit(|p| p.set_powerful(name, natives.is_powerful(name)));
         drop(natives);
         self.inner.table.bump();
         Ok(())
@@ -180,7 +180,7 @@ impl Runtime {
         };
         // Under the registry's lock, so no import sees the native before the policy knows it (lock order:
         // natives, then policy; nothing takes them the other way round).
-        self.inner.policy.write().set_powerful(name, natives.is_powerful(name));
+        self.inner.policy.edit(|p| p.set_powerful(name, natives.is_powerful(name)));
         drop(natives);
         // The factory (and its userdata release, which may call back in) goes outside the lock.
         drop(removed);
@@ -330,11 +330,11 @@ impl Runtime {
 
     /// Back to the default policy.
     pub fn clear_policy(&self) {
-        self.inner.policy.write().clear();
+        self.inner.policy.edit(|p| p.clear());
         self.inner.table.bump();
     }
 
-    fn edit_policy(&self, top: &str, edit: impl FnOnce(&mut Policy, &str)) -> Result<()> {
+    fn edit_policy(&self, top: &str, edit: impl FnOnce(&mut crate::policy::Policy, &str)) -> Result<()> {
         if top != "*" {
             name::validate(top, &self.inner.profile)?;
             if top.contains('.') {
@@ -344,13 +344,13 @@ impl Runtime {
                 ));
             }
         }
-        edit(&mut self.inner.policy.write(), top);
+        self.inner.policy.edit(|p| edit(p, top));
         self.inner.table.bump();
         Ok(())
     }
 
     pub(crate) fn check_policy(&self, full: &str) -> Result<()> {
-        self.inner.policy.read().check(full)
+        self.inner.policy.check(full)
     }
 
     // ----- the module table -----

@@ -115,7 +115,7 @@ impl Runtime {
     /// each name once, the first source's answer.
     pub fn iter_modules(&self, package: Option<&str>) -> Result<Vec<ModuleInfo>> {
         let collect = |sources: &[&MetaEntry], spec: Option<&ModuleSpec>, query: &Query| -> Result<Vec<ModuleInfo>> {
-            let policy = self.inner.policy.read().clone();
+            let policy = self.inner.policy.snapshot();
             let mut out: Vec<ModuleInfo> = Vec::new();
             let mut seen = rustc_hash::FxHashSet::default();
             for entry in sources {

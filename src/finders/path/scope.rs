@@ -9,14 +9,14 @@
 //! put aside ([`outside`]), and the caller's resumes after it; and an operation entered for another
 //! runtime never joins the current one.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use rustc_hash::FxHashMap;
 
 use crate::limits::{MAX_REF_BYTES, MAX_REF_TARGETS};
 
+/// What an operation has spent, made when it first spends (a lookup in a mount never does).
 struct Operation {
-    runtime: u64,
     ref_targets: usize,
     ref_bytes: u64,
     /// Whether the explaining pass had its budget already (once per operation).
@@ -27,42 +27,60 @@ struct Operation {
     namespaces: Option<FxHashMap<(u64, String), Vec<String>>>,
 }
 
-thread_local! {
-    static CURRENT: RefCell<Option<Operation>> = const { RefCell::new(None) };
+impl Operation {
+    fn fresh() -> Operation {
+        Operation { ref_targets: MAX_REF_TARGETS, ref_bytes: MAX_REF_BYTES, refilled: false, namespaces: None }
+    }
 }
+
+thread_local! {
+    /// The runtime whose operation this thread is in (0 for none: runtime ids start at 1), with [`SPENDING`]
+    /// set once the operation has spent something.
+    static RUNTIME: Cell<u64> = const { Cell::new(0) };
+    /// That operation's spending: `Some` exactly when `RUNTIME` has [`SPENDING`] set.
+    static SPENT: RefCell<Option<Operation>> = const { RefCell::new(None) };
+}
+
+const SPENDING: u64 = 1 << 63;
 
 /// Holds an operation open: a scope that starts one ends it when dropped (putting back an operation of
 /// another runtime it set aside); scopes entered inside it for the same runtime share it.
 pub struct Scope {
     outer: bool,
+    previous: u64,
     aside: Option<Operation>,
 }
 
+/// Makes `runtime` (0: none) with `spent` the thread's operation; gives back the one that was (runtime, and
+/// its spending if it had any). Nothing moves when neither has spent anything, the common case.
+#[inline]
+fn swap(runtime: u64, spent: Option<Operation>) -> (u64, Option<Operation>) {
+    let mark = if spent.is_some() { runtime | SPENDING } else { runtime };
+    let previous = RUNTIME.try_with(|r| r.replace(mark)).unwrap_or(0);
+    let old = if previous & SPENDING == 0 && spent.is_none() { None } else { swap_spent(spent) };
+    (previous & !SPENDING, old)
+}
+
+#[cold]
+fn swap_spent(spent: Option<Operation>) -> Option<Operation> {
+    SPENT.try_with(|s| s.replace(spent)).ok().flatten()
+}
+
 /// Enters an operation of runtime `runtime` (the current one, if this thread is in one of that runtime).
+#[inline]
 pub fn enter(runtime: u64) -> Scope {
-    CURRENT
-        .try_with(|c| {
-            let mut c = c.borrow_mut();
-            if c.as_ref().is_some_and(|op| op.runtime == runtime) {
-                return Scope { outer: false, aside: None };
-            }
-            let fresh = Operation {
-                runtime,
-                ref_targets: MAX_REF_TARGETS,
-                ref_bytes: MAX_REF_BYTES,
-                refilled: false,
-                namespaces: None,
-            };
-            Scope { outer: true, aside: c.replace(fresh) }
-        })
-        .unwrap_or(Scope { outer: false, aside: None })
+    if RUNTIME.try_with(|r| r.get() & !SPENDING).unwrap_or(runtime) == runtime {
+        return Scope { outer: false, previous: 0, aside: None };
+    }
+    let (previous, aside) = swap(runtime, None);
+    Scope { outer: true, previous, aside }
 }
 
 impl Drop for Scope {
+    #[inline]
     fn drop(&mut self) {
         if self.outer {
-            let aside = self.aside.take();
-            let ended = CURRENT.try_with(|c| std::mem::replace(&mut *c.borrow_mut(), aside)).ok().flatten();
+            let (_, ended) = swap(self.previous, self.aside.take());
             drop(ended);
         }
     }
@@ -83,20 +101,29 @@ pub fn refill_for_explaining() {
 
 /// Runs a host callback outside this thread's operation: what it imports is an operation of its own.
 pub fn outside<T>(f: impl FnOnce() -> T) -> T {
-    struct Restore(Option<Operation>);
+    struct Restore(u64, Option<Operation>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            let saved = self.0.take();
-            let _ = CURRENT.try_with(|c| *c.borrow_mut() = saved);
+            let (_, theirs) = swap(self.0, self.1.take());
+            drop(theirs);
         }
     }
-    let saved = CURRENT.try_with(|c| c.borrow_mut().take()).ok().flatten();
-    let _restore = Restore(saved);
+    let (runtime, spent) = swap(0, None);
+    let _restore = Restore(runtime, spent);
     f()
 }
 
+/// Runs `f` on the current operation's spending (made fresh on first use); `default` outside any operation.
 fn with<T>(default: T, f: impl FnOnce(&mut Operation) -> T) -> T {
-    CURRENT.try_with(|c| c.borrow_mut().as_mut().map(f)).ok().flatten().unwrap_or(default)
+    let Ok(mark) = RUNTIME.try_with(|r| r.get()) else { return default };
+    if mark == 0 {
+        return default;
+    }
+    let Ok(result) = SPENT.try_with(|s| f(s.borrow_mut().get_or_insert_with(Operation::fresh))) else {
+        return default;
+    };
+    let _ = RUNTIME.try_with(|r| r.set(mark | SPENDING));
+    result
 }
 
 /// Takes one `.ref` target (or one `.ref` file read) from the budget; false once it is spent. Outside any
