@@ -521,6 +521,64 @@ static void mounts(ik_runtime *rt) {
     BAD(IK_ERR_UNAVAILABLE, ik_runtime_unmount, rt, "m");
 }
 
+static void resources(ik_runtime *rt) {
+    ik_error *err = NULL;
+    ik_resource *res = (ik_resource *)&err;
+    ik_name_list *list = (ik_name_list *)&err;
+    size_t len = 77;
+    const char *bad_resources[] = {"", "/abs", "a//b", "./a", "a/..", "..", "a\\b"};
+    size_t i;
+
+    /* ik_runtime_read_resource */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_read_resource, NULL, "game", "util.py", &res);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_read_resource, rt, NULL, "util.py", &res);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_read_resource, rt, "game", NULL, &res);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_read_resource, rt, "game", "util.py", NULL);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_read_resource, rt, "game", BAD_UTF8, &res);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_read_resource, rt, "game", long_path, &res);
+    for (i = 0; i < CK_COUNT(bad_resources); i++)
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_read_resource, rt, "game", bad_resources[i], &res);
+    CHECK_BAD_NAME(ik_runtime_read_resource(rt, BAD_UTF8, "util.py", &res, &err));
+    CHECK_BAD_NAME(ik_runtime_read_resource(rt, long_name, "util.py", &res, &err));
+    CHECK_BAD_NAME(ik_runtime_read_resource(rt, "game..x", "util.py", &res, &err));
+    BAD(IK_ERR_NOT_FOUND, ik_runtime_read_resource, rt, "game", "nothing.txt", &res);
+    BAD(IK_ERR_NOT_FOUND, ik_runtime_read_resource, rt, "nowhere", "util.py", &res);
+    BAD(IK_ERR_IMPORT, ik_runtime_read_resource, rt, "game.util", "x.txt", &res);
+    CHECK(res == (ik_resource *)&err);
+    /* ik_resource_data, ik_resource_free */
+    CHECK(ik_resource_data(NULL, &len) == NULL);
+    CHECK_INT(len, 0);
+    CHECK(ik_resource_data(NULL, NULL) == NULL);
+    ik_resource_free(NULL);
+    /* ik_runtime_resources */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_resources, NULL, "game", &list);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_resources, rt, NULL, &list);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_resources, rt, "game", NULL);
+    CHECK_BAD_NAME(ik_runtime_resources(rt, BAD_UTF8, &list, &err));
+    CHECK_BAD_NAME(ik_runtime_resources(rt, long_name, &list, &err));
+    BAD(IK_ERR_NOT_FOUND, ik_runtime_resources, rt, "nowhere", &list);
+    BAD(IK_ERR_IMPORT, ik_runtime_resources, rt, "game.util", &list);
+    /* ik_runtime_iter_modules (a NULL package is the top level, not an error) */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_iter_modules, NULL, "game", &list);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_iter_modules, rt, "game", NULL);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_iter_modules, rt, NULL, NULL);
+    CHECK_BAD_NAME(ik_runtime_iter_modules(rt, BAD_UTF8, &list, &err));
+    CHECK_BAD_NAME(ik_runtime_iter_modules(rt, long_name, &list, &err));
+    BAD(IK_ERR_NOT_FOUND, ik_runtime_iter_modules, rt, "nowhere", &list);
+    BAD(IK_ERR_IMPORT, ik_runtime_iter_modules, rt, "game.util", &list);
+    CHECK(list == (ik_name_list *)&err);
+    /* ik_name_list_is_package: NULL, out of range, a list that is not one of modules */
+    CHECK_INT(ik_name_list_is_package(NULL, 0), -1);
+    CHECK_OK(ik_runtime_resources(rt, "game", &list, &err));
+    CHECK(ik_name_list_count(list) > 0);
+    CHECK_INT(ik_name_list_is_package(list, 0), -1);
+    ik_name_list_free(list);
+    CHECK_OK(ik_runtime_iter_modules(rt, "game", &list, &err));
+    CHECK_INT(ik_name_list_is_package(list, ik_name_list_count(list)), -1);
+    CHECK_INT(ik_name_list_is_package(list, SIZE_MAX), -1);
+    ik_name_list_free(list);
+}
+
 static void profiles(void) {
     ik_error *err = NULL;
     ik_profile *p = NULL, *sentinel = (ik_profile *)&err;
@@ -875,6 +933,7 @@ int main(void) {
     imports(rt);
     finding_and_the_table(rt, tx);
     mounts(rt);
+    resources(rt);
     runtimes_and_vtables(rt);
     search_path(rt);
     callbacks_misused();

@@ -225,6 +225,10 @@ typedef struct ik_name_list ik_name_list;
 // than `IK_OK`. Valid only during the callback.
 typedef struct ik_report ik_report;
 
+// The bytes of one resource, owned by the caller: free it with `ik_resource_free`. The bytes are valid
+// until then, whatever happens to their source meanwhile (an unmount, a runtime freed).
+typedef struct ik_resource ik_resource;
+
 // A list of names a callback fills with `ik_strings_push` (the names of a module's `__all__`).
 typedef struct ik_strings ik_strings;
 
@@ -495,6 +499,10 @@ size_t ik_name_list_count(const ik_name_list *list);
 // of range.
 const char *ik_name_list_get(const ik_name_list *list, size_t index, size_t *len_out);
 
+// For a list of modules (`ik_runtime_iter_modules`): 1 if module `index` is a package, 0 if not; -1 when
+// `list` is NULL, `index` is out of range or the list is not one of modules.
+int32_t ik_name_list_is_package(const ik_name_list *list, size_t index);
+
 // Frees a list. NULL does nothing.
 void ik_name_list_free(ik_name_list *list);
 
@@ -599,6 +607,42 @@ ik_status ik_found_set_host_data(ik_found *found, void *data, ik_release_fn rele
 // NULL) is called once with `data` when the last error holding it is freed, or at once if the callback
 // then succeeds or this call fails.
 ik_status ik_report_host_data(ik_report *report, void *data, ik_release_fn release, ik_error **out_error);
+
+// `importlib.resources.files(package).joinpath(resource).read_bytes()`: the file `resource` of package
+// `package` (a relative `/`-separated path such as `data/level1.txt`; no empty, `.` or `..` segment), from
+// the source that serves the package now, into `*out_resource` (free it with `ik_resource_free`). Bytes a
+// source keeps in memory (a mounted file) are lent in place, not copied. `IK_ERR_NOT_FOUND` when the
+// package or the file is not there, `IK_ERR_IMPORT` when `package` is a module, not a package,
+// `IK_ERR_INVALID_ARGUMENT` for a bad path. Nothing is imported.
+ik_status ik_runtime_read_resource(const ik_runtime *rt,
+                                   const char *package,
+                                   const char *resource,
+                                   ik_resource **out_resource,
+                                   ik_error **out_error);
+
+// The bytes of a resource (owned by it, valid until `ik_resource_free`) and their count through
+// `out_len` (may be NULL). NULL (and 0) for a NULL resource; an empty file gives a non-NULL pointer and 0.
+const uint8_t *ik_resource_data(const ik_resource *resource, size_t *out_len);
+
+// Frees a resource. NULL does nothing.
+void ik_resource_free(ik_resource *resource);
+
+// `importlib.resources.files(package).iterdir()` by name: the files and directories directly in package
+// `package` (modules included), sorted, into `*out_list` (free it with `ik_name_list_free`); a namespace
+// package's from every source with a portion of it. Errors as `ik_runtime_read_resource`.
+ik_status ik_runtime_resources(const ik_runtime *rt,
+                               const char *package,
+                               ik_name_list **out_list,
+                               ik_error **out_error);
+
+// `pkgutil.iter_modules`: the modules and packages directly in package `package`, or the top-level ones
+// for NULL (every source in meta-path order, names the policy denies left out), each name once (the
+// first source's answer), into `*out_list` (free it with `ik_name_list_free`; `ik_name_list_is_package`
+// tells packages). Nothing is imported.
+ik_status ik_runtime_iter_modules(const ik_runtime *rt,
+                                  const char *package,
+                                  ik_name_list **out_list,
+                                  ik_error **out_error);
 
 // Makes a runtime with a copy of `profile` (NULL: CPython's conventions), no finders, no executor and the
 // default policy. Free it with `ik_runtime_free`.

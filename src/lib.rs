@@ -35,7 +35,7 @@ pub use executor::{Executor, ModuleHandle};
 pub use finders::host::{EntryFinder, EntryFound, HostFinder, HostFound, PathHook};
 pub use finders::memory::MountFile;
 pub use finders::native::NativeFlags;
-pub use finders::{Finder, FinderId, Found, ModuleBytes, ModuleInfo, NativeFactory, Query, Source, Trace};
+pub use finders::{Finder, FinderId, Found, ModuleBytes, ModuleInfo, NativeFactory, Query, Resource, Source, Trace};
 pub use profile::{IdentifierRule, Profile};
 pub use runtime::{ModuleState, MountMode, Runtime};
 pub use spec::{HostData, ModuleKind, ModuleSpec};

@@ -655,3 +655,22 @@ fn a_namespace_across_a_mount_and_a_directory_lists_both_portions() {
         "{spec:?}"
     );
 }
+
+/// A resource may be a path inside its package (`importlib.resources.files(p).joinpath("data/x")`); under
+/// confinement a directory link that leads out of the roots is not followed.
+#[test]
+fn a_resource_in_a_subdirectory_is_read_and_a_link_out_is_not() {
+    let (inside, outside) = (Scratch::new(), Scratch::new());
+    outside.write("secret/key.txt", "SECRET");
+    inside.write("pkg/__init__.py", "");
+    inside.write("pkg/data/levels/one.txt", "L1");
+    symlink(outside.path("secret"), inside.path("pkg/out")).unwrap();
+    let rt = fs_runtime(&[inside.s("")]);
+    assert_eq!(rt.read_resource("pkg", "data/levels/one.txt").unwrap(), b"L1");
+    assert_eq!(rt.read_resource("pkg", "data/levels/two.txt").unwrap_err().code(), ErrorCode::NotFound);
+    assert_eq!(rt.read_resource("pkg", "data").unwrap_err().code(), ErrorCode::NotFound, "a directory is no file");
+    rt.confine(&inside.s("")).unwrap();
+    assert_eq!(rt.read_resource("pkg", "data/levels/one.txt").unwrap(), b"L1");
+    let e = rt.read_resource("pkg", "out/key.txt").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound, "{e}");
+}

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use common::{mount, runtime};
 use importkit::{
     Error, ErrorCode, Finder, Found, HostError, ModuleBytes, ModuleInfo, ModuleKind, ModuleSpec, NativeFlags, Query,
-    Source, Trace,
+    Resource, Source, Trace,
 };
 
 /// A source kind of its own: modules and resources in a map of paths, as an archive would hold them.
@@ -61,9 +61,9 @@ impl Finder for Shelf {
         Ok(None)
     }
 
-    fn read_resource(&self, package: &ModuleSpec, resource: &str, _: &Query) -> importkit::Result<Option<Vec<u8>>> {
+    fn read_resource(&self, package: &ModuleSpec, resource: &str, _: &Query) -> importkit::Result<Option<Resource>> {
         let Some(dir) = Self::dir_of(package) else { return Ok(None) };
-        Ok(self.files.get(&format!("{dir}/{resource}")).map(|t| t.as_bytes().to_vec()))
+        Ok(self.files.get(&format!("{dir}/{resource}")).map(|t| Resource::Owned(t.as_bytes().to_vec())))
     }
 
     fn resources(&self, package: &ModuleSpec, _: &Query) -> importkit::Result<Option<Vec<String>>> {
@@ -192,9 +192,16 @@ fn mounts_answer_resources_and_listing() {
     assert_eq!(rt.read_resource("game", "logo.png").unwrap(), b"P");
     assert_eq!(rt.resources("game").unwrap(), ["__init__.py", "core.py", "data", "logo.png", "ui"]);
     let listed: Vec<String> = rt.iter_modules(Some("game")).unwrap().into_iter().map(|m| m.name).collect();
-    assert_eq!(listed, ["core", "data", "ui"], "data is a namespace directory, as a mount indexes it");
+    assert_eq!(listed, ["core", "ui"], "data has no init file: as pkgutil lists a directory, it is not listed");
     assert_eq!(rt.read_resource("game.data", "level1.txt").unwrap(), b"L1");
-    for bad in ["", "..", "a/b", "x\0y"] {
+    assert_eq!(rt.read_resource("game", "data/level1.txt").unwrap(), b"L1", "a path inside the package");
+    // Held in place: the bytes outlast the mount.
+    let held = rt.resource("game", "logo.png").unwrap();
+    assert!(matches!(held, Resource::Held(..)));
+    rt.unmount("game").unwrap();
+    assert_eq!(&held.bytes().unwrap()[..], b"P");
+    mount(&rt, "game", &[("__init__.py", ""), ("core.py", ""), ("data/level1.txt", "L1")]);
+    for bad in ["", "..", "/abs", "data//level1.txt", "data/./level1.txt", "data/../data/level1.txt", "a\\b", "x\0y"] {
         assert_eq!(rt.read_resource("game", bad).unwrap_err().code(), ErrorCode::InvalidArgument, "{bad:?}");
     }
     assert_eq!(rt.resources("game.core").unwrap_err().code(), ErrorCode::Import, "a module is not a package");

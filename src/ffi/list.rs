@@ -15,11 +15,20 @@ use crate::text::Text;
 /// A list of names, owned by the caller: free it with `ik_name_list_free`.
 pub struct ik_name_list {
     names: Vec<Text>,
+    /// For a list of modules (`ik_runtime_iter_modules`): whether each is a package; empty otherwise.
+    packages: Vec<bool>,
 }
 
 /// A new list for the caller to free.
 pub(crate) fn name_list(names: Vec<String>) -> *mut ik_name_list {
-    Box::into_raw(Box::new(ik_name_list { names: names.into_iter().map(Text::from).collect() }))
+    Box::into_raw(Box::new(ik_name_list { names: names.into_iter().map(Text::from).collect(), packages: Vec::new() }))
+}
+
+/// A new list of modules, each with its package flag, for the caller to free.
+pub(crate) fn module_list(modules: Vec<crate::finders::ModuleInfo>) -> *mut ik_name_list {
+    let packages = modules.iter().map(|m| m.is_package).collect();
+    let names = modules.into_iter().map(|m| Text::from(m.name)).collect();
+    Box::into_raw(Box::new(ik_name_list { names, packages }))
 }
 
 /// Hands the caller a list of names the runtime gives.
@@ -127,6 +136,19 @@ pub unsafe extern "C" fn ik_name_list_get(
             // SAFETY: `len_out` is NULL or writable.
             Some(t) => unsafe { out_text(t, len_out) },
             None => std::ptr::null(),
+        }
+    })
+}
+
+/// For a list of modules (`ik_runtime_iter_modules`): 1 if module `index` is a package, 0 if not; -1 when
+/// `list` is NULL, `index` is out of range or the list is not one of modules.
+#[no_mangle]
+pub unsafe extern "C" fn ik_name_list_is_package(list: *const ik_name_list, index: usize) -> i32 {
+    guarded(-1, || {
+        // SAFETY: a non-NULL list is one importkit handed out and the caller has not freed.
+        match unsafe { list.as_ref() }.and_then(|l| l.packages.get(index)) {
+            Some(p) => i32::from(*p),
+            None => -1,
         }
     })
 }

@@ -18,6 +18,7 @@ pub mod list;
 pub mod mount;
 pub mod profile;
 pub mod report;
+pub mod resources;
 pub mod runtime;
 pub mod search_path;
 pub mod spec;

@@ -12,7 +12,7 @@ use hashbrown::HashTable;
 use rustc_hash::FxHashSet;
 
 use super::protocol::{Finder, Found, ModuleInfo, Query};
-use super::source::{ModuleBytes, Source};
+use super::source::{ModuleBytes, Resource, Source};
 use super::trace::Trace;
 use crate::error::{Attempt, Error, ErrorCode, HostError, Result};
 use crate::limits::{MAX_PATH_LEN, MAX_SHOWN_PATH};
@@ -269,10 +269,6 @@ impl MountedTree {
         format!("memory:/{}", self.point)
     }
 
-    pub(crate) fn data(&self, index: usize) -> &[u8] {
-        &self.data[index]
-    }
-
     /// Whether a name lies in the part of the logical tree this mount covers.
     pub fn covers(&self, name: &str) -> bool {
         self.point.is_empty()
@@ -357,10 +353,11 @@ impl Finder for Mount {
         Ok(found)
     }
 
-    fn read_resource(&self, package: &ModuleSpec, resource: &str, _: &Query) -> Result<Option<Vec<u8>>> {
+    fn read_resource(&self, package: &ModuleSpec, resource: &str, _: &Query) -> Result<Option<Resource>> {
         let Some(dir) = self.0.package_dir(package) else { return Ok(None) };
         let path = if dir.is_empty() { resource.to_owned() } else { format!("{dir}/{resource}") };
-        Ok(self.0.all_paths().position(|p| p == path).map(|i| self.0.data(i).to_vec()))
+        let held = |i: usize| Resource::Held(Arc::clone(&self.0) as Arc<dyn ModuleBytes>, i as u32);
+        Ok(self.0.all_paths().position(|p| p == path).map(held))
     }
 
     /// The files and directories directly in the package's directory (a scan of the mount's paths).
@@ -388,7 +385,8 @@ impl Finder for Mount {
             .0
             .index
             .iter()
-            .filter(|e| name::parent(e.spec.name()) == parent)
+            // As pkgutil lists a directory: a directory without an init file is no module of it.
+            .filter(|e| e.file != NO_FILE && name::parent(e.spec.name()) == parent)
             .map(|e| ModuleInfo { name: name::tail(e.spec.name()).to_owned(), is_package: e.spec.is_package() })
             .collect();
         out.sort();

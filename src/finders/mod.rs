@@ -12,5 +12,5 @@ pub mod source;
 pub mod trace;
 
 pub use protocol::{Finder, FinderId, Found, ModuleInfo, Query};
-pub use source::{ModuleBytes, NativeFactory, Source};
+pub use source::{ModuleBytes, NativeFactory, Resource, Source};
 pub use trace::Trace;

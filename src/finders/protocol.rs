@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use super::source::Source;
+use super::source::{Resource, Source};
 use super::trace::Trace;
 use crate::error::Result;
 use crate::spec::ModuleSpec;
@@ -74,9 +74,9 @@ pub trait Finder: Send + Sync {
     /// Drops what the finder caches (`importlib.invalidate_caches`).
     fn invalidate(&self) {}
 
-    /// The bytes of resource `resource` (a file name, no `/`) of `package`, if `package` is this source's and
-    /// has it.
-    fn read_resource(&self, package: &ModuleSpec, resource: &str, query: &Query) -> Result<Option<Vec<u8>>> {
+    /// The bytes of resource `resource` of `package` (a relative `/`-separated path, checked already: no
+    /// empty, `.` or `..` segment), if `package` is this source's and has that file.
+    fn read_resource(&self, package: &ModuleSpec, resource: &str, query: &Query) -> Result<Option<Resource>> {
         let _ = (package, resource, query);
         Ok(None)
     }

@@ -35,6 +35,42 @@ impl ModuleBytes for Arc<[u8]> {
     }
 }
 
+/// The bytes of a package's resource as a source gives them: a copy of its own (a file read from disk, a
+/// member inflated from an archive), or a handle on bytes the source keeps (a mounted file, a bundle's
+/// mapping), read in place. A held resource keeps its holder alive, so the bytes outlast an unmount.
+#[derive(Clone)]
+pub enum Resource {
+    Owned(Vec<u8>),
+    Held(Arc<dyn ModuleBytes>, u32),
+}
+
+impl Resource {
+    /// The bytes: borrowed from the copy or the holder when it can.
+    pub fn bytes(&self) -> Result<Cow<'_, [u8]>, HostError> {
+        match self {
+            Resource::Owned(v) => Ok(Cow::Borrowed(v)),
+            Resource::Held(holder, index) => holder.read(*index),
+        }
+    }
+
+    /// The bytes as a vector of the caller's (copied when held).
+    pub fn into_vec(self) -> Result<Vec<u8>, HostError> {
+        match self {
+            Resource::Owned(v) => Ok(v),
+            Resource::Held(holder, index) => holder.read(index).map(Cow::into_owned),
+        }
+    }
+}
+
+impl std::fmt::Debug for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Resource::Owned(v) => write!(f, "Resource::Owned({} bytes)", v.len()),
+            Resource::Held(_, i) => write!(f, "Resource::Held(#{i})"),
+        }
+    }
+}
+
 /// What a found module is made from, kept apart from the spec so that the module table does not keep a
 /// whole source (a mounted tree, an archive) alive after it is removed.
 #[derive(Clone)]

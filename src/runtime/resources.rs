@@ -4,26 +4,36 @@
 use std::sync::Arc;
 
 use super::{MetaEntry, Runtime};
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{quote, Error, ErrorCode, Result};
 use crate::finders::path::scope;
-use crate::finders::{ModuleInfo, Query, Trace};
+use crate::finders::{ModuleInfo, Query, Resource, Trace};
 use crate::limits::MAX_PATH_LEN;
 use crate::spec::{ModuleKind, ModuleSpec};
 
+/// A resource is a relative path inside its package, as `importlib.resources.files(p).joinpath(r)` takes it:
+/// `/`-separated segments, none empty, `.` or `..`, no backslash or NUL, within the path limit.
 fn check_resource(package: &str, resource: &str) -> Result<()> {
-    let bad = resource.is_empty()
-        || resource.len() > MAX_PATH_LEN
-        || resource.contains(['/', '\\', '\0'])
-        || resource == "."
-        || resource == "..";
-    if bad {
-        return Err(Error::invalid_argument(format!(
-            "resource {} of package '{package}' is not a file name (1 to {MAX_PATH_LEN} bytes, no '/', '\\\\' or \
-             NUL, not '.' or '..')",
-            crate::error::quote(resource)
-        )));
+    let why = if resource.is_empty() {
+        Some("is empty")
+    } else if resource.len() > MAX_PATH_LEN {
+        Some("is over the path limit")
+    } else if resource.contains(['\\', '\0']) {
+        Some("holds a backslash or a NUL")
+    } else if resource.starts_with('/') {
+        Some("is absolute: resources are relative to their package")
+    } else if resource.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+        Some("has an empty, '.' or '..' segment")
+    } else {
+        None
+    };
+    match why {
+        None => Ok(()),
+        Some(why) => Err(Error::invalid_argument(format!(
+            "resource {} of package '{package}' {why} (a relative path of 1 to {MAX_PATH_LEN} bytes)",
+            quote(resource)
+        ))
+        .for_module(package)),
     }
-    Ok(())
 }
 
 impl Runtime {
@@ -68,19 +78,27 @@ impl Runtime {
     }
 
     /// `importlib.resources.files(package).joinpath(resource).read_bytes()`: the bytes of the file
-    /// `resource` (a name, no `/`) in package `package`, from the source that serves the package.
+    /// `resource` (a relative path, `data/level1.txt`) in package `package`, from the source that serves
+    /// the package.
     pub fn read_resource(&self, package: &str, resource: &str) -> Result<Vec<u8>> {
+        let held = self.resource(package, resource)?;
+        held.into_vec().map_err(|e| Error::from_host(package, &format!("reading resource {}", quote(resource)), e))
+    }
+
+    /// [`Runtime::read_resource`] without a copy where the source keeps the bytes (a mounted file, a bundle):
+    /// the resource holds them, and whatever holds them, until it is dropped.
+    pub fn resource(&self, package: &str, resource: &str) -> Result<Resource> {
         check_resource(package, resource)?;
         let spec = self.package_spec(package)?;
         self.with_serving(&spec, |serving, query| {
             for entry in serving {
-                if let Some(bytes) = entry.finder.read_resource(&spec, resource, query)? {
-                    return Ok(bytes);
+                if let Some(found) = entry.finder.read_resource(&spec, resource, query)? {
+                    return Ok(found);
                 }
             }
             Err(Error::new(
                 ErrorCode::NotFound,
-                format!("package '{package}' ({}) has no resource {}", spec.origin(), crate::error::quote(resource)),
+                format!("package '{package}' ({}) has no resource {}", spec.origin(), quote(resource)),
             )
             .for_module(package))
         })

@@ -19,7 +19,7 @@ use super::entry::{Entry, EntryAnswer, Wanted};
 use super::refs::{self, Chain, RefResult};
 use crate::error::{Attempt, Result};
 use crate::finders::protocol::{Found, ModuleInfo};
-use crate::finders::source::Source;
+use crate::finders::source::{Resource, Source};
 use crate::finders::trace::Trace;
 use crate::profile::Profile;
 use crate::spec::{ModuleKind, ModuleSpec};
@@ -456,7 +456,7 @@ impl Entry for DirEntry {
 
     /// A regular file of the directory, inside the confinement roots (links resolved), read through the
     /// descriptor opened by its checked path (a link or FIFO swapped in after the check is never read).
-    fn read_resource(&self, resource: &str, ctx: &Ctx) -> Result<Option<Vec<u8>>> {
+    fn read_resource(&self, resource: &str, ctx: &Ctx) -> Result<Option<Resource>> {
         use std::io::Read;
         let path = join(self.dir.path(), resource);
         if ctx.check_allowed(&path).is_err() || probe(&path, ctx) != Some(Kind::File) {
@@ -471,7 +471,7 @@ impl Entry for DirEntry {
         (&file)
             .read_to_end(&mut bytes)
             .map_err(|e| unreadable(format!("cannot read resource {path}: {}", describe(&e))))?;
-        Ok(Some(bytes))
+        Ok(Some(Resource::Owned(bytes)))
     }
 
     fn resources(&self, ctx: &Ctx) -> Result<Option<Vec<String>>> {

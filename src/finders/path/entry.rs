@@ -4,6 +4,7 @@
 use super::ctx::Ctx;
 use crate::error::Result;
 use crate::finders::protocol::{Found, ModuleInfo};
+use crate::finders::source::Resource;
 use crate::finders::trace::Trace;
 
 /// The module a search of the path wants: its full name and its last segment (worked out once per search,
@@ -37,8 +38,9 @@ pub trait Entry: Send + Sync {
     /// Drops what the finder caches.
     fn invalidate(&self) {}
 
-    /// The bytes of the file `resource` directly in this entry (a package's location), if it has one.
-    fn read_resource(&self, resource: &str, ctx: &Ctx) -> Result<Option<Vec<u8>>> {
+    /// The bytes of the file `resource` (a checked relative path) in this entry (a package's location), if it
+    /// has one.
+    fn read_resource(&self, resource: &str, ctx: &Ctx) -> Result<Option<Resource>> {
         let _ = (resource, ctx);
         Ok(None)
     }

@@ -20,7 +20,7 @@ use super::scope;
 use crate::error::{Attempt, Error, Result};
 use crate::finders::host::{self, PathHook};
 use crate::finders::protocol::{Finder, Found, ModuleInfo, Query};
-use crate::finders::source::Source;
+use crate::finders::source::{Resource, Source};
 use crate::finders::trace::Trace;
 use crate::profile::Profile;
 use crate::spec::{ModuleKind, ModuleSpec};
@@ -376,7 +376,7 @@ impl Finder for PathFinder {
         PathFinder::invalidate(self);
     }
 
-    fn read_resource(&self, package: &ModuleSpec, resource: &str, query: &Query) -> Result<Option<Vec<u8>>> {
+    fn read_resource(&self, package: &ModuleSpec, resource: &str, query: &Query) -> Result<Option<Resource>> {
         if !self.enabled() {
             return Ok(None);
         }

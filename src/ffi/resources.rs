@@ -1,0 +1,154 @@
+//! Resources and listing across the C ABI: a package's files (`importlib.resources`) and the modules a
+//! package or the top level holds (`pkgutil.iter_modules`), for every source.
+
+use std::borrow::Cow;
+use std::ffi::c_char;
+
+use super::args::{guarded, in_opt_str, in_str, out_ptr, write_out};
+use super::boundary::boundary;
+use super::error::ik_error;
+use super::list::{ik_name_list, module_list, name_list};
+use super::runtime::runtime;
+use super::status::ik_status;
+use crate::error::{quote, Error, Result};
+use crate::finders::Resource;
+use crate::limits::{MAX_NAME_LEN, MAX_PATH_LEN};
+use crate::runtime::Runtime;
+
+/// The bytes of one resource, owned by the caller: free it with `ik_resource_free`. The bytes are valid
+/// until then, whatever happens to their source meanwhile (an unmount, a runtime freed).
+pub struct ik_resource {
+    /// What keeps the bytes: the source's holder (a mounted tree) or a copy.
+    _keep: Resource,
+    /// The bytes when `_keep` lends them in place; empty when they are in `copy`.
+    data: *const u8,
+    len: usize,
+    copy: Vec<u8>,
+}
+
+impl ik_resource {
+    fn new(resource: Resource, package: &str, name: &str) -> Result<ik_resource> {
+        let read = match resource.bytes() {
+            // Lent by the holder, which `_keep` holds for as long as this lives (a holder's bytes do not
+            // change while it is alive), or by the copy inside `_keep` (whose buffer does not move with it).
+            Ok(Cow::Borrowed(b)) => Ok((b.as_ptr(), b.len())),
+            Ok(Cow::Owned(v)) => Err(Ok(v)),
+            Err(e) => Err(Err(Error::from_host(package, &format!("reading resource {}", quote(name)), e))),
+        };
+        match read {
+            Ok((data, len)) => Ok(ik_resource { _keep: resource, data, len, copy: Vec::new() }),
+            Err(Ok(copy)) => Ok(ik_resource { _keep: resource, data: std::ptr::null(), len: 0, copy }),
+            Err(Err(e)) => Err(e),
+        }
+    }
+
+    fn bytes(&self) -> (*const u8, usize) {
+        if self.data.is_null() {
+            (self.copy.as_ptr(), self.copy.len())
+        } else {
+            (self.data, self.len)
+        }
+    }
+}
+
+/// `importlib.resources.files(package).joinpath(resource).read_bytes()`: the file `resource` of package
+/// `package` (a relative `/`-separated path such as `data/level1.txt`; no empty, `.` or `..` segment), from
+/// the source that serves the package now, into `*out_resource` (free it with `ik_resource_free`). Bytes a
+/// source keeps in memory (a mounted file) are lent in place, not copied. `IK_ERR_NOT_FOUND` when the
+/// package or the file is not there, `IK_ERR_IMPORT` when `package` is a module, not a package,
+/// `IK_ERR_INVALID_ARGUMENT` for a bad path. Nothing is imported.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_read_resource(
+    rt: *const Runtime,
+    package: *const c_char,
+    resource: *const c_char,
+    out_resource: *mut *mut ik_resource,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_resource, "out_resource")?;
+        // SAFETY: the header's contract for these arguments.
+        let rt = unsafe { runtime(rt) }?;
+        // SAFETY: as above.
+        let package = unsafe { in_str(package, "package", MAX_NAME_LEN) }?;
+        // SAFETY: as above.
+        let name = unsafe { in_str(resource, "resource", MAX_PATH_LEN) }?;
+        let made = ik_resource::new(rt.resource(package, name)?, package, name)?;
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_resource, Box::into_raw(Box::new(made))) };
+        Ok(())
+    })
+}
+
+/// The bytes of a resource (owned by it, valid until `ik_resource_free`) and their count through
+/// `out_len` (may be NULL). NULL (and 0) for a NULL resource; an empty file gives a non-NULL pointer and 0.
+#[no_mangle]
+pub unsafe extern "C" fn ik_resource_data(resource: *const ik_resource, out_len: *mut usize) -> *const u8 {
+    guarded(std::ptr::null(), || {
+        // SAFETY: a non-NULL resource is one importkit handed out and the caller has not freed.
+        let (data, len) = unsafe { resource.as_ref() }.map_or((std::ptr::null(), 0), ik_resource::bytes);
+        if !out_len.is_null() {
+            // SAFETY: `out_len` is NULL or writable (the header's contract).
+            unsafe { *out_len = len };
+        }
+        data
+    })
+}
+
+/// Frees a resource. NULL does nothing.
+#[no_mangle]
+pub unsafe extern "C" fn ik_resource_free(resource: *mut ik_resource) {
+    guarded((), || {
+        if !resource.is_null() {
+            // SAFETY: the resource came from Box::into_raw and is freed once.
+            drop(unsafe { Box::from_raw(resource) });
+        }
+    })
+}
+
+/// `importlib.resources.files(package).iterdir()` by name: the files and directories directly in package
+/// `package` (modules included), sorted, into `*out_list` (free it with `ik_name_list_free`); a namespace
+/// package's from every source with a portion of it. Errors as `ik_runtime_read_resource`.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_resources(
+    rt: *const Runtime,
+    package: *const c_char,
+    out_list: *mut *mut ik_name_list,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_list, "out_list")?;
+        // SAFETY: the header's contract for these arguments.
+        let rt = unsafe { runtime(rt) }?;
+        // SAFETY: as above.
+        let package = unsafe { in_str(package, "package", MAX_NAME_LEN) }?;
+        let names = rt.resources(package)?;
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_list, name_list(names)) };
+        Ok(())
+    })
+}
+
+/// `pkgutil.iter_modules`: the modules and packages directly in package `package`, or the top-level ones
+/// for NULL (every source in meta-path order, names the policy denies left out), each name once (the
+/// first source's answer), into `*out_list` (free it with `ik_name_list_free`; `ik_name_list_is_package`
+/// tells packages). Nothing is imported.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_iter_modules(
+    rt: *const Runtime,
+    package: *const c_char,
+    out_list: *mut *mut ik_name_list,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_list, "out_list")?;
+        // SAFETY: the header's contract for these arguments.
+        let rt = unsafe { runtime(rt) }?;
+        // SAFETY: as above.
+        let package = unsafe { in_opt_str(package, "package", MAX_NAME_LEN) }?;
+        let modules = rt.iter_modules(package)?;
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_list, module_list(modules)) };
+        Ok(())
+    })
+}
