@@ -406,6 +406,15 @@ static void finding_and_the_table(ik_runtime *rt, tx_executor *tx) {
     BAD_NAME(ik_runtime_find_spec, rt, ".x", BAD_UTF8, &spec);
     BAD_NAME(ik_runtime_find_spec, rt, ".x", long_name, &spec);
     CHECK(spec == (const ik_spec *)&err);
+    /* ik_runtime_reload */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_reload, NULL, "game", &m);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_reload, rt, NULL, &m);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_reload, rt, "game", NULL);
+    BAD_NAME(ik_runtime_reload, rt, BAD_UTF8, &m);
+    BAD_NAME(ik_runtime_reload, rt, long_name, &m);
+    BAD_NAME(ik_runtime_reload, rt, "game..util", &m);
+    BAD(IK_ERR_NOT_FOUND, ik_runtime_reload, rt, "never.imported", &m);
+    CHECK(m == (void *)&err);
     /* ik_runtime_get_module */
     BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_get_module, NULL, "game", &m, &state);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_get_module, rt, NULL, &m, &state);

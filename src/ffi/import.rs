@@ -193,6 +193,31 @@ pub unsafe extern "C" fn ik_runtime_find_spec(
     })
 }
 
+/// `importlib.reload`: finds module `name` of the table again (its file may have changed, or moved to another
+/// entry or source) and executes it again in the same module object, under the module's import lock; the
+/// executor's `exec` gets that object a second time, with the new spec. Writes the module now under `name`
+/// to `*out_module` (borrowed from the table, as for `ik_runtime_import`). A failure (not found again, an
+/// exec error) leaves the module as it was, in the table. `IK_ERR_NOT_FOUND` when `name` is not in the
+/// table, with a message that says so; `IK_ERR_IMPORT` when its parent is not. A module that reloads itself
+/// while this thread executes it is given back as it is.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_reload(
+    rt: *const Runtime,
+    name: *const c_char,
+    out_module: *mut *mut c_void,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_module, "out_module")?;
+        // SAFETY: the header's contract for these arguments.
+        let (rt, name) = unsafe { table_args(rt, name) }?;
+        let h = rt.reload(name)?;
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_module, handle_out(h)) };
+        Ok(())
+    })
+}
+
 /// # Safety
 /// `rt` and `name` as for the table functions below.
 unsafe fn table_args<'a>(rt: *const Runtime, name: *const c_char) -> Result<(&'a Runtime, &'a str)> {

@@ -10,7 +10,7 @@ use super::locks::Acquired;
 use super::table::{ModuleState, Record};
 use super::{thread_cache, Runtime};
 use crate::error::{Attempt, Error, ErrorCode, Result};
-use crate::executor::ModuleHandle;
+use crate::executor::{Executor, ModuleHandle};
 use crate::finders::path::scope;
 use crate::finders::{Found, Source, Trace};
 use crate::limits::{MAX_FROMLIST, MAX_IMPORT_DEPTH};
@@ -22,10 +22,10 @@ thread_local! {
 }
 
 /// Counts nested imports on this thread, so a host that imports without end gets an error, not a crash.
-struct Depth;
+pub(super) struct Depth;
 
 impl Depth {
-    fn enter(name: &str) -> Result<Depth> {
+    pub(super) fn enter(name: &str) -> Result<Depth> {
         let depth = DEPTH.with(|d| d.get());
         if depth >= MAX_IMPORT_DEPTH {
             return Err(Error::new(
@@ -43,6 +43,24 @@ impl Drop for Depth {
     fn drop(&mut self) {
         DEPTH.with(|d| d.set(d.get() - 1));
     }
+}
+
+/// Executes a found module in `handle`: its bytes read now (never when it was found), then the executor's
+/// `exec`. Namespace packages have nothing to execute.
+pub(super) fn execute(executor: &dyn Executor, spec: &ModuleSpec, source: &Source, handle: ModuleHandle) -> Result<()> {
+    if spec.kind() == ModuleKind::Namespace {
+        return Ok(());
+    }
+    let name = spec.name();
+    let bytes = match source {
+        Source::Bytes(bytes, index) => Some(
+            scope::outside(|| bytes.read(*index))
+                .map_err(|e| Error::from_host(name, "reading the source of module", e))?,
+        ),
+        _ => None,
+    };
+    scope::outside(|| executor.exec(spec, handle, bytes.as_deref()))
+        .map_err(|e| Error::from_host(name, "executing module", e))
 }
 
 impl Runtime {
@@ -245,7 +263,7 @@ impl Runtime {
     /// filesystem is on); the first spec wins. `parent` is the parent package's spec: its locations are the
     /// `path` of host finders and the entries of the path finder. A miss is explained by a second pass that
     /// notes why each place passed (host meta-path finders are not asked again).
-    fn find(&self, name: &str, parent: Option<&ModuleSpec>) -> Result<Found> {
+    pub(super) fn find(&self, name: &str, parent: Option<&ModuleSpec>) -> Result<Found> {
         if let Some(found) = self.search(name, parent, None, false)? {
             return Ok(found);
         }
@@ -312,24 +330,11 @@ impl Runtime {
             scope::outside(|| executor.create(&spec)).map_err(|e| Error::from_host(name, "creating module", e))?;
         let object = self.hold(handle);
         self.put(name, Record::new(Some(Arc::clone(&spec)), Arc::clone(&object), ModuleState::Initializing));
-        if spec.kind() != ModuleKind::Namespace {
-            // The bytes are read now, when the module executes (never when it is found).
-            let executed = match &source {
-                Source::Bytes(bytes, index) => scope::outside(|| bytes.read(*index))
-                    .map_err(|e| Error::from_host(name, "reading the source of module", e))
-                    .and_then(|b| {
-                        scope::outside(|| executor.exec(&spec, handle, Some(&b)))
-                            .map_err(|e| Error::from_host(name, "executing module", e))
-                    }),
-                _ => scope::outside(|| executor.exec(&spec, handle, None))
-                    .map_err(|e| Error::from_host(name, "executing module", e)),
-            };
-            if let Err(e) = executed {
-                // Out of the table (whatever is under the name now: the module may have replaced itself);
-                // the objects go when their last holds do.
-                drop(self.inner.table.remove(name));
-                return Err(e);
-            }
+        if let Err(e) = execute(executor.as_ref(), &spec, &source, handle) {
+            // Out of the table (whatever is under the name now: the module may have replaced itself);
+            // the objects go when their last holds do.
+            drop(self.inner.table.remove(name));
+            return Err(e);
         }
         // The record now in the table: this module's, or the one it replaced itself with while executing
         // (its first object then goes with `object`, unless something else still holds it).

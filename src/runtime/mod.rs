@@ -3,6 +3,7 @@
 
 mod import;
 mod locks;
+mod reload;
 mod resources;
 mod search_path;
 mod table;

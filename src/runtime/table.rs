@@ -164,6 +164,17 @@ impl ModuleTable {
         Some(record.clone())
     }
 
+    /// After a reload of `handle` under `name`: gives its record the new spec if it is still the record there,
+    /// and returns the record now in the table (the module may have replaced itself while executing).
+    pub fn reloaded(&self, name: &str, handle: ModuleHandle, spec: Arc<ModuleSpec>) -> Option<Record> {
+        let mut map = self.map.write();
+        let record = map.get_mut(name)?;
+        if record.handle() == handle {
+            record.spec = Some(spec);
+        }
+        Some(record.clone())
+    }
+
     pub fn remove(&self, name: &str) -> Option<Record> {
         let old = self.map.write().remove(name);
         if old.is_some() {

@@ -9,6 +9,7 @@
 //! - `sleep MS` sleeps
 //! - `wait TAG` / `arrive TAG` rendezvous with the test through `Executor::gate`
 //! - `partial NAME` imports NAME and records whether it came back partly initialised
+//! - `reload NAME` reloads NAME (absolute)
 
 #![allow(dead_code)]
 
@@ -131,6 +132,9 @@ impl Executor for TestExecutor {
                     let fromlist: Vec<&str> = names.split(',').map(str::trim).collect();
                     rt.import_from(target.trim_start_matches('.'), Some(spec.parent()), level, &fromlist)
                         .map_err(|e| host_error(e, line_no))?;
+                }
+                "reload" => {
+                    rt.reload(rest).map_err(|e| host_error(e, line_no))?;
                 }
                 "set" => {
                     let (k, v) = rest.split_once(' ').unwrap_or((rest, ""));
