@@ -188,13 +188,13 @@ impl Zip {
     }
 }
 
-fn fs_runtime(
-    entries: &[String],
-) -> (Runtime, std::sync::Arc<common::TestExecutor>, std::sync::Arc<common::RuntimeSlot>) {
+type Fs = (Runtime, std::sync::Arc<common::TestExecutor>, std::sync::Arc<common::RuntimeSlot>);
+
+fn fs_runtime<S: AsRef<str>>(entries: &[S]) -> Fs {
     let (rt, ex, slot) = common::runtime();
     rt.enable_filesystem(true);
     rt.set_recheck(Duration::ZERO);
-    let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+    let refs: Vec<&str> = entries.iter().map(AsRef::as_ref).collect();
     rt.set_search_path(&refs).unwrap();
     (rt, ex, slot)
 }
@@ -273,7 +273,7 @@ fn precedence_is_zipimports() {
         ])
         .bytes(),
     );
-    let (rt, _ex, _s) = fs_runtime(&[zip.clone()]);
+    let (rt, _ex, _s) = fs_runtime(&[&zip]);
     let file = |n: &str| rt.find_spec(n, None).unwrap().file().unwrap().strip_prefix(&zip).unwrap().to_owned();
     // A package beats a module; bytecode beats source; a module beats a directory; no extension in a zip.
     assert_eq!(file("a"), "/a/__init__.py");
@@ -297,7 +297,7 @@ fn namespace_portions_need_a_directory_entry_and_merge_across_entries() {
     let named = d
         .put("named.zip", &Zip::of(vec![dir("ns/"), m("ns/b.py", ""), dir("ns/deep/"), m("ns/deep/c.py", "")]).bytes());
     d.put("tree/ns/t.py", b"");
-    let (rt, _ex, _s) = fs_runtime(&[implied.clone()]);
+    let (rt, _ex, _s) = fs_runtime(&[&implied]);
     assert_eq!(rt.find_spec("ns", None).unwrap_err().code(), ErrorCode::NotFound);
     assert!(rt.find_spec("pkg", None).is_ok(), "a package needs no directory entry");
     let (rt, _ex, _s) = fs_runtime(&[d.s("tree"), named.clone(), implied]);
@@ -343,7 +343,7 @@ fn finding_reads_no_member_and_a_bad_member_fails_when_it_executes() {
     let d = Scratch::new();
     let bad = M { crc: Some(0xdead_beef), ..deflated("bad.py", "set x 1") };
     let zip = d.put("app.zip", &Zip::of(vec![bad, m("ok.py", "")]).bytes());
-    let (rt, _ex, _s) = fs_runtime(&[zip.clone()]);
+    let (rt, _ex, _s) = fs_runtime(&[&zip]);
     // Found without reading it (the CRC is only checked on reading).
     assert_eq!(rt.find_spec("bad", None).unwrap().file(), Some(format!("{zip}/bad.py").as_str()));
     let e = rt.import("bad", None).unwrap_err();
@@ -357,7 +357,7 @@ fn finding_reads_no_member_and_a_bad_member_fails_when_it_executes() {
 fn failure(zip: Zip, name: &str) -> (ErrorCode, String, String) {
     let d = Scratch::new();
     let path = d.put("bad.zip", &zip.bytes());
-    let (rt, _ex, _s) = fs_runtime(&[path.clone()]);
+    let (rt, _ex, _s) = fs_runtime(&[&path]);
     let e = rt.import(name, None).unwrap_err();
     (e.code(), e.message().replace(&path, "ZIP"), path)
 }
@@ -410,7 +410,7 @@ fn members_that_cannot_be_read_are_refused_when_found() {
     for (member, want) in cases {
         let d = Scratch::new();
         let path = d.put("bad.zip", &Zip::of(vec![member, m("z.py", "")]).bytes());
-        let (rt, _ex, _s) = fs_runtime(&[path.clone()]);
+        let (rt, _ex, _s) = fs_runtime(&[&path]);
         let e = rt.find_spec("m", None).unwrap_err();
         assert_eq!(e.code(), ErrorCode::Import);
         let message = e.message().replace(&path, "ZIP");
@@ -486,7 +486,7 @@ fn bad_archives_are_refused_naming_the_archive_and_the_member() {
 fn the_index_is_kept_read_again_when_the_archive_changes_and_dropped_by_invalidate() {
     let d = Scratch::new();
     let path = d.put("app.zip", &Zip::of(vec![m("one.py", "")]).bytes());
-    let (rt, _ex, _s) = fs_runtime(&[path.clone()]);
+    let (rt, _ex, _s) = fs_runtime(&[&path]);
     assert!(rt.find_spec("one", None).is_ok());
     // Window 0: every search stats the archive; a change (size, mtime, inode) is read again.
     fs::write(&path, Zip::of(vec![m("one.py", ""), m("two.py", "")]).bytes()).unwrap();
@@ -501,7 +501,7 @@ fn the_index_is_kept_read_again_when_the_archive_changes_and_dropped_by_invalida
     assert!(rt.find_spec("three", None).is_ok());
     assert!(rt.find_spec("two", None).is_err());
     // A spec found before the archive changed does not read the new archive's bytes as its own.
-    let (rt2, _ex2, _s2) = fs_runtime(&[path.clone()]);
+    let (rt2, _ex2, _s2) = fs_runtime(&[&path]);
     rt2.set_recheck(Duration::from_secs(3600));
     let _ = rt2.find_spec("three", None).unwrap();
     let again = d.put("again.zip", &Zip::of(vec![m("three.py", "set y 2")]).bytes());
@@ -558,7 +558,7 @@ fn an_archive_of_ten_thousand_members_is_indexed_once() {
     let d = Scratch::new();
     let members: Vec<M> = (0..10_000).map(|i| m(&format!("p{}/m{i}.py", i % 100), "")).collect();
     let path = d.put("big.zip", &Zip::of(members).bytes());
-    let (rt, _ex, _s) = fs_runtime(&[path.clone()]);
+    let (rt, _ex, _s) = fs_runtime(&[&path]);
     rt.set_recheck(Duration::from_secs(3600));
     let ns_free = rt.find_spec("p7", None);
     assert!(ns_free.is_err(), "no directory entries, no namespace portions");
