@@ -204,6 +204,7 @@ fn app() -> Zip {
         m("pkg/__init__.py", "set init 1"),
         deflated("pkg/mod.py", &"set x 1\n".repeat(50)),
         m("pkg/data.txt", "hello"),
+        deflated("pkg/empty.py", ""),
         m("pkg/sub/__init__.py", ""),
         m("top.py", "set top 1"),
         dir("lib/"),
@@ -321,6 +322,7 @@ fn stored_deflated_and_zip64_members_execute_with_their_bytes() {
         assert_eq!(ex.attr(h, "x").as_deref(), Some("1"), "{name}");
         let top = rt.import("top", None).unwrap();
         assert_eq!(ex.attr(top, "top").as_deref(), Some("1"), "{name}");
+        assert!(rt.import("pkg.empty", None).is_ok(), "{name}: an empty deflated member");
     }
 }
 
