@@ -152,6 +152,16 @@
 // Most runtimes whose ready modules one thread keeps in its cache (the least recently added is dropped).
 #define IK_MAX_CACHED_RUNTIMES 4
 
+// Most members of one zip archive indexed (entries of its central directory).
+#define IK_MAX_ZIP_MEMBERS 1000000
+
+// Largest central directory of a zip archive read, in bytes.
+#define IK_MAX_ZIP_DIRECTORY ((256 * 1024) * 1024)
+
+// Largest member of a zip archive read (its inflated size), in bytes: a member that declares more, or
+// inflates past what it declares, is refused.
+#define IK_MAX_ZIP_MEMBER_SIZE ((256 * 1024) * 1024)
+
 // Names up to this many bytes are kept in their entry.
 #define INLINE 24
 

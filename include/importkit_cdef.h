@@ -146,6 +146,14 @@ static const uint32_t IK_MAX_FINDER_NAME_LEN = 64;
 // Most runtimes whose ready modules one thread keeps in its cache (the least recently added is dropped).
 static const uint32_t IK_MAX_CACHED_RUNTIMES = 4;
 
+// Most members of one zip archive indexed (entries of its central directory).
+static const uint32_t IK_MAX_ZIP_MEMBERS = 1000000;
+
+// Largest central directory of a zip archive read, in bytes.
+
+// Largest member of a zip archive read (its inflated size), in bytes: a member that declares more, or
+// inflates past what it declares, is refused.
+
 // Names up to this many bytes are kept in their entry.
 static const uint32_t INLINE = 24;
 

@@ -64,6 +64,14 @@ pub const MAX_FINDER_NAME_LEN: usize = 64;
 /// Most runtimes whose ready modules one thread keeps in its cache (the least recently added is dropped).
 pub const MAX_CACHED_RUNTIMES: usize = 4;
 
+/// Most members of one zip archive indexed (entries of its central directory).
+pub const MAX_ZIP_MEMBERS: usize = 1_000_000;
+/// Largest central directory of a zip archive read, in bytes.
+pub const MAX_ZIP_DIRECTORY: u64 = 256 * 1024 * 1024;
+/// Largest member of a zip archive read (its inflated size), in bytes: a member that declares more, or
+/// inflates past what it declares, is refused.
+pub const MAX_ZIP_MEMBER_SIZE: u64 = 256 * 1024 * 1024;
+
 #[cfg(test)]
 mod tests {
     /// Every limit reaches the C header under its `IK_` name (cbindgen.toml's renames), none without it.

@@ -70,3 +70,23 @@ def search_paths(names, entries=ENTRIES):
         return memo[name]
 
     return {n: resolve(n) for n in names}
+
+
+def zip_stdlib(archive, directory_entries, compression):
+    """Writes the standard library's Python sources (not site-packages, lib-dynload or __pycache__) into the
+    zip `archive`, with an explicit entry for every directory or none (zipimport's namespace portions need
+    one), and returns the archive's path."""
+    import zipfile
+
+    with zipfile.ZipFile(archive, "w", compression) as z:
+        for dirpath, dirnames, filenames in os.walk(STDLIB):
+            rel = os.path.relpath(dirpath, STDLIB)
+            dirnames[:] = sorted(d for d in dirnames
+                                 if d != "__pycache__" and not (rel == "." and d in ("site-packages", "lib-dynload")))
+            if rel != "." and directory_entries:
+                z.writestr(zipfile.ZipInfo(rel.replace(os.sep, "/") + "/"), b"")
+            for f in sorted(filenames):
+                if f.endswith(".py"):
+                    name = f if rel == "." else os.path.join(rel, f).replace(os.sep, "/")
+                    z.write(os.path.join(dirpath, f), name)
+    return str(archive)

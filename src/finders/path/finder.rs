@@ -17,6 +17,7 @@ use super::dir::{DirCache, DirEntry};
 use super::entry::{Entry, EntryAnswer, Wanted};
 use super::namespace::{is_path_namespace, Locations};
 use super::scope;
+use super::zip::{self as zip_entry, ZipCache, ZipEntry};
 use crate::error::{Attempt, Error, Result};
 use crate::finders::host::{self, PathHook};
 use crate::finders::protocol::{Finder, Found, ModuleInfo, Query};
@@ -47,6 +48,7 @@ pub struct PathFinder {
     generation: AtomicU64,
     importer_cache: Mutex<FxHashMap<String, Made>>,
     dirs: Arc<DirCache>,
+    zips: ZipCache,
     hooks: RwLock<Arc<Vec<Hook>>>,
     roots: RwLock<Arc<Vec<PathBuf>>>,
 }
@@ -67,6 +69,7 @@ impl PathFinder {
             generation: AtomicU64::new(0),
             importer_cache: Mutex::default(),
             dirs: Arc::default(),
+            zips: ZipCache::default(),
             hooks: RwLock::default(),
             roots: RwLock::default(),
         }
@@ -173,6 +176,7 @@ impl PathFinder {
         let entries = std::mem::take(&mut *self.importer_cache.lock());
         drop(entries);
         self.dirs.clear();
+        self.zips.clear();
         self.locations_changed();
     }
 
@@ -189,6 +193,7 @@ impl PathFinder {
             e.invalidate();
         }
         self.dirs.invalidate();
+        self.zips.invalidate();
         self.locations_changed();
     }
 
@@ -235,7 +240,8 @@ impl PathFinder {
         }
     }
 
-    /// The first hook that takes `entry` (host hooks in order, then the directory hook), or why none did.
+    /// The first hook that takes `entry` (host hooks in order, then the zip hook and the directory hook, as
+    /// CPython's `zipimporter` and `FileFinder`), or why none did.
     /// `fullname` is the module whose search offered the entry (for errors).
     fn run_hooks(&self, entry: &str, fullname: &str, ctx: &Ctx) -> Result<Made> {
         let hooks = self.hooks.read().clone();
@@ -255,8 +261,17 @@ impl PathFinder {
         }
         match std::fs::metadata(entry) {
             Ok(m) if m.is_dir() => {}
+            Ok(m) if m.is_file() => return Ok(Ok(Arc::new(ZipEntry::new(self.zips.get(entry), String::new())))),
             Ok(_) => return Ok(Err("not a directory".into())),
-            Err(e) => return Ok(Err(format!("not a directory: {}", describe(&e)))),
+            Err(e) => {
+                // zipimport's rule: a path inside an archive (`/a/app.zip/lib`).
+                if let Some((archive, prefix)) = zip_entry::archive_of(entry) {
+                    if ctx.check_allowed(&archive).is_ok() {
+                        return Ok(Ok(Arc::new(ZipEntry::new(self.zips.get(&archive), prefix))));
+                    }
+                }
+                return Ok(Err(format!("not a directory: {}", describe(&e))));
+            }
         }
         // FileFinder.__init__: '' and '.' are the current directory; relative paths are joined to it.
         let path = if entry == "." {

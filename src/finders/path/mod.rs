@@ -10,6 +10,8 @@ pub mod namespace;
 pub mod open;
 pub mod refs;
 pub mod scope;
+pub mod zip;
+pub mod zip_index;
 
 pub use ctx::{join, Ctx, REFUSED};
 pub use entry::{Entry, EntryAnswer, Wanted};

@@ -2,8 +2,9 @@
 //! FIFO blocking, no file swapped in between the check and the open.
 
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use super::confine;
 use super::ctx::{describe, Ctx, REFUSED};
 
 fn open_flags() -> std::fs::OpenOptions {
@@ -19,14 +20,21 @@ fn open_flags() -> std::fs::OpenOptions {
 /// following a link at its end, and the open file must still be that path (so a link swapped in between the
 /// check and the open is never read). `doing` begins the message of a failure (`cannot read`).
 pub fn open_checked(ctx: &Ctx, path: &str, doing: &str) -> Result<File, String> {
+    open_within(&ctx.roots, path, doing)
+}
+
+/// [`open_checked`] with the confinement roots alone (no roots: no confinement), for a read after the search
+/// that found the file (a zip member read when its module executes).
+pub fn open_within(roots: &[PathBuf], path: &str, doing: &str) -> Result<File, String> {
     let cannot = |e: std::io::Error| format!("{doing} {path}: {}", describe(&e));
-    let Some(real) = ctx.resolve_allowed(path)? else {
+    if roots.is_empty() {
         return open_flags().open(path).map_err(cannot);
-    };
+    }
+    let real = confine::resolve_inside(Path::new(path), roots).ok_or_else(|| REFUSED.to_owned())?;
     use std::os::unix::fs::OpenOptionsExt;
     let file = open_flags().custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOFOLLOW).open(&real);
     let file = file.map_err(|_| REFUSED.to_owned())?;
-    if !still_inside(ctx, &file, &real) {
+    if !still_inside(roots, &file, &real) {
         return Err(REFUSED.to_owned());
     }
     Ok(file)
@@ -35,11 +43,11 @@ pub fn open_checked(ctx: &Ctx, path: &str, doing: &str) -> Result<File, String> 
 /// Whether an open file is the one at `real` (a path checked inside the roots), read from the descriptor:
 /// `/proc/self/fd` names what was opened; without /proc, the device and inode must match `real` as it
 /// resolves now.
-fn still_inside(ctx: &Ctx, file: &File, real: &Path) -> bool {
+fn still_inside(roots: &[PathBuf], file: &File, real: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     use std::os::unix::io::AsRawFd;
     if let Ok(opened) = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
-        return ctx.roots.iter().any(|r| opened.starts_with(r));
+        return roots.iter().any(|r| opened.starts_with(r));
     }
     match (file.metadata(), std::fs::metadata(real)) {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),

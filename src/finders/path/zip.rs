@@ -1,0 +1,345 @@
+//! The zip archive entry finder: CPython's `zipimporter` behind the entry protocol.
+//!
+//! A path entry that is a regular file is an archive (`/a/app.zip`); one that does not exist is walked up
+//! until something does, and if that is a regular file it is the archive and the rest a directory inside it
+//! (`/a/app.zip/lib` serves the members under `lib/`), as zipimport does. An archive's central directory is
+//! indexed once ([`ZipIndex`]) and shared by every entry into it; the index is trusted for the runtime's
+//! recheck window, after which the archive is stat'ed and indexed again if its size, mtime or inode changed
+//! (and always after `invalidate`). In one directory of an archive, with zipimport's precedence: a package
+//! (`x/<init stem><suffix>`) > a module (`x<suffix>`), bytecode suffixes before source suffixes (extensions
+//! are never loaded from an archive) > a namespace portion, only where the archive has an explicit
+//! directory entry `x/` (zipimport of CPython 3.11 and later). Specs: origin `zip:<archive>/<member>`,
+//! `file` = `<archive>/<member>` as zipimport's `__file__`, no `cached`. Finding never reads a member: the
+//! source is `Source::Bytes(archive index, member)`, read, inflated and checked when the module executes.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use parking_lot::Mutex;
+use rustc_hash::FxHashMap;
+
+use super::ctx::{join, Ctx};
+use super::entry::{Entry, EntryAnswer, Wanted};
+use super::open::{open_checked, open_within};
+use super::zip_index::ZipIndex;
+use crate::error::{quote, Attempt, Error, ErrorCode, HostError, Result};
+use crate::finders::protocol::{Found, ModuleInfo};
+use crate::finders::source::{ModuleBytes, Resource, Source};
+use crate::finders::trace::Trace;
+use crate::limits::MAX_ZIP_MEMBER_SIZE;
+use crate::profile::Profile;
+use crate::spec::{ModuleKind, ModuleSpec};
+
+/// What tells one state of an archive's file from another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    mtime: Option<SystemTime>,
+    dev: u64,
+    ino: u64,
+}
+
+impl Stamp {
+    fn of(m: &std::fs::Metadata) -> Stamp {
+        use std::os::unix::fs::MetadataExt;
+        Stamp { len: m.len(), mtime: m.modified().ok(), dev: m.dev(), ino: m.ino() }
+    }
+}
+
+/// An archive's index as it was read once, and what reading its members later needs: it holds the bytes of
+/// the modules found in it ([`ModuleBytes`], item = member).
+pub struct Indexed {
+    path: String,
+    index: ZipIndex,
+    stamp: Stamp,
+    roots: Arc<Vec<PathBuf>>,
+}
+
+impl Indexed {
+    /// The archive's index.
+    pub fn index(&self) -> &ZipIndex {
+        &self.index
+    }
+
+    /// The bytes of member `i`, read from the archive now: the file opened by its checked path (inside the
+    /// confinement roots it was indexed under), still the file that was indexed, the member checked.
+    pub fn read_member(&self, i: u32) -> std::result::Result<Vec<u8>, String> {
+        let file = open_within(&self.roots, &self.path, "cannot open zip archive")?;
+        let meta = file.metadata().map_err(|e| format!("cannot open zip archive {}: {e}", quote(&self.path)))?;
+        if !meta.is_file() || Stamp::of(&meta) != self.stamp {
+            return Err(format!(
+                "zip archive {} changed since it was indexed: member {} not read (it is indexed again after the \
+                 recheck window, or on invalidate)",
+                quote(&self.path),
+                quote(self.index.name(i))
+            ));
+        }
+        self.index.read_member(&file, i, MAX_ZIP_MEMBER_SIZE).map_err(|e| e.in_archive(&self.path))
+    }
+}
+
+impl ModuleBytes for Indexed {
+    fn read(&self, index: u32) -> std::result::Result<Cow<'_, [u8]>, HostError> {
+        self.read_member(index).map(Cow::Owned).map_err(|why| HostError::with_code(ErrorCode::Import, why))
+    }
+}
+
+#[derive(Default)]
+struct State {
+    indexed: Option<std::result::Result<Arc<Indexed>, String>>,
+    stamp: Option<Stamp>,
+    checked: Option<Instant>,
+}
+
+/// One archive of a path finder (every entry into it shares it), with its index cached.
+pub struct ZipArchive {
+    path: String,
+    state: Mutex<State>,
+}
+
+impl ZipArchive {
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The archive's index: the one cached, within the recheck window or while the file is unchanged; else
+    /// read again (under the archive's own lock: several searches wait for one read). An archive that
+    /// cannot be indexed gives why, naming it.
+    pub fn indexed(&self, ctx: &Ctx) -> std::result::Result<Arc<Indexed>, String> {
+        let mut st = self.state.lock();
+        if let (Some(checked), Some(known)) = (st.checked, &st.indexed) {
+            if ctx.now.saturating_duration_since(checked) < ctx.recheck {
+                return known.clone();
+            }
+        }
+        st.checked = Some(ctx.now);
+        ctx.check_allowed(&self.path)?;
+        let stamp = std::fs::metadata(&self.path).ok().map(|m| Stamp::of(&m));
+        if let (Some(_), Some(known)) = (stamp.filter(|s| Some(*s) == st.stamp), &st.indexed) {
+            return known.clone();
+        }
+        let made = self.read(ctx).map(Arc::new);
+        st.stamp = stamp;
+        st.indexed = Some(made.clone());
+        made
+    }
+
+    fn read(&self, ctx: &Ctx) -> std::result::Result<Indexed, String> {
+        let file = open_checked(ctx, &self.path, "cannot open zip archive")?;
+        let meta = file.metadata().map_err(|e| format!("cannot open zip archive {}: {e}", quote(&self.path)))?;
+        if !meta.is_file() {
+            return Err(format!("zip archive {} is not a regular file", quote(&self.path)));
+        }
+        let index = ZipIndex::read(&file, meta.len()).map_err(|e| e.in_archive(&self.path))?;
+        Ok(Indexed { path: self.path.clone(), index, stamp: Stamp::of(&meta), roots: Arc::clone(&ctx.roots) })
+    }
+
+    /// Forgets the index: the next search reads the archive again.
+    pub fn invalidate(&self) {
+        *self.state.lock() = State::default();
+    }
+}
+
+/// The archives of one path finder, by path.
+#[derive(Default)]
+pub struct ZipCache(Mutex<FxHashMap<String, Arc<ZipArchive>>>);
+
+impl ZipCache {
+    /// The archive at `path` (made on first use; indexed on first search).
+    pub fn get(&self, path: &str) -> Arc<ZipArchive> {
+        let mut zips = self.0.lock();
+        if let Some(z) = zips.get(path) {
+            return Arc::clone(z);
+        }
+        let z = Arc::new(ZipArchive { path: path.to_owned(), state: Mutex::default() });
+        zips.insert(path.to_owned(), Arc::clone(&z));
+        z
+    }
+
+    /// Every archive forgets its index.
+    pub fn invalidate(&self) {
+        for z in self.0.lock().values() {
+            z.invalidate();
+        }
+    }
+
+    /// Drops every archive (after the lock is released).
+    pub fn clear(&self) {
+        let zips = std::mem::take(&mut *self.0.lock());
+        drop(zips);
+    }
+}
+
+/// zipimport's rule for an entry that is not there as a file or directory: walk up the path until something
+/// exists; if that is a regular file, it is the archive, and the rest of the entry a directory inside it.
+/// Gives the archive's path and the prefix of the members under that directory (`sub/dir/`, or empty).
+pub fn archive_of(entry: &str) -> Option<(String, String)> {
+    let mut path = entry;
+    loop {
+        let cut = path.rfind('/')?;
+        path = &path[..cut];
+        if path.is_empty() {
+            return None;
+        }
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => return Some((path.to_owned(), prefix_of(&entry[path.len()..]))),
+            Ok(_) => return None,
+            Err(_) => {}
+        }
+    }
+}
+
+/// The members' prefix for the rest of an entry after its archive: its non-empty segments joined with `/`
+/// and ended with one (as zipimport joins them).
+fn prefix_of(rest: &str) -> String {
+    let mut prefix = String::new();
+    for segment in rest.split('/').filter(|s| !s.is_empty()) {
+        prefix.push_str(segment);
+        prefix.push('/');
+    }
+    prefix
+}
+
+/// The suffixes a module in an archive may have, in zipimport's order: bytecode first, then source (an
+/// extension module is never loaded from an archive).
+fn zip_suffixes(profile: &Profile) -> impl Iterator<Item = &(String, ModuleKind)> {
+    let all = profile.suffixes();
+    let of = move |kind: ModuleKind| all.iter().filter(move |(_, k)| *k == kind);
+    of(ModuleKind::Bytecode).chain(of(ModuleKind::Source))
+}
+
+/// An archive, or a directory inside one, on the path (CPython's `zipimporter`).
+pub struct ZipEntry {
+    archive: Arc<ZipArchive>,
+    /// The directory inside the archive: empty, or `sub/dir/`.
+    prefix: String,
+}
+
+impl ZipEntry {
+    pub fn new(archive: Arc<ZipArchive>, prefix: String) -> ZipEntry {
+        ZipEntry { archive, prefix }
+    }
+
+    /// The module `name` (a package if `is_package`) in member `i`, which is `<dir>/<stem><suffix>`. A member
+    /// the central directory shows cannot be read (encrypted, a method importkit does not read, too large)
+    /// is an error naming the archive and the member, as zipimport's would be when it read it.
+    #[allow(clippy::too_many_arguments)]
+    fn found(
+        &self,
+        name: &str,
+        indexed: &Arc<Indexed>,
+        i: u32,
+        kind: ModuleKind,
+        stem: &str,
+        suffix: &str,
+        is_package: bool,
+    ) -> Result<EntryAnswer> {
+        if let Some(e) = indexed.index.unreadable(i, MAX_ZIP_MEMBER_SIZE) {
+            return Err(Error::new(ErrorCode::Import, e.in_archive(&self.archive.path)).for_module(name));
+        }
+        let member = indexed.index.name(i);
+        let dir = join(&self.archive.path, &member[..member.len() - stem.len() - suffix.len()]);
+        let spec = ModuleSpec::for_file_with(name, kind, "zip:", &dir, stem, suffix, is_package, |_| false);
+        let bytes: Arc<dyn ModuleBytes> = Arc::clone(indexed) as Arc<dyn ModuleBytes>;
+        Ok(EntryAnswer::Module(Found::new(spec, Source::Bytes(bytes, i))))
+    }
+}
+
+impl Entry for ZipEntry {
+    fn find(&self, name: &Wanted, entry: &str, ctx: &Ctx, _: bool, trace: &mut Trace) -> Result<EntryAnswer> {
+        let indexed = match self.archive.indexed(ctx) {
+            Ok(i) => i,
+            Err(why) => {
+                trace.note(Attempt::new(entry, why));
+                return Ok(EntryAnswer::Nothing);
+            }
+        };
+        let index = &indexed.index;
+        let profile = ctx.profile;
+        let mut key = String::with_capacity(self.prefix.len() + name.tail.len() + 32);
+        key.push_str(&self.prefix);
+        key.push_str(name.tail);
+        let base = key.len();
+        for (suffix, kind) in zip_suffixes(profile) {
+            key.truncate(base);
+            key.push('/');
+            key.push_str(profile.init_stem());
+            key.push_str(suffix);
+            if let Some(i) = index.get(&key) {
+                return self.found(name.fullname, &indexed, i, *kind, profile.init_stem(), suffix, true);
+            }
+        }
+        for (suffix, kind) in zip_suffixes(profile) {
+            key.truncate(base);
+            key.push_str(suffix);
+            if let Some(i) = index.get(&key) {
+                return self.found(name.fullname, &indexed, i, *kind, name.tail, suffix, false);
+            }
+        }
+        key.truncate(base);
+        key.push('/');
+        if profile.namespace_dirs() && index.get(&key).is_some() {
+            return Ok(EntryAnswer::Portions(vec![join(&self.archive.path, &key[..base])]));
+        }
+        if trace.tracing() {
+            let src = profile.suffixes().iter().find(|(_, k)| *k == ModuleKind::Source).map_or("", |(s, _)| s.as_str());
+            let stem = &key[..base];
+            trace.note(Attempt::new(
+                entry,
+                format!("no {stem}{src}, no {stem}/{}{src} in the archive", profile.init_stem()),
+            ));
+        }
+        Ok(EntryAnswer::Nothing)
+    }
+
+    fn invalidate(&self) {
+        self.archive.invalidate();
+    }
+
+    /// A file member in this directory of the archive (or below it), read, inflated and checked now.
+    fn read_resource(&self, resource: &str, ctx: &Ctx) -> Result<Option<Resource>> {
+        let Ok(indexed) = self.archive.indexed(ctx) else { return Ok(None) };
+        let Some(i) = indexed.index.get(&format!("{}{resource}", self.prefix)) else { return Ok(None) };
+        indexed.read_member(i).map(|b| Some(Resource::Owned(b))).map_err(|why| Error::new(ErrorCode::Import, why))
+    }
+
+    /// The names directly in this directory of the archive: members, and directories named or implied.
+    fn resources(&self, ctx: &Ctx) -> Result<Option<Vec<String>>> {
+        let Ok(indexed) = self.archive.indexed(ctx) else { return Ok(None) };
+        Ok(Some(indexed.index.children(&self.prefix).into_iter().map(|(n, _)| n).collect()))
+    }
+
+    /// As `pkgutil` lists a `zipimporter`: module members by stem, directories (named or implied) holding an
+    /// init member as packages; names that are not identifiers skipped.
+    fn iter_modules(&self, ctx: &Ctx) -> Result<Vec<ModuleInfo>> {
+        let Ok(indexed) = self.archive.indexed(ctx) else { return Ok(Vec::new()) };
+        let profile = ctx.profile;
+        let index = &indexed.index;
+        let mut out: Vec<ModuleInfo> = Vec::new();
+        for (name, is_dir) in index.children(&self.prefix) {
+            let (stem, is_package) = if is_dir {
+                let init = zip_suffixes(profile)
+                    .any(|(s, _)| index.get(&format!("{}{name}/{}{s}", self.prefix, profile.init_stem())).is_some());
+                if !init {
+                    continue;
+                }
+                (name, true)
+            } else {
+                match zip_suffixes(profile).find(|(s, _)| name.len() > s.len() && name.ends_with(s.as_str())) {
+                    Some((s, _)) => (name[..name.len() - s.len()].to_owned(), false),
+                    None => continue,
+                }
+            };
+            if stem == profile.init_stem() || stem.contains('.') || crate::name::validate(&stem, profile).is_err() {
+                continue;
+            }
+            if !out.iter().any(|m| m.name == stem) {
+                out.push(ModuleInfo { name: stem, is_package });
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
