@@ -191,3 +191,44 @@ fn the_python_profile_takes_a_cache_tag_and_an_interpreters_conventions() {
     }
     let _ = fs::remove_dir_all(dir);
 }
+
+#[test]
+fn ls_lists_a_packages_modules_and_resources_in_a_directory_and_a_zip() {
+    let dir = tree("ls");
+    fs::write(dir.join("game/logo.png"), "P").unwrap();
+    let d = dir.to_str().unwrap();
+    let o = importkit(&["ls", "--path", d, "game"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let want = "module core\nresource __init__.py\nresource assets\nresource core.py\nresource logo.png\n";
+    assert_eq!(stdout(&o), want, "assets has no init file: a resource, not a module (as pkgutil lists it)");
+    // The same tree zipped answers the same.
+    let zip = dir.join("app.zip");
+    let script = format!(
+        "import zipfile, os\nz = zipfile.ZipFile({:?}, 'w')\nfor p in ['game/__init__.py', 'game/core.py', 'game/assets/tex.py', 'game/logo.png']:\n    z.write(os.path.join({:?}, p), p)\nz.close()",
+        zip.to_str().unwrap(),
+        d
+    );
+    let made = Command::new("python3").args(["-c", &script]).status().expect("python3 runs");
+    assert!(made.success());
+    let o = importkit(&["ls", "--path", zip.to_str().unwrap(), "game"]);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), want.to_owned()), "{}", stderr(&o));
+    let o = importkit(&["ls", "--json", "--path", d, "game"]);
+    assert_eq!(
+        stdout(&o),
+        "{\"package\": \"game\", \"modules\": [{\"name\": \"core\", \"is_package\": false}], \"resources\": [\"__init__.py\", \"assets\", \"core.py\", \"logo.png\"]}\n"
+    );
+    // The top level: modules and packages only.
+    let o = importkit(&["ls", "--path", d]);
+    assert!(stdout(&o).lines().any(|l| l == "package game"), "{}", stdout(&o));
+    assert!(stdout(&o).lines().all(|l| !l.starts_with("resource ")));
+    // A module is no package; a missing package is not found; two packages are a usage error.
+    let o = importkit(&["ls", "--path", d, "game.core"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("'game.core' is not a package"), "{}", stderr(&o));
+    let o = importkit(&["ls", "--path", d, "nothing"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("No module named 'nothing'"), "{}", stderr(&o));
+    let o = importkit(&["ls", "--path", d, "game", "vendor"]);
+    assert_eq!(o.status.code(), Some(2));
+    fs::remove_dir_all(&dir).unwrap();
+}

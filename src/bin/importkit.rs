@@ -3,7 +3,8 @@
 //! `importkit resolve [--path ENTRY]... [--profile python|lua] [--cache-tag TAG] [--python-from PYTHON]
 //! [--names-from FILE] [--json] [--trace] [--repeat N] [--cold] [--recheck MS] [--confine ROOT]... [--stats]
 //! [NAME]...` resolves each name as an import would (parents first, through their search locations) and
-//! executes nothing.
+//! executes nothing. `importkit ls [options] [PACKAGE]` lists a package's modules and resources (the
+//! top-level modules without PACKAGE), as `pkgutil.iter_modules` and `importlib.resources` give them.
 
 use std::io::{self, BufWriter, Write};
 use std::process::{Command, ExitCode};
@@ -13,9 +14,16 @@ use importkit::{Attempt, ModuleKind, ModuleSpec, Profile, Runtime};
 
 const USAGE: &str = "\
 usage: importkit resolve [options] [NAME]...
+       importkit ls [options] [PACKAGE]
 
-Resolves each module NAME as an import would (parents first, through their search locations) and executes
-nothing. Exit status: 0 if every name was found, 1 if any was not, 2 on a usage error.
+resolve: resolves each module NAME as an import would (parents first, through their search locations) and
+executes nothing. Exit status: 0 if every name was found, 1 if any was not, 2 on a usage error.
+
+ls: lists the modules directly in PACKAGE (`module NAME` or `package NAME` lines, as pkgutil.iter_modules
+gives them) and its resources (`resource NAME` lines: files and directories, as importlib.resources gives
+them); without PACKAGE, the top-level modules of the search path. Nothing is imported or executed. Exit
+status: 0 when listed, 1 when PACKAGE is not found or is not a package, 2 on a usage error. Takes --path,
+--profile, --cache-tag, --python-from, --recheck, --confine and --json.
 
 options:
   --path ENTRY        a search path entry (repeatable, in order; default: '' = the current directory)
@@ -296,7 +304,8 @@ fn text_lines(
     out
 }
 
-fn resolve(o: Options) -> Result<bool, String> {
+/// A runtime over the options' search path, profile, recheck window and confinement.
+fn runtime_for(o: &Options) -> Result<Runtime, String> {
     let rt = Runtime::new(o.profile.clone());
     rt.enable_filesystem(true);
     let entries: Vec<&str> = o.paths.iter().map(String::as_str).collect();
@@ -307,6 +316,11 @@ fn resolve(o: Options) -> Result<bool, String> {
     for root in &o.confine {
         rt.confine(root).map_err(|e| e.to_string())?;
     }
+    Ok(rt)
+}
+
+fn resolve(o: Options) -> Result<bool, String> {
+    let rt = runtime_for(&o)?;
     let mut last = Vec::new();
     for pass in 1..=o.repeat {
         if o.cold {
@@ -342,17 +356,84 @@ fn resolve(o: Options) -> Result<bool, String> {
     Ok(all_found)
 }
 
+/// `importkit ls`: one package's modules and resources, or the top-level modules.
+fn ls(o: Options) -> Result<bool, String> {
+    if o.names.len() > 1 || o.trace || o.cold || o.stats || o.repeat != 1 {
+        return Err("ls takes one PACKAGE (or none) and no --trace, --cold, --stats or --repeat".to_owned());
+    }
+    let rt = runtime_for(&o)?;
+    let package = o.names.first().map(String::as_str);
+    let listed = rt.iter_modules(package).and_then(|modules| {
+        let resources = match package {
+            Some(p) => rt.resources(p)?,
+            None => Vec::new(),
+        };
+        Ok((modules, resources))
+    });
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let write = |out: &mut BufWriter<io::StdoutLock>, line: &str| {
+        writeln!(out, "{line}").map_err(|e| format!("cannot write: {e}"))
+    };
+    let found = match listed {
+        Ok((modules, resources)) => {
+            if o.json {
+                let mut line = String::from("{\"package\": ");
+                match package {
+                    Some(p) => json_str(&mut line, p),
+                    None => line.push_str("null"),
+                }
+                line.push_str(", \"modules\": [");
+                for (i, m) in modules.iter().enumerate() {
+                    line.push_str(if i > 0 { ", {\"name\": " } else { "{\"name\": " });
+                    json_str(&mut line, &m.name);
+                    line.push_str(&format!(", \"is_package\": {}}}", m.is_package));
+                }
+                line.push_str("], \"resources\": ");
+                json_list(&mut line, resources.iter().map(String::as_str));
+                line.push('}');
+                write(&mut out, &line)?;
+            } else {
+                for m in &modules {
+                    write(&mut out, &format!("{} {}", if m.is_package { "package" } else { "module" }, m.name))?;
+                }
+                for r in &resources {
+                    write(&mut out, &format!("resource {r}"))?;
+                }
+            }
+            true
+        }
+        Err(e) => {
+            if o.json {
+                let mut line = String::from("{\"package\": ");
+                json_str(&mut line, package.unwrap_or(""));
+                line.push_str(", \"error\": ");
+                json_str(&mut line, e.message());
+                line.push('}');
+                write(&mut out, &line)?;
+            } else {
+                eprintln!("importkit: {}", e.message());
+            }
+            false
+        }
+    };
+    out.flush().map_err(|e| format!("cannot write: {e}"))?;
+    Ok(found)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("resolve") => match parse(&args[1..]).and_then(resolve) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::from(1),
-            Err(e) => {
-                eprintln!("importkit: {e}");
-                ExitCode::from(2)
+        Some(command @ ("resolve" | "ls")) => {
+            match parse(&args[1..]).and_then(|o| if command == "ls" { ls(o) } else { resolve(o) }) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(e) => {
+                    eprintln!("importkit: {e}");
+                    ExitCode::from(2)
+                }
             }
-        },
+        }
         Some("-V" | "--version") => {
             println!("importkit {}", importkit::VERSION);
             ExitCode::SUCCESS
