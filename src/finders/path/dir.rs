@@ -483,32 +483,13 @@ impl Entry for DirEntry {
     fn iter_modules(&self, ctx: &Ctx) -> Result<Vec<ModuleInfo>> {
         let profile = ctx.profile;
         let Some(listing) = self.listing(ctx) else { return Ok(Vec::new()) };
-        let mut out: Vec<ModuleInfo> = Vec::new();
-        for (name, is_dir) in listing {
-            let (stem, is_package) = if is_dir {
-                let pkg = join(self.dir.path(), &name);
-                let init = profile.suffixes().iter().any(|(s, _)| {
-                    let f = join(&pkg, &format!("{}{s}", profile.init_stem()));
-                    ctx.check_allowed(&f).is_ok() && probe(&f, ctx) == Some(Kind::File)
-                });
-                if !init {
-                    continue;
-                }
-                (name, true)
-            } else {
-                match profile.classify(&name) {
-                    Some((_, stem)) => (stem.to_owned(), false),
-                    None => continue,
-                }
-            };
-            if stem == profile.init_stem() || stem.contains('.') || crate::name::validate(&stem, profile).is_err() {
-                continue;
-            }
-            if !out.iter().any(|m| m.name == stem) {
-                out.push(ModuleInfo { name: stem, is_package });
-            }
-        }
-        out.sort();
-        Ok(out)
+        let has_init = |dir: &str| {
+            let pkg = join(self.dir.path(), dir);
+            profile.suffixes().iter().any(|(s, _)| {
+                let f = join(&pkg, &format!("{}{s}", profile.init_stem()));
+                ctx.check_allowed(&f).is_ok() && probe(&f, ctx) == Some(Kind::File)
+            })
+        };
+        Ok(super::listing::directory_modules(listing, profile, has_init))
     }
 }

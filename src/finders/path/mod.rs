@@ -6,6 +6,7 @@ pub mod ctx;
 pub mod dir;
 pub mod entry;
 pub mod finder;
+pub mod listing;
 pub mod namespace;
 pub mod open;
 pub mod refs;

@@ -317,29 +317,17 @@ impl Entry for ZipEntry {
         let Ok(indexed) = self.archive.indexed(ctx) else { return Ok(Vec::new()) };
         let profile = ctx.profile;
         let index = &indexed.index;
-        let mut out: Vec<ModuleInfo> = Vec::new();
-        for (name, is_dir) in index.children(&self.prefix) {
-            let (stem, is_package) = if is_dir {
-                let init = zip_suffixes(profile)
-                    .any(|(s, _)| index.get(&format!("{}{name}/{}{s}", self.prefix, profile.init_stem())).is_some());
-                if !init {
-                    continue;
-                }
-                (name, true)
-            } else {
-                match zip_suffixes(profile).find(|(s, _)| name.len() > s.len() && name.ends_with(s.as_str())) {
-                    Some((s, _)) => (name[..name.len() - s.len()].to_owned(), false),
-                    None => continue,
-                }
-            };
-            if stem == profile.init_stem() || stem.contains('.') || crate::name::validate(&stem, profile).is_err() {
-                continue;
-            }
-            if !out.iter().any(|m| m.name == stem) {
-                out.push(ModuleInfo { name: stem, is_package });
-            }
-        }
-        out.sort();
-        Ok(out)
+        let init: Vec<String> = profile
+            .suffixes()
+            .iter()
+            .filter(|(_, k)| *k == ModuleKind::Source)
+            .map(|(s, _)| format!("{}{s}", profile.init_stem()))
+            .collect();
+        let init_member = |dir: &str| {
+            let mut inside = index.children(&format!("{}{dir}/", self.prefix));
+            inside.retain(|(n, is_dir)| !is_dir && init.iter().any(|i| n.starts_with(i.as_str())));
+            inside.into_iter().map(|(n, _)| n).min()
+        };
+        Ok(super::listing::archive_modules(index.children(&self.prefix), profile, init_member))
     }
 }
