@@ -530,6 +530,42 @@ static void mounts(ik_runtime *rt) {
     BAD(IK_ERR_UNAVAILABLE, ik_runtime_unmount, rt, "m");
 }
 
+/* A host finder of one package, `hosted`, whose resource and listing callbacks misuse their outputs. */
+static int32_t hosted_find(void *userdata, const char *name, size_t name_len, const char *const *path,
+                           size_t path_count, ik_found *found, ik_report *report) {
+    ik_error *err = NULL;
+    (void)userdata, (void)path, (void)path_count, (void)report;
+    if (name_len == 6 && memcmp(name, "hosted", 6) == 0)
+        CHECK_OK(ik_found_set(found, "host:hosted", IK_KIND_SOURCE, true, &err));
+    return IK_OK;
+}
+
+static int32_t hosted_read(void *userdata, const char *package, size_t package_len, const char *resource,
+                           size_t resource_len, ik_bytes *out, ik_report *report) {
+    ik_error *err = NULL;
+    (void)userdata, (void)package, (void)package_len, (void)resource, (void)resource_len, (void)report;
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bytes_set, NULL, (const uint8_t *)"x", 1);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bytes_set, out, NULL, 3);
+    CHECK_OK(ik_bytes_set(out, NULL, 0, &err));
+    CHECK_OK(ik_bytes_set(out, (const uint8_t *)"DATAxyz", 4, &err)); /* replaces: "DATA" */
+    return IK_OK;
+}
+
+static int32_t hosted_modules(void *userdata, const char *package, size_t package_len, ik_modules *out,
+                              ik_report *report) {
+    ik_error *err = NULL;
+    (void)userdata, (void)package, (void)package_len, (void)report;
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_modules_push, NULL, "m", 1, false);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_modules_push, out, NULL, 1, false);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_modules_push, out, "", 0, false);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_modules_push, out, "a.b", 3, false);
+    BAD_NAME(ik_modules_push, out, WITH_NUL, 5, false);
+    BAD_NAME(ik_modules_push, out, BAD_UTF8, strlen(BAD_UTF8), true);
+    BAD_NAME(ik_modules_push, out, long_name, strlen(long_name), true);
+    CHECK_OK(ik_modules_push(out, "leafXYZ", 4, true, &err)); /* counted: "leaf" */
+    return IK_OK;
+}
+
 static void resources(ik_runtime *rt) {
     ik_error *err = NULL;
     ik_resource *res = (ik_resource *)&err;
@@ -586,6 +622,32 @@ static void resources(ik_runtime *rt) {
     CHECK_INT(ik_name_list_is_package(list, ik_name_list_count(list)), -1);
     CHECK_INT(ik_name_list_is_package(list, SIZE_MAX), -1);
     ik_name_list_free(list);
+    /* ik_bytes_set and ik_modules_push, misused by a host finder's callbacks (and outside any). */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bytes_set, NULL, NULL, 0);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_modules_push, NULL, "m", 1, true);
+    {
+        ik_finder f;
+        uint64_t id = 0;
+        size_t len = 0;
+        memset(&f, 0, sizeof f);
+        f.size = sizeof f;
+        f.name = "hosted";
+        f.find = hosted_find;
+        f.read_resource = hosted_read;
+        f.iter_modules = hosted_modules;
+        CHECK_OK(ik_runtime_add_finder(rt, &f, 0, &id, &err));
+        CHECK_OK(ik_runtime_read_resource(rt, "hosted", "any.txt", &res, &err));
+        CHECK(ik_resource_data(res, &len) != NULL && len == 4 && memcmp(ik_resource_data(res, NULL), "DATA", 4) == 0);
+        ik_resource_free(res);
+        CHECK_OK(ik_runtime_iter_modules(rt, "hosted", &list, &err));
+        CHECK_INT(ik_name_list_count(list), 1);
+        CHECK_STR(ik_name_list_get(list, 0, NULL), "leaf");
+        CHECK_INT(ik_name_list_is_package(list, 0), 1);
+        ik_name_list_free(list);
+        /* No resources callback: the finder lists none, which is no listing at all. */
+        CHECK_ERR(ik_runtime_resources(rt, "hosted", &list, &err), IK_ERR_UNAVAILABLE);
+        CHECK_OK(ik_runtime_remove_finder(rt, id, &err));
+    }
 }
 
 static void profiles(void) {

@@ -4,6 +4,8 @@
 
 #define _XOPEN_SOURCE 700
 
+#include <stddef.h>
+
 #include "fsfix.h"
 
 /* Whether list holds exactly the `count` names given, in that order. */
@@ -206,12 +208,163 @@ static void directories_natives_and_namespaces_answer_too(void) {
     fx_free(rt, tx);
 }
 
+/* ----- a host's path hook whose entry finders serve "/virtual/..." entries, resources and listing included ----- */
+
+/* The entry finder's userdata: which virtual directory it serves ("/virtual" or "/virtual/vpkg"). */
+typedef struct {
+    char dir[64];
+} vdir;
+
+static int is_pkg_dir(const vdir *d) { return strcmp(d->dir, "/virtual/vpkg") == 0; }
+
+static int32_t v_find(void *userdata, const char *name, size_t name_len, ik_found *found, ik_report *report) {
+    const vdir *d = userdata;
+    ik_error *err = NULL;
+    (void)report;
+    if (!is_pkg_dir(d) && name_len == 4 && memcmp(name, "vpkg", 4) == 0) {
+        CHECK_OK(ik_found_set(found, "host:/virtual/vpkg/__init__", IK_KIND_SOURCE, true, &err));
+        CHECK_OK(ik_found_add_location(found, "/virtual/vpkg", &err));
+    }
+    return IK_OK;
+}
+
+static int32_t v_read(void *userdata, const char *resource, size_t resource_len, ik_bytes *out, ik_report *report) {
+    const vdir *d = userdata;
+    ik_error *err = NULL;
+    if (!is_pkg_dir(d)) return IK_OK;
+    if (resource_len == 12 && memcmp(resource, "maps/one.txt", 12) == 0)
+        CHECK_OK(ik_bytes_set(out, (const uint8_t *)"ONE", 3, &err));
+    if (resource_len == 10 && memcmp(resource, "broken.bin", 10) == 0) {
+        CHECK_OK(ik_report_error(report, IK_ERR_HOST, "the virtual disk is gone", 0, 0, &err));
+        return IK_ERR_HOST;
+    }
+    return IK_OK;
+}
+
+static int32_t v_resources(void *userdata, ik_strings *out, ik_report *report) {
+    ik_error *err = NULL;
+    (void)report;
+    if (!is_pkg_dir(userdata)) return IK_OK;
+    CHECK_OK(ik_strings_push(out, "maps", 4, &err));
+    CHECK_OK(ik_strings_push(out, "__init__.py", 11, &err));
+    return IK_OK;
+}
+
+static int32_t v_modules(void *userdata, ik_modules *out, ik_report *report) {
+    ik_error *err = NULL;
+    (void)report;
+    if (is_pkg_dir(userdata)) {
+        CHECK_OK(ik_modules_push(out, "engine", 6, false, &err));
+        CHECK_OK(ik_modules_push(out, "levels", 6, true, &err));
+    } else {
+        CHECK_OK(ik_modules_push(out, "vpkg", 4, true, &err));
+    }
+    return IK_OK;
+}
+
+static void v_release(void *userdata) { free(userdata); }
+
+static int32_t v_hook(void *userdata, const char *entry, size_t entry_len, ik_entry_finder *out, bool *claimed,
+                      ik_report *report) {
+    vdir *d;
+    (void)userdata, (void)report;
+    if (entry_len < 8 || memcmp(entry, "/virtual", 8) != 0 || entry_len >= sizeof d->dir) return IK_OK;
+    d = calloc(1, sizeof *d);
+    memcpy(d->dir, entry, entry_len);
+    out->size = sizeof *out;
+    out->userdata = d;
+    out->find = v_find;
+    out->read_resource = v_read;
+    out->resources = v_resources;
+    out->iter_modules = v_modules;
+    out->release_userdata = v_release;
+    *claimed = true;
+    return IK_OK;
+}
+
+static void host_entry_finders_serve_resources_and_listing(void) {
+    static const char *const VPKG_FILES[] = {"__init__.py", "maps"};
+    static const char *const VPKG_MODULES[] = {"engine", "levels"};
+    tx_executor *tx;
+    ik_runtime *rt = fs_runtime(NULL, &tx, true);
+    ik_error *err = NULL;
+    ik_resource *r = NULL;
+    ik_name_list *list = NULL;
+    ik_path_hook hook;
+    uint64_t id = 0;
+    size_t i;
+    int saw = 0;
+
+    memset(&hook, 0, sizeof hook);
+    hook.size = sizeof hook;
+    hook.name = "virtual";
+    hook.hook = v_hook;
+    CHECK_OK(ik_runtime_add_path_hook(rt, &hook, 0, &id, &err));
+    CHECK_OK(ik_runtime_path_append(rt, "/virtual", &err));
+
+    CHECK_OK(ik_runtime_read_resource(rt, "vpkg", "maps/one.txt", &r, &err));
+    CHECK_STR(text_of(r), "ONE");
+    ik_resource_free(r);
+    CHECK_ERR(ik_runtime_read_resource(rt, "vpkg", "maps/two.txt", &r, &err), IK_ERR_NOT_FOUND);
+    /* The host's failure comes back with its status, naming the package. */
+    CHECK_ERR_KEEP(ik_runtime_read_resource(rt, "vpkg", "broken.bin", &r, &err), IK_ERR_HOST);
+    CHECK_CONTAINS(ck_msg(err), "the virtual disk is gone");
+    CHECK_STR(ik_error_module(err, NULL), "vpkg");
+    FREE_ERR();
+    CHECK_OK(ik_runtime_resources(rt, "vpkg", &list, &err));
+    NAMES_ARE(list, VPKG_FILES); /* sorted by importkit */
+    ik_name_list_free(list);
+    CHECK_OK(ik_runtime_iter_modules(rt, "vpkg", &list, &err));
+    NAMES_ARE(list, VPKG_MODULES);
+    CHECK_STR(flags_of(list), "mp");
+    ik_name_list_free(list);
+    CHECK_OK(ik_runtime_iter_modules(rt, NULL, &list, &err));
+    for (i = 0; i < ik_name_list_count(list); i++)
+        saw |= strcmp(ik_name_list_get(list, i, NULL), "vpkg") == 0 && ik_name_list_is_package(list, i) == 1;
+    CHECK(saw);
+    ik_name_list_free(list);
+    fx_free(rt, tx);
+}
+
+/* A finder built against the older header (no resource callbacks): accepted, and it lists nothing. */
+static int32_t old_find(void *userdata, const char *name, size_t name_len, const char *const *path,
+                        size_t path_count, ik_found *found, ik_report *report) {
+    ik_error *err = NULL;
+    (void)userdata, (void)path, (void)path_count, (void)report;
+    if (name_len == 3 && memcmp(name, "old", 3) == 0) CHECK_OK(ik_found_set(found, "host:old", IK_KIND_SOURCE, true, &err));
+    return IK_OK;
+}
+
+static void a_finder_of_the_older_layout_serves_no_resources(void) {
+    tx_executor *tx;
+    ik_runtime *rt = fx_runtime(NULL, &tx);
+    ik_error *err = NULL;
+    ik_resource *r = NULL;
+    ik_finder f;
+    uint64_t id = 0;
+
+    memset(&f, 0xAB, sizeof f); /* what lies past the older layout is never read */
+    f.size = (uint32_t)offsetof(ik_finder, read_resource);
+    f.name = "old";
+    f.userdata = NULL;
+    f.find = old_find;
+    f.invalidate = NULL;
+    f.release_userdata = NULL;
+    CHECK_OK(ik_runtime_add_finder(rt, &f, 0, &id, &err));
+    CHECK_ERR(ik_runtime_read_resource(rt, "old", "x.txt", &r, &err), IK_ERR_NOT_FOUND);
+    f.size = (uint32_t)offsetof(ik_finder, read_resource) + 4;
+    CHECK_ERR(ik_runtime_add_finder(rt, &f, 0, &id, &err), IK_ERR_INVALID_ARGUMENT);
+    fx_free(rt, tx);
+}
+
 int main(void) {
     int removed;
     if (td_make(ROOT) != 0) return 2;
     mounted_resources_are_read_and_listed();
     a_borrowed_resource_is_lent_in_place();
     directories_natives_and_namespaces_answer_too();
+    host_entry_finders_serve_resources_and_listing();
+    a_finder_of_the_older_layout_serves_no_resources();
     removed = td_remove(ROOT);
     CHECK(removed == 0);
     return ck_finish("test_resources");

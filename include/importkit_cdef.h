@@ -102,6 +102,9 @@ static const uint32_t IK_MAX_SUFFIXES = 64;
 // Most names in one fromlist or `__all__`.
 static const uint32_t IK_MAX_FROMLIST = 65536;
 
+// Most names a host finder's listing callback gives (`resources`, `iter_modules`).
+static const uint32_t IK_MAX_LISTED = 1000000;
+
 // Deepest nesting of imports on one thread (an import whose module imports another, and so on).
 static const uint32_t IK_MAX_IMPORT_DEPTH = 200;
 
@@ -219,12 +222,20 @@ typedef struct ik_profile ik_profile;
 // One isolated import world.
 typedef struct ik_runtime ik_runtime;
 
+// Where a host finder puts the bytes of a resource it read (`ik_bytes_set`). Valid only during the
+// callback; leaving it unset means "no such file".
+typedef struct ik_bytes ik_bytes;
+
 // A detailed error: status, message, module, attempted places, and what the host said.
 typedef struct ik_error ik_error;
 
 // Where a host finder describes the module it found (`ik_found_set` and friends). Valid only during the
 // callback; leaving it unset means "not found".
 typedef struct ik_found ik_found;
+
+// A list of modules a host finder fills with `ik_modules_push` (`pkgutil.iter_modules`). Valid only during
+// the callback.
+typedef struct ik_modules ik_modules;
 
 // A list of names, owned by the caller: free it with `ik_name_list_free`.
 typedef struct ik_name_list ik_name_list;
@@ -237,7 +248,8 @@ typedef struct ik_report ik_report;
 // until then, whatever happens to their source meanwhile (an unmount, a runtime freed).
 typedef struct ik_resource ik_resource;
 
-// A list of names a callback fills with `ik_strings_push` (the names of a module's `__all__`).
+// A list of names a callback fills with `ik_strings_push` (the names of a module's `__all__`, the
+// resources of a package).
 typedef struct ik_strings ik_strings;
 
 // One file of a tree to mount: a relative `/`-separated path (`path_len` bytes, no NUL) and its bytes.
@@ -325,6 +337,31 @@ typedef struct {
     void (*invalidate)(void *userdata);
     // Called once with `userdata` when the finder is removed or its runtime freed. May be NULL.
     ik_release_fn release_userdata;
+    // Reads resource `resource` (a checked relative `/`-separated path) of `package`, a package this finder
+    // found: give its bytes with `ik_bytes_set` and return `IK_OK`; return `IK_OK` without setting them when
+    // there is no such file. May be NULL: the finder serves no resources. (Fields from here on are new in
+    // this layout; a host built against the older header gives the older `size`.)
+    int32_t (*read_resource)(void *userdata,
+                             const char *package,
+                             size_t package_len,
+                             const char *resource,
+                             size_t resource_len,
+                             ik_bytes *out,
+                             ik_report *report);
+    // Lists the files and directories directly in `package` (a package this finder found) with
+    // `ik_strings_push`. May be NULL: the finder lists none.
+    int32_t (*resources)(void *userdata,
+                         const char *package,
+                         size_t package_len,
+                         ik_strings *out,
+                         ik_report *report);
+    // Lists the modules this finder serves directly in `package` (NULL and 0: the top-level ones) with
+    // `ik_modules_push`. May be NULL: it lists none.
+    int32_t (*iter_modules)(void *userdata,
+                            const char *package,
+                            size_t package_len,
+                            ik_modules *out,
+                            ik_report *report);
 } ik_finder;
 
 // A host's finder for one path entry, made by its path hook. The first field is `sizeof(ik_entry_finder)`.
@@ -343,6 +380,18 @@ typedef struct {
     // not an absolute path (as CPython drops relative entries), when hooks are added or removed, when the
     // caches are dropped, when the runtime is freed.
     ik_release_fn release_userdata;
+    // Reads the file `resource` (a checked relative `/`-separated path) of this entry, a package's location:
+    // `ik_bytes_set` and `IK_OK`; `IK_OK` without setting them when there is none. May be NULL. (Fields from
+    // here on are new in this layout; a host built against the older header gives the older `size`.)
+    int32_t (*read_resource)(void *userdata,
+                             const char *resource,
+                             size_t resource_len,
+                             ik_bytes *out,
+                             ik_report *report);
+    // Lists the files and directories directly in this entry with `ik_strings_push`. May be NULL.
+    int32_t (*resources)(void *userdata, ik_strings *out, ik_report *report);
+    // Lists the modules and packages directly in this entry with `ik_modules_push`. May be NULL.
+    int32_t (*iter_modules)(void *userdata, ik_modules *out, ik_report *report);
 } ik_entry_finder;
 
 // A host path hook: offered each new path entry (before the built-in directory hook), it takes the entries
@@ -610,6 +659,18 @@ ik_status ik_found_set_source(ik_found *found, const uint8_t *data, size_t len, 
 
 // Adds a name to a list being filled by a callback (`name_len` bytes of UTF-8, no NUL).
 ik_status ik_strings_push(ik_strings *strings, const char *name, size_t name_len, ik_error **out_error);
+
+// Gives the bytes of the resource a host finder's `read_resource` was asked for (`len` bytes at `data`,
+// copied; NULL only with 0). Setting them again replaces them.
+ik_status ik_bytes_set(ik_bytes *out, const uint8_t *data, size_t len, ik_error **out_error);
+
+// Adds a module to the list a host finder's `iter_modules` fills: its name (`name_len` bytes of UTF-8, no
+// NUL, no dot: a name directly in the package) and whether it is a package.
+ik_status ik_modules_push(ik_modules *out,
+                          const char *name,
+                          size_t name_len,
+                          bool is_package,
+                          ik_error **out_error);
 
 // Attaches a pointer of the host's to the module a finder found (after `ik_found_set`): it comes back on
 // the spec (`ik_spec_host_data`), so `exec` can read the module's bytes from wherever the finder said they

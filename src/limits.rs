@@ -18,6 +18,8 @@ pub const MAX_PATH_ENTRIES: usize = 65_536;
 pub const MAX_SUFFIXES: usize = 64;
 /// Most names in one fromlist or `__all__`.
 pub const MAX_FROMLIST: usize = 65_536;
+/// Most names a host finder's listing callback gives (`resources`, `iter_modules`).
+pub const MAX_LISTED: usize = 1_000_000;
 /// Deepest nesting of imports on one thread (an import whose module imports another, and so on).
 pub const MAX_IMPORT_DEPTH: usize = 200;
 

@@ -305,3 +305,58 @@ fn invalidate_asks_host_finders_in_meta_path_order() {
     rt.invalidate();
     assert_eq!(*order.lock().unwrap(), ["first", "second"]);
 }
+
+/// A host finder that opts in answers resources and listing for the packages it found; one that does not
+/// answers none, and the runtime says no source lists them.
+#[test]
+fn host_finders_that_opt_in_answer_resources_and_listing() {
+    struct Shelf;
+    impl importkit::HostFinder for Shelf {
+        fn name(&self) -> &str {
+            "shelf"
+        }
+        fn find_spec(&self, name: &str, _: Option<&[&str]>) -> Result<Option<importkit::HostFound>, HostError> {
+            Ok((name == "books").then(|| importkit::HostFound::new("host:books", ModuleKind::Source, true)))
+        }
+        fn read_resource(&self, package: &str, resource: &str) -> Result<Option<Vec<u8>>, HostError> {
+            match (package, resource) {
+                ("books", "covers/red.txt") => Ok(Some(b"RED".to_vec())),
+                ("books", "torn.txt") => Err(HostError::new("the page is torn")),
+                _ => Ok(None),
+            }
+        }
+        fn resources(&self, _: &str) -> Result<Option<Vec<String>>, HostError> {
+            Ok(Some(vec!["torn.txt".into(), "covers".into()]))
+        }
+        fn iter_modules(&self, package: Option<&str>) -> Result<Vec<ModuleInfo>, HostError> {
+            Ok(match package {
+                None => vec![ModuleInfo { name: "books".into(), is_package: true }],
+                Some(_) => vec![ModuleInfo { name: "novel".into(), is_package: false }],
+            })
+        }
+    }
+    struct Silent;
+    impl importkit::HostFinder for Silent {
+        fn name(&self) -> &str {
+            "silent"
+        }
+        fn find_spec(&self, name: &str, _: Option<&[&str]>) -> Result<Option<importkit::HostFound>, HostError> {
+            Ok((name == "quiet").then(|| importkit::HostFound::new("host:quiet", ModuleKind::Source, true)))
+        }
+    }
+    let (rt, _ex, _slot) = runtime();
+    rt.add_finder(Arc::new(Shelf), 0).unwrap();
+    rt.add_finder(Arc::new(Silent), 1).unwrap();
+    assert_eq!(rt.read_resource("books", "covers/red.txt").unwrap(), b"RED");
+    assert_eq!(rt.read_resource("books", "blue.txt").unwrap_err().code(), ErrorCode::NotFound);
+    let e = rt.read_resource("books", "torn.txt").unwrap_err();
+    assert_eq!((e.code(), e.module()), (ErrorCode::Host, Some("books")));
+    assert!(e.to_string().contains("the page is torn"), "{e}");
+    assert_eq!(rt.resources("books").unwrap(), ["covers", "torn.txt"], "sorted");
+    let names = |p| rt.iter_modules(p).unwrap().into_iter().map(|m| (m.name, m.is_package)).collect::<Vec<_>>();
+    assert_eq!(names(Some("books")), [("novel".to_owned(), false)]);
+    assert!(names(None).contains(&("books".to_owned(), true)));
+    assert_eq!(rt.read_resource("quiet", "x").unwrap_err().code(), ErrorCode::NotFound);
+    assert_eq!(rt.resources("quiet").unwrap_err().code(), ErrorCode::Unavailable);
+    assert_eq!(names(Some("quiet")), []);
+}

@@ -9,12 +9,13 @@
 use std::ffi::{c_char, c_void};
 use std::num::NonZeroUsize;
 
-use super::report::{call, ik_found, ik_report, ik_strings};
+use super::report::{call, ik_bytes, ik_found, ik_modules, ik_report, ik_strings};
 use super::vtable::{check_layout, hosted, ik_release_fn, Hosted, Userdata, Vtable};
 use crate::error::{printable, Error, HostError, Result};
 use crate::executor::{Executor, ModuleHandle};
 use crate::finders::host::{EntryFinder, EntryFound, HostFinder, HostFound, PathHook};
-use crate::finders::NativeFactory;
+use crate::finders::{ModuleInfo, NativeFactory};
+use crate::limits::{MAX_FROMLIST, MAX_LISTED};
 use crate::spec::{ModuleKind, ModuleSpec};
 
 /// The host's executor: module objects and code execution. The first field is `sizeof(ik_executor)`.
@@ -137,6 +138,43 @@ pub struct ik_finder {
     pub invalidate: Option<unsafe extern "C" fn(userdata: *mut c_void)>,
     /// Called once with `userdata` when the finder is removed or its runtime freed. May be NULL.
     pub release_userdata: ik_release_fn,
+    /// Reads resource `resource` (a checked relative `/`-separated path) of `package`, a package this finder
+    /// found: give its bytes with `ik_bytes_set` and return `IK_OK`; return `IK_OK` without setting them when
+    /// there is no such file. May be NULL: the finder serves no resources. (Fields from here on are new in
+    /// this layout; a host built against the older header gives the older `size`.)
+    pub read_resource: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            package: *const c_char,
+            package_len: usize,
+            resource: *const c_char,
+            resource_len: usize,
+            out: *mut ik_bytes,
+            report: *mut ik_report,
+        ) -> i32,
+    >,
+    /// Lists the files and directories directly in `package` (a package this finder found) with
+    /// `ik_strings_push`. May be NULL: the finder lists none.
+    pub resources: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            package: *const c_char,
+            package_len: usize,
+            out: *mut ik_strings,
+            report: *mut ik_report,
+        ) -> i32,
+    >,
+    /// Lists the modules this finder serves directly in `package` (NULL and 0: the top-level ones) with
+    /// `ik_modules_push`. May be NULL: it lists none.
+    pub iter_modules: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            package: *const c_char,
+            package_len: usize,
+            out: *mut ik_modules,
+            report: *mut ik_report,
+        ) -> i32,
+    >,
 }
 
 /// A host's finder for one path entry, made by its path hook. The first field is `sizeof(ik_entry_finder)`.
@@ -165,6 +203,24 @@ pub struct ik_entry_finder {
     /// not an absolute path (as CPython drops relative entries), when hooks are added or removed, when the
     /// caches are dropped, when the runtime is freed.
     pub release_userdata: ik_release_fn,
+    /// Reads the file `resource` (a checked relative `/`-separated path) of this entry, a package's location:
+    /// `ik_bytes_set` and `IK_OK`; `IK_OK` without setting them when there is none. May be NULL. (Fields from
+    /// here on are new in this layout; a host built against the older header gives the older `size`.)
+    pub read_resource: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            resource: *const c_char,
+            resource_len: usize,
+            out: *mut ik_bytes,
+            report: *mut ik_report,
+        ) -> i32,
+    >,
+    /// Lists the files and directories directly in this entry with `ik_strings_push`. May be NULL.
+    pub resources:
+        Option<unsafe extern "C" fn(userdata: *mut c_void, out: *mut ik_strings, report: *mut ik_report) -> i32>,
+    /// Lists the modules and packages directly in this entry with `ik_modules_push`. May be NULL.
+    pub iter_modules:
+        Option<unsafe extern "C" fn(userdata: *mut c_void, out: *mut ik_modules, report: *mut ik_report) -> i32>,
 }
 
 /// A host path hook: offered each new path entry (before the built-in directory hook), it takes the entries
@@ -194,18 +250,24 @@ pub struct ik_path_hook {
     pub release_userdata: ik_release_fn,
 }
 
-/// Each vtable has one released layout so far, this header's; a new field at the end adds the new `sizeof` to
-/// the end of its list (the older sizes stay accepted).
+/// The released layouts of each vtable, oldest first; a new field at the end adds the new `sizeof` to the end of
+/// its list (the older sizes stay accepted). The finders' resource and listing callbacks came in the second.
 macro_rules! released_layouts {
-    ($($t:ident),*) => {$(
+    ($($t:ident: [$($older:expr),*]),*) => {$(
         impl Vtable for $t {
             const NAME: &'static str = stringify!($t);
-            const LAYOUTS: &'static [usize] = &[std::mem::size_of::<$t>()];
+            const LAYOUTS: &'static [usize] = &[$($older,)* std::mem::size_of::<$t>()];
         }
     )*};
 }
 
-released_layouts!(ik_executor, ik_native, ik_finder, ik_entry_finder, ik_path_hook);
+released_layouts!(
+    ik_executor: [],
+    ik_native: [],
+    ik_finder: [std::mem::offset_of!(ik_finder, read_resource)],
+    ik_entry_finder: [std::mem::offset_of!(ik_entry_finder, read_resource)],
+    ik_path_hook: []
+);
 
 fn handle_ptr(h: ModuleHandle) -> *mut c_void {
     h.get() as *mut c_void
@@ -270,7 +332,7 @@ impl Executor for CExecutor {
 
     fn all_names(&self, module: ModuleHandle) -> Result<Vec<String>, HostError> {
         let Some(all_names) = self.vt.all_names else { return Ok(Vec::new()) };
-        let mut out = ik_strings { names: Vec::new() };
+        let mut out = ik_strings::new(MAX_FROMLIST);
         // SAFETY: a callback of the host's vtable, with pointers valid for the call.
         call("ik_executor.all_names", |report| unsafe {
             all_names(self.vt.userdata, handle_ptr(module), &mut out, report)
@@ -342,6 +404,54 @@ impl HostFinder for CFinder {
             unsafe { invalidate(self.vt.userdata) }
         }
     }
+
+    fn read_resource(&self, package: &str, resource: &str) -> Result<Option<Vec<u8>>, HostError> {
+        let Some(read) = self.vt.read_resource else { return Ok(None) };
+        let (cpackage, cresource) = (c_text(package)?, c_text(resource)?);
+        let mut out = ik_bytes { bytes: None };
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        call("ik_finder.read_resource", |report| unsafe {
+            read(
+                self.vt.userdata,
+                cpackage.as_ptr(),
+                package.len(),
+                cresource.as_ptr(),
+                resource.len(),
+                &mut out,
+                report,
+            )
+        })?;
+        Ok(out.bytes)
+    }
+
+    fn resources(&self, package: &str) -> Result<Option<Vec<String>>, HostError> {
+        let Some(list) = self.vt.resources else { return Ok(None) };
+        let cpackage = c_text(package)?;
+        let mut out = ik_strings::new(MAX_LISTED);
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        call("ik_finder.resources", |report| unsafe {
+            list(self.vt.userdata, cpackage.as_ptr(), package.len(), &mut out, report)
+        })?;
+        Ok(Some(out.names))
+    }
+
+    fn iter_modules(&self, package: Option<&str>) -> Result<Vec<ModuleInfo>, HostError> {
+        let Some(list) = self.vt.iter_modules else { return Ok(Vec::new()) };
+        let cpackage = package.map(c_text).transpose()?;
+        let (ptr, len) = match (&cpackage, package) {
+            (Some(c), Some(p)) => (c.as_ptr(), p.len()),
+            _ => (std::ptr::null(), 0),
+        };
+        let mut out = ik_modules { modules: Vec::new() };
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        call("ik_finder.iter_modules", |report| unsafe { list(self.vt.userdata, ptr, len, &mut out, report) })?;
+        Ok(out.modules)
+    }
+}
+
+/// A name or path as a callback gets it (NUL-terminated; importkit's own text never holds a NUL).
+fn c_text(s: &str) -> Result<std::ffi::CString, HostError> {
+    std::ffi::CString::new(s).map_err(|_| HostError::new("text with a NUL byte"))
 }
 
 type CPathHook = Hosted<ik_path_hook>;
@@ -418,5 +528,32 @@ impl EntryFinder for CEntryFinder {
             // SAFETY: a callback of the host's vtable.
             unsafe { invalidate(self.vt.userdata) }
         }
+    }
+
+    fn read_resource(&self, resource: &str) -> Result<Option<Vec<u8>>, HostError> {
+        let Some(read) = self.vt.read_resource else { return Ok(None) };
+        let cresource = c_text(resource)?;
+        let mut out = ik_bytes { bytes: None };
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        call("ik_entry_finder.read_resource", |report| unsafe {
+            read(self.vt.userdata, cresource.as_ptr(), resource.len(), &mut out, report)
+        })?;
+        Ok(out.bytes)
+    }
+
+    fn resources(&self) -> Result<Option<Vec<String>>, HostError> {
+        let Some(list) = self.vt.resources else { return Ok(None) };
+        let mut out = ik_strings::new(MAX_LISTED);
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        call("ik_entry_finder.resources", |report| unsafe { list(self.vt.userdata, &mut out, report) })?;
+        Ok(Some(out.names))
+    }
+
+    fn iter_modules(&self) -> Result<Vec<ModuleInfo>, HostError> {
+        let Some(list) = self.vt.iter_modules else { return Ok(Vec::new()) };
+        let mut out = ik_modules { modules: Vec::new() };
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        call("ik_entry_finder.iter_modules", |report| unsafe { list(self.vt.userdata, &mut out, report) })?;
+        Ok(out.modules)
     }
 }

@@ -12,7 +12,8 @@ use super::status::{code_of, ik_status};
 use super::vtable::{ik_release_fn, HostPointer, Userdata};
 use crate::error::{Error, HostError, Result};
 use crate::finders::host::HostFound;
-use crate::limits::{clip_message, MAX_FROMLIST, MAX_NAME_LEN, MAX_PATH_LEN};
+use crate::finders::ModuleInfo;
+use crate::limits::{clip_message, MAX_LISTED, MAX_NAME_LEN, MAX_PATH_LEN};
 use crate::spec::{HostData, ModuleKind};
 
 /// Where a callback reports why it failed: pass it to `ik_report_error` before returning a status other
@@ -29,9 +30,30 @@ pub struct ik_found {
     pub(crate) found: Option<HostFound>,
 }
 
-/// A list of names a callback fills with `ik_strings_push` (the names of a module's `__all__`).
+/// A list of names a callback fills with `ik_strings_push` (the names of a module's `__all__`, the
+/// resources of a package).
 pub struct ik_strings {
     pub(crate) names: Vec<String>,
+    /// How many names it takes.
+    pub(crate) limit: usize,
+}
+
+impl ik_strings {
+    pub(crate) fn new(limit: usize) -> ik_strings {
+        ik_strings { names: Vec::new(), limit }
+    }
+}
+
+/// Where a host finder puts the bytes of a resource it read (`ik_bytes_set`). Valid only during the
+/// callback; leaving it unset means "no such file".
+pub struct ik_bytes {
+    pub(crate) bytes: Option<Vec<u8>>,
+}
+
+/// A list of modules a host finder fills with `ik_modules_push` (`pkgutil.iter_modules`). Valid only during
+/// the callback.
+pub struct ik_modules {
+    pub(crate) modules: Vec<ModuleInfo>,
 }
 
 /// Runs the callback `what` (`ik_executor.exec`), which returns a status and may report; turns a failure
@@ -217,10 +239,62 @@ pub unsafe extern "C" fn ik_strings_push(
         let strings = unsafe { strings.as_mut() }.ok_or_else(|| Error::invalid_argument("strings is NULL"))?;
         // SAFETY: `name` points at `name_len` readable bytes.
         let name = unsafe { in_counted(name, name_len, "name", MAX_NAME_LEN) }?;
-        if strings.names.len() >= MAX_FROMLIST {
-            return Err(Error::invalid_argument(format!("a list holds at most {MAX_FROMLIST} names")));
+        if strings.names.len() >= strings.limit {
+            return Err(Error::invalid_argument(format!("this list holds at most {} names", strings.limit)));
         }
         strings.names.push(name.to_owned());
+        Ok(())
+    })
+}
+
+/// Gives the bytes of the resource a host finder's `read_resource` was asked for (`len` bytes at `data`,
+/// copied; NULL only with 0). Setting them again replaces them.
+#[no_mangle]
+pub unsafe extern "C" fn ik_bytes_set(
+    out: *mut ik_bytes,
+    data: *const u8,
+    len: usize,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: valid during the callback, as the host promises.
+        let out = unsafe { out.as_mut() }.ok_or_else(|| Error::invalid_argument("out is NULL"))?;
+        let bytes = match (data.is_null(), len) {
+            (true, 0) => Vec::new(),
+            (true, _) => return Err(Error::invalid_argument(format!("data is NULL with a length of {len}"))),
+            // SAFETY: `data` points at `len` readable bytes (the header's contract).
+            (false, _) => unsafe { std::slice::from_raw_parts(data, len) }.to_vec(),
+        };
+        out.bytes = Some(bytes);
+        Ok(())
+    })
+}
+
+/// Adds a module to the list a host finder's `iter_modules` fills: its name (`name_len` bytes of UTF-8, no
+/// NUL, no dot: a name directly in the package) and whether it is a package.
+#[no_mangle]
+pub unsafe extern "C" fn ik_modules_push(
+    out: *mut ik_modules,
+    name: *const c_char,
+    name_len: usize,
+    is_package: bool,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: valid during the callback, as the host promises.
+        let out = unsafe { out.as_mut() }.ok_or_else(|| Error::invalid_argument("out is NULL"))?;
+        // SAFETY: `name` points at `name_len` readable bytes.
+        let name = unsafe { in_counted(name, name_len, "name", MAX_NAME_LEN) }?;
+        if name.is_empty() || name.contains('.') {
+            return Err(Error::invalid_argument(format!(
+                "module {} is not a name directly in a package (empty, or with a '.')",
+                crate::error::quote(name)
+            )));
+        }
+        if out.modules.len() >= MAX_LISTED {
+            return Err(Error::invalid_argument(format!("a listing holds at most {MAX_LISTED} modules")));
+        }
+        out.modules.push(ModuleInfo { name: name.to_owned(), is_package });
         Ok(())
     })
 }

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use super::path::ctx::Ctx;
 use super::path::entry::{Entry, EntryAnswer, Wanted};
 use super::path::scope;
-use super::protocol::{Finder, Found, Query};
-use super::source::{ModuleBytes, Source};
+use super::protocol::{Finder, Found, ModuleInfo, Query};
+use super::source::{ModuleBytes, Resource, Source};
 use super::trace::Trace;
-use crate::error::{Attempt, Error, ErrorCode, HostError, Result};
+use crate::error::{quote, Attempt, Error, ErrorCode, HostError, Result};
 use crate::limits::MAX_PATH_LEN;
 use crate::spec::{HostData, ModuleKind, ModuleSpec};
 
@@ -70,6 +70,27 @@ pub trait HostFinder: Send + Sync {
 
     /// Drops whatever the finder caches.
     fn invalidate(&self) {}
+
+    /// The bytes of resource `resource` (a checked relative path) of `package`, a package this finder found;
+    /// `None` when it has no such file. By default a host finder serves no resources.
+    fn read_resource(&self, package: &str, resource: &str) -> Result<Option<Vec<u8>>, HostError> {
+        let _ = (package, resource);
+        Ok(None)
+    }
+
+    /// The names of the files and directories directly in `package` (one this finder found); `None` when it
+    /// does not list them (the default).
+    fn resources(&self, package: &str) -> Result<Option<Vec<String>>, HostError> {
+        let _ = package;
+        Ok(None)
+    }
+
+    /// The modules this finder serves directly in `package` (the top-level ones for `None`); none by
+    /// default.
+    fn iter_modules(&self, package: Option<&str>) -> Result<Vec<ModuleInfo>, HostError> {
+        let _ = package;
+        Ok(Vec::new())
+    }
 }
 
 /// What an entry finder answers for one name in its path entry.
@@ -88,6 +109,24 @@ pub trait EntryFinder: Send + Sync {
 
     /// Drops whatever the finder caches.
     fn invalidate(&self) {}
+
+    /// The bytes of the file `resource` (a checked relative path) in this entry, a package's location;
+    /// `None` when there is none (the default).
+    fn read_resource(&self, resource: &str) -> Result<Option<Vec<u8>>, HostError> {
+        let _ = resource;
+        Ok(None)
+    }
+
+    /// The names of the files and directories directly in this entry; `None` when it does not list them (the
+    /// default).
+    fn resources(&self) -> Result<Option<Vec<String>>, HostError> {
+        Ok(None)
+    }
+
+    /// The modules and packages directly in this entry; none by default.
+    fn iter_modules(&self) -> Result<Vec<ModuleInfo>, HostError> {
+        Ok(Vec::new())
+    }
 }
 
 /// A path hook of the host's: turns a path entry it serves (an archive, a URL...) into an entry finder.
@@ -173,6 +212,25 @@ impl Finder for HostMeta {
     fn invalidate(&self) {
         scope::outside(|| self.0.invalidate());
     }
+
+    fn read_resource(&self, package: &ModuleSpec, resource: &str, _: &Query) -> Result<Option<Resource>> {
+        let read = scope::outside(|| self.0.read_resource(package.name(), resource));
+        let what = || format!("finder 'host:{}' reading resource {} of", self.0.name(), quote(resource));
+        Ok(read.map_err(|e| Error::from_host(package.name(), &what(), host_failure(e)))?.map(Resource::Owned))
+    }
+
+    fn resources(&self, package: &ModuleSpec, _: &Query) -> Result<Option<Vec<String>>> {
+        let listed = scope::outside(|| self.0.resources(package.name()));
+        let what = || format!("finder 'host:{}' listing the resources of", self.0.name());
+        listed.map_err(|e| Error::from_host(package.name(), &what(), host_failure(e)))
+    }
+
+    fn iter_modules(&self, package: Option<&ModuleSpec>, _: &Query) -> Result<Vec<ModuleInfo>> {
+        let name = package.map(ModuleSpec::name);
+        let listed = scope::outside(|| self.0.iter_modules(name));
+        let what = || format!("finder 'host:{}' listing the modules of", self.0.name());
+        listed.map_err(|e| Error::from_host(name.unwrap_or(""), &what(), host_failure(e)))
+    }
 }
 
 /// A host path hook's entry finder, behind the entry protocol.
@@ -204,6 +262,23 @@ impl Entry for HostEntry {
 
     fn invalidate(&self) {
         scope::outside(|| self.finder.invalidate());
+    }
+
+    fn read_resource(&self, resource: &str, _: &Ctx) -> Result<Option<Resource>> {
+        let read = scope::outside(|| self.finder.read_resource(resource));
+        let what = format!("entry finder of hook '{}' reading resource", self.hook);
+        Ok(read.map_err(|e| Error::from_host(resource, &what, host_failure(e)))?.map(Resource::Owned))
+    }
+
+    fn resources(&self, _: &Ctx) -> Result<Option<Vec<String>>> {
+        let listed = scope::outside(|| self.finder.resources());
+        listed
+            .map_err(|e| Error::from_host(&format!("hook:{}", self.hook), "listing the resources of", host_failure(e)))
+    }
+
+    fn iter_modules(&self, _: &Ctx) -> Result<Vec<ModuleInfo>> {
+        let listed = scope::outside(|| self.finder.iter_modules());
+        listed.map_err(|e| Error::from_host(&format!("hook:{}", self.hook), "listing the modules of", host_failure(e)))
     }
 }
 
