@@ -556,6 +556,35 @@ fn an_archive_outside_the_roots_is_refused() {
 }
 
 #[test]
+fn packages_and_directories_of_an_archive_inside_the_roots_are_served() {
+    let d = Scratch::new();
+    let zip = d.put("root/app.zip", &app().bytes());
+    fs::create_dir_all(d.s("root/real")).unwrap();
+    fs::rename(&zip, d.s("root/real/app.zip")).unwrap();
+    std::os::unix::fs::symlink(d.s("root/real"), d.s("root/link")).unwrap();
+    for zip in [d.s("root/real/app.zip"), d.s("root/link/app.zip")] {
+        let (rt, ex, _s) = fs_runtime(&[zip.clone(), format!("{zip}/lib")]);
+        rt.confine(&d.s("root")).unwrap();
+        // A package's locations and an entry into a directory lead into the archive, inside the roots.
+        let h = rt.import("pkg.mod", None).unwrap();
+        assert_eq!(ex.attr(h, "x").as_deref(), Some("1"), "{zip}");
+        assert_eq!(rt.find_spec("inner", None).unwrap().file(), Some(format!("{zip}/lib/inner.py").as_str()));
+        assert_eq!(rt.read_resource("pkg", "data.txt").unwrap(), b"hello");
+        assert!(rt.resources("pkg").unwrap().contains(&"data.txt".to_owned()));
+        assert!(rt.iter_modules(Some("pkg")).unwrap().iter().any(|m| m.name == "mod"));
+    }
+    // Into an archive outside the roots, through a link or not: refused, and the same answer as for nothing.
+    let out = d.put("outside/app.zip", &app().bytes());
+    std::os::unix::fs::symlink(d.s("outside"), d.s("root/out")).unwrap();
+    for entry in [format!("{out}/lib"), d.s("root/out/app.zip/lib"), d.s("root/missing.zip/lib")] {
+        let (rt, _ex, _s) = fs_runtime(&[&entry]);
+        rt.confine(&d.s("root")).unwrap();
+        let e = rt.find_spec("inner", None).unwrap_err();
+        assert!(e.message().contains(&format!("{entry}: refused: outside the allowed roots")), "{e}");
+    }
+}
+
+#[test]
 fn an_archive_of_ten_thousand_members_is_indexed_once() {
     let d = Scratch::new();
     let members: Vec<M> = (0..10_000).map(|i| m(&format!("p{}/m{i}.py", i % 100), "")).collect();

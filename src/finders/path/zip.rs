@@ -175,13 +175,18 @@ impl ZipCache {
 /// zipimport's rule for an entry that is not there as a file or directory: walk up the path until something
 /// exists; if that is a regular file, it is the archive, and the rest of the entry a directory inside it.
 /// Gives the archive's path and the prefix of the members under that directory (`sub/dir/`, or empty).
-pub fn archive_of(entry: &str) -> Option<(String, String)> {
+/// Under confinement a step is stat'ed only once it resolves inside the roots (an entry into an archive
+/// never does as a whole: the archive is a file); a step outside is passed over like one that is missing.
+pub fn archive_of(entry: &str, ctx: &Ctx) -> Option<(String, String)> {
     let mut path = entry;
     loop {
         let cut = path.rfind('/')?;
         path = &path[..cut];
         if path.is_empty() {
             return None;
+        }
+        if ctx.check_allowed(path).is_err() {
+            continue;
         }
         match std::fs::metadata(path) {
             Ok(m) if m.is_file() => return Some((path.to_owned(), prefix_of(&entry[path.len()..]))),
