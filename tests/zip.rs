@@ -355,6 +355,41 @@ fn finding_reads_no_member_and_a_bad_member_fails_when_it_executes() {
     assert!(rt.import("ok", None).is_ok(), "the runtime stays usable");
 }
 
+#[test]
+fn a_member_not_read_names_the_module_the_archive_and_the_member() {
+    let d = Scratch::new();
+    let bad = M { crc: Some(0xdead_beef), ..m("bad.py", "set x 1") };
+    let path = d.put("root/app.zip", &Zip::of(vec![bad, m("top.py", ""), m("pkg/__init__.py", "")]).bytes());
+    let (rt, _ex, _s) = fs_runtime(&[&path]);
+    let e = rt.import("bad", None).unwrap_err();
+    assert_eq!((e.code(), e.module()), (ErrorCode::Import, Some("bad")), "{e}");
+    // The archive gone after the find: the module, the archive and the member are named.
+    rt.set_recheck(Duration::from_secs(3600));
+    let _ = rt.find_spec("top", None).unwrap();
+    let moved = d.s("root/moved.zip");
+    fs::rename(&path, &moved).unwrap();
+    let e = rt.import("top", None).unwrap_err();
+    assert_eq!((e.code(), e.module()), (ErrorCode::Import, Some("top")), "{e}");
+    assert!(e.message().starts_with(&format!("zip archive '{path}': member 'top.py' not read: ")), "{e}");
+    // Under confinement, swapped for a link to an archive outside: refused, saying which.
+    let outside = d.put("outside/app.zip", &fs::read(&moved).unwrap());
+    fs::rename(&moved, &path).unwrap();
+    let (rt, _ex, _s) = fs_runtime(&[&path]);
+    rt.confine(&d.s("root")).unwrap();
+    rt.set_recheck(Duration::from_secs(3600));
+    let _ = rt.find_spec("top", None).unwrap();
+    fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink(&outside, &path).unwrap();
+    let e = rt.import("top", None).unwrap_err();
+    assert_eq!(e.module(), Some("top"), "{e}");
+    assert_eq!(
+        e.message(),
+        format!(
+            "zip archive '{path}': member 'top.py' not read: refused: outside the allowed roots, or does not exist"
+        )
+    );
+}
+
 /// The message of importing `name` from an archive made of `zip`, or of finding it when `find`.
 fn failure(zip: Zip, name: &str) -> (ErrorCode, String, String) {
     let d = Scratch::new();

@@ -66,7 +66,10 @@ impl Indexed {
     /// The bytes of member `i`, read from the archive now: the file opened by its checked path (inside the
     /// confinement roots it was indexed under), still the file that was indexed, the member checked.
     pub fn read_member(&self, i: u32) -> std::result::Result<Vec<u8>, String> {
-        let file = open_within(&self.roots, &self.path, "cannot open zip archive")?;
+        let not_read = |why: String| {
+            format!("zip archive {}: member {} not read: {why}", quote(&self.path), quote(self.index.name(i)))
+        };
+        let file = open_within(&self.roots, &self.path, "cannot open").map_err(not_read)?;
         let meta = file.metadata().map_err(|e| format!("cannot open zip archive {}: {e}", quote(&self.path)))?;
         if !meta.is_file() || Stamp::of(&meta) != self.stamp {
             return Err(format!(
