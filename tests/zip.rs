@@ -548,6 +548,27 @@ fn the_index_is_kept_read_again_when_the_archive_changes_and_dropped_by_invalida
 }
 
 #[test]
+fn an_archive_rewritten_in_place_with_its_mtime_put_back_is_seen_to_change() {
+    let d = Scratch::new();
+    let path = d.put("app.zip", &Zip::of(vec![m("aa.py", "set x 1"), m("bb.py", "set y 2")]).bytes());
+    let (rt, _ex, _s) = fs_runtime(&[&path]);
+    rt.set_recheck(Duration::from_secs(3600));
+    let _ = rt.find_spec("aa", None).unwrap();
+    // Same size, same inode, the members in another order, the modification time set back as it was.
+    let mtime = fs::metadata(&path).unwrap().modified().unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let file = fs::OpenOptions::new().write(true).open(&path).unwrap();
+    std::io::Write::write_all(&mut &file, &Zip::of(vec![m("bb.py", "set y 2"), m("aa.py", "set x 1")]).bytes())
+        .unwrap();
+    file.set_modified(mtime).unwrap();
+    drop(file);
+    let e = rt.import("aa", None).unwrap_err();
+    assert!(e.message().contains("changed since it was indexed: member 'aa.py' not read"), "{e}");
+    rt.set_recheck(Duration::ZERO);
+    assert!(rt.import("aa", None).is_ok(), "indexed again: the change is seen by the stat too");
+}
+
+#[test]
 fn resources_and_listing_in_an_archive() {
     let d = Scratch::new();
     let zip = Zip::of(vec![

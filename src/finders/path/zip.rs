@@ -4,8 +4,8 @@
 //! until something does, and if that is a regular file it is the archive and the rest a directory inside it
 //! (`/a/app.zip/lib` serves the members under `lib/`), as zipimport does. An archive's central directory is
 //! indexed once ([`ZipIndex`]) and shared by every entry into it; the index is trusted for the runtime's
-//! recheck window, after which the archive is stat'ed and indexed again if its size, mtime or inode changed
-//! (and always after `invalidate`). In one directory of an archive, with zipimport's precedence: a package
+//! recheck window, after which the archive is stat'ed and indexed again if its size, mtime, ctime or inode
+//! changed (and always after `invalidate`). In one directory of an archive, with zipimport's precedence: a package
 //! (`x/<init stem><suffix>`) > a module (`x<suffix>`), bytecode suffixes before source suffixes (extensions
 //! are never loaded from an archive) > a namespace portion, only where the archive has an explicit
 //! directory entry `x/` (zipimport of CPython 3.11 and later). Specs: origin `zip:<archive>/<member>`,
@@ -32,11 +32,13 @@ use crate::limits::MAX_ZIP_MEMBER_SIZE;
 use crate::profile::Profile;
 use crate::spec::{ModuleKind, ModuleSpec};
 
-/// What tells one state of an archive's file from another.
+/// What tells one state of an archive's file from another. The status change time moves with every write
+/// and cannot be set back (an archive rewritten in place with its mtime restored is still seen to change).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp {
     len: u64,
     mtime: Option<SystemTime>,
+    ctime: (i64, i64),
     dev: u64,
     ino: u64,
 }
@@ -44,7 +46,7 @@ struct Stamp {
 impl Stamp {
     fn of(m: &std::fs::Metadata) -> Stamp {
         use std::os::unix::fs::MetadataExt;
-        Stamp { len: m.len(), mtime: m.modified().ok(), dev: m.dev(), ino: m.ino() }
+        Stamp { len: m.len(), mtime: m.modified().ok(), ctime: (m.ctime(), m.ctime_nsec()), dev: m.dev(), ino: m.ino() }
     }
 }
 
