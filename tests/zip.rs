@@ -599,6 +599,19 @@ fn resources_and_listing_in_an_archive() {
 }
 
 #[test]
+fn a_resource_that_fails_its_checks_is_an_error_about_its_package() {
+    let d = Scratch::new();
+    let bad = M { crc: Some(1), ..m("pkg/data.txt", "hello") };
+    let path = d.put("res.zip", &Zip::of(vec![m("pkg/__init__.py", ""), bad, dir("pkg/dir/")]).bytes());
+    let (rt, _ex, _s) = fs_runtime(&[&path]);
+    let e = rt.read_resource("pkg", "data.txt").unwrap_err();
+    assert_eq!((e.code(), e.module()), (ErrorCode::Import, Some("pkg")), "{e}");
+    assert_eq!(e.message(), format!("zip archive '{path}': member 'pkg/data.txt' fails its CRC check"));
+    // A directory is no file, whether the archive names it or not.
+    assert_eq!(rt.read_resource("pkg", "dir").unwrap_err().code(), ErrorCode::NotFound);
+}
+
+#[test]
 fn an_archive_outside_the_roots_is_refused() {
     let d = Scratch::new();
     let path = d.put("outside/app.zip", &app().bytes());

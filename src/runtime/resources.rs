@@ -92,7 +92,9 @@ impl Runtime {
         let spec = self.package_spec(package)?;
         self.with_serving(&spec, |serving, query| {
             for entry in serving {
-                if let Some(found) = entry.finder.read_resource(&spec, resource, query)? {
+                if let Some(found) =
+                    entry.finder.read_resource(&spec, resource, query).map_err(|e| e.for_module(package))?
+                {
                     return Ok(found);
                 }
             }
