@@ -506,8 +506,8 @@ ik_status ik_runtime_find_spec(const ik_runtime *rt,
 // executor's `exec` gets that object a second time, with the new spec. Writes the module now under `name`
 // to `*out_module` (borrowed from the table, as for `ik_runtime_import`). A failure (not found again, an
 // exec error) leaves the module as it was, in the table. `IK_ERR_NOT_FOUND` when `name` is not in the
-// table, with a message that says so; `IK_ERR_IMPORT` when its parent is not. A module that reloads itself
-// while this thread executes it is given back as it is.
+// table, with a message that says so; `IK_ERR_IMPORT` when its parent is not, or when its `exec` took it
+// out of the table. A module that reloads itself while this thread executes it is given back as it is.
 ik_status ik_runtime_reload(const ik_runtime *rt, const char *name, void **out_module, ik_error **out_error);
 
 // The module under `name` in the table (`sys.modules.get`), partly initialised ones included;

@@ -76,6 +76,19 @@ fn reloading_what_is_not_in_the_table_is_an_error_that_says_so() {
 }
 
 #[test]
+fn a_module_that_removes_itself_while_it_is_reloaded_is_told_so() {
+    let (rt, ex, _slot) = runtime();
+    mount(&rt, "", &[("gone.py", "set v 1\n")]);
+    let _ = rt.import("gone", None).unwrap();
+    remount(&rt, "", &[("gone.py", "set v 2\nremove gone\n")]);
+    let e = rt.reload("gone").unwrap_err();
+    assert_eq!((e.code(), e.module()), (ErrorCode::Import, Some("gone")));
+    assert_eq!(e.to_string(), "cannot reload 'gone': it was removed from the module table while it was reloaded");
+    assert!(!rt.contains("gone"));
+    assert_eq!(ex.exec_count("gone"), 2);
+}
+
+#[test]
 fn a_module_moved_to_another_source_is_reloaded_from_there() {
     let dir = std::env::temp_dir().join(format!("ik-reload-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

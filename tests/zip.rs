@@ -355,6 +355,41 @@ fn finding_reads_no_member_and_a_bad_member_fails_when_it_executes() {
     assert!(rt.import("ok", None).is_ok(), "the runtime stays usable");
 }
 
+#[test]
+fn a_member_not_read_names_the_module_the_archive_and_the_member() {
+    let d = Scratch::new();
+    let bad = M { crc: Some(0xdead_beef), ..m("bad.py", "set x 1") };
+    let path = d.put("root/app.zip", &Zip::of(vec![bad, m("top.py", ""), m("pkg/__init__.py", "")]).bytes());
+    let (rt, _ex, _s) = fs_runtime(&[&path]);
+    let e = rt.import("bad", None).unwrap_err();
+    assert_eq!((e.code(), e.module()), (ErrorCode::Import, Some("bad")), "{e}");
+    // The archive gone after the find: the module, the archive and the member are named.
+    rt.set_recheck(Duration::from_secs(3600));
+    let _ = rt.find_spec("top", None).unwrap();
+    let moved = d.s("root/moved.zip");
+    fs::rename(&path, &moved).unwrap();
+    let e = rt.import("top", None).unwrap_err();
+    assert_eq!((e.code(), e.module()), (ErrorCode::Import, Some("top")), "{e}");
+    assert!(e.message().starts_with(&format!("zip archive '{path}': member 'top.py' not read: ")), "{e}");
+    // Under confinement, swapped for a link to an archive outside: refused, saying which.
+    let outside = d.put("outside/app.zip", &fs::read(&moved).unwrap());
+    fs::rename(&moved, &path).unwrap();
+    let (rt, _ex, _s) = fs_runtime(&[&path]);
+    rt.confine(&d.s("root")).unwrap();
+    rt.set_recheck(Duration::from_secs(3600));
+    let _ = rt.find_spec("top", None).unwrap();
+    fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink(&outside, &path).unwrap();
+    let e = rt.import("top", None).unwrap_err();
+    assert_eq!(e.module(), Some("top"), "{e}");
+    assert_eq!(
+        e.message(),
+        format!(
+            "zip archive '{path}': member 'top.py' not read: refused: outside the allowed roots, or does not exist"
+        )
+    );
+}
+
 /// The message of importing `name` from an archive made of `zip`, or of finding it when `find`.
 fn failure(zip: Zip, name: &str) -> (ErrorCode, String, String) {
     let d = Scratch::new();
@@ -513,6 +548,27 @@ fn the_index_is_kept_read_again_when_the_archive_changes_and_dropped_by_invalida
 }
 
 #[test]
+fn an_archive_rewritten_in_place_with_its_mtime_put_back_is_seen_to_change() {
+    let d = Scratch::new();
+    let path = d.put("app.zip", &Zip::of(vec![m("aa.py", "set x 1"), m("bb.py", "set y 2")]).bytes());
+    let (rt, _ex, _s) = fs_runtime(&[&path]);
+    rt.set_recheck(Duration::from_secs(3600));
+    let _ = rt.find_spec("aa", None).unwrap();
+    // Same size, same inode, the members in another order, the modification time set back as it was.
+    let mtime = fs::metadata(&path).unwrap().modified().unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let file = fs::OpenOptions::new().write(true).open(&path).unwrap();
+    std::io::Write::write_all(&mut &file, &Zip::of(vec![m("bb.py", "set y 2"), m("aa.py", "set x 1")]).bytes())
+        .unwrap();
+    file.set_modified(mtime).unwrap();
+    drop(file);
+    let e = rt.import("aa", None).unwrap_err();
+    assert!(e.message().contains("changed since it was indexed: member 'aa.py' not read"), "{e}");
+    rt.set_recheck(Duration::ZERO);
+    assert!(rt.import("aa", None).is_ok(), "indexed again: the change is seen by the stat too");
+}
+
+#[test]
 fn resources_and_listing_in_an_archive() {
     let d = Scratch::new();
     let zip = Zip::of(vec![
@@ -545,6 +601,19 @@ fn resources_and_listing_in_an_archive() {
 }
 
 #[test]
+fn a_resource_that_fails_its_checks_is_an_error_about_its_package() {
+    let d = Scratch::new();
+    let bad = M { crc: Some(1), ..m("pkg/data.txt", "hello") };
+    let path = d.put("res.zip", &Zip::of(vec![m("pkg/__init__.py", ""), bad, dir("pkg/dir/")]).bytes());
+    let (rt, _ex, _s) = fs_runtime(&[&path]);
+    let e = rt.read_resource("pkg", "data.txt").unwrap_err();
+    assert_eq!((e.code(), e.module()), (ErrorCode::Import, Some("pkg")), "{e}");
+    assert_eq!(e.message(), format!("zip archive '{path}': member 'pkg/data.txt' fails its CRC check"));
+    // A directory is no file, whether the archive names it or not.
+    assert_eq!(rt.read_resource("pkg", "dir").unwrap_err().code(), ErrorCode::NotFound);
+}
+
+#[test]
 fn an_archive_outside_the_roots_is_refused() {
     let d = Scratch::new();
     let path = d.put("outside/app.zip", &app().bytes());
@@ -555,6 +624,35 @@ fn an_archive_outside_the_roots_is_refused() {
     assert!(e.message().contains("outside the allowed roots"), "{e}");
     assert!(rt.find_spec("inner", None).is_err());
     assert!(rt.find_spec("x", None).is_ok());
+}
+
+#[test]
+fn packages_and_directories_of_an_archive_inside_the_roots_are_served() {
+    let d = Scratch::new();
+    let zip = d.put("root/app.zip", &app().bytes());
+    fs::create_dir_all(d.s("root/real")).unwrap();
+    fs::rename(&zip, d.s("root/real/app.zip")).unwrap();
+    std::os::unix::fs::symlink(d.s("root/real"), d.s("root/link")).unwrap();
+    for zip in [d.s("root/real/app.zip"), d.s("root/link/app.zip")] {
+        let (rt, ex, _s) = fs_runtime(&[zip.clone(), format!("{zip}/lib")]);
+        rt.confine(&d.s("root")).unwrap();
+        // A package's locations and an entry into a directory lead into the archive, inside the roots.
+        let h = rt.import("pkg.mod", None).unwrap();
+        assert_eq!(ex.attr(h, "x").as_deref(), Some("1"), "{zip}");
+        assert_eq!(rt.find_spec("inner", None).unwrap().file(), Some(format!("{zip}/lib/inner.py").as_str()));
+        assert_eq!(rt.read_resource("pkg", "data.txt").unwrap(), b"hello");
+        assert!(rt.resources("pkg").unwrap().contains(&"data.txt".to_owned()));
+        assert!(rt.iter_modules(Some("pkg")).unwrap().iter().any(|m| m.name == "mod"));
+    }
+    // Into an archive outside the roots, through a link or not: refused, and the same answer as for nothing.
+    let out = d.put("outside/app.zip", &app().bytes());
+    std::os::unix::fs::symlink(d.s("outside"), d.s("root/out")).unwrap();
+    for entry in [format!("{out}/lib"), d.s("root/out/app.zip/lib"), d.s("root/missing.zip/lib")] {
+        let (rt, _ex, _s) = fs_runtime(&[&entry]);
+        rt.confine(&d.s("root")).unwrap();
+        let e = rt.find_spec("inner", None).unwrap_err();
+        assert!(e.message().contains(&format!("{entry}: refused: outside the allowed roots")), "{e}");
+    }
 }
 
 #[test]

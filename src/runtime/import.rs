@@ -53,9 +53,10 @@ pub(super) fn execute(executor: &dyn Executor, spec: &ModuleSpec, source: &Sourc
     }
     let name = spec.name();
     let bytes = match source {
+        // Reading runs no import: whatever its status, the failure is this module's.
         Source::Bytes(bytes, index) => Some(
             scope::outside(|| bytes.read(*index))
-                .map_err(|e| Error::from_host(name, "reading the source of module", e))?,
+                .map_err(|e| Error::from_host(name, "reading the source of module", e).for_module(name))?,
         ),
         _ => None,
     };

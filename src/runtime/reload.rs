@@ -70,7 +70,11 @@ impl Runtime {
         // Still under the lock, so reloads of one module land in the order they ran. The guard records no
         // attempt (an error above neither): a failed reload is not a failed import, and whoever waits for the
         // lock finds the module in the table.
-        let now = self.inner.table.reloaded(name, record.handle(), found.spec).ok_or_else(not_there);
+        let removed = || {
+            let why = "it was removed from the module table while it was reloaded".to_owned();
+            cannot(name, ErrorCode::Import, why)
+        };
+        let now = self.inner.table.reloaded(name, record.handle(), found.spec).ok_or_else(removed);
         drop(guard);
         Ok(now?.handle())
     }

@@ -10,6 +10,7 @@
 //! - `wait TAG` / `arrive TAG` rendezvous with the test through `Executor::gate`
 //! - `partial NAME` imports NAME and records whether it came back partly initialised
 //! - `reload NAME` reloads NAME (absolute)
+//! - `remove NAME` takes NAME out of the module table
 
 #![allow(dead_code)]
 
@@ -135,6 +136,9 @@ impl Executor for TestExecutor {
                 }
                 "reload" => {
                     rt.reload(rest).map_err(|e| host_error(e, line_no))?;
+                }
+                "remove" => {
+                    rt.remove_module(rest).map_err(|e| host_error(e, line_no))?;
                 }
                 "set" => {
                     let (k, v) = rest.split_once(' ').unwrap_or((rest, ""));

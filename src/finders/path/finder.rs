@@ -255,9 +255,13 @@ impl PathFinder {
             // filesystem call, nothing worth noting.
             return Ok(Err(String::new()));
         }
-        // Confinement first: what an entry outside the roots is (or whether it exists) is not told.
+        // Confinement first: what an entry outside the roots is (or whether it exists) is not told. An entry
+        // into a directory of an archive never resolves (its archive is a file): the archive must.
         if let Err(why) = ctx.check_allowed(entry) {
-            return Ok(Err(why));
+            return Ok(match zip_entry::archive_of(entry, ctx) {
+                Some((archive, prefix)) => Ok(Arc::new(ZipEntry::new(self.zips.get(&archive), prefix))),
+                None => Err(why),
+            });
         }
         match std::fs::metadata(entry) {
             Ok(m) if m.is_dir() => {}
@@ -265,10 +269,8 @@ impl PathFinder {
             Ok(_) => return Ok(Err("not a directory".into())),
             Err(e) => {
                 // zipimport's rule: a path inside an archive (`/a/app.zip/lib`).
-                if let Some((archive, prefix)) = zip_entry::archive_of(entry) {
-                    if ctx.check_allowed(&archive).is_ok() {
-                        return Ok(Ok(Arc::new(ZipEntry::new(self.zips.get(&archive), prefix))));
-                    }
+                if let Some((archive, prefix)) = zip_entry::archive_of(entry, ctx) {
+                    return Ok(Ok(Arc::new(ZipEntry::new(self.zips.get(&archive), prefix))));
                 }
                 return Ok(Err(format!("not a directory: {}", describe(&e))));
             }

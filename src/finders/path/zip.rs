@@ -4,8 +4,8 @@
 //! until something does, and if that is a regular file it is the archive and the rest a directory inside it
 //! (`/a/app.zip/lib` serves the members under `lib/`), as zipimport does. An archive's central directory is
 //! indexed once ([`ZipIndex`]) and shared by every entry into it; the index is trusted for the runtime's
-//! recheck window, after which the archive is stat'ed and indexed again if its size, mtime or inode changed
-//! (and always after `invalidate`). In one directory of an archive, with zipimport's precedence: a package
+//! recheck window, after which the archive is stat'ed and indexed again if its size, mtime, ctime or inode
+//! changed (and always after `invalidate`). In one directory of an archive, with zipimport's precedence: a package
 //! (`x/<init stem><suffix>`) > a module (`x<suffix>`), bytecode suffixes before source suffixes (extensions
 //! are never loaded from an archive) > a namespace portion, only where the archive has an explicit
 //! directory entry `x/` (zipimport of CPython 3.11 and later). Specs: origin `zip:<archive>/<member>`,
@@ -32,11 +32,13 @@ use crate::limits::MAX_ZIP_MEMBER_SIZE;
 use crate::profile::Profile;
 use crate::spec::{ModuleKind, ModuleSpec};
 
-/// What tells one state of an archive's file from another.
+/// What tells one state of an archive's file from another. The status change time moves with every write
+/// and cannot be set back (an archive rewritten in place with its mtime restored is still seen to change).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp {
     len: u64,
     mtime: Option<SystemTime>,
+    ctime: (i64, i64),
     dev: u64,
     ino: u64,
 }
@@ -44,7 +46,7 @@ struct Stamp {
 impl Stamp {
     fn of(m: &std::fs::Metadata) -> Stamp {
         use std::os::unix::fs::MetadataExt;
-        Stamp { len: m.len(), mtime: m.modified().ok(), dev: m.dev(), ino: m.ino() }
+        Stamp { len: m.len(), mtime: m.modified().ok(), ctime: (m.ctime(), m.ctime_nsec()), dev: m.dev(), ino: m.ino() }
     }
 }
 
@@ -66,7 +68,10 @@ impl Indexed {
     /// The bytes of member `i`, read from the archive now: the file opened by its checked path (inside the
     /// confinement roots it was indexed under), still the file that was indexed, the member checked.
     pub fn read_member(&self, i: u32) -> std::result::Result<Vec<u8>, String> {
-        let file = open_within(&self.roots, &self.path, "cannot open zip archive")?;
+        let not_read = |why: String| {
+            format!("zip archive {}: member {} not read: {why}", quote(&self.path), quote(self.index.name(i)))
+        };
+        let file = open_within(&self.roots, &self.path, "cannot open").map_err(not_read)?;
         let meta = file.metadata().map_err(|e| format!("cannot open zip archive {}: {e}", quote(&self.path)))?;
         if !meta.is_file() || Stamp::of(&meta) != self.stamp {
             return Err(format!(
@@ -175,13 +180,18 @@ impl ZipCache {
 /// zipimport's rule for an entry that is not there as a file or directory: walk up the path until something
 /// exists; if that is a regular file, it is the archive, and the rest of the entry a directory inside it.
 /// Gives the archive's path and the prefix of the members under that directory (`sub/dir/`, or empty).
-pub fn archive_of(entry: &str) -> Option<(String, String)> {
+/// Under confinement a step is stat'ed only once it resolves inside the roots (an entry into an archive
+/// never does as a whole: the archive is a file); a step outside is passed over like one that is missing.
+pub fn archive_of(entry: &str, ctx: &Ctx) -> Option<(String, String)> {
     let mut path = entry;
     loop {
         let cut = path.rfind('/')?;
         path = &path[..cut];
         if path.is_empty() {
             return None;
+        }
+        if ctx.check_allowed(path).is_err() {
+            continue;
         }
         match std::fs::metadata(path) {
             Ok(m) if m.is_file() => return Some((path.to_owned(), prefix_of(&entry[path.len()..]))),
