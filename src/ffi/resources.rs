@@ -106,6 +106,36 @@ pub unsafe extern "C" fn ik_resource_free(resource: *mut ik_resource) {
     })
 }
 
+/// Hands the caller a list about `package` (NULL taken as "the top level" only when `top_level` allows it).
+///
+/// # Safety
+/// The header's contract for the arguments of the functions below.
+unsafe fn package_list(
+    rt: *const Runtime,
+    package: *const c_char,
+    top_level: bool,
+    out_list: *mut *mut ik_name_list,
+    out_error: *mut *mut ik_error,
+    make: impl FnOnce(&Runtime, Option<&str>) -> Result<*mut ik_name_list>,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_list, "out_list")?;
+        // SAFETY: forwarded from the caller.
+        let rt = unsafe { runtime(rt) }?;
+        let package = if top_level {
+            // SAFETY: as above.
+            unsafe { in_opt_str(package, "package", MAX_NAME_LEN) }?
+        } else {
+            // SAFETY: as above.
+            Some(unsafe { in_str(package, "package", MAX_NAME_LEN) }?)
+        };
+        let list = make(rt, package)?;
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_list, list) };
+        Ok(())
+    })
+}
+
 /// `importlib.resources.files(package).iterdir()` by name: the files and directories directly in package
 /// `package` (modules included), sorted, into `*out_list` (free it with `ik_name_list_free`); a namespace
 /// package's from every source with a portion of it. Errors as `ik_runtime_read_resource`.
@@ -116,17 +146,12 @@ pub unsafe extern "C" fn ik_runtime_resources(
     out_list: *mut *mut ik_name_list,
     out_error: *mut *mut ik_error,
 ) -> ik_status {
-    boundary(out_error, || {
-        out_ptr(out_list, "out_list")?;
-        // SAFETY: the header's contract for these arguments.
-        let rt = unsafe { runtime(rt) }?;
-        // SAFETY: as above.
-        let package = unsafe { in_str(package, "package", MAX_NAME_LEN) }?;
-        let names = rt.resources(package)?;
-        // SAFETY: checked by out_ptr.
-        unsafe { write_out(out_list, name_list(names)) };
-        Ok(())
-    })
+    // SAFETY: the header's contract for these arguments.
+    unsafe {
+        package_list(rt, package, false, out_list, out_error, |rt, package| {
+            Ok(name_list(rt.resources(package.unwrap_or_default())?))
+        })
+    }
 }
 
 /// `pkgutil.iter_modules`: the modules and packages directly in package `package`, or the top-level ones
@@ -140,15 +165,8 @@ pub unsafe extern "C" fn ik_runtime_iter_modules(
     out_list: *mut *mut ik_name_list,
     out_error: *mut *mut ik_error,
 ) -> ik_status {
-    boundary(out_error, || {
-        out_ptr(out_list, "out_list")?;
-        // SAFETY: the header's contract for these arguments.
-        let rt = unsafe { runtime(rt) }?;
-        // SAFETY: as above.
-        let package = unsafe { in_opt_str(package, "package", MAX_NAME_LEN) }?;
-        let modules = rt.iter_modules(package)?;
-        // SAFETY: checked by out_ptr.
-        unsafe { write_out(out_list, module_list(modules)) };
-        Ok(())
-    })
+    // SAFETY: the header's contract for these arguments.
+    unsafe {
+        package_list(rt, package, true, out_list, out_error, |rt, package| Ok(module_list(rt.iter_modules(package)?)))
+    }
 }
