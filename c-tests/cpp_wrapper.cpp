@@ -244,6 +244,26 @@ void natives_finders_and_policy() {
     EXPECT(static_cast<Module *>(rt.import("pkg"))->attrs["v"] == "2");
     auto names = rt.module_names();
     EXPECT(names.size() == 3);
+    // Reload: the new tree's code runs in the same object.
+    void *before = rt.import("pkg");
+    std::vector<std::pair<std::string, std::string>> tree3 = {{"__init__.py", "set v 3"}, {"data/a.txt", "AAA"}, {"m.py", ""}};
+    rt.mount("pkg", tree3, importkit::MountMode::Replace);
+    EXPECT(rt.reload("pkg") == before);
+    EXPECT(static_cast<Module *>(before)->attrs["v"] == "3");
+    EXPECT(rt.try_reload("never_imported").status() == IK_ERR_NOT_FOUND);
+    // Resources and listing.
+    importkit::Resource res = rt.read_resource("pkg", "data/a.txt");
+    EXPECT(res.view() == "AAA" && res.size() == 3);
+    EXPECT(rt.try_read_resource("pkg", "../x").status() == IK_ERR_INVALID_ARGUMENT);
+    EXPECT(rt.try_read_resource("pkg", std::string_view("a\0b", 3)).status() == IK_ERR_INVALID_ARGUMENT);
+    EXPECT(rt.resources("pkg") == (std::vector<std::string>{"__init__.py", "data", "m.py"}));
+    auto listed = rt.iter_modules("pkg");
+    EXPECT(listed.size() == 1 && listed[0].name == "m" && !listed[0].is_package);
+    bool top = false;
+    for (const auto &m : rt.iter_modules()) top |= m.name == "pkg" && m.is_package;
+    EXPECT(top);
+    rt.unmount("pkg");
+    EXPECT(res.view() == "AAA"); /* the bytes outlive the mount */
     ex.reset();
 }
 

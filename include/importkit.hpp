@@ -789,6 +789,29 @@ enum class MountMode : uint32_t { New = 0, Replace = IK_MOUNT_REPLACE };
 using Files = std::map<std::string, std::string>;
 
 /* One isolated import world (`ik_runtime`), freed once by the destructor. */
+/* The bytes of a package's resource (`ik_runtime_read_resource`), owned: valid until the Resource goes,
+ * whatever happens to its source meanwhile (bytes a mount keeps are lent in place, not copied). */
+class Resource {
+  public:
+    explicit Resource(ik_resource *r) noexcept : h_(r) {}
+    const uint8_t *data() const noexcept { return ik_resource_data(h_.get(), nullptr); }
+    size_t size() const noexcept {
+        size_t n = 0;
+        ik_resource_data(h_.get(), &n);
+        return n;
+    }
+    std::string_view view() const noexcept { return std::string_view(reinterpret_cast<const char *>(data()), size()); }
+
+  private:
+    detail::Owned<ik_resource, ik_resource_free> h_;
+};
+
+/* One module of a listing (`ik_runtime_iter_modules`, as `pkgutil.iter_modules` gives them). */
+struct ModuleInfo {
+    std::string name;
+    bool is_package;
+};
+
 class Runtime {
   public:
     /* A runtime with Python's conventions, or `profile`'s (a moved-from Profile is refused). */
@@ -1012,6 +1035,48 @@ class Runtime {
     Result<void> try_clear_confinement() const { return on_runtime(ik_runtime_clear_confinement); }
     Result<void> try_invalidate() const { return on_runtime(ik_runtime_invalidate); }
     Result<void> try_drop_caches() const { return on_runtime(ik_runtime_drop_caches); }
+    /* `importlib.reload`: found again and executed again in the same module object (borrowed from the table). */
+    Result<void *> try_reload(std::string_view name) const {
+        detail::CStr n(name, "name");
+        void *m = nullptr;
+        auto r = detail::call([&](ik_error **e) { return ik_runtime_reload(h_.get(), n.get(), &m, e); }, n);
+        if (!r.ok()) return detail::failed<void *>(std::move(r));
+        return Result<void *>(m);
+    }
+
+    /* --- resources and listing --- */
+
+    /* `importlib.resources.files(package).joinpath(resource).read_bytes()`, without a copy where it can. */
+    Result<Resource> try_read_resource(std::string_view package, std::string_view resource) const {
+        detail::CStr p(package, "package"), res(resource, "resource");
+        ik_resource *out = nullptr;
+        auto r = detail::call([&](ik_error **e) { return ik_runtime_read_resource(h_.get(), p.get(), res.get(), &out, e); },
+                              p, res);
+        if (!r.ok()) return detail::failed<Resource>(std::move(r));
+        return Result<Resource>(Resource(out));
+    }
+    /* The names of the files and directories directly in `package`, sorted. */
+    Result<std::vector<std::string>> try_resources(std::string_view package) const {
+        detail::CStr p(package, "package");
+        ik_name_list *list = nullptr;
+        auto r = detail::call([&](ik_error **e) { return ik_runtime_resources(h_.get(), p.get(), &list, e); }, p);
+        if (!r.ok()) return detail::failed<std::vector<std::string>>(std::move(r));
+        return Result<std::vector<std::string>>(take_names(list));
+    }
+    /* `pkgutil.iter_modules`: the modules directly in `package`, or the top-level ones for an empty view. */
+    Result<std::vector<ModuleInfo>> try_iter_modules(std::string_view package = {}) const {
+        detail::OptCStr p(package, "package");
+        ik_name_list *list = nullptr;
+        auto r = detail::call([&](ik_error **e) { return ik_runtime_iter_modules(h_.get(), p.get(), &list, e); }, p);
+        if (!r.ok()) return detail::failed<std::vector<ModuleInfo>>(std::move(r));
+        std::vector<ModuleInfo> out;
+        for (size_t i = 0, n = ik_name_list_count(list); i < n; i++)
+            out.push_back({detail::text_of([&](size_t *len) { return ik_name_list_get(list, i, len); }),
+                           ik_name_list_is_package(list, i) == 1});
+        ik_name_list_free(list);
+        return Result<std::vector<ModuleInfo>>(std::move(out));
+    }
+
     /* The current search locations of the namespace package `name`. */
     Result<std::vector<std::string>> try_namespace_locations(std::string_view name) const {
         detail::CStr n(name, "name");
@@ -1075,6 +1140,16 @@ class Runtime {
     void drop_caches() const { detail::value_or_throw(try_drop_caches()); }
     std::vector<std::string> namespace_locations(std::string_view name) const {
         return detail::value_or_throw(try_namespace_locations(name));
+    }
+    void *reload(std::string_view name) const { return detail::value_or_throw(try_reload(name)); }
+    Resource read_resource(std::string_view package, std::string_view resource) const {
+        return detail::value_or_throw(try_read_resource(package, resource));
+    }
+    std::vector<std::string> resources(std::string_view package) const {
+        return detail::value_or_throw(try_resources(package));
+    }
+    std::vector<ModuleInfo> iter_modules(std::string_view package = {}) const {
+        return detail::value_or_throw(try_iter_modules(package));
     }
 #endif
 
