@@ -327,16 +327,14 @@ impl Entry for ZipEntry {
         let Ok(indexed) = self.archive.indexed(ctx) else { return Ok(Vec::new()) };
         let profile = ctx.profile;
         let index = &indexed.index;
-        let init: Vec<String> = profile
-            .suffixes()
-            .iter()
-            .filter(|(_, k)| *k == ModuleKind::Source)
-            .map(|(s, _)| format!("{}{s}", profile.init_stem()))
-            .collect();
+        // zipimport takes a member whose name starts with `__init__.py`: the init files of the source and
+        // bytecode suffixes, looked up by name (a scan of the directory for each one would make listing a
+        // large archive quadratic).
+        let mut init: Vec<String> = zip_suffixes(profile).map(|(s, _)| format!("{}{s}", profile.init_stem())).collect();
+        init.sort();
         let init_member = |dir: &str| {
-            let mut inside = index.children(&format!("{}{dir}/", self.prefix));
-            inside.retain(|(n, is_dir)| !is_dir && init.iter().any(|i| n.starts_with(i.as_str())));
-            inside.into_iter().map(|(n, _)| n).min()
+            let at = |i: &String| index.get(&format!("{}{dir}/{i}", self.prefix)).is_some();
+            init.iter().find(|i| at(i)).cloned()
         };
         Ok(super::listing::archive_modules(index.children(&self.prefix), profile, init_member))
     }
