@@ -130,7 +130,9 @@ def executor_vtable(state, executor) -> _ffi.ik_executor:
             spec = _spec_class().from_ptr(spec_ptr)
             seen.append(spec)
             module = executor.create(spec)
-            out_module[0] = state.add(module, spec.name)
+            handle = state.add(module, spec.name)
+            state.unexecuted.add(handle)
+            out_module[0] = handle
             return _ffi.IK_OK
 
         return _guarded(body, report_ptr, lambda: (seen[0].name, executor.filename(seen[0])) if seen else (None, None))
@@ -142,7 +144,10 @@ def executor_vtable(state, executor) -> _ffi.ik_executor:
             spec = _spec_class().from_ptr(spec_ptr)
             seen.append(spec)
             data = ctypes.string_at(source, source_len) if source else None
-            executor.exec(spec, state.modules[handle], data)
+            # a module executed before (or inserted by the host) is being reloaded
+            reload = handle not in state.unexecuted
+            state.unexecuted.discard(handle)
+            executor.exec(spec, state.modules[handle], data, reload)
             return _ffi.IK_OK
 
         return _guarded(body, report_ptr, lambda: (seen[0].name, executor.filename(seen[0])) if seen else (None, None))

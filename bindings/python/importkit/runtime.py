@@ -15,6 +15,8 @@ from .executor import PythonExecutor
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import pkgutil
+
     from .spec import Spec
     from typing import Callable, Iterable, Mapping
 
@@ -530,6 +532,73 @@ class Runtime:
     def modules(self) -> list[str]:
         """The names in the module table, sorted."""
         return self._list("ik_runtime_list_modules")
+
+    def reload(self, name: str) -> object:
+        """``importlib.reload``: finds module ``name`` of the table again and executes it again in the same
+        module object (its attributes follow the new spec, as CPython's ``reload`` sets them); returns the
+        module now under ``name``. ``NotFoundError`` when ``name`` is not in the table; a failure (not found
+        again, its code raised: ``ExecError``) leaves the module in the table, the same object."""
+        lib = _ffi.lib()
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        encoded = cstr(name)
+        with self._state.using() as ptr:
+            status = lib.ik_runtime_reload(ptr, encoded, ctypes.byref(out), ctypes.byref(err))
+        check(status, err)
+        return self._state.module(out.value)
+
+    # -- resources and listing ------------------------------------------------------------------------------
+
+    def read_resource(self, package: str, resource: str) -> bytes:
+        """``importlib.resources.files(package).joinpath(resource).read_bytes()``: the bytes of file
+        ``resource`` (a relative ``/`` path: ``data/level1.txt``) of package ``package``, from whichever source
+        serves the package now (a mount, the filesystem, a zip archive, a host finder). Nothing is imported.
+        ``NotFoundError`` when the package or the file is not there, ``ImportKitImportError`` when ``package``
+        is a module, not a package, ``InvalidArgumentError`` for a bad path (``..``, ``/abs``, empty
+        segments)."""
+        lib = _ffi.lib()
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        pkg = cstr(package, "package")
+        res = cstr(resource, "resource")
+        with self._state.using() as ptr:
+            status = lib.ik_runtime_read_resource(ptr, pkg, res, ctypes.byref(out), ctypes.byref(err))
+        check(status, err)
+        try:
+            n = ctypes.c_size_t(0)
+            data = lib.ik_resource_data(out.value, ctypes.byref(n))
+            return ctypes.string_at(data, n.value) if n.value else b""
+        finally:
+            lib.ik_resource_free(out.value)
+
+    def resources(self, package: str) -> list[str]:
+        """The names of the files and directories directly in package ``package`` (modules included), sorted
+        (``importlib.resources.files(package).iterdir()`` by name); a namespace package's from every portion.
+        Errors as ``read_resource``."""
+        return self._list("ik_runtime_resources", cstr(package, "package"))
+
+    def iter_modules(self, package: str | None = None) -> list[pkgutil.ModuleInfo]:
+        """``pkgutil.iter_modules``: the modules and packages directly in package ``package``, or the top-level
+        ones for None, from every source in meta path order (names the policy denies left out; each name once),
+        as ``pkgutil.ModuleInfo(module_finder, name, ispkg)`` tuples whose ``module_finder`` is this runtime.
+        Nothing is imported. Errors as ``read_resource``."""
+        import pkgutil
+
+        lib = _ffi.lib()
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        pkg = None if package is None else cstr(package, "package")
+        with self._state.using() as ptr:
+            status = lib.ik_runtime_iter_modules(ptr, pkg, ctypes.byref(out), ctypes.byref(err))
+        check(status, err)
+        try:
+            infos = []
+            for i in range(lib.ik_name_list_count(out.value)):
+                name = _ffi.text(lib.ik_name_list_get, out.value, i) or ""
+                infos.append(pkgutil.ModuleInfo(self, name, lib.ik_name_list_is_package(out.value, i) == 1))
+            return infos
+        finally:
+            lib.ik_name_list_free(out.value)
 
     # -- helpers --------------------------------------------------------------------------------------------
 
