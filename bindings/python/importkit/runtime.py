@@ -315,16 +315,34 @@ class Runtime:
         self._served_changed()
 
     def add_finder(self, find: Callable[[str, list[str] | None], object], *, name: str = "finder",
-                   position: int | None = None, invalidate: Callable[[], None] | None = None) -> int:
+                   position: int | None = None, invalidate: Callable[[], None] | None = None,
+                   read_resource: Callable[[str, str], bytes | str | None] | None = None,
+                   resources: Callable[[str], Iterable[str] | None] | None = None,
+                   iter_modules: Callable[[str | None], Iterable[object] | None] | None = None) -> int:
         """Puts a host finder on the runtime's meta path (``position`` 0 first; None last): ``find(name,
         path)`` (``path``: the parent's search locations, None for a top-level name) returns an
         ``importkit.Found`` or None. ``invalidate()`` is called by ``invalidate()``. Returns its id.
 
+        ``find`` may also be an object with a ``find(name, path)`` method. The finder serves resources and
+        listings (``read_resource``, ``resources``, ``iter_modules`` of the runtime) if it opts in, with
+        these keyword arguments or methods of the same names on ``find``: ``read_resource(package,
+        resource)`` gives the bytes (or str) of a file of a package it found, or None when there is none;
+        ``resources(package)`` the names directly in such a package; ``iter_modules(package)`` the modules
+        directly in it (``package`` None: the top-level ones) as ``(name, is_package)`` pairs or
+        ``pkgutil.ModuleInfo``. An exception in any of them becomes a ``HostError`` (its ``__cause__``).
+
         A finder written in Python serves this runtime's ``import_module``; programs that import through
         ``install()`` put their own finders on ``sys.meta_path`` as usual."""
+        methods = _callbacks.finder_methods(find)
         if not callable(find):
-            raise TypeError("find must be callable")
-        vt = _callbacks.finder_vtable(self._state, find, invalidate, name)
+            find = getattr(find, "find", None)
+            if not callable(find):
+                raise TypeError("find must be callable or have a find(name, path) method")
+        vt = _callbacks.finder_vtable(
+            self._state, find, invalidate or methods["invalidate"], name,
+            read_resource or methods["read_resource"], resources or methods["resources"],
+            iter_modules or methods["iter_modules"],
+        )
         out = ctypes.c_uint64()
         pos = ctypes.c_size_t(-1).value if position is None else position
         self._call("ik_runtime_add_finder", ctypes.byref(vt), pos, ctypes.byref(out))
@@ -388,7 +406,11 @@ class Runtime:
     def add_path_hook(self, hook: Callable[[str], object], *, name: str = "hook", position: int | None = None) -> int:
         """Adds a path hook (before the built-in directory hook): ``hook(entry)`` returns None ("not mine") or
         an entry finder, an object with ``find(name) -> Found | None`` (or a callable doing that) and
-        optionally ``invalidate()``. Answers are cached per entry until ``invalidate()``. Returns its id.
+        optionally ``invalidate()``, and, to serve resources and listings of what it finds there,
+        ``read_resource(resource)`` (bytes or str of the file ``resource`` of the entry, None when there is
+        none), ``resources()`` (the names directly in the entry) and ``iter_modules()`` (the modules directly
+        in it, ``(name, is_package)`` pairs or ``pkgutil.ModuleInfo``). Answers are cached per entry until
+        ``invalidate()``. Returns its id.
         Path hooks also serve ``install()``'s finder, since they are part of the path finder."""
         if not callable(hook):
             raise TypeError("hook must be callable")
