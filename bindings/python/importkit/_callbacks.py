@@ -15,7 +15,10 @@ No Python exception ever crosses into C. Every callback catches everything and t
 
 Host finders and path hooks (``Runtime.add_finder``, ``Runtime.add_path_hook``) report a failure as
 ``IK_ERR_HOST`` with ``"ExcType: text"`` and the exception as host data: it becomes the ``__cause__`` of the
-``HostError`` (or is raised again as it is by the ``sys.meta_path`` finder).
+``HostError`` (or is raised again as it is by the ``sys.meta_path`` finder). Their vtables are the second
+layout of ``ik_finder`` and ``ik_entry_finder``: ``read_resource``, ``resources`` and ``iter_modules`` call
+the finder's methods of those names (filling ``ik_bytes_set``, ``ik_strings_push``, ``ik_modules_push``), and
+are NULL for a finder without them, so importkit treats it as serving no resources and listing nothing.
 
 When a finder written in Python (a host finder, the entry finder of a path hook) finds a module, its ``Found``
 goes with what it found as host data (``ik_found_set_host_data``) and comes back on every spec of that module
