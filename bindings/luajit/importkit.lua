@@ -53,6 +53,14 @@ A runtime `rt` has:
     rt:contains(name), rt:get(name)   (the value in the table, a partial one too, and "initializing"/"ready";
                                   imports nothing), rt:remove(name) (the next import executes it again),
     rt:modules()                  the names in the table, sorted
+    rt:reload(name)               `importlib.reload`: finds the module of the table again and runs its chunk again
+                                  in the same environment; returns its value now (a failure leaves it as it was)
+    rt:read_resource(pkg, path)   the bytes (a string) of file `path` (relative, `/`-separated) of package `pkg`,
+                                  from whichever source serves it; nil and the error when the package or the
+                                  file is not there. Imports nothing
+    rt:resources(pkg)             the names of the files and directories directly in package `pkg`, sorted
+    rt:iter_modules([pkg])        `pkgutil.iter_modules`: `{ { name = "core", is_package = false }, ... }`
+                                  directly in `pkg`, or the top-level ones; imports nothing
     rt:close(), rt:is_closed()
 
 MODULES run as Lua chunks (text only: a precompiled chunk is refused) in their own environment, a fresh table
@@ -414,7 +422,7 @@ local installed_searcher
 -- too, but every call writes its outputs when it returns and they are read right after, before any Lua
 -- code of ours runs again.
 -- (Made when the library is loaded: their types come from the cdef file.)
-local out_ptr, out_err, out_spec, out_bool, out_u32, out_u64, out_list, profile_buf, runtime_buf
+local out_ptr, out_err, out_spec, out_bool, out_u32, out_u64, out_list, out_resource, profile_buf, runtime_buf
 
 function make_buffers()
   out_ptr = ffi.new("void *[1]")
@@ -424,6 +432,7 @@ function make_buffers()
   out_u32 = ffi.new("uint32_t[1]")
   out_u64 = ffi.new("uint64_t[1]")
   out_list = ffi.new("ik_name_list *[1]")
+  out_resource = ffi.new("ik_resource *[1]")
   profile_buf = ffi.new("ik_profile *[1]")
   runtime_buf = ffi.new("ik_runtime *[1]")
 end
@@ -553,6 +562,12 @@ local function cb_exec_body(userdata, spec, module, source, source_len)
   if not state then error(new_error(IK_ERR_UNAVAILABLE, "the importkit runtime is closed")) end
   local rec = state._modules[handle_of(module)]
   if not rec then error(new_error(IK_ERR_INTERNAL, "importkit passed an unknown module handle")) end
+  if rec.executed then
+    -- executed before: a reload, with the spec importkit found again (its file may have moved)
+    rec.spec = read_spec(spec)
+    if rec.env then rec.env._SPEC = rec.spec end
+  end
+  rec.executed = true
   local sp = rec.spec
   if sp.kind ~= "source" then
     error(new_error(IK_ERR_IMPORT, format("the LuaJIT executor cannot execute %s module '%s' (%s)",
@@ -1002,6 +1017,91 @@ end
 --- The names in the module table, sorted.
 function Runtime:modules()
   return name_list(self, "ik_runtime_list_modules")
+end
+
+--- `importlib.reload`: finds module `name` of the table again and executes it again in the same environment;
+--- returns the module's value now. A failure (not found again, its chunk raised) leaves it as it was.
+function Runtime:reload(name)
+  check_name(name, 1, "reload", 2)
+  local p = enter(self)
+  out_err[0] = nil
+  local st = lib.ik_runtime_reload(p, name, out_ptr, out_err)
+  local h, e = out_ptr[0], out_err[0]
+  local rec = st == IK_OK and self._modules[handle_of(h)] or nil
+  leave(self)
+  check(self, st, e)
+  if not rec then
+    error(new_error(IK_ERR_INTERNAL, format("importkit returned a module handle this runtime does not hold for '%s'", name)))
+  end
+  return rec.value
+end
+jit_off(Runtime.reload)
+
+local function check_package(value, n, fname)
+  if type(value) ~= "string" then argerror(n, fname, "string", value, 3) end
+  return cstring(value, "package")
+end
+
+--- The bytes of file `resource` of package `package` (a string), or nil and the error when the package or the
+--- file is not there. Imports nothing.
+function Runtime:read_resource(package, resource)
+  check_package(package, 1, "read_resource")
+  if type(resource) ~= "string" then argerror(2, "read_resource", "string", resource, 2) end
+  cstring(resource, "resource")
+  local p = enter(self)
+  out_err[0] = nil
+  local st = lib.ik_runtime_read_resource(p, package, resource, out_resource, out_err)
+  local r, e = out_resource[0], out_err[0]
+  leave(self)
+  if st ~= IK_OK then
+    local err = error_from(tonumber(st), e, self)
+    if err.status == IK_ERR_NOT_FOUND then return nil, err end
+    error(err)
+  end
+  local data = lib.ik_resource_data(r, len_buf)
+  local ok, bytes = pcall(ffi.string, data, len_buf[0])
+  lib.ik_resource_free(r)
+  if not ok then error(bytes, 0) end
+  return bytes
+end
+jit_off(Runtime.read_resource)
+
+-- The ik_name_list of `fname` (ik_runtime_resources, ik_runtime_iter_modules) for `package` (may be nil), as
+-- names, or with `modules` as { name =, is_package = } tables.
+local function package_list(self, fname, package, modules)
+  local p = enter(self)
+  out_err[0] = nil
+  local st = lib[fname](p, package, out_list, out_err)
+  local list, e = out_list[0], out_err[0]
+  leave(self)
+  check(self, st, e)
+  local out = {}
+  local ok, err = pcall(function()
+    for i = 0, tonumber(lib.ik_name_list_count(list)) - 1 do
+      local name = text(lib.ik_name_list_get, list, i)
+      if modules then
+        out[#out + 1] = { name = name, is_package = lib.ik_name_list_is_package(list, i) == 1 }
+      else
+        out[#out + 1] = name
+      end
+    end
+  end)
+  lib.ik_name_list_free(list)
+  if not ok then error(err, 0) end
+  return out
+end
+jit_off(package_list)
+
+--- The names of the files and directories directly in package `package`, sorted. Imports nothing.
+function Runtime:resources(package)
+  return package_list(self, "ik_runtime_resources", check_package(package, 1, "resources"), false)
+end
+
+--- `pkgutil.iter_modules`: the modules directly in package `package`, or the top-level ones (nil), as
+--- `{ name =, is_package = }` tables. Imports nothing.
+function Runtime:iter_modules(package)
+  if package ~= nil then check_package(package, 1, "iter_modules") end
+  return package_list(self, "ik_runtime_iter_modules", package, true)
 end
 
 --- Frees the runtime (every module of its table is released). Idempotent. Called from a module's own code,

@@ -15,6 +15,7 @@ local FILES = {
   "test_bad_input",
   "test_filesystem",
   "test_memory",
+  "test_resources",
 }
 
 local filter = arg and arg[1]

@@ -24,7 +24,7 @@ Layout, one concept per file:
   ``_held``: the Python objects importkit carries as host data (a finder's ``Found`` on its specs, a
   callback's exception on its error), by integer key, until importkit releases them.
 - ``runtime``: ``Runtime`` over the whole ABI (search path, mounts, natives, policy, host finders, path hooks,
-  ``find_spec``, the module table) and ``Profile``. ``executor``: the full import mode (modules executed
+  ``find_spec``, the module table and ``reload``, resources and listings) and ``Profile``. ``executor``: the full import mode (modules executed
   into objects of the runtime's own, ``import`` statements through the runtime).
 - ``finder``: ``install()``/``uninstall()`` and ``ImportKitFinder``, the ``sys.meta_path`` finder; its
   docstring states the rules (what it serves, what goes to ``sys.path_hooks``, mounted names, fallbacks).

@@ -15,7 +15,10 @@ No Python exception ever crosses into C. Every callback catches everything and t
 
 Host finders and path hooks (``Runtime.add_finder``, ``Runtime.add_path_hook``) report a failure as
 ``IK_ERR_HOST`` with ``"ExcType: text"`` and the exception as host data: it becomes the ``__cause__`` of the
-``HostError`` (or is raised again as it is by the ``sys.meta_path`` finder).
+``HostError`` (or is raised again as it is by the ``sys.meta_path`` finder). Their vtables are the second
+layout of ``ik_finder`` and ``ik_entry_finder``: ``read_resource``, ``resources`` and ``iter_modules`` call
+the finder's methods of those names (filling ``ik_bytes_set``, ``ik_strings_push``, ``ik_modules_push``), and
+are NULL for a finder without them, so importkit treats it as serving no resources and listing nothing.
 
 When a finder written in Python (a host finder, the entry finder of a path hook) finds a module, its ``Found``
 goes with what it found as host data (``ik_found_set_host_data``) and comes back on every spec of that module
@@ -130,7 +133,9 @@ def executor_vtable(state, executor) -> _ffi.ik_executor:
             spec = _spec_class().from_ptr(spec_ptr)
             seen.append(spec)
             module = executor.create(spec)
-            out_module[0] = state.add(module, spec.name)
+            handle = state.add(module, spec.name)
+            state.unexecuted.add(handle)
+            out_module[0] = handle
             return _ffi.IK_OK
 
         return _guarded(body, report_ptr, lambda: (seen[0].name, executor.filename(seen[0])) if seen else (None, None))
@@ -142,7 +147,10 @@ def executor_vtable(state, executor) -> _ffi.ik_executor:
             spec = _spec_class().from_ptr(spec_ptr)
             seen.append(spec)
             data = ctypes.string_at(source, source_len) if source else None
-            executor.exec(spec, state.modules[handle], data)
+            # a module executed before (or inserted by the host) is being reloaded
+            reload = handle not in state.unexecuted
+            state.unexecuted.discard(handle)
+            executor.exec(spec, state.modules[handle], data, reload)
             return _ffi.IK_OK
 
         return _guarded(body, report_ptr, lambda: (seen[0].name, executor.filename(seen[0])) if seen else (None, None))
@@ -271,9 +279,72 @@ def fill_found(found_ptr, result: Found) -> None:
         )
 
 
-def finder_vtable(state, find: Callable, invalidate: Callable | None, name: str) -> _ffi.ik_finder:
+def set_bytes(out_ptr, data) -> None:
+    """Gives the bytes a ``read_resource`` returned on an ``ik_bytes`` (str is encoded as UTF-8)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        data = bytes(data)
+    else:
+        raise TypeError(f"read_resource must return bytes, str or None, not {type(data).__name__}")
+    err = ctypes.c_void_p()
+    errors.check(_ffi.lib().ik_bytes_set(out_ptr, data, len(data), ctypes.byref(err)), err)
+
+
+def push_names(out_ptr, names) -> None:
+    """Pushes the names a ``resources`` returned (an iterable of str) on an ``ik_strings``."""
+    if isinstance(names, (str, bytes)):
+        raise TypeError(f"resources must return an iterable of str or None, not {type(names).__name__}")
+    lib = _ffi.lib()
+    err = ctypes.c_void_p()
+    for x in names:
+        data = _encode(x, "resource name")
+        errors.check(lib.ik_strings_push(out_ptr, data, len(data), ctypes.byref(err)), err)
+
+
+def push_modules(out_ptr, modules) -> None:
+    """Pushes what an ``iter_modules`` returned on an ``ik_modules``: ``(name, is_package)`` pairs, or objects
+    with ``name`` and ``ispkg`` (``pkgutil.ModuleInfo``)."""
+    if isinstance(modules, (str, bytes)):
+        raise TypeError(f"iter_modules must return an iterable of (name, is_package) or None, "
+                        f"not {type(modules).__name__}")
+    lib = _ffi.lib()
+    err = ctypes.c_void_p()
+    for item in modules:
+        if hasattr(item, "name") and hasattr(item, "ispkg"):
+            name, is_package = item.name, item.ispkg
+        else:
+            try:
+                name, is_package = item
+            except (TypeError, ValueError):
+                raise TypeError(f"iter_modules must give (name, is_package) pairs or pkgutil.ModuleInfo, "
+                                f"not {item!r}") from None
+        data = _encode(name, "module name")
+        errors.check(lib.ik_modules_push(out_ptr, data, len(data), bool(is_package), ctypes.byref(err)), err)
+
+
+def _text(p, n: int) -> str:
+    return ctypes.string_at(p, n).decode("utf-8")
+
+
+def finder_methods(finder) -> dict[str, Callable | None]:
+    """The optional methods of a finder written in Python (``invalidate``, ``read_resource``, ``resources``,
+    ``iter_modules``), None for those it lacks."""
+    out = {}
+    for attr in ("invalidate", "read_resource", "resources", "iter_modules"):
+        method = getattr(finder, attr, None)
+        out[attr] = method if callable(method) else None
+    return out
+
+
+def finder_vtable(state, find: Callable, invalidate: Callable | None, name: str,
+                  read_resource: Callable | None = None, resources: Callable | None = None,
+                  iter_modules: Callable | None = None) -> _ffi.ik_finder:
     """An ``ik_finder`` whose ``find`` calls ``find(name, path)`` (``path``: the parent's locations, None for
-    a top-level name) and describes the ``Found`` it returns."""
+    a top-level name) and describes the ``Found`` it returns. The resource callbacks are set only for the
+    functions given: ``read_resource(package, resource)`` (bytes, str or None: no such file),
+    ``resources(package)`` (names, or None: none listed) and ``iter_modules(package)`` (``package`` None for
+    the top level; ``(name, is_package)`` pairs or ``pkgutil.ModuleInfo``, or None)."""
 
     def c_find(_userdata, name_p, name_len, path_pp, path_count, found_ptr, report_ptr):
         try:
@@ -298,6 +369,33 @@ def finder_vtable(state, find: Callable, invalidate: Callable | None, name: str)
             if not isinstance(exc, Exception):
                 errors.stash_interrupt(exc)
 
+    def c_read_resource(_userdata, package_p, package_len, resource_p, resource_len, out, report_ptr):
+        try:
+            data = read_resource(_text(package_p, package_len), _text(resource_p, resource_len))
+            if data is not None:
+                set_bytes(out, data)
+            return _ffi.IK_OK
+        except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
+            return host_failure(report_ptr, exc)
+
+    def c_resources(_userdata, package_p, package_len, out, report_ptr):
+        try:
+            names = resources(_text(package_p, package_len))
+            if names is not None:
+                push_names(out, names)
+            return _ffi.IK_OK
+        except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
+            return host_failure(report_ptr, exc)
+
+    def c_iter_modules(_userdata, package_p, package_len, out, report_ptr):
+        try:
+            modules = iter_modules(_text(package_p, package_len) if package_p else None)
+            if modules is not None:
+                push_modules(out, modules)
+            return _ffi.IK_OK
+        except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
+            return host_failure(report_ptr, exc)
+
     vt = _ffi.ik_finder()
     vt.size = ctypes.sizeof(_ffi.ik_finder)
     encoded = name.encode("utf-8")
@@ -306,7 +404,11 @@ def finder_vtable(state, find: Callable, invalidate: Callable | None, name: str)
     vt.find = _ffi.FIND_FN(c_find)
     vt.invalidate = _ffi.INVALIDATE_FN(c_invalidate)
     vt.release_userdata = _ffi.RELEASE_FN()  # NULL
-    state.keepalive.extend([vt.find, vt.invalidate, vt, encoded])
+    # NULL for what the finder does not serve
+    vt.read_resource = _ffi.READ_RESOURCE_FN(c_read_resource) if read_resource else _ffi.READ_RESOURCE_FN()
+    vt.resources = _ffi.RESOURCES_FN(c_resources) if resources else _ffi.RESOURCES_FN()
+    vt.iter_modules = _ffi.ITER_MODULES_FN(c_iter_modules) if iter_modules else _ffi.ITER_MODULES_FN()
+    state.keepalive.extend([vt.find, vt.invalidate, vt.read_resource, vt.resources, vt.iter_modules, vt, encoded])
     return vt
 
 
@@ -344,7 +446,41 @@ def _entry_callbacks(state):
         except BaseException:  # noqa: BLE001
             pass
 
-    made = (_ffi.ENTRY_FIND_FN(c_find), _ffi.INVALIDATE_FN(c_invalidate), _ffi.RELEASE_FN(c_release))
+    def c_read_resource(userdata, resource_p, resource_len, out, report_ptr):
+        try:
+            data = state.entry_finders[userdata].read_resource(_text(resource_p, resource_len))
+            if data is not None:
+                set_bytes(out, data)
+            return _ffi.IK_OK
+        except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
+            return host_failure(report_ptr, exc)
+
+    def c_resources(userdata, out, report_ptr):
+        try:
+            names = state.entry_finders[userdata].resources()
+            if names is not None:
+                push_names(out, names)
+            return _ffi.IK_OK
+        except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
+            return host_failure(report_ptr, exc)
+
+    def c_iter_modules(userdata, out, report_ptr):
+        try:
+            modules = state.entry_finders[userdata].iter_modules()
+            if modules is not None:
+                push_modules(out, modules)
+            return _ffi.IK_OK
+        except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
+            return host_failure(report_ptr, exc)
+
+    made = (
+        _ffi.ENTRY_FIND_FN(c_find),
+        _ffi.INVALIDATE_FN(c_invalidate),
+        _ffi.RELEASE_FN(c_release),
+        _ffi.ENTRY_READ_RESOURCE_FN(c_read_resource),
+        _ffi.ENTRY_RESOURCES_FN(c_resources),
+        _ffi.ENTRY_ITER_MODULES_FN(c_iter_modules),
+    )
     state.keepalive.extend(made)
     state.entry_callbacks = made
     return made
@@ -352,8 +488,10 @@ def _entry_callbacks(state):
 
 def path_hook_vtable(state, hook: Callable, name: str) -> _ffi.ik_path_hook:
     """An ``ik_path_hook`` whose ``hook`` calls ``hook(entry)``: None for "not mine", else an entry finder
-    (an object with ``find(name) -> Found | None`` and optionally ``invalidate()``, or a callable ``find``)."""
-    find_fn, invalidate_fn, release_fn = _entry_callbacks(state)
+    (an object with ``find(name) -> Found | None`` and optionally ``invalidate()``, ``read_resource(resource)``,
+    ``resources()`` and ``iter_modules()``, or a callable ``find``). The resource callbacks of its
+    ``ik_entry_finder`` are set only for the methods it has."""
+    find_fn, invalidate_fn, release_fn, read_fn, resources_fn, iter_fn = _entry_callbacks(state)
 
     def c_hook(_userdata, entry_p, entry_len, out_ptr, claimed, report_ptr):
         try:
@@ -368,6 +506,10 @@ def path_hook_vtable(state, hook: Callable, name: str) -> _ffi.ik_path_hook:
             out.find = find_fn
             out.invalidate = invalidate_fn
             out.release_userdata = release_fn
+            methods = finder_methods(finder)
+            out.read_resource = read_fn if methods["read_resource"] else _ffi.ENTRY_READ_RESOURCE_FN()
+            out.resources = resources_fn if methods["resources"] else _ffi.ENTRY_RESOURCES_FN()
+            out.iter_modules = iter_fn if methods["iter_modules"] else _ffi.ENTRY_ITER_MODULES_FN()
             claimed[0] = True
             return _ffi.IK_OK
         except BaseException as exc:  # noqa: BLE001 - nothing may cross into C

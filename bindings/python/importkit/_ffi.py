@@ -100,6 +100,20 @@ INVALIDATE_FN = CFUNCTYPE(None, c_void_p)
 ENTRY_FIND_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p)
 # int32_t (*hook)(void *ud, const char *entry, size_t len, ik_entry_finder *out, bool *claimed, ik_report *r)
 PATH_HOOK_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t, c_void_p, POINTER(c_bool), c_void_p)
+# int32_t (*read_resource)(void *ud, const char *package, size_t package_len, const char *resource,
+#                          size_t resource_len, ik_bytes *out, ik_report *report)  [host finder]
+READ_RESOURCE_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_void_p)
+# int32_t (*resources)(void *ud, const char *package, size_t package_len, ik_strings *out, ik_report *report)
+RESOURCES_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p)
+# int32_t (*iter_modules)(void *ud, const char *package, size_t package_len, ik_modules *out, ik_report *report)
+#                         (package NULL and 0: the top level)
+ITER_MODULES_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p)
+# int32_t (*read_resource)(void *ud, const char *resource, size_t len, ik_bytes *out, ik_report *r)  [entry finder]
+ENTRY_READ_RESOURCE_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p)
+# int32_t (*resources)(void *ud, ik_strings *out, ik_report *report)  [entry finder]
+ENTRY_RESOURCES_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_void_p)
+# int32_t (*iter_modules)(void *ud, ik_modules *out, ik_report *report)  [entry finder]
+ENTRY_ITER_MODULES_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_void_p)
 
 
 class ik_mount_file(Structure):
@@ -143,6 +157,10 @@ class ik_finder(Structure):
         ("find", FIND_FN),
         ("invalidate", INVALIDATE_FN),
         ("release_userdata", RELEASE_FN),
+        # the second layout (the first one ends here: ``FINDER_SIZE_V1``)
+        ("read_resource", READ_RESOURCE_FN),
+        ("resources", RESOURCES_FN),
+        ("iter_modules", ITER_MODULES_FN),
     ]
 
 
@@ -153,7 +171,17 @@ class ik_entry_finder(Structure):
         ("find", ENTRY_FIND_FN),
         ("invalidate", INVALIDATE_FN),
         ("release_userdata", RELEASE_FN),
+        # the second layout (the first one ends here: ``ENTRY_FINDER_SIZE_V1``)
+        ("read_resource", ENTRY_READ_RESOURCE_FN),
+        ("resources", ENTRY_RESOURCES_FN),
+        ("iter_modules", ENTRY_ITER_MODULES_FN),
     ]
+
+
+#: ``size`` of the first layouts of ``ik_finder`` and ``ik_entry_finder`` (without the resource callbacks),
+#: which importkit still accepts; the binding fills the whole current layout (``sizeof``).
+FINDER_SIZE_V1 = ik_finder.read_resource.offset
+ENTRY_FINDER_SIZE_V1 = ik_entry_finder.read_resource.offset
 
 
 class ik_path_hook(Structure):
@@ -186,6 +214,8 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_found_set_file": (_status, [c_void_p, c_char_p, _err]),
     "ik_found_set_source": (_status, [c_void_p, c_void_p, c_size_t, _err]),
     "ik_strings_push": (_status, [c_void_p, c_char_p, c_size_t, _err]),
+    "ik_bytes_set": (_status, [c_void_p, c_void_p, c_size_t, _err]),
+    "ik_modules_push": (_status, [c_void_p, c_char_p, c_size_t, c_bool, _err]),
     "ik_found_set_host_data": (_status, [c_void_p, c_void_p, RELEASE_FN, _err]),
     "ik_report_host_data": (_status, [c_void_p, c_void_p, RELEASE_FN, _err]),
     # errors
@@ -211,6 +241,7 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
         [c_void_p, c_char_p, c_char_p, c_uint32, POINTER(c_char_p), c_size_t, POINTER(c_void_p), _err],
     ),
     "ik_runtime_find_spec": (_status, [c_void_p, c_char_p, c_char_p, POINTER(c_void_p), _err]),
+    "ik_runtime_reload": (_status, [c_void_p, c_char_p, POINTER(c_void_p), _err]),
     "ik_runtime_get_module": (_status, [c_void_p, c_char_p, POINTER(c_void_p), POINTER(c_uint32), _err]),
     "ik_runtime_module_spec": (_status, [c_void_p, c_char_p, POINTER(c_void_p), _err]),
     "ik_runtime_contains": (_status, [c_void_p, c_char_p, POINTER(c_bool), _err]),
@@ -220,6 +251,7 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_runtime_list_modules": (_status, [c_void_p, POINTER(c_void_p), _err]),
     "ik_name_list_count": (c_size_t, [c_void_p]),
     "ik_name_list_get": (c_void_p, [c_void_p, c_size_t, _len]),
+    "ik_name_list_is_package": (c_int32, [c_void_p, c_size_t]),
     "ik_name_list_free": (None, [c_void_p]),
     # mounts
     "ik_runtime_mount": (
@@ -237,6 +269,12 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
         ],
     ),
     "ik_runtime_unmount": (_status, [c_void_p, c_char_p, _err]),
+    # resources and listing
+    "ik_runtime_read_resource": (_status, [c_void_p, c_char_p, c_char_p, POINTER(c_void_p), _err]),
+    "ik_resource_data": (c_void_p, [c_void_p, _len]),
+    "ik_resource_free": (None, [c_void_p]),
+    "ik_runtime_resources": (_status, [c_void_p, c_char_p, POINTER(c_void_p), _err]),
+    "ik_runtime_iter_modules": (_status, [c_void_p, c_char_p, POINTER(c_void_p), _err]),
     # profiles
     "ik_profile_new": (_status, [c_uint32, c_char_p, POINTER(c_void_p), _err]),
     "ik_profile_free": (None, [c_void_p]),

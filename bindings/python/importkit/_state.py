@@ -44,6 +44,8 @@ class RuntimeState:
         self.modules: dict[int, object] = {}
         #: handle -> the full name the module was made for
         self.names: dict[int, str] = {}
+        #: handles the executor made and has not executed yet (an ``exec`` of any other is a reload)
+        self.unexecuted: set[int] = set()
         #: ctypes callback objects that must outlive every call importkit may make into them
         self.keepalive: list[object] = []
         #: key (an entry finder's userdata) -> the Python entry finder a path hook made
@@ -99,6 +101,7 @@ class RuntimeState:
         _ffi.lib().ik_runtime_free(ptr)
         self.modules.clear()
         self.names.clear()
+        self.unexecuted.clear()
         self.entry_finders.clear()
         self.borrowed.clear()
         self.keepalive.clear()
@@ -125,6 +128,7 @@ class RuntimeState:
     def release(self, handle: int) -> None:
         self.modules.pop(handle, None)
         self.names.pop(handle, None)
+        self.unexecuted.discard(handle)
 
     def module(self, handle: int | None) -> object:
         try:

@@ -177,6 +177,12 @@ class PythonExecutor:
             module = ms.loader.create_module(ms)
         else:
             module = types.ModuleType(spec.name)
+        self._set_attributes(module, spec, ms)
+        return module
+
+    def _set_attributes(self, module: object, spec: Spec, ms) -> None:
+        """The import attributes of ``module`` from ``spec`` and its ``ModuleSpec`` ``ms`` (CPython's
+        ``_init_module_attrs`` with ``override=True``: set, never deleted)."""
         d = module.__dict__
         d["__spec__"] = ms
         d["__loader__"] = ms.loader
@@ -196,9 +202,14 @@ class PythonExecutor:
                 d["__cached__"] = ms.cached
         if spec.kind != _EXTENSION:
             d["__builtins__"] = self.builtins
-        return module
 
-    def exec(self, spec: Spec, module: object, source: bytes | None) -> None:
+    def exec(self, spec: Spec, module: object, source: bytes | None, reload: bool = False) -> None:
+        """Executes ``module`` (made by ``create`` for ``spec``). ``reload``: the module was executed before
+        (``Runtime.reload``) or inserted by the host, and ``spec`` is what importkit found again: its
+        attributes and loader are set from it first, as ``importlib.reload`` does."""
+        if reload and spec.kind in (_SOURCE, _BYTECODE, _EXTENSION):
+            ms = loaders.module_spec(spec, self._runtime)
+            self._set_attributes(module, spec, ms)
         ms = getattr(module, "__spec__", None)
         loader = getattr(ms, "loader", None)
         if loader is None:  # the module replaced its spec: start again from importkit's

@@ -15,6 +15,8 @@ from .executor import PythonExecutor
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import pkgutil
+
     from .spec import Spec
     from typing import Callable, Iterable, Mapping
 
@@ -313,16 +315,34 @@ class Runtime:
         self._served_changed()
 
     def add_finder(self, find: Callable[[str, list[str] | None], object], *, name: str = "finder",
-                   position: int | None = None, invalidate: Callable[[], None] | None = None) -> int:
+                   position: int | None = None, invalidate: Callable[[], None] | None = None,
+                   read_resource: Callable[[str, str], bytes | str | None] | None = None,
+                   resources: Callable[[str], Iterable[str] | None] | None = None,
+                   iter_modules: Callable[[str | None], Iterable[object] | None] | None = None) -> int:
         """Puts a host finder on the runtime's meta path (``position`` 0 first; None last): ``find(name,
         path)`` (``path``: the parent's search locations, None for a top-level name) returns an
         ``importkit.Found`` or None. ``invalidate()`` is called by ``invalidate()``. Returns its id.
 
+        ``find`` may also be an object with a ``find(name, path)`` method. The finder serves resources and
+        listings (``read_resource``, ``resources``, ``iter_modules`` of the runtime) if it opts in, with
+        these keyword arguments or methods of the same names on ``find``: ``read_resource(package,
+        resource)`` gives the bytes (or str) of a file of a package it found, or None when there is none;
+        ``resources(package)`` the names directly in such a package; ``iter_modules(package)`` the modules
+        directly in it (``package`` None: the top-level ones) as ``(name, is_package)`` pairs or
+        ``pkgutil.ModuleInfo``. An exception in any of them becomes a ``HostError`` (its ``__cause__``).
+
         A finder written in Python serves this runtime's ``import_module``; programs that import through
         ``install()`` put their own finders on ``sys.meta_path`` as usual."""
+        methods = _callbacks.finder_methods(find)
         if not callable(find):
-            raise TypeError("find must be callable")
-        vt = _callbacks.finder_vtable(self._state, find, invalidate, name)
+            find = getattr(find, "find", None)
+            if not callable(find):
+                raise TypeError("find must be callable or have a find(name, path) method")
+        vt = _callbacks.finder_vtable(
+            self._state, find, invalidate or methods["invalidate"], name,
+            read_resource or methods["read_resource"], resources or methods["resources"],
+            iter_modules or methods["iter_modules"],
+        )
         out = ctypes.c_uint64()
         pos = ctypes.c_size_t(-1).value if position is None else position
         self._call("ik_runtime_add_finder", ctypes.byref(vt), pos, ctypes.byref(out))
@@ -386,7 +406,11 @@ class Runtime:
     def add_path_hook(self, hook: Callable[[str], object], *, name: str = "hook", position: int | None = None) -> int:
         """Adds a path hook (before the built-in directory hook): ``hook(entry)`` returns None ("not mine") or
         an entry finder, an object with ``find(name) -> Found | None`` (or a callable doing that) and
-        optionally ``invalidate()``. Answers are cached per entry until ``invalidate()``. Returns its id.
+        optionally ``invalidate()``, and, to serve resources and listings of what it finds there,
+        ``read_resource(resource)`` (bytes or str of the file ``resource`` of the entry, None when there is
+        none), ``resources()`` (the names directly in the entry) and ``iter_modules()`` (the modules directly
+        in it, ``(name, is_package)`` pairs or ``pkgutil.ModuleInfo``). Answers are cached per entry until
+        ``invalidate()``. Returns its id.
         Path hooks also serve ``install()``'s finder, since they are part of the path finder."""
         if not callable(hook):
             raise TypeError("hook must be callable")
@@ -530,6 +554,73 @@ class Runtime:
     def modules(self) -> list[str]:
         """The names in the module table, sorted."""
         return self._list("ik_runtime_list_modules")
+
+    def reload(self, name: str) -> object:
+        """``importlib.reload``: finds module ``name`` of the table again and executes it again in the same
+        module object (its attributes follow the new spec, as CPython's ``reload`` sets them); returns the
+        module now under ``name``. ``NotFoundError`` when ``name`` is not in the table; a failure (not found
+        again, its code raised: ``ExecError``) leaves the module in the table, the same object."""
+        lib = _ffi.lib()
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        encoded = cstr(name)
+        with self._state.using() as ptr:
+            status = lib.ik_runtime_reload(ptr, encoded, ctypes.byref(out), ctypes.byref(err))
+        check(status, err)
+        return self._state.module(out.value)
+
+    # -- resources and listing ------------------------------------------------------------------------------
+
+    def read_resource(self, package: str, resource: str) -> bytes:
+        """``importlib.resources.files(package).joinpath(resource).read_bytes()``: the bytes of file
+        ``resource`` (a relative ``/`` path: ``data/level1.txt``) of package ``package``, from whichever source
+        serves the package now (a mount, the filesystem, a zip archive, a host finder). Nothing is imported.
+        ``NotFoundError`` when the package or the file is not there, ``ImportKitImportError`` when ``package``
+        is a module, not a package, ``InvalidArgumentError`` for a bad path (``..``, ``/abs``, empty
+        segments)."""
+        lib = _ffi.lib()
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        pkg = cstr(package, "package")
+        res = cstr(resource, "resource")
+        with self._state.using() as ptr:
+            status = lib.ik_runtime_read_resource(ptr, pkg, res, ctypes.byref(out), ctypes.byref(err))
+        check(status, err)
+        try:
+            n = ctypes.c_size_t(0)
+            data = lib.ik_resource_data(out.value, ctypes.byref(n))
+            return ctypes.string_at(data, n.value) if n.value else b""
+        finally:
+            lib.ik_resource_free(out.value)
+
+    def resources(self, package: str) -> list[str]:
+        """The names of the files and directories directly in package ``package`` (modules included), sorted
+        (``importlib.resources.files(package).iterdir()`` by name); a namespace package's from every portion.
+        Errors as ``read_resource``."""
+        return self._list("ik_runtime_resources", cstr(package, "package"))
+
+    def iter_modules(self, package: str | None = None) -> list[pkgutil.ModuleInfo]:
+        """``pkgutil.iter_modules``: the modules and packages directly in package ``package``, or the top-level
+        ones for None, from every source in meta path order (names the policy denies left out; each name once),
+        as ``pkgutil.ModuleInfo(module_finder, name, ispkg)`` tuples whose ``module_finder`` is this runtime.
+        Nothing is imported. Errors as ``read_resource``."""
+        import pkgutil
+
+        lib = _ffi.lib()
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        pkg = None if package is None else cstr(package, "package")
+        with self._state.using() as ptr:
+            status = lib.ik_runtime_iter_modules(ptr, pkg, ctypes.byref(out), ctypes.byref(err))
+        check(status, err)
+        try:
+            infos = []
+            for i in range(lib.ik_name_list_count(out.value)):
+                name = _ffi.text(lib.ik_name_list_get, out.value, i) or ""
+                infos.append(pkgutil.ModuleInfo(self, name, lib.ik_name_list_is_package(out.value, i) == 1))
+            return infos
+        finally:
+            lib.ik_name_list_free(out.value)
 
     # -- helpers --------------------------------------------------------------------------------------------
 

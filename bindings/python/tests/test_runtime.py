@@ -479,9 +479,11 @@ def test_mount_failure_keeps_nothing(rt):
     with pytest.raises(importkit.InvalidMountError):
         rt.mount("bad", {"../x.py": ""})
     assert rt._state.borrowed == {} and rt.mounts == []
-    assert ctypes.sizeof(_ffi.ik_entry_finder) == ctypes.sizeof(ctypes.c_void_p) * 5
-    assert ctypes.sizeof(_ffi.ik_path_hook) == ctypes.sizeof(ctypes.c_void_p) * 5
-    assert ctypes.sizeof(_ffi.ik_finder) == ctypes.sizeof(ctypes.c_void_p) * 6
+    p = ctypes.sizeof(ctypes.c_void_p)
+    # the second layouts add read_resource, resources, iter_modules; the first ones end where they start
+    assert ctypes.sizeof(_ffi.ik_entry_finder) == p * 8 and _ffi.ENTRY_FINDER_SIZE_V1 == p * 5
+    assert ctypes.sizeof(_ffi.ik_path_hook) == p * 5
+    assert ctypes.sizeof(_ffi.ik_finder) == p * 9 and _ffi.FINDER_SIZE_V1 == p * 6
 
 
 def test_runtime_repr_and_closed_state():
