@@ -62,13 +62,6 @@ fn rehash(e: &Entry) -> u64 {
     hash(e.spec.name().as_bytes())
 }
 
-/// Starts loading a spec's first line (its counts, which handing it out writes) while the name is compared
-/// elsewhere: the two misses of a cold lookup overlap instead of following each other.
-#[inline]
-fn touch(spec: &Arc<ModuleSpec>) {
-    std::hint::black_box(Arc::strong_count(spec));
-}
-
 /// A mounted tree and its index.
 pub struct MountedTree {
     point: String,
@@ -79,7 +72,7 @@ pub struct MountedTree {
     path_ends: Vec<u32>,
     /// Module name -> entry, laid out for the cache: a SwissTable whose slots are the entries (16 bytes), the
     /// names compared in [`MountedTree::names`], so a lookup reads the tags, one slot, the name (from a dense
-    /// array, in tree order) and the first line of the spec it hands out.
+    /// array, in tree order) and the line of the spec it hands out that holds its count.
     index: HashTable<Entry>,
     /// The names of the index, one after another, each followed by a NUL and its entry's rank (4 bytes, used
     /// while indexing).
@@ -243,10 +236,7 @@ impl MountedTree {
 
     /// The entry of module `name`.
     fn entry(&self, name: &str) -> Option<&Entry> {
-        self.index.find(hash(name.as_bytes()), |e| {
-            touch(&e.spec);
-            name_at(&self.names, e.name_at, name)
-        })
+        self.index.find(hash(name.as_bytes()), |e| name_at(&self.names, e.name_at, name))
     }
 
     /// The path of file `i` inside the mount.
