@@ -177,3 +177,10 @@ def test_odd_entries_in_a_directory_list_as_cpython_lists_them(tmp_path):
     assert ["gone", False] in want[""] and ["initdir", True] in want[""] and ["brokeninit", True] in want[""]
     assert "gone.txt" in want["pkg"]["resources"]
 
+
+@pytest.mark.parametrize("directory_entries", [True, False], ids=["with-directory-entries", "without-directory-entries"])
+def test_odd_names_in_a_zip_list_as_cpython_lists_them(tmp_path, directory_entries):
+    files = {k: v for k, v in ODD.items() if k != "both.py"}  # one of a name per archive directory
+    archive = zip_tree(tmp_path / "odd.zip", {**files, "pkg/__init__.pyfoo": "", "ini/__init__.pyx": ""},
+                       directory_entries)
+    assert_same(archive, ["pkg", "both"])
