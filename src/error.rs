@@ -298,6 +298,17 @@ impl Error {
     /// gives only a status and a message keeps them; anything else becomes an `Exec` error naming the
     /// module.
     pub fn from_host(name: &str, what: &str, host: HostError) -> Self {
+        Error::from_host_about(Some(name), what, host)
+    }
+
+    /// [`Error::from_host`] for a callback that works on no module in particular (a host finder listing
+    /// the top-level modules): the error names none (a passed-on error keeps its own), and the message is
+    /// `WHAT failed: ...`.
+    pub fn from_host_unnamed(what: &str, host: HostError) -> Self {
+        Error::from_host_about(None, what, host)
+    }
+
+    fn from_host_about(name: Option<&str>, what: &str, host: HostError) -> Self {
         if let Some(cause) = host.cause {
             let mut e = *cause;
             // The payload of the callback that passed the error on comes back with it.
@@ -306,7 +317,7 @@ impl Error {
             }
             // An error about no module in particular (a relative import beyond the top-level package, a bad
             // argument) is about the import statement of the module executing: name that one.
-            if e.0.module.is_none() {
+            if let (None, Some(name)) = (&e.0.module, name) {
                 e.0.message = format!("{} (in module '{}')", e.0.message, printable(name));
                 e.0.module = Some(printable(name).into_owned());
             }
@@ -322,8 +333,11 @@ impl Error {
             code => {
                 let detail = if host.message.is_empty() { "no message given" } else { host.message.as_str() };
                 // `what` may hold a finder's name or a path entry: the whole message is made printable.
-                let message = cleaned(format!("{what} '{name}' failed: {detail}{}", host.position()));
-                (code.unwrap_or(ErrorCode::Exec), message, Some(printable(name).into_owned()))
+                let message = match name {
+                    Some(name) => format!("{what} '{name}' failed: {detail}{}", host.position()),
+                    None => format!("{what} failed: {detail}{}", host.position()),
+                };
+                (code.unwrap_or(ErrorCode::Exec), cleaned(message), name.map(|n| printable(n).into_owned()))
             }
         };
         Error(Box::new(Details { code, message, module, attempts: Vec::new(), host: Some(host), passed_data: None }))

@@ -228,8 +228,15 @@ impl Finder for HostMeta {
     fn iter_modules(&self, package: Option<&ModuleSpec>, _: &Query) -> Result<Vec<ModuleInfo>> {
         let name = package.map(ModuleSpec::name);
         let listed = scope::outside(|| self.0.iter_modules(name));
-        let what = || format!("finder 'host:{}' listing the modules of", self.0.name());
-        listed.map_err(|e| Error::from_host(name.unwrap_or(""), &what(), host_failure(e)))
+        listed.map_err(|e| match name {
+            Some(p) => {
+                Error::from_host(p, &format!("finder 'host:{}' listing the modules of", self.0.name()), host_failure(e))
+            }
+            None => Error::from_host_unnamed(
+                &format!("finder 'host:{}' listing the top-level modules", self.0.name()),
+                host_failure(e),
+            ),
+        })
     }
 }
 
@@ -271,14 +278,17 @@ impl Entry for HostEntry {
     }
 
     fn resources(&self, _: &Ctx) -> Result<Option<Vec<String>>> {
+        // About the package whose location this is (the runtime names it), not about the hook.
         let listed = scope::outside(|| self.finder.resources());
-        listed
-            .map_err(|e| Error::from_host(&format!("hook:{}", self.hook), "listing the resources of", host_failure(e)))
+        let what = || format!("entry finder of hook '{}' listing the resources of its entry", self.hook);
+        listed.map_err(|e| Error::from_host_unnamed(&what(), host_failure(e)))
     }
 
     fn iter_modules(&self, _: &Ctx) -> Result<Vec<ModuleInfo>> {
+        // About the package whose location this is (the runtime names it), or about no module for the top level.
         let listed = scope::outside(|| self.finder.iter_modules());
-        listed.map_err(|e| Error::from_host(&format!("hook:{}", self.hook), "listing the modules of", host_failure(e)))
+        let what = || format!("entry finder of hook '{}' listing the modules of its entry", self.hook);
+        listed.map_err(|e| Error::from_host_unnamed(&what(), host_failure(e)))
     }
 }
 

@@ -129,3 +129,58 @@ def test_a_zip_lists_as_cpython_lists_it(tmp_path, directory_entries):
     archive = zip_tree(tmp_path / "app.zip", TREE, directory_entries)
     want = assert_same(archive, PACKAGES)
     assert "data" in want["pkg"]["resources"] and "__pycache__" in want["pkg"]["resources"]
+
+
+# Odd names and odd entries: a directory whose name has a module suffix (`x.py/`, listed by its stem as a
+# module), a package whose init is bytecode or an extension, names with spaces and non-ASCII letters, a
+# directory with a dot, an init file at the entry itself (never listed), a module and a package of one name
+# in either order of their names, an init that is no module file (`__init__.txt`: no package).
+ODD = {
+    "x.py/__init__.py": "",
+    "y.py/keep.txt": "",
+    "bconly/__init__.pyc": "",
+    "soinit/__init__" + EXT[len("comp"):]: "",
+    "my mod.py": "",
+    "modé.py": "",
+    "日本.py": "",
+    "d.x/__init__.py": "",
+    "__init__.py": "",
+    "dup.py": "",
+    "dup.pyc": "",
+    "both/__init__.py": "",
+    "both.py": "",
+    "txtinit/__init__.txt": "",
+    "pkg/__init__.py": "",
+    "pkg/__init__.pyc": "",
+    "pkg/a b.py": "",
+    "pkg/ünï.py": "",
+    "pkg/__pycache__/z.cpython-311.pyc": "",
+    ".hidden.py": "",
+    "UPPER.PY": "",
+}
+
+
+def test_odd_names_in_a_directory_list_as_cpython_lists_them(tmp_path):
+    write_tree(tmp_path, ODD)
+    want = assert_same(str(tmp_path), ["pkg", "both"])
+    assert ["x", False] in want[""] and ["日本", False] in want[""] and ["both", True] in want[""]
+
+
+def test_odd_entries_in_a_directory_list_as_cpython_lists_them(tmp_path):
+    # pkgutil and importlib.resources go by the names a directory lists: a dangling link `gone.py` is a
+    # module, a package's init that is a directory or a dangling link still makes it a package.
+    write_tree(tmp_path, {"initdir/__init__.py/keep.txt": "", "brokeninit/keep.txt": "", "pkg/__init__.py": ""})
+    os.symlink(str(tmp_path / "nowhere"), str(tmp_path / "gone.py"))
+    os.symlink(str(tmp_path / "nowhere"), str(tmp_path / "brokeninit" / "__init__.py"))
+    os.symlink(str(tmp_path / "nowhere"), str(tmp_path / "pkg" / "gone.txt"))
+    want = assert_same(str(tmp_path), ["pkg"])
+    assert ["gone", False] in want[""] and ["initdir", True] in want[""] and ["brokeninit", True] in want[""]
+    assert "gone.txt" in want["pkg"]["resources"]
+
+
+@pytest.mark.parametrize("directory_entries", [True, False], ids=["with-directory-entries", "without-directory-entries"])
+def test_odd_names_in_a_zip_list_as_cpython_lists_them(tmp_path, directory_entries):
+    files = {k: v for k, v in ODD.items() if k != "both.py"}  # one of a name per archive directory
+    archive = zip_tree(tmp_path / "odd.zip", {**files, "pkg/__init__.pyfoo": "", "ini/__init__.pyx": ""},
+                       directory_entries)
+    assert_same(archive, ["pkg", "both"])

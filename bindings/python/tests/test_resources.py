@@ -473,3 +473,47 @@ def test_the_vtables_use_the_second_layout(rt):
                                             read_resource=lambda p, r: None)
     assert vt.size == ctypes.sizeof(_ffi.ik_finder) > _ffi.FINDER_SIZE_V1
     assert vt.read_resource and not vt.resources and not vt.iter_modules  # NULL: not served
+
+
+def test_a_failing_top_level_listing_names_no_module(fs):
+    def fail(*args):
+        raise RuntimeError("listing is broken")
+
+    class Broken(EntryFinder):
+        iter_modules = resources = fail
+
+    fs.add_finder(lambda name, path: None, name="top", iter_modules=fail)
+    with pytest.raises(importkit.HostError, match="finder 'host:top' listing the top-level modules failed: "
+                                                  "RuntimeError: listing is broken") as info:
+        fs.iter_modules()
+    assert info.value.module is None and "''" not in str(info.value)
+    fs2 = importkit.Runtime()
+    try:
+        fs2.enable_filesystem()
+        fs2.add_path_hook(lambda entry: Broken(entry) if entry.startswith("virt:") else None, name="virt")
+        fs2.path = ["virt:root"]
+        with pytest.raises(importkit.HostError, match="hook 'virt' listing the modules of its entry failed") as info:
+            fs2.iter_modules()
+        assert info.value.module is None  # not 'hook:virt', which is no module
+    finally:
+        fs2.close()
+
+
+def test_a_failing_package_listing_of_an_entry_finder_names_the_package(fs):
+    class Broken(EntryFinder):
+        def iter_modules(self):
+            if self.entry == "virt:root/vp":
+                raise RuntimeError("package listing is broken")
+            return super().iter_modules()
+
+        def resources(self):
+            raise RuntimeError("resources are broken")
+
+    fs.add_path_hook(lambda entry: Broken(entry) if entry.startswith("virt:") else None, name="virt")
+    fs.path = ["virt:root"]
+    with pytest.raises(importkit.HostError, match="package listing is broken") as info:
+        fs.iter_modules("vp")
+    assert info.value.module == "vp"
+    with pytest.raises(importkit.HostError, match="resources are broken") as info:
+        fs.resources("vp")
+    assert info.value.module == "vp"

@@ -430,10 +430,14 @@ impl DirEntry {
         for entry in rd.flatten() {
             let Ok(name) = entry.file_name().into_string() else { continue };
             let path = join(self.dir.path(), &name);
+            // As `os.listdir` lists them: what is no directory (a dangling link, a FIFO) is a file name too;
+            // only a link that leads outside the confinement roots is left out.
             match probe(&path, ctx) {
-                Some(Kind::File) => out.push((name, false)),
                 Some(Kind::Dir) => out.push((name, true)),
-                _ => {}
+                Some(Kind::Refused) => {}
+                Some(_) => out.push((name, false)),
+                None if fs::symlink_metadata(&path).is_ok() => out.push((name, false)),
+                None => {}
             }
         }
         out.sort();
@@ -483,11 +487,17 @@ impl Entry for DirEntry {
     fn iter_modules(&self, ctx: &Ctx) -> Result<Vec<ModuleInfo>> {
         let profile = ctx.profile;
         let Some(listing) = self.listing(ctx) else { return Ok(Vec::new()) };
+        // `pkgutil` goes by the names the directory lists: an init of any kind (a directory, a dangling link)
+        // makes a package, unless it is a link leading outside the confinement roots.
         let has_init = |dir: &str| {
             let pkg = join(self.dir.path(), dir);
             profile.suffixes().iter().any(|(s, _)| {
                 let f = join(&pkg, &format!("{}{s}", profile.init_stem()));
-                ctx.check_allowed(&f).is_ok() && probe(&f, ctx) == Some(Kind::File)
+                match probe(&f, ctx) {
+                    Some(Kind::Refused) => false,
+                    Some(_) => ctx.check_allowed(&f).is_ok(),
+                    None => !ctx.confined() && fs::symlink_metadata(&f).is_ok(),
+                }
             })
         };
         Ok(super::listing::directory_modules(listing, profile, has_init))

@@ -327,15 +327,22 @@ impl Entry for ZipEntry {
         let Ok(indexed) = self.archive.indexed(ctx) else { return Ok(Vec::new()) };
         let profile = ctx.profile;
         let index = &indexed.index;
-        // zipimport takes a member whose name starts with `__init__.py`: the init files of the source and
-        // bytecode suffixes, looked up by name (a scan of the directory for each one would make listing a
-        // large archive quadratic).
-        let mut init: Vec<String> = zip_suffixes(profile).map(|(s, _)| format!("{}{s}", profile.init_stem())).collect();
-        init.sort();
-        let init_member = |dir: &str| {
-            let at = |i: &String| index.get(&format!("{}{dir}/{i}", self.prefix)).is_some();
-            init.iter().find(|i| at(i)).cloned()
-        };
+        // zipimport takes a member whose name starts with `__init__.py` (`__init__.pyc`, `__init__.pyx`...):
+        // one pass over the members finds the first such member of each directory directly in this one (a
+        // scan of the directory for each one would make listing a large archive quadratic).
+        let init: Vec<String> = zip_suffixes(profile).map(|(s, _)| format!("{}{s}", profile.init_stem())).collect();
+        let mut inits: rustc_hash::FxHashMap<&str, &str> = rustc_hash::FxHashMap::default();
+        for (_, name) in index.names() {
+            let Some((dir, file)) = name.strip_prefix(self.prefix.as_str()).and_then(|r| r.split_once('/')) else {
+                continue;
+            };
+            if dir.is_empty() || file.contains('/') || !init.iter().any(|i| file.starts_with(i.as_str())) {
+                continue;
+            }
+            let first = inits.entry(dir).or_insert(file);
+            *first = (*first).min(file);
+        }
+        let init_member = |dir: &str| inits.get(dir).map(|f| (*f).to_owned());
         Ok(super::listing::archive_modules(index.children(&self.prefix), profile, init_member))
     }
 }
