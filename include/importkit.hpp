@@ -1069,11 +1069,11 @@ class Runtime {
         ik_name_list *list = nullptr;
         auto r = detail::call([&](ik_error **e) { return ik_runtime_iter_modules(h_.get(), p.get(), &list, e); }, p);
         if (!r.ok()) return detail::failed<std::vector<ModuleInfo>>(std::move(r));
+        detail::Owned<ik_name_list, ik_name_list_free> owned(list); /* freed even if a push throws */
         std::vector<ModuleInfo> out;
         for (size_t i = 0, n = ik_name_list_count(list); i < n; i++)
             out.push_back({detail::text_of([&](size_t *len) { return ik_name_list_get(list, i, len); }),
                            ik_name_list_is_package(list, i) == 1});
-        ik_name_list_free(list);
         return Result<std::vector<ModuleInfo>>(std::move(out));
     }
 
@@ -1183,10 +1183,10 @@ class Runtime {
         return Result<Spec>(Spec(s));
     }
     static std::vector<std::string> take_names(ik_name_list *list) {
+        detail::Owned<ik_name_list, ik_name_list_free> owned(list); /* freed even if a push throws */
         std::vector<std::string> out;
         for (size_t i = 0, n = ik_name_list_count(list); i < n; i++)
             out.push_back(detail::text_of([&](size_t *len) { return ik_name_list_get(list, i, len); }));
-        ik_name_list_free(list);
         return out;
     }
     std::vector<std::string> names(ik_status (*f)(const ik_runtime *, ik_name_list **, ik_error **)) const {

@@ -343,6 +343,16 @@ impl Error {
         Error(Box::new(Details { code, message, module, attempts: Vec::new(), host: Some(host), passed_data: None }))
     }
 
+    /// Names `name` as the module the error is about unless it names one already (an error passed on from a
+    /// nested import keeps the module it is about).
+    pub fn or_module(self, name: &str) -> Self {
+        if self.0.module.is_some() {
+            self
+        } else {
+            self.for_module(name)
+        }
+    }
+
     /// Sets the name of the module the error is about (control characters escaped: a name a caller gave
     /// need not be valid).
     pub fn for_module(mut self, name: &str) -> Self {

@@ -360,3 +360,26 @@ fn host_finders_that_opt_in_answer_resources_and_listing() {
     assert_eq!(rt.resources("quiet").unwrap_err().code(), ErrorCode::Unavailable);
     assert_eq!(names(Some("quiet")), []);
 }
+
+/// A host finder's resource callback that passes on a nested import's error: the error stays about the module
+/// that import was about, not the package whose resource was asked for.
+#[test]
+fn a_passed_on_error_in_a_resource_callback_keeps_its_module() {
+    struct Passing(importkit::Runtime);
+    impl importkit::HostFinder for Passing {
+        fn name(&self) -> &str {
+            "passing"
+        }
+        fn find_spec(&self, name: &str, _: Option<&[&str]>) -> Result<Option<importkit::HostFound>, HostError> {
+            Ok((name == "assets").then(|| importkit::HostFound::new("host:assets", ModuleKind::Source, true)))
+        }
+        fn read_resource(&self, _: &str, _: &str) -> Result<Option<Vec<u8>>, HostError> {
+            let nested = self.0.import("codec_plugin", None).unwrap_err();
+            Err(HostError::passing(nested))
+        }
+    }
+    let (rt, _ex, _slot) = runtime();
+    rt.add_finder(Arc::new(Passing(importkit::Runtime::default())), 0).unwrap();
+    let e = rt.read_resource("assets", "image.png").unwrap_err();
+    assert_eq!((e.code(), e.module()), (ErrorCode::NotFound, Some("codec_plugin")), "{e}");
+}

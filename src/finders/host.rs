@@ -273,8 +273,9 @@ impl Entry for HostEntry {
 
     fn read_resource(&self, resource: &str, _: &Ctx) -> Result<Option<Resource>> {
         let read = scope::outside(|| self.finder.read_resource(resource));
-        let what = format!("entry finder of hook '{}' reading resource", self.hook);
-        Ok(read.map_err(|e| Error::from_host(resource, &what, host_failure(e)))?.map(Resource::Owned))
+        // About the package whose location this is (the runtime names it).
+        let what = format!("entry finder of hook '{}' reading resource {}", self.hook, quote(resource));
+        Ok(read.map_err(|e| Error::from_host_unnamed(&what, host_failure(e)))?.map(Resource::Owned))
     }
 
     fn resources(&self, _: &Ctx) -> Result<Option<Vec<String>>> {

@@ -93,7 +93,7 @@ impl Runtime {
         self.with_serving(&spec, |serving, query| {
             for entry in serving {
                 if let Some(found) =
-                    entry.finder.read_resource(&spec, resource, query).map_err(|e| e.for_module(package))?
+                    entry.finder.read_resource(&spec, resource, query).map_err(|e| e.or_module(package))?
                 {
                     return Ok(found);
                 }
@@ -113,7 +113,7 @@ impl Runtime {
         self.with_serving(&spec, |serving, query| {
             let mut names: Option<Vec<String>> = None;
             for entry in serving {
-                if let Some(found) = entry.finder.resources(&spec, query).map_err(|e| e.for_module(package))? {
+                if let Some(found) = entry.finder.resources(&spec, query).map_err(|e| e.or_module(package))? {
                     names.get_or_insert_with(Vec::new).extend(found);
                 }
             }
@@ -140,7 +140,7 @@ impl Runtime {
             let mut seen = rustc_hash::FxHashSet::default();
             for entry in sources {
                 let listed = entry.finder.iter_modules(spec, query);
-                for m in listed.map_err(|e| if let Some(p) = spec { e.for_module(p.name()) } else { e })? {
+                for m in listed.map_err(|e| if let Some(p) = spec { e.or_module(p.name()) } else { e })? {
                     if spec.is_none() && policy.check(&m.name).is_err() {
                         continue;
                     }
