@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,23 @@ def run_python(code: str, *args: str, env: dict | None = None, cwd: str | None =
         [sys.executable, "-c", code, *args],
         capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout, stdin=subprocess.DEVNULL,
     )
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Writes `files` (relative path -> text, dedented, or bytes) under `root`."""
+    for rel, data in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, str):
+            p.write_text(textwrap.dedent(data))
+        else:
+            p.write_bytes(data)
+    return root
+
+
+@pytest.fixture
+def fs(rt):
+    """A runtime with the filesystem on and no recheck window."""
+    rt.enable_filesystem()
+    rt.set_recheck(0)
+    return rt

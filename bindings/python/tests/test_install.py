@@ -20,18 +20,7 @@ import pytest
 import importkit
 from importkit import loaders
 
-from conftest import run_python
-
-
-def write(root: Path, files: dict[str, str | bytes]) -> Path:
-    for rel, data in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, str):
-            p.write_text(textwrap.dedent(data))
-        else:
-            p.write_bytes(data)
-    return root
+from conftest import run_python, write
 
 
 def finder_in_meta_path():

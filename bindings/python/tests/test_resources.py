@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import ctypes
 import pkgutil
-import textwrap
 import types
 from pathlib import Path
 
 import pytest
 
 import importkit
+
+from conftest import write
 from importkit import _ffi
 
 GAME = {
@@ -24,24 +25,6 @@ GAME = {
     "empty.txt": b"",
     "blob.bin": bytes(range(256)),
 }
-
-
-def write(root: Path, files: dict[str, str | bytes]) -> Path:
-    for rel, data in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, str):
-            p.write_text(textwrap.dedent(data))
-        else:
-            p.write_bytes(data)
-    return root
-
-
-@pytest.fixture
-def fs(rt):
-    rt.enable_filesystem()
-    rt.set_recheck(0)
-    return rt
 
 
 @pytest.fixture

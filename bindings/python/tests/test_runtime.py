@@ -13,7 +13,6 @@ import re
 import shutil
 import sys
 import sysconfig
-import textwrap
 import traceback
 import types
 from pathlib import Path
@@ -23,25 +22,7 @@ import pytest
 import importkit
 from importkit import _ffi, loaders
 
-from conftest import BINDING_ROOT, REPO_ROOT, run_python
-
-
-def write(root: Path, files: dict[str, str | bytes]) -> Path:
-    for rel, data in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, str):
-            p.write_text(textwrap.dedent(data))
-        else:
-            p.write_bytes(data)
-    return root
-
-
-@pytest.fixture
-def fs(rt):
-    rt.enable_filesystem()
-    rt.set_recheck(0)
-    return rt
+from conftest import BINDING_ROOT, REPO_ROOT, run_python, write
 
 
 # -- the library ----------------------------------------------------------------------------------------------------
