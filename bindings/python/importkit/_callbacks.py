@@ -279,6 +279,18 @@ def fill_found(found_ptr, result: Found) -> None:
         )
 
 
+def answer(report_ptr, ask: Callable, give: Callable, out_ptr) -> int:
+    """Runs a host's resource or listing callback: ``give(out_ptr, value)`` with what ``ask()`` returns (nothing
+    for None); an exception is reported as the host's failure."""
+    try:
+        value = ask()
+        if value is not None:
+            give(out_ptr, value)
+        return _ffi.IK_OK
+    except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
+        return host_failure(report_ptr, exc)
+
+
 def set_bytes(out_ptr, data) -> None:
     """Gives the bytes a ``read_resource`` returned on an ``ik_bytes`` (str is encoded as UTF-8)."""
     if isinstance(data, str):
@@ -370,31 +382,15 @@ def finder_vtable(state, find: Callable, invalidate: Callable | None, name: str,
                 errors.stash_interrupt(exc)
 
     def c_read_resource(_userdata, package_p, package_len, resource_p, resource_len, out, report_ptr):
-        try:
-            data = read_resource(_text(package_p, package_len), _text(resource_p, resource_len))
-            if data is not None:
-                set_bytes(out, data)
-            return _ffi.IK_OK
-        except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
-            return host_failure(report_ptr, exc)
+        ask = lambda: read_resource(_text(package_p, package_len), _text(resource_p, resource_len))  # noqa: E731
+        return answer(report_ptr, ask, set_bytes, out)
 
     def c_resources(_userdata, package_p, package_len, out, report_ptr):
-        try:
-            names = resources(_text(package_p, package_len))
-            if names is not None:
-                push_names(out, names)
-            return _ffi.IK_OK
-        except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
-            return host_failure(report_ptr, exc)
+        return answer(report_ptr, lambda: resources(_text(package_p, package_len)), push_names, out)
 
     def c_iter_modules(_userdata, package_p, package_len, out, report_ptr):
-        try:
-            modules = iter_modules(_text(package_p, package_len) if package_p else None)
-            if modules is not None:
-                push_modules(out, modules)
-            return _ffi.IK_OK
-        except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
-            return host_failure(report_ptr, exc)
+        ask = lambda: iter_modules(_text(package_p, package_len) if package_p else None)  # noqa: E731
+        return answer(report_ptr, ask, push_modules, out)
 
     vt = _ffi.ik_finder()
     vt.size = ctypes.sizeof(_ffi.ik_finder)
@@ -447,31 +443,14 @@ def _entry_callbacks(state):
             pass
 
     def c_read_resource(userdata, resource_p, resource_len, out, report_ptr):
-        try:
-            data = state.entry_finders[userdata].read_resource(_text(resource_p, resource_len))
-            if data is not None:
-                set_bytes(out, data)
-            return _ffi.IK_OK
-        except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
-            return host_failure(report_ptr, exc)
+        ask = lambda: state.entry_finders[userdata].read_resource(_text(resource_p, resource_len))  # noqa: E731
+        return answer(report_ptr, ask, set_bytes, out)
 
     def c_resources(userdata, out, report_ptr):
-        try:
-            names = state.entry_finders[userdata].resources()
-            if names is not None:
-                push_names(out, names)
-            return _ffi.IK_OK
-        except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
-            return host_failure(report_ptr, exc)
+        return answer(report_ptr, lambda: state.entry_finders[userdata].resources(), push_names, out)
 
     def c_iter_modules(userdata, out, report_ptr):
-        try:
-            modules = state.entry_finders[userdata].iter_modules()
-            if modules is not None:
-                push_modules(out, modules)
-            return _ffi.IK_OK
-        except BaseException as exc:  # noqa: BLE001 - nothing may cross into C
-            return host_failure(report_ptr, exc)
+        return answer(report_ptr, lambda: state.entry_finders[userdata].iter_modules(), push_modules, out)
 
     made = (
         _ffi.ENTRY_FIND_FN(c_find),
