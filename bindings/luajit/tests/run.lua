@@ -16,6 +16,7 @@ local FILES = {
   "test_filesystem",
   "test_memory",
   "test_resources",
+  "test_vendor",
 }
 
 local filter = arg and arg[1]
