@@ -561,16 +561,22 @@ local function cb_create_body(userdata, spec, out_module)
     error(new_error(IK_ERR_UNAVAILABLE, "the importkit runtime is closed"))
   end
   local sp = read_spec(spec)
-  local env = setmetatable({}, state._envmeta)
-  env._NAME = sp.name
-  env._SPEC = sp
-  env.import = make_env_import(state, sp.parent)
-  local rec = { name = sp.name, spec = sp, env = env, value = env }
+  local rec
+  if state._global_env then
+    -- Modules share the globals (require's way): no table of their own; a cycle gets `true` until done.
+    rec = { name = sp.name, spec = sp, value = true }
+  else
+    local env = setmetatable({}, state._envmeta)
+    env._NAME = sp.name
+    env._SPEC = sp
+    env.import = make_env_import(state, sp.parent)
+    rec = { name = sp.name, spec = sp, env = env, value = env }
+  end
   local h = state._last_handle + 1
   state._last_handle = h
   state._modules[h] = rec
   out_module[0] = ffi.cast("void *", h)
-  if state._installed then package.loaded[sp.name] = env end
+  if state._sync_loaded and rec.env then package.loaded[sp.name] = rec.env end
   return IK_OK
 end
 
@@ -599,7 +605,7 @@ local function cb_exec_body(userdata, spec, module, source, source_len)
     error(new_error(IK_ERR_IMPORT, format("no source for module '%s' (%s)", sp.name, sp.origin), { module = sp.name }))
   end
   local chunkname = "@" .. (sp.file or sp.origin)
-  local fn, err = load(code, chunkname, "t", rec.env)
+  local fn, err = load(code, chunkname, "t", rec.env or state._envmeta.__index)
   if not fn then return nil, err, line_in(err, chunkname) end
   local line, traceback = 0, nil
   local function handler(e)
@@ -618,7 +624,7 @@ local function cb_exec_body(userdata, spec, module, source, source_len)
     return nil, ret, line, traceback
   end
   if ret ~= nil then rec.value = ret end
-  if state._installed then package.loaded[sp.name] = rec.value end
+  if state._sync_loaded then package.loaded[sp.name] = rec.value end
   return IK_OK
 end
 
@@ -647,7 +653,7 @@ local function cb_release(userdata, module)
     local h = handle_of(module)
     local rec = state._modules[h]
     state._modules[h] = nil
-    if rec and state._installed then
+    if rec and state._sync_loaded then
       local v = package.loaded[rec.name]
       if v ~= nil and (rawequal(v, rec.env) or rawequal(v, rec.value)) then package.loaded[rec.name] = nil end
     end
@@ -672,7 +678,7 @@ local function cb_native_body(userdata, spec, out_module)
   state._last_handle = h
   state._modules[h] = { name = sp.name, spec = sp, value = value }
   out_module[0] = ffi.cast("void *", h)
-  if state._installed then package.loaded[sp.name] = value end
+  if state._sync_loaded then package.loaded[sp.name] = value end
   return IK_OK
 end
 
@@ -835,6 +841,42 @@ function Runtime:find(name, from)
 end
 jit_off(Runtime.find)
 
+--- CPython's `PathFinder.find_spec(name, entries)`: the filesystem search alone over `entries` (a list of
+--- directories; nil: the search path), no parent resolved, nothing imported, no other source asked. The spec
+--- as a table, or nil and the error when nothing is there.
+function Runtime:path_find(name, entries)
+  check_name(name, 1, "path_find", 2)
+  if entries ~= nil and type(entries) ~= "table" then argerror(2, "path_find", "table or nil", entries, 2) end
+  if not M.has_filesystem() then error(fs_unsupported("path_find")) end
+  local array, count = nil, 0
+  if entries then
+    count = #entries
+    local keep = {}
+    array = ffi.new("const char *[?]", math.max(count, 1))
+    for i, v in ipairs(entries) do
+      if type(v) ~= "string" then argerror(2, "path_find", "list of strings", entries, 2) end
+      keep[i] = cstring(v, "path entry")
+      array[i - 1] = keep[i]
+    end
+    array = { array, keep }
+  end
+  local p = enter(self)
+  out_err[0] = nil
+  local st = lib.ik_runtime_path_find_spec(p, name, array and array[1] or nil, count, out_spec, out_err)
+  local spec, e = out_spec[0], out_err[0]
+  leave(self)
+  if st ~= IK_OK then
+    local err = error_from(tonumber(st), e, self)
+    if err.status == IK_ERR_NOT_FOUND then return nil, err end
+    error(err)
+  end
+  local ok, sp = pcall(read_spec, spec)
+  lib.ik_spec_free(spec)
+  if not ok then error(sp, 0) end
+  return sp
+end
+jit_off(Runtime.path_find)
+
 -- Flattens a files table ({ ["a.lua"] = "...", sub = { ["b.lua"] = "..." } }) into a list of {path, data}.
 local function flatten(files, prefix, out, where)
   for k, v in pairs(files) do
@@ -882,6 +924,14 @@ function Runtime:mount(point, files, opts)
   local id, e = out_u64[0], out_err[0]
   leave(self)
   check(self, st, e)
+  -- The sources as Lua strings too, for require's Lua-style loading (it runs chunks itself).
+  local map = {}
+  for _, f in ipairs(list) do map[f[1]] = f[2] end
+  local trees = self._trees
+  for i = #trees, 1, -1 do
+    if trees[i].point == point then table.remove(trees, i) end
+  end
+  trees[#trees + 1] = { point = point, files = map }
   return tonumber(id)
 end
 jit_off(Runtime.mount)
@@ -890,6 +940,9 @@ jit_off(Runtime.mount)
 function Runtime:unmount(point)
   if type(point) ~= "string" then argerror(1, "unmount", "string", point, 2) end
   call(self, "ik_runtime_unmount", cstring(point, "mount point"))
+  for i = #self._trees, 1, -1 do
+    if self._trees[i].point == point then table.remove(self._trees, i) end
+  end
 end
 
 --- Drops the finders' caches (`importlib.invalidate_caches()`).
@@ -1145,6 +1198,9 @@ end
 
 local OPTIONS = { path = true, mounts = true, natives = true, allow = true, deny = true, globals = true }
 local OPTION_LIST = "allow, deny, globals, mounts, natives, path"
+-- install() has these too: they turn importkit's semantics on for require.
+local INSTALL_OPTIONS = { parents = true, environments = true }
+local INSTALL_OPTION_LIST = "allow, deny, environments, globals, mounts, natives, parents, path"
 
 local function string_list(value, what, fname)
   if type(value) == "string" then return { value } end
@@ -1170,12 +1226,27 @@ end
 local function check_options(opts, fname)
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then error(format("bad argument #1 to '%s' (table expected, got %s)", fname, type(opts)), 0) end
+  local install = fname == "importkit.install"
   for k in pairs(opts) do
-    if not OPTIONS[k] then
-      error(format("%s: unknown option '%s' (expected one of: %s)", fname, tostring(k), OPTION_LIST), 0)
+    if not OPTIONS[k] and not (install and INSTALL_OPTIONS[k]) then
+      error(format("%s: unknown option '%s' (expected one of: %s)", fname, tostring(k),
+        install and INSTALL_OPTION_LIST or OPTION_LIST), 0)
     end
   end
-  local o = {}
+  local o = { environments = "module" }
+  if install then
+    if opts.parents ~= nil and type(opts.parents) ~= "boolean" then
+      error(format("%s: option 'parents' must be a boolean, got %s", fname, type(opts.parents)), 0)
+    end
+    o.parents = opts.parents == true
+    local envs = opts.environments
+    if envs == nil then envs = "global" end
+    if envs ~= "global" and envs ~= "module" then
+      error(format("%s: option 'environments' must be \"global\" or \"module\", got %s", fname,
+        type(envs) == "string" and format("%q", envs) or type(envs)), 0)
+    end
+    o.environments = envs
+  end
   if opts.path == false and fname == "importkit.install" then
     o.no_path = true
   elseif opts.path ~= nil then
@@ -1270,6 +1341,8 @@ local function new_runtime(o)
     _active = 0,
     _closing = false,
     _installed = false,
+    _trees = {},     -- the mounted files: { point =, files = { relative path -> source } }, in mount order
+    _global_env = o.environments == "global",
     _envmeta = { __index = o.globals or _G },
   }, Runtime)
   registry[self._id] = self
@@ -1321,7 +1394,8 @@ local function about(err, name)
   return name:sub(1, #m + 1) == m .. "."
 end
 
-local function make_searcher(rt)
+-- The searcher of `install{ parents = true }`: importkit imports (parents first, its module table, its errors).
+local function importkit_searcher(rt)
   local function searcher(name)
     if type(name) ~= "string" then return nil end
     if rt:is_closed() then return "\n\timportkit: the installed runtime is closed" end
@@ -1351,6 +1425,194 @@ local function make_searcher(rt)
   return searcher
 end
 
+local last_error -- importkit's last failure under require (Lua's semantics): the structured error object
+
+--- The importkit error object behind the last failure of the installed searcher (a module not found, a
+--- denied name, a module that did not load), or nil: require raises Lua's strings, this keeps the details.
+function M.last_error()
+  return last_error
+end
+
+-- The lines a searcher returns for the places importkit tried.
+local function attempt_lines(err)
+  if #err.attempts == 0 then return "\n\timportkit: " .. err.message end
+  local lines = {}
+  for i, a in ipairs(err.attempts) do lines[i] = "\n\timportkit " .. a.place .. ": " .. a.reason end
+  return concat(lines)
+end
+
+local getcwd_ok
+local function cwd()
+  if getcwd_ok == nil then
+    getcwd_ok = ffi.os ~= "Windows" and pcall(ffi.cdef, "char *getcwd(char *buf, size_t size);")
+      or pcall(function() return ffi.C.getcwd end)
+  end
+  if not getcwd_ok then return nil end
+  local buf = ffi.new("char[?]", 4096)
+  local ok, p = pcall(function() return ffi.C.getcwd(buf, 4096) end)
+  if not ok or p == nil then return nil end
+  return ffi.string(p)
+end
+
+-- A path made absolute (against `dir`) with its "." and ".." segments and repeated slashes resolved.
+local function normal(path, dir)
+  if path:sub(1, 1) ~= "/" then
+    if not dir then return nil end
+    path = dir .. "/" .. path
+  end
+  local parts = {}
+  for seg in path:gmatch("[^/]+") do
+    if seg == ".." then
+      if #parts > 0 then parts[#parts] = nil end
+    elseif seg ~= "." then
+      parts[#parts + 1] = seg
+    end
+  end
+  return "/" .. concat(parts, "/")
+end
+
+-- The file name Lua's own searcher would use for the file importkit found: the package.path template that
+-- names it, filled with `name` ("./mods/x.lua" where importkit says "/abs/./mods/x.lua"); else the file.
+local function lua_file_name(name, file)
+  if ffi.os == "Windows" or type(package.path) ~= "string" then return file end
+  local dir = cwd()
+  local want = normal(file, dir)
+  local filled = name:gsub("%.", "/")
+  for template in package.path:gmatch("[^;]+") do
+    local candidate = template:gsub("%?", (filled:gsub("%%", "%%%%")))
+    if candidate == file or (want and normal(candidate, dir) == want) then return candidate end
+  end
+  return file
+end
+
+-- The source of a mounted module (its origin is "memory:/<path in the tree>"), from the runtime's copy.
+local function memory_source(rt, origin)
+  local vpath = origin:match("^memory:/(.*)$")
+  if not vpath then return nil end
+  for _, t in ipairs(rt._trees) do
+    local prefix = t.point == "" and "" or t.point .. "/"
+    if vpath:sub(1, #prefix) == prefix then
+      local data = t.files[vpath:sub(#prefix + 1)]
+      if data then return data end
+    end
+  end
+  return nil
+end
+
+-- `name` (a dotted name whose parent importkit did not find as a package) the way Lua's searcher looks for
+-- it: `a/b/c.lua` or `a/b/c/init.lua` in each mount, then in each directory of the search path, whether or
+-- not `a` and `a.b` exist. The spec table, or nil and the attempts.
+local function find_ignoring_parents(rt, name)
+  local rel = name:gsub("%.", "/")
+  local attempts = {}
+  for _, t in ipairs(rt._trees) do
+    local prefix = t.point == "" and "" or t.point .. "/"
+    if rel:sub(1, #prefix) == prefix then
+      local inner = rel:sub(#prefix + 1)
+      for _, f in ipairs({ inner .. ".lua", inner .. "/init.lua" }) do
+        if t.files[f] then
+          return { name = name, origin = "memory:/" .. prefix .. f, kind = "source", is_package = f ~= inner .. ".lua",
+            parent = name:match("^(.*)%.[^.]*$") or "", locations = {} }
+        end
+      end
+      attempts[#attempts + 1] = { place = "memory:/" .. t.point, reason = format("no %s.lua, no %s/init.lua", rel, rel) }
+    end
+  end
+  if rt._fs then
+    local parent_rel = rel:match("^(.*)/[^/]*$")
+    local entries = {}
+    for i, dir in ipairs(rt:path()) do entries[i] = (dir == "" and "." or dir) .. "/" .. parent_rel end
+    local spec, err = rt:path_find(name, entries)
+    if spec then return spec end
+    for _, a in ipairs(err.attempts) do attempts[#attempts + 1] = a end
+  end
+  return nil, attempts
+end
+
+-- The loader (what Lua's searchers return) of a module importkit found: the chunk itself, loaded as Lua's
+-- searcher loads it, or (per-module environments) a function running it in its environment.
+local function lua_loader(rt, o, name, spec)
+  if spec.kind ~= "source" then
+    -- A native (or another host-made module): importkit makes it.
+    return function()
+      local ok, v = pcall(do_import, rt, name, nil)
+      if ok then return v end
+      last_error = v
+      if M.is_error(v) then
+        if v.cause ~= nil then error(v.cause, 0) end
+        error(format("error loading module '%s':\n\timportkit: %s", name, tostring(v.message)), 0)
+      end
+      error(v, 0)
+    end
+  end
+  local fn, msg, where
+  if spec.file then
+    where = lua_file_name(name, spec.file)
+    fn, msg = loadfile(where)
+  else
+    where = spec.origin
+    local src = memory_source(rt, spec.origin)
+    if src then
+      fn, msg = load(src, "@" .. spec.origin)
+    else
+      msg = "importkit: no source for " .. spec.origin
+    end
+  end
+  if not fn then
+    last_error = new_error(IK_ERR_EXEC, tostring(msg), { module = name })
+    error(format("error loading module '%s' from file '%s':\n\t%s", name, where, tostring(msg)), 0)
+  end
+  if o.environments == "module" then
+    local env = setmetatable({ _NAME = name, _SPEC = spec, import = make_env_import(rt, spec.parent) },
+      rt._envmeta)
+    setfenv(fn, env)
+    return function(...)
+      local value = fn(...)
+      if value == nil then return env end
+      return value
+    end
+  end
+  if o.globals then setfenv(fn, o.globals) end
+  return fn
+end
+
+-- The searcher of `install()`: importkit finds (its mounts, natives, search path, policy and caches), and the
+-- chunk is loaded and run as Lua's own searcher and require do it.
+local function lua_searcher(rt, o)
+  local function searcher(name)
+    if type(name) ~= "string" then return nil end
+    if rt:is_closed() then return "\n\timportkit: the installed runtime is closed" end
+    local ok, spec, err = pcall(rt.find, rt, name)
+    if not ok then
+      err = spec
+      last_error = err
+      if M.is_error(err) then
+        if err.status == IK_ERR_INVALID_NAME or err.status == IK_ERR_INVALID_ARGUMENT then
+          return "\n\timportkit: " .. err.message
+        end
+        if err.status == IK_ERR_DENIED then
+          -- Raised at once: the file searchers must not load what the policy denies.
+          error(format("module '%s' not found:\n\timportkit: %s", name, err.message), 0)
+        end
+        error(format("error loading module '%s':\n\timportkit: %s", name, err.message), 0)
+      end
+      error(err, 0)
+    end
+    if not spec then
+      last_error = err
+      if not name:find(".", 1, true) then return attempt_lines(err) end
+      local found, more = find_ignoring_parents(rt, name)
+      if not found then
+        for _, a in ipairs(more) do err.attempts[#err.attempts + 1] = a end
+        return attempt_lines(err)
+      end
+      spec = found
+    end
+    return lua_loader(rt, o, name, spec)
+  end
+  return searcher
+end
+
 --- Installs an importkit searcher into package.loaders (after the preload searcher, ahead of the file
 --- searchers) with a new runtime made from `opts`; returns that runtime.
 function M.install(opts)
@@ -1374,8 +1636,9 @@ function M.install(opts)
   end
   local rt = new_runtime(o)
   rt._installed = true
+  rt._sync_loaded = o.parents
   installed = rt
-  installed_searcher = make_searcher(rt)
+  installed_searcher = o.parents and importkit_searcher(rt) or lua_searcher(rt, o)
   table.insert(loaders, math.min(2, #loaders + 1), installed_searcher)
   return rt
 end
@@ -1389,6 +1652,7 @@ function M.uninstall()
     if loaders[i] == installed_searcher then table.remove(loaders, i) end
   end
   rt._installed = false
+  rt._sync_loaded = false
   installed, installed_searcher = nil, nil
   return rt
 end
