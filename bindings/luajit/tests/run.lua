@@ -12,6 +12,7 @@ local FILES = {
   "test_runtime",
   "test_semantics",
   "test_require",
+  "test_install",
   "test_bad_input",
   "test_filesystem",
   "test_memory",
