@@ -2,8 +2,8 @@
 # Every test of importkit: formatting and lints, the header's freshness, Rust tests, C tests (under valgrind
 # and AddressSanitizer), Python tests, Lua tests (LuaJIT binding), the differential test against CPython's
 # PathFinder, an install used through pkg-config and CMake, and a short run of every fuzz target. Installs
-# what it needs on a fresh machine (valgrind, strace, luajit, cmake, pkg-config with apt-get; pytest with pip;
-# cargo-fuzz with cargo install).
+# what it needs on a fresh machine (valgrind, strace, luajit, lua-penlight, cmake, pkg-config with apt-get;
+# pytest with pip; cargo-fuzz with cargo install).
 # Ends with one line `test.sh: N passed, M failed` (N, M: suites) and a non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +45,8 @@ setup() {
   command -v setpriv >/dev/null || apt_install util-linux
   command -v cmake >/dev/null || apt_install cmake
   command -v pkg-config >/dev/null || apt_install pkg-config
+  # A real multi-module Lua library for the LuaJIT tests (plain require against importkit.install()).
+  [ -f /usr/share/lua/5.1/pl/init.lua ] || apt_install lua-penlight
   python3 -c "import pytest" 2>/dev/null || python3 -m pip install -q pytest
   rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt 2>/dev/null || true
   RUSTC_BOOTSTRAP=1 cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked --quiet

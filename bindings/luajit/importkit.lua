@@ -555,6 +555,8 @@ local function read_file(path)
   return data
 end
 
+local lua_file_name -- (defined with the searchers)
+
 local function cb_create_body(userdata, spec, out_module)
   local state = state_of(userdata)
   if not state or not state._ptr then
@@ -604,7 +606,8 @@ local function cb_exec_body(userdata, spec, module, source, source_len)
   else
     error(new_error(IK_ERR_IMPORT, format("no source for module '%s' (%s)", sp.name, sp.origin), { module = sp.name }))
   end
-  local chunkname = "@" .. (sp.file or sp.origin)
+  -- Installed, a file's chunk name is the one Lua's searcher gives it (the package.path template's form).
+  local chunkname = "@" .. ((state._installed and sp.file) and lua_file_name(sp.name, sp.file) or sp.file or sp.origin)
   local fn, err = load(code, chunkname, "t", rec.env or state._envmeta.__index)
   if not fn then return nil, err, line_in(err, chunkname) end
   local line, traceback = 0, nil
@@ -1473,7 +1476,7 @@ end
 
 -- The file name Lua's own searcher would use for the file importkit found: the package.path template that
 -- names it, filled with `name` ("./mods/x.lua" where importkit says "/abs/./mods/x.lua"); else the file.
-local function lua_file_name(name, file)
+function lua_file_name(name, file)
   if ffi.os == "Windows" or type(package.path) ~= "string" then return file end
   local dir = cwd()
   local want = normal(file, dir)

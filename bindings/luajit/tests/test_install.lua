@@ -274,7 +274,9 @@ test("options turn importkit's semantics on: parents = true, environments = \"mo
     local child = require "pkg.child"
     R("parent ran", PKG_INIT_RAN)
     R("parent loaded", package.loaded.pkg.init)
+    R("chunk name", child.src)
   ]], "{ parents = true }")
+  C.ok(out:find('chunk name = "@./pkg/child.lua"', 1, true), out)
   C.ok(out:find("parent ran = true", 1, true), out)
   C.ok(out:find('parent loaded = true', 1, true), out)
   out = run(dir, "install", [[
