@@ -47,6 +47,8 @@ A runtime `rt` has:
                                   (as `importlib.import_module(name, package)`)
     rt:find(name [, from])        the spec as a table (name, origin, kind, is_package, file, parent,
                                   locations, cached), executing nothing; nil and the error when not found
+    rt:path_find(name [, dirs])   the filesystem search alone over `dirs` (default: the search path), no
+                                  parent resolved (CPython's `PathFinder.find_spec`); nil and the error
     rt:mount(point, files [, { replace = true }])   returns the mount's id;  rt:unmount(point)
     rt:path_append(dir)           appends to the search path (and turns the filesystem on);  rt:path()
     rt:invalidate()               drops the finders' caches (directory listings are otherwise trusted for 1 s)
@@ -73,15 +75,18 @@ runtime's import: `import "x.y"`, and `import ".sibling"`, `import "..up"` relat
 environment. A child is not set as a field of its parent (Lua's require does not do it either): `init.lua`
 does `M.util = import ".util"` itself.
 
-REQUIRE. `importkit.install(opts)` (the same options) makes a runtime and puts a searcher into
-`package.loaders` right after the preload searcher, ahead of Lua's file searchers, so that `require "a.b"`
-resolves through importkit: parents first as in Python (`a/init.lua` runs before `a/b.lua`), from the mounts
-and the filesystem, each module landing in `package.loaded` under its own name (its environment while it runs,
-its value once done). Without `path`, the search path is the directories of `package.path`'s `?.lua`
-templates; `path = false` keeps the filesystem off. `install` returns the runtime; `importkit.uninstall()`
-removes the searcher (closing the runtime does too); `importkit.installed()` gives the runtime.
-A name importkit does not find goes on to the next searchers (so a plain Lua tree without `init.lua` files
-still loads, the old way), and a missing module fails in Lua's own format, listing importkit's attempts:
+REQUIRE. `importkit.install(opts)` (the runtime's options, and `parents`, `environments`) makes a runtime and
+puts a searcher into `package.loaders` right after the preload searcher, ahead of Lua's file searchers. By
+default it keeps Lua's semantics (docs/LUA.md has the two side by side): importkit FINDS (its mounts, natives,
+search path, policy and caches; without `path`, the directories of `package.path`'s `?.lua` templates;
+`path = false` keeps the filesystem off), and the chunk is loaded and run as Lua's own searcher does it:
+`loadfile` of the file under the name the `package.path` template gives it (`@./mods/x.lua`), a mounted
+module under its origin (`@memory:/app/x.lua`), called by `require` with the name alone, in `_G` (or
+`globals`). No parent runs first, and a missing parent hides no child (`a/b.lua` is found without
+`a/init.lua`). `require` itself stores `package.loaded[name]` (the value, or `true`), and fails on a cycle
+or on a module that raised before ("loop or previous error loading module"), with the module's own error
+value passed on unchanged. A name importkit does not find goes on to the next searchers, and a missing
+module fails in Lua's own format, listing importkit's attempts:
 
     module 'app.x' not found:
             no field package.preload['app.x']
@@ -90,18 +95,27 @@ still loads, the old way), and a missing module fails in Lua's own format, listi
             no file './app/x.lua'
             ...
 
-A denied name raises at once instead of falling through. `package.loaded` is the installed runtime's module
-table as Lua sees it: `package.loaded[name] = nil` then `require(name)` executes the module again, as
-`del sys.modules[name]` does in Python. A `require` of a missing module inside a module raises Lua's usual
-"module 'x' not found" there (an `import` would pass importkit's own error on instead).
+A denied name raises at once (a string: "module 'x' not found:" and importkit's reason) instead of falling
+through; `importkit.last_error()` gives the importkit error object behind the last such failure.
+`install` returns the runtime; `importkit.uninstall()` removes the searcher (closing the runtime does too);
+`importkit.installed()` gives the runtime. (`rt:import` on it keeps importkit's semantics and its own table.)
 
-CYCLES, AND HOW THEY DIFFER FROM PLAIN LUA. Plain `require` marks a module as loading, and a cycle (a requires
-b, b requires a) fails with "loop or previous error loading module 'a'". With importkit (through `import`, or
-`require` once installed) the inner import gets the partial module, as in Python: the environment table of `a`
-as it is at that moment (the globals `a` has defined so far), not the value `a`'s chunk will return later. A
-module meant to be imported in a cycle defines its API as globals before importing (or returns its own
+Options turn importkit's semantics on: `environments = "module"` runs each module in its own environment
+(as MODULES above: `import`, `_NAME`, `_SPEC`; a chunk returning nothing gives its environment);
+`parents = true` imports through the runtime: parents first as in Python, each module landing in
+`package.loaded` under its own name, `package.loaded` being the runtime's module table as Lua sees it
+(`package.loaded[name] = nil` then `require(name)` executes it again), importkit's error objects, and the
+cycle and failure rules below. A `require` of a missing module inside a module still raises Lua's usual
+"module 'x' not found" there (an `import` passes importkit's own error on instead).
+
+CYCLES AND FAILURES WITH IMPORTKIT'S SEMANTICS (runtimes, and `install{ parents = true }`). Plain `require`
+marks a module as loading, and a cycle (a requires b, b requires a) fails with "loop or previous error
+loading module 'a'". Through `import` (or `require` installed with `parents = true`) the inner import gets
+the partial module, as in Python: the environment table of `a` as it is at that moment (the globals `a` has
+defined so far; `true` with `environments = "global"`), not the value `a`'s chunk will return later. A module
+meant to be imported in a cycle defines its API as globals before importing (or returns its own
 environment). And where plain LuaJIT's `require` keeps a module that raised marked ("loop or previous
-error"), a module that failed leaves the module table and `package.loaded`: once fixed (remounted with
+error"), a module that failed leaves the module table (and `package.loaded`): once fixed (remounted with
 `{ replace = true }`, or edited on disk and `rt:invalidate()`) it imports again. Modules it imported before
 failing stay, as in CPython.
 
