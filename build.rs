@@ -1,5 +1,7 @@
-//! Regenerates include/importkit.h (cbindgen) and include/importkit_cdef.h (the same declarations without
-//! preprocessor lines, for LuaJIT's ffi.cdef). Files are rewritten only when their text changes.
+//! Regenerates include/importkit.h (cbindgen), include/importkit_cdef.h (the same declarations without
+//! preprocessor lines, for LuaJIT's ffi.cdef) and the copy of those declarations that the LuaJIT binding
+//! carries (between the generated markers of bindings/luajit/importkit.lua, so that the binding is one file
+//! to vendor). Files are rewritten only when their text changes.
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +48,28 @@ fn cdef(header: &str) -> String {
     out
 }
 
+/// The markers around the cdef block of bindings/luajit/importkit.lua (whole lines).
+const LUA_BEGIN: &str = "-- BEGIN GENERATED CDEF";
+const LUA_END: &str = "-- END GENERATED CDEF";
+
+/// `lua` with the lines between its cdef markers replaced by `local CDEF = [==[...]==]` holding `cdef`
+/// (with a long-bracket level the text does not close); None when the markers are not there, once each.
+fn lua_with_cdef(lua: &str, cdef: &str) -> Option<String> {
+    let begin = lua.find(&format!("\n{LUA_BEGIN}"))? + 1;
+    let body = begin + lua[begin..].find('\n')? + 1;
+    let end = body + lua[body..].find(&format!("\n{LUA_END}"))? + 1;
+    if lua[end + 1..].contains(LUA_BEGIN) {
+        return None;
+    }
+    let mut level = 0;
+    while cdef.contains(&format!("]{}]", "=".repeat(level))) {
+        level += 1;
+    }
+    let eq = "=".repeat(level);
+    let text = cdef.strip_suffix('\n').unwrap_or(cdef);
+    Some(format!("{}CDEF = [{eq}[\n{text}\n]{eq}]\n{}", &lua[..body], &lua[end..]))
+}
+
 fn main() {
     let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     // The shared library's SONAME: libimportkit.so.MAJOR (scripts/install.sh installs
@@ -67,5 +91,16 @@ fn main() {
     let header = String::from_utf8(header).expect("the header is UTF-8");
     std::fs::create_dir_all(dir.join("include")).expect("include/ can be made");
     write_if_changed(&dir.join("include/importkit.h"), &header);
-    write_if_changed(&dir.join("include/importkit_cdef.h"), &cdef(&header));
+    let cdef = cdef(&header);
+    write_if_changed(&dir.join("include/importkit_cdef.h"), &cdef);
+    let lua_path = dir.join("bindings/luajit/importkit.lua");
+    if let Ok(lua) = std::fs::read_to_string(&lua_path) {
+        match lua_with_cdef(&lua, &cdef) {
+            Some(text) => write_if_changed(&lua_path, &text),
+            None => println!(
+                "cargo:warning={} has no \"{LUA_BEGIN}\" ... \"{LUA_END}\" block (once each); its cdef is not updated",
+                lua_path.display()
+            ),
+        }
+    }
 }

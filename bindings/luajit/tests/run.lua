@@ -12,10 +12,12 @@ local FILES = {
   "test_runtime",
   "test_semantics",
   "test_require",
+  "test_install",
   "test_bad_input",
   "test_filesystem",
   "test_memory",
   "test_resources",
+  "test_vendor",
 }
 
 local filter = arg and arg[1]

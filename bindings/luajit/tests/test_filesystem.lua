@@ -72,9 +72,9 @@ test("path_append, invalidate, and a failed module fixed on disk", function()
   remove(dir)
 end)
 
-test("install: require finds files through importkit, from mounts and the filesystem", function()
+test("install{ parents = true }: require finds files through importkit, from mounts and the filesystem", function()
   local dir = tree()
-  local rt = importkit.install{ path = { dir }, mounts = { memonly = { ["init.lua"] = "return 'memory'" } } }
+  local rt = importkit.install{ parents = true, environments = "module", path = { dir }, mounts = { memonly = { ["init.lua"] = "return 'memory'" } } }
   local ok, err = pcall(function()
     local stats = require "fsapp.core.stats"
     C.eq(stats.speed, 3, "from disk")
@@ -94,11 +94,11 @@ test("install: require finds files through importkit, from mounts and the filesy
   if not ok then error(err, 0) end
 end)
 
-test("install without path: the directories of package.path; path = false: none", function()
+test("install{ parents = true } without path: the directories of package.path; path = false: none", function()
   local dir = tree()
   local saved = package.path
   package.path = dir .. "/?.lua;" .. dir .. "/?/init.lua;" .. saved
-  local rt = importkit.install()
+  local rt = importkit.install{ parents = true, environments = "module" }
   local ok, err = pcall(function()
     local found = false
     for _, entry in ipairs(rt:path()) do if entry == dir then found = true end end
@@ -109,7 +109,7 @@ test("install without path: the directories of package.path; path = false: none"
   importkit.uninstall()
   rt:close()
   package.loaded.fsmod, package.loaded["noinit.x"] = nil, nil
-  local rt2 = importkit.install{ path = false }
+  local rt2 = importkit.install{ parents = true, environments = "module", path = false }
   local ok2, err2 = pcall(function()
     C.eq(#rt2:path(), 0, "no search path")
     C.eq(require("fsmod").via, "lua", "Lua's searcher loads it")

@@ -36,7 +36,7 @@ end)
 
 test("10,000 requires of cached modules through the installed searcher: memory steady", function()
   local p = C.unique("memreq")
-  local rt = importkit.install{ path = false, mounts = { [p] = { ["init.lua"] = "return {}", ["x.lua"] = "return {}" } } }
+  local rt = importkit.install{ parents = true, environments = "module", path = false, mounts = { [p] = { ["init.lua"] = "return {}", ["x.lua"] = "return {}" } } }
   local ok, err = pcall(function()
     local x = require(p .. ".x")
     local before = heap()

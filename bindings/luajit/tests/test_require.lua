@@ -1,4 +1,6 @@
--- importkit.install: require() through importkit.
+-- importkit.install{ parents = true, environments = "module" }: require() with importkit's semantics (parents
+-- first, per-module environments, importkit's module table and errors). Lua's semantics (the default) are
+-- tested in test_install.lua.
 local importkit = require "importkit"
 local C = require "check"
 
@@ -12,6 +14,8 @@ local function with_installed(tree, f, opts)
   local prefix = C.unique("req")
   if type(opts) == "function" then opts = opts(prefix) end
   opts = opts or {}
+  if opts.parents == nil then opts.parents = true end
+  if opts.environments == nil then opts.environments = "module" end
   opts.mounts = { [""] = tree(prefix) }
   local rt = importkit.install(opts)
   local ok, err = pcall(f, rt, prefix)

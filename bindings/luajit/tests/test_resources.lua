@@ -148,9 +148,9 @@ test("reload: _SPEC follows the module to another source", function()
   os.execute("rm -rf '" .. dir .. "'")
 end)
 
-test("reload under install updates package.loaded", function()
+test("reload under install{ parents = true } updates package.loaded", function()
   local name = C.unique("rl")
-  local rt = importkit.install{ mounts = { [name] = { ["init.lua"] = "return { v = 1 }" } }, path = false }
+  local rt = importkit.install{ parents = true, environments = "module", mounts = { [name] = { ["init.lua"] = "return { v = 1 }" } }, path = false }
   C.eq(require(name).v, 1, "required")
   rt:mount(name, { ["init.lua"] = "return { v = 2 }" }, { replace = true })
   rt:reload(name)

@@ -1,0 +1,115 @@
+-- One file to vendor: importkit.lua carries its declarations and finds the library beside it, through
+-- package.cpath's directories, or at $IMPORTKIT_LIB.
+local importkit = require "importkit"
+local C = require "check"
+
+local T = {}
+local function test(name, f) T[#T + 1] = { name, f } end
+
+local function luajit_exe()
+  local i = -1
+  while arg and arg[i - 1] do i = i - 1 end
+  return arg and arg[i] or "luajit"
+end
+
+local here = debug.getinfo(1, "S").source:sub(2):match("^(.*)[/\\][^/\\]*$") or "."
+local binding = here .. "/../importkit.lua"
+
+local function read(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+local function write(path, data)
+  local f = assert(io.open(path, "wb"))
+  f:write(data)
+  f:close()
+end
+
+local function sh(cmd)
+  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
+  local out = p:read("*a")
+  p:close()
+  return out, out:find("rc=0\n", 1, true) ~= nil
+end
+
+-- A fresh temporary directory holding only `files` (name -> path to copy).
+local function temp_dir(files)
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(sh("mkdir -p '" .. dir .. "'"))
+  for name, from in pairs(files) do assert(sh("cp '" .. from .. "' '" .. dir .. "/" .. name .. "'")) end
+  return dir
+end
+
+-- Runs `code` with a fresh luajit in `dir`, with `env` before the command (IMPORTKIT_LIB unset unless given).
+local function run_in(dir, env, code)
+  write(dir .. "/main.lua", code)
+  return sh("cd '" .. dir .. "' && env -u IMPORTKIT_LIB -u IMPORTKIT_CDEF " .. env .. " " .. luajit_exe() .. " main.lua")
+end
+
+local USE = [[
+package.path = "./?.lua;" .. package.path
+local importkit = require "importkit"
+local rt = importkit.runtime{ mounts = { app = { ["init.lua"] = "return { v = 42 }" } } }
+print("value", rt:import("app").v, importkit.library_path())
+]]
+
+test("the carried declarations are include/importkit_cdef.h's, between the generated markers", function()
+  local text = read(binding)
+  local block = text:match("\n%-%- BEGIN GENERATED CDEF[^\n]*\nCDEF = %[(=*)%[\n")
+  C.ok(block, "the generated block opens")
+  local eq = block
+  local body = text:match("\n%-%- BEGIN GENERATED CDEF[^\n]*\nCDEF = %[" .. eq .. "%[\n(.-)\n%]" .. eq .. "%]\n%-%- END GENERATED CDEF\n")
+  C.ok(body, "the generated block closes")
+  local _, count = text:gsub("%-%- BEGIN GENERATED CDEF", "")
+  C.eq(count, 1, "one block")
+  local f = io.open(here .. "/../../../include/importkit_cdef.h", "rb")
+  if f then -- in the repository: the copy must be the current one (`cargo build` rewrites it)
+    local cdef = f:read("*a")
+    f:close()
+    C.ok(body .. "\n" == cdef, "the block is stale: run `cargo build` and commit bindings/luajit/importkit.lua")
+  end
+end)
+
+test("vendored: importkit.lua alone with the library beside it, from a fresh luajit", function()
+  local lib = importkit.library_path()
+  local name = lib:match("[^/\\]+$")
+  local dir = temp_dir({ ["importkit.lua"] = binding, [name] = lib })
+  local out, ok = run_in(dir, "", USE)
+  C.ok(ok, out)
+  C.ok(out:find("value\t42\t" .. dir .. "/" .. name, 1, true) or out:find("value\t42\t./" .. name, 1, true), out)
+  sh("rm -rf '" .. dir .. "'")
+end)
+
+test("vendored: the library found in a package.cpath template's directory", function()
+  local lib = importkit.library_path()
+  local name = lib:match("[^/\\]+$")
+  local dir = temp_dir({ ["importkit.lua"] = binding })
+  assert(sh("mkdir -p '" .. dir .. "/clib' && cp '" .. lib .. "' '" .. dir .. "/clib/'"))
+  local out, ok = run_in(dir, "", 'package.cpath = "./nothing/?.so;./clib/?.so;" .. package.cpath\n' .. USE)
+  C.ok(ok, out)
+  C.ok(out:find("value\t42\t./clib/" .. name, 1, true), out)
+  -- Without it there, the error lists every place tried.
+  out, ok = run_in(dir, "", 'package.cpath = "./nothing/?.so"\n' .. USE)
+  C.ok(not ok, out)
+  C.ok(out:find("cannot find the library", 1, true) and out:find("./nothing/" .. name, 1, true), out)
+  sh("rm -rf '" .. dir .. "'")
+end)
+
+test("vendored: $IMPORTKIT_LIB wins over the library beside the file", function()
+  local lib = importkit.library_path()
+  local name = lib:match("[^/\\]+$")
+  local dir = temp_dir({ ["importkit.lua"] = binding })
+  write(dir .. "/" .. name, "not a library")
+  local out, ok = run_in(dir, "IMPORTKIT_LIB='" .. lib .. "'", USE)
+  C.ok(ok, out)
+  C.ok(out:find("value\t42\t" .. lib, 1, true), out)
+  out, ok = run_in(dir, "", USE) -- the file beside it is used (and is no library)
+  C.ok(not ok and out:find("cannot load the library", 1, true), out)
+  sh("rm -rf '" .. dir .. "'")
+end)
+
+return T
