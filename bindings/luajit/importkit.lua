@@ -640,7 +640,9 @@ local function cb_exec_body(userdata, spec, module, source, source_len)
     if M.is_error(ret) then error(ret, 0) end
     return nil, ret, line, traceback
   end
-  if ret ~= nil then rec.value = ret end
+  -- A chunk that returns nothing leaves the module's default value (its environment, or `true`), on a reload
+  -- too: what an earlier run returned does not outlive the code that returned it.
+  if ret ~= nil then rec.value = ret else rec.value = rec.env or true end
   if state._sync_loaded then package.loaded[sp.name] = rec.value end
   return IK_OK
 end
