@@ -150,6 +150,7 @@ THREADS. Callbacks must run on the thread that owns the Lua state: use a runtime
 ]]
 
 local ffi = require "ffi"
+local bit = require "bit"
 
 local M = { _VERSION = "0.1.0" }
 
@@ -571,6 +572,128 @@ end
 
 local lua_file_name -- (defined with the searchers)
 
+---------------------------------------------------------------------------------------------------------------
+-- Hot reload: dependency edges, file stamps, module identity (rt:watch, rt:poll_changes)
+---------------------------------------------------------------------------------------------------------------
+
+-- The stamp of a file for rt:watch(): statx(2), whose struct has the same layout on every Linux
+-- architecture (x86_64, aarch64, ...); glibc 2.28 or later. `stamp(path)` is a table (mtime seconds and
+-- nanoseconds, size, and `id`, the device and inode), or nil when there is no regular file at `path`.
+local stamp_fn, stamp_why
+
+local function file_stamper()
+  if stamp_fn or stamp_why then return stamp_fn, stamp_why end
+  if ffi.os ~= "Linux" then
+    stamp_why = "watching files needs statx(2) (Linux); this is " .. ffi.os
+    return nil, stamp_why
+  end
+  local ok, err = pcall(function()
+    ffi.cdef [[
+      struct importkit_statx_time { int64_t tv_sec; uint32_t tv_nsec; int32_t reserved; };
+      struct importkit_statx {
+        uint32_t mask, blksize; uint64_t attributes;
+        uint32_t nlink, uid, gid; uint16_t mode, spare0;
+        uint64_t ino, size, blocks, attributes_mask;
+        struct importkit_statx_time atime, btime, ctime, mtime;
+        uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+        uint64_t spare2[14];
+      };
+    ]]
+    pcall(ffi.cdef, "int statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf);")
+    assert(ffi.sizeof("struct importkit_statx") == 256, "struct statx is not 256 bytes")
+    local buf = ffi.new("struct importkit_statx")
+    local statx = ffi.C.statx
+    local AT_FDCWD, STATX_BASIC_STATS, S_IFMT, S_IFREG = -100, 0x7ff, 0xf000, 0x8000
+    local function stamp(path)
+      if statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, buf) ~= 0 then return nil end
+      if bit.band(buf.mode, S_IFMT) ~= S_IFREG then return nil end
+      return {
+        sec = tonumber(buf.mtime.tv_sec), nsec = tonumber(buf.mtime.tv_nsec), size = tonumber(buf.size),
+        id = format("%d:%d:%s", buf.dev_major, buf.dev_minor, (tostring(buf.ino):gsub("ULL$", ""))),
+      }
+    end
+    stamp(".")
+    stamp_fn = stamp
+  end)
+  if not ok then stamp_why = "watching files needs statx(2) (glibc 2.28 or later): " .. tostring(err) end
+  return stamp_fn, stamp_why
+end
+
+-- Starts (or restarts, after the module ran again) watching module `name`'s file, if it has one: its stamp
+-- now is the stamp of what ran. A module without a file (mounted, native) is not watched.
+local function watch_module(state, name, spec, source, handle)
+  local watch = state._watch
+  if not watch then return end
+  if not (spec and spec.file and spec.kind == "source") then
+    watch[name] = nil
+    return
+  end
+  watch[name] = { name = name, file = spec.file, source = source, handle = handle, stamp = stamp_fn(spec.file) }
+end
+
+-- The module whose chunk runs now depends on `name` (it imported or required it).
+local function note_dependency(state, name)
+  local loading = state._loading
+  local top = loading[#loading]
+  if top and top ~= name then
+    local deps = state._deps[top]
+    if deps then deps[name] = true end
+  end
+end
+
+-- While watching, `require` in the globals table records the edges of `require`s that Lua answers from
+-- package.loaded (the searcher never hears of those). Put in place for the outermost load only.
+local function wrap_require(state)
+  local g = state._envmeta.__index
+  if type(g) ~= "table" then return nil end
+  local prev = rawget(g, "require")
+  if type(prev) ~= "function" then return nil end
+  local function require_noted(name, ...)
+    if type(name) == "string" then note_dependency(state, name) end
+    return prev(name, ...)
+  end
+  rawset(g, "require", require_noted)
+  return { g = g, prev = prev, fn = require_noted }
+end
+
+-- Module `name`'s chunk starts running: its edges are recorded afresh. Returns what end_load needs.
+local function begin_load(state, name)
+  local loading = state._loading
+  local saved = { deps = state._deps[name] }
+  state._deps[name] = {}
+  loading[#loading + 1] = name
+  if state._watch and #loading == 1 then saved.require = wrap_require(state) end
+  return saved
+end
+
+-- The chunk ended (`ok`: it succeeded); a failed run keeps the edges the module had before too.
+local function end_load(state, name, saved, ok)
+  local loading = state._loading
+  loading[#loading] = nil
+  if not ok and saved.deps then
+    local deps = state._deps[name]
+    for d in pairs(saved.deps) do deps[d] = true end
+  end
+  local w = saved.require
+  if w and rawget(w.g, "require") == w.fn then rawset(w.g, "require", w.prev) end
+end
+
+-- The identity rule of a reload that keeps it: when the module was a table and its chunk now gives a
+-- different table, the old table takes the new one's fields (and metatable) and loses the fields the new
+-- one lacks, and stays the module. Anything else: the new value.
+local reload_lua -- (defined with the searchers)
+
+local function keep_identity(old, new)
+  if type(old) ~= "table" or type(new) ~= "table" or rawequal(old, new) then return new end
+  for k in next, old do
+    if rawget(new, k) == nil then rawset(old, k, nil) end
+  end
+  for k, v in next, new do rawset(old, k, v) end
+  debug.setmetatable(old, debug.getmetatable(new))
+  return old
+end
+
+
 local function cb_create_body(userdata, spec, out_module)
   local state = state_of(userdata)
   if not state or not state._ptr then
@@ -601,6 +724,7 @@ local function cb_exec_body(userdata, spec, module, source, source_len)
   if not state then error(new_error(IK_ERR_UNAVAILABLE, "the importkit runtime is closed")) end
   local rec = state._modules[handle_of(module)]
   if not rec then error(new_error(IK_ERR_INTERNAL, "importkit passed an unknown module handle")) end
+  local reloading = rec.executed
   if rec.executed then
     -- executed before: a reload, with the spec importkit found again (its file may have moved)
     rec.spec = read_spec(spec)
@@ -642,7 +766,9 @@ local function cb_exec_body(userdata, spec, module, source, source_len)
   end
   -- A chunk that returns nothing leaves the module's default value (its environment, or `true`), on a reload
   -- too: what an earlier run returned does not outlive the code that returned it.
+  local old = rec.value
   if ret ~= nil then rec.value = ret else rec.value = rec.env or true end
+  if reloading and state._keep_identity == sp.name then rec.value = keep_identity(old, rec.value) end
   if state._sync_loaded then package.loaded[sp.name] = rec.value end
   return IK_OK
 end
@@ -654,10 +780,16 @@ local function cb_create(userdata, spec, out_module, report)
 end
 
 local function cb_exec(userdata, spec, module, source, source_len, report)
-  local ok, st, err, line, traceback = pcall(cb_exec_body, userdata, spec, module, source, source_len)
-  if ok and st == IK_OK then return IK_OK end
   local state = state_of(userdata)
-  local rec = state and state._modules[handle_of(module)]
+  local h = handle_of(module)
+  local rec = state and state._modules[h]
+  local loading = rec and begin_load(state, rec.name)
+  local ok, st, err, line, traceback = pcall(cb_exec_body, userdata, spec, module, source, source_len)
+  if loading then
+    end_load(state, rec.name, loading, ok and st == IK_OK)
+    if ok and st == IK_OK and state._watch then pcall(watch_module, state, rec.name, rec.spec, "table", h) end
+  end
+  if ok and st == IK_OK then return IK_OK end
   if ok then
     -- The module's code failed (or did not load): `err` is what it raised.
     return report_failure(state, report, err, IK_ERR_EXEC, rec and rec.name, line, traceback)
@@ -672,6 +804,8 @@ local function cb_release(userdata, module)
     local h = handle_of(module)
     local rec = state._modules[h]
     state._modules[h] = nil
+    local w = rec and state._watch and state._watch[rec.name]
+    if w and w.handle == h then state._watch[rec.name] = nil end
     if rec and state._sync_loaded then
       local v = package.loaded[rec.name]
       if v ~= nil and (rawequal(v, rec.env) or rawequal(v, rec.value)) then package.loaded[rec.name] = nil end
@@ -800,6 +934,7 @@ function do_import(state, name, package)
   if not rec then
     error(new_error(IK_ERR_INTERNAL, format("importkit returned a module handle this runtime does not hold for '%s'", name)))
   end
+  note_dependency(state, rec.name)
   return rec.value
 end
 jit_off(do_import)
@@ -1110,11 +1245,25 @@ end
 
 --- `importlib.reload`: finds module `name` of the table again and executes it again in the same environment;
 --- returns the module's value now. A failure (not found again, its chunk raised) leaves it as it was.
-function Runtime:reload(name)
+--- `opts.keep`: the module's table stays the module (the identity rule of rt:poll_changes).
+--- Installed with Lua's semantics, a module `require` loaded through importkit reloads the same way, in Lua.
+function Runtime:reload(name, opts)
   check_name(name, 1, "reload", 2)
+  if opts ~= nil and type(opts) ~= "table" then argerror(2, "reload", "table or nil", opts, 2) end
+  local keep = false
+  for k, v in pairs(opts or {}) do
+    if k ~= "keep" then error(format("importkit: reload: unknown option '%s' (expected: keep)", tostring(k)), 2) end
+    keep = v and true or false
+  end
+  if self._lua_opts and self._lua_modules[name] and package.loaded[name] ~= nil and not self:contains(name) then
+    return reload_lua(self, name, keep)
+  end
   local p = enter(self)
   out_err[0] = nil
+  local previous = self._keep_identity
+  self._keep_identity = keep and name or nil
   local st = lib.ik_runtime_reload(p, name, out_ptr, out_err)
+  self._keep_identity = previous
   local h, e = out_ptr[0], out_err[0]
   local rec = st == IK_OK and self._modules[handle_of(h)] or nil
   leave(self)
@@ -1361,6 +1510,10 @@ local function new_runtime(o)
     _closing = false,
     _installed = false,
     _trees = {},     -- the mounted files: { point =, files = { relative path -> source } }, in mount order
+    _deps = {},      -- module name -> { name it imported or required while it loaded = true }
+    _loading = {},   -- the names of the modules whose chunks run now, innermost last
+    _lua_modules = {}, -- install(), Lua's semantics: name -> { spec, env } of the modules its loader ran
+    _watch = nil,    -- while watching: module name -> { name, file, source = "table" | "lua", handle, stamp }
     _global_env = o.environments == "global",
     _envmeta = { __index = o.globals or _G },
   }, Runtime)
@@ -1550,6 +1703,25 @@ end
 
 -- The loader (what Lua's searchers return) of a module importkit found: the chunk itself, loaded as Lua's
 -- searcher loads it, or (per-module environments) a function running it in its environment.
+-- The chunk of a source module found for require, loaded as Lua's searcher loads it: fn, or nil and the message;
+-- and the file name (or origin) it was loaded from.
+local function lua_chunk(rt, name, spec)
+  local fn, msg, where
+  if spec.file then
+    where = lua_file_name(name, spec.file)
+    fn, msg = loadfile(where)
+  else
+    where = spec.origin
+    local src = memory_source(rt, spec.origin)
+    if src then
+      fn, msg = load(src, "@" .. spec.origin)
+    else
+      msg = "importkit: no source for " .. spec.origin
+    end
+  end
+  return fn, msg, where
+end
+
 local function lua_loader(rt, o, name, spec)
   if spec.kind ~= "source" then
     -- A native (or another host-made module): importkit makes it.
@@ -1564,35 +1736,36 @@ local function lua_loader(rt, o, name, spec)
       error(v, 0)
     end
   end
-  local fn, msg, where
-  if spec.file then
-    where = lua_file_name(name, spec.file)
-    fn, msg = loadfile(where)
-  else
-    where = spec.origin
-    local src = memory_source(rt, spec.origin)
-    if src then
-      fn, msg = load(src, "@" .. spec.origin)
-    else
-      msg = "importkit: no source for " .. spec.origin
-    end
-  end
+  local fn, msg, where = lua_chunk(rt, name, spec)
   if not fn then
     last_error = new_error(IK_ERR_EXEC, tostring(msg), { module = name })
     error(format("error loading module '%s' from file '%s':\n\t%s", name, where, tostring(msg)), 0)
   end
+  local run, env = fn, nil
   if o.environments == "module" then
-    local env = setmetatable({ _NAME = name, _SPEC = spec, import = make_env_import(rt, spec.parent) },
-      rt._envmeta)
+    env = setmetatable({ _NAME = name, _SPEC = spec, import = make_env_import(rt, spec.parent) }, rt._envmeta)
     setfenv(fn, env)
-    return function(...)
+    run = function(...)
       local value = fn(...)
       if value == nil then return env end
       return value
     end
+  elseif o.globals then
+    setfenv(fn, o.globals)
   end
-  if o.globals then setfenv(fn, o.globals) end
-  return fn
+  -- Remembered for rt:watch() and rt:reload (a module of a file; a mounted one is never watched).
+  rt._lua_modules[name] = { spec = spec, env = env }
+  if not (rt._watch and spec.file) then return run end
+  -- While watching: the edges of what the chunk requires are recorded, and its file watched once it ran.
+  -- (The chunk runs under pcall here: an error it raises is raised again as it is, from this function.)
+  return function(...)
+    local saved = begin_load(rt, name)
+    local ok, value = pcall(run, ...)
+    end_load(rt, name, saved, ok)
+    if not ok then error(value, 0) end
+    watch_module(rt, name, spec, "lua")
+    return value
+  end
 end
 
 -- The searcher of `install()`: importkit finds (its mounts, natives, search path, policy and caches), and the
@@ -1656,6 +1829,7 @@ function M.install(opts)
   local rt = new_runtime(o)
   rt._installed = true
   rt._sync_loaded = o.parents
+  if not o.parents then rt._lua_opts = o end
   installed = rt
   installed_searcher = o.parents and importkit_searcher(rt) or lua_searcher(rt, o)
   table.insert(loaders, math.min(2, #loaders + 1), installed_searcher)
@@ -1679,6 +1853,150 @@ end
 --- The installed runtime, or nil.
 function M.installed()
   return installed
+end
+
+---------------------------------------------------------------------------------------------------------------
+-- Hot reload: rt:watch(), rt:poll_changes()
+---------------------------------------------------------------------------------------------------------------
+
+-- Reloads a module that require loaded through install() with Lua's semantics (it is in package.loaded, not
+-- in the runtime's table): found again, its chunk loaded and run as the searcher runs it (in the same
+-- environment with environments = "module"), and package.loaded[name] set to its value. A failure leaves
+-- package.loaded as it was and raises what the chunk raised (or Lua's loading message).
+function reload_lua(rt, name, keep)
+  local o = rt._lua_opts
+  local spec, err = rt:find(name)
+  if not spec and name:find(".", 1, true) then spec = find_ignoring_parents(rt, name) end
+  if not spec then error(err, 0) end
+  if spec.kind ~= "source" then
+    error(new_error(IK_ERR_IMPORT, format("module '%s' is no Lua source now (%s)", name, spec.origin), { module = name }))
+  end
+  local fn, msg, where = lua_chunk(rt, name, spec)
+  if not fn then error(format("error loading module '%s' from file '%s':\n\t%s", name, where, tostring(msg)), 0) end
+  local m = rt._lua_modules[name]
+  local env = m and m.env
+  if o.environments == "module" then
+    env = env or setmetatable({ _NAME = name, import = make_env_import(rt, spec.parent) }, rt._envmeta)
+    env._SPEC = spec
+    setfenv(fn, env)
+  elseif o.globals then
+    setfenv(fn, o.globals)
+  end
+  local old = package.loaded[name]
+  local saved = begin_load(rt, name)
+  local ok, value = pcall(fn, name)
+  end_load(rt, name, saved, ok)
+  if not ok then
+    package.loaded[name] = old
+    error(value, 0)
+  end
+  if value == nil then
+    -- As require: what the chunk stored in package.loaded itself, else its environment (per-module
+    -- environments) or true.
+    local stored = package.loaded[name]
+    if stored ~= nil and not rawequal(stored, old) then value = stored else value = env or true end
+  end
+  if keep then value = keep_identity(old, value) end
+  package.loaded[name] = value
+  rt._lua_modules[name] = { spec = spec, env = env }
+  watch_module(rt, name, spec, "lua")
+  return value
+end
+jit_off(reload_lua)
+
+--- Starts watching the files of the modules loaded from the filesystem (spec `file`), now and later; returns
+--- how many are watched. Mounted modules and natives are never watched.
+function Runtime:watch()
+  if getmetatable(self) ~= Runtime then error("importkit: call runtime methods with ':' (rt:watch()), not '.'", 2) end
+  if self:is_closed() then error(closed_error()) end
+  local stamp, why = file_stamper()
+  if not stamp then error(new_error(IK_ERR_UNAVAILABLE, "watch: " .. why)) end
+  self._watch = self._watch or {}
+  for h, rec in pairs(self._modules) do
+    if rec.executed and rec.spec and rec.spec.file and not self._watch[rec.name] then
+      watch_module(self, rec.name, rec.spec, "table", h)
+    end
+  end
+  for name, m in pairs(self._lua_modules) do
+    if package.loaded[name] ~= nil and m.spec.file and not self._watch[name] then
+      watch_module(self, name, m.spec, "lua")
+    end
+  end
+  local n = 0
+  for _ in pairs(self._watch) do n = n + 1 end
+  return n
+end
+
+--- Stops watching (rt:watch() starts again, from the files as they are then).
+function Runtime:unwatch()
+  self._watch = nil
+end
+
+--- The names of the watched modules, sorted, and a table name -> file.
+function Runtime:watched()
+  local names, files = {}, {}
+  for name, w in pairs(self._watch or {}) do
+    names[#names + 1] = name
+    files[name] = w.file
+  end
+  sort(names)
+  return names, files
+end
+
+local function sorted_keys(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  sort(keys)
+  return keys
+end
+
+--- Checks the watched files and reloads the modules whose file changed, dependencies first; returns the list
+--- of what changed: { { name =, file =, change = "modified" | "replaced" | "removed", ok =, value =, error = } }.
+function Runtime:poll_changes()
+  if getmetatable(self) ~= Runtime then error("importkit: call runtime methods with ':' (rt:poll_changes()), not '.'", 2) end
+  if self:is_closed() then error(closed_error()) end
+  local watch = self._watch
+  if not watch then error("importkit: poll_changes: the runtime is not watching (call rt:watch() first)", 2) end
+  local changed, removed = {}, {}
+  for _, name in ipairs(sorted_keys(watch)) do
+    local w = watch[name]
+    if w.source == "lua" and package.loaded[name] == nil then
+      watch[name] = nil -- taken out of package.loaded: require loads it again, and it is watched from then
+    else
+      local now = stamp_fn(w.file)
+      local before = w.stamp
+      if not now then
+        if before then removed[#removed + 1] = { name = name, file = w.file, change = "removed" } end
+      elseif not before or now.id ~= before.id then
+        changed[name] = "replaced"
+      elseif now.sec ~= before.sec or now.nsec ~= before.nsec or now.size ~= before.size then
+        changed[name] = "modified"
+      end
+      -- Seen once: a reload that fails is not tried again until the file changes again.
+      w.stamp = now
+    end
+  end
+  -- Dependencies first, through modules that did not change too (a depends on b depends on c: c, then a).
+  local order, seen = {}, {}
+  local function visit(name)
+    if seen[name] then return end
+    seen[name] = true
+    for _, dep in ipairs(sorted_keys(self._deps[name] or {})) do visit(dep) end
+    if changed[name] then order[#order + 1] = name end
+  end
+  for _, name in ipairs(sorted_keys(changed)) do visit(name) end
+  if #order > 0 and self._fs then pcall(call, self, "ik_runtime_invalidate") end
+  local result = {}
+  for _, name in ipairs(order) do
+    local w = watch[name]
+    local item = { name = name, file = w.file, change = changed[name] }
+    local ok, value = pcall(Runtime.reload, self, name, { keep = true })
+    item.ok = ok
+    if ok then item.value = value else item.error = value end
+    result[#result + 1] = item
+  end
+  for _, item in ipairs(removed) do result[#result + 1] = item end
+  return result
 end
 
 ---------------------------------------------------------------------------------------------------------------

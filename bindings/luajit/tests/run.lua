@@ -17,6 +17,7 @@ local FILES = {
   "test_filesystem",
   "test_memory",
   "test_resources",
+  "test_hotreload",
   "test_vendor",
 }
 
