@@ -57,8 +57,11 @@ A runtime `rt` has:
     rt:contains(name), rt:get(name)   (the value in the table, a partial one too, and "initializing"/"ready";
                                   imports nothing), rt:remove(name) (the next import executes it again),
     rt:modules()                  the names in the table, sorted
-    rt:reload(name)               `importlib.reload`: finds the module of the table again and runs its chunk again
-                                  in the same environment; returns its value now (a failure leaves it as it was)
+    rt:reload(name [, { keep = true }])   `importlib.reload`: finds the module of the table again and runs its
+                                  chunk again in the same environment; returns its value now (a failure leaves it
+                                  as it was). `keep`: the identity rule of HOT RELOAD. Installed with Lua's
+                                  semantics, a module require loaded through importkit reloads too (in Lua)
+    rt:watch(), rt:poll_changes(), rt:watched(), rt:unwatch()   hot reload (HOT RELOAD below)
     rt:read_resource(pkg, path)   the bytes (a string) of file `path` (relative, `/`-separated) of package `pkg`,
                                   from whichever source serves it; nil and the error when the package or the
                                   file is not there. Imports nothing
@@ -118,6 +121,46 @@ environment). And where plain LuaJIT's `require` keeps a module that raised mark
 error"), a module that failed leaves the module table (and `package.loaded`): once fixed (remounted with
 `{ replace = true }`, or edited on disk and `rt:invalidate()`) it imports again. Modules it imported before
 failing stay, as in CPython.
+
+HOT RELOAD. `rt:watch()` starts watching the files of the modules loaded from the filesystem (a spec with a
+`file`; mounted modules and natives never), those loaded so far and those loaded later, and returns how many
+it watches; `rt:watched()` gives their names (sorted) and a table name -> file; `rt:unwatch()` stops.
+`rt:poll_changes()` (call it once a frame, or on a key) stats each watched file and returns the list of the
+modules whose file changed, dependencies first, then those whose file was removed:
+
+    { { name = "weapon", file = "/game/weapon.lua", change = "modified", ok = true, value = M },
+      { name = "player", file = ..., change = "replaced", ok = false, error = E },  -- kept as it was
+      { name = "old", file = ..., change = "removed" } }                           -- not reloaded
+
+A file is `modified` when its mtime (to the nanosecond) or size differs from when the module last ran,
+`replaced` when another file is there (another inode: an editor that writes a copy and renames it over, or a
+removed file put back). Each change is reported once: a reload that fails is not tried again before the file
+changes again; a removed file's module stays as it is and its file stays watched. Nothing changed: `{}`.
+The changed modules are reloaded through `rt:reload`, finder caches dropped first, in dependency order: a
+module after every module it imported or required while its chunk ran (through unchanged modules too: a
+requires b requires c, a and c changed: c first), else by name. The edges are recorded on every run of a
+chunk: every `import`; every `require` that reaches the searcher of `install{ parents = true }`; and, while
+watching, every
+`require` (Lua answers one of a loaded module from package.loaded without a searcher, so while watching the
+`require` of the globals table is a recording wrapper during the outermost load: a chunk that keeps
+`local require = require` keeps the wrapper, which only records). Under `install()` with Lua's semantics,
+only the edges recorded while watching are known: call `rt:watch()` before the first `require`. A failed
+reload is in the list with `ok = false` and `error` (the importkit error, or what the chunk raised under
+`install()`) and the module kept; the other changes are reloaded all the same, the modules that depend on a
+failed one too (they get the kept module). THE IDENTITY RULE: when the module's value was a table and its
+chunk now returns another table, the old table takes the new table's fields and metatable, loses the fields
+the new one lacks, and stays the module, so `local M = import "x"` (or `require "x"`) held elsewhere sees the
+new functions. The new code's own upvalue (`local M = {}`) is the new table: state it keeps there starts
+afresh each reload; a module keeps state across reloads by returning the same table (`M = M or {}` in its
+environment, or `local M = package.loaded[...] or {}` under `install()`). A module that is its environment
+reruns in it (its globals stay, as `rt:reload`). Under `install()` (Lua's semantics) a module `require`
+loaded through importkit reloads in Lua as the searcher loads it (same environment, the name as argument) and
+`package.loaded[name]` is set to its value (a failure leaves it); one taken out of `package.loaded` is no
+longer watched. With `parents = true` the runtime reloads it and `package.loaded` follows. While watching, a
+module's chunk loaded by `require` runs under `pcall` in the binding and its error is raised again unchanged
+(a traceback taken around `require` ends there). Files are stamped with statx(2): Linux (glibc 2.28 or
+later, any architecture: the struct has one layout); elsewhere `rt:watch()` raises IK_ERR_UNAVAILABLE.
+No inotify: polling stats one file per watched module.
 
 ERRORS. A failed importkit call raises an error object (`importkit.is_error(e)`): `e.status` (the `ik_status`
 number; `importkit.status.IK_ERR_NOT_FOUND`...), `e.code` ("IK_ERR_NOT_FOUND"), `e.message` (importkit's

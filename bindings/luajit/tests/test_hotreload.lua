@@ -76,6 +76,16 @@ test("poll_changes: a changed file is reloaded; the module's table stays the mod
   C.eq(weapon.old_only, nil, "a field the new table lacks is gone")
   C.eq(player.hit(), 5, "a reference held by another module sees the new code")
   C.eq(#rt:poll_changes(), 0, "seen once")
+  -- A class: objects made before the reload get the new methods through the kept table.
+  put(dir .. "/class.lua", "local P = {}\nP.__index = P\nfunction P.new() return setmetatable({}, P) end\n" ..
+    "function P:speak() return 'v1' end\nreturn P")
+  rt:invalidate() -- a new file: the directory listing is otherwise trusted for 1 s
+  local obj = rt:import("class").new()
+  put(dir .. "/class.lua", "local P = {}\nP.__index = P\nfunction P.new() return setmetatable({}, P) end\n" ..
+    "function P:speak() return 'v2' end\nreturn P")
+  C.eq(names_of(rt:poll_changes()), "class", "the class reloaded")
+  C.eq(obj:speak(), "v2", "an old object speaks the new code")
+  C.eq(rt:import("class").new():speak(), "v2", "a new object too")
   rt:close()
   rmdir(dir)
 end)
