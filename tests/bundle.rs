@@ -559,3 +559,56 @@ fn garbage_and_foreign_files_are_not_bundles() {
     assert!(rt.mount_bundle("a.b", bundle_bytes(), MountMode::New).is_err());
     assert!(rt.meta_path().iter().all(|(_, p)| !p.starts_with("bundle:")));
 }
+
+/// Writes the seed corpus of the `bundle` fuzz target (fuzz/seeds/bundle): real bundles (a tree, the
+/// same deflated, one with compiled code and metadata, an empty one, a Lua one) and broken ones (cut short,
+/// a blob's byte changed, a blob record and an index that lie, resealed). Run when the format changes:
+/// `cargo test --test bundle -- --ignored write_fuzz_seeds`.
+#[test]
+#[ignore]
+fn write_fuzz_seeds() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/bundle");
+    std::fs::create_dir_all(&dir).unwrap();
+    let tree = bundle_bytes();
+    let mut compressed = BundleBuilder::from_tree(files(), &Profile::python()).unwrap();
+    compressed.compress(true);
+    let mut code = BundleBuilder::new();
+    code.add_module(BundleModule::new("", "__init__.py", ModuleKind::Source, true).source("x = 1\n".repeat(40)))
+        .unwrap();
+    code.add_module(BundleModule::new("m", "m.py", ModuleKind::Source, false).source("y").code("cpython-311", "c"))
+        .unwrap();
+    code.add_metadata("m-1.0.dist-info", vec![("METADATA".into(), b"Name: m".to_vec())]).unwrap();
+    code.compress(true);
+    let lua = BundleBuilder::from_tree(
+        vec![MountFile::new("init.lua", "x"), MountFile::new("a/b.lua", "y"), MountFile::new("a/init.lua", "")],
+        &Profile::lua(),
+    )
+    .unwrap();
+    let mut seeds: Vec<(&str, Vec<u8>)> = vec![
+        ("tree", tree.clone()),
+        ("compressed", compressed.build().unwrap()),
+        ("code-and-metadata", code.build().unwrap()),
+        ("empty", BundleBuilder::new().build().unwrap()),
+        ("lua", lua.build().unwrap()),
+        ("truncated", tree[..tree.len() / 2].to_vec()),
+    ];
+    let mut flipped = tree.clone();
+    let last = flipped.len() - 3;
+    flipped[last] ^= 0x10;
+    seeds.push(("flipped-data", flipped));
+    let mut lying = tree.clone();
+    let r = blob_record(&lying, "util");
+    put32(&mut lying, r + 8, 1 << 20);
+    reseal(&mut lying);
+    seeds.push(("lying-blob", lying));
+    let mut looping = tree.clone();
+    let (at, len) = section(&looping, 2);
+    for s in (at + 8..at + len).step_by(8) {
+        put32(&mut looping, s, 1);
+    }
+    reseal(&mut looping);
+    seeds.push(("looping-index", looping));
+    for (name, bytes) in seeds {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
