@@ -165,6 +165,10 @@
 // inflates past what it declares, is refused.
 #define IK_MAX_ZIP_MEMBER_SIZE ((256 * 1024) * 1024)
 
+// Largest blob of a bundle read (a module's bytes, compiled code or a resource; its stored and its inflated
+// length), in bytes: a blob that records more is refused, and one that inflates past what it records too.
+#define IK_MAX_BUNDLE_BLOB_SIZE ((256 * 1024) * 1024)
+
 // Names up to this many bytes are kept in their entry.
 #define INLINE 24
 

@@ -17,6 +17,7 @@
 // `unsafe` lives in `src/ffi/` only (which allows it, each block with a `// SAFETY:` line).
 #![deny(unsafe_code)]
 
+pub mod bundle;
 pub mod error;
 pub mod executor;
 pub mod ffi;
@@ -30,6 +31,7 @@ pub mod runtime;
 pub mod spec;
 pub mod text;
 
+pub use bundle::{Bundle, BundleBuilder, BundleModule};
 pub use error::{Attempt, Error, ErrorCode, HostError, Result};
 pub use executor::{Executor, ModuleHandle};
 pub use finders::host::{EntryFinder, EntryFound, HostFinder, HostFound, PathHook};

@@ -73,6 +73,9 @@ pub const MAX_ZIP_DIRECTORY: u64 = 256 * 1024 * 1024;
 /// Largest member of a zip archive read (its inflated size), in bytes: a member that declares more, or
 /// inflates past what it declares, is refused.
 pub const MAX_ZIP_MEMBER_SIZE: u64 = 256 * 1024 * 1024;
+/// Largest blob of a bundle read (a module's bytes, compiled code or a resource; its stored and its inflated
+/// length), in bytes: a blob that records more is refused, and one that inflates past what it records too.
+pub const MAX_BUNDLE_BLOB_SIZE: u64 = 256 * 1024 * 1024;
 
 #[cfg(test)]
 mod tests {

@@ -2207,6 +2207,9 @@ static const uint32_t IK_MAX_ZIP_MEMBERS = 1000000;
 // Largest member of a zip archive read (its inflated size), in bytes: a member that declares more, or
 // inflates past what it declares, is refused.
 
+// Largest blob of a bundle read (a module's bytes, compiled code or a resource; its stored and its inflated
+// length), in bytes: a blob that records more is refused, and one that inflates past what it records too.
+
 // Names up to this many bytes are kept in their entry.
 static const uint32_t INLINE = 24;
 

@@ -249,6 +249,17 @@ impl MountedTree {
         (0..self.path_ends.len()).map(|i| self.path(i))
     }
 
+    /// Every module of the index, in no particular order: its spec and the file behind it (`None` for a
+    /// namespace directory). What a bundle builder reads to classify a tree as a mount does.
+    pub fn modules(&self) -> impl Iterator<Item = (&ModuleSpec, Option<usize>)> {
+        self.index.iter().map(|e| (&*e.spec, (e.file != NO_FILE).then_some(e.file as usize)))
+    }
+
+    /// Every file of the tree, in the order it was given: its path inside the mount and its bytes.
+    pub fn files(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.data.iter().enumerate().map(|(i, d)| (self.path(i), &d[..]))
+    }
+
     /// The mount point: a top-level name, or `""` for the root.
     pub fn point(&self) -> &str {
         &self.point

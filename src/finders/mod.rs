@@ -3,6 +3,7 @@
 //! (`path/entry.rs`). A new source is one new file here (or under `path/` for a path entry kind) and one
 //! registration line. See docs/ARCHITECTURE.md.
 
+pub mod bundle;
 pub mod host;
 pub mod memory;
 pub mod native;

@@ -14,8 +14,10 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
+use crate::bundle::format::Bundle;
 use crate::error::{Error, ErrorCode, Result};
 use crate::executor::{Executor, ModuleHandle};
+use crate::finders::bundle::BundleMount;
 use crate::finders::host::{HostFinder, HostMeta};
 use crate::finders::memory::{Mount, MountFile, MountedTree};
 use crate::finders::native::{NativeFlags, Natives};
@@ -224,10 +226,31 @@ impl Runtime {
         guard: Option<Box<dyn Send + Sync>>,
     ) -> Result<FinderId> {
         let tree = Arc::new(MountedTree::build(point, files, &self.inner.profile, guard)?);
+        self.put_mount(point, Arc::new(Mount(tree)), mode)
+    }
+
+    /// Mounts a bundle (its bytes, held by whatever `bytes` is: a vector, an `Arc<[u8]>`, static bytes) at
+    /// `point` (a top-level name, which the bundle's root package becomes, or `""` for the root), appended
+    /// to the meta path. The bundle is opened (its header checked, O(1) in its modules), not parsed; a bad
+    /// header is refused with `InvalidMount`. Bundles and trees share the mount points: `unmount` and
+    /// [`MountMode::Replace`] work on either.
+    pub fn mount_bundle(
+        &self,
+        point: &str,
+        bytes: impl AsRef<[u8]> + Send + Sync + 'static,
+        mode: MountMode,
+    ) -> Result<FinderId> {
+        let bundle = Bundle::open(BundleMount::place_of(point), bytes)?;
+        let mount = BundleMount::new(point, bundle, &self.inner.profile)?;
+        self.put_mount(point, Arc::new(mount), mode)
+    }
+
+    /// Puts a mount (a tree, a bundle) at its point of the meta path.
+    fn put_mount(&self, point: &str, finder: Arc<dyn Finder>, mode: MountMode) -> Result<FinderId> {
         let id = self.next_finder_id();
-        // Taken by the edit only if the tree goes on the meta path; a refused tree (and the release of its
+        // Taken by the edit only if the mount goes on the meta path; a refused one (and the release of its
         // borrowed bytes, which may call back in) goes after the lock.
-        let mut pending = Some(MetaEntry { id, finder: Arc::new(Mount(tree)) });
+        let mut pending = Some(MetaEntry { id, finder });
         let result = self.edit_meta_path(|list| {
             let taken = list.iter().position(|f| f.finder.mount_point() == Some(point));
             match (taken, mode) {
@@ -244,7 +267,7 @@ impl Runtime {
         result
     }
 
-    /// Unmounts the tree at `point`. Modules already imported from it stay in the table.
+    /// Unmounts the tree or bundle at `point`. Modules already imported from it stay in the table.
     pub fn unmount(&self, point: &str) -> Result<()> {
         self.edit_meta_path(|list| {
             let at = list.iter().position(|f| f.finder.mount_point() == Some(point));

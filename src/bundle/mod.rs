@@ -1,0 +1,9 @@
+//! The bundle (`.ikb`): importkit's own single-file container of modules, compiled code, resources and
+//! distribution metadata (docs/BUNDLE.md). `format.rs` reads one (checked, O(1) to open); `build.rs` writes
+//! one (deterministic). Mounted as a meta-path source by `finders/bundle.rs`.
+
+pub mod build;
+pub mod format;
+
+pub use build::{BundleBuilder, BundleModule};
+pub use format::{BlobInfo, Bundle, ModuleEntry};

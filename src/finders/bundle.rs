@@ -1,0 +1,176 @@
+//! A bundle mounted as a meta-path source: the bundle's modules served under a top-level name (its root
+//! package is that name) or at the root, as a memory tree of the same files would be. Mounted bundles and
+//! mounted trees share one set of mount points (replaced and unmounted alike).
+//!
+//! Mounting is O(1) in the number of modules (the bundle is opened, not parsed). A find is one probe of the
+//! bundle's index and a spec made from the record: origin `bundle:/<point>/<path>`, `file` only under the
+//! runtime's virtual root. The module's bytes are `Source::Bytes(the bundle's modules, record)`, read and checked against
+//! their CRC-32 when the module executes; resources are lent in place (`Resource::Held`).
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use super::protocol::{Finder, Found, ModuleInfo, Query};
+use super::source::{ModuleBytes, Resource, Source};
+use super::trace::Trace;
+use crate::bundle::format::{Bundle, ModuleEntry};
+use crate::error::{quote, Attempt, Error, ErrorCode, HostError, Result};
+use crate::name;
+use crate::profile::Profile;
+use crate::spec::{ModuleKind, ModuleSpec};
+
+/// The bundle's modules as a holder of bytes (item: module record), read when a module executes, checked
+/// each time.
+struct Modules(Arc<Bundle>);
+
+impl ModuleBytes for Modules {
+    fn read(&self, record: u32) -> std::result::Result<Cow<'_, [u8]>, HostError> {
+        let as_host = |e: Error| HostError::with_code(e.code(), e.message());
+        let m = self.0.module(record).map_err(as_host)?;
+        self.0.module_bytes(&m).map_err(as_host)
+    }
+}
+
+/// The bundle's files as a holder of bytes (item: file record), for resources lent in place.
+struct Files(Arc<Bundle>);
+
+impl ModuleBytes for Files {
+    fn read(&self, record: u32) -> std::result::Result<Cow<'_, [u8]>, HostError> {
+        self.0.file_bytes(record).map_err(|e| HostError::with_code(e.code(), e.message()))
+    }
+}
+
+/// A mounted bundle.
+pub struct BundleMount {
+    point: String,
+    bundle: Arc<Bundle>,
+    /// The holders that found modules and resources keep (made once: a find costs a reference count).
+    modules: Arc<Modules>,
+    files: Arc<Files>,
+}
+
+impl BundleMount {
+    /// Mounts `bundle` at `point` (a top-level name, or `""` for the root), checked as a memory mount's.
+    pub fn new(point: &str, bundle: Bundle, profile: &Profile) -> Result<BundleMount> {
+        if !point.is_empty() {
+            name::validate(point, profile)?;
+            if point.contains('.') {
+                return Err(Error::new(
+                    ErrorCode::InvalidMount,
+                    format!("invalid mount point '{point}': mount under a top-level name (no '.') or at the root"),
+                ));
+            }
+        }
+        let bundle = Arc::new(bundle);
+        let (modules, files) = (Arc::new(Modules(Arc::clone(&bundle))), Arc::new(Files(Arc::clone(&bundle))));
+        Ok(BundleMount { point: point.to_owned(), bundle, modules, files })
+    }
+
+    /// The bundle this mount serves.
+    pub fn bundle(&self) -> &Arc<Bundle> {
+        &self.bundle
+    }
+
+    /// The place of a mount at `point`: `bundle:/game`, `bundle:/` for the root.
+    pub fn place_of(point: &str) -> String {
+        format!("bundle:/{point}")
+    }
+
+    /// `name` relative to the bundle's root (`""`: the point itself), if the mount covers it.
+    fn relative<'a>(&self, name: &'a str) -> Option<&'a str> {
+        if self.point.is_empty() {
+            return Some(name);
+        }
+        match name.strip_prefix(self.point.as_str())? {
+            "" => Some(""),
+            rest => rest.strip_prefix('.'),
+        }
+    }
+
+    /// `bundle:/<point>/<path>` (no empty segment: the root's path and the root mount's point are left out).
+    fn origin(&self, path: &str) -> String {
+        let sep = if self.point.is_empty() || path.is_empty() { "" } else { "/" };
+        format!("bundle:/{}{sep}{path}", self.point)
+    }
+
+    fn spec(&self, full: &str, m: &ModuleEntry, virtual_root: Option<&str>) -> ModuleSpec {
+        let origin = self.origin(m.path);
+        let mut spec = ModuleSpec::new(full, &origin, m.kind, m.is_package);
+        if m.kind == ModuleKind::Namespace {
+            spec.push_location(&origin);
+        } else {
+            if m.is_package {
+                spec.push_location(origin.rsplit_once('/').map_or("bundle:", |(d, _)| d));
+            }
+            if let Some(root) = virtual_root {
+                spec = spec.with_file(Some(&format!("{root}/{}", &origin["bundle:/".len()..])));
+            }
+        }
+        spec
+    }
+
+    /// The bundle's record of package `package`, if this mount holds a package of that name.
+    fn package(&self, package: &ModuleSpec) -> Result<Option<ModuleEntry<'_>>> {
+        let Some(rel) = self.relative(package.name()) else { return Ok(None) };
+        Ok(self.bundle.find(rel).map_err(|e| e.for_module(package.name()))?.filter(|m| m.is_package))
+    }
+}
+
+impl Finder for BundleMount {
+    fn place(&self) -> String {
+        Self::place_of(&self.point)
+    }
+
+    fn find(&self, query: &Query, trace: &mut Trace) -> Result<Option<Found>> {
+        let Some(rel) = self.relative(query.name) else { return Ok(None) };
+        let Some(m) = self.bundle.find(rel).map_err(|e| e.for_module(query.name))? else {
+            trace.note_with(|| Some(Attempt::new(self.place(), format!("no module {} in the bundle", quote(rel)))));
+            return Ok(None);
+        };
+        let spec = self.spec(query.name, &m, query.virtual_root);
+        let source = match m.blob {
+            Some(_) => Source::Bytes(Arc::clone(&self.modules) as Arc<dyn ModuleBytes>, m.number),
+            None => Source::None,
+        };
+        Ok(Some(Found::new(spec, source)))
+    }
+
+    fn read_resource(&self, package: &ModuleSpec, resource: &str, _: &Query) -> Result<Option<Resource>> {
+        let Some(m) = self.package(package)? else { return Ok(None) };
+        let dir = m.dir();
+        let path = if dir.is_empty() { resource.to_owned() } else { format!("{dir}/{resource}") };
+        let record = self.bundle.file_record(&path).map_err(|e| e.for_module(package.name()))?;
+        Ok(record.map(|r| Resource::Held(Arc::clone(&self.files) as Arc<dyn ModuleBytes>, r)))
+    }
+
+    /// The files and directories directly in the package's directory.
+    fn resources(&self, package: &ModuleSpec, _: &Query) -> Result<Option<Vec<String>>> {
+        let Some(m) = self.package(package)? else { return Ok(None) };
+        let names = self.bundle.list_dir(m.dir()).map_err(|e| e.for_module(package.name()))?;
+        Ok(Some(names.into_iter().map(str::to_owned).collect()))
+    }
+
+    /// The modules and packages the bundle holds directly under `package` (or at the top level), namespace
+    /// directories left out as pkgutil leaves out a directory without an init file.
+    fn iter_modules(&self, package: Option<&ModuleSpec>, _: &Query) -> Result<Vec<ModuleInfo>> {
+        let info = |name: &str, m: &ModuleEntry| ModuleInfo { name: name.to_owned(), is_package: m.is_package };
+        let Some(package) = package else {
+            if self.point.is_empty() {
+                let top = self.bundle.children("")?;
+                return Ok(top.iter().filter(|m| m.kind != ModuleKind::Namespace).map(|m| info(m.name, m)).collect());
+            }
+            let root = self.bundle.find("")?.filter(|m| m.kind != ModuleKind::Namespace);
+            return Ok(root.map(|m| info(&self.point, &m)).into_iter().collect());
+        };
+        let Some(rel) = self.relative(package.name()) else { return Ok(Vec::new()) };
+        let children = self.bundle.children(rel).map_err(|e| e.for_module(package.name()))?;
+        let mut out: Vec<ModuleInfo> =
+            children.iter().filter(|m| m.kind != ModuleKind::Namespace).map(|m| info(name::tail(m.name), m)).collect();
+        out.sort();
+        Ok(out)
+    }
+
+    fn mount_point(&self) -> Option<&str> {
+        Some(&self.point)
+    }
+}
