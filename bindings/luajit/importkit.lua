@@ -1874,6 +1874,23 @@ local function luaopen_name(name)
   return "luaopen_" .. tail:gsub("%.", "_")
 end
 
+-- The finder of C modules of the installed runtime `rt`: a second runtime whose profile has the cpath
+-- templates' suffixes (".so") as extension files, no sources; made on the first search for a C module.
+local function c_finder(rt)
+  if rt._c then return rt._c end
+  local suffixes, seen = {}, {}
+  for _, t in ipairs(rt._ctemplates) do
+    if not seen[t.suffix] then
+      seen[t.suffix] = true
+      suffixes[#suffixes + 1] = t.suffix
+    end
+  end
+  local c = new_runtime({ c_suffixes = suffixes })
+  enable_filesystem(c)
+  rt._c = c
+  return c
+end
+
 -- The C module file for `name` in the directory of cpath template `t`, as importkit's finder of C modules
 -- (an extension kind) finds it: the file name as the template gives it ("./a/b.so"), and the spec; or nil
 -- and the attempt to record.
@@ -1882,7 +1899,7 @@ local function c_lookup(rt, name, t)
   local parent_rel = rel:match("^(.*)/[^/]*$")
   local entry = parent_rel and (t.dir .. "/" .. parent_rel) or t.dir
   local filled = t.template:gsub("%?", (rel:gsub("%%", "%%%%")))
-  local spec, err = rt._c:path_find(name, { entry })
+  local spec, err = c_finder(rt):path_find(name, { entry })
   if spec and not spec.is_package and spec.kind == "extension" and spec.file
     and spec.file:sub(-#t.suffix) == t.suffix then
     return filled, spec
@@ -1966,7 +1983,7 @@ local function lua_searcher(rt, o)
       end
       if not found then
         -- Not a Lua file: a C module along package.cpath (loaded through package.loadlib, as Lua does).
-        if rt._c then
+        if rt._ctemplates then
           local loader = c_search(rt, name, err)
           if loader then return loader end
         end
@@ -2002,24 +2019,9 @@ function M.install(opts)
   end
   local rt = new_runtime(o)
   if o.cpath and not o.parents and M.has_filesystem() then
-    -- C modules: a second runtime, the finder of extension files along the cpath templates' directories.
+    -- C modules: the cpath templates importkit searches (its finder of them is made on the first search).
     local templates = c_templates(o.cpath)
-    local suffixes, seen = {}, {}
-    for _, t in ipairs(templates) do
-      if not seen[t.suffix] then
-        seen[t.suffix] = true
-        suffixes[#suffixes + 1] = t.suffix
-      end
-    end
-    if #templates > 0 then
-      local ok, c = pcall(new_runtime, { c_suffixes = suffixes, path = {} })
-      if not ok then
-        rt:close()
-        error(c, 2)
-      end
-      enable_filesystem(c)
-      rt._c, rt._ctemplates = c, templates
-    end
+    if #templates > 0 then rt._ctemplates = templates end
   end
   rt._installed = true
   rt._sync_loaded = o.parents
