@@ -1696,14 +1696,15 @@ local function attempt_lines(err)
   return concat(lines)
 end
 
-local getcwd_ok
+local getcwd_ok, cwd_buf
 local function cwd()
   if getcwd_ok == nil then
     getcwd_ok = ffi.os ~= "Windows" and pcall(ffi.cdef, "char *getcwd(char *buf, size_t size);")
       or pcall(function() return ffi.C.getcwd end)
   end
   if not getcwd_ok then return nil end
-  local buf = ffi.new("char[?]", 4096)
+  cwd_buf = cwd_buf or ffi.new("char[?]", 4096)
+  local buf = cwd_buf
   local ok, p = pcall(function() return ffi.C.getcwd(buf, 4096) end)
   if not ok or p == nil then return nil end
   return ffi.string(p)
@@ -1726,16 +1727,30 @@ local function normal(path, dir)
   return "/" .. concat(parts, "/")
 end
 
+-- Whether a path is absolute with no ".", ".." or empty segment (normal() leaves it as it is).
+local function clean(path)
+  return path:sub(1, 1) == "/" and not (path:find("//", 1, true) or path:find("/%.%.?/") or path:find("/%.%.?$"))
+    and not path:find("/$")
+end
+
 -- The file name Lua's own searcher would use for the file importkit found: the package.path template that
 -- names it, filled with `name` ("./mods/x.lua" where importkit says "/abs/./mods/x.lua"); else the file.
 function lua_file_name(name, file)
   if ffi.os == "Windows" or type(package.path) ~= "string" then return file end
-  local dir = cwd()
-  local want = normal(file, dir)
-  local filled = name:gsub("%.", "/")
+  local filled = name:gsub("%.", "/"):gsub("%%", "%%%%")
+  local file_clean = clean(file)
+  local dir, want -- the working directory and `file` normalised, worked out when a template needs them
   for template in package.path:gmatch("[^;]+") do
-    local candidate = template:gsub("%?", (filled:gsub("%%", "%%%%")))
-    if candidate == file or (want and normal(candidate, dir) == want) then return candidate end
+    local candidate = template:gsub("%?", filled)
+    if candidate == file then return candidate end
+    -- Two clean absolute paths that differ name different files: no need to normalise them.
+    if not (file_clean and clean(candidate)) then
+      if not dir then
+        dir = cwd() or false
+        want = normal(file, dir or nil)
+      end
+      if want and normal(candidate, dir or nil) == want then return candidate end
+    end
   end
   return file
 end
