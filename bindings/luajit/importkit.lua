@@ -78,7 +78,7 @@ runtime's import: `import "x.y"`, and `import ".sibling"`, `import "..up"` relat
 environment. A child is not set as a field of its parent (Lua's require does not do it either): `init.lua`
 does `M.util = import ".util"` itself.
 
-REQUIRE. `importkit.install(opts)` (the runtime's options, and `parents`, `environments`) makes a runtime and
+REQUIRE. `importkit.install(opts)` (the runtime's options, and `parents`, `environments`, `cpath`) makes a runtime and
 puts a searcher into `package.loaders` right after the preload searcher, ahead of Lua's file searchers. By
 default it keeps Lua's semantics (docs/LUA.md has the two side by side): importkit FINDS (its mounts, natives,
 search path, policy and caches; without `path`, the directories of `package.path`'s `?.lua` templates;
@@ -97,6 +97,21 @@ module fails in Lua's own format, listing importkit's attempts:
             importkit memory:/app: no app/x.lua, no app/x/init.lua
             no file './app/x.lua'
             ...
+
+C MODULES. When no Lua file is found, importkit looks for a C module as Lua's two C searchers do, along the
+`package.cpath` templates of the form `DIR/?.so` (option `cpath`, a string of templates; default
+`package.cpath` when installing; `false` leaves C modules to LuaJIT): `a.b` as `DIR/a/b.so`, found by a second
+runtime of importkit whose profile has the templates' suffixes as extension files, and opened with
+`package.loadlib(file, "luaopen_a_b")` under the name the template gives it (`./a/b.so`), so the library is
+the one Lua's searcher would open. The function's name is Lua 5.1's: dots made underscores, the name up to
+and including its first `-` dropped (`v2-x.y` is `luaopen_x_y`, in `v2-x/y.so`). Then, for a dotted name, the
+all-in-one loader: the first library of the root (`DIR/a.so`) holding `luaopen_a_b`. A library that does not
+open raises Lua's "error loading module 'x' from file 'F'"; one without the function is left to LuaJIT's
+own C searchers, which come next (they also try LuaJIT's embedded bytecode, `luaJIT_BC_`). The policy
+covers C modules as any name (`deny = "lpeg"`, an `allow` list): a denied one raises before any library is
+opened. The places tried are lines `importkit cpath: no file './a/b.so'` and entries of
+`importkit.last_error().attempts`. Templates of another form (`.../loadall.so`) are LuaJIT's alone.
+`parents = true` leaves C modules to LuaJIT.
 
 A denied name raises at once (a string: "module 'x' not found:" and importkit's reason) instead of falling
 through; `importkit.last_error()` gives the importkit error object behind the last such failure.
@@ -1145,6 +1160,7 @@ end
 --- Drops the finders' caches (`importlib.invalidate_caches()`).
 function Runtime:invalidate()
   call(self, "ik_runtime_invalidate")
+  if self._c then self._c:invalidate() end
 end
 
 local function fs_unsupported(what)
@@ -1389,6 +1405,7 @@ end
 --- it takes effect when the running import returns. Closing the installed runtime uninstalls it.
 function Runtime:close()
   if installed == self then M.uninstall() end
+  if self._c then self._c:close() end
   if self._ptr == nil then return end
   self._closing = true
   if self._active > 0 then return end
@@ -1410,8 +1427,8 @@ end
 local OPTIONS = { path = true, mounts = true, natives = true, allow = true, deny = true, globals = true }
 local OPTION_LIST = "allow, deny, globals, mounts, natives, path"
 -- install() has these too: they turn importkit's semantics on for require.
-local INSTALL_OPTIONS = { parents = true, environments = true }
-local INSTALL_OPTION_LIST = "allow, deny, environments, globals, mounts, natives, parents, path"
+local INSTALL_OPTIONS = { parents = true, environments = true, cpath = true }
+local INSTALL_OPTION_LIST = "allow, cpath, deny, environments, globals, mounts, natives, parents, path"
 
 local function string_list(value, what, fname)
   if type(value) == "string" then return { value } end
@@ -1457,6 +1474,14 @@ local function check_options(opts, fname)
         type(envs) == "string" and format("%q", envs) or type(envs)), 0)
     end
     o.environments = envs
+    -- C modules: searched along these package.cpath templates (default: package.cpath when installing).
+    local cpath = opts.cpath
+    if cpath == nil then cpath = type(package.cpath) == "string" and package.cpath or false end
+    if cpath ~= false and type(cpath) ~= "string" then
+      error(format("%s: option 'cpath' must be a string of templates (as package.cpath) or false, got %s", fname,
+        type(cpath)), 0)
+    end
+    o.cpath = cpath
   end
   if opts.path == false and fname == "importkit.install" then
     o.no_path = true
@@ -1535,6 +1560,21 @@ local function new_runtime(o)
   local st = lib.ik_profile_new(lib.IK_PROFILE_LUA, nil, profile_buf, out_err)
   if st ~= IK_OK then error(error_from(tonumber(st), out_err[0])) end
   local profile = profile_buf[0]
+  if o.c_suffixes then
+    -- The finder of C modules (install()'s package.cpath search): the Lua profile with extension suffixes
+    -- (".so" from "./?.so") in place of ".lua".
+    out_err[0] = nil
+    st = lib.ik_profile_clear_suffixes(profile, lib.IK_KIND_SOURCE, out_err)
+    for _, suffix in ipairs(o.c_suffixes) do
+      if st ~= IK_OK then break end
+      out_err[0] = nil
+      st = lib.ik_profile_add_suffix(profile, lib.IK_KIND_EXTENSION, suffix, out_err)
+    end
+    if st ~= IK_OK then
+      lib.ik_profile_free(profile)
+      error(error_from(tonumber(st), out_err[0]))
+    end
+  end
   out_err[0] = nil
   st = lib.ik_runtime_new(profile, runtime_buf, out_err)
   lib.ik_profile_free(profile)
@@ -1656,14 +1696,15 @@ local function attempt_lines(err)
   return concat(lines)
 end
 
-local getcwd_ok
+local getcwd_ok, cwd_buf
 local function cwd()
   if getcwd_ok == nil then
     getcwd_ok = ffi.os ~= "Windows" and pcall(ffi.cdef, "char *getcwd(char *buf, size_t size);")
       or pcall(function() return ffi.C.getcwd end)
   end
   if not getcwd_ok then return nil end
-  local buf = ffi.new("char[?]", 4096)
+  cwd_buf = cwd_buf or ffi.new("char[?]", 4096)
+  local buf = cwd_buf
   local ok, p = pcall(function() return ffi.C.getcwd(buf, 4096) end)
   if not ok or p == nil then return nil end
   return ffi.string(p)
@@ -1686,16 +1727,30 @@ local function normal(path, dir)
   return "/" .. concat(parts, "/")
 end
 
+-- Whether a path is absolute with no ".", ".." or empty segment (normal() leaves it as it is).
+local function clean(path)
+  return path:sub(1, 1) == "/" and not (path:find("//", 1, true) or path:find("/%.%.?/") or path:find("/%.%.?$"))
+    and not path:find("/$")
+end
+
 -- The file name Lua's own searcher would use for the file importkit found: the package.path template that
 -- names it, filled with `name` ("./mods/x.lua" where importkit says "/abs/./mods/x.lua"); else the file.
 function lua_file_name(name, file)
   if ffi.os == "Windows" or type(package.path) ~= "string" then return file end
-  local dir = cwd()
-  local want = normal(file, dir)
-  local filled = name:gsub("%.", "/")
+  local filled = name:gsub("%.", "/"):gsub("%%", "%%%%")
+  local file_clean = clean(file)
+  local dir, want -- the working directory and `file` normalised, worked out when a template needs them
   for template in package.path:gmatch("[^;]+") do
-    local candidate = template:gsub("%?", (filled:gsub("%%", "%%%%")))
-    if candidate == file or (want and normal(candidate, dir) == want) then return candidate end
+    local candidate = template:gsub("%?", filled)
+    if candidate == file then return candidate end
+    -- Two clean absolute paths that differ name different files: no need to normalise them.
+    if not (file_clean and clean(candidate)) then
+      if not dir then
+        dir = cwd() or false
+        want = normal(file, dir or nil)
+      end
+      if want and normal(candidate, dir or nil) == want then return candidate end
+    end
   end
   return file
 end
@@ -1811,6 +1866,105 @@ local function lua_loader(rt, o, name, spec)
   end
 end
 
+-- The templates of a package.cpath string that importkit searches, in order: those of the form DIR/?SUFFIX
+-- (and ?SUFFIX, the current directory) with `?` only there; `{ template, dir, suffix }` each. Others (such as
+-- ".../loadall.so") are left to LuaJIT's own C searchers, which come after importkit's.
+local function c_templates(cpath)
+  local out, seen = {}, {}
+  for template in cpath:gmatch("[^;]+") do
+    local dir, suffix = template:match("^(.*)/%?(%.[^/?]+)$")
+    if not dir and template:match("^%?%.[^/?]+$") then dir, suffix = ".", template:sub(2) end
+    if dir and dir ~= "" and not dir:find("?", 1, true) and #suffix <= 64 and not seen[template] then
+      seen[template] = true
+      out[#out + 1] = { template = template, dir = dir, suffix = suffix }
+    end
+  end
+  return out
+end
+
+-- The name of the C function that opens module `name` (Lua 5.1's rule, which LuaJIT keeps): the name up to
+-- and including its first '-' dropped, dots made underscores, after "luaopen_" ("a.v1-b.c" gives luaopen_b_c).
+local function luaopen_name(name)
+  local tail = name:gsub("^[^-]*%-", "")
+  return "luaopen_" .. tail:gsub("%.", "_")
+end
+
+-- The finder of C modules of the installed runtime `rt`: a second runtime whose profile has the cpath
+-- templates' suffixes (".so") as extension files, no sources; made on the first search for a C module.
+local function c_finder(rt)
+  if rt._c then return rt._c end
+  local suffixes, seen = {}, {}
+  for _, t in ipairs(rt._ctemplates) do
+    if not seen[t.suffix] then
+      seen[t.suffix] = true
+      suffixes[#suffixes + 1] = t.suffix
+    end
+  end
+  local c = new_runtime({ c_suffixes = suffixes })
+  enable_filesystem(c)
+  rt._c = c
+  return c
+end
+
+-- The C module file for `name` in the directory of cpath template `t`, as importkit's finder of C modules
+-- (an extension kind) finds it: the file name as the template gives it ("./a/b.so"), and the spec; or nil
+-- and the attempt to record.
+local function c_lookup(rt, name, t)
+  local rel = name:gsub("%.", "/")
+  local parent_rel = rel:match("^(.*)/[^/]*$")
+  local entry = parent_rel and (t.dir .. "/" .. parent_rel) or t.dir
+  local filled = t.template:gsub("%?", (rel:gsub("%%", "%%%%")))
+  local spec, err = c_finder(rt):path_find(name, { entry })
+  if spec and not spec.is_package and spec.kind == "extension" and spec.file
+    and spec.file:sub(-#t.suffix) == t.suffix then
+    return filled, spec
+  end
+  -- A plain miss reads as Lua's line; a refusal (confinement, an unreadable directory) keeps importkit's words.
+  local reason = format("no file '%s'", filled)
+  for _, a in ipairs(err and err.attempts or {}) do
+    if not (a.reason:find("^no ") or a.reason:find("^not a directory")) then reason = format("%s (%s: %s)", reason, a.place, a.reason) end
+  end
+  return nil, { place = "cpath", reason = reason }
+end
+
+-- Lua's two C searchers through importkit, after the Lua files: `name` as a C module along the cpath
+-- templates (its luaopen_ function), then, for a dotted name `a.b`, the first library of its root `a` holding
+-- luaopen_a_b (the all-in-one loader). Returns the loader, or nil, appending the places tried to `err`. A
+-- library that does not open raises Lua's "error loading module"; one without the function is left to
+-- LuaJIT's own searchers (they come next: they look for it again, and for embedded bytecode, luaJIT_BC_).
+local function c_search(rt, name, err)
+  local function failed(file, msg)
+    last_error = new_error(IK_ERR_EXEC, tostring(msg), { module = name })
+    error(format("error loading module '%s' from file '%s':\n\t%s", name, file, tostring(msg)), 0)
+  end
+  local attempts = err.attempts
+  for _, t in ipairs(rt._ctemplates) do
+    local file, found = c_lookup(rt, name, t)
+    if file then
+      local f, msg, where = package.loadlib(file, luaopen_name(name))
+      if f then return f, found end
+      if where ~= "init" then failed(file, msg) end
+      attempts[#attempts + 1] = { place = "cpath", reason = format("no %s in file '%s'", luaopen_name(name), file) }
+      return nil
+    end
+    attempts[#attempts + 1] = found
+  end
+  local root = name:match("^([^.]+)%.")
+  if not root then return nil end
+  for _, t in ipairs(rt._ctemplates) do
+    local file, found = c_lookup(rt, root, t)
+    if file then
+      local f, msg, where = package.loadlib(file, luaopen_name(name))
+      if f then return f, found end
+      if where ~= "init" then failed(file, msg) end
+      attempts[#attempts + 1] = { place = "cpath", reason = format("no module '%s' in file '%s'", name, file) }
+      return nil
+    end
+    attempts[#attempts + 1] = found
+  end
+  return nil
+end
+
 -- The searcher of `install()`: importkit finds (its mounts, natives, search path, policy and caches), and the
 -- chunk is loaded and run as Lua's own searcher and require do it.
 local function lua_searcher(rt, o)
@@ -1835,10 +1989,19 @@ local function lua_searcher(rt, o)
     end
     if not spec then
       last_error = err
-      if not name:find(".", 1, true) then return attempt_lines(err) end
-      local found, more = find_ignoring_parents(rt, name)
+      local found, more
+      if name:find(".", 1, true) then
+        found, more = find_ignoring_parents(rt, name)
+        if not found then
+          for _, a in ipairs(more) do err.attempts[#err.attempts + 1] = a end
+        end
+      end
       if not found then
-        for _, a in ipairs(more) do err.attempts[#err.attempts + 1] = a end
+        -- Not a Lua file: a C module along package.cpath (loaded through package.loadlib, as Lua does).
+        if rt._ctemplates then
+          local loader = c_search(rt, name, err)
+          if loader then return loader end
+        end
         return attempt_lines(err)
       end
       spec = found
@@ -1870,6 +2033,11 @@ function M.install(opts)
     o.path = dirs
   end
   local rt = new_runtime(o)
+  if o.cpath and not o.parents and M.has_filesystem() then
+    -- C modules: the cpath templates importkit searches (its finder of them is made on the first search).
+    local templates = c_templates(o.cpath)
+    if #templates > 0 then rt._ctemplates = templates end
+  end
   rt._installed = true
   rt._sync_loaded = o.parents
   if not o.parents then rt._lua_opts = o end

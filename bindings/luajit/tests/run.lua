@@ -13,6 +13,7 @@ local FILES = {
   "test_semantics",
   "test_require",
   "test_install",
+  "test_cmodules",
   "test_bad_input",
   "test_filesystem",
   "test_memory",
