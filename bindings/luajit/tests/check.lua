@@ -65,4 +65,34 @@ function C.full_gc()
   for _ = 1, 3 do collectgarbage("collect") end
 end
 
+--- The luajit executable running these tests (for programs run in a fresh process).
+function C.luajit_exe()
+  local i = -1
+  while arg and arg[i - 1] do i = i - 1 end
+  return arg and arg[i] or "luajit"
+end
+
+--- Runs a shell command; its output (stderr too) and whether it exited 0.
+function C.sh(cmd)
+  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
+  local out = p:read("*a")
+  p:close()
+  return out, out:find("rc=0\n", 1, true) ~= nil
+end
+
+--- Writes `data` to the file `path`.
+function C.write(path, data)
+  local f = assert(io.open(path, "wb"))
+  f:write(data)
+  f:close()
+end
+
+--- `path` made absolute (a relative path taken from the current directory).
+function C.absolute(path)
+  local dir, base = path:match("^(.*)/([^/]*)$")
+  if not dir then dir, base = ".", path end
+  local out = assert(C.sh("cd '" .. dir .. "' && pwd"))
+  return out:match("^([^\n]*)") .. "/" .. base
+end
+
 return C

@@ -1,15 +1,10 @@
 -- The FFI binding itself: loading, errors, callbacks that never unwind through importkit.
 local importkit = require "importkit"
 local C = require "check"
+local luajit_exe = C.luajit_exe
 
 local T = {}
 local function test(name, f) T[#T + 1] = { name, f } end
-
-local function luajit_exe()
-  local i = -1
-  while arg and arg[i - 1] do i = i - 1 end
-  return arg and arg[i] or "luajit"
-end
 
 local function here()
   return debug.getinfo(1, "S").source:sub(2):match("^(.*)[/\\][^/\\]*$") or "."

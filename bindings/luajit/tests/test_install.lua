@@ -4,38 +4,13 @@
 -- require and once with importkit installed; their reports are compared line by line.
 local importkit = require "importkit"
 local C = require "check"
+local luajit_exe, sh, write, absolute = C.luajit_exe, C.sh, C.write, C.absolute
 
 local T = {}
 local function test(name, f) T[#T + 1] = { name, f } end
 
-local function luajit_exe()
-  local i = -1
-  while arg and arg[i - 1] do i = i - 1 end
-  return arg and arg[i] or "luajit"
-end
-
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
-  local out = p:read("*a")
-  p:close()
-  return out, out:find("rc=0\n", 1, true) ~= nil
-end
-
-local function absolute(path)
-  local dir, base = path:match("^(.*)/([^/]*)$")
-  if not dir then dir, base = ".", path end
-  local out = assert(sh("cd '" .. dir .. "' && pwd"))
-  return out:match("^([^\n]*)") .. "/" .. base
-end
-
 local here = debug.getinfo(1, "S").source:sub(2):match("^(.*)[/\\][^/\\]*$") or "."
 local binding = absolute(here .. "/../importkit.lua")
-
-local function write(path, data)
-  local f = assert(io.open(path, "wb"))
-  f:write(data)
-  f:close()
-end
 
 -- A temporary directory holding `files` (relative path -> text).
 local function make_tree(files)

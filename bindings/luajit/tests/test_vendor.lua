@@ -2,15 +2,10 @@
 -- package.cpath's directories, or at $IMPORTKIT_LIB.
 local importkit = require "importkit"
 local C = require "check"
+local luajit_exe, sh, write = C.luajit_exe, C.sh, C.write
 
 local T = {}
 local function test(name, f) T[#T + 1] = { name, f } end
-
-local function luajit_exe()
-  local i = -1
-  while arg and arg[i - 1] do i = i - 1 end
-  return arg and arg[i] or "luajit"
-end
 
 local here = debug.getinfo(1, "S").source:sub(2):match("^(.*)[/\\][^/\\]*$") or "."
 local binding = here .. "/../importkit.lua"
@@ -20,19 +15,6 @@ local function read(path)
   local s = f:read("*a")
   f:close()
   return s
-end
-
-local function write(path, data)
-  local f = assert(io.open(path, "wb"))
-  f:write(data)
-  f:close()
-end
-
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
-  local out = p:read("*a")
-  p:close()
-  return out, out:find("rc=0\n", 1, true) ~= nil
 end
 
 -- A fresh temporary directory holding only `files` (name -> path to copy).
