@@ -1029,6 +1029,20 @@ function Runtime:import(name, from)
   return do_import(self, name, nil)
 end
 
+-- What a find gives back: the owned spec as a table (freed here), or nil and the error when nothing is there;
+-- any other failure raises. Called right after the C call, with the runtime left.
+local function spec_result(self, st, spec, e)
+  if st ~= IK_OK then
+    local err = error_from(tonumber(st), e, self)
+    if err.status == IK_ERR_NOT_FOUND then return nil, err end
+    error(err)
+  end
+  local ok, s = pcall(read_spec, spec)
+  lib.ik_spec_free(spec)
+  if not ok then error(s, 0) end
+  return s
+end
+
 --- The spec of `name` (a table) without executing anything, or nil and the error when nothing finds it.
 function Runtime:find(name, from)
   check_name(name, 1, "find", 2)
@@ -1041,15 +1055,7 @@ function Runtime:find(name, from)
   local st = lib.ik_runtime_find_spec(p, name, from, out_spec, out_err)
   local spec, e = out_spec[0], out_err[0]
   leave(self)
-  if st ~= IK_OK then
-    local err = error_from(tonumber(st), e, self)
-    if err.status == IK_ERR_NOT_FOUND then return nil, err end
-    error(err)
-  end
-  local ok, s = pcall(read_spec, spec)
-  lib.ik_spec_free(spec)
-  if not ok then error(s, 0) end
-  return s
+  return spec_result(self, st, spec, e)
 end
 jit_off(Runtime.find)
 
@@ -1077,15 +1083,7 @@ function Runtime:path_find(name, entries)
   local st = lib.ik_runtime_path_find_spec(p, name, array and array[1] or nil, count, out_spec, out_err)
   local spec, e = out_spec[0], out_err[0]
   leave(self)
-  if st ~= IK_OK then
-    local err = error_from(tonumber(st), e, self)
-    if err.status == IK_ERR_NOT_FOUND then return nil, err end
-    error(err)
-  end
-  local ok, sp = pcall(read_spec, spec)
-  lib.ik_spec_free(spec)
-  if not ok then error(sp, 0) end
-  return sp
+  return spec_result(self, st, spec, e)
 end
 jit_off(Runtime.path_find)
 
