@@ -20,34 +20,24 @@ use crate::runtime::Runtime;
 pub struct ik_resource {
     /// What keeps the bytes: the source's holder (a mounted tree) or a copy.
     _keep: Resource,
-    /// The bytes when `_keep` lends them in place; empty when they are in `copy`.
+    /// A copy, when the holder gave one (bytes inflated from an archive).
+    _copy: Vec<u8>,
+    /// The bytes: lent by `_keep`'s holder, which it holds for as long as this lives (a holder's bytes do
+    /// not change while it is alive), by the vector inside `_keep`, or by `_copy` (a vector's buffer does not
+    /// move when the vector does).
     data: *const u8,
     len: usize,
-    copy: Vec<u8>,
 }
 
 impl ik_resource {
     fn new(resource: Resource, package: &str, name: &str) -> Result<ik_resource> {
-        let read = match resource.bytes() {
-            // Lent by the holder, which `_keep` holds for as long as this lives (a holder's bytes do not
-            // change while it is alive), or by the copy inside `_keep` (whose buffer does not move with it).
-            Ok(Cow::Borrowed(b)) => Ok((b.as_ptr(), b.len())),
-            Ok(Cow::Owned(v)) => Err(Ok(v)),
-            Err(e) => Err(Err(Error::from_host(package, &format!("reading resource {}", quote(name)), e))),
+        let (lent, copy) = match resource.bytes() {
+            Ok(Cow::Borrowed(b)) => (Some((b.as_ptr(), b.len())), Vec::new()),
+            Ok(Cow::Owned(v)) => (None, v),
+            Err(e) => return Err(Error::from_host(package, &format!("reading resource {}", quote(name)), e)),
         };
-        match read {
-            Ok((data, len)) => Ok(ik_resource { _keep: resource, data, len, copy: Vec::new() }),
-            Err(Ok(copy)) => Ok(ik_resource { _keep: resource, data: std::ptr::null(), len: 0, copy }),
-            Err(Err(e)) => Err(e),
-        }
-    }
-
-    fn bytes(&self) -> (*const u8, usize) {
-        if self.data.is_null() {
-            (self.copy.as_ptr(), self.copy.len())
-        } else {
-            (self.data, self.len)
-        }
+        let (data, len) = lent.unwrap_or((copy.as_ptr(), copy.len()));
+        Ok(ik_resource { _keep: resource, _copy: copy, data, len })
     }
 }
 
@@ -86,7 +76,7 @@ pub unsafe extern "C" fn ik_runtime_read_resource(
 pub unsafe extern "C" fn ik_resource_data(resource: *const ik_resource, out_len: *mut usize) -> *const u8 {
     guarded(std::ptr::null(), || {
         // SAFETY: a non-NULL resource is one importkit handed out and the caller has not freed.
-        let (data, len) = unsafe { resource.as_ref() }.map_or((std::ptr::null(), 0), ik_resource::bytes);
+        let (data, len) = unsafe { resource.as_ref() }.map_or((std::ptr::null(), 0), |r| (r.data, r.len));
         if !out_len.is_null() {
             // SAFETY: `out_len` is NULL or writable (the header's contract).
             unsafe { *out_len = len };

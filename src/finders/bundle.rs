@@ -10,11 +10,12 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use super::memory::check_point;
 use super::protocol::{Finder, Found, ModuleInfo, Query};
 use super::source::{ModuleBytes, Resource, Source};
 use super::trace::Trace;
 use crate::bundle::format::{Bundle, ModuleEntry};
-use crate::error::{quote, Attempt, Error, ErrorCode, HostError, Result};
+use crate::error::{quote, Attempt, Error, HostError, Result};
 use crate::name;
 use crate::profile::Profile;
 use crate::spec::{ModuleKind, ModuleSpec};
@@ -52,15 +53,7 @@ pub struct BundleMount {
 impl BundleMount {
     /// Mounts `bundle` at `point` (a top-level name, or `""` for the root), checked as a memory mount's.
     pub fn new(point: &str, bundle: Bundle, profile: &Profile) -> Result<BundleMount> {
-        if !point.is_empty() {
-            name::validate(point, profile)?;
-            if point.contains('.') {
-                return Err(Error::new(
-                    ErrorCode::InvalidMount,
-                    format!("invalid mount point '{point}': mount under a top-level name (no '.') or at the root"),
-                ));
-            }
-        }
+        check_point(point, profile)?;
         let bundle = Arc::new(bundle);
         let (modules, files) = (Arc::new(Modules(Arc::clone(&bundle))), Arc::new(Files(Arc::clone(&bundle))));
         Ok(BundleMount { point: point.to_owned(), bundle, modules, files })

@@ -83,6 +83,20 @@ pub struct MountedTree {
     _guard: Option<Box<dyn Send + Sync>>,
 }
 
+/// Checks a mount point (of a tree or a bundle): a top-level name under `profile`, or `""` for the root.
+pub(crate) fn check_point(point: &str, profile: &Profile) -> Result<()> {
+    if !point.is_empty() {
+        name::validate(point, profile)?;
+        if point.contains('.') {
+            return Err(Error::new(
+                ErrorCode::InvalidMount,
+                format!("invalid mount point '{point}': mount under a top-level name (no '.') or at the root"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn bad(point: &str, path: &str, entry: usize, why: &str) -> Error {
     let shown: String = path.chars().take(MAX_SHOWN_PATH).collect();
     let place = if point.is_empty() { "the root mount".to_owned() } else { format!("mount '{point}'") };
@@ -130,15 +144,7 @@ impl MountedTree {
         profile: &Profile,
         guard: Option<Box<dyn Send + Sync>>,
     ) -> Result<MountedTree> {
-        if !point.is_empty() {
-            name::validate(point, profile)?;
-            if point.contains('.') {
-                return Err(Error::new(
-                    ErrorCode::InvalidMount,
-                    format!("invalid mount point '{point}': mount under a top-level name (no '.') or at the root"),
-                ));
-            }
-        }
+        check_point(point, profile)?;
         let mut paths: FxHashSet<&str> = FxHashSet::default();
         let mut dirs: FxHashSet<&str> = FxHashSet::default();
         for (i, f) in files.iter().enumerate() {
