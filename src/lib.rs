@@ -14,7 +14,8 @@
 //! assert_eq!(spec.origin(), "memory:/game/core.py");
 //! ```
 
-// `unsafe` lives in `src/ffi/` only (which allows it, each block with a `// SAFETY:` line).
+// `unsafe` lives in `src/ffi/` and the file mapping `src/bundle/map.rs` only (which allow it, each block
+// with a `// SAFETY:` line).
 #![deny(unsafe_code)]
 
 pub mod bundle;

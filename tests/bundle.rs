@@ -612,3 +612,52 @@ fn write_fuzz_seeds() {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
 }
+
+#[test]
+fn a_bundle_file_mounts_mapped_or_read_and_a_pinned_digest_is_enforced() {
+    use importkit::bundle::{FileBytes, Load};
+    let dir = common::scratch::Scratch::new("bundle");
+    let path = dir.path("game.ikb");
+    std::fs::write(&path, bundle_bytes()).unwrap();
+    for load in [Load::Map, Load::Read] {
+        let (rt, ex, _slot) = runtime();
+        rt.mount_bundle_file("game", &path, load, MountMode::New).unwrap();
+        let h = rt.import("game.core", None).unwrap();
+        assert_eq!(ex.attr(h, "core").as_deref(), Some("yes"), "{load:?}");
+        let held = rt.resource("game.pkg", "assets/logo.bin").unwrap();
+        rt.unmount("game").unwrap();
+        assert_eq!(&*held.bytes().unwrap(), &[0, 1, 2, 255, 254, 0, 0, 7], "lent bytes outlive the mount ({load:?})");
+    }
+    let bytes = FileBytes::open(&path, Load::Map).unwrap();
+    assert!(bytes.is_mapped());
+    assert_eq!(bytes.as_ref(), &bundle_bytes()[..]);
+    assert_eq!(bytes.slice(40..48).as_ref(), &bundle_bytes()[40..48]);
+    assert!(bytes.slice(10..usize::MAX).as_ref().len() == bytes.as_ref().len() - 10, "a slice is clamped");
+
+    // Pinning: the right digest mounts, any other is refused naming both.
+    let bundle = Bundle::open(path.display().to_string(), bytes.clone()).unwrap();
+    let digest = bundle.digest();
+    let rt = Runtime::default();
+    rt.mount_opened_bundle("game", bundle.pinned(&digest).unwrap(), MountMode::New).unwrap();
+    let mut wrong = digest;
+    wrong[31] ^= 1;
+    let e = Bundle::open("game.ikb", bytes).unwrap().pinned(&wrong).err().unwrap();
+    assert_eq!(e.code(), ErrorCode::InvalidMount);
+    let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    assert!(e.message().contains(&hex(&digest)) && e.message().contains(&hex(&wrong)), "{e}");
+
+    // Files that are not bundles, or not there, are refused naming the file.
+    let rt = Runtime::default();
+    for (what, p) in [
+        ("missing", dir.path("absent.ikb")),
+        ("a directory", dir.0.clone()),
+        ("empty", std::path::PathBuf::from(dir.put("empty.ikb", b""))),
+        ("garbage", std::path::PathBuf::from(dir.put("junk.ikb", b"PK\x03\x04 not a bundle at all, really"))),
+    ] {
+        for load in [Load::Map, Load::Read] {
+            let e = rt.mount_bundle_file("x", &p, load, MountMode::New).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidMount, "{what}: {e}");
+            assert!(e.message().contains(&*p.display().to_string()), "{what}: {e}");
+        }
+    }
+}

@@ -5,50 +5,12 @@ mod common;
 
 use std::fs;
 use std::os::unix::fs::symlink;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use common::scratch::Scratch;
 use importkit::{ErrorCode, ModuleKind, Profile, Runtime};
-
-static NEXT: AtomicUsize = AtomicUsize::new(0);
-
-/// A scratch directory removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("importkit-fs-{}-{n}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        Scratch(fs::canonicalize(dir).unwrap())
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.0.join(rel)
-    }
-
-    fn s(&self, rel: &str) -> String {
-        self.path(rel).to_str().unwrap().to_owned()
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let p = self.path(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    }
-
-    fn dir(&self, rel: &str) {
-        fs::create_dir_all(self.path(rel)).unwrap();
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 fn fs_runtime(entries: &[String]) -> Runtime {
     let rt = Runtime::default();
@@ -61,7 +23,7 @@ fn fs_runtime(entries: &[String]) -> Runtime {
 
 #[test]
 fn precedence_within_a_directory() {
-    let d = Scratch::new();
+    let d = Scratch::new("fs");
     d.write("pkg/__init__.py", "");
     d.write("pkg.py", "");
     d.write("ext.cpython-311-x86_64-linux-gnu.so", "");
@@ -102,7 +64,7 @@ fn precedence_within_a_directory() {
 
 #[test]
 fn entries_in_order_and_namespace_portions_across_them() {
-    let (a, b, c) = (Scratch::new(), Scratch::new(), Scratch::new());
+    let (a, b, c) = (Scratch::new("fs"), Scratch::new("fs"), Scratch::new("fs"));
     a.write("first.py", "");
     b.write("first.py", "");
     a.write("ns/one.py", "");
@@ -124,7 +86,7 @@ fn entries_in_order_and_namespace_portions_across_them() {
 
 #[test]
 fn namespace_locations_follow_the_search_path() {
-    let (a, b) = (Scratch::new(), Scratch::new());
+    let (a, b) = (Scratch::new("fs"), Scratch::new("fs"));
     a.write("plug/alpha.py", "set who alpha");
     b.write("plug/beta.py", "set who beta");
     let rt = fs_runtime(&[a.s("")]);
@@ -145,7 +107,7 @@ fn namespace_locations_follow_the_search_path() {
 
 #[test]
 fn ref_files_lead_elsewhere_and_record_the_chain() {
-    let (home, src, deeper) = (Scratch::new(), Scratch::new(), Scratch::new());
+    let (home, src, deeper) = (Scratch::new("fs"), Scratch::new("fs"), Scratch::new("fs"));
     // home/coverage.ref -> src (relative path), with a comment and a blank line
     let rel = pathdiff(&home.0, &src.0);
     home.write("coverage.ref", &format!("# where the source lives\n\n{rel}\n"));
@@ -182,7 +144,7 @@ fn pathdiff(from: &Path, to: &Path) -> String {
 
 #[test]
 fn bad_ref_files_are_skipped_with_their_reason() {
-    let (a, b) = (Scratch::new(), Scratch::new());
+    let (a, b) = (Scratch::new("fs"), Scratch::new("fs"));
     // A loop: a/loop.ref -> b, b/loop.ref -> a: never a hang.
     a.write("loop.ref", &b.s(""));
     b.write("loop.ref", &a.s(""));
@@ -206,7 +168,7 @@ fn bad_ref_files_are_skipped_with_their_reason() {
     // A ref whose targets hold nothing falls back to the directory itself.
     assert_eq!(rt.find_spec("fallback", None).unwrap().file(), Some(a.s("fallback.py").as_str()));
     // A chain longer than the hop limit stops.
-    let dirs: Vec<Scratch> = (0..12).map(|_| Scratch::new()).collect();
+    let dirs: Vec<Scratch> = (0..12).map(|_| Scratch::new("fs")).collect();
     for w in dirs.windows(2) {
         w[0].write("far.ref", &w[1].s(""));
     }
@@ -218,7 +180,7 @@ fn bad_ref_files_are_skipped_with_their_reason() {
 
 #[test]
 fn listings_notice_new_and_vanished_files() {
-    let d = Scratch::new();
+    let d = Scratch::new("fs");
     d.write("old.py", "");
     // Window 0: every lookup checks the directory's mtime, as CPython does.
     let rt = fs_runtime(&[d.s("")]);
@@ -254,7 +216,7 @@ fn listings_notice_new_and_vanished_files() {
 
 #[test]
 fn confinement_refuses_what_resolves_outside() {
-    let (inside, outside) = (Scratch::new(), Scratch::new());
+    let (inside, outside) = (Scratch::new("fs"), Scratch::new("fs"));
     outside.write("secret.py", "");
     outside.write("spkg/__init__.py", "");
     symlink(outside.path("secret.py"), inside.path("secret.py")).unwrap();
@@ -279,7 +241,7 @@ fn confinement_refuses_what_resolves_outside() {
 
 #[test]
 fn entries_that_are_no_directories() {
-    let d = Scratch::new();
+    let d = Scratch::new("fs");
     d.write("afile", "");
     let rt = fs_runtime(&[d.s("afile"), d.s("nothing-here"), "memory:/x".into(), d.s("")]);
     d.write("real.py", "");
@@ -298,7 +260,7 @@ fn entries_that_are_no_directories() {
 
 #[test]
 fn current_directory_entry() {
-    let d = Scratch::new();
+    let d = Scratch::new("fs");
     d.write("here_mod.py", "");
     let old = std::env::current_dir().unwrap();
     std::env::set_current_dir(&d.0).unwrap();
@@ -310,7 +272,7 @@ fn current_directory_entry() {
 
 #[test]
 fn imports_through_the_filesystem_and_a_lua_profile() {
-    let d = Scratch::new();
+    let d = Scratch::new("fs");
     d.write("app/init.lua", "");
     d.write("app/util.lua", "");
     d.dir("app/bare");
@@ -326,7 +288,7 @@ fn imports_through_the_filesystem_and_a_lua_profile() {
 
 #[test]
 fn a_disabled_filesystem_finds_nothing_on_the_path() {
-    let d = Scratch::new();
+    let d = Scratch::new("fs");
     d.write("onfs.py", "");
     let rt = fs_runtime(&[d.s("")]);
     assert!(rt.find_spec("onfs", None).is_ok());
@@ -339,7 +301,7 @@ fn a_disabled_filesystem_finds_nothing_on_the_path() {
 #[test]
 fn unreadable_directories_say_so() {
     // Permission checks do not apply to root: the listing runs as an unprivileged user through setpriv.
-    let d = Scratch::new();
+    let d = Scratch::new("fs");
     d.write("locked/inside.py", "");
     fs::set_permissions(d.path("locked"), std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
     fs::set_permissions(&d.0, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
@@ -396,7 +358,7 @@ impl importkit::PathHook for ArchiveHook {
 
 #[test]
 fn host_path_hooks_serve_their_entries_in_order_with_the_directories() {
-    let d = Scratch::new();
+    let d = Scratch::new("fs");
     d.write("shared/ondisk.py", "");
     d.write("zipped.py", "");
     let rt = fs_runtime(&["archive:game.pak".into(), d.s("")]);
@@ -425,7 +387,7 @@ fn host_path_hooks_serve_their_entries_in_order_with_the_directories() {
 
 #[test]
 fn a_ref_file_turned_into_a_fifo_never_blocks() {
-    let (a, b) = (Scratch::new(), Scratch::new());
+    let (a, b) = (Scratch::new("fs"), Scratch::new("fs"));
     a.write("piped.ref", &b.s(""));
     b.write("piped.py", "");
     let rt = fs_runtime(&[a.s("")]);
@@ -445,7 +407,7 @@ fn a_ref_file_turned_into_a_fifo_never_blocks() {
 #[test]
 fn ref_fan_out_is_bounded_and_summarised() {
     const N: usize = 600;
-    let top = Scratch::new();
+    let top = Scratch::new("fs");
     let names: String = (0..N).map(|i| format!("../d{i}\n")).collect();
     for i in 0..N {
         top.write(&format!("d{i}/m.ref"), &names);
@@ -467,7 +429,7 @@ fn ref_fan_out_is_bounded_and_summarised() {
 /// 64 MiB (twice: the explaining pass) for one import; one import reads at most `MAX_REF_BYTES`.
 #[test]
 fn ref_reads_are_bounded_per_import() {
-    let top = Scratch::new();
+    let top = Scratch::new("fs");
     let big: String = "#".repeat(63) + "\n";
     top.write("big.ref", &big.repeat(1000));
     let names: String = (0..1024).map(|i| format!("d{i}\n")).collect();
@@ -490,7 +452,7 @@ fn ref_reads_are_bounded_per_import() {
 #[test]
 fn namespace_chains_share_one_budget() {
     const DEPTH: usize = 40;
-    let top = Scratch::new();
+    let top = Scratch::new("fs");
     let dots: String = ".\n".repeat(1024);
     let mut rel = String::from("root");
     for _ in 0..DEPTH {
@@ -512,7 +474,7 @@ fn namespace_chains_share_one_budget() {
 /// A ref target's text never makes a place of kilobytes: attempts are cut, messages stay short.
 #[test]
 fn long_targets_make_short_errors() {
-    let top = Scratch::new();
+    let top = Scratch::new("fs");
     top.write("m.ref", &("./".repeat(1900) + "sub\n"));
     fs::create_dir_all(top.path("sub")).unwrap();
     let rt = fs_runtime(&[top.s("")]);
@@ -528,7 +490,7 @@ fn long_targets_make_short_errors() {
 #[test]
 fn the_explaining_budget_is_given_once_per_import() {
     const LEVELS: usize = 12;
-    let top = Scratch::new();
+    let top = Scratch::new("fs");
     let junk: String = (0..3000).map(|i| format!("no_such_{i}\n")).collect();
     let mut rel = String::from("root");
     for level in 0..LEVELS {
@@ -582,7 +544,7 @@ fn namespace_locations_follow_a_path_edited_during_the_import() {
             Ok(())
         }
     }
-    let (core, plugins) = (Scratch::new(), Scratch::new());
+    let (core, plugins) = (Scratch::new("fs"), Scratch::new("fs"));
     fs::create_dir_all(core.path("ns/sub")).unwrap();
     plugins.write("ns/sub/mod.py", "");
     let rt = fs_runtime(&[core.s("")]);
@@ -599,7 +561,7 @@ fn namespace_locations_follow_a_path_edited_during_the_import() {
 /// was before it was opened by its resolved path and checked through the descriptor).
 #[test]
 fn a_resource_swapped_for_a_link_is_never_read() {
-    let (inside, outside) = (Scratch::new(), Scratch::new());
+    let (inside, outside) = (Scratch::new("fs"), Scratch::new("fs"));
     outside.write("secret.txt", "SECRET");
     inside.write("pkg/__init__.py", "");
     inside.write("pkg/data.txt", "public");
@@ -638,7 +600,7 @@ fn a_resource_swapped_for_a_link_is_never_read() {
 /// A namespace package with a portion in a mount and one in a directory: listing and resources see both.
 #[test]
 fn a_namespace_across_a_mount_and_a_directory_lists_both_portions() {
-    let top = Scratch::new();
+    let top = Scratch::new("fs");
     top.write("ns/b.py", "");
     top.write("ns/b.txt", "B");
     let rt = fs_runtime(&[top.s("")]);
@@ -665,7 +627,7 @@ fn a_namespace_across_a_mount_and_a_directory_lists_both_portions() {
 /// confinement a directory link that leads out of the roots is not followed.
 #[test]
 fn a_resource_in_a_subdirectory_is_read_and_a_link_out_is_not() {
-    let (inside, outside) = (Scratch::new(), Scratch::new());
+    let (inside, outside) = (Scratch::new("fs"), Scratch::new("fs"));
     outside.write("secret/key.txt", "SECRET");
     inside.write("pkg/__init__.py", "");
     inside.write("pkg/data/levels/one.txt", "L1");

@@ -6,43 +6,10 @@
 mod common;
 
 use std::fs;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use common::scratch::Scratch;
 use importkit::{ErrorCode, ModuleKind, Runtime};
-
-static NEXT: AtomicUsize = AtomicUsize::new(0);
-
-/// A scratch directory removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("importkit-zip-{}-{n}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        Scratch(fs::canonicalize(dir).unwrap())
-    }
-
-    fn s(&self, rel: &str) -> String {
-        self.0.join(rel).to_str().unwrap().to_owned()
-    }
-
-    fn put(&self, rel: &str, bytes: &[u8]) -> String {
-        let p = self.0.join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(&p, bytes).unwrap();
-        self.s(rel)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 /// One member of an archive the tests write, with ways to make it lie.
 #[derive(Clone, Default)]
@@ -214,7 +181,7 @@ fn app() -> Zip {
 
 #[test]
 fn files_origins_and_locations_are_zipimports() {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     let zip = d.put("app.zip", &app().bytes());
     let (rt, _ex, _s) = fs_runtime(&[zip.clone(), format!("{zip}/lib")]);
     let pkg = rt.find_spec("pkg", None).unwrap();
@@ -243,7 +210,7 @@ fn files_origins_and_locations_are_zipimports() {
 
 #[test]
 fn the_command_line_resolves_in_an_archive() {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     let zip = d.put("app.zip", &app().bytes());
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_importkit"))
         .args(["resolve", "--path", &zip, "pkg.mod", "top"])
@@ -256,7 +223,7 @@ fn the_command_line_resolves_in_an_archive() {
 
 #[test]
 fn precedence_is_zipimports() {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     let zip = d.put(
         "p.zip",
         &Zip::of(vec![
@@ -292,7 +259,7 @@ fn precedence_is_zipimports() {
 
 #[test]
 fn namespace_portions_need_a_directory_entry_and_merge_across_entries() {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     // As zipimport: a directory the archive only implies (no `ns/` entry) is no namespace portion.
     let implied = d.put("implied.zip", &Zip::of(vec![m("ns/a.py", ""), m("pkg/__init__.py", "")]).bytes());
     let named = d
@@ -314,7 +281,7 @@ fn namespace_portions_need_a_directory_entry_and_merge_across_entries() {
 
 #[test]
 fn stored_deflated_and_zip64_members_execute_with_their_bytes() {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     for (name, zip) in [("plain.zip", app()), ("z64.zip", Zip { zip64: true, ..app() })] {
         let path = d.put(name, &zip.bytes());
         let (rt, ex, _s) = fs_runtime(&[path]);
@@ -328,7 +295,7 @@ fn stored_deflated_and_zip64_members_execute_with_their_bytes() {
 
 #[test]
 fn bytes_before_the_archive_and_a_comment_are_fine() {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     let zip = Zip { cruft: b"#!/bin/sh\nexec something\n".to_vec(), comment: b"built by hand".to_vec(), ..app() };
     let path = d.put("sfx.zip", &zip.bytes());
     let (rt, ex, _s) = fs_runtime(&[path]);
@@ -342,7 +309,7 @@ fn bytes_before_the_archive_and_a_comment_are_fine() {
 
 #[test]
 fn finding_reads_no_member_and_a_bad_member_fails_when_it_executes() {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     let bad = M { crc: Some(0xdead_beef), ..deflated("bad.py", "set x 1") };
     let zip = d.put("app.zip", &Zip::of(vec![bad, m("ok.py", "")]).bytes());
     let (rt, _ex, _s) = fs_runtime(&[&zip]);
@@ -357,7 +324,7 @@ fn finding_reads_no_member_and_a_bad_member_fails_when_it_executes() {
 
 #[test]
 fn a_member_not_read_names_the_module_the_archive_and_the_member() {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     let bad = M { crc: Some(0xdead_beef), ..m("bad.py", "set x 1") };
     let path = d.put("root/app.zip", &Zip::of(vec![bad, m("top.py", ""), m("pkg/__init__.py", "")]).bytes());
     let (rt, _ex, _s) = fs_runtime(&[&path]);
@@ -392,7 +359,7 @@ fn a_member_not_read_names_the_module_the_archive_and_the_member() {
 
 /// The message of importing `name` from an archive made of `zip`, or of finding it when `find`.
 fn failure(zip: Zip, name: &str) -> (ErrorCode, String, String) {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     let path = d.put("bad.zip", &zip.bytes());
     let (rt, _ex, _s) = fs_runtime(&[&path]);
     let e = rt.import(name, None).unwrap_err();
@@ -445,7 +412,7 @@ fn members_that_cannot_be_read_are_refused_when_found() {
         ),
     ];
     for (member, want) in cases {
-        let d = Scratch::new();
+        let d = Scratch::new("zip");
         let path = d.put("bad.zip", &Zip::of(vec![member, m("z.py", "")]).bytes());
         let (rt, _ex, _s) = fs_runtime(&[&path]);
         let e = rt.find_spec("m", None).unwrap_err();
@@ -458,7 +425,7 @@ fn members_that_cannot_be_read_are_refused_when_found() {
 
 /// Why the archive made of `bytes` is refused, as the not-found error of a search lists it.
 fn refused(bytes: &[u8]) -> String {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     let path = d.put("bad.zip", bytes);
     let (rt, _ex, _s) = fs_runtime(&[path.clone(), d.s("")]);
     d.put("other.py", b"");
@@ -521,7 +488,7 @@ fn bad_archives_are_refused_naming_the_archive_and_the_member() {
 
 #[test]
 fn the_index_is_kept_read_again_when_the_archive_changes_and_dropped_by_invalidate() {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     let path = d.put("app.zip", &Zip::of(vec![m("one.py", "")]).bytes());
     let (rt, _ex, _s) = fs_runtime(&[&path]);
     assert!(rt.find_spec("one", None).is_ok());
@@ -549,7 +516,7 @@ fn the_index_is_kept_read_again_when_the_archive_changes_and_dropped_by_invalida
 
 #[test]
 fn an_archive_rewritten_in_place_with_its_mtime_put_back_is_seen_to_change() {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     let path = d.put("app.zip", &Zip::of(vec![m("aa.py", "set x 1"), m("bb.py", "set y 2")]).bytes());
     let (rt, _ex, _s) = fs_runtime(&[&path]);
     rt.set_recheck(Duration::from_secs(3600));
@@ -570,7 +537,7 @@ fn an_archive_rewritten_in_place_with_its_mtime_put_back_is_seen_to_change() {
 
 #[test]
 fn resources_and_listing_in_an_archive() {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     let zip = Zip::of(vec![
         m("pkg/__init__.py", ""),
         m("pkg/data.txt", "hello"),
@@ -602,7 +569,7 @@ fn resources_and_listing_in_an_archive() {
 
 #[test]
 fn a_resource_that_fails_its_checks_is_an_error_about_its_package() {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     let bad = M { crc: Some(1), ..m("pkg/data.txt", "hello") };
     let path = d.put("res.zip", &Zip::of(vec![m("pkg/__init__.py", ""), bad, dir("pkg/dir/")]).bytes());
     let (rt, _ex, _s) = fs_runtime(&[&path]);
@@ -615,7 +582,7 @@ fn a_resource_that_fails_its_checks_is_an_error_about_its_package() {
 
 #[test]
 fn an_archive_outside_the_roots_is_refused() {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     let path = d.put("outside/app.zip", &app().bytes());
     d.put("root/x.py", b"");
     let (rt, _ex, _s) = fs_runtime(&[path.clone(), format!("{path}/lib"), d.s("root")]);
@@ -628,7 +595,7 @@ fn an_archive_outside_the_roots_is_refused() {
 
 #[test]
 fn packages_and_directories_of_an_archive_inside_the_roots_are_served() {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     let zip = d.put("root/app.zip", &app().bytes());
     fs::create_dir_all(d.s("root/real")).unwrap();
     fs::rename(&zip, d.s("root/real/app.zip")).unwrap();
@@ -657,7 +624,7 @@ fn packages_and_directories_of_an_archive_inside_the_roots_are_served() {
 
 #[test]
 fn an_archive_of_ten_thousand_members_is_indexed_once() {
-    let d = Scratch::new();
+    let d = Scratch::new("zip");
     let members: Vec<M> = (0..10_000).map(|i| m(&format!("p{}/m{i}.py", i % 100), "")).collect();
     let path = d.put("big.zip", &Zip::of(members).bytes());
     let (rt, _ex, _s) = fs_runtime(&[&path]);

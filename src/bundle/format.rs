@@ -71,6 +71,11 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
+/// Bytes as lowercase hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// `n` rounded up to a multiple of 8.
 pub fn align8(n: u64) -> u64 {
     n.div_ceil(8) * 8
@@ -622,6 +627,31 @@ impl Bundle {
     }
 
     // ----- the whole -----
+
+    /// The SHA-256 digest of the bundle's bytes (O(size)).
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(self.bytes()).into()
+    }
+
+    /// The bundle, if its SHA-256 digest is `pinned`; else refused with `InvalidMount`, naming both digests.
+    /// A host that pins a digest trusts the bundle's origin, not only its integrity (a CRC finds corruption,
+    /// not tampering).
+    pub fn pinned(self, pinned: &[u8; 32]) -> Result<Bundle> {
+        let digest = self.digest();
+        if digest != *pinned {
+            return Err(Error::new(
+                ErrorCode::InvalidMount,
+                format!(
+                    "bundle {}: its SHA-256 digest is {}, not the pinned {}: refused",
+                    quote(&self.label),
+                    hex(&digest),
+                    hex(pinned)
+                ),
+            ));
+        }
+        Ok(self)
+    }
 
     /// Checks the whole bundle (O(size)): the CRC of its tables, every record, that modules, files, code
     /// runs and metadata are sorted and consistent, that the index finds every module and nothing else,

@@ -4,6 +4,8 @@
 
 pub mod build;
 pub mod format;
+pub mod map;
 
 pub use build::{BundleBuilder, BundleModule};
 pub use format::{BlobInfo, Bundle, ModuleEntry};
+pub use map::{FileBytes, Load};

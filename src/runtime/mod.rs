@@ -9,12 +9,14 @@ mod search_path;
 mod table;
 mod thread_cache;
 
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::RwLock;
 
 use crate::bundle::format::Bundle;
+use crate::bundle::map::{FileBytes, Load};
 use crate::error::{Error, ErrorCode, Result};
 use crate::executor::{Executor, ModuleHandle};
 use crate::finders::bundle::BundleMount;
@@ -240,7 +242,18 @@ impl Runtime {
         bytes: impl AsRef<[u8]> + Send + Sync + 'static,
         mode: MountMode,
     ) -> Result<FinderId> {
-        let bundle = Bundle::open(BundleMount::place_of(point), bytes)?;
+        self.mount_opened_bundle(point, Bundle::open(BundleMount::place_of(point), bytes)?, mode)
+    }
+
+    /// Mounts the bundle file at `path` (mapped, or read whole, as `load` says) at `point`, as
+    /// [`Runtime::mount_bundle`]; errors name the file.
+    pub fn mount_bundle_file(&self, point: &str, path: &Path, load: Load, mode: MountMode) -> Result<FinderId> {
+        let bytes = FileBytes::open(path, load)?;
+        self.mount_opened_bundle(point, Bundle::open(path.display().to_string(), bytes)?, mode)
+    }
+
+    /// Mounts a bundle the host opened (and perhaps checked: [`Bundle::pinned`]) at `point`.
+    pub fn mount_opened_bundle(&self, point: &str, bundle: Bundle, mode: MountMode) -> Result<FinderId> {
         let mount = BundleMount::new(point, bundle, &self.inner.profile)?;
         self.put_mount(point, Arc::new(mount), mode)
     }

@@ -14,6 +14,8 @@
 
 #![allow(dead_code)]
 
+pub mod scratch;
+
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
