@@ -661,3 +661,110 @@ fn a_bundle_file_mounts_mapped_or_read_and_a_pinned_digest_is_enforced() {
         }
     }
 }
+
+/// A runtime whose search path is `entries` (files and directories), rechecking every time.
+fn path_runtime(entries: &[String]) -> (Runtime, std::sync::Arc<common::TestExecutor>) {
+    let (rt, ex, slot) = runtime();
+    std::mem::forget(slot);
+    rt.enable_filesystem(true);
+    rt.set_recheck(std::time::Duration::ZERO);
+    let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+    rt.set_search_path(&refs).unwrap();
+    (rt, ex)
+}
+
+#[test]
+fn a_bundle_on_the_search_path_serves_as_a_zip_archive_does() {
+    let dir = common::scratch::Scratch::new("bundle-path");
+    let ikb = dir.put("app.ikb", &bundle_bytes());
+    dir.write("plain/ns/other.py", "set other yes");
+    dir.write("plain/after.py", "set after yes");
+    let (rt, ex) = path_runtime(&[ikb.clone(), dir.s("plain")]);
+
+    let h = rt.import("util", None).unwrap();
+    assert_eq!(ex.attr(h, "util").as_deref(), Some("yes"), "a bundled module imports");
+    let e = rt.import("core", None).unwrap_err();
+    assert!(e.message().contains("no known parent package"), "top-level on the path, 'core' has no parent: {e}");
+    let spec = rt.find_spec("pkg.mod", None).unwrap();
+    assert_eq!(spec.origin(), format!("bundle:{ikb}/pkg/mod.py"));
+    assert_eq!(spec.file(), Some(format!("{ikb}/pkg/mod.py").as_str()));
+    let pkg = rt.find_spec("pkg", None).unwrap();
+    assert!(pkg.is_package());
+    assert_eq!(pkg.file(), Some(format!("{ikb}/pkg/__init__.py").as_str()));
+    assert_eq!(pkg.locations().collect::<Vec<_>>(), [format!("{ikb}/pkg")]);
+    assert_eq!(rt.find_spec("pkg.sub.deep", None).unwrap().file(), Some(format!("{ikb}/pkg/sub/deep.py").as_str()));
+    assert_eq!(rt.find_spec("pkg.compiled", None).unwrap().kind(), ModuleKind::Bytecode);
+    let h = rt.import("both", None).unwrap();
+    assert_eq!(ex.attr(h, "which").as_deref(), Some("package"));
+    assert_eq!(rt.find_spec("after", None).unwrap().file(), Some(dir.s("plain/after.py").as_str()), "falls through");
+
+    // A namespace package gathers its portions from the bundle and the directory after it.
+    let ns = rt.find_spec("ns", None).unwrap();
+    assert_eq!(ns.kind(), ModuleKind::Namespace);
+    assert_eq!(ns.locations().collect::<Vec<_>>(), [format!("{ikb}/ns"), dir.s("plain/ns")]);
+    assert_eq!(rt.find_spec("ns.part", None).unwrap().file(), Some(format!("{ikb}/ns/part.py").as_str()));
+    assert_eq!(rt.find_spec("ns.other", None).unwrap().file(), Some(dir.s("plain/ns/other.py").as_str()));
+
+    // Resources and listing through the bundle's packages and entries.
+    assert_eq!(rt.read_resource("pkg", "assets/logo.bin").unwrap(), [0, 1, 2, 255, 254, 0, 0, 7]);
+    let mut listed = rt.resources("pkg").unwrap();
+    listed.sort();
+    assert_eq!(listed, ["__init__.py", "assets", "compiled.pyc", "mod.py", "readme.txt", "sub"]);
+    let top: Vec<(String, bool)> = rt.iter_modules(None).unwrap().into_iter().map(|m| (m.name, m.is_package)).collect();
+    for want in [("core", false), ("both", true), ("pkg", true), ("after", false)] {
+        assert!(top.contains(&(want.0.to_owned(), want.1)), "{want:?} in {top:?}");
+    }
+    assert!(!top.iter().any(|(n, _)| n == "ns" || n.is_empty()), "no namespace, no root record: {top:?}");
+    let pkg_mods: Vec<String> = rt.iter_modules(Some("pkg")).unwrap().into_iter().map(|m| m.name).collect();
+    assert_eq!(pkg_mods, ["compiled", "mod", "sub"]);
+    assert_eq!(rt.find_spec("nothing", None).unwrap_err().code(), ErrorCode::NotFound);
+}
+
+#[test]
+fn an_entry_into_a_directory_of_a_bundle_serves_that_directory() {
+    let dir = common::scratch::Scratch::new("bundle-sub");
+    let ikb = dir.put("app.ikb", &bundle_bytes());
+    let (rt, _ex) = path_runtime(&[format!("{ikb}/pkg"), format!("{ikb}/pkg/sub/")]);
+    let spec = rt.find_spec("mod", None).unwrap();
+    assert_eq!((spec.name(), spec.file()), ("mod", Some(format!("{ikb}/pkg/mod.py").as_str())));
+    assert_eq!(rt.find_spec("deep", None).unwrap().file(), Some(format!("{ikb}/pkg/sub/deep.py").as_str()));
+    assert!(rt.find_spec("sub", None).unwrap().is_package());
+    assert_eq!(rt.find_spec("core", None).unwrap_err().code(), ErrorCode::NotFound, "the root is not this entry");
+    let names: Vec<String> = rt.iter_modules(None).unwrap().into_iter().map(|m| m.name).collect();
+    assert_eq!(names, ["compiled", "mod", "sub", "deep"], "entry by entry, each sorted, as pkgutil lists");
+}
+
+#[test]
+fn a_bundle_on_the_path_is_opened_again_when_it_changes_and_a_bad_one_is_passed_over() {
+    let dir = common::scratch::Scratch::new("bundle-change");
+    let ikb = dir.put("app.ikb", &bundle_bytes());
+    dir.write("plain/core.py", "set core plain");
+    let (rt, _ex) = path_runtime(&[ikb.clone(), dir.s("plain")]);
+    assert!(rt.find_spec("core", None).unwrap().origin().starts_with("bundle:"));
+    // Replaced by another bundle (a new file put in its place, as a build writes it).
+    let other =
+        BundleBuilder::from_tree(vec![MountFile::new("fresh.py", "")], &Profile::python()).unwrap().build().unwrap();
+    let tmp = dir.put("app.ikb.new", &other);
+    std::fs::rename(&tmp, &ikb).unwrap();
+    assert!(rt.find_spec("fresh", None).is_ok());
+    assert_eq!(rt.find_spec("core", None).unwrap().file(), Some(dir.s("plain/core.py").as_str()));
+    // Corrupt: the header fails its check; the entry serves nothing and says why; the search goes on.
+    let mut bad = bundle_bytes();
+    bad[100] ^= 0xff;
+    let tmp = dir.put("app.ikb.new", &bad);
+    std::fs::rename(&tmp, &ikb).unwrap();
+    assert_eq!(rt.find_spec("core", None).unwrap().file(), Some(dir.s("plain/core.py").as_str()));
+    let e = rt.find_spec("pkg", None).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound);
+    assert!(e.to_string().contains("app.ikb") && e.to_string().contains("CRC"), "{e}");
+    // A blob that fails its checksum is found and refused when the module executes.
+    let mut bytes = bundle_bytes();
+    let bundle = Bundle::open("probe", bytes.clone()).unwrap();
+    let blob = bundle.blob_info(bundle.find("util").unwrap().unwrap().blob.unwrap()).unwrap();
+    bytes[blob.offset as usize] ^= 0x20;
+    let tmp = dir.put("app.ikb.new", &bytes);
+    std::fs::rename(&tmp, &ikb).unwrap();
+    let e = rt.import("util", None).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Import, "{e}");
+    assert!(e.to_string().contains("util") && e.to_string().contains("CRC"), "{e}");
+}

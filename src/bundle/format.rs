@@ -17,7 +17,7 @@ use crate::limits::{MAX_BUNDLE_BLOB_SIZE, MAX_NAME_LEN, MAX_PATH_LEN};
 use crate::spec::ModuleKind;
 
 /// The first 8 bytes of every bundle.
-pub(crate) const MAGIC: &[u8; 8] = b"IKBUNDL\0";
+pub const MAGIC: &[u8; 8] = b"IKBUNDL\0";
 /// The format version this reader reads and the builder writes.
 pub(crate) const VERSION: u16 = 1;
 /// The header's length, before the section table.

@@ -41,27 +41,56 @@ impl ModuleBytes for Files {
     }
 }
 
+/// A bundle opened to be served (by a mount, or by a path entry into its file): the bundle and the holders
+/// that found modules and resources keep (made once: a find costs a reference count).
+pub struct Served {
+    bundle: Arc<Bundle>,
+    modules: Arc<Modules>,
+    files: Arc<Files>,
+}
+
+impl Served {
+    pub fn new(bundle: Bundle) -> Served {
+        let bundle = Arc::new(bundle);
+        let (modules, files) = (Arc::new(Modules(Arc::clone(&bundle))), Arc::new(Files(Arc::clone(&bundle))));
+        Served { bundle, modules, files }
+    }
+
+    pub fn bundle(&self) -> &Bundle {
+        &self.bundle
+    }
+
+    /// Where the bytes of module `m` are: read (and checked) when it executes.
+    pub fn source(&self, m: &ModuleEntry) -> Source {
+        match m.blob {
+            Some(_) => Source::Bytes(Arc::clone(&self.modules) as Arc<dyn ModuleBytes>, m.number),
+            None => Source::None,
+        }
+    }
+
+    /// The file at `path` (relative to the bundle's root) as a resource lent in place, if there is one.
+    pub fn resource(&self, path: &str) -> Result<Option<Resource>> {
+        let record = self.bundle().file_record(path)?;
+        Ok(record.map(|r| Resource::Held(Arc::clone(&self.files) as Arc<dyn ModuleBytes>, r)))
+    }
+}
+
 /// A mounted bundle.
 pub struct BundleMount {
     point: String,
-    bundle: Arc<Bundle>,
-    /// The holders that found modules and resources keep (made once: a find costs a reference count).
-    modules: Arc<Modules>,
-    files: Arc<Files>,
+    served: Served,
 }
 
 impl BundleMount {
     /// Mounts `bundle` at `point` (a top-level name, or `""` for the root), checked as a memory mount's.
     pub fn new(point: &str, bundle: Bundle, profile: &Profile) -> Result<BundleMount> {
         check_point(point, profile)?;
-        let bundle = Arc::new(bundle);
-        let (modules, files) = (Arc::new(Modules(Arc::clone(&bundle))), Arc::new(Files(Arc::clone(&bundle))));
-        Ok(BundleMount { point: point.to_owned(), bundle, modules, files })
+        Ok(BundleMount { point: point.to_owned(), served: Served::new(bundle) })
     }
 
     /// The bundle this mount serves.
-    pub fn bundle(&self) -> &Arc<Bundle> {
-        &self.bundle
+    pub fn bundle(&self) -> &Bundle {
+        self.served.bundle()
     }
 
     /// The place of a mount at `point`: `bundle:/game`, `bundle:/` for the root.
@@ -105,7 +134,7 @@ impl BundleMount {
     /// The bundle's record of package `package`, if this mount holds a package of that name.
     fn package(&self, package: &ModuleSpec) -> Result<Option<ModuleEntry<'_>>> {
         let Some(rel) = self.relative(package.name()) else { return Ok(None) };
-        Ok(self.bundle.find(rel).map_err(|e| e.for_module(package.name()))?.filter(|m| m.is_package))
+        Ok(self.bundle().find(rel).map_err(|e| e.for_module(package.name()))?.filter(|m| m.is_package))
     }
 }
 
@@ -116,30 +145,25 @@ impl Finder for BundleMount {
 
     fn find(&self, query: &Query, trace: &mut Trace) -> Result<Option<Found>> {
         let Some(rel) = self.relative(query.name) else { return Ok(None) };
-        let Some(m) = self.bundle.find(rel).map_err(|e| e.for_module(query.name))? else {
+        let Some(m) = self.bundle().find(rel).map_err(|e| e.for_module(query.name))? else {
             trace.note_with(|| Some(Attempt::new(self.place(), format!("no module {} in the bundle", quote(rel)))));
             return Ok(None);
         };
         let spec = self.spec(query.name, &m, query.virtual_root);
-        let source = match m.blob {
-            Some(_) => Source::Bytes(Arc::clone(&self.modules) as Arc<dyn ModuleBytes>, m.number),
-            None => Source::None,
-        };
-        Ok(Some(Found::new(spec, source)))
+        Ok(Some(Found::new(spec, self.served.source(&m))))
     }
 
     fn read_resource(&self, package: &ModuleSpec, resource: &str, _: &Query) -> Result<Option<Resource>> {
         let Some(m) = self.package(package)? else { return Ok(None) };
         let dir = m.dir();
         let path = if dir.is_empty() { resource.to_owned() } else { format!("{dir}/{resource}") };
-        let record = self.bundle.file_record(&path).map_err(|e| e.for_module(package.name()))?;
-        Ok(record.map(|r| Resource::Held(Arc::clone(&self.files) as Arc<dyn ModuleBytes>, r)))
+        self.served.resource(&path).map_err(|e| e.for_module(package.name()))
     }
 
     /// The files and directories directly in the package's directory.
     fn resources(&self, package: &ModuleSpec, _: &Query) -> Result<Option<Vec<String>>> {
         let Some(m) = self.package(package)? else { return Ok(None) };
-        let names = self.bundle.list_dir(m.dir()).map_err(|e| e.for_module(package.name()))?;
+        let names = self.bundle().list_dir(m.dir()).map_err(|e| e.for_module(package.name()))?;
         Ok(Some(names.into_iter().map(str::to_owned).collect()))
     }
 
@@ -149,14 +173,14 @@ impl Finder for BundleMount {
         let info = |name: &str, m: &ModuleEntry| ModuleInfo { name: name.to_owned(), is_package: m.is_package };
         let Some(package) = package else {
             if self.point.is_empty() {
-                let top = self.bundle.children("")?;
+                let top = self.bundle().children("")?;
                 return Ok(top.iter().filter(|m| m.kind != ModuleKind::Namespace).map(|m| info(m.name, m)).collect());
             }
-            let root = self.bundle.find("")?.filter(|m| m.kind != ModuleKind::Namespace);
+            let root = self.bundle().find("")?.filter(|m| m.kind != ModuleKind::Namespace);
             return Ok(root.map(|m| info(&self.point, &m)).into_iter().collect());
         };
         let Some(rel) = self.relative(package.name()) else { return Ok(Vec::new()) };
-        let children = self.bundle.children(rel).map_err(|e| e.for_module(package.name()))?;
+        let children = self.bundle().children(rel).map_err(|e| e.for_module(package.name()))?;
         let mut out: Vec<ModuleInfo> =
             children.iter().filter(|m| m.kind != ModuleKind::Namespace).map(|m| info(name::tail(m.name), m)).collect();
         out.sort();

@@ -12,12 +12,14 @@ use std::time::Duration;
 use parking_lot::{Mutex, RwLock};
 use rustc_hash::FxHashMap;
 
+use super::archive::Archives;
+use super::bundle::{self as bundle_entry, BundleEntry};
 use super::ctx::{describe, join, Ctx};
 use super::dir::{DirCache, DirEntry};
 use super::entry::{Entry, EntryAnswer, Wanted};
 use super::namespace::{is_path_namespace, Locations};
 use super::scope;
-use super::zip::{self as zip_entry, ZipCache, ZipEntry};
+use super::zip::{self as zip_entry, Indexed, ZipEntry};
 use crate::error::{Attempt, Error, Result};
 use crate::finders::host::{self, PathHook};
 use crate::finders::protocol::{Finder, Found, ModuleInfo, Query};
@@ -48,7 +50,8 @@ pub struct PathFinder {
     generation: AtomicU64,
     importer_cache: Mutex<FxHashMap<String, Made>>,
     dirs: Arc<DirCache>,
-    zips: ZipCache,
+    zips: Archives<Indexed>,
+    bundles: Archives<crate::finders::bundle::Served>,
     hooks: RwLock<Arc<Vec<Hook>>>,
     roots: RwLock<Arc<Vec<PathBuf>>>,
 }
@@ -69,7 +72,8 @@ impl PathFinder {
             generation: AtomicU64::new(0),
             importer_cache: Mutex::default(),
             dirs: Arc::default(),
-            zips: ZipCache::default(),
+            zips: Archives::default(),
+            bundles: Archives::default(),
             hooks: RwLock::default(),
             roots: RwLock::default(),
         }
@@ -177,6 +181,7 @@ impl PathFinder {
         drop(entries);
         self.dirs.clear();
         self.zips.clear();
+        self.bundles.clear();
         self.locations_changed();
     }
 
@@ -194,6 +199,7 @@ impl PathFinder {
         }
         self.dirs.invalidate();
         self.zips.invalidate();
+        self.bundles.invalidate();
         self.locations_changed();
     }
 
@@ -259,18 +265,18 @@ impl PathFinder {
         // into a directory of an archive never resolves (its archive is a file): the archive must.
         if let Err(why) = ctx.check_allowed(entry) {
             return Ok(match zip_entry::archive_of(entry, ctx) {
-                Some((archive, prefix)) => Ok(Arc::new(ZipEntry::new(self.zips.get(&archive), prefix))),
+                Some((archive, prefix)) => Ok(self.archive_entry(&archive, prefix, ctx)),
                 None => Err(why),
             });
         }
         match std::fs::metadata(entry) {
             Ok(m) if m.is_dir() => {}
-            Ok(m) if m.is_file() => return Ok(Ok(Arc::new(ZipEntry::new(self.zips.get(entry), String::new())))),
+            Ok(m) if m.is_file() => return Ok(Ok(self.archive_entry(entry, String::new(), ctx))),
             Ok(_) => return Ok(Err("not a directory".into())),
             Err(e) => {
                 // zipimport's rule: a path inside an archive (`/a/app.zip/lib`).
                 if let Some((archive, prefix)) = zip_entry::archive_of(entry, ctx) {
-                    return Ok(Ok(Arc::new(ZipEntry::new(self.zips.get(&archive), prefix))));
+                    return Ok(Ok(self.archive_entry(&archive, prefix, ctx)));
                 }
                 return Ok(Err(format!("not a directory: {}", describe(&e))));
             }
@@ -284,6 +290,16 @@ impl PathFinder {
             entry.to_owned()
         };
         Ok(Ok(Arc::new(DirEntry { dir: self.dirs.get(&path), dirs: Arc::clone(&self.dirs) })))
+    }
+
+    /// The finder of an entry into the directory `prefix` of the archive file `path`: a bundle if the file
+    /// starts with the bundle magic, else a zip archive (whose finder says why, if it is none).
+    fn archive_entry(&self, path: &str, prefix: String, ctx: &Ctx) -> Arc<dyn Entry> {
+        if bundle_entry::is_bundle(path, ctx) {
+            Arc::new(BundleEntry::new(self.bundles.get(path), prefix))
+        } else {
+            Arc::new(ZipEntry::new(self.zips.get(path), prefix))
+        }
     }
 
     /// `PathFinder.find_spec` for `fullname` over `entries`: the first module or regular package wins;

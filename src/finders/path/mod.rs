@@ -1,6 +1,8 @@
 //! The path finder and what serves its entries: directories (with `.ref` files and confinement), host
 //! entry finders through path hooks, namespace packages collected across entries (PEP 420).
 
+pub mod archive;
+pub mod bundle;
 pub mod confine;
 pub mod ctx;
 pub mod dir;

@@ -15,11 +15,8 @@
 use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
 
-use parking_lot::Mutex;
-use rustc_hash::FxHashMap;
-
+use super::archive::{Archive, Opened, Stamp};
 use super::ctx::{join, Ctx};
 use super::entry::{Entry, EntryAnswer, Wanted};
 use super::open::{open_checked, open_within};
@@ -31,24 +28,6 @@ use crate::finders::trace::Trace;
 use crate::limits::MAX_ZIP_MEMBER_SIZE;
 use crate::profile::Profile;
 use crate::spec::{ModuleKind, ModuleSpec};
-
-/// What tells one state of an archive's file from another. The status change time moves with every write
-/// and cannot be set back (an archive rewritten in place with its mtime restored is still seen to change).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    len: u64,
-    mtime: Option<SystemTime>,
-    ctime: (i64, i64),
-    dev: u64,
-    ino: u64,
-}
-
-impl Stamp {
-    fn of(m: &std::fs::Metadata) -> Stamp {
-        use std::os::unix::fs::MetadataExt;
-        Stamp { len: m.len(), mtime: m.modified().ok(), ctime: (m.ctime(), m.ctime_nsec()), dev: m.dev(), ino: m.ino() }
-    }
-}
 
 /// An archive's index as it was read once, and what reading its members later needs: it holds the bytes of
 /// the modules found in it ([`ModuleBytes`], item = member).
@@ -91,91 +70,20 @@ impl ModuleBytes for Indexed {
     }
 }
 
-#[derive(Default)]
-struct State {
-    indexed: Option<std::result::Result<Arc<Indexed>, String>>,
-    stamp: Option<Stamp>,
-    checked: Option<Instant>,
-}
-
-/// One archive of a path finder (every entry into it shares it), with its index cached.
-pub struct ZipArchive {
-    path: String,
-    state: Mutex<State>,
-}
-
-impl ZipArchive {
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// The archive's index: the one cached, within the recheck window or while the file is unchanged; else
-    /// read again (under the archive's own lock: several searches wait for one read). An archive that
-    /// cannot be indexed gives why, naming it.
-    pub fn indexed(&self, ctx: &Ctx) -> std::result::Result<Arc<Indexed>, String> {
-        let mut st = self.state.lock();
-        if let (Some(checked), Some(known)) = (st.checked, &st.indexed) {
-            if ctx.now.saturating_duration_since(checked) < ctx.recheck {
-                return known.clone();
-            }
-        }
-        st.checked = Some(ctx.now);
-        ctx.check_allowed(&self.path)?;
-        let stamp = std::fs::metadata(&self.path).ok().map(|m| Stamp::of(&m));
-        if let (Some(_), Some(known)) = (stamp.filter(|s| Some(*s) == st.stamp), &st.indexed) {
-            return known.clone();
-        }
-        let made = self.read(ctx).map(Arc::new);
-        st.stamp = stamp;
-        st.indexed = Some(made.clone());
-        made
-    }
-
-    fn read(&self, ctx: &Ctx) -> std::result::Result<Indexed, String> {
-        let file = open_checked(ctx, &self.path, "cannot open zip archive")?;
-        let meta = file.metadata().map_err(|e| format!("cannot open zip archive {}: {e}", quote(&self.path)))?;
+impl Opened for Indexed {
+    fn open(path: &str, ctx: &Ctx) -> std::result::Result<Indexed, String> {
+        let file = open_checked(ctx, path, "cannot open zip archive")?;
+        let meta = file.metadata().map_err(|e| format!("cannot open zip archive {}: {e}", quote(path)))?;
         if !meta.is_file() {
-            return Err(format!("zip archive {} is not a regular file", quote(&self.path)));
+            return Err(format!("zip archive {} is not a regular file", quote(path)));
         }
-        let index = ZipIndex::read(&file, meta.len()).map_err(|e| e.in_archive(&self.path))?;
-        Ok(Indexed { path: self.path.clone(), index, stamp: Stamp::of(&meta), roots: Arc::clone(&ctx.roots) })
-    }
-
-    /// Forgets the index: the next search reads the archive again.
-    pub fn invalidate(&self) {
-        *self.state.lock() = State::default();
+        let index = ZipIndex::read(&file, meta.len()).map_err(|e| e.in_archive(path))?;
+        Ok(Indexed { path: path.to_owned(), index, stamp: Stamp::of(&meta), roots: Arc::clone(&ctx.roots) })
     }
 }
 
-/// The archives of one path finder, by path.
-#[derive(Default)]
-pub struct ZipCache(Mutex<FxHashMap<String, Arc<ZipArchive>>>);
-
-impl ZipCache {
-    /// The archive at `path` (made on first use; indexed on first search).
-    pub fn get(&self, path: &str) -> Arc<ZipArchive> {
-        let mut zips = self.0.lock();
-        if let Some(z) = zips.get(path) {
-            return Arc::clone(z);
-        }
-        let z = Arc::new(ZipArchive { path: path.to_owned(), state: Mutex::default() });
-        zips.insert(path.to_owned(), Arc::clone(&z));
-        z
-    }
-
-    /// Every archive forgets its index.
-    pub fn invalidate(&self) {
-        for z in self.0.lock().values() {
-            z.invalidate();
-        }
-    }
-
-    /// Drops every archive (after the lock is released).
-    pub fn clear(&self) {
-        let zips = std::mem::take(&mut *self.0.lock());
-        drop(zips);
-    }
-}
+/// One zip archive of a path finder (every entry into it shares it), with its index cached.
+pub type ZipArchive = Archive<Indexed>;
 
 /// zipimport's rule for an entry that is not there as a file or directory: walk up the path until something
 /// exists; if that is a regular file, it is the archive, and the rest of the entry a directory inside it.
@@ -247,10 +155,10 @@ impl ZipEntry {
         is_package: bool,
     ) -> Result<EntryAnswer> {
         if let Some(e) = indexed.index.unreadable(i, MAX_ZIP_MEMBER_SIZE) {
-            return Err(Error::new(ErrorCode::Import, e.in_archive(&self.archive.path)).for_module(name));
+            return Err(Error::new(ErrorCode::Import, e.in_archive(self.archive.path())).for_module(name));
         }
         let member = indexed.index.name(i);
-        let dir = join(&self.archive.path, &member[..member.len() - stem.len() - suffix.len()]);
+        let dir = join(self.archive.path(), &member[..member.len() - stem.len() - suffix.len()]);
         let spec = ModuleSpec::for_file_with(name, kind, "zip:", &dir, stem, suffix, is_package, |_| false);
         let bytes: Arc<dyn ModuleBytes> = Arc::clone(indexed) as Arc<dyn ModuleBytes>;
         Ok(EntryAnswer::Module(Found::new(spec, Source::Bytes(bytes, i))))
@@ -259,7 +167,7 @@ impl ZipEntry {
 
 impl Entry for ZipEntry {
     fn find(&self, name: &Wanted, entry: &str, ctx: &Ctx, _: bool, trace: &mut Trace) -> Result<EntryAnswer> {
-        let indexed = match self.archive.indexed(ctx) {
+        let indexed = match self.archive.opened(ctx) {
             Ok(i) => i,
             Err(why) => {
                 trace.note(Attempt::new(entry, why));
@@ -291,7 +199,7 @@ impl Entry for ZipEntry {
         key.truncate(base);
         key.push('/');
         if profile.namespace_dirs() && index.get(&key).is_some() {
-            return Ok(EntryAnswer::Portions(vec![join(&self.archive.path, &key[..base])]));
+            return Ok(EntryAnswer::Portions(vec![join(self.archive.path(), &key[..base])]));
         }
         if trace.tracing() {
             let src = profile.suffixes().iter().find(|(_, k)| *k == ModuleKind::Source).map_or("", |(s, _)| s.as_str());
@@ -310,21 +218,21 @@ impl Entry for ZipEntry {
 
     /// A file member in this directory of the archive (or below it), read, inflated and checked now.
     fn read_resource(&self, resource: &str, ctx: &Ctx) -> Result<Option<Resource>> {
-        let Ok(indexed) = self.archive.indexed(ctx) else { return Ok(None) };
+        let Ok(indexed) = self.archive.opened(ctx) else { return Ok(None) };
         let Some(i) = indexed.index.get(&format!("{}{resource}", self.prefix)) else { return Ok(None) };
         indexed.read_member(i).map(|b| Some(Resource::Owned(b))).map_err(|why| Error::new(ErrorCode::Import, why))
     }
 
     /// The names directly in this directory of the archive: members, and directories named or implied.
     fn resources(&self, ctx: &Ctx) -> Result<Option<Vec<String>>> {
-        let Ok(indexed) = self.archive.indexed(ctx) else { return Ok(None) };
+        let Ok(indexed) = self.archive.opened(ctx) else { return Ok(None) };
         Ok(Some(indexed.index.children(&self.prefix).into_iter().map(|(n, _)| n).collect()))
     }
 
     /// As `pkgutil` lists a `zipimporter`: module members by stem, directories (named or implied) holding an
     /// init member as packages; names that are not identifiers skipped.
     fn iter_modules(&self, ctx: &Ctx) -> Result<Vec<ModuleInfo>> {
-        let Ok(indexed) = self.archive.indexed(ctx) else { return Ok(Vec::new()) };
+        let Ok(indexed) = self.archive.opened(ctx) else { return Ok(Vec::new()) };
         let profile = ctx.profile;
         let index = &indexed.index;
         // zipimport takes a member whose name starts with `__init__.py` (`__init__.pyc`, `__init__.pyx`...):
