@@ -650,6 +650,121 @@ static void resources(ik_runtime *rt) {
     }
 }
 
+static void bundles(ik_runtime *rt) {
+    ik_error *err = NULL;
+    ik_bundle_builder *b = NULL, *sentinel_b = (ik_bundle_builder *)&err;
+    ik_resource *res = (ik_resource *)&err;
+    ik_mount_file ok[1], bad[1];
+    uint64_t id = 0;
+    uint8_t digest[IK_SHA256_LEN];
+    static const uint8_t junk[64] = {'I', 'K', 'B', 'U', 'N', 'D', 'L', 0, 9, 9};
+
+    /* ik_bundle_builder_new, _free */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_new, NULL, NULL);
+    CHECK_OK(ik_bundle_builder_new(NULL, &b, &err));
+    ik_bundle_builder_free(NULL);
+    /* ik_bundle_builder_set_compress */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_set_compress, NULL, true);
+    /* ik_bundle_builder_add_tree */
+    ok[0] = ck_file("m.py", "");
+    bad[0] = ck_file("../m.py", "");
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_tree, NULL, ok, 1);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_tree, b, NULL, 1);
+    BAD(IK_ERR_INVALID_MOUNT, ik_bundle_builder_add_tree, b, bad, 1);
+    bad[0] = ck_file("x.py", "");
+    bad[0].path_len = SIZE_MAX;
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_tree, b, bad, 1);
+    bad[0] = ck_file("x.py", "");
+    bad[0].data = NULL;
+    bad[0].data_len = 5;
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_tree, b, bad, 1);
+    /* ik_bundle_builder_add_module */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, NULL, "a", "a.py", IK_KIND_SOURCE, false, NULL, 0);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, b, NULL, "a.py", IK_KIND_SOURCE, false, NULL, 0);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, b, "a", NULL, IK_KIND_SOURCE, false, NULL, 0);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, b, "a", "a.py", 99, false, NULL, 0);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, b, "a", "a.py", IK_KIND_SOURCE, false, NULL, 3);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, b, BAD_UTF8, "a.py", IK_KIND_SOURCE, false, NULL, 0);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, b, long_name, "a.py", IK_KIND_SOURCE, false, NULL, 0);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, b, "a", long_path, IK_KIND_SOURCE, false, NULL, 0);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, b, "a..b", "a.py", IK_KIND_SOURCE, false, NULL, 0);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, b, "a", "/abs.py", IK_KIND_SOURCE, false, NULL, 0);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, b, "a", "a.py", IK_KIND_NATIVE, false, NULL, 0);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, b, "a", "a", IK_KIND_NAMESPACE, false, NULL, 0);
+    /* ik_bundle_builder_add_code */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_code, NULL, "m", "t", (const uint8_t *)"x", 1);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_code, b, NULL, "t", (const uint8_t *)"x", 1);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_code, b, "m", NULL, (const uint8_t *)"x", 1);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_code, b, "m", "", (const uint8_t *)"x", 1);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_code, b, "m", long_suffix, (const uint8_t *)"x", 1);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_code, b, "m", "t", NULL, 1);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_code, b, "absent", "t", (const uint8_t *)"x", 1);
+    /* ik_bundle_builder_add_file */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_file, NULL, NULL, "f.txt", (const uint8_t *)"x", 1);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_file, b, NULL, NULL, (const uint8_t *)"x", 1);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_file, b, NULL, "f.txt", NULL, 1);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_file, b, NULL, "", (const uint8_t *)"x", 1);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_file, b, NULL, "a//b", (const uint8_t *)"x", 1);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_file, b, NULL, BAD_UTF8, (const uint8_t *)"x", 1);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_file, b, BAD_UTF8, "f.txt", (const uint8_t *)"x", 1);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_file, b, "nopkg", "f.txt", (const uint8_t *)"x", 1);
+    /* ik_bundle_builder_build, _write */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_build, NULL, &res);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_build, b, NULL);
+    CHECK(res == (ik_resource *)&err);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_write, NULL, "/tmp/x.ikb");
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_write, b, NULL);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_write, b, long_path);
+    BAD(IK_ERR_IO, ik_bundle_builder_write, b, "/nonexistent-dir-of-importkit/x.ikb");
+    BAD(IK_ERR_IO, ik_bundle_builder_write, b, "/");
+    CHECK(sentinel_b == (ik_bundle_builder *)&err);
+    ik_bundle_builder_free(b);
+
+    /* ik_runtime_mount_bundle */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_mount_bundle, NULL, "m", "/tmp/x.ikb", 0, NULL, &id);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_mount_bundle, rt, NULL, "/tmp/x.ikb", 0, NULL, &id);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_mount_bundle, rt, "m", NULL, 0, NULL, &id);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_mount_bundle, rt, "m", long_path, 0, NULL, &id);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_mount_bundle, rt, "m", BAD_UTF8, 0, NULL, &id);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_mount_bundle, rt, "m", "/tmp/x.ikb", IK_MOUNT_BORROW, NULL, &id);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_mount_bundle, rt, "m", "/tmp/x.ikb", UINT32_MAX, NULL, &id);
+    BAD(IK_ERR_INVALID_MOUNT, ik_runtime_mount_bundle, rt, "m", "/nonexistent-of-importkit.ikb", 0, NULL, &id);
+    BAD(IK_ERR_INVALID_MOUNT, ik_runtime_mount_bundle, rt, "m", "/", 0, NULL, &id);
+    BAD(IK_ERR_INVALID_MOUNT, ik_runtime_mount_bundle, rt, "m", "/dev/null", 0, NULL, &id);
+    BAD(IK_ERR_INVALID_MOUNT, ik_runtime_mount_bundle, rt, "m", "/dev/null", IK_BUNDLE_READ, NULL, &id);
+    CHECK_BAD_NAME(ik_runtime_mount_bundle(rt, BAD_UTF8, "/dev/null", 0, NULL, &id, &err));
+    CHECK_BAD_NAME(ik_runtime_mount_bundle(rt, long_name, "/dev/null", 0, NULL, &id, &err));
+    /* ik_runtime_mount_bundle_bytes: every refusal releases the userdata once */
+    memset(digest, 0, sizeof digest);
+    BAD_RELEASING(IK_ERR_INVALID_ARGUMENT,
+                  ik_runtime_mount_bundle_bytes(NULL, "m", junk, sizeof junk, 0, NULL, count_release, NULL, &id, &err));
+    BAD_RELEASING(IK_ERR_INVALID_ARGUMENT,
+                  ik_runtime_mount_bundle_bytes(rt, NULL, junk, sizeof junk, 0, NULL, count_release, NULL, &id, &err));
+    BAD_RELEASING(IK_ERR_INVALID_ARGUMENT,
+                  ik_runtime_mount_bundle_bytes(rt, "m", NULL, 10, 0, NULL, count_release, NULL, &id, &err));
+    BAD_RELEASING(IK_ERR_INVALID_ARGUMENT,
+                  ik_runtime_mount_bundle_bytes(rt, "m", junk, sizeof junk, IK_BUNDLE_READ, NULL, count_release, NULL,
+                                                &id, &err));
+    BAD_RELEASING(IK_ERR_INVALID_MOUNT,
+                  ik_runtime_mount_bundle_bytes(rt, "m", junk, sizeof junk, 0, NULL, count_release, NULL, &id, &err));
+    BAD_RELEASING(IK_ERR_INVALID_MOUNT, ik_runtime_mount_bundle_bytes(rt, "m", junk, sizeof junk, IK_MOUNT_BORROW,
+                                                                       digest, count_release, NULL, &id, &err));
+    BAD_RELEASING(IK_ERR_INVALID_MOUNT,
+                  ik_runtime_mount_bundle_bytes(rt, "m", junk, 0, IK_MOUNT_BORROW, NULL, count_release, NULL, &id, &err));
+    CHECK_BAD_NAME(ik_runtime_mount_bundle_bytes(rt, "1m", junk, sizeof junk, 0, NULL, NULL, NULL, &id, &err));
+    CHECK_BAD_NAME(ik_runtime_mount_bundle_bytes(rt, BAD_UTF8, junk, sizeof junk, 0, NULL, NULL, NULL, &id, &err));
+    /* ik_bundle_verify */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_verify, NULL, digest);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_verify, long_path, digest);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_verify, BAD_UTF8, digest);
+    BAD(IK_ERR_INVALID_MOUNT, ik_bundle_verify, "/nonexistent-of-importkit.ikb", digest);
+    BAD(IK_ERR_INVALID_MOUNT, ik_bundle_verify, "/dev/null", NULL);
+    {
+        static const uint8_t zero[IK_SHA256_LEN];
+        CHECK(memcmp(digest, zero, sizeof digest) == 0); /* nothing written on failure */
+    }
+}
+
 static void profiles(void) {
     ik_error *err = NULL;
     ik_profile *p = NULL, *sentinel = (ik_profile *)&err;
@@ -1005,6 +1120,7 @@ int main(void) {
     finding_and_the_table(rt, tx);
     mounts(rt);
     resources(rt);
+    bundles(rt);
     runtimes_and_vtables(rt);
     search_path(rt);
     callbacks_misused();

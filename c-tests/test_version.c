@@ -21,6 +21,7 @@ int main(void) {
         {IK_ERR_INVALID_MOUNT, "IK_ERR_INVALID_MOUNT"},
         {IK_ERR_UNAVAILABLE, "IK_ERR_UNAVAILABLE"},
         {IK_ERR_INTERNAL, "IK_ERR_INTERNAL"},
+        {IK_ERR_IO, "IK_ERR_IO"},
     };
     static const struct {
         ik_kind kind;
@@ -38,12 +39,12 @@ int main(void) {
     CHECK(ik_version() == ik_version()); /* static */
     CHECK_INT(ik_version_number(), IK_VERSION_MAJOR * 10000 + IK_VERSION_MINOR * 100 + IK_VERSION_PATCH);
 
-    /* The values are part of the ABI: 0, then 1..12 in this order. */
+    /* The values are part of the ABI: 0, then 1..13 in this order. */
     for (i = 0; i < CK_COUNT(statuses); i++) {
         CHECK_INT(statuses[i].status, (int32_t)i);
         CHECK_STR(ik_status_name(statuses[i].status), statuses[i].name);
     }
-    CHECK_STR(ik_status_name(13), "IK_UNKNOWN_STATUS");
+    CHECK_STR(ik_status_name(14), "IK_UNKNOWN_STATUS");
     CHECK_STR(ik_status_name(-1), "IK_UNKNOWN_STATUS");
     CHECK_STR(ik_status_name(INT32_MAX), "IK_UNKNOWN_STATUS");
     CHECK_STR(ik_status_name(INT32_MIN), "IK_UNKNOWN_STATUS");

@@ -88,6 +88,8 @@ macro_rules! error_codes {
             Unavailable => IK_ERR_UNAVAILABLE = 11,
             /// A bug in importkit: a panic caught at the C boundary or a broken internal invariant.
             Internal => IK_ERR_INTERNAL = 12,
+            /// Reading or writing a file the caller named failed (a bundle written, a cache directory).
+            Io => IK_ERR_IO = 13,
         }
     };
 }

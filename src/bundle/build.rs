@@ -12,7 +12,7 @@ use super::format::{
     align8, bad_name, bad_path, fnv1a, header_crc, kind_code, BLOB_LEN, DEFLATE, FLAG_PACKAGE, HEADER_LEN, MAGIC,
     NO_BLOB, SECTIONS, SECTION_ENTRY_LEN, SLOT_LEN, STORED, TABLES_START, VERSION,
 };
-use crate::error::{quote, Error, Result};
+use crate::error::{quote, Error, ErrorCode, Result};
 use crate::finders::memory::{MountFile, MountedTree};
 use crate::limits::MAX_BUNDLE_BLOB_SIZE;
 use crate::profile::Profile;
@@ -77,6 +77,14 @@ fn check_blob(what: &str, len: usize) -> Result<()> {
     Ok(())
 }
 
+/// Checks compiled code for `tag` of the module `shown` (quoted).
+fn check_code(shown: &str, tag: &str, code: &[u8]) -> Result<()> {
+    if tag.is_empty() || tag.contains('\0') {
+        return Err(refused(format!("module {shown} has an empty cache tag, or one with a NUL")));
+    }
+    check_blob(&format!("the code of module {shown} for {}", quote(tag)), code.len())
+}
+
 /// The mount point a tree is classified under (any valid top-level name would do: a mount's rules do not
 /// depend on it); its modules' names are then taken relative to it.
 const TREE_POINT: &str = "_";
@@ -97,15 +105,22 @@ impl BundleBuilder {
     /// suffixes, init files, namespace directories and precedence), every file kept (module files and
     /// resources alike), and top-level `*.dist-info` / `*.egg-info` directories kept as metadata.
     pub fn from_tree(files: Vec<MountFile>, profile: &Profile) -> Result<BundleBuilder> {
+        let mut b = BundleBuilder::new();
+        b.add_tree(files, profile)?;
+        Ok(b)
+    }
+
+    /// Adds a tree of files as [`BundleBuilder::from_tree`] classifies one, beside what the builder holds (a
+    /// module or file given twice is refused, as [`BundleBuilder::add_module`] and `add_file` refuse it).
+    pub fn add_tree(&mut self, files: Vec<MountFile>, profile: &Profile) -> Result<&mut Self> {
         let tree = MountedTree::build(TREE_POINT, files, profile, None)
             .map_err(|e| Error::new(e.code(), e.message().replace(&format!("mount '{TREE_POINT}'"), "bundle tree")))?;
-        let mut b = BundleBuilder::new();
         let paths: Vec<&str> = tree.files().map(|(p, _)| p).collect();
         for (path, bytes) in tree.files() {
-            b.add_file(path, bytes.to_vec())?;
+            self.add_file(path, bytes.to_vec())?;
             let top = path.split('/').next().unwrap_or(path);
             if top.len() < path.len() && (top.ends_with(".dist-info") || top.ends_with(".egg-info")) {
-                b.metadata.insert(top.to_owned());
+                self.metadata.insert(top.to_owned());
             }
         }
         let prefix = format!("{TREE_POINT}.");
@@ -119,9 +134,25 @@ impl BundleBuilder {
                     logical.strip_prefix(TREE_POINT).unwrap_or_default().trim_start_matches('/').to_owned()
                 }
             };
-            b.add_module(BundleModule::new(name, &path, spec.kind(), spec.is_package()))?;
+            self.add_module(BundleModule::new(name, &path, spec.kind(), spec.is_package()))?;
         }
-        Ok(b)
+        Ok(self)
+    }
+
+    /// Adds compiled code for `cache_tag` to the module `name` (added already; not a namespace package),
+    /// replacing code it had for that tag.
+    pub fn add_code(&mut self, name: &str, cache_tag: &str, code: impl Into<Vec<u8>>) -> Result<&mut Self> {
+        let shown = quote(name);
+        let Some(m) = self.modules.get_mut(name) else {
+            return Err(refused(format!("module {shown} is not in the bundle (add it before its code)")));
+        };
+        if m.kind == ModuleKind::Namespace {
+            return Err(refused(format!("namespace package {shown} has no code")));
+        }
+        let code = code.into();
+        check_code(&shown, cache_tag, &code)?;
+        m.code.insert(cache_tag.to_owned(), code);
+        Ok(self)
     }
 
     /// Adds a module (its bytes, if given, become the file at its path).
@@ -147,10 +178,7 @@ impl BundleBuilder {
             return Err(refused(format!("module {shown} is given twice")));
         }
         for (tag, code) in &module.code {
-            if tag.is_empty() || tag.contains('\0') {
-                return Err(refused(format!("module {shown} has an empty cache tag, or one with a NUL")));
-            }
-            check_blob(&format!("the code of module {shown} for {}", quote(tag)), code.len())?;
+            check_code(&shown, tag, code)?;
         }
         let mut module = module;
         if let Some(source) = module.source.take() {
@@ -406,4 +434,34 @@ fn index<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> Vec<u8> {
         slot[4..].copy_from_slice(&((h >> 32) as u32).to_le_bytes());
     }
     out
+}
+
+/// Writes `bytes` to the file at `path` atomically: to a new temporary file in the same directory, flushed
+/// to disk, then renamed over `path` (a reader opens the old file or the new one, never a part of one). The
+/// temporary file is removed if anything fails. Errors name the file.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let shown = quote(&path.display().to_string());
+    let fail =
+        |what: &str, e: std::io::Error| Error::new(ErrorCode::Io, format!("cannot write bundle {shown}: {what}: {e}"));
+    let name = path.file_name().ok_or_else(|| fail("it names no file", std::io::Error::other("no file name")))?;
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut tmp_name = name.to_os_string();
+    tmp_name.push(format!(".tmp-{}-{n}", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| fail("creating a temporary file", e))?;
+        file.write_all(bytes).map_err(|e| fail("writing", e))?;
+        file.sync_all().map_err(|e| fail("flushing", e))?;
+        std::fs::rename(&tmp, path).map_err(|e| fail("renaming the temporary file over it", e))
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }

@@ -11,6 +11,8 @@
 
 pub mod args;
 pub mod boundary;
+pub mod bundle;
+pub mod bundle_builder;
 pub mod callbacks;
 pub mod error;
 pub mod import;

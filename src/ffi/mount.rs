@@ -65,27 +65,9 @@ pub unsafe extern "C" fn ik_runtime_mount(
         let rt = unsafe { runtime(rt) }?;
         // SAFETY: `point` is a NUL-terminated string.
         let point = unsafe { in_str(point, "point", MAX_NAME_LEN) }?;
-        if files.is_null() && count > 0 {
-            return Err(Error::invalid_argument("files is NULL"));
-        }
         let borrow = flags & IK_MOUNT_BORROW != 0;
-        let entries: &[ik_mount_file] =
-            // SAFETY: `files` points at `count` readable ik_mount_file structs.
-            if count == 0 { &[] } else { unsafe { std::slice::from_raw_parts(files, count) } };
-        let mut tree = Vec::with_capacity(count);
-        for (i, f) in entries.iter().enumerate() {
-            // SAFETY: each path points at `path_len` readable bytes.
-            // The label is formatted only when the path is refused.
-            let path = match unsafe { in_counted(f.path, f.path_len, "path", MAX_PATH_LEN) } {
-                Ok(path) => path,
-                Err(_) => {
-                    // SAFETY: as above; read again only to name the file in the error.
-                    let named = unsafe { in_counted(f.path, f.path_len, &format!("files[{i}].path"), MAX_PATH_LEN) };
-                    return Err(named.err().unwrap_or_else(|| Error::internal("a path refused once was accepted")));
-                }
-            };
-            tree.push(MountFile { path: path.to_owned(), data: file_bytes(f, i, borrow)? });
-        }
+        // SAFETY: the header's contract for `files` and `count`.
+        let tree = unsafe { files_of(files, count, borrow) }?;
         let mode = if flags & IK_MOUNT_REPLACE != 0 { MountMode::Replace } else { MountMode::New };
         let keep: Option<Box<dyn Send + Sync>> = borrow.then(|| Box::new(guard) as Box<dyn Send + Sync>);
         let id = rt.mount(point, tree, mode, keep)?;
@@ -95,6 +77,36 @@ pub unsafe extern "C" fn ik_runtime_mount(
         }
         Ok(())
     })
+}
+
+/// The `count` files at `files` as a tree: paths checked (a refused one named by its index), bytes copied
+/// or (with `borrow`) lent.
+///
+/// # Safety
+/// `files` is NULL or points at `count` ik_mount_file structs, each path at `path_len` readable bytes and
+/// its data at `data_len` readable bytes (kept valid and unchanged, with `borrow`, as the caller promised).
+pub(crate) unsafe fn files_of(files: *const ik_mount_file, count: usize, borrow: bool) -> Result<Vec<MountFile>> {
+    if files.is_null() && count > 0 {
+        return Err(Error::invalid_argument("files is NULL"));
+    }
+    let entries: &[ik_mount_file] =
+        // SAFETY: `files` points at `count` readable ik_mount_file structs.
+        if count == 0 { &[] } else { unsafe { std::slice::from_raw_parts(files, count) } };
+    let mut tree = Vec::with_capacity(count);
+    for (i, f) in entries.iter().enumerate() {
+        // SAFETY: each path points at `path_len` readable bytes.
+        // The label is formatted only when the path is refused.
+        let path = match unsafe { in_counted(f.path, f.path_len, "path", MAX_PATH_LEN) } {
+            Ok(path) => path,
+            Err(_) => {
+                // SAFETY: as above; read again only to name the file in the error.
+                let named = unsafe { in_counted(f.path, f.path_len, &format!("files[{i}].path"), MAX_PATH_LEN) };
+                return Err(named.err().unwrap_or_else(|| Error::internal("a path refused once was accepted")));
+            }
+        };
+        tree.push(MountFile { path: path.to_owned(), data: file_bytes(f, i, borrow)? });
+    }
+    Ok(tree)
 }
 
 fn file_bytes(f: &ik_mount_file, i: usize, borrow: bool) -> Result<Cow<'static, [u8]>> {

@@ -30,6 +30,12 @@ pub struct ik_resource {
 }
 
 impl ik_resource {
+    /// Bytes importkit made for the caller (a built bundle), handed over whole.
+    pub(crate) fn owned(bytes: Vec<u8>) -> ik_resource {
+        let (data, len) = (bytes.as_ptr(), bytes.len());
+        ik_resource { _keep: Resource::Owned(Vec::new()), _copy: bytes, data, len }
+    }
+
     fn new(resource: Resource, package: &str, name: &str) -> Result<ik_resource> {
         let (lent, copy) = match resource.bytes() {
             Ok(Cow::Borrowed(b)) => (Some((b.as_ptr(), b.len())), Vec::new()),

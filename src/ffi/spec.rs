@@ -50,7 +50,7 @@ macro_rules! kinds {
 
         impl ik_kind {
             /// The kind a host's `uint32_t` stands for, `None` for a value that is no kind.
-            fn of(value: u32) -> Option<ik_kind> {
+            pub(crate) fn of(value: u32) -> Option<ik_kind> {
                 match value {
                     $(v if v == ik_kind::$c_name as u32 => Some(ik_kind::$c_name),)*
                     _ => None,

@@ -38,6 +38,9 @@ pub enum ik_status {
     IK_ERR_UNAVAILABLE = 11,
     /// A bug in importkit (a caught panic); the runtime stays usable.
     IK_ERR_INTERNAL = 12,
+    /// Reading or writing a file the caller named failed (a bundle being written, a cache directory); the
+    /// message names the file and the system's reason.
+    IK_ERR_IO = 13,
 }
 
 /// The conversions between [`ErrorCode`] and `ik_status`, made from the table of `src/error.rs`. The compiler

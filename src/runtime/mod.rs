@@ -242,12 +242,20 @@ impl Runtime {
         bytes: impl AsRef<[u8]> + Send + Sync + 'static,
         mode: MountMode,
     ) -> Result<FinderId> {
+        self.check_mount_point(point)?;
         self.mount_opened_bundle(point, Bundle::open(BundleMount::place_of(point), bytes)?, mode)
+    }
+
+    /// Whether `point` can be a mount point under this runtime's profile (a top-level name, or `""`),
+    /// checked before anything is opened; else why not (`InvalidName`).
+    pub fn check_mount_point(&self, point: &str) -> Result<()> {
+        crate::finders::memory::check_point(point, &self.inner.profile)
     }
 
     /// Mounts the bundle file at `path` (mapped, or read whole, as `load` says) at `point`, as
     /// [`Runtime::mount_bundle`]; errors name the file.
     pub fn mount_bundle_file(&self, point: &str, path: &Path, load: Load, mode: MountMode) -> Result<FinderId> {
+        self.check_mount_point(point)?;
         let bytes = FileBytes::open(path, load)?;
         self.mount_opened_bundle(point, Bundle::open(path.display().to_string(), bytes)?, mode)
     }

@@ -74,6 +74,7 @@ from ._ffi import library_path
 from .errors import (
     DeadlockError,
     DeniedError,
+    IoError,
     ExecError,
     ExistsError,
     HostError,
@@ -120,6 +121,7 @@ def version() -> str:
 __all__ = [
     "DeadlockError",
     "DeniedError",
+    "IoError",
     "ExecError",
     "ExistsError",
     "Found",

@@ -7,6 +7,7 @@ Hierarchy::
     ├── InvalidArgumentError(ValueError)      IK_ERR_INVALID_ARGUMENT
     ├── InvalidNameError(ValueError)          IK_ERR_INVALID_NAME
     ├── DeniedError(PermissionError)          IK_ERR_DENIED (the runtime's policy refused the name)
+    ├── IoError(OSError)                      IK_ERR_IO (a file the caller named could not be read or written)
     └── ImportKitImportError(ImportError)     IK_ERR_IMPORT, and base of the import-flavoured ones:
         ├── NotFoundError(ModuleNotFoundError)  IK_ERR_NOT_FOUND (.name is the missing module)
         ├── ExecError                           IK_ERR_EXEC (__cause__: the Python exception, when known)
@@ -109,6 +110,13 @@ class DeniedError(ImportKitError, PermissionError):
     status = _ffi.IK_ERR_DENIED
 
 
+class IoError(ImportKitError, OSError):
+    """Reading or writing a file the caller named failed (a bundle being written, a cache directory). The
+    message names the file and the system's reason."""
+
+    status = _ffi.IK_ERR_IO
+
+
 class ExecError(ImportKitImportError):
     status = _ffi.IK_ERR_EXEC
 
@@ -145,6 +153,7 @@ CLASSES: dict[int, type[ImportKitError]] = {
         ImportKitImportError,
         NotFoundError,
         DeniedError,
+        IoError,
         ExecError,
         HostError,
         DeadlockError,
