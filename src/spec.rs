@@ -94,10 +94,22 @@ impl ModuleSpec {
     /// A spec with no file, no locations and no `.ref` chain; `parent` is derived as CPython does (the name
     /// itself for a package, the part before the last dot otherwise).
     pub fn new(name: &str, origin: &str, kind: ModuleKind, is_package: bool) -> Self {
+        Self::with_origin_of(name, &[origin], kind, is_package)
+    }
+
+    /// [`ModuleSpec::new`] with the origin given in parts (`["bundle:/", "game", "/", "core.py"]`), joined
+    /// into the spec's one allocation of text.
+    pub fn with_origin_of(name: &str, origin: &[&str], kind: ModuleKind, is_package: bool) -> Self {
         let parent = if is_package { name } else { parent_of(name) };
-        let mut text = String::with_capacity(name.len() + origin.len() + parent.len() + 3);
+        let origin_len: usize = origin.iter().map(|p| p.len()).sum();
+        let mut text = String::with_capacity(name.len() + origin_len + parent.len() + 3);
         let name = push(&mut text, name);
-        let origin = push(&mut text, origin);
+        let start = text.len() as u32;
+        for part in origin {
+            text.push_str(part);
+        }
+        text.push('\0');
+        let origin = Span { start, len: origin_len as u32 };
         let parent = if is_package { name } else { push(&mut text, parent) };
         ModuleSpec {
             text,

@@ -6,7 +6,9 @@
 //! each distinct string and each distinct content once; padding is zero; there is no timestamp. (A deflated
 //! blob is as the linked miniz_oxide writes it at level 6: the same importkit gives the same bytes.)
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap;
 
 use super::format::{
     align8, bad_name, bad_path, fnv1a, header_crc, kind_code, BLOB_LEN, DEFLATE, FLAG_PACKAGE, HEADER_LEN, MAGIC,
@@ -196,14 +198,16 @@ impl BundleBuilder {
         }
         let bytes = bytes.into();
         check_blob(&format!("file {}", quote(path)), bytes.len())?;
-        match self.files.get(path) {
-            Some(old) if *old != bytes => return Err(refused(format!("file {} is given twice", quote(path)))),
-            Some(_) => {}
-            None => {
-                self.files.insert(path.to_owned(), bytes);
+        match self.files.entry(path.to_owned()) {
+            std::collections::btree_map::Entry::Occupied(old) if *old.get() != bytes => {
+                Err(refused(format!("file {} is given twice", quote(path))))
+            }
+            std::collections::btree_map::Entry::Occupied(_) => Ok(self),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(bytes);
+                Ok(self)
             }
         }
-        Ok(self)
     }
 
     /// Adds resource `relative` of `package` (a package added already): the file at the package's
@@ -261,7 +265,7 @@ impl BundleBuilder {
         }
         let mut strings = Strings::default();
         let mut blobs = Blobs { compress: self.compress, ..Blobs::default() };
-        let mut file_blob: HashMap<&str, u32> = HashMap::new();
+        let mut file_blob: FxHashMap<&str, u32> = FxHashMap::default();
         let mut files = Vec::with_capacity(self.files.len() * 16);
         for (path, bytes) in &self.files {
             let (at, len) = strings.add(path)?;
@@ -358,7 +362,7 @@ impl BundleBuilder {
 #[derive(Default)]
 struct Strings {
     bytes: Vec<u8>,
-    at: HashMap<String, u32>,
+    at: FxHashMap<String, u32>,
 }
 
 impl Strings {
@@ -383,14 +387,30 @@ impl Strings {
 struct Blobs {
     records: Vec<u8>,
     data: Vec<u8>,
-    by_content: HashMap<Vec<u8>, u32>,
+    /// The blobs by the length and CRC-32 of their raw bytes (equal bytes are stored once; a match is
+    /// compared in full).
+    by_content: FxHashMap<(usize, u32), Vec<u32>>,
     compress: bool,
 }
 
 impl Blobs {
+    /// The raw bytes of blob `i` (its stored bytes, inflated if they are deflated).
+    fn raw(&self, i: u32) -> std::borrow::Cow<'_, [u8]> {
+        let r = &self.records[i as usize * BLOB_LEN..][..BLOB_LEN];
+        let offset = u64::from_le_bytes(r[..8].try_into().expect("8 bytes")) as usize;
+        let stored = u32::from_le_bytes(r[8..12].try_into().expect("4 bytes")) as usize;
+        let bytes = &self.data[offset..offset + stored];
+        if r[20] == DEFLATE {
+            miniz_oxide::inflate::decompress_to_vec(bytes).map_or(std::borrow::Cow::Borrowed(&[][..]), Into::into)
+        } else {
+            bytes.into()
+        }
+    }
+
     fn add(&mut self, raw: &[u8]) -> Result<u32> {
-        if let Some(&i) = self.by_content.get(raw) {
-            return Ok(i);
+        let key = (raw.len(), crc32fast::hash(raw));
+        if let Some(same) = self.by_content.get(&key).and_then(|c| c.iter().find(|&&i| *self.raw(i) == *raw)) {
+            return Ok(*same);
         }
         let i = (self.records.len() / BLOB_LEN) as u32;
         let deflated =
@@ -406,7 +426,7 @@ impl Blobs {
         self.records.extend_from_slice(&crc32fast::hash(stored).to_le_bytes());
         self.records.extend_from_slice(&[compression, 0, 0, 0]);
         self.data.extend_from_slice(stored);
-        self.by_content.insert(raw.to_vec(), i);
+        self.by_content.entry(key).or_default().push(i);
         Ok(i)
     }
 }

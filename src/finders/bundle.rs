@@ -109,24 +109,34 @@ impl BundleMount {
         }
     }
 
-    /// `bundle:/<point>/<path>` (no empty segment: the root's path and the root mount's point are left out).
-    fn origin(&self, path: &str) -> String {
+    /// The parts of `bundle:/<point>/<path>` (no empty segment: the root's path and the root mount's point
+    /// are left out).
+    fn origin_of<'a>(&'a self, path: &'a str) -> [&'a str; 4] {
         let sep = if self.point.is_empty() || path.is_empty() { "" } else { "/" };
-        format!("bundle:/{}{sep}{path}", self.point)
+        ["bundle:/", &self.point, sep, path]
     }
 
     fn spec(&self, full: &str, m: &ModuleEntry, virtual_root: Option<&str>) -> ModuleSpec {
-        let origin = self.origin(m.path);
-        let mut spec = ModuleSpec::new(full, &origin, m.kind, m.is_package);
-        if m.kind == ModuleKind::Namespace {
-            spec.push_location(&origin);
-        } else {
-            if m.is_package {
-                spec.push_location(origin.rsplit_once('/').map_or("bundle:", |(d, _)| d));
-            }
-            if let Some(root) = virtual_root {
-                spec = spec.with_file(Some(&format!("{root}/{}", &origin["bundle:/".len()..])));
-            }
+        let parts = self.origin_of(m.path);
+        let mut spec = ModuleSpec::with_origin_of(full, &parts, m.kind, m.is_package);
+        let origin = spec.origin();
+        // Where a package's submodules are: its own origin for a namespace package, its file's directory.
+        let location_len = match m.kind {
+            ModuleKind::Namespace => Some(origin.len()),
+            _ if m.is_package => Some(origin.rfind('/').unwrap_or("bundle:".len())),
+            _ => None,
+        };
+        let logical_len = origin.len() - "bundle:/".len();
+        if let Some(len) = location_len {
+            let location = spec.origin()[..len].to_owned();
+            spec.push_location(&location);
+        }
+        if let (Some(root), true) = (virtual_root, m.kind != ModuleKind::Namespace) {
+            let mut file = String::with_capacity(root.len() + 1 + logical_len);
+            file.push_str(root);
+            file.push('/');
+            file.push_str(&spec.origin()["bundle:/".len()..]);
+            spec = spec.with_file(Some(&file));
         }
         spec
     }

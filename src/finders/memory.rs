@@ -22,6 +22,7 @@ use crate::profile::Profile;
 use crate::spec::{ModuleKind, ModuleSpec};
 
 /// One file handed to a mount.
+#[derive(Clone)]
 pub struct MountFile {
     /// Relative path inside the mount, `/`-separated (`core/player.py`).
     pub path: String,
