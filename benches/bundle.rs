@@ -90,8 +90,22 @@ fn cell((median, best): (f64, f64), unit: &str) -> String {
     format!("{median:.1} {unit} (best {best:.1})")
 }
 
+/// zipimport's figures over a zip of the same tree (benches/bundle_reference.py), as `key = value` pairs.
+fn reference(n: usize, dir: &Path) -> Vec<(String, String)> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/bundle_reference.py");
+    let archive = dir.join(format!("reference-{n}.zip"));
+    let out = std::process::Command::new("python3").arg(script).arg(&archive).arg(n.to_string()).output();
+    let _ = std::fs::remove_file(&archive);
+    let Ok(out) = out else { return Vec::new() };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(" = ").map(|(k, v)| (k.to_owned(), v.to_owned())))
+        .collect()
+}
+
 fn scale(sizes: &[usize]) {
     let dir = scratch();
+    let mut references = Vec::new();
     println!("| modules | bundle | build | verify | open (Bundle::open, mapped) | mount (ik_runtime_mount_bundle) | index lookup (Bundle::find), shuffled | find_spec, shuffled | find_spec, in order | memory mount: find_spec, shuffled |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for &n in sizes {
@@ -177,8 +191,32 @@ fn scale(sizes: &[usize]) {
             cell(mem_mixed, "ns"),
         );
         let _ = std::fs::remove_file(&path);
+        let zip = reference(n, &dir);
+        let get = |k: &str| zip.iter().find(|(key, _)| key == k).map_or("-", |(_, v)| v.as_str()).to_owned();
+        let us = |k: &str| get(k).parse::<f64>().map_or("-".to_owned(), |ns| format!("{:.1} µs", ns / 1000.0));
+        references.push(format!(
+            "| {n} | {} (best {}) | {} ns | {} ns | +{} KiB |",
+            us("open_median"),
+            us("open_best"),
+            get("find_spec_median"),
+            get("find_spec_no_compile_median"),
+            get("rss_after_open"),
+        ));
+    }
+    println!("\nzipimport (CPython {}) over a stored zip of the same tree, in the same run:\n", python_version());
+    println!("| modules | open (zipimporter, directory cache cleared) | find_spec, shuffled | find_spec, shuffled, compiling stubbed out | memory after opening |");
+    println!("|---|---|---|---|---|");
+    for line in references {
+        println!("{line}");
     }
     let _ = std::fs::remove_dir(&dir);
+}
+
+fn python_version() -> String {
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import platform; print(platform.python_version())"])
+        .output();
+    out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default()
 }
 
 /// This process's anonymous memory and the resident part of the mapping of `path`, in KiB, from
