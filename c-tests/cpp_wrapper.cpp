@@ -6,6 +6,8 @@
 #include "importkit.hpp"
 
 #include <atomic>
+#include <cstdlib>
+#include <unistd.h>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -345,6 +347,53 @@ void errors_and_profiles_move() {
     EXPECT(p.status() == IK_ERR_INVALID_ARGUMENT);
 }
 
+void bundles() {
+    importkit::BundleBuilder b;
+    b.add_tree(importkit::Files{{"__init__.py", ""}, {"core.py", "set hp 10"}, {"data/a.txt", "A"}});
+    b.add_module("extra", "extra.py", importkit::Kind::Source, false, "set extra yes");
+    b.add_code("extra", "cpython-311", std::string("\x01\x00\x02", 3));
+    b.add_file("data/b.txt", "B", "");
+    importkit::Resource one = b.build(), two = b.build();
+    EXPECT(one.size() > 232 && one.view() == two.view());
+    char path[] = "/tmp/ik-cpp-bundle-XXXXXX";
+    int fd = mkstemp(path);
+    EXPECT(fd >= 0);
+    if (fd >= 0) close(fd);
+    b.write(path);
+    importkit::Digest d = importkit::verify_bundle(path);
+    importkit::Runtime rt;
+    ToyExecutor::Counts counts;
+    rt.set_executor(std::make_shared<ToyExecutor>(&rt, &counts));
+    rt.mount_bundle("game", path, importkit::BundleLoad::Map, &d);
+    EXPECT(rt.import("game.core") != nullptr);
+    importkit::Spec core = rt.find_spec("game.core");
+    EXPECT(core.origin() == "bundle:/game/core.py");
+    EXPECT(rt.read_resource("game", "data/b.txt").view() == "B");
+    rt.unmount("game");
+    rt.mount_bundle_bytes("copied", one.view());
+    importkit::Spec extra = rt.find_spec("copied.extra");
+    EXPECT(extra.origin() == "bundle:/copied/extra.py");
+    importkit::Digest wrong = d;
+    wrong[0] ^= 1;
+    auto refused = rt.try_mount_bundle("game", path, importkit::BundleLoad::Read, &wrong);
+    EXPECT(refused.status() == IK_ERR_INVALID_MOUNT);
+    EXPECT(refused.error().message().find("SHA-256") != std::string::npos);
+    EXPECT(importkit::try_verify_bundle("/nonexistent.ikb").status() == IK_ERR_INVALID_MOUNT);
+    EXPECT(b.try_add_code("absent", "t", "x").status() == IK_ERR_INVALID_ARGUMENT);
+    EXPECT(b.try_add_file(std::string_view("a\0b", 3), "x").status() == IK_ERR_INVALID_ARGUMENT);
+    EXPECT(b.try_write("/nonexistent-dir/x.ikb").status() == IK_ERR_IO);
+    bool threw = false;
+    try {
+        rt.mount_bundle_bytes("bad", "not a bundle");
+    } catch (const importkit::Exception &e) {
+        threw = e.status() == IK_ERR_INVALID_MOUNT;
+    }
+    EXPECT(threw);
+    importkit::BundleBuilder moved = std::move(b);
+    EXPECT(moved.try_build().ok());
+    unlink(path);
+}
+
 } // namespace
 
 int main() {
@@ -352,6 +401,7 @@ int main() {
     natives_finders_and_policy();
     errors_and_profiles_move();
     review_findings();
+    bundles();
     if (failures) {
         std::printf("cpp_wrapper: FAILED (%d of %d checks)\n", failures, checks);
         return 1;

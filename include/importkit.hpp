@@ -43,6 +43,7 @@
 #ifndef IMPORTKIT_HPP
 #define IMPORTKIT_HPP
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -806,6 +807,117 @@ class Resource {
     detail::Owned<ik_resource, ik_resource_free> h_;
 };
 
+/* A SHA-256 digest: what a bundle is pinned to (`ik_runtime_mount_bundle`'s `sha256`). */
+using Digest = std::array<uint8_t, IK_SHA256_LEN>;
+
+/* How a bundle's file becomes bytes: mapped read-only (the default), or read whole at mount (for a file that
+ * may be cut short while mounted: docs/SECURITY.md). */
+enum class BundleLoad : uint32_t { Map = 0, Read = IK_BUNDLE_READ };
+
+/* `ik_bundle_verify`: checks the whole bundle file at `path` (every record, every blob's CRC-32); its digest. */
+inline Result<Digest> try_verify_bundle(std::string_view path) {
+    detail::CStr p(path, "path");
+    Digest d{};
+    auto r = detail::call([&](ik_error **e) { return ik_bundle_verify(p.get(), d.data(), e); }, p);
+    if (!r.ok()) return detail::failed<Digest>(std::move(r));
+    return Result<Digest>(d);
+}
+#if IMPORTKIT_EXCEPTIONS
+inline Digest verify_bundle(std::string_view path) { return detail::value_or_throw(try_verify_bundle(path)); }
+#endif
+
+/* Builds a bundle (`ik_bundle_builder_*`): trees, modules, compiled code, files; deterministic. Move-only. */
+class BundleBuilder {
+  public:
+    /* A builder whose trees are classified under `profile` (Python's conventions without one). */
+    static Result<BundleBuilder> try_make(const Profile *profile = nullptr);
+#if IMPORTKIT_EXCEPTIONS
+    BundleBuilder() : BundleBuilder(detail::value_or_throw(try_make(nullptr))) {}
+    explicit BundleBuilder(const Profile &profile) : BundleBuilder(detail::value_or_throw(try_make(&profile))) {}
+#endif
+    /* Adds `files` (a range of pairs: path, then bytes), classified as a mount of them would be. */
+    template <class Range> Result<void> try_add_tree(const Range &files) {
+        std::vector<ik_mount_file> list;
+        for (const auto &f : files) {
+            std::string_view path(f.first);
+            std::string_view data = detail::bytes_of(f.second);
+            list.push_back({path.data(), path.size(), reinterpret_cast<const uint8_t *>(data.data()), data.size()});
+        }
+        return detail::call([&](ik_error **e) { return ik_bundle_builder_add_tree(h_.get(), list.data(), list.size(), e); });
+    }
+    Result<void> try_add_tree(const Files &files) { return try_add_tree<Files>(files); }
+    /* One module: name (relative to the bundle's root), its file's path, kind, package flag, its file's bytes
+     * (an empty view with `has_source` false: the file is added apart, or it is a namespace package). */
+    Result<void> try_add_module(std::string_view name, std::string_view path, Kind kind, bool is_package,
+                                std::string_view source = {}, bool has_source = true) {
+        detail::CStr n(name, "name"), p(path, "path");
+        const uint8_t *src = has_source ? reinterpret_cast<const uint8_t *>(source.data() ? source.data() : "") : nullptr;
+        return detail::call(
+            [&](ik_error **e) {
+                return ik_bundle_builder_add_module(h_.get(), n.get(), p.get(), static_cast<uint32_t>(kind), is_package, src,
+                                                    has_source ? source.size() : 0, e);
+            },
+            n, p);
+    }
+    /* Compiled code for `cache_tag` of the module `name` (added already). */
+    Result<void> try_add_code(std::string_view name, std::string_view cache_tag, std::string_view code) {
+        detail::CStr n(name, "name"), t(cache_tag, "cache_tag");
+        return detail::call(
+            [&](ik_error **e) {
+                return ik_bundle_builder_add_code(h_.get(), n.get(), t.get(), reinterpret_cast<const uint8_t *>(code.data()),
+                                                  code.size(), e);
+            },
+            n, t);
+    }
+    /* A file at `path` from the bundle's root, or (with a package) from that package's directory. */
+    Result<void> try_add_file(std::string_view path, std::string_view data, std::string_view package = {}) {
+        detail::CStr p(path, "path");
+        detail::OptCStr pkg(package, "package");
+        return detail::call(
+            [&](ik_error **e) {
+                return ik_bundle_builder_add_file(h_.get(), pkg.get(), p.get(), reinterpret_cast<const uint8_t *>(data.data()),
+                                                  data.size(), e);
+            },
+            p, pkg);
+    }
+    Result<void> try_set_compress(bool on) {
+        return detail::call([&](ik_error **e) { return ik_bundle_builder_set_compress(h_.get(), on, e); });
+    }
+    /* The bundle's bytes. */
+    Result<Resource> try_build() const {
+        ik_resource *out = nullptr;
+        auto r = detail::call([&](ik_error **e) { return ik_bundle_builder_build(h_.get(), &out, e); });
+        if (!r.ok()) return detail::failed<Resource>(std::move(r));
+        return Result<Resource>(Resource(out));
+    }
+    /* Writes the bundle to `path`, atomically. */
+    Result<void> try_write(std::string_view path) const {
+        detail::CStr p(path, "path");
+        return detail::call([&](ik_error **e) { return ik_bundle_builder_write(h_.get(), p.get(), e); }, p);
+    }
+#if IMPORTKIT_EXCEPTIONS
+    template <class Range> void add_tree(const Range &files) { detail::value_or_throw(try_add_tree(files)); }
+    void add_tree(const Files &files) { detail::value_or_throw(try_add_tree(files)); }
+    void add_module(std::string_view name, std::string_view path, Kind kind, bool is_package, std::string_view source = {},
+                    bool has_source = true) {
+        detail::value_or_throw(try_add_module(name, path, kind, is_package, source, has_source));
+    }
+    void add_code(std::string_view name, std::string_view tag, std::string_view code) {
+        detail::value_or_throw(try_add_code(name, tag, code));
+    }
+    void add_file(std::string_view path, std::string_view data, std::string_view package = {}) {
+        detail::value_or_throw(try_add_file(path, data, package));
+    }
+    void set_compress(bool on) { detail::value_or_throw(try_set_compress(on)); }
+    Resource build() const { return detail::value_or_throw(try_build()); }
+    void write(std::string_view path) const { detail::value_or_throw(try_write(path)); }
+#endif
+
+  private:
+    explicit BundleBuilder(ik_bundle_builder *b) noexcept : h_(b) {}
+    detail::Owned<ik_bundle_builder, ik_bundle_builder_free> h_;
+};
+
 /* One module of a listing (`ik_runtime_iter_modules`, as `pkgutil.iter_modules` gives them). */
 struct ModuleInfo {
     std::string name;
@@ -962,6 +1074,37 @@ class Runtime {
         return try_mount<Files>(point, files, mode);
     }
     Result<void> try_unmount(std::string_view point) const { return on_string(ik_runtime_unmount, point, "mount point"); }
+    /* Mounts the bundle file at `path` at `point` (mapped, or read whole), pinned to `pin` if given; returns the
+     * mount's finder id. Unmounted with `unmount`, as a tree. */
+    Result<uint64_t> try_mount_bundle(std::string_view point, std::string_view path, BundleLoad load = BundleLoad::Map,
+                                      const Digest *pin = nullptr, MountMode mode = MountMode::New) const {
+        detail::CStr pt(point, "mount point"), p(path, "path");
+        uint64_t id = 0;
+        uint32_t flags = static_cast<uint32_t>(load) | static_cast<uint32_t>(mode);
+        auto r = detail::call(
+            [&](ik_error **e) {
+                return ik_runtime_mount_bundle(h_.get(), pt.get(), p.get(), flags, pin ? pin->data() : nullptr, &id, e);
+            },
+            pt, p);
+        if (!r.ok()) return detail::failed<uint64_t>(std::move(r));
+        return Result<uint64_t>(id);
+    }
+    /* Mounts the bundle in `bytes` (copied) at `point`, pinned to `pin` if given. */
+    Result<uint64_t> try_mount_bundle_bytes(std::string_view point, std::string_view bytes, const Digest *pin = nullptr,
+                                            MountMode mode = MountMode::New) const {
+        detail::CStr pt(point, "mount point");
+        uint64_t id = 0;
+        const uint8_t *data = reinterpret_cast<const uint8_t *>(bytes.data() ? bytes.data() : "");
+        auto r = detail::call(
+            [&](ik_error **e) {
+                return ik_runtime_mount_bundle_bytes(h_.get(), pt.get(), data, bytes.size(), static_cast<uint32_t>(mode),
+                                                     pin ? pin->data() : nullptr, nullptr, nullptr, &id, e);
+            },
+            pt);
+        if (!r.ok()) return detail::failed<uint64_t>(std::move(r));
+        return Result<uint64_t>(id);
+    }
+
     /* A native module made by `factory`; `flags`: IK_NATIVE_POWERFUL, IK_NATIVE_PACKAGE. */
     Result<void> try_register_native(std::string_view name, NativeFn factory, uint32_t flags = 0) const {
         detail::CStr nm(name, "name");
@@ -1116,6 +1259,14 @@ class Runtime {
         return detail::value_or_throw(try_mount(point, files, mode));
     }
     void unmount(std::string_view point) const { detail::value_or_throw(try_unmount(point)); }
+    uint64_t mount_bundle(std::string_view point, std::string_view path, BundleLoad load = BundleLoad::Map,
+                          const Digest *pin = nullptr, MountMode mode = MountMode::New) const {
+        return detail::value_or_throw(try_mount_bundle(point, path, load, pin, mode));
+    }
+    uint64_t mount_bundle_bytes(std::string_view point, std::string_view bytes, const Digest *pin = nullptr,
+                                MountMode mode = MountMode::New) const {
+        return detail::value_or_throw(try_mount_bundle_bytes(point, bytes, pin, mode));
+    }
     void register_native(std::string_view name, NativeFn f, uint32_t flags = 0) const {
         detail::value_or_throw(try_register_native(name, std::move(f), flags));
     }
@@ -1196,6 +1347,15 @@ class Runtime {
     }
     detail::Owned<ik_runtime, ik_runtime_free> h_;
 };
+
+inline Result<BundleBuilder> BundleBuilder::try_make(const Profile *profile) {
+    if (profile && !profile->get())
+        return Result<BundleBuilder>(IK_ERR_INVALID_ARGUMENT, Error::local(IK_ERR_INVALID_ARGUMENT, "the profile is empty (moved from)"));
+    ik_bundle_builder *b = nullptr;
+    auto r = detail::call([&](ik_error **e) { return ik_bundle_builder_new(profile ? profile->get() : nullptr, &b, e); });
+    if (!r.ok()) return detail::failed<BundleBuilder>(std::move(r));
+    return Result<BundleBuilder>(BundleBuilder(b));
+}
 
 } // inline namespace
 } // namespace importkit
