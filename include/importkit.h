@@ -169,8 +169,16 @@
 // length), in bytes: a blob that records more is refused, and one that inflates past what it records too.
 #define IK_MAX_BUNDLE_BLOB_SIZE ((256 * 1024) * 1024)
 
+// Largest compiled code the code cache takes or hands over (what `compile` gives, a module's code from its
+// source, the code of a cache file), in bytes, and largest source file it reads to look code up: code over
+// it is not used (a compile that gives more fails its import).
+#define IK_MAX_CODE_SIZE ((256 * 1024) * 1024)
+
 // Names up to this many bytes are kept in their entry.
 #define INLINE 24
+
+// How many bytes of code a runtime keeps in memory unless the host sets another bound (32 MiB).
+#define DEFAULT_CODE_CACHE_LIMIT ((32 * 1024) * 1024)
 
 // The result of a fallible importkit call. `IK_OK` is 0; every error is a distinct positive value that
 // stays the same across versions. Callbacks return these values as `int32_t`.

@@ -2376,8 +2376,14 @@ static const uint32_t IK_MAX_ZIP_MEMBERS = 1000000;
 // Largest blob of a bundle read (a module's bytes, compiled code or a resource; its stored and its inflated
 // length), in bytes: a blob that records more is refused, and one that inflates past what it records too.
 
+// Largest compiled code the code cache takes or hands over (what `compile` gives, a module's code from its
+// source, the code of a cache file), in bytes, and largest source file it reads to look code up: code over
+// it is not used (a compile that gives more fails its import).
+
 // Names up to this many bytes are kept in their entry.
 static const uint32_t INLINE = 24;
+
+// How many bytes of code a runtime keeps in memory unless the host sets another bound (32 MiB).
 
 // The result of a fallible importkit call. `IK_OK` is 0; every error is a distinct positive value that
 // stays the same across versions. Callbacks return these values as `int32_t`.
