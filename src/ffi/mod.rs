@@ -12,6 +12,7 @@
 pub mod args;
 pub mod boundary;
 pub mod callbacks;
+pub mod code_cache;
 pub mod error;
 pub mod import;
 pub mod list;
