@@ -330,8 +330,9 @@ typedef struct {
     // into the module table before it executes, so a circular import sees it partly initialised.
     int32_t (*create)(void *userdata, const ik_spec *spec, void **out_module, ik_report *report);
     // Executes the module's code in `module`. `source`/`source_len` are the bytes importkit holds for it
-    // (a mounted file, bytes from a host finder), or NULL/0 when the host reads `ik_spec_file` itself.
-    // Not called for namespace packages and natives. To pass on the failure of a nested import, return its
+    // (a mounted file, bytes from a host finder), or NULL/0 when the host reads `ik_spec_file` itself
+    // (an executor with `exec_code` gets a source file of a directory read too, when there is no code
+    // for it). Not called for namespace packages and natives. To pass on the failure of a nested import, return its
     // status and report its message.
     int32_t (*exec)(void *userdata,
                     const ik_spec *spec,
@@ -355,8 +356,10 @@ typedef struct {
     // form, never read by importkit: CPython's marshalled code object, LuaJIT's `string.dump`): give it
     // with `ik_bytes_set(out, ...)` (at most `IK_MAX_CODE_SIZE` bytes) and return `IK_OK`; return `IK_OK`
     // without setting it when there is no code for this module (it then runs from source, through `exec`).
-    // Called for a module of kind source whose bytes importkit holds, when neither its source nor the
-    // code cache has code for them: once per module and version of its source while the cache keeps it.
+    // Called for a module of kind source whose bytes importkit holds or reads (a mounted file, a zip
+    // member, a bundle's, a host finder's, a file of a directory on the search path), when neither its
+    // source nor the code cache has code for them: once per module and version of its source while the
+    // cache keeps it.
     // A failure fails the import (`compiling module 'x' failed: ...`). May be NULL (code then comes only
     // from sources and the cache directory); set, it needs `exec_code`. (Fields from here on are new in
     // this layout; a host built against the older header gives the older `size`.)

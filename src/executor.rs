@@ -20,8 +20,9 @@ pub trait Executor: Send + Sync {
     fn create(&self, spec: &ModuleSpec) -> Result<ModuleHandle, HostError>;
 
     /// Executes the module's code in `module`. `source` holds the bytes importkit has for it (a mounted file,
-    /// bytes from a host finder); `None` when the host must read `spec.file()` itself. Never called for
-    /// namespace packages or natives.
+    /// bytes from a host finder); `None` when the host must read `spec.file()` itself (an executor that
+    /// accepts code gets a source file of a directory read too, when there is no code for it). Never called
+    /// for namespace packages or natives.
     fn exec(&self, spec: &ModuleSpec, module: ModuleHandle, source: Option<&[u8]>) -> Result<(), HostError>;
 
     /// Whether this executor runs compiled code ([`Executor::exec_code`]). When it does, a module of kind
