@@ -175,7 +175,10 @@ pub fn to_found(place: &str, name: &str, found: HostFound) -> Result<Found> {
     if code.is_some() && source.is_none() {
         return Err(Error::new(
             ErrorCode::Host,
-            format!("finder '{place}' gave compiled code for '{name}' without its source (set the source too)"),
+            format!(
+                "finder '{place}' gave compiled code for '{name}' without its source (give the source with it; a \
+                 reader gives its code through ModuleBytes::code)"
+            ),
         )
         .for_module(name));
     }

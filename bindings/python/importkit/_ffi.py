@@ -126,6 +126,8 @@ class ik_mount_file(Structure):
 
 
 class ik_executor(Structure):
+    # The first layout of ik_executor (up to release_userdata), which importkit keeps accepting; the second
+    # adds the code cache's compile and exec_code, which this binding does not use.
     _fields_ = [
         ("size", c_uint32),
         ("userdata", c_void_p),
