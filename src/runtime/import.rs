@@ -64,10 +64,8 @@ pub(super) fn execute(
     }
     let name = spec.name();
     let coded = executor.accepts_code() && spec.kind() == ModuleKind::Source;
-    let run_code = |code: &[u8]| {
-        scope::outside(|| executor.exec_code(spec, handle, code))
-            .map_err(|e| Error::from_host(name, "executing module", e))
-    };
+    let executing = |e| Error::from_host(name, "executing module", e);
+    let run_code = |code: &[u8]| scope::outside(|| executor.exec_code(spec, handle, code)).map_err(executing);
     // Reading runs no import: whatever its status, the failure is this module's.
     let reading = |e| Error::from_host(name, "reading the source of module", e).for_module(name);
     let bytes = match source {
@@ -90,8 +88,7 @@ pub(super) fn execute(
             return run_code(&code);
         }
     }
-    scope::outside(|| executor.exec(spec, handle, bytes.as_deref()))
-        .map_err(|e| Error::from_host(name, "executing module", e))
+    scope::outside(|| executor.exec(spec, handle, bytes.as_deref())).map_err(executing)
 }
 
 impl Runtime {
