@@ -392,6 +392,70 @@ void bundles() {
     importkit::BundleBuilder moved = std::move(b);
     EXPECT(moved.try_build().ok());
     unlink(path);
+/* The code cache: an Executor subclass that compiles ("CODE\n" + source) and runs code; a LambdaExecutor with
+ * on_code; a compile that throws fails the import naming the module; the counters and settings. */
+class Compiling : public ToyExecutor {
+  public:
+    using ToyExecutor::ToyExecutor;
+    bool accepts_code() const override { return true; }
+    std::optional<std::string> compile(importkit::SpecView spec, std::string_view source, importkit::Report &) override {
+        ++compiles;
+        if (source.find("# broken") != std::string_view::npos) throw std::runtime_error("SyntaxError in " + std::string(spec.name()));
+        return "CODE\n" + std::string(source);
+    }
+    void exec_code(importkit::SpecView spec, void *module, std::string_view code, importkit::Report &report) override {
+        ++code_runs;
+        if (code.substr(0, 5) != "CODE\n") {
+            report.fail("not code");
+            return;
+        }
+        exec(spec, module, code.substr(5), true, report);
+    }
+    std::atomic<int> compiles{0};
+    std::atomic<int> code_runs{0};
+};
+
+void code_cache() {
+    ToyExecutor::Counts counts;
+    {
+        importkit::Runtime rt;
+        auto ex = std::make_shared<Compiling>(&rt, &counts);
+        rt.set_executor(ex);
+        rt.mount("app", std::map<std::string, std::string>{{"__init__.py", "set a 1"}, {"bad.py", "# broken"}});
+        auto *app = static_cast<Module *>(rt.import("app"));
+        EXPECT(app->attrs["a"] == "1");
+        rt.reload("app");
+        EXPECT(ex->compiles == 1 && ex->code_runs == 2);
+        ik_code_cache_stats s = rt.code_cache_stats();
+        EXPECT(s.compiles == 1 && s.hits_memory == 1 && s.entries == 1);
+        auto bad = rt.try_import("app.bad");
+        EXPECT(bad.status() == IK_ERR_EXEC);
+        EXPECT(bad.error().message().find("compiling module 'app.bad' failed") != std::string_view::npos);
+        EXPECT(bad.error().message().find("SyntaxError in app.bad") != std::string_view::npos);
+        rt.set_code_cache_limit(0);
+        EXPECT(rt.code_cache_stats().entries == 0);
+        EXPECT(rt.try_set_code_cache_dir("/nonexistent/ik-cpp-cache").status() == IK_ERR_INVALID_ARGUMENT);
+        rt.set_code_cache_dir({});
+        EXPECT(rt.try_set_code_cache_dir(std::string_view("a\0b", 3)).status() == IK_ERR_INVALID_ARGUMENT);
+    }
+    EXPECT(counts.creates == counts.releases);
+    {
+        importkit::Runtime rt;
+        std::atomic<int> compiled{0}, ran{0};
+        auto lambdas = std::make_shared<importkit::LambdaExecutor>(
+            [](importkit::SpecView spec, importkit::Report &) { return static_cast<void *>(new Module{std::string(spec.name()), {}}); },
+            [](importkit::SpecView, void *, std::string_view, bool, importkit::Report &) {},
+            [](void *m) { delete static_cast<Module *>(m); });
+        lambdas->on_code([&](importkit::SpecView, void *, std::string_view code, importkit::Report &) { ran += code == "C:x" ? 1 : 100; },
+                         [&](importkit::SpecView, std::string_view src, importkit::Report &) {
+                             ++compiled;
+                             return std::optional<std::string>("C:" + std::string(src));
+                         });
+        rt.set_executor(lambdas);
+        rt.mount("l", std::map<std::string, std::string>{{"__init__.py", "x"}});
+        rt.import("l");
+        EXPECT(compiled == 1 && ran == 1);
+    }
 }
 
 } // namespace
@@ -402,6 +466,7 @@ int main() {
     errors_and_profiles_move();
     review_findings();
     bundles();
+    code_cache();
     if (failures) {
         std::printf("cpp_wrapper: FAILED (%d of %d checks)\n", failures, checks);
         return 1;

@@ -156,7 +156,7 @@ done
 # ----- the thread tests under AddressSanitizer, natively (both cores race for real) -----
 # A module released while a callback still uses it shows as a heap-use-after-free in the test executor.
 ASAN_FLAGS=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
-for name in test_stress test_hardening test_threads cpp_wrapper; do
+for name in test_stress test_hardening test_threads test_code_cache cpp_wrapper; do
     exe="$build/${name}_asan"
     log="$build/${name}_asan.log"
     if [ "$name" = cpp_wrapper ]; then

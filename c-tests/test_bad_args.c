@@ -173,6 +173,7 @@ static int32_t probe_find(void *userdata, const char *name, size_t name_len, con
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_file, found, "/early");
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_source, found, (const uint8_t *)src, 2);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_host_data, found, NULL, NULL);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_code, found, "cpython-311", (const uint8_t *)"CODE", 4);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set, NULL, "host:p", IK_KIND_SOURCE, true);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set, found, NULL, IK_KIND_SOURCE, true);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set, found, BAD_UTF8, IK_KIND_SOURCE, true);
@@ -194,6 +195,18 @@ static int32_t probe_find(void *userdata, const char *name, size_t name_len, con
     CHECK_OK(ik_found_set_source(found, NULL, 0, &err));
     CHECK_OK(ik_found_set_source(found, (const uint8_t *)WITH_NUL, 5, &err)); /* bytes may hold NULs */
     CHECK_OK(ik_found_set_source(found, (const uint8_t *)src, 2, &err));
+    /* ik_found_set_code: a tag is a cache tag, the code at most IK_MAX_CODE_SIZE bytes (never read past). */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_code, NULL, "cpython-311", (const uint8_t *)"CODE", 4);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_code, found, NULL, (const uint8_t *)"CODE", 4);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_code, found, "", (const uint8_t *)"CODE", 4);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_code, found, "a/b", (const uint8_t *)"CODE", 4);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_code, found, BAD_UTF8, (const uint8_t *)"CODE", 4);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_code, found, long_suffix, (const uint8_t *)"CODE", 4);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_code, found, "cpython-311", NULL, 4);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_found_set_code, found, "cpython-311", (const uint8_t *)"CODE",
+        (size_t)IK_MAX_CODE_SIZE + 1);
+    CHECK_OK(ik_found_set_code(found, "cpython-311", NULL, 0, &err));
+    CHECK_OK(ik_found_set_code(found, "cpython-311", (const uint8_t *)WITH_NUL, 5, &err));
     BAD(IK_ERR_INVALID_ARGUMENT, ik_report_error, NULL, IK_ERR_HOST, "x", 0, 0);
     (void)report;
     return IK_OK;
@@ -818,6 +831,12 @@ static int32_t noop_find(void *userdata, const char *name, size_t name_len, cons
     return IK_OK;
 }
 
+static int32_t noop_compile(void *userdata, const ik_spec *spec, const uint8_t *source, size_t source_len,
+                            ik_bytes *out, ik_report *report) {
+    (void)userdata, (void)spec, (void)source, (void)source_len, (void)out, (void)report;
+    return IK_OK;
+}
+
 static void runtimes_and_vtables(ik_runtime *rt) {
     ik_error *err = NULL;
     ik_runtime *sentinel = (ik_runtime *)&err;
@@ -855,6 +874,14 @@ static void runtimes_and_vtables(ik_runtime *rt) {
     ex.size = 3;
     CHECK_INT(ik_runtime_set_executor(rt, &ex, NULL), IK_ERR_INVALID_ARGUMENT);
     CHECK_INT(releases, 0);
+    /* The code-cache fields: compile needs exec_code; the older layout (up to release_userdata) is
+     * accepted, a size between the two is not. */
+    ex.size = (uint32_t)sizeof ex;
+    ex.compile = noop_compile;
+    BAD_RELEASING(IK_ERR_INVALID_ARGUMENT, ik_runtime_set_executor(rt, &ex, &err));
+    ex.size = (uint32_t)offsetof(ik_executor, compile) + 8;
+    BAD_SIZE(ik_runtime_set_executor(rt, &ex, &err));
+    ex.compile = NULL;
 
     /* ik_runtime_set_virtual_root */
     BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_set_virtual_root, NULL, "/opt");
@@ -931,6 +958,36 @@ static int32_t hook_never(void *userdata, const char *entry, size_t entry_len, i
                           ik_report *report) {
     (void)userdata, (void)entry, (void)entry_len, (void)out, (void)claimed, (void)report;
     return IK_OK;
+}
+
+/* The code cache's settings and counters. */
+static void code_cache(ik_runtime *rt) {
+    ik_error *err = NULL;
+    ik_code_cache_stats s;
+
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_set_code_cache_dir, NULL, "/tmp");
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_set_code_cache_dir, rt, BAD_UTF8);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_set_code_cache_dir, rt, long_path);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_set_code_cache_dir, rt, "");
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_set_code_cache_dir, rt, "/nonexistent/ik-code-cache");
+    CHECK_OK(ik_runtime_set_code_cache_dir(rt, NULL, &err));
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_set_code_cache_limit, NULL, 0);
+    CHECK_OK(ik_runtime_set_code_cache_limit(rt, UINT64_MAX, &err));
+    CHECK_OK(ik_runtime_set_code_cache_limit(rt, 32 * 1024 * 1024, &err));
+    memset(&s, 0, sizeof s);
+    s.size = (uint32_t)sizeof s;
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_code_cache_stats, NULL, &s);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_code_cache_stats, rt, NULL);
+    s.size = 0;
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_code_cache_stats, rt, &s);
+    s.size = (uint32_t)sizeof s - 8;
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_code_cache_stats, rt, &s);
+    s.size = (uint32_t)sizeof s + 8;
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_code_cache_stats, rt, &s);
+    CHECK_INT(s.compiles, 0);
+    s.size = (uint32_t)sizeof s;
+    CHECK_OK(ik_runtime_code_cache_stats(rt, &s, &err));
+    CHECK_INT(s.limit, 32 * 1024 * 1024);
 }
 
 /* The search path, path hooks, confinement, caches and namespace locations. */
@@ -1122,6 +1179,7 @@ int main(void) {
     resources(rt);
     bundles(rt);
     runtimes_and_vtables(rt);
+    code_cache(rt);
     search_path(rt);
     callbacks_misused();
     the_runtime_still_works(rt, tx);

@@ -73,7 +73,8 @@ int main(void) {
     ik_error *err = NULL;
     if (ik_runtime_new(NULL, &rt, &err) != IK_OK) return 1;
 
-    ik_executor ex = {sizeof ex, rt, create, exec, NULL, NULL, NULL, release, NULL};
+    /* No bind, has_attr, all_names or userdata release; no compile or exec_code (no code cache). */
+    ik_executor ex = {sizeof ex, rt, create, exec, NULL, NULL, NULL, release, NULL, NULL, NULL};
     ik_native clock = {sizeof clock, 0, NULL, make_clock, NULL};
     ik_mount_file files[] = {
         file("__init__.py", "print booting\nimport .core"),

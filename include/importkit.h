@@ -176,8 +176,16 @@
 // length), in bytes: a blob that records more is refused, and one that inflates past what it records too.
 #define IK_MAX_BUNDLE_BLOB_SIZE ((256 * 1024) * 1024)
 
+// Largest compiled code the code cache takes or hands over (what `compile` gives, a module's code from its
+// source, the code of a cache file), in bytes, and largest source file it reads to look code up: code over
+// it is not used (a compile that gives more fails its import).
+#define IK_MAX_CODE_SIZE ((256 * 1024) * 1024)
+
 // Names up to this many bytes are kept in their entry.
 #define INLINE 24
+
+// How many bytes of code a runtime keeps in memory unless the host sets another bound (32 MiB).
+#define DEFAULT_CODE_CACHE_LIMIT ((32 * 1024) * 1024)
 
 // The result of a fallible importkit call. `IK_OK` is 0; every error is a distinct positive value that
 // stays the same across versions. Callbacks return these values as `int32_t`.
@@ -293,8 +301,51 @@ typedef struct {
     size_t data_len;
 } ik_mount_file;
 
+// What a runtime's code cache has done since the runtime was made, and what it holds now
+// (`ik_runtime_code_cache_stats`). The first field is `sizeof(ik_code_cache_stats)`, set by the caller:
+// importkit writes the fields that size reaches and nothing past it (a newer library keeps serving an
+// older, smaller struct).
+typedef struct {
+    // `sizeof(ik_code_cache_stats)`, set by the caller before the call; importkit does not change it.
+    uint32_t size;
+    // Written as 0 (it keeps the counters at the same offsets on every platform, with no padding).
+    uint32_t reserved;
+    // Calls of the executor's `compile` that gave code.
+    uint64_t compiles;
+    // Code a module's source held for the runtime's cache tag (a bundle's code entry, a host finder's
+    // `ik_found_set_code`), used without compiling.
+    uint64_t hits_source;
+    // Code found in memory, compiled from the source the module has now.
+    uint64_t hits_memory;
+    // Code found in the cache directory, every check passed.
+    uint64_t hits_directory;
+    // Lookups that found no usable code (then `compile` is called, if the executor has one).
+    uint64_t misses;
+    // Entries found and not trusted, each ignored: cache files that were stale, truncated, corrupt, or
+    // another module's or cache tag's (replaced once the module compiled again), and code of a source that
+    // failed its check.
+    uint64_t rejected;
+    // Cache files written.
+    uint64_t stores;
+    // Cache files that could not be written (a read-only directory, a full disk); the import went on.
+    uint64_t store_failures;
+    // Entries dropped from memory to stay within the bound.
+    uint64_t evictions;
+    // Entries held in memory now.
+    uint64_t entries;
+    // Bytes of code held in memory now.
+    uint64_t bytes;
+    // The bound on `bytes` (`ik_runtime_set_code_cache_limit`; 32 MiB unless set).
+    uint64_t limit;
+} ik_code_cache_stats;
+
 // The host's executor: module objects and code execution. The first field is `sizeof(ik_executor)`.
-// `create` and `exec` are required; the others may be NULL.
+// `create` and `exec` are required; the others may be NULL. The layout before `compile` (up to
+// `release_userdata`) is the older one and stays accepted: its executor gets no compiled code.
+// Code-cache contract (docs/CODE_CACHE.md): an executor with `exec_code` gets a module of kind source
+// through `exec_code`, with code for the runtime's cache tag, wherever importkit has code for the module's
+// current source (the module's source, such as a bundle's code entry; the code cache in memory or in the
+// directory of `ik_runtime_set_code_cache_dir`; `compile`), and through `exec` with its source otherwise.
 typedef struct {
     // `sizeof(ik_executor)`, so importkit can tell which version of the struct the host was built with.
     uint32_t size;
@@ -304,8 +355,9 @@ typedef struct {
     // into the module table before it executes, so a circular import sees it partly initialised.
     int32_t (*create)(void *userdata, const ik_spec *spec, void **out_module, ik_report *report);
     // Executes the module's code in `module`. `source`/`source_len` are the bytes importkit holds for it
-    // (a mounted file, bytes from a host finder), or NULL/0 when the host reads `ik_spec_file` itself.
-    // Not called for namespace packages and natives. To pass on the failure of a nested import, return its
+    // (a mounted file, bytes from a host finder), or NULL/0 when the host reads `ik_spec_file` itself
+    // (an executor with `exec_code` gets a source file of a directory read too, when there is no code
+    // for it). Not called for namespace packages and natives. To pass on the failure of a nested import, return its
     // status and report its message.
     int32_t (*exec)(void *userdata,
                     const ik_spec *spec,
@@ -325,6 +377,34 @@ typedef struct {
     void (*release)(void *userdata, void *module);
     // Called once with `userdata` when the executor is replaced or its runtime freed. May be NULL.
     ik_release_fn release_userdata;
+    // Compiles a module's source (`source`/`source_len`) to code for the code cache (the host's compiled
+    // form, never read by importkit: CPython's marshalled code object, LuaJIT's `string.dump`): give it
+    // with `ik_bytes_set(out, ...)` (at most `IK_MAX_CODE_SIZE` bytes) and return `IK_OK`; return `IK_OK`
+    // without setting it when there is no code for this module (it then runs from source, through `exec`).
+    // Called for a module of kind source whose bytes importkit holds or reads (a mounted file, a zip
+    // member, a bundle's, a host finder's, a file of a directory on the search path), when neither its
+    // source nor the code cache has code for them: once per module and version of its source while the
+    // cache keeps it.
+    // A failure fails the import (`compiling module 'x' failed: ...`). May be NULL (code then comes only
+    // from sources and the cache directory); set, it needs `exec_code`. (Fields from here on are new in
+    // this layout; a host built against the older header gives the older `size`.)
+    int32_t (*compile)(void *userdata,
+                       const ik_spec *spec,
+                       const uint8_t *source,
+                       size_t source_len,
+                       ik_bytes *out,
+                       ik_report *report);
+    // Executes compiled code (`code`/`code_len`, never NULL) in `module`, instead of `exec`: code for the
+    // runtime's cache tag that the module's current source compiles to, checked before it gets here (a
+    // cache file's source hash and checksum, a bundle entry's CRC-32). Being called here rather than
+    // `exec` is how the executor knows it got code. May be NULL: importkit then hands out no code and
+    // every module goes to `exec`, as with the older layout.
+    int32_t (*exec_code)(void *userdata,
+                         const ik_spec *spec,
+                         void *module,
+                         const uint8_t *code,
+                         size_t code_len,
+                         ik_report *report);
 } ik_executor;
 
 // A native module: a factory that makes the complete module object. The first field is `sizeof(ik_native)`.
@@ -561,6 +641,27 @@ ik_status ik_bundle_builder_build(ik_bundle_builder *builder, ik_resource **out_
 // renamed over `path` (a reader sees the old file or the new one, never a part). Errors name the file.
 ik_status ik_bundle_builder_write(ik_bundle_builder *builder, const char *path, ik_error **out_error);
 
+// Keeps compiled code in directory `dir` across runs and processes, or only in memory with NULL (the
+// default): one file per module and cache tag, written atomically (a temporary file renamed), and used
+// only when its source hash, cache tag and checksum all match; any other file is ignored and replaced.
+// `dir` must be an existing directory (a relative path is resolved now; it is not created; it need not be
+// writable: failed writes are counted in `store_failures`), else `IK_ERR_INVALID_ARGUMENT`, saying why;
+// the runtime's profile must have a cache tag (`ik_profile_set_cache_tag`), else `IK_ERR_UNAVAILABLE`.
+// Only an executor with `exec_code` uses the cache.
+ik_status ik_runtime_set_code_cache_dir(const ik_runtime *rt, const char *dir, ik_error **out_error);
+
+// Bounds the compiled code a runtime keeps in memory to `bytes` (32 MiB unless set; 0 keeps none, so
+// every import looks in the directory or compiles), dropping the least recently used code now if it holds
+// more. Code larger than the bound is used but not kept.
+ik_status ik_runtime_set_code_cache_limit(const ik_runtime *rt, uint64_t bytes, ik_error **out_error);
+
+// Writes the code cache's counters into `*out_stats`, whose `size` the caller sets to
+// `sizeof(ik_code_cache_stats)` first (a size that is no released layout: `IK_ERR_INVALID_ARGUMENT`,
+// nothing written).
+ik_status ik_runtime_code_cache_stats(const ik_runtime *rt,
+                                      ik_code_cache_stats *out_stats,
+                                      ik_error **out_error);
+
 // Frees an error. `ik_error_free(NULL)` does nothing.
 void ik_error_free(ik_error *error);
 
@@ -796,11 +897,24 @@ ik_status ik_found_set_file(ik_found *found, const char *file, ik_error **out_er
 // Gives the bytes of a found module (copied), to be handed to the executor's `exec`.
 ik_status ik_found_set_source(ik_found *found, const uint8_t *data, size_t len, ik_error **out_error);
 
+// Gives compiled code of a found module (after `ik_found_set_source`, which it goes with; `len` bytes at
+// `data`, copied; NULL only with 0; at most `IK_MAX_CODE_SIZE` bytes) for the cache tag `cache_tag` (1 to
+// `IK_MAX_SUFFIX_LEN` bytes, no `/`, `\\`): a runtime whose profile has that cache tag hands it to an
+// executor with `exec_code` instead of compiling the source, as it does a bundle's code entry; any other
+// runtime or executor gets the source. Setting it again replaces it. Code given without the source fails
+// the find (`IK_ERR_HOST`).
+ik_status ik_found_set_code(ik_found *found,
+                            const char *cache_tag,
+                            const uint8_t *data,
+                            size_t len,
+                            ik_error **out_error);
+
 // Adds a name to a list being filled by a callback (`name_len` bytes of UTF-8, no NUL).
 ik_status ik_strings_push(ik_strings *strings, const char *name, size_t name_len, ik_error **out_error);
 
-// Gives the bytes of the resource a host finder's `read_resource` was asked for (`len` bytes at `data`,
-// copied; NULL only with 0). Setting them again replaces them.
+// Gives the bytes a callback was asked for: the resource of a host finder's `read_resource`, the code of
+// the executor's `compile` (`len` bytes at `data`, copied; NULL only with 0). Setting them again replaces
+// them.
 ik_status ik_bytes_set(ik_bytes *out, const uint8_t *data, size_t len, ik_error **out_error);
 
 // Adds a module to the list a host finder's `iter_modules` fills: its name (`name_len` bytes of UTF-8, no

@@ -607,6 +607,21 @@ class Executor {
     }
     /* importkit holds `module` no more (once per object it took, natives' and inserted ones included). */
     virtual void release(void *module) noexcept { (void)module; }
+    /* The code cache (docs/CODE_CACHE.md): true gives importkit `compile` and `exec_code` (asked once, when
+     * the executor is set); false (the default) leaves them out, and every module reaches `exec`. */
+    virtual bool accepts_code() const { return false; }
+    /* Compiles a module's source to the host's code (a marshalled code object, a `string.dump`), kept by
+     * the code cache; std::nullopt: no code for this module (it runs from source through `exec`). */
+    virtual std::optional<std::string> compile(SpecView spec, std::string_view source, Report &report) {
+        (void)spec, (void)source, (void)report;
+        return std::nullopt;
+    }
+    /* Executes compiled code (what `compile` gave for the module's current source, or a bundle's code for the
+     * runtime's cache tag), instead of `exec`. */
+    virtual void exec_code(SpecView spec, void *module, std::string_view code, Report &report) {
+        (void)spec, (void)module, (void)code;
+        report.fail("this executor runs no compiled code");
+    }
 };
 
 namespace detail {
@@ -654,6 +669,25 @@ inline int32_t ex_all_names(void *ud, void *module, ik_strings *out, ik_report *
         }
     });
 }
+inline int32_t ex_compile(void *ud, const ik_spec *spec, const uint8_t *src, size_t len, ik_bytes *out,
+                          ik_report *report) {
+    auto *slot = static_cast<ExecutorSlot *>(ud);
+    return guard(report, IK_ERR_EXEC, [&](Report &r) {
+        std::optional<std::string> code =
+            slot->ex->compile(SpecView(spec), std::string_view(reinterpret_cast<const char *>(src), len), r);
+        if (r.failed() || !code) return;
+        Error err;
+        if (ik_bytes_set(out, reinterpret_cast<const uint8_t *>(code->data()), code->size(), err.out()) != IK_OK)
+            r.pass(err);
+    });
+}
+inline int32_t ex_exec_code(void *ud, const ik_spec *spec, void *module, const uint8_t *code, size_t len,
+                            ik_report *report) {
+    auto *slot = static_cast<ExecutorSlot *>(ud);
+    return guard(report, IK_ERR_EXEC, [&](Report &r) {
+        slot->ex->exec_code(SpecView(spec), module, std::string_view(reinterpret_cast<const char *>(code), len), r);
+    });
+}
 inline void ex_release(void *ud, void *module) { static_cast<ExecutorSlot *>(ud)->ex->release(module); }
 inline void ex_release_userdata(void *ud) { delete static_cast<ExecutorSlot *>(ud); }
 
@@ -669,6 +703,10 @@ inline ik_executor executor_vtable(Executor *ex, std::shared_ptr<Executor> owner
     vt.all_names = ex_all_names;
     vt.release = ex_release;
     vt.release_userdata = ex_release_userdata;
+    if (quietly<bool>(false, [&] { return ex->accepts_code(); })) {
+        vt.compile = ex_compile;
+        vt.exec_code = ex_exec_code;
+    }
     return vt;
 }
 } // namespace detail
@@ -687,6 +725,14 @@ class LambdaExecutor : public Executor {
     LambdaExecutor &on_bind(BindFn f) { bind_ = std::move(f); return *this; }
     LambdaExecutor &on_has_attr(HasAttrFn f) { has_attr_ = std::move(f); return *this; }
     LambdaExecutor &on_all_names(AllNamesFn f) { all_names_ = std::move(f); return *this; }
+    using CompileFn = std::function<std::optional<std::string>(SpecView, std::string_view, Report &)>;
+    using ExecCodeFn = std::function<void(SpecView, void *, std::string_view, Report &)>;
+    /* The code cache: `exec_code` runs compiled code, `compile` (may be empty) makes it. Before set_executor. */
+    LambdaExecutor &on_code(ExecCodeFn exec_code, CompileFn compile = {}) {
+        exec_code_ = std::move(exec_code);
+        compile_ = std::move(compile);
+        return *this;
+    }
 
     void *create(SpecView spec, Report &report) override { return create_(spec, report); }
     void exec(SpecView spec, void *module, std::string_view source, bool has_source, Report &report) override {
@@ -699,6 +745,13 @@ class LambdaExecutor : public Executor {
     std::vector<std::string> all_names(void *module, Report &report) override {
         return all_names_ ? all_names_(module, report) : std::vector<std::string>();
     }
+    bool accepts_code() const override { return static_cast<bool>(exec_code_); }
+    std::optional<std::string> compile(SpecView spec, std::string_view source, Report &report) override {
+        return compile_ ? compile_(spec, source, report) : std::nullopt;
+    }
+    void exec_code(SpecView spec, void *module, std::string_view code, Report &report) override {
+        if (exec_code_) exec_code_(spec, module, code, report);
+    }
     void release(void *module) noexcept override {
         if (release_) detail::quietly<int>(0, [&] { release_(module); return 0; });
     }
@@ -710,6 +763,8 @@ class LambdaExecutor : public Executor {
     BindFn bind_;
     HasAttrFn has_attr_;
     AllNamesFn all_names_;
+    CompileFn compile_;
+    ExecCodeFn exec_code_;
 };
 
 /* What a host meta-path finder found. */
@@ -1178,6 +1233,26 @@ class Runtime {
     Result<void> try_clear_confinement() const { return on_runtime(ik_runtime_clear_confinement); }
     Result<void> try_invalidate() const { return on_runtime(ik_runtime_invalidate); }
     Result<void> try_drop_caches() const { return on_runtime(ik_runtime_drop_caches); }
+
+    /* --- the code cache (docs/CODE_CACHE.md) --- */
+
+    /* Keeps compiled code in directory `dir` across runs (an empty view: in memory only). */
+    Result<void> try_set_code_cache_dir(std::string_view dir) const {
+        detail::OptCStr d(dir, "dir");
+        return detail::call([&](ik_error **e) { return ik_runtime_set_code_cache_dir(h_.get(), d.get(), e); }, d);
+    }
+    /* Bounds the code kept in memory to `bytes` (0: none). */
+    Result<void> try_set_code_cache_limit(uint64_t bytes) const {
+        return detail::call([&](ik_error **e) { return ik_runtime_set_code_cache_limit(h_.get(), bytes, e); });
+    }
+    /* The code cache's counters. */
+    Result<ik_code_cache_stats> try_code_cache_stats() const {
+        ik_code_cache_stats s{};
+        s.size = static_cast<uint32_t>(sizeof s);
+        auto r = detail::call([&](ik_error **e) { return ik_runtime_code_cache_stats(h_.get(), &s, e); });
+        if (!r.ok()) return detail::failed<ik_code_cache_stats>(std::move(r));
+        return Result<ik_code_cache_stats>(s);
+    }
     /* `importlib.reload`: found again and executed again in the same module object (borrowed from the table). */
     Result<void *> try_reload(std::string_view name) const {
         detail::CStr n(name, "name");
@@ -1289,6 +1364,9 @@ class Runtime {
     void clear_confinement() const { detail::value_or_throw(try_clear_confinement()); }
     void invalidate() const { detail::value_or_throw(try_invalidate()); }
     void drop_caches() const { detail::value_or_throw(try_drop_caches()); }
+    void set_code_cache_dir(std::string_view dir) const { detail::value_or_throw(try_set_code_cache_dir(dir)); }
+    void set_code_cache_limit(uint64_t bytes) const { detail::value_or_throw(try_set_code_cache_limit(bytes)); }
+    ik_code_cache_stats code_cache_stats() const { return detail::value_or_throw(try_code_cache_stats()); }
     std::vector<std::string> namespace_locations(std::string_view name) const {
         return detail::value_or_throw(try_namespace_locations(name));
     }

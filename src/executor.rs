@@ -20,9 +20,38 @@ pub trait Executor: Send + Sync {
     fn create(&self, spec: &ModuleSpec) -> Result<ModuleHandle, HostError>;
 
     /// Executes the module's code in `module`. `source` holds the bytes importkit has for it (a mounted file,
-    /// bytes from a host finder); `None` when the host must read `spec.file()` itself. Never called for
-    /// namespace packages or natives.
+    /// bytes from a host finder); `None` when the host must read `spec.file()` itself (an executor that
+    /// accepts code gets a source file of a directory read too, when there is no code for it). Never called
+    /// for namespace packages or natives.
     fn exec(&self, spec: &ModuleSpec, module: ModuleHandle, source: Option<&[u8]>) -> Result<(), HostError>;
+
+    /// Whether this executor runs compiled code ([`Executor::exec_code`]). When it does, a module of kind
+    /// source whose bytes importkit holds is executed from code where there is some for the runtime's cache
+    /// tag: from the module's source (a bundle's code entry), the runtime's code cache, or
+    /// [`Executor::compile`] (docs/CODE_CACHE.md). When it does not (the default), nothing of the code cache
+    /// applies and every module reaches [`Executor::exec`].
+    fn accepts_code(&self) -> bool {
+        false
+    }
+
+    /// Compiles the source of a module (kind source) to code for the code cache: the host's own compiled
+    /// form (CPython's `marshal.dumps(compile(...))`, LuaJIT's `string.dump`), never read by importkit.
+    /// `Ok(None)`: no code for this module; it executes from source. Called only when
+    /// [`Executor::accepts_code`], and only when neither the module's source nor the cache has code for this
+    /// source (so once per module and version of its source while the cache keeps it). A failure fails the
+    /// import (`compiling module 'x' failed: ...`).
+    fn compile(&self, spec: &ModuleSpec, source: &[u8]) -> Result<Option<Vec<u8>>, HostError> {
+        let _ = (spec, source);
+        Ok(None)
+    }
+
+    /// Executes compiled code in `module`, instead of [`Executor::exec`]: code for the runtime's cache tag
+    /// that this module's current source compiles to, checked (source hash, checksum) before it gets here.
+    /// Called only when [`Executor::accepts_code`].
+    fn exec_code(&self, spec: &ModuleSpec, module: ModuleHandle, code: &[u8]) -> Result<(), HostError> {
+        let _ = (spec, module, code);
+        Err(HostError::new("this executor runs no compiled code (accepts_code is false)"))
+    }
 
     /// Sets `child` as attribute `name` of `parent` once the child is loaded. A failure is ignored, as
     /// CPython ignores it (the import itself succeeded).

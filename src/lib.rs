@@ -38,9 +38,11 @@ pub use executor::{Executor, ModuleHandle};
 pub use finders::host::{EntryFinder, EntryFound, HostFinder, HostFound, PathHook};
 pub use finders::memory::MountFile;
 pub use finders::native::NativeFlags;
-pub use finders::{Finder, FinderId, Found, ModuleBytes, ModuleInfo, NativeFactory, Query, Resource, Source, Trace};
+pub use finders::{
+    FileReader, Finder, FinderId, Found, ModuleBytes, ModuleInfo, NativeFactory, Query, Resource, Source, Trace,
+};
 pub use profile::{IdentifierRule, Profile};
-pub use runtime::{ModuleState, MountMode, Runtime};
+pub use runtime::{CodeCacheStats, ModuleState, MountMode, Runtime, DEFAULT_CODE_CACHE_LIMIT};
 pub use spec::{HostData, ModuleKind, ModuleSpec};
 
 /// The version of importkit, as `major.minor.patch`.

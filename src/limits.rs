@@ -76,6 +76,10 @@ pub const MAX_ZIP_MEMBER_SIZE: u64 = 256 * 1024 * 1024;
 /// Largest blob of a bundle read (a module's bytes, compiled code or a resource; its stored and its inflated
 /// length), in bytes: a blob that records more is refused, and one that inflates past what it records too.
 pub const MAX_BUNDLE_BLOB_SIZE: u64 = 256 * 1024 * 1024;
+/// Largest compiled code the code cache takes or hands over (what `compile` gives, a module's code from its
+/// source, the code of a cache file), in bytes, and largest source file it reads to look code up: code over
+/// it is not used (a compile that gives more fails its import).
+pub const MAX_CODE_SIZE: u64 = 256 * 1024 * 1024;
 
 #[cfg(test)]
 mod tests {

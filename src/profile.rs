@@ -178,12 +178,16 @@ impl Profile {
     /// Sets the tag of compiled files kept in `__pycache__` (`None`: modules have no `cached`).
     pub fn set_cache_tag(&mut self, tag: Option<&str>) -> Result<()> {
         if let Some(t) = tag {
-            if t.is_empty() || t.len() > MAX_SUFFIX_LEN || t.contains(['/', '\\', '\0']) {
-                return Err(Error::invalid_argument(format!("invalid cache tag '{}'", t.escape_debug())));
-            }
+            check_cache_tag(t)?;
         }
         self.cache_tag = tag.map(str::to_owned);
         Ok(())
+    }
+
+    /// The tag of compiled code for this profile's interpreter (`cpython-311`), if it has one: what names
+    /// compiled files in `__pycache__`, and which code of a bundle or the code cache is this runtime's.
+    pub fn cache_tag(&self) -> Option<&str> {
+        self.cache_tag.as_deref()
     }
 
     /// Appends where compiled code for the file `<dir>/<stem><suffix>` is cached (see [`Profile::cached_for`])
@@ -249,6 +253,14 @@ impl Profile {
             .max_by_key(|(s, _)| s.len())
             .map(|(s, k)| (*k, &file_name[..file_name.len() - s.len()]))
     }
+}
+
+/// Checks a cache tag: 1 to `MAX_SUFFIX_LEN` bytes, no `/`, `\\` or NUL (it names files).
+pub fn check_cache_tag(tag: &str) -> Result<()> {
+    if tag.is_empty() || tag.len() > MAX_SUFFIX_LEN || tag.contains(['/', '\\', '\0']) {
+        return Err(Error::invalid_argument(format!("invalid cache tag '{}'", tag.escape_debug())));
+    }
+    Ok(())
 }
 
 fn kind_rank(kind: ModuleKind) -> u8 {

@@ -632,6 +632,13 @@ impl Bundle {
         self.read_blob(blob).map_err(|e| self.naming(e, &entry))
     }
 
+    /// The bytes of a module's compiled code for `cache_tag` (blob `blob`, its code entry's), read as
+    /// [`Bundle::read_blob`] reads it, an error naming the module and the tag.
+    pub fn module_code(&self, m: &ModuleEntry, cache_tag: &str, blob: u32) -> Result<Cow<'_, [u8]>> {
+        let entry = format!("module {}: code for {}", quote(m.name), quote(cache_tag));
+        self.read_blob(blob).map_err(|e| self.naming(e, &entry))
+    }
+
     /// The bytes of file record `i`, an error naming the file.
     pub fn file_bytes(&self, i: u32) -> Result<Cow<'_, [u8]>> {
         let (path, blob) = self.file_at(i)?;

@@ -73,6 +73,19 @@ pub(crate) unsafe fn in_counted<'a>(p: *const c_char, len: usize, what: &str, li
     std::str::from_utf8(bytes).map_err(|_| not_utf8(what, bytes))
 }
 
+/// Bytes a caller hands in, copied: `len` bytes at `p`, NULL accepted only with length 0.
+///
+/// # Safety
+/// `p` is NULL or points at `len` readable bytes.
+pub(crate) unsafe fn in_bytes(p: *const u8, len: usize, what: &str) -> Result<Vec<u8>> {
+    match (p.is_null(), len) {
+        (true, 0) => Ok(Vec::new()),
+        (true, _) => Err(Error::invalid_argument(format!("{what} is NULL with a length of {len}"))),
+        // SAFETY: the caller guarantees `len` readable bytes at `p`.
+        (false, _) => Ok(unsafe { std::slice::from_raw_parts(p, len) }.to_vec()),
+    }
+}
+
 /// A required non-NULL pointer to a handle.
 ///
 /// # Safety

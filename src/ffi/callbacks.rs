@@ -19,7 +19,12 @@ use crate::limits::{MAX_FROMLIST, MAX_LISTED};
 use crate::spec::{ModuleKind, ModuleSpec};
 
 /// The host's executor: module objects and code execution. The first field is `sizeof(ik_executor)`.
-/// `create` and `exec` are required; the others may be NULL.
+/// `create` and `exec` are required; the others may be NULL. The layout before `compile` (up to
+/// `release_userdata`) is the older one and stays accepted: its executor gets no compiled code.
+/// Code-cache contract (docs/CODE_CACHE.md): an executor with `exec_code` gets a module of kind source
+/// through `exec_code`, with code for the runtime's cache tag, wherever importkit has code for the module's
+/// current source (the module's source, such as a bundle's code entry; the code cache in memory or in the
+/// directory of `ik_runtime_set_code_cache_dir`; `compile`), and through `exec` with its source otherwise.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct ik_executor {
@@ -38,8 +43,9 @@ pub struct ik_executor {
         ) -> i32,
     >,
     /// Executes the module's code in `module`. `source`/`source_len` are the bytes importkit holds for it
-    /// (a mounted file, bytes from a host finder), or NULL/0 when the host reads `ik_spec_file` itself.
-    /// Not called for namespace packages and natives. To pass on the failure of a nested import, return its
+    /// (a mounted file, bytes from a host finder), or NULL/0 when the host reads `ik_spec_file` itself
+    /// (an executor with `exec_code` gets a source file of a directory read too, when there is no code
+    /// for it). Not called for namespace packages and natives. To pass on the failure of a nested import, return its
     /// status and report its message.
     pub exec: Option<
         unsafe extern "C" fn(
@@ -80,6 +86,42 @@ pub struct ik_executor {
     pub release: Option<unsafe extern "C" fn(userdata: *mut c_void, module: *mut c_void)>,
     /// Called once with `userdata` when the executor is replaced or its runtime freed. May be NULL.
     pub release_userdata: ik_release_fn,
+    /// Compiles a module's source (`source`/`source_len`) to code for the code cache (the host's compiled
+    /// form, never read by importkit: CPython's marshalled code object, LuaJIT's `string.dump`): give it
+    /// with `ik_bytes_set(out, ...)` (at most `IK_MAX_CODE_SIZE` bytes) and return `IK_OK`; return `IK_OK`
+    /// without setting it when there is no code for this module (it then runs from source, through `exec`).
+    /// Called for a module of kind source whose bytes importkit holds or reads (a mounted file, a zip
+    /// member, a bundle's, a host finder's, a file of a directory on the search path), when neither its
+    /// source nor the code cache has code for them: once per module and version of its source while the
+    /// cache keeps it.
+    /// A failure fails the import (`compiling module 'x' failed: ...`). May be NULL (code then comes only
+    /// from sources and the cache directory); set, it needs `exec_code`. (Fields from here on are new in
+    /// this layout; a host built against the older header gives the older `size`.)
+    pub compile: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            spec: *const ModuleSpec,
+            source: *const u8,
+            source_len: usize,
+            out: *mut ik_bytes,
+            report: *mut ik_report,
+        ) -> i32,
+    >,
+    /// Executes compiled code (`code`/`code_len`, never NULL) in `module`, instead of `exec`: code for the
+    /// runtime's cache tag that the module's current source compiles to, checked before it gets here (a
+    /// cache file's source hash and checksum, a bundle entry's CRC-32). Being called here rather than
+    /// `exec` is how the executor knows it got code. May be NULL: importkit then hands out no code and
+    /// every module goes to `exec`, as with the older layout.
+    pub exec_code: Option<
+        unsafe extern "C" fn(
+            userdata: *mut c_void,
+            spec: *const ModuleSpec,
+            module: *mut c_void,
+            code: *const u8,
+            code_len: usize,
+            report: *mut ik_report,
+        ) -> i32,
+    >,
 }
 
 /// A native module: a factory that makes the complete module object. The first field is `sizeof(ik_native)`.
@@ -251,7 +293,8 @@ pub struct ik_path_hook {
 }
 
 /// The released layouts of each vtable, oldest first; a new field at the end adds the new `sizeof` to the end of
-/// its list (the older sizes stay accepted). The finders' resource and listing callbacks came in the second.
+/// its list (the older sizes stay accepted). The finders' resource and listing callbacks came in the second,
+/// the executor's code-cache callbacks (`compile`, `exec_code`) too.
 macro_rules! released_layouts {
     ($($t:ident: [$($older:expr),*]),*) => {$(
         impl Vtable for $t {
@@ -262,7 +305,7 @@ macro_rules! released_layouts {
 }
 
 released_layouts!(
-    ik_executor: [],
+    ik_executor: [std::mem::offset_of!(ik_executor, compile)],
     ik_native: [],
     ik_finder: [std::mem::offset_of!(ik_finder, read_resource)],
     ik_entry_finder: [std::mem::offset_of!(ik_entry_finder, read_resource)],
@@ -285,7 +328,26 @@ type CFinder = Hosted<ik_finder>;
 pub(crate) fn executor(vt: &ik_executor) -> Result<std::sync::Arc<dyn Executor>> {
     let userdata = Userdata::new(vt.userdata, vt.release_userdata);
     let missing = if vt.create.is_none() { Some("create") } else { vt.exec.is_none().then_some("exec") };
-    Ok(std::sync::Arc::new(hosted(vt, missing, None, userdata)?))
+    let wrapped = hosted(vt, missing, None, userdata)?;
+    if vt.compile.is_some() && vt.exec_code.is_none() {
+        // Dropping the wrapper releases the userdata, as for any refused vtable.
+        drop(wrapped);
+        return Err(Error::invalid_argument(
+            "ik_executor.compile is set but exec_code is NULL: compiled code needs exec_code to run",
+        ));
+    }
+    Ok(std::sync::Arc::new(wrapped))
+}
+
+/// Bytes as a callback gets them: an empty slice still gets a real (non-NULL) pointer, since NULL means
+/// "no bytes" where a callback may get none (`exec` of a file the host reads).
+fn c_bytes(bytes: Option<&[u8]>) -> (*const u8, usize) {
+    static EMPTY: [u8; 1] = [0];
+    match bytes {
+        None => (std::ptr::null(), 0),
+        Some([]) => (EMPTY.as_ptr(), 0),
+        Some(b) => (b.as_ptr(), b.len()),
+    }
 }
 
 impl Executor for CExecutor {
@@ -299,15 +361,31 @@ impl Executor for CExecutor {
 
     fn exec(&self, spec: &ModuleSpec, module: ModuleHandle, source: Option<&[u8]>) -> Result<(), HostError> {
         let Some(exec) = self.vt.exec else { return Err(HostError::new("no exec callback")) };
-        // An empty file still gets a real (non-NULL) pointer: NULL means "no bytes, read the file".
-        static EMPTY: [u8; 1] = [0];
-        let (ptr, len) = match source {
-            None => (std::ptr::null(), 0),
-            Some([]) => (EMPTY.as_ptr(), 0),
-            Some(s) => (s.as_ptr(), s.len()),
-        };
+        let (ptr, len) = c_bytes(source);
         // SAFETY: a callback of the host's vtable, with pointers valid for the call.
         call("ik_executor.exec", |report| unsafe { exec(self.vt.userdata, spec, handle_ptr(module), ptr, len, report) })
+    }
+
+    fn accepts_code(&self) -> bool {
+        self.vt.exec_code.is_some()
+    }
+
+    fn compile(&self, spec: &ModuleSpec, source: &[u8]) -> Result<Option<Vec<u8>>, HostError> {
+        let Some(compile) = self.vt.compile else { return Ok(None) };
+        let (ptr, len) = c_bytes(Some(source));
+        let mut out = ik_bytes { bytes: None };
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        call("ik_executor.compile", |report| unsafe { compile(self.vt.userdata, spec, ptr, len, &mut out, report) })?;
+        Ok(out.bytes)
+    }
+
+    fn exec_code(&self, spec: &ModuleSpec, module: ModuleHandle, code: &[u8]) -> Result<(), HostError> {
+        let Some(exec_code) = self.vt.exec_code else { return Err(HostError::new("no exec_code callback")) };
+        let (ptr, len) = c_bytes(Some(code));
+        // SAFETY: a callback of the host's vtable, with pointers valid for the call.
+        call("ik_executor.exec_code", |report| unsafe {
+            exec_code(self.vt.userdata, spec, handle_ptr(module), ptr, len, report)
+        })
     }
 
     fn bind(&self, parent: ModuleHandle, name: &str, child: ModuleHandle) -> Result<(), HostError> {

@@ -14,6 +14,7 @@ pub mod boundary;
 pub mod bundle;
 pub mod bundle_builder;
 pub mod callbacks;
+pub mod code_cache;
 pub mod error;
 pub mod import;
 pub mod list;

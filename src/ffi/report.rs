@@ -4,7 +4,7 @@
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 
-use super::args::{in_counted, in_opt_str, in_str};
+use super::args::{in_bytes, in_counted, in_opt_str, in_str};
 use super::boundary::boundary;
 use super::error::ik_error;
 use super::spec::module_kind;
@@ -13,7 +13,8 @@ use super::vtable::{ik_release_fn, HostPointer, Userdata};
 use crate::error::{Error, HostError, Result};
 use crate::finders::host::HostFound;
 use crate::finders::ModuleInfo;
-use crate::limits::{clip_message, MAX_LISTED, MAX_NAME_LEN, MAX_PATH_LEN};
+use crate::limits::{clip_message, MAX_CODE_SIZE, MAX_LISTED, MAX_NAME_LEN, MAX_PATH_LEN, MAX_SUFFIX_LEN};
+use crate::profile::check_cache_tag;
 use crate::spec::{HostData, ModuleKind};
 
 /// Where a callback reports why it failed: pass it to `ik_report_error` before returning a status other
@@ -211,17 +212,39 @@ pub unsafe extern "C" fn ik_found_set_source(
     out_error: *mut *mut ik_error,
 ) -> ik_status {
     boundary(out_error, || {
-        if data.is_null() && len > 0 {
-            return Err(Error::invalid_argument("data is NULL"));
-        }
-        let bytes = if len == 0 {
-            Vec::new()
-        } else {
-            // SAFETY: `data` points at `len` readable bytes.
-            unsafe { std::slice::from_raw_parts(data, len) }.to_vec()
-        };
+        // SAFETY: `data` points at `len` readable bytes.
+        let bytes = unsafe { in_bytes(data, len, "data") }?;
         // SAFETY: `found` is the one of the running find callback, as the host promises.
         unsafe { found_mut(found) }?.source = Some(bytes);
+        Ok(())
+    })
+}
+
+/// Gives compiled code of a found module (after `ik_found_set_source`, which it goes with; `len` bytes at
+/// `data`, copied; NULL only with 0; at most `IK_MAX_CODE_SIZE` bytes) for the cache tag `cache_tag` (1 to
+/// `IK_MAX_SUFFIX_LEN` bytes, no `/`, `\\`): a runtime whose profile has that cache tag hands it to an
+/// executor with `exec_code` instead of compiling the source, as it does a bundle's code entry; any other
+/// runtime or executor gets the source. Setting it again replaces it. Code given without the source fails
+/// the find (`IK_ERR_HOST`).
+#[no_mangle]
+pub unsafe extern "C" fn ik_found_set_code(
+    found: *mut ik_found,
+    cache_tag: *const c_char,
+    data: *const u8,
+    len: usize,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: `cache_tag` is a NUL-terminated string.
+        let tag = unsafe { in_str(cache_tag, "cache_tag", MAX_SUFFIX_LEN) }?;
+        check_cache_tag(tag)?;
+        if len as u64 > MAX_CODE_SIZE {
+            return Err(Error::invalid_argument(format!("code of {len} bytes is over the limit of {MAX_CODE_SIZE}")));
+        }
+        // SAFETY: `data` points at `len` readable bytes (the header's contract).
+        let code = unsafe { in_bytes(data, len, "data") }?;
+        // SAFETY: `found` is the one of the running find callback, as the host promises.
+        unsafe { found_mut(found) }?.code = Some((tag.to_owned(), code));
         Ok(())
     })
 }
@@ -247,8 +270,9 @@ pub unsafe extern "C" fn ik_strings_push(
     })
 }
 
-/// Gives the bytes of the resource a host finder's `read_resource` was asked for (`len` bytes at `data`,
-/// copied; NULL only with 0). Setting them again replaces them.
+/// Gives the bytes a callback was asked for: the resource of a host finder's `read_resource`, the code of
+/// the executor's `compile` (`len` bytes at `data`, copied; NULL only with 0). Setting them again replaces
+/// them.
 #[no_mangle]
 pub unsafe extern "C" fn ik_bytes_set(
     out: *mut ik_bytes,
@@ -259,13 +283,8 @@ pub unsafe extern "C" fn ik_bytes_set(
     boundary(out_error, || {
         // SAFETY: valid during the callback, as the host promises.
         let out = unsafe { out.as_mut() }.ok_or_else(|| Error::invalid_argument("out is NULL"))?;
-        let bytes = match (data.is_null(), len) {
-            (true, 0) => Vec::new(),
-            (true, _) => return Err(Error::invalid_argument(format!("data is NULL with a length of {len}"))),
-            // SAFETY: `data` points at `len` readable bytes (the header's contract).
-            (false, _) => unsafe { std::slice::from_raw_parts(data, len) }.to_vec(),
-        };
-        out.bytes = Some(bytes);
+        // SAFETY: `data` points at `len` readable bytes (the header's contract).
+        out.bytes = Some(unsafe { in_bytes(data, len, "data") }?);
         Ok(())
     })
 }

@@ -9,7 +9,8 @@ use crate::limits::MAX_FINDER_NAME_LEN;
 /// Releases a host's userdata once importkit no longer needs it.
 pub type ik_release_fn = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
 
-/// A vtable a host hands in: a `#[repr(C)]` struct whose first field is a `uint32_t size`.
+/// A vtable a host hands in (or a struct it hands in to be filled): a `#[repr(C)]` struct whose first field is
+/// a `uint32_t size`.
 ///
 /// The rule (docs/ABI.md): importkit reads `size` first and nothing past it. `size` must be the size of one
 /// of the struct's released layouts (`LAYOUTS`, oldest first); fields a smaller (older) layout does not have
@@ -60,6 +61,33 @@ pub(crate) unsafe fn read_vtable<V: Vtable>(p: *const V, what: &str) -> Result<V
     // SAFETY: every vtable field is an integer, a bool, a raw pointer or an optional function pointer: all
     // zero is a valid value for each (0, false, NULL, None), and the host's bytes are its values.
     Ok(unsafe { vt.assume_init() })
+}
+
+/// Fills a size-first struct the host hands in to be written (`ik_code_cache_stats`) by the rule of
+/// [`Vtable`]: its `size` is read first and must be a released layout's; then exactly the bytes after `size`
+/// up to it are written from `value` (`size` itself stays the host's), so a host built against an older,
+/// smaller struct gets the fields it knows and nothing past them. A bad size writes nothing.
+///
+/// # Safety
+/// `p` is NULL or points at a writable struct that starts with a `uint32_t size` and has `size` bytes.
+pub(crate) unsafe fn write_sized<V: Vtable>(p: *mut V, value: &V, what: &str) -> Result<()> {
+    if p.is_null() {
+        return Err(Error::invalid_argument(format!("{what} is NULL")));
+    }
+    // SAFETY: the struct starts with its `uint32_t size`, and `p` points at one (the caller's promise).
+    let size = unsafe { p.cast::<u32>().read_unaligned() };
+    let size = check_layout::<V>(size)?;
+    let skip = std::mem::size_of::<u32>();
+    // SAFETY: `size` is one of V's layouts, so at most `size_of::<V>()` and at least the size field; the host
+    // promised `size` writable bytes at `p`; `value` is our own struct of V's full size.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            (value as *const V).cast::<u8>().add(skip),
+            p.cast::<u8>().add(skip),
+            size.saturating_sub(skip),
+        )
+    };
+    Ok(())
 }
 
 /// Wraps a host vtable read by [`read_vtable`]: checks its required callback and takes its name (NULL:

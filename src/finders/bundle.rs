@@ -5,7 +5,8 @@
 //! Mounting is O(1) in the number of modules (the bundle is opened, not parsed). A find is one probe of the
 //! bundle's index and a spec made from the record: origin `bundle:/<point>/<path>`, `file` only under the
 //! runtime's virtual root. The module's bytes are `Source::Bytes(the bundle's modules, record)`, read and checked against
-//! their CRC-32 when the module executes; resources are lent in place (`Resource::Held`).
+//! their CRC-32 when the module executes, and so is its compiled code for the runtime's cache tag, which the
+//! code cache takes instead of compiling; resources are lent in place (`Resource::Held`).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -29,6 +30,16 @@ impl ModuleBytes for Modules {
         let as_host = |e: Error| HostError::with_code(e.code(), e.message());
         let m = self.0.module(record).map_err(as_host)?;
         self.0.module_bytes(&m).map_err(as_host)
+    }
+
+    /// The module's code entry for `cache_tag`, its blob checked against its CRC-32 as it is read.
+    fn code(&self, record: u32, cache_tag: &str) -> std::result::Result<Option<Cow<'_, [u8]>>, HostError> {
+        let as_host = |e: Error| HostError::with_code(e.code(), e.message());
+        let m = self.0.module(record).map_err(as_host)?;
+        match self.0.code(&m, cache_tag).map_err(as_host)? {
+            Some(blob) => self.0.module_code(&m, cache_tag, blob).map(Some).map_err(as_host),
+            None => Ok(None),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! finders they make), and their adapters to importkit's two protocols. What a host says it found is checked
 //! and translated here, once, for both.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::path::ctx::Ctx;
@@ -26,6 +27,10 @@ pub struct HostFound {
     pub source: Option<Vec<u8>>,
     /// Where the module's bytes are, read only when it executes (instead of `source`).
     pub reader: Option<Arc<dyn ModuleBytes>>,
+    /// Compiled code of the module for one cache tag (tag, code), beside `source` (a `reader` gives its own
+    /// through [`ModuleBytes::code`]): a runtime with that cache tag hands it to an executor that accepts
+    /// code instead of compiling (docs/CODE_CACHE.md).
+    pub code: Option<(String, Vec<u8>)>,
     /// Something of the host's that comes back on the spec ([`ModuleSpec::host_data`]).
     pub host_data: Option<HostData>,
 }
@@ -40,6 +45,7 @@ impl HostFound {
             file: None,
             source: None,
             reader: None,
+            code: None,
             host_data: None,
         }
     }
@@ -55,6 +61,7 @@ impl std::fmt::Debug for HostFound {
             .field("file", &self.file)
             .field("source", &self.source.as_ref().map(Vec::len))
             .field("reader", &self.reader.is_some())
+            .field("code", &self.code.as_ref().map(|(tag, code)| (tag, code.len())))
             .field("host_data", &self.host_data.is_some())
             .finish()
     }
@@ -157,13 +164,23 @@ fn check_text(place: &str, name: &str, what: &str, value: &str) -> Result<()> {
 
 /// Checks what a host said it found (`place` names the host's finder or hook) and makes the spec.
 pub fn to_found(place: &str, name: &str, found: HostFound) -> Result<Found> {
-    let HostFound { origin, kind, is_package, locations, file, source, reader, host_data } = found;
+    let HostFound { origin, kind, is_package, locations, file, source, reader, code, host_data } = found;
     check_text(place, name, "origin", &origin)?;
     for l in &locations {
         check_text(place, name, "location", l)?;
     }
     if let Some(f) = &file {
         check_text(place, name, "file", f)?;
+    }
+    if code.is_some() && source.is_none() {
+        return Err(Error::new(
+            ErrorCode::Host,
+            format!(
+                "finder '{place}' gave compiled code for '{name}' without its source (give the source with it; a \
+                 reader gives its code through ModuleBytes::code)"
+            ),
+        )
+        .for_module(name));
     }
     if kind == ModuleKind::Native {
         return Err(Error::new(
@@ -179,11 +196,31 @@ pub fn to_found(place: &str, name: &str, found: HostFound) -> Result<Found> {
         .with_file(file.as_deref())
         .with_host_data(host_data);
     let source = match (source, reader) {
-        (Some(bytes), _) => Source::held(bytes),
+        (Some(source), _) => match code {
+            Some((tag, code)) => Source::Bytes(Arc::new(WithCode { source, tag, code }), 0),
+            None => Source::held(source),
+        },
         (None, Some(reader)) => Source::Bytes(reader, 0),
         (None, None) => Source::None,
     };
     Ok(Found::new(spec, source))
+}
+
+/// A host finder's copy of a module's bytes with its compiled code for one cache tag.
+struct WithCode {
+    source: Vec<u8>,
+    tag: String,
+    code: Vec<u8>,
+}
+
+impl ModuleBytes for WithCode {
+    fn read(&self, _: u32) -> std::result::Result<Cow<'_, [u8]>, HostError> {
+        Ok(Cow::Borrowed(&self.source))
+    }
+
+    fn code(&self, _: u32, cache_tag: &str) -> std::result::Result<Option<Cow<'_, [u8]>>, HostError> {
+        Ok((cache_tag == self.tag).then_some(Cow::Borrowed(&self.code[..])))
+    }
 }
 
 /// A host meta-path finder on the meta path.

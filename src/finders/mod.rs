@@ -13,5 +13,5 @@ pub mod source;
 pub mod trace;
 
 pub use protocol::{Finder, FinderId, Found, ModuleInfo, Query};
-pub use source::{ModuleBytes, NativeFactory, Resource, Source};
+pub use source::{FileReader, ModuleBytes, NativeFactory, Resource, Source};
 pub use trace::Trace;

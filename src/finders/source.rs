@@ -26,6 +26,23 @@ where
 /// Reading may fail (an archive changed on disk); the import then fails naming the module.
 pub trait ModuleBytes: Send + Sync {
     fn read(&self, index: u32) -> Result<Cow<'_, [u8]>, HostError>;
+
+    /// Compiled code of item `index` for the cache tag `cache_tag`, if the holder keeps some beside its
+    /// bytes (a bundle's code entry, checked against its checksum as it is read). The code cache hands it to
+    /// the executor instead of compiling (docs/CODE_CACHE.md); a failure here counts as a rejected entry and
+    /// the module is compiled or executed from its bytes instead. None by default.
+    fn code(&self, index: u32, cache_tag: &str) -> Result<Option<Cow<'_, [u8]>>, HostError> {
+        let _ = (index, cache_tag);
+        Ok(None)
+    }
+}
+
+/// Reads the file of a module that the host reads itself (`spec.file()`, a file of a directory on the search
+/// path), as the finder that found it would (under the confinement roots it was found under). importkit
+/// reads such a file only to look up compiled code for it (an executor that accepts code), when the module
+/// executes.
+pub trait FileReader: Send + Sync {
+    fn read_file(&self, path: &str) -> Result<Vec<u8>, HostError>;
 }
 
 /// Bytes held in memory already (what a host finder copied in).
@@ -75,8 +92,12 @@ impl std::fmt::Debug for Resource {
 /// whole source (a mounted tree, an archive) alive after it is removed.
 #[derive(Clone)]
 pub enum Source {
-    /// Nothing importkit reads: namespace packages, and files the host reads itself (`spec.file()`).
+    /// Nothing importkit reads: namespace packages, and files only the host reads (`spec.file()`).
     None,
+    /// A file the host reads itself (`spec.file()`, handed to `exec` without bytes), which importkit reads
+    /// through the reader only for the code cache: when the executor accepts compiled code and the module is
+    /// a source (its bytes then go to `compile`, or to `exec` when there is no code).
+    File(Arc<dyn FileReader>),
     /// Item `.1` of a holder of bytes, read when the module executes (a find costs a reference count, no
     /// allocation).
     Bytes(Arc<dyn ModuleBytes>, u32),
@@ -95,6 +116,7 @@ impl std::fmt::Debug for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Source::None => f.write_str("Source::None"),
+            Source::File(_) => f.write_str("Source::File"),
             Source::Bytes(_, i) => write!(f, "Source::Bytes(#{i})"),
             Source::Native(_) => f.write_str("Source::Native"),
         }

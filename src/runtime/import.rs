@@ -3,9 +3,11 @@
 //! the parent is imported before the child's lock is taken, waiters of a failed attempt see its error, and a
 //! cross-thread cycle hands the partial module to the thread that would close it.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::sync::Arc;
 
+use super::code_cache::CodeCache;
 use super::locks::Acquired;
 use super::table::{ModuleState, Record};
 use super::{thread_cache, Runtime};
@@ -46,22 +48,47 @@ impl Drop for Depth {
 }
 
 /// Executes a found module in `handle`: its bytes read now (never when it was found), then the executor's
-/// `exec`. Namespace packages have nothing to execute.
-pub(super) fn execute(executor: &dyn Executor, spec: &ModuleSpec, source: &Source, handle: ModuleHandle) -> Result<()> {
+/// `exec`. Namespace packages have nothing to execute. An executor that accepts compiled code gets it for
+/// a module of kind source through `exec_code` where there is some (docs/CODE_CACHE.md): code its source
+/// holds for the runtime's cache tag, else code the runtime's cache or `compile` has for its bytes (a file
+/// the host reads itself is read for that, through the finder's reader).
+pub(super) fn execute(
+    executor: &dyn Executor,
+    cache: &CodeCache,
+    spec: &ModuleSpec,
+    source: &Source,
+    handle: ModuleHandle,
+) -> Result<()> {
     if spec.kind() == ModuleKind::Namespace {
         return Ok(());
     }
     let name = spec.name();
+    let coded = executor.accepts_code() && spec.kind() == ModuleKind::Source;
+    let executing = |e| Error::from_host(name, "executing module", e);
+    let run_code = |code: &[u8]| scope::outside(|| executor.exec_code(spec, handle, code)).map_err(executing);
+    // Reading runs no import: whatever its status, the failure is this module's.
+    let reading = |e| Error::from_host(name, "reading the source of module", e).for_module(name);
     let bytes = match source {
-        // Reading runs no import: whatever its status, the failure is this module's.
-        Source::Bytes(bytes, index) => Some(
-            scope::outside(|| bytes.read(*index))
-                .map_err(|e| Error::from_host(name, "reading the source of module", e).for_module(name))?,
-        ),
+        Source::Bytes(bytes, index) => {
+            if coded {
+                if let Some(code) = cache.supplied(bytes.as_ref(), *index) {
+                    return run_code(&code);
+                }
+            }
+            Some(scope::outside(|| bytes.read(*index)).map_err(reading)?)
+        }
+        Source::File(reader) if coded => match spec.file() {
+            Some(file) => Some(Cow::Owned(scope::outside(|| reader.read_file(file)).map_err(reading)?)),
+            None => None,
+        },
         _ => None,
     };
-    scope::outside(|| executor.exec(spec, handle, bytes.as_deref()))
-        .map_err(|e| Error::from_host(name, "executing module", e))
+    if let (true, Some(source)) = (coded, &bytes) {
+        if let Some(code) = cache.code_for(executor, spec, source)? {
+            return run_code(&code);
+        }
+    }
+    scope::outside(|| executor.exec(spec, handle, bytes.as_deref())).map_err(executing)
 }
 
 impl Runtime {
@@ -331,7 +358,7 @@ impl Runtime {
             scope::outside(|| executor.create(&spec)).map_err(|e| Error::from_host(name, "creating module", e))?;
         let object = self.hold(handle);
         self.put(name, Record::new(Some(Arc::clone(&spec)), Arc::clone(&object), ModuleState::Initializing));
-        if let Err(e) = execute(executor.as_ref(), &spec, &source, handle) {
+        if let Err(e) = execute(executor.as_ref(), &self.inner.code_cache, &spec, &source, handle) {
             // Out of the table (whatever is under the name now: the module may have replaced itself);
             // the objects go when their last holds do.
             drop(self.inner.table.remove(name));

@@ -1,6 +1,8 @@
 //! Runtimes: isolated import worlds. Each has its own module table, natives, meta path, policy, profile and
 //! executor; two runtimes share nothing. A runtime is `Send + Sync` and cheap to clone (a shared handle).
 
+mod code_cache;
+mod code_file;
 mod import;
 mod locks;
 mod reload;
@@ -32,6 +34,7 @@ use crate::profile::Profile;
 use crate::spec::ModuleSpec;
 
 pub use crate::finders::path::DEFAULT_RECHECK;
+pub use code_cache::{CodeCacheStats, DEFAULT_CODE_CACHE_LIMIT};
 pub use table::{ModuleState, Record};
 
 static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
@@ -59,6 +62,7 @@ pub(crate) struct Inner {
     table: table::ModuleTable,
     locks: locks::ImportLocks,
     paths: Arc<PathFinder>,
+    code_cache: code_cache::CodeCache,
 }
 
 /// What every search reads: the meta path and the virtual root, swapped in whole on any change.
@@ -110,6 +114,7 @@ impl Runtime {
             MetaEntry { id: 0, finder: natives.clone() as Arc<dyn Finder> },
             MetaEntry { id: 0, finder: paths.clone() as Arc<dyn Finder> },
         ];
+        let code_cache = code_cache::CodeCache::new(profile.cache_tag());
         Runtime {
             inner: Arc::new(Inner {
                 id,
@@ -122,6 +127,7 @@ impl Runtime {
                 table: table::ModuleTable::default(),
                 locks: locks::ImportLocks::default(),
                 paths,
+                code_cache,
             }),
         }
     }
@@ -130,9 +136,11 @@ impl Runtime {
         &self.inner.profile
     }
 
-    /// Sets the host's executor; the previous one, if any, is dropped once no import uses it.
+    /// Sets the host's executor; the previous one, if any, is dropped once no import uses it. The code kept
+    /// in memory by the code cache is forgotten (the new executor may compile otherwise).
     pub fn set_executor(&self, executor: Arc<dyn Executor>) {
         let old = self.inner.executor.write().replace(executor);
+        self.inner.code_cache.clear_memory();
         // Dropped outside the lock: its userdata release may call back into the runtime.
         drop(old);
     }
@@ -158,6 +166,32 @@ impl Runtime {
         drop(guard);
         drop(old);
         Ok(())
+    }
+
+    // ----- the code cache (docs/CODE_CACHE.md) -----
+
+    /// Keeps compiled code in `dir` across runs and processes (`None`: in memory only, the default): one
+    /// file per module, written atomically, trusted only when its source hash and checksum match. `dir`
+    /// must be an existing directory (resolved now if relative; it need not be writable) and the profile
+    /// must have a cache tag (`Unavailable` otherwise).
+    pub fn set_code_cache_dir(&self, dir: Option<&str>) -> Result<()> {
+        self.inner.code_cache.set_dir(dir)
+    }
+
+    /// The code cache directory, resolved, if one is set.
+    pub fn code_cache_dir(&self) -> Option<std::path::PathBuf> {
+        self.inner.code_cache.dir().map(|d| d.as_ref().clone())
+    }
+
+    /// Bounds the compiled code kept in memory to `bytes` ([`DEFAULT_CODE_CACHE_LIMIT`] unless set; 0 keeps
+    /// none), dropping the least recently used code now if it holds more.
+    pub fn set_code_cache_limit(&self, bytes: u64) {
+        self.inner.code_cache.set_limit(bytes);
+    }
+
+    /// What the code cache has done (compiles, hits, misses, rejected entries...) and holds.
+    pub fn code_cache_stats(&self) -> CodeCacheStats {
+        self.inner.code_cache.stats()
     }
 
     // ----- natives -----

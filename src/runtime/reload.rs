@@ -64,7 +64,7 @@ impl Runtime {
                 let executor = self
                     .executor()
                     .ok_or_else(|| cannot(name, ErrorCode::Unavailable, "the runtime has no executor".into()))?;
-                execute(executor.as_ref(), &found.spec, source, record.handle())?;
+                execute(executor.as_ref(), &self.inner.code_cache, &found.spec, source, record.handle())?;
             }
         }
         // Still under the lock, so reloads of one module land in the order they ran. The guard records no

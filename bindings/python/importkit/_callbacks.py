@@ -272,6 +272,10 @@ def fill_found(found_ptr, result: Found) -> None:
     if result.source is not None:
         data = result.source.encode("utf-8") if isinstance(result.source, str) else bytes(result.source)
         errors.check(lib.ik_found_set_source(found_ptr, data, len(data), ctypes.byref(err)), err)
+    if result.code is not None:
+        tag, code = result.code
+        errors.check(lib.ik_found_set_code(found_ptr, _encode(tag, "cache tag"), bytes(code), len(code),
+                                           ctypes.byref(err)), err)
     if kind != _ffi.IK_KIND_NAMESPACE:
         # released by importkit if refused: nothing to undo here
         errors.check(

@@ -126,6 +126,8 @@ class ik_mount_file(Structure):
 
 
 class ik_executor(Structure):
+    # The first layout of ik_executor (up to release_userdata), which importkit keeps accepting; the second
+    # adds the code cache's compile and exec_code, which this binding does not use.
     _fields_ = [
         ("size", c_uint32),
         ("userdata", c_void_p),
@@ -136,6 +138,17 @@ class ik_executor(Structure):
         ("all_names", ALL_NAMES_FN),
         ("release", RELEASE_MODULE_FN),
         ("release_userdata", RELEASE_FN),
+    ]
+
+
+class ik_code_cache_stats(Structure):
+    # Declared for completeness: this binding's executor (the first layout) takes no compiled code.
+    _fields_ = [("size", c_uint32), ("reserved", c_uint32)] + [
+        (name, c_uint64)
+        for name in (
+            "compiles", "hits_source", "hits_memory", "hits_directory", "misses", "rejected", "stores",
+            "store_failures", "evictions", "entries", "bytes", "limit",
+        )
     ]
 
 
@@ -213,6 +226,7 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_found_add_location": (_status, [c_void_p, c_char_p, _err]),
     "ik_found_set_file": (_status, [c_void_p, c_char_p, _err]),
     "ik_found_set_source": (_status, [c_void_p, c_void_p, c_size_t, _err]),
+    "ik_found_set_code": (_status, [c_void_p, c_char_p, c_void_p, c_size_t, _err]),
     "ik_strings_push": (_status, [c_void_p, c_char_p, c_size_t, _err]),
     "ik_bytes_set": (_status, [c_void_p, c_void_p, c_size_t, _err]),
     "ik_modules_push": (_status, [c_void_p, c_char_p, c_size_t, c_bool, _err]),
@@ -310,6 +324,10 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_runtime_confine": (_status, [c_void_p, c_char_p, _err]),
     "ik_runtime_clear_confinement": (_status, [c_void_p, _err]),
     "ik_runtime_drop_caches": (_status, [c_void_p, _err]),
+    # the code cache (docs/CODE_CACHE.md)
+    "ik_runtime_set_code_cache_dir": (_status, [c_void_p, c_char_p, _err]),
+    "ik_runtime_set_code_cache_limit": (_status, [c_void_p, c_uint64, _err]),
+    "ik_runtime_code_cache_stats": (_status, [c_void_p, POINTER(ik_code_cache_stats), _err]),
     "ik_runtime_namespace_locations": (_status, [c_void_p, c_char_p, POINTER(c_void_p), _err]),
     "ik_runtime_path_find_spec": (
         _status,

@@ -13,14 +13,15 @@ class Found:
     ``Kind`` (not ``NATIVE``; a plain ``ik_kind`` int also works); ``locations``: a package's search locations (``__path__``); ``file``:
     ``__file__`` if the module has one; ``source``: its bytes (str is encoded as UTF-8), handed to the
     executor (without them, a module with a file is read from it). A namespace portion is
-    ``Found(kind=Kind.NAMESPACE, locations=[...])``. ``spec``: a ready ``importlib.machinery.ModuleSpec`` the
+    ``Found(kind=Kind.NAMESPACE, locations=[...])``. ``code``: ``(cache_tag, bytes)``, compiled code given with
+    ``source`` for an executor that runs code (``ik_found_set_code``). ``spec``: a ready ``importlib.machinery.ModuleSpec`` the
     ``sys.meta_path`` finder of ``install()`` returns as it is when importkit picks this result.
 
     The object itself comes back on every spec of the module (``Spec.found``): importkit carries it as the
     spec's host data.
     """
 
-    __slots__ = ("origin", "kind", "is_package", "locations", "file", "source", "spec")
+    __slots__ = ("origin", "kind", "is_package", "locations", "file", "source", "code", "spec")
 
     def __init__(
         self,
@@ -31,6 +32,7 @@ class Found:
         file: str | None = None,
         source: bytes | str | None = None,
         spec=None,
+        code: tuple[str, bytes] | None = None,
     ) -> None:
         self.origin = origin
         self.kind = kind
@@ -38,6 +40,7 @@ class Found:
         self.locations = tuple(locations)
         self.file = file
         self.source = source
+        self.code = code
         self.spec = spec
 
     def __repr__(self) -> str:

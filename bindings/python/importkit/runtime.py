@@ -445,6 +445,31 @@ class Runtime:
         """Drops the finders' caches (``importlib.invalidate_caches()``)."""
         self._call("ik_runtime_invalidate")
 
+    # -- the code cache (docs/CODE_CACHE.md) ----------------------------------------------------------------
+
+    # This binding's executor runs source (the first ``ik_executor`` layout, without ``compile`` and
+    # ``exec_code``), so its runtimes hand out no compiled code and these counters stay at zero; the settings
+    # are the C ABI's, translated.
+
+    def set_code_cache_dir(self, directory: str | None) -> None:
+        """Keeps compiled code in ``directory`` across runs (None: in memory only)."""
+        encoded = None if directory is None else cstr(os.fspath(directory), "dir")
+        self._call("ik_runtime_set_code_cache_dir", encoded)
+
+    def set_code_cache_limit(self, nbytes: int) -> None:
+        """Bounds the compiled code kept in memory to ``nbytes`` (0: none)."""
+        nbytes = int(nbytes)
+        if not 0 <= nbytes < 2**64:
+            raise ValueError(f"a code cache limit is 0 to 2**64 - 1 bytes, not {nbytes}")
+        self._call("ik_runtime_set_code_cache_limit", nbytes)
+
+    def code_cache_stats(self) -> dict[str, int]:
+        """The code cache's counters (``compiles``, ``hits_source``, ``hits_memory``, ``misses``...)."""
+        stats = _ffi.ik_code_cache_stats()
+        stats.size = ctypes.sizeof(stats)
+        self._call("ik_runtime_code_cache_stats", ctypes.byref(stats))
+        return {name: getattr(stats, name) for name, _ in stats._fields_ if name not in ("size", "reserved")}
+
     def namespace_locations(self, name: str) -> list[str]:
         """The current search locations of namespace package ``name`` of the module table."""
         return self._list("ik_runtime_namespace_locations", cstr(name))

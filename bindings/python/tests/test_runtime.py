@@ -302,6 +302,38 @@ def test_a_failing_host_finder_gives_a_host_error_with_its_exception(rt):
         rt.import_module("anything")
 
 
+def test_code_cache_settings_translate_and_this_executor_runs_source(rt, tmp_path):
+    rt.set_code_cache_dir(tmp_path)
+    rt.set_code_cache_dir(None)
+    with pytest.raises(importkit.InvalidArgumentError, match="does not exist"):
+        rt.set_code_cache_dir(tmp_path / "missing")
+    with pytest.raises(importkit.InvalidArgumentError):
+        rt.set_code_cache_dir("")
+    rt.set_code_cache_limit(1024)
+    with pytest.raises(ValueError):
+        rt.set_code_cache_limit(-1)
+    tag = sys.implementation.cache_tag
+
+    def find(name, path):
+        if name == "coded":
+            return importkit.Found(origin="c:coded", source="X = 'source'\n", code=(tag, b"not run"))
+        if name == "codeonly":
+            return importkit.Found(origin="c:codeonly", code=(tag, b"x"))
+        if name == "badtag":
+            return importkit.Found(origin="c:badtag", source="", code=("a/b", b"x"))
+        return None
+
+    rt.add_finder(find, name="coded")
+    # The binding's executor takes no code (the first ik_executor layout): the source runs.
+    assert rt.import_module("coded").X == "source"
+    stats = rt.code_cache_stats()
+    assert stats["limit"] == 1024 and stats["compiles"] == 0 and stats["hits_source"] == 0
+    with pytest.raises(importkit.HostError, match="without its source"):
+        rt.import_module("codeonly")
+    with pytest.raises(importkit.HostError, match="invalid cache tag"):
+        rt.import_module("badtag")
+
+
 def test_keyboard_interrupt_in_a_finder_stays_a_keyboard_interrupt(rt):
     def find(name, path):
         if name == "anything":

@@ -19,7 +19,7 @@ use super::entry::{Entry, EntryAnswer, Wanted};
 use super::refs::{self, Chain, RefResult};
 use crate::error::{Attempt, Result};
 use crate::finders::protocol::{Found, ModuleInfo};
-use crate::finders::source::{Resource, Source};
+use crate::finders::source::{FileReader, Resource, Source};
 use crate::finders::trace::Trace;
 use crate::profile::Profile;
 use crate::spec::{ModuleKind, ModuleSpec};
@@ -448,7 +448,10 @@ impl DirEntry {
 impl Entry for DirEntry {
     fn find(&self, name: &Wanted, _: &str, ctx: &Ctx, _: bool, trace: &mut Trace) -> Result<EntryAnswer> {
         Ok(match self.dir.find(name.fullname, name.tail, ctx, &self.dirs, trace, &mut Chain::default()) {
-            DirResult::Module(spec) => EntryAnswer::Module(Found::shared(spec, Source::None)),
+            // The host reads the file; the code cache may too, through the roots it was found under.
+            DirResult::Module(spec) => {
+                EntryAnswer::Module(Found::shared(spec, Source::File(Arc::clone(&ctx.roots) as Arc<dyn FileReader>)))
+            }
             DirResult::Portions(p) => EntryAnswer::Portions(p),
             DirResult::Nothing => EntryAnswer::Nothing,
         })

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use super::confine;
 use super::ctx::{describe, Ctx, REFUSED};
+use crate::error::{ErrorCode, HostError};
+use crate::finders::source::FileReader;
+use crate::limits::MAX_CODE_SIZE;
 
 fn open_flags() -> std::fs::OpenOptions {
     use std::os::unix::fs::OpenOptionsExt;
@@ -52,5 +55,32 @@ fn still_inside(roots: &[PathBuf], file: &File, real: &Path) -> bool {
     match (file.metadata(), std::fs::metadata(real)) {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
         _ => false,
+    }
+}
+
+/// The confinement roots a file was found under (none: not confined) read it as the search would have: by
+/// its checked path, never blocking, a regular file of at most `MAX_CODE_SIZE` bytes. This is how the code
+/// cache reads a directory's module file when the module executes (`Source::File`).
+impl FileReader for Vec<PathBuf> {
+    fn read_file(&self, path: &str) -> Result<Vec<u8>, HostError> {
+        use std::io::Read;
+        let failed = |why: String| HostError::with_code(ErrorCode::Import, why);
+        let file = open_within(self, path, "cannot read").map_err(failed)?;
+        let meta = file.metadata().map_err(|e| failed(format!("cannot read {path}: {}", describe(&e))))?;
+        if !meta.is_file() {
+            return Err(failed(format!("cannot read {path}: not a regular file")));
+        }
+        if meta.len() > MAX_CODE_SIZE {
+            return Err(failed(format!("cannot read {path}: {} bytes, over the limit of {MAX_CODE_SIZE}", meta.len())));
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        (&file)
+            .take(MAX_CODE_SIZE + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| failed(format!("cannot read {path}: {}", describe(&e))))?;
+        if bytes.len() as u64 > MAX_CODE_SIZE {
+            return Err(failed(format!("cannot read {path}: it grew past the limit of {MAX_CODE_SIZE} bytes")));
+        }
+        Ok(bytes)
     }
 }
