@@ -392,6 +392,8 @@ void bundles() {
     importkit::BundleBuilder moved = std::move(b);
     EXPECT(moved.try_build().ok());
     unlink(path);
+}
+
 /* The code cache: an Executor subclass that compiles ("CODE\n" + source) and runs code; a LambdaExecutor with
  * on_code; a compile that throws fails the import naming the module; the counters and settings. */
 class Compiling : public ToyExecutor {

@@ -2256,6 +2256,13 @@ static const uint32_t IK_VERSION_MINOR = 1;
 // Patch version of importkit.
 static const uint32_t IK_VERSION_PATCH = 0;
 
+// Read a bundle's file whole into memory at mount instead of mapping it (for a file that may be
+// truncated or rewritten in place while it is mounted: a mapped file cut short faults on access).
+static const uint32_t IK_BUNDLE_READ = 4;
+
+// The length of a SHA-256 digest, in bytes.
+static const uint32_t IK_SHA256_LEN = 32;
+
 // A native registered as powerful is denied unless its top-level name is allowed by name.
 static const uint32_t IK_NATIVE_POWERFUL = 1;
 
@@ -2417,6 +2424,9 @@ typedef enum {
     IK_ERR_UNAVAILABLE = 11,
     // A bug in importkit (a caught panic); the runtime stays usable.
     IK_ERR_INTERNAL = 12,
+    // Reading or writing a file the caller named failed (a bundle being written, a cache directory); the
+    // message names the file and the system's reason.
+    IK_ERR_IO = 13,
 } ik_status;
 
 // What a module is made of. Functions take and return a kind as `uint32_t`, checked on entry (an unknown
@@ -2447,6 +2457,10 @@ typedef struct ik_profile ik_profile;
 // One isolated import world.
 typedef struct ik_runtime ik_runtime;
 
+// A bundle being built: what was added, and the profile trees are classified under. Not thread-safe: use
+// one builder from one thread at a time.
+typedef struct ik_bundle_builder ik_bundle_builder;
+
 // Where a host finder puts the bytes of a resource it read (`ik_bytes_set`). Valid only during the
 // callback; leaving it unset means "no such file".
 typedef struct ik_bytes ik_bytes;
@@ -2476,6 +2490,21 @@ typedef struct ik_resource ik_resource;
 // A list of names a callback fills with `ik_strings_push` (the names of a module's `__all__`, the
 // resources of a package).
 typedef struct ik_strings ik_strings;
+
+// Releases a host's userdata once importkit no longer needs it.
+typedef void (*ik_release_fn)(void *userdata);
+
+// One file of a tree to mount: a relative `/`-separated path (`path_len` bytes, no NUL) and its bytes.
+typedef struct {
+    // Relative path inside the mount, e.g. `core/player.py`; no `..`, `.`, empty segments or backslashes.
+    const char *path;
+    // Length of `path` in bytes.
+    size_t path_len;
+    // The file's bytes (may be NULL when `data_len` is 0).
+    const uint8_t *data;
+    // Length of `data` in bytes.
+    size_t data_len;
+} ik_mount_file;
 
 // What a runtime's code cache has done since the runtime was made, and what it holds now
 // (`ik_runtime_code_cache_stats`). The first field is `sizeof(ik_code_cache_stats)`, set by the caller:
@@ -2514,21 +2543,6 @@ typedef struct {
     // The bound on `bytes` (`ik_runtime_set_code_cache_limit`; 32 MiB unless set).
     uint64_t limit;
 } ik_code_cache_stats;
-
-// One file of a tree to mount: a relative `/`-separated path (`path_len` bytes, no NUL) and its bytes.
-typedef struct {
-    // Relative path inside the mount, e.g. `core/player.py`; no `..`, `.`, empty segments or backslashes.
-    const char *path;
-    // Length of `path` in bytes.
-    size_t path_len;
-    // The file's bytes (may be NULL when `data_len` is 0).
-    const uint8_t *data;
-    // Length of `data` in bytes.
-    size_t data_len;
-} ik_mount_file;
-
-// Releases a host's userdata once importkit no longer needs it.
-typedef void (*ik_release_fn)(void *userdata);
 
 // The host's executor: module objects and code execution. The first field is `sizeof(ik_executor)`.
 // `create` and `exec` are required; the others may be NULL. The layout before `compile` (up to
@@ -2718,6 +2732,116 @@ const char *ik_version(void);
 
 // The version as one number: `major * 10000 + minor * 100 + patch`.
 uint32_t ik_version_number(void);
+
+// Mounts the bundle file at `path` (an `.ikb` file) at `point`: a top-level name, which the bundle's root
+// package becomes (`"game"`: the bundle's `core/util.py` is `game.core.util`), or `""` for the root. The
+// mount goes last on the meta path; `*out_id` (may be NULL) receives its finder id. Origins are
+// `bundle:/<point>/<path>`; modules have a `file` only under a virtual root. Bundles and trees share mount
+// points: `ik_runtime_unmount` unmounts either.
+//
+// The file is mapped read-only (opening reads the header only: O(1) in the bundle's modules); with
+// `IK_BUNDLE_READ` it is read whole instead. `flags`: `IK_BUNDLE_READ`, `IK_MOUNT_REPLACE`. `sha256` is
+// NULL or the 32-byte SHA-256 digest the file must have (computed over the whole file at mount; any other
+// file is refused). A missing file, one that is not a bundle, a bad header or another digest:
+// `IK_ERR_INVALID_MOUNT`, naming the file. A mount point taken: `IK_ERR_EXISTS` (unless `IK_MOUNT_REPLACE`).
+ik_status ik_runtime_mount_bundle(const ik_runtime *rt,
+                                  const char *point,
+                                  const char *path,
+                                  uint32_t flags,
+                                  const uint8_t *sha256,
+                                  uint64_t *out_id,
+                                  ik_error **out_error);
+
+// Mounts the bundle in `len` bytes at `data` at `point`, as `ik_runtime_mount_bundle` mounts a file
+// (errors name the bundle `bundle:/<point>`). `flags`: `IK_MOUNT_BORROW` (keep the caller's bytes, which
+// must stay valid and unchanged until `release` is called; else they are copied before the call returns)
+// and `IK_MOUNT_REPLACE`. `sha256` is NULL or the digest the bytes must have. If `release` is not NULL it
+// is called exactly once with `release_userdata`: at once for a copy, once the unmounted bundle is no
+// longer used (resources lent from it included) for a borrow, or before returning if the call fails.
+ik_status ik_runtime_mount_bundle_bytes(const ik_runtime *rt,
+                                        const char *point,
+                                        const uint8_t *data,
+                                        size_t len,
+                                        uint32_t flags,
+                                        const uint8_t *sha256,
+                                        ik_release_fn release,
+                                        void *release_userdata,
+                                        uint64_t *out_id,
+                                        ik_error **out_error);
+
+// Checks the whole bundle file at `path` (O(size)): its header, the CRC-32 of its tables, every record
+// and table order, the index against the modules, and every blob against its CRC-32, as `importkit
+// bundle verify` does. `out_sha256` is NULL or receives the file's 32-byte SHA-256 digest (to pin it).
+// `IK_ERR_INVALID_MOUNT` when the file cannot be read or its header is bad, `IK_ERR_IMPORT` when an entry
+// is corrupt; the message names the bundle and the entry.
+ik_status ik_bundle_verify(const char *path, uint8_t *out_sha256, ik_error **out_error);
+
+// Makes an empty bundle builder whose trees (`ik_bundle_builder_add_tree`) are classified under a copy of
+// `profile` (NULL: CPython's conventions). Free it with `ik_bundle_builder_free`.
+ik_status ik_bundle_builder_new(const ik_profile *profile,
+                                ik_bundle_builder **out_builder,
+                                ik_error **out_error);
+
+// Frees a builder. `ik_bundle_builder_free(NULL)` does nothing.
+void ik_bundle_builder_free(ik_bundle_builder *builder);
+
+// Whether blobs are deflated where that makes them smaller (off by default: stored blobs are lent in
+// place when read, deflated ones are inflated at each read).
+ik_status ik_bundle_builder_set_compress(ik_bundle_builder *builder, bool compress, ik_error **out_error);
+
+// Adds a tree of `count` files (paths relative to the bundle's root), its modules told apart as a memory
+// mount of the same files under the builder's profile tells them (suffixes, init files, namespace
+// directories, precedence); every file is kept, and top-level `*.dist-info` / `*.egg-info` directories
+// are kept as distribution metadata. The bytes are copied. A file or module given twice with other bytes
+// is refused (`IK_ERR_INVALID_ARGUMENT`, naming it); a path the tree refuses, as a mount refuses it.
+ik_status ik_bundle_builder_add_tree(ik_bundle_builder *builder,
+                                     const ik_mount_file *files,
+                                     size_t count,
+                                     ik_error **out_error);
+
+// Adds one module: `name` relative to the bundle's root (`""` for the root package; `core.util`), the path
+// of its file (`core/util.py`; for a namespace package its directory), its kind (`IK_KIND_SOURCE`,
+// `IK_KIND_BYTECODE`, `IK_KIND_EXTENSION`, `IK_KIND_NAMESPACE`) and package flag, and its file's bytes
+// (`source`, copied; NULL with 0 when the file is added with `ik_bundle_builder_add_file`, and for a
+// namespace package). A bad name or path, a native kind, a module given twice: `IK_ERR_INVALID_ARGUMENT`.
+ik_status ik_bundle_builder_add_module(ik_bundle_builder *builder,
+                                       const char *name,
+                                       const char *path,
+                                       uint32_t kind,
+                                       bool is_package,
+                                       const uint8_t *source,
+                                       size_t source_len,
+                                       ik_error **out_error);
+
+// Adds compiled code for `cache_tag` (`cpython-311`, `luajit-2.1`; not empty) to the module `name`, added
+// already: the host's bytes (a marshalled code object, `string.dump`), copied, kept as given, and handed to
+// an executor whose runtime's profile has that cache tag. Code for a tag the module has is replaced.
+ik_status ik_bundle_builder_add_code(ik_bundle_builder *builder,
+                                     const char *name,
+                                     const char *cache_tag,
+                                     const uint8_t *code,
+                                     size_t code_len,
+                                     ik_error **out_error);
+
+// Adds a file at `path` (relative to the bundle's root: `pkg/data/level1.txt`): a resource of the package
+// whose directory holds it, or a module's file. With `package` not NULL, `path` is relative to that
+// package's directory instead (the package added already). The bytes are copied. The same path twice is
+// refused unless with the same bytes.
+ik_status ik_bundle_builder_add_file(ik_bundle_builder *builder,
+                                     const char *package,
+                                     const char *path,
+                                     const uint8_t *data,
+                                     size_t data_len,
+                                     ik_error **out_error);
+
+// Builds the bundle: its bytes into `*out_bytes` (an `ik_resource`: read with `ik_resource_data`, free with
+// `ik_resource_free`). The builder is unchanged and may build again (the same bytes) or take more. A module
+// without its file, a namespace package with a file at its directory: `IK_ERR_INVALID_ARGUMENT`.
+ik_status ik_bundle_builder_build(ik_bundle_builder *builder, ik_resource **out_bytes, ik_error **out_error);
+
+// Builds the bundle and writes it to the file at `path`, atomically: to a temporary file beside it, then
+// renamed over `path` (a reader sees the old file or the new one, never a part). Errors name the file.
+ik_status ik_bundle_builder_write(ik_bundle_builder *builder, const char *path, ik_error **out_error);
 
 // Keeps compiled code in directory `dir` across runs and processes, or only in memory with NULL (the
 // default): one file per module and cache tag, written atomically (a temporary file renamed), and used
