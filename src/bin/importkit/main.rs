@@ -6,11 +6,16 @@
 //! executes nothing. `importkit ls [options] [PACKAGE]` lists a package's modules and resources (the
 //! top-level modules without PACKAGE), as `pkgutil.iter_modules` and `importlib.resources` give them.
 
+mod json;
+mod profile;
+
 use std::io::{self, BufWriter, Write};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use importkit::{Attempt, ModuleKind, ModuleSpec, Profile, Runtime};
+use json::{json_attempts, json_list, json_str};
+use profile::{cache_tag, make_profile};
 
 const USAGE: &str = "\
 usage: importkit resolve [options] [NAME]...
@@ -65,54 +70,6 @@ fn read_names(file: &str) -> Result<Vec<String>, String> {
     Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect())
 }
 
-/// What an interpreter says of itself: its cache tag (`None` for CPython's None) and extension suffixes.
-fn ask_python(exe: &str) -> Result<(Option<String>, Vec<String>), String> {
-    const SCRIPT: &str = "import sys, importlib.machinery as m\n\
-                          print(sys.implementation.cache_tag or '')\n\
-                          print('\\n'.join(m.EXTENSION_SUFFIXES))";
-    let out = Command::new(exe)
-        .args(["-I", "-S", "-c", SCRIPT])
-        .output()
-        .map_err(|e| format!("--python-from: cannot run {exe}: {e}"))?;
-    if !out.status.success() {
-        let why = String::from_utf8_lossy(&out.stderr);
-        return Err(format!("--python-from: {exe} failed ({}): {}", out.status, why.trim()));
-    }
-    let text = String::from_utf8(out.stdout).map_err(|_| format!("--python-from: {exe} printed no UTF-8"))?;
-    let mut lines = text.lines();
-    let tag = lines.next().ok_or_else(|| format!("--python-from: {exe} printed nothing"))?;
-    Ok((cache_tag(tag), lines.map(str::to_owned).collect()))
-}
-
-/// A cache tag as given on the command line: empty for none.
-fn cache_tag(tag: &str) -> Option<String> {
-    Some(tag.to_owned()).filter(|t| !t.is_empty())
-}
-
-/// The profile the options name: `--profile`, with `--cache-tag` or `--python-from` for python.
-fn make_profile(name: &str, tag: Option<Option<String>>, python_from: Option<String>) -> Result<Profile, String> {
-    match name {
-        "python" => match (python_from, tag) {
-            (None, None) => Ok(Profile::python()),
-            (None, Some(tag)) => {
-                let mut p = Profile::python();
-                p.set_cache_tag(tag.as_deref()).map_err(|e| format!("--cache-tag: {e}"))?;
-                Ok(p)
-            }
-            (Some(exe), tag) => {
-                let (asked, suffixes) = ask_python(&exe)?;
-                let tag = tag.unwrap_or(asked);
-                Profile::python_for(tag.as_deref(), &suffixes).map_err(|e| format!("--python-from {exe}: {e}"))
-            }
-        },
-        "lua" if python_from.is_some() || tag.is_some() => {
-            Err("--cache-tag and --python-from are for the python profile".to_owned())
-        }
-        "lua" => Ok(Profile::lua()),
-        other => Err(format!("unknown profile '{other}': use python or lua")),
-    }
-}
-
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut profile = "python".to_owned();
     let mut tag: Option<Option<String>> = None;
@@ -165,48 +122,6 @@ fn parse(args: &[String]) -> Result<Options, String> {
     }
     o.profile = make_profile(&profile, tag, python_from)?;
     Ok(o)
-}
-
-fn json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-fn json_list<'a>(out: &mut String, items: impl Iterator<Item = &'a str>) {
-    out.push('[');
-    for (i, item) in items.enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        json_str(out, item);
-    }
-    out.push(']');
-}
-
-fn json_attempts(out: &mut String, attempts: &[Attempt]) {
-    out.push('[');
-    for (i, a) in attempts.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        out.push_str("{\"place\": ");
-        json_str(out, &a.place);
-        out.push_str(", \"reason\": ");
-        json_str(out, &a.reason);
-        out.push('}');
-    }
-    out.push(']');
 }
 
 /// What CPython puts in `__spec__.origin`: the file, `None` for a namespace package.
