@@ -177,3 +177,37 @@ fn garbage_cut_and_lying_trailers_are_refused_saying_what_is_wrong() {
     assert_eq!(e.code(), ErrorCode::InvalidMount);
     assert!(e.message().starts_with(&format!("bundle '{path}' fails its header CRC-32 check")), "{e}");
 }
+
+/// Set in the copy of this test program that carries a bundle: the test then opens its own bundle.
+const CHILD: &str = "IMPORTKIT_TRAILER_TEST_CHILD";
+
+#[test]
+fn a_program_opens_the_bundle_appended_to_itself() {
+    if std::env::var_os(CHILD).is_some() {
+        // In the copy: the bundle appended to the running program, found through current_exe.
+        for load in [Load::Map, Load::Read] {
+            let b = Bundle::open_current_exe(load).unwrap();
+            b.verify().unwrap();
+            let (rt, ex, _slot) = runtime();
+            rt.mount_opened_bundle("app", b, MountMode::New).unwrap();
+            let h = rt.import("app.core", None).unwrap();
+            assert_eq!(ex.attr(h, "core").as_deref(), Some("itself"), "{load:?}");
+        }
+        return;
+    }
+    let dir = Scratch::new("trailer-self");
+    let me = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+    let copy = dir.put("with-bundle", &append(&me, &bundle_of("itself")).unwrap());
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = std::process::Command::new(&copy)
+        .args(["--exact", "a_program_opens_the_bundle_appended_to_itself", "--test-threads", "1"])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("1 passed"), "the copy ran the test: {said}");
+}
