@@ -390,6 +390,18 @@ fn links_are_followed_inside_a_source_and_refused_out_of_it() {
         fails(&["bundle", "build", "-o", &out, &src], 1, &format!("source '{src}': '{rel}' {why}"));
         fs::remove_file(dir.path(link)).unwrap();
     }
+    // Special files are refused, in a directory and as a SOURCE.
+    if Command::new("mkfifo").arg(dir.path("src/game/pipe")).status().is_ok_and(|s| s.success()) {
+        let why = "'game/pipe' is not a regular file, a directory or a symbolic link";
+        fails(&["bundle", "build", "-o", &out, &src], 1, &format!("source '{src}': {why}"));
+        let pipe = dir.s("src/game/pipe");
+        fails(
+            &["bundle", "build", "-o", &out, &pipe],
+            1,
+            &format!("source '{pipe}' is not a directory, a zip archive or a bundle"),
+        );
+        fs::remove_file(&pipe).unwrap();
+    }
     // --exclude leaves out what it names, links included.
     symlink(dir.s("outside/secret.txt"), dir.path("src/game/secret.txt")).unwrap();
     ok(&["bundle", "build", "-o", &out, "--exclude", "secret*", &src]);

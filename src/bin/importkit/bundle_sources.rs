@@ -92,6 +92,9 @@ impl Reading<'_> {
             walk.dir(&root, "")?;
             return Ok(out);
         }
+        if !meta.is_file() {
+            return Err(failed(format!("source '{source}' is not a directory, a zip archive or a bundle")));
+        }
         let file = File::open(path).map_err(|e| failed(format!("cannot read source '{source}': {e}")))?;
         let mut head = [0u8; 8];
         let is_bundle = std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, 0).is_ok() && &head == b"IKBUNDL\0";
