@@ -310,13 +310,11 @@ fn build(a: Args) -> Outcome<()> {
     }
     // The output, and its temporary file, are never read from a source (a bundle built into its own source).
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let skip = match (std::fs::canonicalize(parent), out.file_name()) {
-        (Ok(dir), Some(name)) => {
-            let real = dir.join(name);
-            vec![temporary(&real), real]
-        }
-        _ => Vec::new(),
-    };
+    let shown = out.display();
+    let dir = std::fs::canonicalize(parent).map_err(|e| failed(format!("cannot write '{shown}': {e}")))?;
+    let name = out.file_name().ok_or_else(|| failed(format!("cannot write '{shown}': not a file name")))?;
+    let real = dir.join(name);
+    let skip = vec![temporary(&real), real];
     let start = Instant::now();
     let files = Reading { excludes: &excludes, skip }.read(&a.positional)?;
     let mut builder = BundleBuilder::from_tree(files, &profile).map_err(fail)?;
@@ -455,7 +453,8 @@ fn verify(a: Args) -> Outcome<()> {
     let counts = count(&bundle).map_err(fail)?;
     let digest = bundle.digest();
     let (label, size) = (bundle.label().to_owned(), bundle.bytes().len());
-    if let Some(pinned) = pinned {
+    if let Some(pinned) = pinned.filter(|p| *p != digest) {
+        // Refused, with the library's message naming both digests.
         bundle.pinned(&pinned).map_err(fail)?;
     }
     let what = if was_appended { "the bundle appended to it" } else { "bundle" };
