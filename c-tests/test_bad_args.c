@@ -766,6 +766,16 @@ static void bundles(ik_runtime *rt) {
                   ik_runtime_mount_bundle_bytes(rt, "m", junk, 0, IK_MOUNT_BORROW, NULL, count_release, NULL, &id, &err));
     CHECK_BAD_NAME(ik_runtime_mount_bundle_bytes(rt, "1m", junk, sizeof junk, 0, NULL, NULL, NULL, &id, &err));
     CHECK_BAD_NAME(ik_runtime_mount_bundle_bytes(rt, BAD_UTF8, junk, sizeof junk, 0, NULL, NULL, NULL, &id, &err));
+    /* ik_runtime_mount_bundle_appended (a NULL path is the running program: it carries no bundle) */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_mount_bundle_appended, NULL, "m", NULL, 0, NULL, &id);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_mount_bundle_appended, rt, NULL, NULL, 0, NULL, &id);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_mount_bundle_appended, rt, "m", long_path, 0, NULL, &id);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_mount_bundle_appended, rt, "m", BAD_UTF8, 0, NULL, &id);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_mount_bundle_appended, rt, "m", NULL, IK_MOUNT_BORROW, NULL, &id);
+    BAD(IK_ERR_INVALID_MOUNT, ik_runtime_mount_bundle_appended, rt, "m", NULL, 0, NULL, &id);
+    BAD(IK_ERR_INVALID_MOUNT, ik_runtime_mount_bundle_appended, rt, "m", "/dev/null", 0, NULL, &id);
+    BAD(IK_ERR_INVALID_MOUNT, ik_runtime_mount_bundle_appended, rt, "m", "/nonexistent-of-importkit", 0, NULL, &id);
+    CHECK_BAD_NAME(ik_runtime_mount_bundle_appended(rt, "1m", NULL, 0, NULL, &id, &err));
     /* ik_bundle_verify */
     BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_verify, NULL, digest);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_verify, long_path, digest);

@@ -553,6 +553,20 @@ ik_status ik_runtime_mount_bundle_bytes(const ik_runtime *rt,
                                         uint64_t *out_id,
                                         ik_error **out_error);
 
+// Mounts the bundle appended to the file at `path` (a program with `importkit bundle append`'s trailer at its
+// end; docs/BUNDLE.md, *The trailer*), or with `path` NULL to the running program's own executable, at
+// `point`, as `ik_runtime_mount_bundle` mounts a bundle file: so a program ships as one file and imports
+// from itself. `flags`: `IK_BUNDLE_READ`, `IK_MOUNT_REPLACE`. `sha256` is NULL or the digest the bundle (not
+// the whole file) must have. A file without a trailer: `IK_ERR_INVALID_MOUNT`, "no bundle is appended to
+// '...'"; a damaged trailer or bundle likewise, saying what is wrong.
+ik_status ik_runtime_mount_bundle_appended(const ik_runtime *rt,
+                                           const char *point,
+                                           const char *path,
+                                           uint32_t flags,
+                                           const uint8_t *sha256,
+                                           uint64_t *out_id,
+                                           ik_error **out_error);
+
 // Checks the whole bundle file at `path` (O(size)): its header, the CRC-32 of its tables, every record
 // and table order, the index against the modules, and every blob against its CRC-32, as `importkit
 // bundle verify` does. `out_sha256` is NULL or receives the file's 32-byte SHA-256 digest (to pin it).

@@ -4,7 +4,7 @@
 use std::ffi::{c_char, c_void};
 use std::path::Path;
 
-use super::args::{in_str, write_out};
+use super::args::{in_opt_str, in_str, write_out};
 use super::boundary::boundary;
 use super::error::ik_error;
 use super::mount::{IK_MOUNT_BORROW, IK_MOUNT_REPLACE};
@@ -170,6 +170,41 @@ pub unsafe extern "C" fn ik_runtime_mount_bundle_bytes(
             let copy = unsafe { std::slice::from_raw_parts(data, len) }.to_vec();
             drop(guard);
             Bundle::open(label, copy)?
+        };
+        // SAFETY: `sha256` is NULL or 32 readable bytes.
+        mount(rt, point, bundle, unsafe { pin(sha256) }, flags, out_id)
+    })
+}
+
+/// Mounts the bundle appended to the file at `path` (a program with `importkit bundle append`'s trailer at its
+/// end; docs/BUNDLE.md, *The trailer*), or with `path` NULL to the running program's own executable, at
+/// `point`, as `ik_runtime_mount_bundle` mounts a bundle file: so a program ships as one file and imports
+/// from itself. `flags`: `IK_BUNDLE_READ`, `IK_MOUNT_REPLACE`. `sha256` is NULL or the digest the bundle (not
+/// the whole file) must have. A file without a trailer: `IK_ERR_INVALID_MOUNT`, "no bundle is appended to
+/// '...'"; a damaged trailer or bundle likewise, saying what is wrong.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_mount_bundle_appended(
+    rt: *const Runtime,
+    point: *const c_char,
+    path: *const c_char,
+    flags: u32,
+    sha256: *const u8,
+    out_id: *mut u64,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        check_flags(flags, IK_BUNDLE_READ | IK_MOUNT_REPLACE)?;
+        // SAFETY: the header's contract for these arguments.
+        let rt = unsafe { runtime(rt) }?;
+        // SAFETY: as above.
+        let point = unsafe { in_str(point, "point", MAX_NAME_LEN) }?;
+        // SAFETY: as above; NULL is the running executable.
+        let path = unsafe { in_opt_str(path, "path", MAX_PATH_LEN) }?;
+        rt.check_mount_point(point)?;
+        let load = if flags & IK_BUNDLE_READ != 0 { Load::Read } else { Load::Map };
+        let bundle = match path {
+            Some(p) => Bundle::open_appended(Path::new(p), load)?,
+            None => Bundle::open_current_exe(load)?,
         };
         // SAFETY: `sha256` is NULL or 32 readable bytes.
         mount(rt, point, bundle, unsafe { pin(sha256) }, flags, out_id)

@@ -32,7 +32,7 @@ use crate::spec::{ModuleKind, ModuleSpec};
 pub const DEFAULT_RECHECK: Duration = Duration::from_millis(1000);
 
 /// The schemes of importkit's own origins and locations: never filesystem paths.
-const OWN_SCHEMES: [&str; 4] = ["memory:", "builtin:", "namespace:", "host:"];
+const OWN_SCHEMES: [&str; 5] = ["memory:", "builtin:", "namespace:", "host:", "bundle:"];
 
 /// A host path hook and its id.
 type Hook = (u64, Arc<dyn PathHook>);

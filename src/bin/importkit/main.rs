@@ -5,16 +5,29 @@
 //! [NAME]...` resolves each name as an import would (parents first, through their search locations) and
 //! executes nothing. `importkit ls [options] [PACKAGE]` lists a package's modules and resources (the
 //! top-level modules without PACKAGE), as `pkgutil.iter_modules` and `importlib.resources` give them.
+//! `importkit bundle build|list|verify|extract|append` makes and examines bundles (`bundle.rs`).
+
+mod bundle;
+mod bundle_sources;
+mod extract;
+mod failure;
+mod json;
+mod output;
+mod profile;
 
 use std::io::{self, BufWriter, Write};
-use std::process::{Command, ExitCode};
+use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use importkit::{Attempt, ModuleKind, ModuleSpec, Profile, Runtime};
+use importkit::{Attempt, ModuleKind, ModuleSpec, MountMode, Profile, Runtime};
+use json::{json_attempts, json_list, json_str};
+use profile::{cache_tag, make_profile};
 
 const USAGE: &str = "\
 usage: importkit resolve [options] [NAME]...
        importkit ls [options] [PACKAGE]
+       importkit bundle build|list|verify|extract|append ...   (see importkit bundle --help)
 
 resolve: resolves each module NAME as an import would (parents first, through their search locations) and
 executes nothing. Exit status: 0 if every name was found, 1 if any was not, 2 on a usage error.
@@ -23,10 +36,16 @@ ls: lists the modules directly in PACKAGE (`module NAME` or `package NAME` lines
 gives them) and its resources (`resource NAME` lines: files and directories, as importlib.resources gives
 them); without PACKAGE, the top-level modules of the search path. Nothing is imported or executed. Exit
 status: 0 when listed, 1 when PACKAGE is not found or is not a package, 2 on a usage error. Takes --path,
---profile, --cache-tag, --python-from, --recheck, --confine and --json.
+--bundle, --profile, --cache-tag, --python-from, --recheck, --confine and --json.
 
 options:
-  --path ENTRY        a search path entry (repeatable, in order; default: '' = the current directory)
+  --path ENTRY        a search path entry (repeatable, in order; default: '' = the current directory,
+                      unless --bundle is given: then no entry)
+  --bundle FILE[:POINT]
+                      mount the bundle FILE (or the bundle appended to the program FILE) on the meta path,
+                      before the search path, at POINT: a top-level name its root package becomes, or by
+                      default the root (the bundle's top-level modules are top-level); repeatable. The part
+                      after the last ':' is POINT if it has no '/' (write FILE: for a FILE with a ':')
   --profile NAME      python (default: CPython 3.11's conventions) or lua
   --cache-tag TAG     the python profile's cache tag, for `cached` (default cpython-311; '' for none)
   --python-from EXE   the python profile of the interpreter EXE (python3...): its cache tag and extension
@@ -45,6 +64,8 @@ options:
 
 struct Options {
     paths: Vec<String>,
+    /// Bundle files and the points they are mounted at, in order.
+    bundles: Vec<(PathBuf, String)>,
     profile: Profile,
     names: Vec<String>,
     json: bool,
@@ -65,60 +86,13 @@ fn read_names(file: &str) -> Result<Vec<String>, String> {
     Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect())
 }
 
-/// What an interpreter says of itself: its cache tag (`None` for CPython's None) and extension suffixes.
-fn ask_python(exe: &str) -> Result<(Option<String>, Vec<String>), String> {
-    const SCRIPT: &str = "import sys, importlib.machinery as m\n\
-                          print(sys.implementation.cache_tag or '')\n\
-                          print('\\n'.join(m.EXTENSION_SUFFIXES))";
-    let out = Command::new(exe)
-        .args(["-I", "-S", "-c", SCRIPT])
-        .output()
-        .map_err(|e| format!("--python-from: cannot run {exe}: {e}"))?;
-    if !out.status.success() {
-        let why = String::from_utf8_lossy(&out.stderr);
-        return Err(format!("--python-from: {exe} failed ({}): {}", out.status, why.trim()));
-    }
-    let text = String::from_utf8(out.stdout).map_err(|_| format!("--python-from: {exe} printed no UTF-8"))?;
-    let mut lines = text.lines();
-    let tag = lines.next().ok_or_else(|| format!("--python-from: {exe} printed nothing"))?;
-    Ok((cache_tag(tag), lines.map(str::to_owned).collect()))
-}
-
-/// A cache tag as given on the command line: empty for none.
-fn cache_tag(tag: &str) -> Option<String> {
-    Some(tag.to_owned()).filter(|t| !t.is_empty())
-}
-
-/// The profile the options name: `--profile`, with `--cache-tag` or `--python-from` for python.
-fn make_profile(name: &str, tag: Option<Option<String>>, python_from: Option<String>) -> Result<Profile, String> {
-    match name {
-        "python" => match (python_from, tag) {
-            (None, None) => Ok(Profile::python()),
-            (None, Some(tag)) => {
-                let mut p = Profile::python();
-                p.set_cache_tag(tag.as_deref()).map_err(|e| format!("--cache-tag: {e}"))?;
-                Ok(p)
-            }
-            (Some(exe), tag) => {
-                let (asked, suffixes) = ask_python(&exe)?;
-                let tag = tag.unwrap_or(asked);
-                Profile::python_for(tag.as_deref(), &suffixes).map_err(|e| format!("--python-from {exe}: {e}"))
-            }
-        },
-        "lua" if python_from.is_some() || tag.is_some() => {
-            Err("--cache-tag and --python-from are for the python profile".to_owned())
-        }
-        "lua" => Ok(Profile::lua()),
-        other => Err(format!("unknown profile '{other}': use python or lua")),
-    }
-}
-
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut profile = "python".to_owned();
     let mut tag: Option<Option<String>> = None;
     let mut python_from: Option<String> = None;
     let mut o = Options {
         paths: Vec::new(),
+        bundles: Vec::new(),
         profile: Profile::python(), // replaced by the one the options name, below
         names: Vec::new(),
         json: false,
@@ -134,6 +108,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         let mut value = |flag: &str| it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
         match a.as_str() {
             "--path" => o.paths.push(value("--path")?),
+            "--bundle" => o.bundles.push(bundle::file_and_point(&value("--bundle")?)),
             "--profile" => profile = value("--profile")?,
             "--cache-tag" => tag = Some(cache_tag(&value("--cache-tag")?)),
             "--python-from" => python_from = Some(value("--python-from")?),
@@ -160,53 +135,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
             name => o.names.push(name.to_owned()),
         }
     }
-    if o.paths.is_empty() {
+    if o.paths.is_empty() && o.bundles.is_empty() {
         o.paths.push(String::new());
     }
     o.profile = make_profile(&profile, tag, python_from)?;
     Ok(o)
-}
-
-fn json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-fn json_list<'a>(out: &mut String, items: impl Iterator<Item = &'a str>) {
-    out.push('[');
-    for (i, item) in items.enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        json_str(out, item);
-    }
-    out.push(']');
-}
-
-fn json_attempts(out: &mut String, attempts: &[Attempt]) {
-    out.push('[');
-    for (i, a) in attempts.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        out.push_str("{\"place\": ");
-        json_str(out, &a.place);
-        out.push_str(", \"reason\": ");
-        json_str(out, &a.reason);
-        out.push('}');
-    }
-    out.push(']');
 }
 
 /// What CPython puts in `__spec__.origin`: the file, `None` for a namespace package.
@@ -304,10 +237,15 @@ fn text_lines(
     out
 }
 
-/// A runtime over the options' search path, profile, recheck window and confinement.
+/// A runtime over the options' bundles, search path, profile, recheck window and confinement.
 fn runtime_for(o: &Options) -> Result<Runtime, String> {
     let rt = Runtime::new(o.profile.clone());
     rt.enable_filesystem(true);
+    for (file, point) in &o.bundles {
+        let opened = bundle::open(file).map_err(|e| format!("--bundle: {e}"))?;
+        rt.mount_opened_bundle(point, opened, MountMode::New)
+            .map_err(|e| format!("--bundle {}: {}", file.display(), e.message()))?;
+    }
     let entries: Vec<&str> = o.paths.iter().map(String::as_str).collect();
     rt.set_search_path(&entries).map_err(|e| e.to_string())?;
     if let Some(r) = o.recheck {
@@ -424,6 +362,7 @@ fn ls(o: Options) -> Result<bool, String> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
+        Some("bundle") => bundle::main(&args[1..]),
         Some(command @ ("resolve" | "ls")) => {
             match parse(&args[1..]).and_then(|o| if command == "ls" { ls(o) } else { resolve(o) }) {
                 Ok(true) => ExitCode::SUCCESS,
