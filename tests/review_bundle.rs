@@ -646,3 +646,127 @@ fn a_zero_limit_keeps_empty_code() {
     eprintln!("{stats:?}");
     assert_eq!(stats.entries, 0, "limit 0 keeps {} entries", stats.entries);
 }
+
+// ----- coverage: things tried that held (kept as tests that pass) -----
+
+/// Confinement: a bundle entry that is a link to a bundle outside the roots, and an entry into a directory
+/// of such a link, serve nothing; the same bundle inside serves; a link swapped to outside after the first
+/// import is refused after `invalidate`.
+#[test]
+fn coverage_confined_bundles_on_the_path() {
+    let s = Scratch::new("review-confine");
+    let mut b = BundleBuilder::new();
+    b.add_module(BundleModule::new("pkg", "pkg/__init__.py", ModuleKind::Source, true).source(b"".to_vec())).unwrap();
+    b.add_module(BundleModule::new("pkg.m", "pkg/m.py", ModuleKind::Source, false).source(b"".to_vec())).unwrap();
+    let bytes = b.build().unwrap();
+    s.put("out/app.ikb", &bytes);
+    s.put("root/in.ikb", &bytes);
+    std::os::unix::fs::symlink(s.path("out/app.ikb"), s.path("root/link.ikb")).unwrap();
+    std::os::unix::fs::symlink(s.path("root/in.ikb"), s.path("root/swap.ikb")).unwrap();
+    let (rt, _ex, _slot) = common::runtime();
+    rt.enable_filesystem(true);
+    rt.confine(&s.s("root")).unwrap();
+    rt.set_search_path(&[&s.s("root/link.ikb"), &format!("{}/pkg", s.s("root/link.ikb"))]).unwrap();
+    assert!(rt.import("pkg", None).is_err());
+    assert!(rt.import("m", None).is_err());
+    rt.set_search_path(&[&s.s("root/swap.ikb")]).unwrap();
+    rt.import("pkg.m", None).unwrap();
+    std::fs::remove_file(s.path("root/swap.ikb")).unwrap();
+    std::os::unix::fs::symlink(s.path("out/app.ikb"), s.path("root/swap.ikb")).unwrap();
+    rt.remove_module("pkg").unwrap();
+    rt.remove_module("pkg.m").unwrap();
+    rt.invalidate();
+    assert!(rt.import("pkg", None).is_err(), "a link swapped to outside is served");
+}
+
+/// Threads: imports from a bundle on the path while another thread replaces the file by rename and
+/// invalidates; every import gives the old or the new bundle's module, none panics.
+#[test]
+fn coverage_imports_while_the_bundle_is_replaced() {
+    let s = Scratch::new("review-replace");
+    let make = |v: &str| {
+        let mut b = BundleBuilder::new();
+        b.add_module(BundleModule::new("m", "m.py", ModuleKind::Source, false).source(format!("set v {v}"))).unwrap();
+        b.build().unwrap()
+    };
+    let (one, two) = (make("1"), make("2"));
+    let path = s.put("app.ikb", &one);
+    let (rt, ex, _slot) = common::runtime();
+    rt.enable_filesystem(true);
+    rt.set_recheck(Duration::ZERO);
+    rt.set_search_path(&[&path]).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (stop, s0) = (stop.clone(), s.s("app.ikb"));
+        std::thread::spawn(move || {
+            let mut k = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let tmp = format!("{s0}.tmp");
+                std::fs::write(&tmp, if k % 2 == 0 { &two } else { &one }).unwrap();
+                std::fs::rename(&tmp, &s0).unwrap();
+                k += 1;
+            }
+        })
+    };
+    for _ in 0..300 {
+        let h = rt.import("m", None).unwrap();
+        let v = ex.attr(h, "v").unwrap();
+        assert!(v == "1" || v == "2");
+        rt.remove_module("m").unwrap();
+        rt.invalidate();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+}
+
+// =====================================================================================================
+// 11. `importkit bundle list|verify|extract|append` on a FIFO hangs (and so do `ik_runtime_mount_bundle`,
+//     `..._appended` and `ik_bundle_verify`: review/test_review_bundle.c).
+//
+// What: `mkfifo ff; importkit bundle list ff` blocks in open(2) forever (no writer). The docs promise one
+//    line and exit status 1 for a file that is not a bundle.
+// Where: src/bundle/map.rs `FileBytes::open` (`File::open(path)` blocking, the regular-file check after).
+// Should: open with O_NONBLOCK (as open.rs and code_file.rs do) and refuse "is not a regular file".
+// =====================================================================================================
+#[test]
+fn bundle_commands_on_a_fifo_hang() {
+    let s = Scratch::new("review-fifo");
+    let fifo = s.s("ff.ikb");
+    let c = std::ffi::CString::new(fifo.clone()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let (status, _, err) = importkit_cli(&["bundle", "list", &fifo], Duration::from_secs(3));
+    assert!(status.is_some(), "importkit bundle list on a FIFO hung (killed after 3 s)");
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{err}");
+}
+
+// =====================================================================================================
+// 12. `importkit bundle append` onto a file that is itself a bundle writes a file no command can read.
+//
+// What: `importkit bundle append a.ikb --to b.ikb` (b.ikb a bundle) succeeds; then `importkit bundle list
+//    b.ikb` fails: "bundle 'b.ikb' says it is N bytes long but is M bytes": `open_file` takes a file
+//    that starts with the magic for a bundle and never looks for the trailer; `Bundle::open_appended`
+//    (ik_runtime_mount_bundle_appended) reads it fine, so the CLI and the library disagree.
+// Where: src/bin/importkit/bundle.rs `open_file` (magic first, trailer only when there is no magic) and
+//    `append_to` (no check of what EXE is).
+// Should: `append` refuses a target that is a bundle (or `open_file` falls back to the trailer when the
+//    whole file does not open as a bundle).
+// =====================================================================================================
+#[test]
+fn bundle_append_onto_a_bundle_makes_an_unreadable_file() {
+    let s = Scratch::new("review-append");
+    let mut b = BundleBuilder::new();
+    b.add_module(BundleModule::new("m", "m.py", ModuleKind::Source, false).source(b"".to_vec())).unwrap();
+    let bytes = b.build().unwrap();
+    let a = s.put("a.ikb", &bytes);
+    let target = s.put("b.ikb", &bytes);
+    let (st, _, err) = importkit_cli(&["bundle", "append", &a, "--to", &target], Duration::from_secs(10));
+    let appended_ok = st.and_then(|s| s.code()) == Some(0);
+    let (st2, _, err2) = importkit_cli(&["bundle", "list", &target], Duration::from_secs(10));
+    eprintln!("append: {st:?} {err}; list: {st2:?} {err2}");
+    let readable_by_library = Bundle::open_appended(std::path::Path::new(&target), importkit::bundle::Load::Read).is_ok();
+    assert!(
+        !appended_ok || st2.and_then(|s| s.code()) == Some(0),
+        "append succeeded but list cannot read the result (the library can: {readable_by_library})"
+    );
+}
