@@ -169,6 +169,13 @@ static void mounted_from_the_file_mapped_read_or_pinned(void) {
     CHECK_ERR(ik_runtime_mount_bundle(rt, "game", at("empty.ikb"), IK_BUNDLE_READ, NULL, NULL, &err),
               IK_ERR_INVALID_MOUNT);
     CHECK_ERR(ik_bundle_verify(at("text.ikb"), NULL, &err), IK_ERR_INVALID_MOUNT);
+    /* A FIFO in a bundle's place is refused at once, never waited on. */
+    CHECK(mkfifo(at("fifo.ikb"), 0600) == 0);
+    CHECK_ERR_KEEP(ik_runtime_mount_bundle(rt, "game", at("fifo.ikb"), 0, NULL, NULL, &err), IK_ERR_INVALID_MOUNT);
+    CHECK_CONTAINS(ck_msg(err), "not a regular file");
+    FREE_ERR();
+    CHECK_ERR(ik_bundle_verify(at("fifo.ikb"), NULL, &err), IK_ERR_INVALID_MOUNT);
+    CHECK_ERR(ik_runtime_mount_bundle_appended(rt, "game", at("fifo.ikb"), 0, NULL, NULL, &err), IK_ERR_INVALID_MOUNT);
     fx_free(rt, tx);
 }
 

@@ -11,8 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use rustc_hash::FxHashMap;
 
 use super::format::{
-    align8, bad_name, bad_path, fnv1a, header_crc, kind_code, BLOB_LEN, DEFLATE, FLAG_PACKAGE, HEADER_LEN, MAGIC,
-    NO_BLOB, SECTIONS, SECTION_ENTRY_LEN, SLOT_LEN, STORED, TABLES_START, VERSION,
+    align8, bad_name, bad_path, file_inside_file, fnv1a, header_crc, kind_code, path_fits, BLOB_LEN, DEFLATE,
+    FLAG_PACKAGE, HEADER_LEN, MAGIC, MAX_PROBE, NO_BLOB, SECTIONS, SECTION_ENTRY_LEN, SLOT_LEN, STORED, TABLES_START,
+    VERSION,
 };
 use crate::error::{quote, Error, ErrorCode, Result};
 use crate::finders::memory::{MountFile, MountedTree};
@@ -169,6 +170,13 @@ impl BundleBuilder {
         if kind_code(module.kind).is_none() {
             return Err(refused(format!("module {shown} is native: natives are registered, not bundled")));
         }
+        if !path_fits(&module.name, &module.path, module.kind, module.is_package) {
+            return Err(refused(format!(
+                "module {shown} has a path {} that is not where its name puts it (a module `a.b` is `a/b.<suffix>`, \
+                 a package `a/b/<init file>`, a namespace package `a/b`)",
+                quote(&module.path)
+            )));
+        }
         if module.kind == ModuleKind::Namespace {
             if !module.is_package || module.source.is_some() || !module.code.is_empty() {
                 return Err(refused(format!("namespace package {shown} must be a package without bytes or code")));
@@ -256,12 +264,8 @@ impl BundleBuilder {
                 return Err(refused(format!("module {} has no bytes (no file at {})", quote(&m.name), quote(&m.path))));
             }
         }
-        for path in self.files.keys() {
-            for (cut, _) in path.match_indices('/') {
-                if self.files.contains_key(&path[..cut]) {
-                    return Err(refused(format!("file {} lies inside file {}", quote(path), quote(&path[..cut]))));
-                }
-            }
+        if let Some((inner, outer)) = file_inside_file(self.files.keys().map(String::as_str)) {
+            return Err(refused(format!("file {} lies inside file {}", quote(inner), quote(outer))));
         }
         let mut strings = Strings::default();
         let mut blobs = Blobs { compress: self.compress, ..Blobs::default() };
@@ -311,7 +315,7 @@ impl BundleBuilder {
                 metadata.extend_from_slice(&v.to_le_bytes());
             }
         }
-        let index = index(self.modules.keys().map(String::as_str));
+        let index = index(self.modules.keys().map(String::as_str))?;
         let counts_fit = self.modules.len() < u32::MAX as usize && self.files.len() < u32::MAX as usize;
         if !counts_fit || blobs.records.len() / BLOB_LEN >= u32::MAX as usize {
             return Err(refused("too many modules, files or blobs for one bundle".into()));
@@ -433,27 +437,51 @@ impl Blobs {
 
 /// The index section over the module names (in record order): a power-of-two slot count above the module
 /// count and at least 4/3 of it, then slots of (record + 1, the hash's high 32 bits), linear probing from
-/// the hash's low bits.
-fn index<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> Vec<u8> {
+/// the hash's low bits. Every module must lie within `MAX_PROBE` slots of its home slot (a lookup probes no
+/// further): where one would not, the slot count doubles and the index is laid out again; names that crowd
+/// even an index of 64 slots per module are refused.
+fn index<'a>(names: impl ExactSizeIterator<Item = &'a str> + Clone) -> Result<Vec<u8>> {
     let n = names.len();
     let mut slots = 4usize;
     while slots <= n || slots * 3 < n * 4 {
         slots *= 2;
     }
+    loop {
+        if let Some(out) = lay_out_index(names.clone(), slots) {
+            return Ok(out);
+        }
+        slots *= 2;
+        if slots > n.max(1) * 64 || slots > (u32::MAX as usize) / 2 {
+            return Err(refused(format!(
+                "the {n} module names crowd the index: some name lies more than {MAX_PROBE} slots from its \
+                 home even with {slots} slots (names chosen to collide under FNV-1a?)"
+            )));
+        }
+    }
+}
+
+/// The index over `names` in `slots` slots, or `None` if a name would lie `MAX_PROBE` slots or more from
+/// its home slot.
+fn lay_out_index<'a>(names: impl Iterator<Item = &'a str>, slots: usize) -> Option<Vec<u8>> {
     let mut out = vec![0u8; 8 + slots * SLOT_LEN];
     out[..4].copy_from_slice(&(slots as u32).to_le_bytes());
     let mask = slots - 1;
     for (i, name) in names.enumerate() {
         let h = fnv1a(name.as_bytes());
         let mut at = h as usize & mask;
+        let mut distance = 0;
         while out[8 + at * SLOT_LEN..][..4] != [0; 4] {
             at = (at + 1) & mask;
+            distance += 1;
+            if distance >= MAX_PROBE {
+                return None;
+            }
         }
         let slot = &mut out[8 + at * SLOT_LEN..][..SLOT_LEN];
         slot[..4].copy_from_slice(&(i as u32 + 1).to_le_bytes());
         slot[4..].copy_from_slice(&((h >> 32) as u32).to_le_bytes());
     }
-    out
+    Some(out)
 }
 
 /// Writes `bytes` to the file at `path` atomically: to a new temporary file in the same directory, flushed

@@ -43,6 +43,9 @@ pub(crate) const INDEX_HEAD_LEN: usize = 8;
 pub(crate) const SLOT_LEN: usize = 8;
 /// A module record's blob when it has none (a namespace package).
 pub(crate) const NO_BLOB: u32 = u32::MAX;
+/// How many slots a lookup probes at most: every module lies within this many slots of its home slot (the
+/// builder makes the index larger until it does), so a lookup, found or missed, reads at most this many.
+pub(crate) const MAX_PROBE: usize = 64;
 /// A module record's flag: the module is a package.
 pub(crate) const FLAG_PACKAGE: u8 = 1;
 /// A blob's compression: stored as is, or raw deflate (RFC 1951).
@@ -113,6 +116,62 @@ pub fn bad_name(name: &str) -> Option<&'static str> {
         last = c;
     }
     (!name.is_empty() && last == b'.').then_some("has an empty segment")
+}
+
+/// The first path of `paths` that lies inside another of them taken as a file (`a/b` inside `a`), and that
+/// file: in O(total length), whatever the paths' depth (each path's prefixes are hashed as it is read, once,
+/// and only a prefix whose hash is a path's is compared).
+pub fn file_inside_file<'a>(paths: impl IntoIterator<Item = &'a str> + Clone) -> Option<(&'a str, &'a str)> {
+    const P: u64 = 0x0000_0100_0000_01b3;
+    let hash =
+        |bytes: &[u8]| bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| h.wrapping_mul(P).wrapping_add(*b as u64));
+    let mut files: rustc_hash::FxHashMap<u64, Vec<&'a str>> = rustc_hash::FxHashMap::default();
+    for p in paths.clone() {
+        files.entry(hash(p.as_bytes())).or_default().push(p);
+    }
+    for p in paths {
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        for (at, b) in p.bytes().enumerate() {
+            if b == b'/' {
+                if let Some(outer) = files.get(&h).and_then(|c| c.iter().find(|f| **f == &p[..at])) {
+                    return Some((p, outer));
+                }
+            }
+            h = h.wrapping_mul(P).wrapping_add(b as u64);
+        }
+    }
+    None
+}
+
+/// Whether `path` is where the module `name` (relative to the root, checked by [`bad_name`]) of this kind
+/// lives, as a tree gives it: a namespace package is its directory (`a/b` for `a.b`, `""` for the root), a
+/// package its directory's init file (`a/b/__init__.py`), a module a file of its parent's directory named
+/// by its last segment and a suffix (`a/b.py`: suffixes start with '.'). A record whose name and path
+/// disagree would serve one module's name from another place (and its resources from another directory).
+pub fn path_fits(name: &str, path: &str, kind: ModuleKind, is_package: bool) -> bool {
+    let (n, p) = (name.as_bytes(), path.as_bytes());
+    // The name as a path: its segments joined with '/'.
+    let dir_is = |d: &[u8], of: &[u8]| {
+        d.len() == of.len() && d.iter().zip(of).all(|(a, b)| *a == *b || (*b == b'.' && *a == b'/'))
+    };
+    if kind == ModuleKind::Namespace {
+        return dir_is(p, n);
+    }
+    let (dir, file) = match path.rfind('/') {
+        Some(at) => (&p[..at], &p[at + 1..]),
+        None => (&p[..0], p),
+    };
+    if file.is_empty() {
+        return false;
+    }
+    if is_package {
+        return dir_is(dir, n);
+    }
+    let (parent, tail) = match name.rfind('.') {
+        Some(at) => (&n[..at], &n[at + 1..]),
+        None => (&n[..0], n),
+    };
+    dir_is(dir, parent) && file.len() > tail.len() + 1 && file.starts_with(tail) && file[tail.len()] == b'.'
 }
 
 /// Why `path` cannot be a path in a bundle (a file's, or a namespace package's directory), if it cannot:
@@ -311,6 +370,9 @@ impl Bundle {
             return Err(bad(format!("has unknown flags 0x{flags:02x} or a reserved field set")));
         }
         let is_package = flags & FLAG_PACKAGE != 0;
+        if !path_fits(name, path, kind, is_package) {
+            return Err(bad(format!("has a path {} that is not where its name puts it", quote(path))));
+        }
         let blob = match le32(r, 20) {
             NO_BLOB => None,
             b if (b as usize) < self.count(BLOBS) => Some(b),
@@ -342,7 +404,7 @@ impl Bundle {
         let slots = self.section(INDEX).get(INDEX_HEAD_LEN..).unwrap_or_default();
         let mask = self.slots - 1;
         let mut at = h as usize & mask;
-        for _ in 0..self.slots {
+        for _ in 0..self.slots.min(MAX_PROBE) {
             let Some(slot) = slots.get(at * SLOT_LEN..at * SLOT_LEN + SLOT_LEN) else { break };
             let record = le32(slot, 0);
             if record == 0 {
@@ -361,6 +423,10 @@ impl Bundle {
                 }
             }
             at = (at + 1) & mask;
+        }
+        if self.slots > MAX_PROBE {
+            // No module lies further from its home slot (a bundle where one does is corrupt: verify says so).
+            return Ok(None);
         }
         Err(self.broken(format!("the index has no empty slot on the way to module {} (it is corrupt)", quote(name))))
     }
@@ -516,17 +582,26 @@ impl Bundle {
     /// The names directly in directory `dir` (`""`: the root): files and subdirectories, each once, sorted,
     /// as `importlib.resources` lists a package's contents.
     pub fn list_dir(&self, dir: &str) -> Result<Vec<&str>> {
+        Ok(self.dir_children(dir)?.into_iter().map(|(name, _)| name).collect())
+    }
+
+    /// The names directly in the directory `dir` of the bundle's files, sorted, each once, and whether it is a
+    /// directory (it holds files) rather than a file.
+    pub fn dir_children(&self, dir: &str) -> Result<Vec<(&str, bool)>> {
         let skip = if dir.is_empty() { 0 } else { dir.len() + 1 };
-        let mut names: Vec<&str> = Vec::new();
+        let mut names: Vec<(&str, bool)> = Vec::new();
         for i in self.files_under(dir)? {
             let rest = self.file_at(i)?.0.get(skip..).unwrap_or_default();
-            let first = rest.split('/').next().unwrap_or(rest);
-            if names.last() != Some(&first) {
-                names.push(first);
+            let (first, is_dir) = match rest.split_once('/') {
+                Some((first, _)) => (first, true),
+                None => (rest, false),
+            };
+            if names.last().map(|(n, _)| *n) != Some(first) {
+                names.push((first, is_dir));
             }
         }
         names.sort_unstable();
-        names.dedup();
+        names.dedup_by(|a, b| a.0 == b.0);
         Ok(names)
     }
 
@@ -679,6 +754,32 @@ impl Bundle {
         Ok(self)
     }
 
+    /// Checks that the modules' runs of code entries follow one another and cover the code table (O(modules),
+    /// reading the records only): before anything walks every module's code (a listing), so that bundles
+    /// whose records each claim the whole table cannot make that walk quadratic.
+    pub fn check_code_runs(&self) -> Result<()> {
+        let mut next = 0u32;
+        for i in 0..self.module_count() {
+            let r = self.record(MODULES, i).ok_or_else(|| self.broken(format!("module record {i} does not exist")))?;
+            let (first, count) = (le32(r, 24), le32(r, 28));
+            if first != next {
+                return Err(self.broken(format!(
+                    "module record {i} has code entries {first}..+{count}, which do not follow the previous module's (at {next})"
+                )));
+            }
+            next = first.checked_add(count).filter(|e| *e as usize <= self.count(CODE)).ok_or_else(|| {
+                self.broken(format!(
+                    "module record {i} has code entries {first}..+{count}, past the {} entries",
+                    self.count(CODE)
+                ))
+            })?;
+        }
+        if next as usize != self.count(CODE) {
+            return Err(self.broken("has code entries that belong to no module"));
+        }
+        Ok(())
+    }
+
     /// Checks the whole bundle (O(size)): the CRC of its tables, every record, that modules, files, code
     /// runs and metadata are sorted and consistent, that the index finds every module and nothing else,
     /// that the blobs tile the data section and each is used and reads back (CRC, inflation). A bundle that
@@ -693,6 +794,7 @@ impl Bundle {
                 "its tables fail their CRC-32 check (recorded {recorded:08x}, computed {crc:08x}): the bundle is corrupt"
             )));
         }
+        self.check_code_runs()?;
         let mut used = vec![false; self.count(BLOBS)];
         let mut code_next = 0u32;
         let mut previous: Option<&str> = None;
@@ -749,13 +851,13 @@ impl Bundle {
             if previous.is_some_and(|p| p >= path) {
                 return Err(self.broken(format!("file {} (record {i}) is out of path order", quote(path))));
             }
-            for (cut, _) in path.match_indices('/') {
-                if self.file(&path[..cut])?.is_some() {
-                    return Err(self.broken(format!("file {} lies inside another file", quote(path))));
-                }
-            }
             previous = Some(path);
             used[blob as usize] = true;
+        }
+        let paths: Vec<&str> =
+            (0..self.file_count()).map(|i| self.file_at(i).map(|(p, _)| p)).collect::<Result<_>>()?;
+        if let Some((inner, outer)) = file_inside_file(paths.iter().copied()) {
+            return Err(self.broken(format!("file {} lies inside another file, {}", quote(inner), quote(outer))));
         }
         let mut previous: Option<&str> = None;
         for (name, files) in self.metadata()? {

@@ -46,7 +46,15 @@ impl FileBytes {
     /// refused with `InvalidMount` naming it and why.
     pub fn open(path: &Path, load: Load) -> Result<FileBytes> {
         let label = path.display().to_string();
-        let file = File::open(path).map_err(|e| refused(&label, "cannot be opened", &e))?;
+        // Non-blocking: a FIFO (or a device) in the bundle's place is refused below, never waited on.
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC);
+        }
+        let file = options.open(path).map_err(|e| refused(&label, "cannot be opened", &e))?;
         FileBytes::of_file(&file, &label, load)
     }
 

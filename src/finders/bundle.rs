@@ -79,6 +79,11 @@ impl Served {
         }
     }
 
+    /// Where the bytes of file record `record` are, as a module's source: read (and checked) when it executes.
+    pub fn file_source(&self, record: u32) -> Source {
+        Source::Bytes(Arc::clone(&self.files) as Arc<dyn ModuleBytes>, record)
+    }
+
     /// The file at `path` (relative to the bundle's root) as a resource lent in place, if there is one.
     pub fn resource(&self, path: &str) -> Result<Option<Resource>> {
         let record = self.bundle().file_record(path)?;

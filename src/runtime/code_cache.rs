@@ -97,6 +97,9 @@ struct Memory {
     bytes: u64,
     limit: u64,
     evictions: u64,
+    /// Moves on each time the memory is cleared for another executor: code compiled by the one before (a
+    /// compile that ran across the change) is not kept.
+    generation: u64,
 }
 
 impl Memory {
@@ -142,7 +145,8 @@ impl Memory {
     fn insert(&mut self, key: Digest, source: Digest, code: Arc<[u8]>, dropped: &mut Vec<Arc<[u8]>>) {
         dropped.extend(self.remove(&key));
         let len = code.len() as u64;
-        if len > self.limit {
+        // A limit of 0 keeps nothing, empty code included.
+        if len > self.limit || self.limit == 0 {
             return;
         }
         self.make_room(len, dropped);
@@ -186,6 +190,7 @@ impl CodeCache {
             bytes: 0,
             limit: DEFAULT_CODE_CACHE_LIMIT,
             evictions: 0,
+            generation: 0,
         };
         CodeCache {
             tag: tag.map(Into::into),
@@ -248,6 +253,7 @@ impl CodeCache {
         let entries = std::mem::take(&mut memory.entries);
         memory.order.clear();
         memory.bytes = 0;
+        memory.generation += 1;
         drop(memory);
         drop(entries);
     }
@@ -301,10 +307,14 @@ impl CodeCache {
     ) -> Result<Option<Arc<[u8]>>> {
         let key = key_of(spec);
         let hash = sha256(&[source]);
-        if let Some(code) = self.memory.lock().get(&key, &hash) {
-            bump(&self.counts.hits_memory);
-            return Ok(Some(code));
-        }
+        let generation = {
+            let mut memory = self.memory.lock();
+            if let Some(code) = memory.get(&key, &hash) {
+                bump(&self.counts.hits_memory);
+                return Ok(Some(code));
+            }
+            memory.generation
+        };
         let dir = self.dir.read().clone();
         let place = match (&dir, self.tag.as_deref()) {
             (Some(dir), Some(tag)) => Some((dir.as_path(), Expect { tag, key: &key, source: &hash })),
@@ -315,7 +325,7 @@ impl CodeCache {
                 Lookup::Found(code) => {
                     bump(&self.counts.hits_directory);
                     let code: Arc<[u8]> = code.into();
-                    self.remember(key, hash, Arc::clone(&code));
+                    self.remember(key, hash, Arc::clone(&code), generation);
                     return Ok(Some(code));
                 }
                 Lookup::Rejected(_) => bump(&self.counts.rejected),
@@ -339,7 +349,10 @@ impl CodeCache {
         }
         bump(&self.counts.compiles);
         let code: Arc<[u8]> = code.into();
-        self.remember(key, hash, Arc::clone(&code));
+        if !self.remember(key, hash, Arc::clone(&code), generation) {
+            // The executor was replaced while this one compiled: its code is neither kept nor stored.
+            return Ok(Some(code));
+        }
         if let Some((dir, expect)) = &place {
             match code_file::write(dir, expect, &code) {
                 Ok(()) => bump(&self.counts.stores),
@@ -349,10 +362,18 @@ impl CodeCache {
         Ok(Some(code))
     }
 
-    fn remember(&self, key: Digest, source: Digest, code: Arc<[u8]>) {
+    /// Keeps `code` in memory unless the memory was cleared since `generation` (another executor); says
+    /// whether it was still the same executor's.
+    fn remember(&self, key: Digest, source: Digest, code: Arc<[u8]>, generation: u64) -> bool {
         let mut dropped = Vec::new();
-        self.memory.lock().insert(key, source, code, &mut dropped);
+        let mut memory = self.memory.lock();
+        let same = memory.generation == generation;
+        if same {
+            memory.insert(key, source, code, &mut dropped);
+        }
+        drop(memory);
         drop(dropped);
+        same
     }
 
     /// The cache directory, if one is set.

@@ -97,6 +97,8 @@ _LAZY = {
     "Kind": "spec",
     "Spec": "spec",
     "Found": "spec",
+    "BundleBuilder": "bundle",
+    "verify_bundle": "bundle",
 }
 
 
@@ -119,6 +121,8 @@ def version() -> str:
 
 
 __all__ = [
+    "BundleBuilder",
+    "verify_bundle",
     "DeadlockError",
     "DeniedError",
     "IoError",

@@ -65,6 +65,8 @@ IK_MODULE_READY = 1
 
 IK_MOUNT_BORROW = 1
 IK_MOUNT_REPLACE = 2
+IK_BUNDLE_READ = 4
+IK_SHA256_LEN = 32
 
 IK_PROFILE_PYTHON = 0
 IK_PROFILE_LUA = 1
@@ -283,6 +285,30 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
         ],
     ),
     "ik_runtime_unmount": (_status, [c_void_p, c_char_p, _err]),
+    # bundles
+    "ik_runtime_mount_bundle": (
+        _status, [c_void_p, c_char_p, c_char_p, c_uint32, POINTER(c_uint8), POINTER(c_uint64), _err]
+    ),
+    "ik_runtime_mount_bundle_bytes": (
+        _status,
+        [c_void_p, c_char_p, POINTER(c_uint8), c_size_t, c_uint32, POINTER(c_uint8), RELEASE_FN, c_void_p,
+         POINTER(c_uint64), _err],
+    ),
+    "ik_runtime_mount_bundle_appended": (
+        _status, [c_void_p, c_char_p, c_char_p, c_uint32, POINTER(c_uint8), POINTER(c_uint64), _err]
+    ),
+    "ik_bundle_verify": (_status, [c_char_p, POINTER(c_uint8), _err]),
+    "ik_bundle_builder_new": (_status, [c_void_p, POINTER(c_void_p), _err]),
+    "ik_bundle_builder_free": (None, [c_void_p]),
+    "ik_bundle_builder_set_compress": (_status, [c_void_p, c_bool, _err]),
+    "ik_bundle_builder_add_tree": (_status, [c_void_p, POINTER(ik_mount_file), c_size_t, _err]),
+    "ik_bundle_builder_add_module": (
+        _status, [c_void_p, c_char_p, c_char_p, c_uint32, c_bool, POINTER(c_uint8), c_size_t, _err]
+    ),
+    "ik_bundle_builder_add_code": (_status, [c_void_p, c_char_p, c_char_p, POINTER(c_uint8), c_size_t, _err]),
+    "ik_bundle_builder_add_file": (_status, [c_void_p, c_char_p, c_char_p, POINTER(c_uint8), c_size_t, _err]),
+    "ik_bundle_builder_build": (_status, [c_void_p, POINTER(c_void_p), _err]),
+    "ik_bundle_builder_write": (_status, [c_void_p, c_char_p, _err]),
     # resources and listing
     "ik_runtime_read_resource": (_status, [c_void_p, c_char_p, c_char_p, POINTER(c_void_p), _err]),
     "ik_resource_data": (c_void_p, [c_void_p, _len]),

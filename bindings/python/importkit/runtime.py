@@ -275,6 +275,54 @@ class Runtime:
         self._served_changed()
         return out_id.value
 
+    def mount_bundle(self, source: str | os.PathLike | bytes, point: str = "", *, read: bool = False,
+                     sha256: bytes | str | None = None, replace: bool = False) -> int:
+        """Mounts a bundle (docs/BUNDLE.md) at ``point`` (a top-level name, or ``""`` for the root): ``source`` is
+        the path of an ``.ikb`` file (mapped; ``read=True`` reads it whole instead) or the bundle's bytes
+        (copied). ``sha256`` pins the bundle's digest (32 bytes or 64 hex digits; ``verify_bundle`` gives it):
+        any other bundle is refused. Unmounted with ``unmount``. Returns the mount's finder id."""
+        from . import bundle
+
+        pin = bundle._digest(sha256)
+        flags = _ffi.IK_MOUNT_REPLACE if replace else 0
+        out_id = ctypes.c_uint64()
+        err = ctypes.c_void_p()
+        lib = _ffi.lib()
+        point_b = cstr(point, "mount point")
+        with self._state.using() as ptr:
+            if isinstance(source, (bytes, bytearray, memoryview)):
+                data = bytes(source)
+                buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data) if data else (ctypes.c_uint8 * 1)()
+                status = lib.ik_runtime_mount_bundle_bytes(
+                    ptr, point_b, buf, len(data), flags, pin, _ffi.RELEASE_FN(), None, ctypes.byref(out_id),
+                    ctypes.byref(err),
+                )
+            else:
+                flags |= _ffi.IK_BUNDLE_READ if read else 0
+                status = lib.ik_runtime_mount_bundle(
+                    ptr, point_b, cstr(os.fspath(source), "path"), flags, pin, ctypes.byref(out_id), ctypes.byref(err)
+                )
+        check(status, err)
+        self._tree.add(point, {}, out_id.value, replace)
+        self._served_changed()
+        return out_id.value
+
+    def mount_bundle_appended(self, path: str | os.PathLike | None = None, point: str = "", *, read: bool = False,
+                              sha256: bytes | str | None = None, replace: bool = False) -> int:
+        """Mounts the bundle appended to the file ``path`` (``importkit bundle append``), or with ``path`` None to
+        the running program's own executable, at ``point``, as ``mount_bundle`` mounts a file."""
+        from . import bundle
+
+        pin = bundle._digest(sha256)
+        flags = (_ffi.IK_MOUNT_REPLACE if replace else 0) | (_ffi.IK_BUNDLE_READ if read else 0)
+        out_id = ctypes.c_uint64()
+        encoded = None if path is None else cstr(os.fspath(path), "path")
+        self._call("ik_runtime_mount_bundle_appended", cstr(point, "mount point"), encoded, flags, pin,
+                   ctypes.byref(out_id))
+        self._tree.add(point, {}, out_id.value, replace)
+        self._served_changed()
+        return out_id.value
+
     def unmount(self, point: str) -> None:
         """Unmounts the tree at ``point``; modules imported from it stay (in the table, or ``sys.modules``)."""
         self._call("ik_runtime_unmount", cstr(point, "mount point"))

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use importkit::bundle::format::hex;
 use importkit::bundle::{append, FileBytes, Load, Trailer};
+use importkit::error::printable;
 use importkit::{Bundle, BundleBuilder, ModuleKind};
 
 use crate::bundle_sources::Reading;
@@ -215,17 +216,21 @@ pub fn file_and_point(arg: &str) -> (PathBuf, String) {
 pub fn open_file(path: &Path) -> Result<(Bundle, bool), String> {
     let label = path.display().to_string();
     let bytes = FileBytes::open(path, Load::Map).map_err(|e| e.message().to_owned())?;
-    if bytes.as_ref().starts_with(b"IKBUNDL\0") {
-        return Bundle::open(label, bytes).map(|b| (b, false)).map_err(|e| e.message().to_owned());
-    }
+    let at_start = bytes.as_ref().starts_with(b"IKBUNDL\0").then(|| Bundle::open(label.clone(), bytes.clone()));
+    // A bundle at the start that opens is the file; one that does not may have a bundle appended to it.
+    let refused = match at_start {
+        Some(Ok(b)) => return Ok((b, false)),
+        Some(Err(e)) => Some(e.message().to_owned()),
+        None => None,
+    };
     match Trailer::find(bytes.as_ref()) {
         Ok(Some(t)) => {
             let inner = bytes.slice(t.offset as usize..(t.offset + t.len) as usize);
             Bundle::open(label, inner).map(|b| (b, true)).map_err(|e| e.message().to_owned())
         }
-        Ok(None) => Err(format!(
-            "'{label}' is not an importkit bundle (no IKBUNDL magic at its start) and has no bundle appended"
-        )),
+        Ok(None) => Err(refused.unwrap_or_else(|| {
+            format!("'{label}' is not an importkit bundle (no IKBUNDL magic at its start) and has no bundle appended")
+        })),
         Err(what) => Err(format!("'{label}' {what}")),
     }
 }
@@ -251,7 +256,7 @@ struct Counts {
     namespaces: u32,
     files: u32,
     metadata: usize,
-    code: u32,
+    code: u64,
     /// The files' bytes, and what they take in the bundle.
     file_bytes: u64,
     stored_bytes: u64,
@@ -259,11 +264,12 @@ struct Counts {
 
 fn count(bundle: &Bundle) -> importkit::Result<Counts> {
     let mut c = Counts { modules: bundle.module_count(), files: bundle.file_count(), ..Counts::default() };
+    bundle.check_code_runs()?;
     for i in 0..bundle.module_count() {
         let m = bundle.module(i)?;
         c.packages += m.is_package as u32;
         c.namespaces += (m.kind == ModuleKind::Namespace) as u32;
-        c.code += m.code.len() as u32;
+        c.code += m.code.len() as u64;
     }
     for i in 0..bundle.file_count() {
         let b = bundle.blob_info(bundle.file_at(i)?.1)?;
@@ -359,10 +365,12 @@ fn list(a: Args) -> Outcome<()> {
             out.push('}');
         } else {
             let word = if m.is_package { "package" } else { "module" };
-            let name = if m.name.is_empty() { "(root)" } else { m.name };
-            let path = if m.path.is_empty() { "." } else { m.path };
+            // Names, paths and tags are the bundle's text: shown with control characters escaped.
+            let name = if m.name.is_empty() { "(root)".into() } else { printable(m.name) };
+            let path = if m.path.is_empty() { ".".into() } else { printable(m.path) };
             out.push_str(&format!("{word} {name} {} {path}", m.kind.name()));
             if !tags.is_empty() {
+                let tags: Vec<_> = tags.iter().map(|t| printable(t)).collect();
                 out.push_str(&format!(" [code: {}]", tags.join(", ")));
             }
             out.push('\n');
@@ -381,9 +389,9 @@ fn list(a: Args) -> Outcome<()> {
             let how = if deflated { "deflate" } else { "stored" };
             out.push_str(&format!(", \"size\": {}, \"stored\": {}, \"compression\": \"{how}\"}}", b.len, b.stored));
         } else if deflated {
-            out.push_str(&format!("file {path} {} bytes (deflated to {})\n", b.len, b.stored));
+            out.push_str(&format!("file {} {} bytes (deflated to {})\n", printable(path), b.len, b.stored));
         } else {
-            out.push_str(&format!("file {path} {} bytes\n", b.len));
+            out.push_str(&format!("file {} {} bytes\n", printable(path), b.len));
         }
     }
     if json {
@@ -398,7 +406,7 @@ fn list(a: Args) -> Outcome<()> {
             json_list(&mut out, paths.map_err(fail)?.into_iter());
             out.push('}');
         } else {
-            out.push_str(&format!("metadata {name} {}\n", plural(files.len() as u64, "file", "files")));
+            out.push_str(&format!("metadata {} {}\n", printable(name), plural(files.len() as u64, "file", "files")));
         }
     }
     if json {

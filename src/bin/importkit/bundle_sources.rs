@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use importkit::bundle::format::bad_path;
+use importkit::bundle::format::{bad_path, file_inside_file};
 use importkit::bundle::{Bundle, FileBytes, Load};
 use importkit::finders::path::zip_index::ZipIndex;
 use importkit::limits::MAX_BUNDLE_BLOB_SIZE;
@@ -66,17 +66,12 @@ impl Reading<'_> {
                 merged.insert(path, (bytes, k));
             }
         }
-        for (path, (_, k)) in &merged {
-            for (cut, _) in path.match_indices('/') {
-                if let Some((_, other)) = merged.get(&path[..cut]) {
-                    return Err(failed(format!(
-                        "'{}' is a file in {} and a directory in {} (which holds '{path}')",
-                        &path[..cut],
-                        sources[*other],
-                        sources[*k]
-                    )));
-                }
-            }
+        if let Some((path, file)) = file_inside_file(merged.keys().map(String::as_str)) {
+            let (k, other) = (merged[path].1, merged[file].1);
+            return Err(failed(format!(
+                "'{file}' is a file in {} and a directory in {} (which holds '{path}')",
+                sources[other], sources[k]
+            )));
         }
         Ok(merged.into_iter().map(|(path, (bytes, _))| MountFile::new(path, bytes)).collect())
     }
@@ -88,7 +83,14 @@ impl Reading<'_> {
         let mut out = Vec::new();
         if meta.is_dir() {
             let root = fs::canonicalize(path).map_err(|e| failed(format!("cannot read source '{source}': {e}")))?;
-            let mut walk = Walk { reading: self, root: &root, source, stack: vec![root.clone()], out: &mut out };
+            let mut walk = Walk {
+                reading: self,
+                root: &root,
+                source,
+                stack: vec![root.clone()],
+                linked: Default::default(),
+                out: &mut out,
+            };
             walk.dir(&root, "")?;
             return Ok(out);
         }
@@ -151,6 +153,9 @@ struct Walk<'a, 'b> {
     source: &'a str,
     /// The canonical directories being walked, from the root down (a link to one of them is a loop).
     stack: Vec<PathBuf>,
+    /// The canonical directories walked through a link already: each is walked through one link at most,
+    /// so that links to links cannot multiply a tree (36 links can name 2^18 paths).
+    linked: std::collections::HashMap<PathBuf, String>,
     out: &'a mut Vec<(String, Vec<u8>)>,
 }
 
@@ -210,6 +215,17 @@ impl Walk<'_, '_> {
             if self.stack.contains(&target) {
                 return Err(self.fail(rel, "is a symbolic link to a directory that holds it (a loop): refused"));
             }
+            if let Some(first) = self.linked.get(&target) {
+                return Err(self.fail(
+                    rel,
+                    format_args!(
+                        "is a second symbolic link to '{}' (included already through the link '{first}'): refused \
+                         (a directory is walked through one link at most; --exclude one of them)",
+                        target.display()
+                    ),
+                ));
+            }
+            self.linked.insert(target.clone(), rel.to_owned());
             self.enter(target, rel)
         } else if meta.is_file() {
             if self.reading.skip.contains(&target) {

@@ -6,7 +6,10 @@
 //! (`zip::archive_of`). The bundle is mapped and opened once (O(1) in its modules), shared by every entry
 //! into it, and opened again when the file changes (`archive.rs`). A find is one probe of the bundle's index
 //! for the entry's directory as a dotted prefix and the module's last segment (`sub.dir.x` for `x` in
-//! `/a/app.ikb/sub/dir`), its record checked to lie in that directory. Specs are as for a zip member:
+//! `/a/app.ikb/sub/dir`), its record checked to lie in that directory. A directory that is no package of
+//! the bundle (`lib/python3.11`, `site-packages`: names no module can have) is served by its files instead,
+//! as a zip archive's directory is: zipimport's precedence over the profile's suffixes, a namespace portion
+//! where a directory is. Specs are as for a zip member:
 //! origin `bundle:<bundle>/<path>`, `file` = `<bundle>/<path>`, a package's location `<bundle>/<dir>`, no
 //! `cached`; a namespace package of the bundle is a namespace portion `<bundle>/<dir>`. The module's bytes
 //! are read from the mapping and checked against their CRC-32 when the module executes.
@@ -36,9 +39,12 @@ pub fn is_bundle(path: &str, ctx: &Ctx) -> bool {
 }
 
 impl Opened for Served {
+    /// Maps the bundle; under confinement (the host does not trust the tree) reads it whole instead, so that
+    /// no file a tree's owner can cut short in place is mapped (docs/SECURITY.md, *Bundles*).
     fn open(path: &str, ctx: &Ctx) -> std::result::Result<Served, String> {
         let file = open_checked(ctx, path, "cannot open bundle")?;
-        let bytes = FileBytes::of_file(&file, path, Load::Map).map_err(|e| e.message().to_owned())?;
+        let load = if ctx.roots.is_empty() { Load::Map } else { Load::Read };
+        let bytes = FileBytes::of_file(&file, path, load).map_err(|e| e.message().to_owned())?;
         Ok(Served::new(Bundle::open(path, bytes).map_err(|e| e.message().to_owned())?))
     }
 }
@@ -76,6 +82,54 @@ impl BundleEntry {
     }
 }
 
+impl BundleEntry {
+    /// Whether this entry's directory is one the bundle's module records cover: the root, or a directory a
+    /// package or namespace package of the bundle has. Else its modules are found by their files.
+    fn by_name(&self, served: &Served) -> Result<bool> {
+        if self.prefix.is_empty() {
+            return Ok(true);
+        }
+        let dir = self.dir();
+        let record = served.bundle().find(&self.names[..self.names.len() - 1])?;
+        Ok(record.is_some_and(|m| m.is_package && m.dir() == dir))
+    }
+
+    /// The module `name` in this entry's directory, found by its files as zipimport finds a member: a package
+    /// (`<tail>/<init stem><suffix>`), then a module (`<tail><suffix>`), bytecode suffixes before source
+    /// (no extension), then a namespace portion where `<tail>/` holds files.
+    fn find_file(&self, served: &Served, name: &Wanted, ctx: &Ctx) -> Result<Option<EntryAnswer>> {
+        let bundle = served.bundle();
+        let profile = ctx.profile;
+        let suffixes = || {
+            let all = profile.suffixes();
+            let of = move |kind: ModuleKind| all.iter().filter(move |(_, k)| *k == kind);
+            of(ModuleKind::Bytecode).chain(of(ModuleKind::Source))
+        };
+        let base = format!("{}{}", self.prefix, name.tail);
+        for (package, (suffix, kind)) in suffixes().map(|s| (true, s)).chain(suffixes().map(|s| (false, s))) {
+            let path =
+                if package { format!("{base}/{}{suffix}", profile.init_stem()) } else { format!("{base}{suffix}") };
+            let Some(record) = bundle.file_record(&path)? else { continue };
+            let (dir, file) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+            let spec = ModuleSpec::for_file_with(
+                name.fullname,
+                *kind,
+                "bundle:",
+                &join(self.archive.path(), dir),
+                file,
+                "",
+                package,
+                |_| false,
+            );
+            return Ok(Some(EntryAnswer::Module(Found::new(spec, served.file_source(record)))));
+        }
+        if profile.namespace_dirs() && !bundle.files_under(&base)?.is_empty() {
+            return Ok(Some(EntryAnswer::Portions(vec![join(self.archive.path(), &base)])));
+        }
+        Ok(None)
+    }
+}
+
 impl Entry for BundleEntry {
     fn find(&self, name: &Wanted, entry: &str, ctx: &Ctx, _: bool, trace: &mut Trace) -> Result<EntryAnswer> {
         let served = match self.archive.opened(ctx) {
@@ -85,13 +139,22 @@ impl Entry for BundleEntry {
                 return Ok(EntryAnswer::Nothing);
             }
         };
+        let miss = |what: String, trace: &mut Trace| {
+            trace.note_with(|| Some(Attempt::new(entry, what)));
+            Ok(EntryAnswer::Nothing)
+        };
+        if !self.by_name(&served).map_err(|e| e.for_module(name.fullname))? {
+            return match self.find_file(&served, name, ctx).map_err(|e| e.for_module(name.fullname))? {
+                Some(answer) => Ok(answer),
+                None => miss(format!("no {}{} module or package file in the bundle", self.prefix, name.tail), trace),
+            };
+        }
         let key = format!("{}{}", self.names, name.tail);
         let found = served.bundle().find(&key).map_err(|e| e.for_module(name.fullname))?;
         // The record must lie in this directory (its name says so; its path must agree: a bundle whose
         // names and paths disagree serves nothing through a directory entry).
         let Some(m) = found.filter(|m| in_dir(m, &self.prefix, name.tail)) else {
-            trace.note_with(|| Some(Attempt::new(entry, format!("no module {} in the bundle", quote(&key)))));
-            return Ok(EntryAnswer::Nothing);
+            return miss(format!("no module {} in the bundle", quote(&key)), trace);
         };
         if m.kind == ModuleKind::Namespace {
             return Ok(EntryAnswer::Portions(vec![join(self.archive.path(), m.path)]));
@@ -117,12 +180,27 @@ impl Entry for BundleEntry {
     }
 
     /// The modules and packages directly in this directory (namespace packages left out, as pkgutil leaves
-    /// out a directory without an init file).
+    /// out a directory without an init file); in a directory no package covers, by its files, as pkgutil
+    /// lists a zip archive's.
     fn iter_modules(&self, ctx: &Ctx) -> Result<Vec<ModuleInfo>> {
         let Ok(served) = self.archive.opened(ctx) else { return Ok(Vec::new()) };
+        let bundle = served.bundle();
+        if !self.by_name(&served)? {
+            let profile = ctx.profile;
+            let children: Vec<(String, bool)> =
+                bundle.dir_children(self.dir())?.into_iter().map(|(n, d)| (n.to_owned(), d)).collect();
+            let init_member = |dir: &str| {
+                let inside = bundle.dir_children(&format!("{}{dir}", self.prefix)).ok()?;
+                let stem = profile.init_stem();
+                inside.into_iter().filter(|(n, d)| !d && n.starts_with(stem)).map(|(n, _)| n.to_owned()).find(|n| {
+                    profile.suffixes().iter().any(|(s, k)| *k != ModuleKind::Extension && n[stem.len()..] == **s)
+                })
+            };
+            return Ok(super::listing::archive_modules(children, profile, init_member));
+        }
         let parent = self.names.strip_suffix('.').unwrap_or("");
         let mut out: Vec<ModuleInfo> = Vec::new();
-        for m in served.bundle().children(parent)? {
+        for m in bundle.children(parent)? {
             let tail = crate::name::tail(m.name);
             if m.kind != ModuleKind::Namespace && in_dir(&m, &self.prefix, tail) {
                 out.push(ModuleInfo { name: tail.to_owned(), is_package: m.is_package });

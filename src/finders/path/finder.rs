@@ -442,9 +442,10 @@ impl Finder for PathFinder {
         }
         let ctx = self.ctx();
         let mut out: Vec<ModuleInfo> = Vec::new();
+        let mut seen = rustc_hash::FxHashSet::default();
         for entry in self.entries_of(package, query, &ctx)? {
             for m in entry.iter_modules(&ctx)? {
-                if !out.iter().any(|o| o.name == m.name) {
+                if seen.insert(m.name.clone()) {
                     out.push(m);
                 }
             }

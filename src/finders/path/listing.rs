@@ -6,9 +6,24 @@
 use crate::finders::protocol::ModuleInfo;
 use crate::profile::Profile;
 
-fn push_once(out: &mut Vec<ModuleInfo>, name: &str, is_package: bool) {
-    if !name.is_empty() && !name.contains('.') && !out.iter().any(|m| m.name == name) {
-        out.push(ModuleInfo { name: name.to_owned(), is_package });
+/// The modules of a listing, each name once (the first one given wins).
+#[derive(Default)]
+struct Listed {
+    out: Vec<ModuleInfo>,
+    seen: rustc_hash::FxHashSet<String>,
+}
+
+impl Listed {
+    /// Adds `name` unless it is listed already; `dotted` names are listed or not as `keep_dotted` says.
+    fn push(&mut self, name: &str, is_package: bool, keep_dotted: bool) {
+        if !name.is_empty() && (keep_dotted || !name.contains('.')) && self.seen.insert(name.to_owned()) {
+            self.out.push(ModuleInfo { name: name.to_owned(), is_package });
+        }
+    }
+
+    fn sorted(mut self) -> Vec<ModuleInfo> {
+        self.out.sort();
+        self.out
     }
 }
 
@@ -21,17 +36,16 @@ pub fn directory_modules(
     has_init: impl Fn(&str) -> bool,
 ) -> Vec<ModuleInfo> {
     children.sort();
-    let mut out = Vec::new();
+    let mut out = Listed::default();
     for (name, is_dir) in &children {
         match profile.classify(name) {
             Some((_, stem)) if stem == profile.init_stem() => {}
-            Some((_, stem)) => push_once(&mut out, stem, false),
-            None if *is_dir && !name.contains('.') && has_init(name) => push_once(&mut out, name, true),
+            Some((_, stem)) => out.push(stem, false, false),
+            None if *is_dir && !name.contains('.') && has_init(name) => out.push(name, true, false),
             None => {}
         }
     }
-    out.sort();
-    out
+    out.sorted()
 }
 
 /// An archive directory's modules from its `(name, is_directory)` children: a file member by its stem, a
@@ -54,17 +68,10 @@ pub fn archive_modules(
         }
     }
     members.sort();
-    let mut out = Vec::new();
+    let mut out = Listed::default();
     for (_, name, is_package) in members {
-        if is_package {
-            // zipimport does not look for a dot in a package's name.
-            if !out.iter().any(|m: &ModuleInfo| m.name == name) {
-                out.push(ModuleInfo { name: name.to_owned(), is_package });
-            }
-        } else {
-            push_once(&mut out, name, false);
-        }
+        // zipimport does not look for a dot in a package's name.
+        out.push(name, is_package, is_package);
     }
-    out.sort();
-    out
+    out.sorted()
 }

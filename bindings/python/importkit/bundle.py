@@ -1,0 +1,159 @@
+"""Bundles (``.ikb``, docs/BUNDLE.md) from Python: building one (``BundleBuilder``), checking one
+(``verify_bundle``), and mounting one into a runtime (``Runtime.mount_bundle``, ``Runtime.mount_bundle_appended``).
+
+A bundle is one file of modules, compiled code, resources and metadata, opened in O(1) (the file is mapped) and
+checked blob by blob before any byte reaches an executor::
+
+    b = BundleBuilder()
+    b.add_tree("src")                       # a directory, or a mapping of relative paths to bytes
+    b.write("app.ikb")                      # atomically
+    digest = verify_bundle("app.ikb")       # the SHA-256 to pin
+    rt.mount_bundle("app.ikb", "app", sha256=digest)
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from collections.abc import Mapping
+
+from . import _ffi
+from .errors import InvalidArgumentError, check, cstr
+
+SHA256_LEN = 32
+
+
+def _bytes(data: bytes | str, what: str) -> bytes:
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    raise TypeError(f"{what} must be bytes or str, not {type(data).__name__}")
+
+
+def _digest(sha256: bytes | str | None):
+    """A pinned digest as the C call takes it: NULL, or 32 bytes (given as bytes or as 64 hex digits)."""
+    if sha256 is None:
+        return None
+    if isinstance(sha256, str):
+        try:
+            sha256 = bytes.fromhex(sha256)
+        except ValueError:
+            raise InvalidArgumentError("sha256 must be 32 bytes or 64 hexadecimal digits",
+                                       status=_ffi.IK_ERR_INVALID_ARGUMENT) from None
+    if not isinstance(sha256, (bytes, bytearray)) or len(sha256) != SHA256_LEN:
+        raise InvalidArgumentError("sha256 must be 32 bytes or 64 hexadecimal digits", status=_ffi.IK_ERR_INVALID_ARGUMENT)
+    return (ctypes.c_uint8 * SHA256_LEN).from_buffer_copy(bytes(sha256))
+
+
+def _call(function: str, *args) -> None:
+    err = ctypes.c_void_p()
+    check(getattr(_ffi.lib(), function)(*args, ctypes.byref(err)), err)
+
+
+def verify_bundle(path: str | os.PathLike) -> bytes:
+    """Checks the whole bundle file at ``path`` (every record, every blob's CRC-32) and gives its SHA-256 digest
+    (32 bytes), to pin with ``Runtime.mount_bundle(..., sha256=...)``."""
+    out = (ctypes.c_uint8 * SHA256_LEN)()
+    _call("ik_bundle_verify", cstr(os.fspath(path), "path"), out)
+    return bytes(out)
+
+
+def _read_directory(root: str | os.PathLike) -> dict[str, bytes]:
+    """The files under ``root`` by relative ``/`` path (``__pycache__`` directories left out)."""
+    root = os.fspath(root)
+    files = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            with open(full, "rb") as f:
+                files[os.path.relpath(full, root).replace(os.sep, "/")] = f.read()
+    return files
+
+
+class BundleBuilder:
+    """Collects a bundle's modules, code and files and writes it (``ik_bundle_builder_*``): the same additions,
+    in any order, give the same bytes. One thread at a time."""
+
+    def __init__(self, profile=None) -> None:
+        out = ctypes.c_void_p()
+        _call("ik_bundle_builder_new", None if profile is None else profile._ptr, ctypes.byref(out))
+        self._ptr: int | None = out.value
+
+    def _handle(self) -> int:
+        if self._ptr is None:
+            raise ValueError("the bundle builder is closed")
+        return self._ptr
+
+    def close(self) -> None:
+        ptr, self._ptr = self._ptr, None
+        if ptr:
+            _ffi.lib().ik_bundle_builder_free(ptr)
+
+    def __enter__(self) -> BundleBuilder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+    def set_compress(self, on: bool) -> None:
+        """Deflate blobs where that makes them smaller (off by default: stored blobs are read in place)."""
+        _call("ik_bundle_builder_set_compress", self._handle(), bool(on))
+
+    def add_tree(self, files: Mapping[str, bytes | str] | str | os.PathLike) -> None:
+        """Adds a tree of files (relative ``/`` paths to bytes, or a directory read now), its modules told apart
+        as a mount of the same files would tell them."""
+        if isinstance(files, (str, os.PathLike)):
+            files = _read_directory(files)
+        items = [(cstr(p, "path"), _bytes(d, "file bytes")) for p, d in files.items()]
+        array = (_ffi.ik_mount_file * len(items))()
+        for i, (p, d) in enumerate(items):
+            array[i].path = p
+            array[i].path_len = len(p)
+            array[i].data = ctypes.cast(ctypes.c_char_p(d), ctypes.POINTER(ctypes.c_uint8))
+            array[i].data_len = len(d)
+        _call("ik_bundle_builder_add_tree", self._handle(), array, len(items))
+
+    def add_module(self, name: str, path: str, kind: int, is_package: bool = False,
+                   source: bytes | str | None = None) -> None:
+        """Adds one module: its name relative to the bundle's root, its file's path, its kind (``Kind.SOURCE``,
+        ...), package flag and file bytes (None: the file is added with ``add_file``, or a namespace package)."""
+        data = None if source is None else _bytes(source, "source")
+        buf = None if data is None else ctypes.cast(ctypes.c_char_p(data), ctypes.POINTER(ctypes.c_uint8))
+        _call("ik_bundle_builder_add_module", self._handle(), cstr(name), cstr(path, "path"), int(kind),
+              bool(is_package), buf, 0 if data is None else len(data))
+
+    def add_code(self, name: str, cache_tag: str, code: bytes) -> None:
+        """Adds compiled code for ``cache_tag`` (``sys.implementation.cache_tag``) to the module ``name``."""
+        data = _bytes(code, "code")
+        buf = ctypes.cast(ctypes.c_char_p(data), ctypes.POINTER(ctypes.c_uint8))
+        _call("ik_bundle_builder_add_code", self._handle(), cstr(name), cstr(cache_tag, "cache tag"), buf, len(data))
+
+    def add_file(self, path: str, data: bytes | str, package: str | None = None) -> None:
+        """Adds a file at ``path`` from the bundle's root, or (with ``package``) from that package's directory."""
+        raw = _bytes(data, "data")
+        buf = ctypes.cast(ctypes.c_char_p(raw), ctypes.POINTER(ctypes.c_uint8))
+        _call("ik_bundle_builder_add_file", self._handle(), None if package is None else cstr(package, "package"),
+              cstr(path, "path"), buf, len(raw))
+
+    def build(self) -> bytes:
+        """The bundle's bytes."""
+        out = ctypes.c_void_p()
+        _call("ik_bundle_builder_build", self._handle(), ctypes.byref(out))
+        try:
+            n = ctypes.c_size_t()
+            data = _ffi.lib().ik_resource_data(out, ctypes.byref(n))
+            return ctypes.string_at(data, n.value) if n.value else b""
+        finally:
+            _ffi.lib().ik_resource_free(out)
+
+    def write(self, path: str | os.PathLike) -> None:
+        """Writes the bundle to ``path`` atomically (a temporary file renamed over it)."""
+        _call("ik_bundle_builder_write", self._handle(), cstr(os.fspath(path), "path"))
