@@ -194,6 +194,10 @@ fn scale(sizes: &[usize]) {
         let zip = reference(n, &dir);
         let get = |k: &str| zip.iter().find(|(key, _)| key == k).map_or("-", |(_, v)| v.as_str()).to_owned();
         let us = |k: &str| get(k).parse::<f64>().map_or("-".to_owned(), |ns| format!("{:.1} µs", ns / 1000.0));
+        if let Some((_, why)) = zip.iter().find(|(k, _)| k == "unsupported") {
+            references.push(format!("| {n} | {why} | | | |"));
+            continue;
+        }
         references.push(format!(
             "| {n} | {} (best {}) | {} ns | {} ns | +{} KiB |",
             us("open_median"),
@@ -364,7 +368,7 @@ fn main() {
     }
     let sizes: Vec<usize> =
         args.iter().filter(|a| !a.starts_with('-')).map(|a| a.replace('_', "").parse().expect("a size")).collect();
-    let sizes = if sizes.is_empty() { vec![1_000, 100_000, 1_000_000] } else { sizes };
+    let sizes = if sizes.is_empty() { vec![1_000, 60_000, 100_000, 1_000_000] } else { sizes };
     scale(&sizes);
     memory(100_000);
     workload();

@@ -270,6 +270,12 @@ impl BundleBuilder {
         let mut strings = Strings::default();
         let mut blobs = Blobs { compress: self.compress, ..Blobs::default() };
         let mut file_blob: FxHashMap<&str, u32> = FxHashMap::default();
+        // Each module's name and path side by side (a lookup reads both: one cache line, as a rule), then
+        // the other files' paths.
+        for m in self.modules.values() {
+            strings.add(&m.name)?;
+            strings.add(&m.path)?;
+        }
         let mut files = Vec::with_capacity(self.files.len() * 16);
         for (path, bytes) in &self.files {
             let (at, len) = strings.add(path)?;
