@@ -150,28 +150,18 @@ pub fn file_inside_file<'a>(paths: impl IntoIterator<Item = &'a str> + Clone) ->
 /// disagree would serve one module's name from another place (and its resources from another directory).
 pub fn path_fits(name: &str, path: &str, kind: ModuleKind, is_package: bool) -> bool {
     let (n, p) = (name.as_bytes(), path.as_bytes());
-    // The name as a path: its segments joined with '/'.
-    let dir_is = |d: &[u8], of: &[u8]| {
-        d.len() == of.len() && d.iter().zip(of).all(|(a, b)| *a == *b || (*b == b'.' && *a == b'/'))
-    };
-    if kind == ModuleKind::Namespace {
-        return dir_is(p, n);
-    }
-    let (dir, file) = match path.rfind('/') {
-        Some(at) => (&p[..at], &p[at + 1..]),
-        None => (&p[..0], p),
-    };
-    if file.is_empty() {
+    // The path starts with the name as a directory path: its segments joined with '/' (a name holds no '/').
+    if p.len() < n.len() || !n.iter().zip(p).all(|(b, a)| if *b == b'.' { *a == b'/' } else { a == b }) {
         return false;
     }
-    if is_package {
-        return dir_is(dir, n);
+    let rest = &p[n.len()..];
+    let one_segment = |r: &[u8]| !r.is_empty() && !r.contains(&b'/');
+    match kind {
+        ModuleKind::Namespace => rest.is_empty(),
+        _ if is_package && n.is_empty() => one_segment(rest),
+        _ if is_package => rest.first() == Some(&b'/') && one_segment(&rest[1..]),
+        _ => !n.is_empty() && rest.first() == Some(&b'.') && one_segment(&rest[1..]),
     }
-    let (parent, tail) = match name.rfind('.') {
-        Some(at) => (&n[..at], &n[at + 1..]),
-        None => (&n[..0], n),
-    };
-    dir_is(dir, parent) && file.len() > tail.len() + 1 && file.starts_with(tail) && file[tail.len()] == b'.'
 }
 
 /// Why `path` cannot be a path in a bundle (a file's, or a namespace package's directory), if it cannot:
@@ -355,6 +345,11 @@ impl Bundle {
     /// Module record `i`, every field checked.
     pub fn module(&self, i: u32) -> Result<ModuleEntry<'_>> {
         let name = self.module_name(i)?;
+        self.module_named(i, name)
+    }
+
+    /// Module record `i`, whose name (read and checked) is `name`: every other field checked.
+    fn module_named<'a>(&'a self, i: u32, name: &'a str) -> Result<ModuleEntry<'a>> {
         let r = self.record(MODULES, i).ok_or_else(|| self.broken(format!("module record {i} does not exist")))?;
         let bad = |what: String| self.broken(format!("module {} (record {i}) {what}", quote(name)));
         if let Some(why) = bad_name(name) {
@@ -418,8 +413,9 @@ impl Bundle {
                         self.module_count()
                     )));
                 }
-                if self.module_name(i)? == name {
-                    return self.module(i).map(Some);
+                let found = self.module_name(i)?;
+                if found == name {
+                    return self.module_named(i, found).map(Some);
                 }
             }
             at = (at + 1) & mask;
