@@ -9,11 +9,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use importkit::bundle::format::hex;
+use importkit::bundle::sources::{check_excludes, Reading};
 use importkit::bundle::{append, FileBytes, Load, Trailer};
 use importkit::error::printable;
 use importkit::{Bundle, BundleBuilder, ModuleKind};
 
-use crate::bundle_sources::Reading;
 use crate::extract::extract;
 use crate::failure::{failed, usage, Failure, Outcome};
 use crate::json::{json_list, json_str};
@@ -311,7 +311,7 @@ fn build(a: Args) -> Outcome<()> {
     let mut excludes: Vec<String> =
         if a.has("--no-default-excludes") { Vec::new() } else { vec!["__pycache__".to_owned()] };
     excludes.extend(a.all("--exclude").map(str::to_owned));
-    if excludes.iter().any(|p| p.is_empty() || p.contains('/')) {
+    if check_excludes(&excludes).is_err() {
         return Err(usage("bundle build: an --exclude PATTERN is one name: not empty, no '/'"));
     }
     // The output, and its temporary file, are never read from a source (a bundle built into its own source).
@@ -322,7 +322,7 @@ fn build(a: Args) -> Outcome<()> {
     let real = dir.join(name);
     let skip = vec![temporary(&real), real];
     let start = Instant::now();
-    let files = Reading { excludes: &excludes, skip }.read(&a.positional)?;
+    let files = Reading { excludes: &excludes, skip }.read(&a.positional).map_err(fail)?;
     let mut builder = BundleBuilder::from_tree(files, &profile).map_err(fail)?;
     builder.compress(a.has("--compress"));
     let bytes = builder.build().map_err(fail)?;

@@ -8,7 +8,6 @@
 //! `importkit bundle build|list|verify|extract|append` makes and examines bundles (`bundle.rs`).
 
 mod bundle;
-mod bundle_sources;
 mod extract;
 mod failure;
 mod json;
