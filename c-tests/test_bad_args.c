@@ -691,6 +691,24 @@ static void bundles(ik_runtime *rt) {
     bad[0].data = NULL;
     bad[0].data_len = 5;
     BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_tree, b, bad, 1);
+    /* ik_bundle_builder_add_dir (no bad call reads a directory: each is refused before) */
+    {
+        static const char *const null_entry[] = {NULL};
+        static const char *const empty[] = {""};
+        static const char *const slashed[] = {"a/b"};
+        const char *const bad_utf8[] = {BAD_UTF8};
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_dir, NULL, "/nonexistent-dir-of-importkit", NULL, 0);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_dir, b, NULL, NULL, 0);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_dir, b, long_path, NULL, 0);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_dir, b, BAD_UTF8, NULL, 0);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_dir, b, "/nonexistent-dir-of-importkit", NULL, 2);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_dir, b, "/nonexistent-dir-of-importkit", null_entry, 1);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_dir, b, "/nonexistent-dir-of-importkit", empty, 1);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_dir, b, "/nonexistent-dir-of-importkit", slashed, 1);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_dir, b, "/nonexistent-dir-of-importkit", bad_utf8, 1);
+        BAD(IK_ERR_IO, ik_bundle_builder_add_dir, b, "/nonexistent-dir-of-importkit", NULL, 0);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_dir, b, "/dev/null", NULL, 0);
+    }
     /* ik_bundle_builder_add_module */
     BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, NULL, "a", "a.py", IK_KIND_SOURCE, false, NULL, 0);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, b, NULL, "a.py", IK_KIND_SOURCE, false, NULL, 0);
@@ -998,6 +1016,33 @@ static void code_cache(ik_runtime *rt) {
     s.size = (uint32_t)sizeof s;
     CHECK_OK(ik_runtime_code_cache_stats(rt, &s, &err));
     CHECK_INT(s.limit, 32 * 1024 * 1024);
+    /* ik_runtime_get_code: nothing written on failure */
+    {
+        const ik_spec *spec = (const ik_spec *)&err;
+        ik_resource *bytes = (ik_resource *)&err;
+        bool is_code = true;
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_get_code, NULL, "game", 4, 0, &spec, &bytes, &is_code);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_get_code, rt, NULL, 4, 0, &spec, &bytes, &is_code);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_get_code, rt, "game", 4, 4, &spec, &bytes, &is_code);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_get_code, rt, "game", 4, UINT32_MAX, &spec, &bytes, &is_code);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_get_code, rt, "game", 4, 0, NULL, &bytes, &is_code);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_get_code, rt, "game", 4, 0, &spec, NULL, &is_code);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_get_code, rt, "game", 4, 0, &spec, &bytes, NULL);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_get_code, rt, WITH_NUL, 5, 0, &spec, &bytes, &is_code);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_get_code, rt, BAD_UTF8, strlen(BAD_UTF8), 0, &spec, &bytes, &is_code);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_get_code, rt, long_name, IK_MAX_NAME_LEN + 1, 0, &spec, &bytes,
+            &is_code);
+        BAD_NAME(ik_runtime_get_code, rt, "a..b", 4, 0, &spec, &bytes, &is_code);
+        BAD_NAME(ik_runtime_get_code, rt, "", 0, IK_CODE_WHOLE_NAME, &spec, &bytes, &is_code);
+        BAD_NAME(ik_runtime_get_code, rt, ".game", 5, 0, &spec, &bytes, &is_code);
+        BAD(IK_ERR_NOT_FOUND, ik_runtime_get_code, rt, "nowhere", 7, 0, &spec, &bytes, &is_code);
+        BAD(IK_ERR_NOT_FOUND, ik_runtime_get_code, rt, "nowhere.x", 9, IK_CODE_WHOLE_NAME, &spec, &bytes, &is_code);
+        CHECK(spec == (const ik_spec *)&err && bytes == (ik_resource *)&err && is_code);
+        CHECK_OK(ik_runtime_get_code(rt, "game.util", 9, 0, &spec, &bytes, &is_code, &err));
+        CHECK(!is_code && bytes != NULL);
+        ik_resource_free(bytes);
+        ik_spec_free(spec);
+    }
 }
 
 /* The search path, path hooks, confinement, caches and namespace locations. */

@@ -2,7 +2,7 @@
  * written atomically and verified with its digest; mounted from the file (mapped, read whole, pinned to
  * its digest or refused for another), from bytes copied or borrowed (released once, after the last
  * resource lent from it), and put on the search path as a zip archive is; a corrupt bundle refused naming
- * it, a blob that fails its checksum never executed. */
+ * it, a blob that fails its checksum never executed; a directory added as the CLI reads one. */
 
 #define _XOPEN_SOURCE 700
 
@@ -263,6 +263,75 @@ static void on_the_search_path_and_corrupt(void) {
     fx_free(rt, tx);
 }
 
+/* ik_bundle_builder_add_dir: a directory walked as `importkit bundle build` walks one (links inside followed,
+ * excluded names left out), deterministic whatever the order the files were written in, refusals named. */
+static void a_directory_is_added_as_the_cli_reads_it(void) {
+    static const char *const EXCLUDES[] = {"*.tmp", "__pycache__"};
+    static const char *const BAD_EXCLUDES[] = {"a/b"};
+    tx_executor *tx;
+    ik_runtime *rt;
+    ik_bundle_builder *b = NULL, *b2 = NULL;
+    ik_error *err = NULL;
+    ik_resource *one = NULL, *two = NULL, *r = NULL;
+    const ik_spec *spec = NULL;
+    void *m = NULL;
+    size_t n1 = 0, n2 = 0, len = 0;
+
+    CHECK(td_write(ROOT, "src/game/__init__.py", "set game yes\n") == 0);
+    CHECK(td_write(ROOT, "src/game/core.py", "set speed 5\n") == 0);
+    CHECK(td_write(ROOT, "src/game/data/level1.txt", "LEVEL") == 0);
+    CHECK(td_write(ROOT, "src/game/scratch.tmp", "left out") == 0);
+    CHECK(td_write(ROOT, "src/game/__pycache__/core.cpython-311.pyc", "left out") == 0);
+    CHECK(td_symlink("core.py", ROOT, "src/game/alias.py") == 0);
+    CHECK_OK(ik_bundle_builder_new(NULL, &b, &err));
+    CHECK_OK(ik_bundle_builder_add_dir(b, at("src"), EXCLUDES, CK_COUNT(EXCLUDES), &err));
+    CHECK_OK(ik_bundle_builder_build(b, &one, &err));
+    /* The same tree again (another builder, every file written anew): the same bytes. */
+    CHECK(td_write(ROOT, "src/game/core.py", "set speed 5\n") == 0);
+    CHECK_OK(ik_bundle_builder_new(NULL, &b2, &err));
+    CHECK_OK(ik_bundle_builder_add_dir(b2, at("src"), EXCLUDES, CK_COUNT(EXCLUDES), &err));
+    CHECK_OK(ik_bundle_builder_build(b2, &two, &err));
+    CHECK(ik_resource_data(one, &n1) != NULL && ik_resource_data(two, &n2) != NULL);
+    CHECK(n1 == n2 && memcmp(ik_resource_data(one, NULL), ik_resource_data(two, NULL), n1) == 0);
+    ik_bundle_builder_free(b2);
+
+    rt = fx_runtime(NULL, &tx);
+    CHECK_OK(ik_runtime_mount_bundle_bytes(rt, "", ik_resource_data(one, NULL), n1, 0, NULL, NULL, NULL, NULL, &err));
+    CHECK_OK(ik_runtime_import(rt, "game.core", NULL, &m, &err));
+    CHECK_STR(tx_attr(tx, m, "speed"), "5");
+    CHECK_OK(ik_runtime_import(rt, "game.alias", NULL, &m, &err)); /* a link inside: its target's bytes */
+    CHECK_STR(tx_attr(tx, m, "speed"), "5");
+    CHECK_OK(ik_runtime_read_resource(rt, "game", "data/level1.txt", &r, &err));
+    CHECK(ik_resource_data(r, &len) != NULL && len == 5 && memcmp(ik_resource_data(r, NULL), "LEVEL", 5) == 0);
+    ik_resource_free(r);
+    CHECK_ERR(ik_runtime_read_resource(rt, "game", "scratch.tmp", &r, &err), IK_ERR_NOT_FOUND);
+    CHECK_ERR(ik_runtime_find_spec(rt, "game.__pycache__", NULL, &spec, &err), IK_ERR_NOT_FOUND);
+    fx_free(rt, tx);
+    ik_resource_free(one);
+    ik_resource_free(two);
+
+    /* Refused, naming what: a link out of the directory, a missing directory, a file, a bad pattern. */
+    CHECK(td_symlink("/etc/hostname", ROOT, "src/game/outside.txt") == 0);
+    CHECK_ERR_KEEP(ik_bundle_builder_add_dir(b, at("src"), NULL, 0, &err), IK_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(ck_msg(err), "game/outside.txt");
+    CHECK_CONTAINS(ck_msg(err), "out of the source");
+    FREE_ERR();
+    CHECK(td_unlink(ROOT, "src/game/outside.txt") == 0);
+    CHECK_ERR_KEEP(ik_bundle_builder_add_dir(b, at("nosuch"), NULL, 0, &err), IK_ERR_IO);
+    CHECK_CONTAINS(ck_msg(err), "nosuch");
+    FREE_ERR();
+    CHECK_ERR_KEEP(ik_bundle_builder_add_dir(b, at("src/game/core.py"), NULL, 0, &err), IK_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(ck_msg(err), "not a directory");
+    FREE_ERR();
+    CHECK_ERR(ik_bundle_builder_add_dir(b, at("src"), BAD_EXCLUDES, 1, &err), IK_ERR_INVALID_ARGUMENT);
+    /* A second directory that gives a file of the first with other bytes is refused, naming it. */
+    CHECK(td_write(ROOT, "src2/game/core.py", "set speed 6\n") == 0);
+    CHECK_ERR_KEEP(ik_bundle_builder_add_dir(b, at("src2"), NULL, 0, &err), IK_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(ck_msg(err), "game/core.py");
+    FREE_ERR();
+    ik_bundle_builder_free(b);
+}
+
 int main(void) {
     int removed;
     if (td_make(ROOT) != 0) return 2;
@@ -270,6 +339,7 @@ int main(void) {
     mounted_from_the_file_mapped_read_or_pinned();
     mounted_from_bytes_copied_or_borrowed();
     on_the_search_path_and_corrupt();
+    a_directory_is_added_as_the_cli_reads_it();
     removed = td_remove(ROOT);
     CHECK(removed == 0);
     return ck_finish("test_bundle");

@@ -1,8 +1,9 @@
 /* test_code_cache.c: the code cache through the C ABI (docs/CODE_CACHE.md). An executor with `compile`
  * (its code is "CODE\n" and the source) and `exec_code` is asked to compile once per module and version of
  * its source, never for a module whose source gives code for the runtime's cache tag (a host finder's
- * ik_found_set_code: the C ABI mounts no bundle yet; tests/code_cache.rs covers bundles), again after the
- * source changes; cache files are shared between runtimes and a corrupted one is ignored and replaced.
+ * ik_found_set_code, a bundle's code entry), again after the source changes; cache files are shared between
+ * runtimes and a corrupted one is ignored and replaced; ik_runtime_get_code gives what an import would
+ * execute without executing it.
  * Also: an executor of the older layout, a compile that fails, bad directories, the stats struct's size
  * rule, the bound in memory, files of a directory on the search path. */
 
@@ -633,6 +634,132 @@ static void directory_files_are_read_compiled_and_cached(void) {
     fx_free(rt, tx);
 }
 
+/* ----- ik_runtime_get_code: what an import would execute, nothing executed ----- */
+
+/* `*out` holds exactly `want` (bytes, not NUL-terminated). */
+static int bytes_are(const ik_resource *r, const char *want) {
+    size_t len = 0;
+    const uint8_t *data = ik_resource_data(r, &len);
+    return data != NULL && len == strlen(want) && memcmp(data, want, len) == 0;
+}
+
+static void get_code_gives_what_an_import_would_execute(void) {
+    static const char FAST_CODE[] = "CODE\nset fast bundled";
+    static const char *const LOOSE[] = {"x/y.lua", "set y 1"};
+    static const char *const NS[] = {"pkg/m.py", "set m 1"};
+    tx_executor *tx;
+    ik_runtime *rt;
+    ik_error *err = NULL;
+    const ik_spec *spec = NULL;
+    ik_resource *bytes = NULL, *built = NULL;
+    ik_bundle_builder *b = NULL;
+    ik_profile *lua = NULL;
+    bool is_code = false;
+    void *m = NULL;
+    size_t len = 0;
+    ik_code_cache_stats s;
+
+    /* A mounted module: compiled (its parent found, neither compiled nor imported), nothing run. */
+    cc_reset();
+    rt = cc_runtime(NULL, &tx);
+    mount_game(rt, "1");
+    CHECK_OK(ik_runtime_get_code(rt, "game.core", 9, 0, &spec, &bytes, &is_code, &err));
+    CHECK(is_code);
+    CHECK(bytes_are(bytes, "CODE\nset version 1"));
+    CHECK_STR(ik_spec_origin(spec, NULL), "memory:/game/core.py");
+    ik_resource_free(bytes);
+    ik_spec_free(spec);
+    CHECK_INT(compiles_of("game.core"), 1);
+    CHECK_INT(compiles_of("game"), 0);
+    CHECK_STR(last_run("game.core"), "");
+    CHECK(!ck_in_table(rt, "game") && !ck_in_table(rt, "game.core"));
+    /* The import then takes the code kept in memory. */
+    CHECK_OK(ik_runtime_import(rt, "game.core", NULL, &m, &err));
+    CHECK_STR(last_run("game.core"), "code:CODE\nset version 1");
+    CHECK_INT(compiles_of("game.core"), 1);
+    CHECK_INT(stats_of(rt).hits_memory, 1);
+    /* Denied: refused before anything is found or compiled. */
+    CHECK_OK(ik_runtime_deny(rt, "game", &err));
+    CHECK_ERR(ik_runtime_get_code(rt, "game.util", 9, 0, &spec, &bytes, &is_code, &err), IK_ERR_DENIED);
+    CHECK_INT(compiles_of("game.util"), 0);
+    CHECK_OK(ik_runtime_clear_policy(rt, &err));
+
+    /* A bundle's code for the runtime's tag: given as it is, counted as a hit of the source, no compile. */
+    CHECK_OK(ik_bundle_builder_new(NULL, &b, &err));
+    CHECK_OK(ik_bundle_builder_add_module(b, "fast", "fast.py", IK_KIND_SOURCE, false,
+                                          (const uint8_t *)"set fast source", 15, &err));
+    CHECK_OK(ik_bundle_builder_add_code(b, "fast", "cpython-311", (const uint8_t *)FAST_CODE, sizeof FAST_CODE - 1,
+                                        &err));
+    CHECK_OK(ik_bundle_builder_build(b, &built, &err));
+    ik_bundle_builder_free(b);
+    CHECK(ik_resource_data(built, &len) != NULL);
+    CHECK_OK(ik_runtime_mount_bundle_bytes(rt, "", ik_resource_data(built, NULL), len, 0, NULL, NULL, NULL, NULL,
+                                           &err));
+    ik_resource_free(built);
+    s = stats_of(rt);
+    CHECK_OK(ik_runtime_get_code(rt, "fast", 4, 0, &spec, &bytes, &is_code, &err));
+    CHECK(is_code && bytes_are(bytes, FAST_CODE));
+    CHECK_STR(ik_spec_origin(spec, NULL), "bundle:/fast.py");
+    ik_resource_free(bytes);
+    ik_spec_free(spec);
+    CHECK_INT(stats_of(rt).hits_source, s.hits_source + 1);
+    CHECK_INT(compiles_of("fast"), 0);
+    CHECK_STR(last_run("fast"), "");
+    fx_free(rt, tx);
+
+    /* A whole name: a mounted x/y.lua without x being a package (Lua's require). */
+    cc_reset();
+    CHECK_OK(ik_profile_new(IK_PROFILE_LUA, NULL, &lua, &err));
+    CHECK_OK(ik_profile_set_cache_tag(lua, "luajit-test", &err));
+    rt = cc_runtime(lua, &tx);
+    ik_profile_free(lua);
+    MOUNT(rt, "loose", LOOSE);
+    CHECK_ERR(ik_runtime_get_code(rt, "loose.x.y", 9, 0, &spec, &bytes, &is_code, &err), IK_ERR_NOT_FOUND);
+    CHECK_OK(ik_runtime_get_code(rt, "loose.x.y", 9, IK_CODE_WHOLE_NAME, &spec, &bytes, &is_code, &err));
+    CHECK(is_code && bytes_are(bytes, "CODE\nset y 1"));
+    CHECK_STR(ik_spec_origin(spec, NULL), "memory:/loose/x/y.lua");
+    ik_resource_free(bytes);
+    ik_spec_free(spec);
+    CHECK_ERR_KEEP(ik_runtime_get_code(rt, "loose.x.z", 9, IK_CODE_WHOLE_NAME, &spec, &bytes, &is_code, &err),
+                   IK_ERR_NOT_FOUND);
+    CHECK_CONTAINS(ck_msg(err), "loose/x/z.lua");
+    FREE_ERR();
+    fx_free(rt, tx);
+
+    /* A file on the search path: no bytes (the host reads it), unless IK_CODE_FILES: then read and compiled. */
+    cc_reset();
+    CHECK(td_write(ROOT, "gcsrc/gc.py", "set gc 1") == 0);
+    rt = cc_runtime(NULL, &tx);
+    CHECK_OK(ik_runtime_enable_filesystem(rt, true, &err));
+    CHECK_OK(ik_runtime_path_append(rt, at("gcsrc"), &err));
+    CHECK_OK(ik_runtime_get_code(rt, "gc", 2, 0, &spec, &bytes, &is_code, &err));
+    CHECK(bytes == NULL && !is_code);
+    CHECK(ik_spec_file(spec, NULL) != NULL);
+    ik_spec_free(spec);
+    CHECK_INT(compiles_of("gc"), 0);
+    CHECK_OK(ik_runtime_get_code(rt, "gc", 2, IK_CODE_FILES, &spec, &bytes, &is_code, &err));
+    CHECK(is_code && bytes_are(bytes, "CODE\nset gc 1"));
+    ik_resource_free(bytes);
+    ik_spec_free(spec);
+    CHECK_INT(compiles_of("gc"), 1);
+    fx_free(rt, tx);
+
+    /* An executor without exec_code: the source, never code; a namespace package: no bytes. */
+    rt = fx_runtime(NULL, &tx);
+    mount_game(rt, "3");
+    MOUNT(rt, "nsx", NS);
+    CHECK_OK(ik_runtime_get_code(rt, "game.core", 9, 0, &spec, &bytes, &is_code, &err));
+    CHECK(!is_code && bytes_are(bytes, "set version 3"));
+    ik_resource_free(bytes);
+    ik_spec_free(spec);
+    CHECK_OK(ik_runtime_get_code(rt, "nsx.pkg", 7, 0, &spec, &bytes, &is_code, &err));
+    CHECK(bytes == NULL && !is_code);
+    CHECK_INT(ik_spec_kind(spec), IK_KIND_NAMESPACE);
+    ik_spec_free(spec);
+    CHECK_INT(stats_of(rt).misses, 0);
+    fx_free(rt, tx);
+}
+
 /* ----- threads ----- */
 
 typedef struct {
@@ -711,6 +838,7 @@ int main(void) {
     bad_directories_and_stats_sizes_are_refused();
     memory_is_bounded_in_bytes();
     directory_files_are_read_compiled_and_cached();
+    get_code_gives_what_an_import_would_execute();
     threads_share_the_cache();
     removed = td_remove(ROOT);
     CHECK(removed == 0);

@@ -42,7 +42,7 @@ pub use finders::{
     FileReader, Finder, FinderId, Found, ModuleBytes, ModuleInfo, NativeFactory, Query, Resource, Source, Trace,
 };
 pub use profile::{IdentifierRule, Profile};
-pub use runtime::{CodeCacheStats, ModuleState, MountMode, Runtime, DEFAULT_CODE_CACHE_LIMIT};
+pub use runtime::{CodeCacheStats, CodeQuery, ModuleCode, ModuleState, MountMode, Runtime, DEFAULT_CODE_CACHE_LIMIT};
 pub use spec::{HostData, ModuleKind, ModuleSpec};
 
 /// The version of importkit, as `major.minor.patch`.

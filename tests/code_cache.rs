@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use common::{RuntimeSlot, TestExecutor};
 use importkit::{
-    BundleBuilder, BundleModule, CodeCacheStats, ErrorCode, Executor, HostError, HostFinder, HostFound, ModuleHandle,
-    ModuleKind, ModuleSpec, MountFile, MountMode, Profile, Runtime, DEFAULT_CODE_CACHE_LIMIT,
+    BundleBuilder, BundleModule, CodeCacheStats, CodeQuery, ErrorCode, Executor, HostError, HostFinder, HostFound,
+    ModuleHandle, ModuleKind, ModuleSpec, MountFile, MountMode, Profile, Runtime, DEFAULT_CODE_CACHE_LIMIT,
 };
 use parking_lot::Mutex;
 
@@ -313,6 +313,41 @@ fn without_code_from_anywhere_a_bundled_module_runs_from_source_or_compiled_code
     h.rt.import("app.fast", None).unwrap();
     assert_eq!(h.ex.compiles_of("app.fast"), 1);
     assert_eq!(stats(&h).hits_source, 0);
+}
+
+#[test]
+fn get_code_gives_what_an_import_would_execute_and_executes_nothing() {
+    let h = host();
+    h.rt.mount_bundle("app", bundle(true), MountMode::New).unwrap();
+    // A bundle's code for the tag, as it is: a hit of the source, nothing compiled, run or imported.
+    let got = h.rt.get_code("app.fast", CodeQuery::default()).unwrap();
+    assert_eq!((got.is_code, got.bytes), (true, Some(code_of("set fast BUNDLED-CODE"))));
+    assert_eq!(got.spec.origin(), "bundle:/app/fast.py");
+    assert_eq!(stats(&h).hits_source, 1);
+    assert_eq!((h.ex.compiles_of("app"), h.ex.last_run("app.fast")), (0, None));
+    assert!(!h.rt.contains("app") && !h.rt.contains("app.fast"));
+    // No code for the tag: compiled, and kept for the import that follows.
+    let got = h.rt.get_code("app.slow", CodeQuery::default()).unwrap();
+    assert_eq!((got.is_code, got.bytes), (true, Some(code_of("set slow source"))));
+    h.rt.import("app.slow", None).unwrap();
+    assert_eq!((h.ex.compiles_of("app.slow"), stats(&h).hits_memory), (1, 1));
+
+    // A whole name: a mounted x/y.lua found without x being a package (Lua's require); the search path is
+    // not asked for it.
+    let mut lua = Profile::lua();
+    lua.set_cache_tag(Some("luajit-test")).unwrap();
+    let l = host_with(lua, true);
+    mount(&l.rt, "loose", &[("x/y.lua", "set y 1")], MountMode::New);
+    assert_eq!(l.rt.get_code("loose.x.y", CodeQuery::default()).unwrap_err().code(), ErrorCode::NotFound);
+    let whole = CodeQuery { whole_name: true, files: false };
+    let got = l.rt.get_code("loose.x.y", whole).unwrap();
+    assert_eq!((got.is_code, got.bytes), (true, Some(code_of("set y 1"))));
+    // An executor that does not accept code gets the source.
+    let plain = host_with(Profile::python(), false);
+    game(&plain.rt, "2");
+    let got = plain.rt.get_code("game.core", CodeQuery::default()).unwrap();
+    assert_eq!((got.is_code, got.bytes), (false, Some(b"set version 2".to_vec())));
+    assert_eq!(stats(&plain).misses, 0);
 }
 
 #[test]

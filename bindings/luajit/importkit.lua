@@ -2269,6 +2269,15 @@ static const uint32_t IK_NATIVE_POWERFUL = 1;
 // The native is a package even before native submodules are registered.
 static const uint32_t IK_NATIVE_PACKAGE = 2;
 
+// `ik_runtime_get_code`: find a dotted name whole, without its parent (Lua's `require`): only natives,
+// mounts, bundles and host finders are asked, not the search path.
+static const uint32_t IK_CODE_WHOLE_NAME = 1;
+
+// `ik_runtime_get_code`: read the file of a module found on the search path (which `exec` would get as
+// NULL, the host reading it) to look up compiled code for it, as an import does for an executor with
+// `exec_code`.
+static const uint32_t IK_CODE_FILES = 2;
+
 // The module is in the table and executing (a circular import sees it so).
 static const uint32_t IK_MODULE_INITIALIZING = 0;
 
@@ -2813,6 +2822,20 @@ ik_status ik_bundle_builder_add_tree(ik_bundle_builder *builder,
                                      size_t count,
                                      ik_error **out_error);
 
+// Adds the files of the directory `dir` as one tree, as `ik_bundle_builder_add_tree` adds one, read as
+// `importkit bundle build` reads a directory: every file under it (names sorted, so the filesystem's order
+// does not matter), a symbolic link followed when it leads inside `dir` (a link out of it, a dangling
+// link, a link to a directory holding it, a special file and a name that is not UTF-8 are refused), a
+// file or directory whose name matches one of the `exclude_count` patterns at `excludes` left out (one
+// path segment each, `*` matching any run of characters; NULL with 0: none). Every file's bytes are read
+// now. A directory or file that cannot be read: `IK_ERR_IO`; something refused: `IK_ERR_INVALID_ARGUMENT`;
+// the message names the file.
+ik_status ik_bundle_builder_add_dir(ik_bundle_builder *builder,
+                                    const char *dir,
+                                    const char *const *excludes,
+                                    size_t exclude_count,
+                                    ik_error **out_error);
+
 // Adds one module: `name` relative to the bundle's root (`""` for the root package; `core.util`), the path
 // of its file (`core/util.py`; for a namespace package its directory), its kind (`IK_KIND_SOURCE`,
 // `IK_KIND_BYTECODE`, `IK_KIND_EXTENSION`, `IK_KIND_NAMESPACE`) and package flag, and its file's bytes
@@ -2913,6 +2936,31 @@ uint32_t ik_error_line(const ik_error *error);
 
 // The column the host reported for its failure, 0 when unknown.
 uint32_t ik_error_column(const ik_error *error);
+
+// What executing module `name` (`name_len` bytes, absolute) would get, without executing it or importing
+// anything (importlib's `InspectLoader.get_code`), for a host that runs modules its own way (Lua's
+// `require`, which runs no parent first). The module is found as `ik_runtime_find_spec` finds it (parents
+// found, not imported; a module in the table is found afresh), or with `IK_CODE_WHOLE_NAME` as a whole
+// name by the sources that index full names (natives, mounts, bundles, host finders; not the search path),
+// so a mounted `a/b.lua` is found without `a` being a package. The policy applies as to an import.
+//
+// `*out_spec` receives the spec (free it with `ik_spec_free`). `*out_bytes` receives what `exec_code` or
+// `exec` would get, as an `ik_resource` (free it with `ik_resource_free`): compiled code for the runtime's
+// cache tag (`*out_is_code` true), where the executor has `exec_code` and there is code for the module's
+// source (its source's, as a bundle's code entry; the code cache's, in memory or in the directory; the
+// executor's `compile`, whose code is then kept: docs/CODE_CACHE.md, counted as an import counts it); else
+// the module's source bytes (`*out_is_code` false); or NULL for a module without bytes: a native, a
+// namespace package, or a file on the search path, which the host reads itself (unless `IK_CODE_FILES` and
+// the executor has `exec_code`: then importkit reads it). `flags`: `IK_CODE_WHOLE_NAME`, `IK_CODE_FILES`.
+// `IK_ERR_NOT_FOUND` as for a find; a failing `compile`, or a source that cannot be read, as for an import.
+ik_status ik_runtime_get_code(const ik_runtime *rt,
+                              const char *name,
+                              size_t name_len,
+                              uint32_t flags,
+                              const ik_spec **out_spec,
+                              ik_resource **out_bytes,
+                              bool *out_is_code,
+                              ik_error **out_error);
 
 // Imports `name` as `importlib.import_module(name, package)` does and writes the module to
 // `*out_module`: its parents first, relative when `name` starts with dots (resolved against `package`,

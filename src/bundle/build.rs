@@ -15,6 +15,7 @@ use super::format::{
     FLAG_PACKAGE, HEADER_LEN, MAGIC, MAX_PROBE, NO_BLOB, SECTIONS, SECTION_ENTRY_LEN, SLOT_LEN, STORED, TABLES_START,
     VERSION,
 };
+use super::sources::{check_excludes, Reading};
 use crate::error::{quote, Error, ErrorCode, Result};
 use crate::finders::memory::{MountFile, MountedTree};
 use crate::limits::MAX_BUNDLE_BLOB_SIZE;
@@ -140,6 +141,14 @@ impl BundleBuilder {
             self.add_module(BundleModule::new(name, &path, spec.kind(), spec.is_package()))?;
         }
         Ok(self)
+    }
+
+    /// Adds the files of the directory `dir` as one tree ([`BundleBuilder::add_tree`]), read as a build reads a
+    /// directory source (`sources.rs`: links inside it followed, names matching `excludes` left out).
+    pub fn add_dir(&mut self, dir: &str, excludes: &[String], profile: &Profile) -> Result<&mut Self> {
+        check_excludes(excludes)?;
+        let files = Reading { excludes, skip: Vec::new() }.directory(dir)?;
+        self.add_tree(files, profile)
     }
 
     /// Adds compiled code for `cache_tag` to the module `name` (added already; not a namespace package),

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::args::{guarded, in_opt_str, in_str, out_ptr, write_out};
 use super::boundary::boundary;
 use super::error::ik_error;
+use super::list::entry_list;
 use super::mount::{files_of, ik_mount_file};
 use super::resources::ik_resource;
 use super::spec::ik_kind;
@@ -109,6 +110,38 @@ pub unsafe extern "C" fn ik_bundle_builder_add_tree(
         // SAFETY: `files` points at `count` ik_mount_file structs with readable paths and bytes.
         let tree = unsafe { files_of(files, count, false) }?;
         b.builder.add_tree(tree, &b.profile)?;
+        Ok(())
+    })
+}
+
+/// Adds the files of the directory `dir` as one tree, as `ik_bundle_builder_add_tree` adds one, read as
+/// `importkit bundle build` reads a directory: every file under it (names sorted, so the filesystem's order
+/// does not matter), a symbolic link followed when it leads inside `dir` (a link out of it, a dangling
+/// link, a link to a directory holding it, a special file and a name that is not UTF-8 are refused), a
+/// file or directory whose name matches one of the `exclude_count` patterns at `excludes` left out (one
+/// path segment each, `*` matching any run of characters; NULL with 0: none). Every file's bytes are read
+/// now. A directory or file that cannot be read: `IK_ERR_IO`; something refused: `IK_ERR_INVALID_ARGUMENT`;
+/// the message names the file.
+#[no_mangle]
+pub unsafe extern "C" fn ik_bundle_builder_add_dir(
+    builder: *mut ik_bundle_builder,
+    dir: *const c_char,
+    excludes: *const *const c_char,
+    exclude_count: usize,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: the header's contract for these arguments.
+        let b = unsafe { self::builder(builder) }?;
+        // SAFETY: as above.
+        let dir = unsafe { in_str(dir, "dir", MAX_PATH_LEN) }?;
+        let excludes: Vec<String> = match (excludes.is_null(), exclude_count) {
+            (true, 0) => Vec::new(),
+            (true, n) => return Err(Error::invalid_argument(format!("excludes is NULL but exclude_count is {n}"))),
+            // SAFETY: `excludes` points at `exclude_count` pointers to NUL-terminated strings.
+            (false, n) => unsafe { entry_list(excludes, n) }?.into_iter().map(str::to_owned).collect(),
+        };
+        b.builder.add_dir(dir, &excludes, &b.profile)?;
         Ok(())
     })
 }

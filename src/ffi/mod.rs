@@ -16,6 +16,7 @@ pub mod bundle_builder;
 pub mod callbacks;
 pub mod code_cache;
 pub mod error;
+pub mod get_code;
 pub mod import;
 pub mod list;
 pub mod mount;

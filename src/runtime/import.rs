@@ -47,11 +47,58 @@ impl Drop for Depth {
     }
 }
 
-/// Executes a found module in `handle`: its bytes read now (never when it was found), then the executor's
-/// `exec`. Namespace packages have nothing to execute. An executor that accepts compiled code gets it for
-/// a module of kind source through `exec_code` where there is some (docs/CODE_CACHE.md): code its source
-/// holds for the runtime's cache tag, else code the runtime's cache or `compile` has for its bytes (a file
-/// the host reads itself is read for that, through the finder's reader).
+/// What a found module's execution gets (docs/CODE_CACHE.md): compiled code for the runtime's cache tag,
+/// for an executor that accepts it, where there is some, else the module's bytes.
+pub(crate) enum Body<'a> {
+    /// Code the module's source holds for the tag (a bundle's code entry), lent by the source.
+    Supplied(Cow<'a, [u8]>),
+    /// Code the runtime's cache kept, or the executor's `compile` gave.
+    Cached(Arc<[u8]>),
+    /// The module's bytes: held by its source, or read from its file; `None` for a file the host reads
+    /// itself.
+    Source(Option<Cow<'a, [u8]>>),
+}
+
+/// What executing a found module (not a namespace package) gets, read now (never when it was found): for an
+/// executor that accepts compiled code and a module of kind source, code its source holds for the
+/// runtime's cache tag, else code the runtime's cache or `compile` has for its bytes; else its bytes. A file
+/// the host reads itself is read for that (through the finder's reader) when `files` is set.
+pub(crate) fn body<'a>(
+    executor: &dyn Executor,
+    cache: &CodeCache,
+    spec: &ModuleSpec,
+    source: &'a Source,
+    files: bool,
+) -> Result<Body<'a>> {
+    let name = spec.name();
+    let coded = executor.accepts_code() && spec.kind() == ModuleKind::Source;
+    // Reading runs no import: whatever its status, the failure is this module's.
+    let reading = |e| Error::from_host(name, "reading the source of module", e).for_module(name);
+    let bytes = match source {
+        Source::Bytes(bytes, index) => {
+            if coded {
+                if let Some(code) = cache.supplied(bytes.as_ref(), *index) {
+                    return Ok(Body::Supplied(code));
+                }
+            }
+            Some(scope::outside(|| bytes.read(*index)).map_err(reading)?)
+        }
+        Source::File(reader) if coded && files => match spec.file() {
+            Some(file) => Some(Cow::Owned(scope::outside(|| reader.read_file(file)).map_err(reading)?)),
+            None => None,
+        },
+        _ => None,
+    };
+    if let (true, Some(source)) = (coded, &bytes) {
+        if let Some(code) = cache.code_for(executor, spec, source)? {
+            return Ok(Body::Cached(code));
+        }
+    }
+    Ok(Body::Source(bytes))
+}
+
+/// Executes a found module in `handle`: what [`body`] gives, through the executor's `exec_code` for code and
+/// `exec` for bytes. Namespace packages have nothing to execute.
 pub(super) fn execute(
     executor: &dyn Executor,
     cache: &CodeCache,
@@ -62,33 +109,13 @@ pub(super) fn execute(
     if spec.kind() == ModuleKind::Namespace {
         return Ok(());
     }
-    let name = spec.name();
-    let coded = executor.accepts_code() && spec.kind() == ModuleKind::Source;
-    let executing = |e| Error::from_host(name, "executing module", e);
+    let executing = |e| Error::from_host(spec.name(), "executing module", e);
     let run_code = |code: &[u8]| scope::outside(|| executor.exec_code(spec, handle, code)).map_err(executing);
-    // Reading runs no import: whatever its status, the failure is this module's.
-    let reading = |e| Error::from_host(name, "reading the source of module", e).for_module(name);
-    let bytes = match source {
-        Source::Bytes(bytes, index) => {
-            if coded {
-                if let Some(code) = cache.supplied(bytes.as_ref(), *index) {
-                    return run_code(&code);
-                }
-            }
-            Some(scope::outside(|| bytes.read(*index)).map_err(reading)?)
-        }
-        Source::File(reader) if coded => match spec.file() {
-            Some(file) => Some(Cow::Owned(scope::outside(|| reader.read_file(file)).map_err(reading)?)),
-            None => None,
-        },
-        _ => None,
-    };
-    if let (true, Some(source)) = (coded, &bytes) {
-        if let Some(code) = cache.code_for(executor, spec, source)? {
-            return run_code(&code);
-        }
+    match body(executor, cache, spec, source, true)? {
+        Body::Supplied(code) => run_code(&code),
+        Body::Cached(code) => run_code(&code),
+        Body::Source(bytes) => scope::outside(|| executor.exec(spec, handle, bytes.as_deref())).map_err(executing),
     }
-    scope::outside(|| executor.exec(spec, handle, bytes.as_deref())).map_err(executing)
 }
 
 impl Runtime {
@@ -292,13 +319,18 @@ impl Runtime {
     /// `path` of host finders and the entries of the path finder. A miss is explained by a second pass that
     /// notes why each place passed (host meta-path finders are not asked again).
     pub(super) fn find(&self, name: &str, parent: Option<&ModuleSpec>) -> Result<Found> {
-        if let Some(found) = self.search(name, parent, None, false)? {
+        self.find_in(name, parent, Reach::All)
+    }
+
+    /// [`Runtime::find`], asking the finders `reach` says.
+    pub(super) fn find_in(&self, name: &str, parent: Option<&ModuleSpec>, reach: Reach) -> Result<Found> {
+        if let Some(found) = self.search_in(name, parent, None, false, reach)? {
             return Ok(found);
         }
         let mut attempts = Vec::new();
         scope::refill_for_explaining();
         // Found meanwhile (a file that just appeared): take it rather than an error that contradicts itself.
-        if let Some(found) = self.search(name, parent, Some(&mut attempts), true)? {
+        if let Some(found) = self.search_in(name, parent, Some(&mut attempts), true, reach)? {
             return Ok(found);
         }
         Err(Error::not_found(name, attempts))
@@ -315,10 +347,27 @@ impl Runtime {
         notes: Option<&mut Vec<Attempt>>,
         explaining: bool,
     ) -> Result<Option<Found>> {
+        self.search_in(name, parent, notes, explaining, Reach::All)
+    }
+
+    /// [`Runtime::search`], asking the finders `reach` says.
+    fn search_in(
+        &self,
+        name: &str,
+        parent: Option<&ModuleSpec>,
+        notes: Option<&mut Vec<Attempt>>,
+        explaining: bool,
+        reach: Reach,
+    ) -> Result<Option<Found>> {
         let mut trace = Trace::new(notes);
         let mut portions = Portions::default();
         self.with_query(name, parent, explaining, |meta_path, query| {
-            for entry in meta_path {
+            // The path finder is the meta path's last entry.
+            let asked = match reach {
+                Reach::All => meta_path,
+                Reach::MetaOnly => &meta_path[..meta_path.len().saturating_sub(1)],
+            };
+            for entry in asked {
                 let Some(found) = entry.finder.find(query, &mut trace)? else { continue };
                 let place = || entry.finder.place();
                 if found.portion {
@@ -412,7 +461,11 @@ impl Runtime {
         (result, notes)
     }
 
-    fn find_spec_absolute(&self, name: &str, mut notes: Option<&mut Vec<Attempt>>) -> Result<Arc<ModuleSpec>> {
+    pub(super) fn find_spec_absolute(
+        &self,
+        name: &str,
+        mut notes: Option<&mut Vec<Attempt>>,
+    ) -> Result<Arc<ModuleSpec>> {
         let (own, parent_entry) = self.inner.table.spec_pair(name, name::parent(name));
         if let Some(spec) = own.flatten() {
             if let Some(n) = notes {
@@ -447,6 +500,16 @@ impl Runtime {
             }
         }
     }
+}
+
+/// Which finders a search asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reach {
+    /// The whole meta path: natives, the host's finders and mounts, the path finder.
+    All,
+    /// All but the path finder: a dotted name is found whole by the sources that index full names (natives,
+    /// mounts, bundles, host finders), without its parent's locations.
+    MetaOnly,
 }
 
 /// Namespace packages found on the way: the first one's spec, with the later ones' locations added.

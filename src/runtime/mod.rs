@@ -3,6 +3,7 @@
 
 mod code_cache;
 mod code_file;
+mod get_code;
 mod import;
 mod locks;
 mod reload;
@@ -35,6 +36,7 @@ use crate::spec::ModuleSpec;
 
 pub use crate::finders::path::DEFAULT_RECHECK;
 pub use code_cache::{CodeCacheStats, DEFAULT_CODE_CACHE_LIMIT};
+pub use get_code::{CodeQuery, ModuleCode};
 pub use table::{ModuleState, Record};
 
 static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);

@@ -1,0 +1,80 @@
+//! `get_code` (importlib's `InspectLoader.get_code`): what executing a module would get, without executing it
+//! or importing anything, for a host that runs modules its own way (Lua's `require`, which has no parents to
+//! run first): its spec, and its compiled code or its bytes, through the code cache as an import takes them.
+
+use std::sync::Arc;
+
+use super::import::{body, Body, Depth, Reach};
+use super::Runtime;
+use crate::error::{Error, ErrorCode, Result};
+use crate::finders::path::scope;
+use crate::finders::Source;
+use crate::name;
+use crate::spec::{ModuleKind, ModuleSpec};
+
+/// How [`Runtime::get_code`] finds a module and what it reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CodeQuery {
+    /// Find a dotted name whole, its parent neither found nor asked for its locations: only the sources
+    /// that index full names answer (natives, mounts, bundles, host finders; not the search path), so
+    /// `a/b.lua` of a mount is found without `a` being a package (Lua's `require`).
+    pub whole_name: bool,
+    /// Read the file of a module found on the search path (a file the host otherwise reads itself) to look
+    /// compiled code up for it, as an import does for an executor that accepts code; without, such a module
+    /// gives no bytes.
+    pub files: bool,
+}
+
+/// What [`Runtime::get_code`] gives: the module's spec, and its bytes.
+#[derive(Debug, Clone)]
+pub struct ModuleCode {
+    pub spec: Arc<ModuleSpec>,
+    /// Compiled code for the runtime's cache tag (`is_code`), the module's source bytes, or `None` for a file
+    /// the host reads itself, a namespace package, a native.
+    pub bytes: Option<Vec<u8>>,
+    pub is_code: bool,
+}
+
+impl Runtime {
+    /// What executing module `name` (absolute) would get, without executing it or importing anything: the
+    /// module found again (as [`Runtime::find_spec`] finds it: parents found, not imported, unless
+    /// `query.whole_name`; a module in the table is found afresh), then, for a module of kind source, code for
+    /// the runtime's cache tag from its source, the code cache or the executor's `compile` where the executor
+    /// accepts code (counted as an import counts it: docs/CODE_CACHE.md), else its bytes.
+    pub fn get_code(&self, name: &str, query: CodeQuery) -> Result<ModuleCode> {
+        name::validate(name, &self.inner.profile)?;
+        let name = name::normalize_init(name, &self.inner.profile);
+        self.check_policy(name)?;
+        let _depth = Depth::enter(name)?;
+        let _operation = scope::enter(self.inner.id);
+        let found = match name::parent(name) {
+            Some(parent) if !query.whole_name => {
+                let parent_spec = self.find_spec_absolute(parent, None)?;
+                if !parent_spec.is_package() {
+                    return Err(Error::not_a_package(name, parent));
+                }
+                self.find_in(name, Some(&parent_spec), Reach::All)?
+            }
+            Some(_) => self.find_in(name, None, Reach::MetaOnly)?,
+            None => self.find_in(name, None, Reach::All)?,
+        };
+        let spec = Arc::clone(&found.spec);
+        if matches!(found.source, Source::Native(_)) || spec.kind() == ModuleKind::Namespace {
+            return Ok(ModuleCode { spec, bytes: None, is_code: false });
+        }
+        let executor = self.executor().ok_or_else(|| {
+            Error::new(
+                ErrorCode::Unavailable,
+                format!("cannot get the code of '{name}' ({}): the runtime has no executor", spec.origin()),
+            )
+            .for_module(name)
+        })?;
+        let (bytes, is_code) = match body(executor.as_ref(), &self.inner.code_cache, &spec, &found.source, query.files)?
+        {
+            Body::Supplied(code) => (Some(code.into_owned()), true),
+            Body::Cached(code) => (Some(code.to_vec()), true),
+            Body::Source(bytes) => (bytes.map(|b| b.into_owned()), false),
+        };
+        Ok(ModuleCode { spec, bytes, is_code })
+    }
+}
