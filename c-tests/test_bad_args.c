@@ -709,6 +709,18 @@ static void bundles(ik_runtime *rt) {
         BAD(IK_ERR_IO, ik_bundle_builder_add_dir, b, "/nonexistent-dir-of-importkit", NULL, 0);
         BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_dir, b, "/dev/null", NULL, 0);
     }
+    /* ik_bundle_builder_modules */
+    {
+        ik_name_list *list = (ik_name_list *)&err;
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_modules, NULL, IK_KIND_SOURCE, &list);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_modules, b, IK_KIND_SOURCE, NULL);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_modules, b, 99, &list);
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_modules, b, UINT32_MAX, &list);
+        CHECK(list == (ik_name_list *)&err);
+        CHECK_OK(ik_bundle_builder_modules(b, IK_KIND_NATIVE, &list, &err));
+        CHECK_INT(ik_name_list_count(list), 0);
+        ik_name_list_free(list);
+    }
     /* ik_bundle_builder_add_module */
     BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, NULL, "a", "a.py", IK_KIND_SOURCE, false, NULL, 0);
     BAD(IK_ERR_INVALID_ARGUMENT, ik_bundle_builder_add_module, b, NULL, "a.py", IK_KIND_SOURCE, false, NULL, 0);

@@ -273,6 +273,7 @@ static void a_directory_is_added_as_the_cli_reads_it(void) {
     ik_bundle_builder *b = NULL, *b2 = NULL;
     ik_error *err = NULL;
     ik_resource *one = NULL, *two = NULL, *r = NULL;
+    ik_name_list *list = NULL;
     const ik_spec *spec = NULL;
     void *m = NULL;
     size_t n1 = 0, n2 = 0, len = 0;
@@ -286,6 +287,18 @@ static void a_directory_is_added_as_the_cli_reads_it(void) {
     CHECK_OK(ik_bundle_builder_new(NULL, &b, &err));
     CHECK_OK(ik_bundle_builder_add_dir(b, at("src"), EXCLUDES, CK_COUNT(EXCLUDES), &err));
     CHECK_OK(ik_bundle_builder_build(b, &one, &err));
+    /* Its source modules, sorted, with their package flags (what a host that compiles walks). */
+    CHECK_OK(ik_bundle_builder_modules(b, IK_KIND_SOURCE, &list, &err));
+    CHECK_INT(ik_name_list_count(list), 3);
+    CHECK_STR(ik_name_list_get(list, 0, NULL), "game");
+    CHECK_INT(ik_name_list_is_package(list, 0), 1);
+    CHECK_STR(ik_name_list_get(list, 1, NULL), "game.alias");
+    CHECK_STR(ik_name_list_get(list, 2, NULL), "game.core");
+    CHECK_INT(ik_name_list_is_package(list, 2), 0);
+    ik_name_list_free(list);
+    CHECK_OK(ik_bundle_builder_modules(b, IK_KIND_EXTENSION, &list, &err));
+    CHECK_INT(ik_name_list_count(list), 0);
+    ik_name_list_free(list);
     /* The same tree again (another builder, every file written anew): the same bytes. */
     CHECK(td_write(ROOT, "src/game/core.py", "set speed 5\n") == 0);
     CHECK_OK(ik_bundle_builder_new(NULL, &b2, &err));

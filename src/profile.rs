@@ -204,10 +204,10 @@ impl Profile {
                 true
             }
             ModuleKind::Source => {
+                // A profile without bytecode files (Lua's) keeps no compiled file beside a source.
+                let Some(bytecode) = self.bytecode_suffix() else { return false };
                 // CPython cuts the file name at its last dot; a suffix starts with one, so that dot is in it.
                 let cut = suffix.rfind('.').unwrap_or(0);
-                let bytecode =
-                    self.suffixes.iter().find(|(_, k)| *k == ModuleKind::Bytecode).map_or(".pyc", |(s, _)| s);
                 // `dir` has no trailing '/': "" is the root directory.
                 out.push_str(dir);
                 out.push_str("/__pycache__/");
@@ -222,8 +222,15 @@ impl Profile {
         }
     }
 
+    /// The first bytecode suffix (`.pyc`): what compiled files beside sources are named with; none for a
+    /// profile without bytecode files (Lua's, whose compiled code lives in bundles and the code cache only).
+    fn bytecode_suffix(&self) -> Option<&str> {
+        self.suffixes.iter().find(|(_, k)| *k == ModuleKind::Bytecode).map(|(s, _)| s.as_str())
+    }
+
     /// Where compiled code for `file` (of `kind`) is cached, as CPython's `_get_cached` says: a source's
-    /// `__pycache__/<stem>.<tag>.pyc`, a bytecode file itself, nothing for other kinds.
+    /// `__pycache__/<stem>.<tag>.pyc` (with the profile's first bytecode suffix; nothing for a profile that
+    /// has none), a bytecode file itself, nothing for other kinds.
     pub fn cached_for(&self, file: &str, kind: ModuleKind) -> Option<String> {
         let tag = self.cache_tag.as_deref()?;
         match kind {
@@ -235,8 +242,7 @@ impl Profile {
                     Some((base, _)) => base,
                     None => tail,
                 };
-                let bytecode =
-                    self.suffixes.iter().find(|(_, k)| *k == ModuleKind::Bytecode).map_or(".pyc", |(s, _)| s);
+                let bytecode = self.bytecode_suffix()?;
                 let dir = if head.is_empty() { "__pycache__".to_owned() } else { format!("{head}/__pycache__") };
                 Some(format!("{dir}/{base}.{tag}{bytecode}"))
             }
@@ -350,6 +356,16 @@ mod tests {
             Profile::python(),
             Profile::python_for(Some("cpython-311"), &cpython_311_extension_suffixes()).unwrap()
         );
+    }
+
+    #[test]
+    fn a_profile_without_bytecode_files_has_no_cached_path_whatever_its_tag() {
+        // Lua's code lives in bundles and the code cache, never in a __pycache__ beside the sources.
+        let mut p = Profile::lua();
+        p.set_cache_tag(Some("luajit-2.1")).unwrap();
+        assert_eq!(p.cache_tag(), Some("luajit-2.1"));
+        assert_eq!(p.cached_for("/game/x.lua", ModuleKind::Source), None);
+        assert!(!p.push_cached(&mut String::new(), "/game", "x", ModuleKind::Source, ".lua"));
     }
 
     #[test]

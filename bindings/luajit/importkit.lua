@@ -2860,6 +2860,16 @@ ik_status ik_bundle_builder_add_code(ik_bundle_builder *builder,
                                      size_t code_len,
                                      ik_error **out_error);
 
+// The modules of kind `kind` (`IK_KIND_SOURCE`, `IK_KIND_BYTECODE`, `IK_KIND_EXTENSION`, `IK_KIND_NAMESPACE`)
+// added so far (by `ik_bundle_builder_add_tree`, `_add_dir`, `_add_module`), sorted, into `*out_list` (free
+// it with `ik_name_list_free`): names relative to the bundle's root (`""` for the root package), each with
+// its package flag (`ik_name_list_is_package`). What a host that compiles walks to give each source module
+// its code (`ik_bundle_builder_add_code`).
+ik_status ik_bundle_builder_modules(ik_bundle_builder *builder,
+                                    uint32_t kind,
+                                    ik_name_list **out_list,
+                                    ik_error **out_error);
+
 // Adds a file at `path` (relative to the bundle's root: `pkg/data/level1.txt`): a resource of the package
 // whose directory holds it, or a module's file. With `package` not NULL, `path` is relative to that
 // package's directory instead (the package added already). The bytes are copied. The same path twice is
@@ -3121,10 +3131,12 @@ ik_status ik_profile_set_namespace_dirs(ik_profile *profile, bool enabled, ik_er
 // What a name segment may contain: `IK_IDENT_PYTHON` or `IK_IDENT_LUA`.
 ik_status ik_profile_set_identifiers(ik_profile *profile, uint32_t rule, ik_error **out_error);
 
-// Sets the tag of compiled files kept in `__pycache__`, as the interpreter's `sys.implementation.cache_tag`
-// (`"cpython-313"`: a source `x.py` is cached as `__pycache__/x.cpython-313.pyc`), used for `ik_spec_cached`.
-// NULL, as a cache tag of None in CPython: modules have no cached file. An empty tag, one over 64 bytes or
-// one holding `/`, `\` or NUL is `IK_ERR_INVALID_ARGUMENT`. The Python profile starts with `"cpython-311"`.
+// Sets the tag of compiled code, as the interpreter's `sys.implementation.cache_tag` (`"cpython-313"`: a
+// source `x.py` is cached as `__pycache__/x.cpython-313.pyc`), used for `ik_spec_cached` (in a profile
+// with a bytecode suffix; Lua's has none, so its modules have no cached file) and by the code cache (which
+// code of a bundle, a host finder or the cache directory is this runtime's). NULL, as a cache tag of None in
+// CPython: modules have no cached file. An empty tag, one over 64 bytes or one holding `/`, `\` or NUL is
+// `IK_ERR_INVALID_ARGUMENT`. The Python profile starts with `"cpython-311"`, the Lua profile with none.
 ik_status ik_profile_set_cache_tag(ik_profile *profile, const char *tag, ik_error **out_error);
 
 // Records why a callback failed: a status (an `ik_status` value; `IK_ERR_EXEC` for an error in the

@@ -258,6 +258,12 @@ impl BundleBuilder {
         Ok(self)
     }
 
+    /// The modules added so far, sorted by name: each name (relative to the bundle's root, `""` for the root
+    /// package), kind and package flag. What a host that compiles walks to add each source module's code.
+    pub fn modules(&self) -> impl Iterator<Item = (&str, ModuleKind, bool)> {
+        self.modules.values().map(|m| (m.name.as_str(), m.kind, m.is_package))
+    }
+
     /// The bundle's bytes.
     pub fn build(&self) -> Result<Vec<u8>> {
         for m in self.modules.values() {

@@ -7,15 +7,17 @@ use std::path::Path;
 use super::args::{guarded, in_opt_str, in_str, out_ptr, write_out};
 use super::boundary::boundary;
 use super::error::ik_error;
-use super::list::entry_list;
+use super::list::{entry_list, ik_name_list, module_list};
 use super::mount::{files_of, ik_mount_file};
 use super::resources::ik_resource;
 use super::spec::ik_kind;
 use super::status::ik_status;
 use crate::bundle::build::{BundleBuilder, BundleModule};
 use crate::error::{Error, Result};
+use crate::finders::ModuleInfo;
 use crate::limits::{MAX_NAME_LEN, MAX_PATH_LEN, MAX_SUFFIX_LEN};
 use crate::profile::Profile;
+use crate::spec::ModuleKind;
 
 /// A bundle being built: what was added, and the profile trees are classified under. Not thread-safe: use
 /// one builder from one thread at a time.
@@ -203,6 +205,36 @@ pub unsafe extern "C" fn ik_bundle_builder_add_code(
         // SAFETY: `code` is NULL or points at `code_len` readable bytes.
         let code = unsafe { in_bytes(code, code_len, "code") }?;
         b.builder.add_code(name, tag, code.to_vec())?;
+        Ok(())
+    })
+}
+
+/// The modules of kind `kind` (`IK_KIND_SOURCE`, `IK_KIND_BYTECODE`, `IK_KIND_EXTENSION`, `IK_KIND_NAMESPACE`)
+/// added so far (by `ik_bundle_builder_add_tree`, `_add_dir`, `_add_module`), sorted, into `*out_list` (free
+/// it with `ik_name_list_free`): names relative to the bundle's root (`""` for the root package), each with
+/// its package flag (`ik_name_list_is_package`). What a host that compiles walks to give each source module
+/// its code (`ik_bundle_builder_add_code`).
+#[no_mangle]
+pub unsafe extern "C" fn ik_bundle_builder_modules(
+    builder: *mut ik_bundle_builder,
+    kind: u32,
+    out_list: *mut *mut ik_name_list,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_list, "out_list")?;
+        // SAFETY: the header's contract for `builder`.
+        let b = unsafe { self::builder(builder) }?;
+        let kind = ik_kind::of(kind).ok_or_else(|| Error::invalid_argument(format!("{kind} is not an IK_KIND_*")))?;
+        let want = ModuleKind::from(kind);
+        let modules = b
+            .builder
+            .modules()
+            .filter(|(_, k, _)| *k == want)
+            .map(|(name, _, is_package)| ModuleInfo { name: name.to_owned(), is_package })
+            .collect();
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_list, module_list(modules)) };
         Ok(())
     })
 }

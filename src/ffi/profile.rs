@@ -152,10 +152,12 @@ pub unsafe extern "C" fn ik_profile_set_identifiers(
     })
 }
 
-/// Sets the tag of compiled files kept in `__pycache__`, as the interpreter's `sys.implementation.cache_tag`
-/// (`"cpython-313"`: a source `x.py` is cached as `__pycache__/x.cpython-313.pyc`), used for `ik_spec_cached`.
-/// NULL, as a cache tag of None in CPython: modules have no cached file. An empty tag, one over 64 bytes or
-/// one holding `/`, `\` or NUL is `IK_ERR_INVALID_ARGUMENT`. The Python profile starts with `"cpython-311"`.
+/// Sets the tag of compiled code, as the interpreter's `sys.implementation.cache_tag` (`"cpython-313"`: a
+/// source `x.py` is cached as `__pycache__/x.cpython-313.pyc`), used for `ik_spec_cached` (in a profile
+/// with a bytecode suffix; Lua's has none, so its modules have no cached file) and by the code cache (which
+/// code of a bundle, a host finder or the cache directory is this runtime's). NULL, as a cache tag of None in
+/// CPython: modules have no cached file. An empty tag, one over 64 bytes or one holding `/`, `\` or NUL is
+/// `IK_ERR_INVALID_ARGUMENT`. The Python profile starts with `"cpython-311"`, the Lua profile with none.
 #[no_mangle]
 pub unsafe extern "C" fn ik_profile_set_cache_tag(
     profile: *mut Profile,
