@@ -724,6 +724,24 @@ static void get_code_gives_what_an_import_would_execute(void) {
                    IK_ERR_NOT_FOUND);
     CHECK_CONTAINS(ck_msg(err), "loose/x/z.lua");
     FREE_ERR();
+    /* And on the search path: <entry>/w/z.lua for w.z, w no package; read only with IK_CODE_FILES. */
+    CHECK(td_write(ROOT, "luasrc/w/z.lua", "set z 1") == 0);
+    CHECK_OK(ik_runtime_enable_filesystem(rt, true, &err));
+    CHECK_OK(ik_runtime_path_append(rt, at("luasrc"), &err));
+    CHECK_ERR(ik_runtime_get_code(rt, "w.z", 3, 0, &spec, &bytes, &is_code, &err), IK_ERR_NOT_FOUND);
+    CHECK_OK(ik_runtime_get_code(rt, "w.z", 3, IK_CODE_WHOLE_NAME, &spec, &bytes, &is_code, &err));
+    CHECK(bytes == NULL && !is_code);
+    CHECK_STR(ik_spec_file(spec, NULL), at("luasrc/w/z.lua"));
+    ik_spec_free(spec);
+    CHECK_OK(ik_runtime_get_code(rt, "w.z", 3, IK_CODE_WHOLE_NAME | IK_CODE_FILES, &spec, &bytes, &is_code, &err));
+    CHECK(is_code && bytes_are(bytes, "CODE\nset z 1"));
+    ik_resource_free(bytes);
+    ik_spec_free(spec);
+    /* Missed by both: every place tried, the mount's and the directory's. */
+    CHECK_ERR_KEEP(ik_runtime_get_code(rt, "w.q", 3, IK_CODE_WHOLE_NAME, &spec, &bytes, &is_code, &err),
+                   IK_ERR_NOT_FOUND);
+    CHECK_CONTAINS(ck_msg(err), "luasrc/w");
+    FREE_ERR();
     fx_free(rt, tx);
 
     /* A file on the search path: no bytes (the host reads it), unless IK_CODE_FILES: then read and compiled. */

@@ -15,8 +15,9 @@ use crate::limits::MAX_NAME_LEN;
 use crate::runtime::{CodeQuery, Runtime};
 use crate::spec::ModuleSpec;
 
-/// `ik_runtime_get_code`: find a dotted name whole, without its parent (Lua's `require`): only natives,
-/// mounts, bundles and host finders are asked, not the search path.
+/// `ik_runtime_get_code`: find a dotted name whole, as Lua's `require` does, without its parent: natives,
+/// mounts, bundles and host finders by the full name, then each search path entry joined with the parent's
+/// path (`a.b.c` as `<entry>/a/b/c.lua`).
 pub const IK_CODE_WHOLE_NAME: u32 = 1;
 
 /// `ik_runtime_get_code`: read the file of a module found on the search path (which `exec` would get as
@@ -28,8 +29,10 @@ pub const IK_CODE_FILES: u32 = 2;
 /// anything (importlib's `InspectLoader.get_code`), for a host that runs modules its own way (Lua's
 /// `require`, which runs no parent first). The module is found as `ik_runtime_find_spec` finds it (parents
 /// found, not imported; a module in the table is found afresh), or with `IK_CODE_WHOLE_NAME` as a whole
-/// name by the sources that index full names (natives, mounts, bundles, host finders; not the search path),
-/// so a mounted `a/b.lua` is found without `a` being a package. The policy applies as to an import.
+/// name, as Lua's `require` finds one: by the sources that index full names (natives, mounts, bundles, host
+/// finders), then on the search path with each entry joined with the parent's path (`a.b.c` as
+/// `<entry>/a/b/c.lua` or `<entry>/a/b/c/init.lua`), so `a/b.lua` is found without `a` being a package. The
+/// policy applies as to an import.
 ///
 /// `*out_spec` receives the spec (free it with `ik_spec_free`). `*out_bytes` receives what `exec_code` or
 /// `exec` would get, as an `ik_resource` (free it with `ik_resource_free`): compiled code for the runtime's

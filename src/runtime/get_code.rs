@@ -8,16 +8,17 @@ use super::import::{body, Body, Depth, Reach};
 use super::Runtime;
 use crate::error::{Error, ErrorCode, Result};
 use crate::finders::path::scope;
-use crate::finders::Source;
+use crate::finders::{Found, Source};
 use crate::name;
 use crate::spec::{ModuleKind, ModuleSpec};
 
 /// How [`Runtime::get_code`] finds a module and what it reads.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CodeQuery {
-    /// Find a dotted name whole, its parent neither found nor asked for its locations: only the sources
-    /// that index full names answer (natives, mounts, bundles, host finders; not the search path), so
-    /// `a/b.lua` of a mount is found without `a` being a package (Lua's `require`).
+    /// Find a dotted name whole, as Lua's `require` does, its parent neither found nor asked for its
+    /// locations: the sources that index full names answer first (natives, mounts, bundles, host finders),
+    /// then the search path with each entry joined with the parent's path (`a.b.c` as `<entry>/a/b/c.lua`
+    /// or `<entry>/a/b/c/init.lua`), so `a/b.lua` is found without `a` being a package.
     pub whole_name: bool,
     /// Read the file of a module found on the search path (a file the host otherwise reads itself) to look
     /// compiled code up for it, as an import does for an executor that accepts code; without, such a module
@@ -55,7 +56,7 @@ impl Runtime {
                 }
                 self.find_in(name, Some(&parent_spec), Reach::All)?
             }
-            Some(_) => self.find_in(name, None, Reach::MetaOnly)?,
+            Some(parent) => self.find_whole(name, parent)?,
             None => self.find_in(name, None, Reach::All)?,
         };
         let spec = Arc::clone(&found.spec);
@@ -76,5 +77,31 @@ impl Runtime {
             Body::Source(bytes) => (bytes.map(|b| b.into_owned()), false),
         };
         Ok(ModuleCode { spec, bytes, is_code })
+    }
+
+    /// A dotted name found whole, as Lua's `require` finds one: by the sources that index full names, then
+    /// on the search path as `<entry>/<parent's path>/<tail>` (each entry joined with the parent's path:
+    /// `a.b.c` is `a/b/c.lua` or `a/b/c/init.lua` under an entry), whether or not the parent is a package.
+    fn find_whole(&self, name: &str, parent: &str) -> Result<Found> {
+        let meta = match self.find_in(name, None, Reach::MetaOnly) {
+            Err(e) if e.code() == ErrorCode::NotFound && self.filesystem_enabled() => e,
+            other => return other,
+        };
+        let dir = parent.replace('.', "/");
+        let entries: Vec<String> = self
+            .search_path()
+            .iter()
+            .map(|e| if e.is_empty() { format!("./{dir}") } else { format!("{e}/{dir}") })
+            .collect();
+        let entries: Vec<&str> = entries.iter().map(String::as_str).collect();
+        match self.path_search(name, &entries, true) {
+            Ok(Some(found)) => Ok(found),
+            Ok(None) => Err(meta),
+            Err(e) if e.code() == ErrorCode::NotFound => {
+                let attempts = meta.attempts().iter().chain(e.attempts()).cloned().collect();
+                Err(Error::not_found(name, attempts))
+            }
+            Err(e) => Err(e),
+        }
     }
 }

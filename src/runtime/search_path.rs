@@ -8,7 +8,7 @@ use super::Runtime;
 use crate::error::{Error, ErrorCode, Result};
 use crate::finders::host::PathHook;
 use crate::finders::path::scope;
-use crate::finders::{FinderId, Trace};
+use crate::finders::{FinderId, Found, Trace};
 use crate::limits::MAX_PATH_LEN;
 use crate::name;
 use crate::spec::{ModuleKind, ModuleSpec};
@@ -146,10 +146,16 @@ impl Runtime {
                 &owned.iter().map(String::as_str).collect::<Vec<_>>()[..]
             }
         };
+        Ok(self.path_search(name, entries, explain)?.map(|found| found.spec))
+    }
+
+    /// The path finder's search of `entries` for `name` (checked already): what it found, `None` for a miss
+    /// unless `explain`, which makes a miss an error listing every place tried.
+    pub(super) fn path_search(&self, name: &str, entries: &[&str], explain: bool) -> Result<Option<Found>> {
         let paths = &self.inner.paths;
         let ctx = paths.ctx();
         if let Some(found) = paths.find_in(name, entries, &ctx, &mut Trace::off(), false)? {
-            return Ok(Some(found.spec));
+            return Ok(Some(found));
         }
         if !explain {
             return Ok(None);
@@ -158,7 +164,7 @@ impl Runtime {
         scope::refill_for_explaining();
         let mut trace = Trace::new(Some(&mut attempts));
         if let Some(found) = paths.find_in(name, entries, &ctx, &mut trace, true)? {
-            return Ok(Some(found.spec));
+            return Ok(Some(found));
         }
         drop(trace);
         Err(Error::not_found(name, attempts))
