@@ -752,6 +752,71 @@ local function keep_identity(old, new)
 end
 
 
+---------------------------------------------------------------------------------------------------------------
+-- Bytecode: the cache tag, chunk names in LuaJIT's bytecode, loading a chunk
+---------------------------------------------------------------------------------------------------------------
+
+-- The cache tag of this LuaJIT's bytecode, set on the profile of every runtime: which code of a bundle or of
+-- the code cache is this interpreter's. LuaJIT loads only bytecode of its own format (the dump's version,
+-- its GC64 mode, its byte order) and refuses any other ("cannot load incompatible bytecode"); the full
+-- version keeps apart two releases whose bytecode may differ without the format saying so.
+local function bytecode_tag()
+  local version = type(jit) == "table" and type(jit.version) == "string" and jit.version:match("^LuaJIT%s+(%S+)")
+  local tag = "luajit-" .. (version or "unknown"):gsub("[^%w%.%-_]", "_")
+  if ffi.abi("gc64") then tag = tag .. "-gc64" end
+  if ffi.abi("be") then tag = tag .. "-be" end
+  return tag
+end
+M.cache_tag = bytecode_tag()
+
+-- LuaJIT's bytecode (lj_bcdump.h) starts with "\27LJ", a version byte and its flags (ULEB128); unless it is
+-- stripped (flag 2) the chunk name it was compiled under follows (a ULEB128 length, the bytes), and load()
+-- keeps that name whatever name it is given. `named_bytecode` puts `chunkname` there instead, so a module's
+-- bytecode carries the name its source would have here, wherever and however it was compiled (another mount
+-- point, a bundle built elsewhere, a cache directory shared by programs). Stripped bytecode has no name:
+-- load() gives it the one it is given.
+local BCDUMP_F_STRIP = 2
+
+local function read_uleb128(s, i)
+  local v, shift = 0, 0
+  while true do
+    local b = s:byte(i)
+    if not b or shift > 28 then return nil end
+    v = v + bit.lshift(bit.band(b, 0x7f), shift)
+    i = i + 1
+    if b < 0x80 then return v, i end
+    shift = shift + 7
+  end
+end
+
+local function uleb128(v)
+  local out = {}
+  repeat
+    local b = v % 0x80
+    v = (v - b) / 0x80
+    out[#out + 1] = string.char(v > 0 and b + 0x80 or b)
+  until v == 0
+  return concat(out)
+end
+
+local function named_bytecode(code, chunkname)
+  if code:sub(1, 3) ~= "\27LJ" then return code end
+  local flags, at = read_uleb128(code, 5)
+  if not flags or bit.band(flags, BCDUMP_F_STRIP) ~= 0 then return code end
+  local len, from = read_uleb128(code, at)
+  if not len then return code end
+  if len == #chunkname and code:sub(from, from + len - 1) == chunkname then return code end
+  return code:sub(1, at - 1) .. uleb128(#chunkname) .. chunkname .. code:sub(from + len)
+end
+
+-- A module's chunk from its bytes: source text (mode "t", as a module's source is text), or, when importkit
+-- had bytecode for it (`is_code`: this runtime's cache tag), that bytecode (mode "b") under the chunk name
+-- its source would have. `mode` overrides the text mode ("bt" where Lua's loadfile would take either).
+local function load_chunk(bytes, chunkname, is_code, env, mode)
+  if is_code then return load(named_bytecode(bytes, chunkname), chunkname, "b", env) end
+  return load(bytes, chunkname, mode or "t", env)
+end
+
 local function cb_create_body(userdata, spec, out_module)
   local state = state_of(userdata)
   if not state or not state._ptr then
@@ -777,7 +842,13 @@ local function cb_create_body(userdata, spec, out_module)
   return IK_OK
 end
 
-local function cb_exec_body(userdata, spec, module, source, source_len)
+-- The chunk name of a module a runtime executes: installed, a file's is the one Lua's searcher gives it (the
+-- package.path template's form); else `@` and the file, or the origin.
+local function chunk_name(state, sp)
+  return "@" .. ((state._installed and sp.file) and lua_file_name(sp.name, sp.file) or sp.file or sp.origin)
+end
+
+local function cb_exec_body(userdata, spec, module, source, source_len, is_code)
   local state = state_of(userdata)
   if not state then error(new_error(IK_ERR_UNAVAILABLE, "the importkit runtime is closed")) end
   local rec = state._modules[handle_of(module)]
@@ -802,9 +873,8 @@ local function cb_exec_body(userdata, spec, module, source, source_len)
   else
     error(new_error(IK_ERR_IMPORT, format("no source for module '%s' (%s)", sp.name, sp.origin), { module = sp.name }))
   end
-  -- Installed, a file's chunk name is the one Lua's searcher gives it (the package.path template's form).
-  local chunkname = "@" .. ((state._installed and sp.file) and lua_file_name(sp.name, sp.file) or sp.file or sp.origin)
-  local fn, err = load(code, chunkname, "t", rec.env or state._envmeta.__index)
+  local chunkname = chunk_name(state, sp)
+  local fn, err = load_chunk(code, chunkname, is_code, rec.env or state._envmeta.__index)
   if not fn then return nil, err, line_in(err, chunkname) end
   local line, traceback = 0, nil
   local function handler(e)
@@ -837,12 +907,13 @@ local function cb_create(userdata, spec, out_module, report)
   return report_failure(nil, report, st, IK_ERR_EXEC)
 end
 
-local function cb_exec(userdata, spec, module, source, source_len, report)
+-- exec (source bytes, or none: the file is read here) and exec_code (bytecode for this runtime's cache tag).
+local function run_module(userdata, spec, module, source, source_len, report, is_code)
   local state = state_of(userdata)
   local h = handle_of(module)
   local rec = state and state._modules[h]
   local loading = rec and begin_load(state, rec.name)
-  local ok, st, err, line, traceback = pcall(cb_exec_body, userdata, spec, module, source, source_len)
+  local ok, st, err, line, traceback = pcall(cb_exec_body, userdata, spec, module, source, source_len, is_code)
   if loading then
     end_load(state, rec.name, loading, ok and st == IK_OK)
     if ok and st == IK_OK and state._watch then pcall(watch_module, state, rec.name, rec.spec, "table", h) end
@@ -853,6 +924,32 @@ local function cb_exec(userdata, spec, module, source, source_len, report)
     return report_failure(state, report, err, IK_ERR_EXEC, rec and rec.name, line, traceback)
   end
   return report_failure(state, report, st, IK_ERR_EXEC, rec and rec.name)
+end
+
+local function cb_exec(userdata, spec, module, source, source_len, report)
+  return run_module(userdata, spec, module, source, source_len, report, false)
+end
+
+local function cb_exec_code(userdata, spec, module, code, code_len, report)
+  return run_module(userdata, spec, module, code, code_len, report, true)
+end
+
+-- compile: a module's source to bytecode (string.dump), when the runtime compiles (option `bytecode`). A
+-- source that does not load gives no code: it then goes to exec, which reports its error as for any source.
+-- The chunk name compiled under does not matter: loading puts the module's own in (named_bytecode).
+local function cb_compile_body(userdata, spec, source, source_len, out)
+  local state = state_of(userdata)
+  if not (state and state._compile) or source == nil then return IK_OK end
+  local fn = load(ffi.string(source, source_len), "=?", "t")
+  if not fn then return IK_OK end
+  local code = string.dump(fn, state._strip)
+  return tonumber(lib.ik_bytes_set(out, ffi.cast("const uint8_t *", code), #code, nil))
+end
+
+local function cb_compile(userdata, spec, source, source_len, out, report)
+  local ok, st = pcall(cb_compile_body, userdata, spec, source, source_len, out)
+  if ok then return st end
+  return report_failure(nil, report, st, IK_ERR_EXEC)
 end
 
 local function cb_release(userdata, module)
@@ -914,6 +1011,10 @@ local function ensure_callbacks()
     cbs.exec = ffi.cast("int32_t (*)(void *, const ik_spec *, void *, const uint8_t *, size_t, ik_report *)", cb_exec)
     cbs.release = ffi.cast("void (*)(void *, void *)", cb_release)
     cbs.native = ffi.cast("int32_t (*)(void *, const ik_spec *, void **, ik_report *)", cb_native)
+    cbs.compile = ffi.cast("int32_t (*)(void *, const ik_spec *, const uint8_t *, size_t, ik_bytes *, ik_report *)",
+      cb_compile)
+    cbs.exec_code = ffi.cast("int32_t (*)(void *, const ik_spec *, void *, const uint8_t *, size_t, ik_report *)",
+      cb_exec_code)
   end)
   if not ok then
     for _, cb in pairs(cbs) do cb:free() end
@@ -1134,14 +1235,6 @@ function Runtime:mount(point, files, opts)
   local id, e = out_u64[0], out_err[0]
   leave(self)
   check(self, st, e)
-  -- The sources as Lua strings too, for require's Lua-style loading (it runs chunks itself).
-  local map = {}
-  for _, f in ipairs(list) do map[f[1]] = f[2] end
-  local trees = self._trees
-  for i = #trees, 1, -1 do
-    if trees[i].point == point then table.remove(trees, i) end
-  end
-  trees[#trees + 1] = { point = point, files = map }
   return tonumber(id)
 end
 jit_off(Runtime.mount)
@@ -1150,9 +1243,6 @@ jit_off(Runtime.mount)
 function Runtime:unmount(point)
   if type(point) ~= "string" then argerror(1, "unmount", "string", point, 2) end
   call(self, "ik_runtime_unmount", cstring(point, "mount point"))
-  for i = #self._trees, 1, -1 do
-    if self._trees[i].point == point then table.remove(self._trees, i) end
-  end
 end
 
 --- Drops the finders' caches (`importlib.invalidate_caches()`).
@@ -1573,6 +1663,13 @@ local function new_runtime(o)
       error(error_from(tonumber(st), out_err[0]))
     end
   end
+  -- This LuaJIT's cache tag: which bytecode of a bundle or the code cache is this runtime's.
+  out_err[0] = nil
+  st = lib.ik_profile_set_cache_tag(profile, M.cache_tag, out_err)
+  if st ~= IK_OK then
+    lib.ik_profile_free(profile)
+    error(error_from(tonumber(st), out_err[0]))
+  end
   out_err[0] = nil
   st = lib.ik_runtime_new(profile, runtime_buf, out_err)
   lib.ik_profile_free(profile)
@@ -1590,13 +1687,18 @@ local function new_runtime(o)
     _active = 0,
     _closing = false,
     _installed = false,
-    _trees = {},     -- the mounted files: { point =, files = { relative path -> source } }, in mount order
     _deps = {},      -- module name -> { name it imported or required while it loaded = true }
     _loading = {},   -- the names of the modules whose chunks run now, innermost last
     _lua_modules = {}, -- install(), Lua's semantics: name -> { spec, env } of the modules its loader ran
     _watch = nil,    -- while watching: module name -> { name, file, source = "table" | "lua", handle, stamp }
     _global_env = o.environments == "global",
     _envmeta = { __index = o.globals or _G },
+    -- Bytecode (option `bytecode`): nil, code is taken where importkit has some (a bundle's, the cache
+    -- directory's) and never made; true, every source is compiled too (string.dump, `_strip`); false, none.
+    _bytecode = o.bytecode,
+    _compile = o.bytecode == true,
+    _strip = o.strip == true,
+    _code_dir = nil, -- the code cache directory (rt:set_code_cache_dir)
   }, Runtime)
   registry[self._id] = self
   local ok, err = pcall(function()
@@ -1606,6 +1708,12 @@ local function new_runtime(o)
     ex.create = cbs.create
     ex.exec = cbs.exec
     ex.release = cbs.release
+    if o.bytecode == false then
+      ex.size = ffi.offsetof("ik_executor", "compile") -- the first layout: no code, ever
+    else
+      ex.compile = cbs.compile
+      ex.exec_code = cbs.exec_code
+    end
     call(self, "ik_runtime_set_executor", ex)
     for _, n in ipairs(o.natives or {}) do self:register_native(n.name, n.factory, n.flags) end
     for _, point in ipairs(o.mounts or {}) do self:mount(point, o.mount_files[point]) end
@@ -1753,72 +1861,55 @@ function lua_file_name(name, file)
   return file
 end
 
--- The source of a mounted module (its origin is "memory:/<path in the tree>"), from the runtime's copy.
-local function memory_source(rt, origin)
-  local vpath = origin:match("^memory:/(.*)$")
-  if not vpath then return nil end
-  for _, t in ipairs(rt._trees) do
-    local prefix = t.point == "" and "" or t.point .. "/"
-    if vpath:sub(1, #prefix) == prefix then
-      local data = t.files[vpath:sub(#prefix + 1)]
-      if data then return data end
-    end
+-- What executing `name` would get (ik_runtime_get_code), executing nothing: the spec table, the bytes (bytecode
+-- for this runtime's cache tag when `is_code`, else the source; nil for a file Lua reads itself, a native),
+-- and is_code; nil and the error when nothing finds it. `whole`: the name found whole, as Lua's searcher
+-- finds it (`a/b.lua` without `a/init.lua`). A file is read by importkit only where there may be code for it
+-- (compiling, or a code cache directory); else Lua reads it, as its own searcher does.
+local function get_code(rt, name, whole)
+  local flags = 0
+  if whole then flags = flags + lib.IK_CODE_WHOLE_NAME end
+  if rt._compile or rt._code_dir then flags = flags + lib.IK_CODE_FILES end
+  local p = enter(rt)
+  out_err[0] = nil
+  local st = lib.ik_runtime_get_code(p, name, #name, flags, out_spec, out_resource, out_bool, out_err)
+  local spec, r, is_code, e = out_spec[0], out_resource[0], out_bool[0], out_err[0]
+  leave(rt)
+  if st ~= IK_OK then
+    local err = error_from(tonumber(st), e, rt)
+    if err.status == IK_ERR_NOT_FOUND then return nil, err end
+    error(err)
   end
-  return nil
+  local ok, s = pcall(read_spec, spec)
+  lib.ik_spec_free(spec)
+  local bytes
+  if r ~= nil then
+    local data = lib.ik_resource_data(r, len_buf)
+    bytes = ffi.string(data, len_buf[0])
+    lib.ik_resource_free(r)
+  end
+  if not ok then error(s, 0) end
+  return s, bytes, is_code
+end
+jit_off(get_code)
+
+-- The chunk of a source module found for require, loaded as Lua's searcher loads it: fn, or nil and the
+-- message; and the file name (or origin) it was loaded from. A file is `loadfile`d under the name the
+-- package.path template gives it, unless importkit read it (then its bytes, text or bytecode, load under
+-- that name, as loadfile would); a module of a mount or a bundle loads under its origin.
+local function lua_chunk(name, spec, bytes, is_code)
+  local where = spec.file and lua_file_name(name, spec.file) or spec.origin
+  if bytes then
+    local fn, msg = load_chunk(bytes, "@" .. where, is_code, nil, "bt")
+    return fn, msg, where
+  elseif spec.file then
+    local fn, msg = loadfile(where)
+    return fn, msg, where
+  end
+  return nil, "importkit: no source for " .. spec.origin, where
 end
 
--- `name` (a dotted name whose parent importkit did not find as a package) the way Lua's searcher looks for
--- it: `a/b/c.lua` or `a/b/c/init.lua` in each mount, then in each directory of the search path, whether or
--- not `a` and `a.b` exist. The spec table, or nil and the attempts.
-local function find_ignoring_parents(rt, name)
-  local rel = name:gsub("%.", "/")
-  local attempts = {}
-  for _, t in ipairs(rt._trees) do
-    local prefix = t.point == "" and "" or t.point .. "/"
-    if rel:sub(1, #prefix) == prefix then
-      local inner = rel:sub(#prefix + 1)
-      for _, f in ipairs({ inner .. ".lua", inner .. "/init.lua" }) do
-        if t.files[f] then
-          return { name = name, origin = "memory:/" .. prefix .. f, kind = "source", is_package = f ~= inner .. ".lua",
-            parent = name:match("^(.*)%.[^.]*$") or "", locations = {} }
-        end
-      end
-      attempts[#attempts + 1] = { place = "memory:/" .. t.point, reason = format("no %s.lua, no %s/init.lua", rel, rel) }
-    end
-  end
-  if rt._fs then
-    local parent_rel = rel:match("^(.*)/[^/]*$")
-    local entries = {}
-    for i, dir in ipairs(rt:path()) do entries[i] = (dir == "" and "." or dir) .. "/" .. parent_rel end
-    local spec, err = rt:path_find(name, entries)
-    if spec then return spec end
-    for _, a in ipairs(err.attempts) do attempts[#attempts + 1] = a end
-  end
-  return nil, attempts
-end
-
--- The loader (what Lua's searchers return) of a module importkit found: the chunk itself, loaded as Lua's
--- searcher loads it, or (per-module environments) a function running it in its environment.
--- The chunk of a source module found for require, loaded as Lua's searcher loads it: fn, or nil and the message;
--- and the file name (or origin) it was loaded from.
-local function lua_chunk(rt, name, spec)
-  local fn, msg, where
-  if spec.file then
-    where = lua_file_name(name, spec.file)
-    fn, msg = loadfile(where)
-  else
-    where = spec.origin
-    local src = memory_source(rt, spec.origin)
-    if src then
-      fn, msg = load(src, "@" .. spec.origin)
-    else
-      msg = "importkit: no source for " .. spec.origin
-    end
-  end
-  return fn, msg, where
-end
-
-local function lua_loader(rt, o, name, spec)
+local function lua_loader(rt, o, name, spec, bytes, is_code)
   if spec.kind ~= "source" then
     -- A native (or another host-made module): importkit makes it.
     return function()
@@ -1832,7 +1923,7 @@ local function lua_loader(rt, o, name, spec)
       error(v, 0)
     end
   end
-  local fn, msg, where = lua_chunk(rt, name, spec)
+  local fn, msg, where = lua_chunk(name, spec, bytes, is_code)
   if not fn then
     last_error = new_error(IK_ERR_EXEC, tostring(msg), { module = name })
     error(format("error loading module '%s' from file '%s':\n\t%s", name, where, tostring(msg)), 0)
@@ -1965,13 +2056,35 @@ end
 
 -- The searcher of `install()`: importkit finds (its mounts, natives, search path, policy and caches), and the
 -- chunk is loaded and run as Lua's own searcher and require do it.
+-- Appends to `err`'s attempts those of `more` it does not hold yet.
+local function merge_attempts(err, more)
+  local seen = {}
+  for _, a in ipairs(err.attempts) do seen[a.place .. "\0" .. a.reason] = true end
+  for _, a in ipairs(more.attempts) do
+    if not seen[a.place .. "\0" .. a.reason] then err.attempts[#err.attempts + 1] = a end
+  end
+end
+
 local function lua_searcher(rt, o)
   local function searcher(name)
     if type(name) ~= "string" then return nil end
     if rt:is_closed() then return "\n\timportkit: the installed runtime is closed" end
-    local ok, spec, err = pcall(rt.find, rt, name)
+    local ok, spec, bytes, is_code = pcall(get_code, rt, name)
+    if ok and not spec and name:find(".", 1, true) then
+      -- Its parent is no package importkit found: `name` found whole, as Lua's searcher finds it (`a/b/c.lua`
+      -- or `a/b/c/init.lua` in each mount, bundle and search directory, whether or not `a` and `a.b` exist).
+      local err = bytes
+      local ok2, found, fbytes, fcode = pcall(get_code, rt, name, true)
+      if not ok2 then
+        ok, spec = false, found
+      elseif found then
+        spec, bytes, is_code = found, fbytes, fcode
+      else
+        merge_attempts(err, fbytes)
+      end
+    end
     if not ok then
-      err = spec
+      local err = spec
       last_error = err
       if M.is_error(err) then
         if err.status == IK_ERR_INVALID_NAME or err.status == IK_ERR_INVALID_ARGUMENT then
@@ -1986,25 +2099,16 @@ local function lua_searcher(rt, o)
       error(err, 0)
     end
     if not spec then
+      local err = bytes
       last_error = err
-      local found, more
-      if name:find(".", 1, true) then
-        found, more = find_ignoring_parents(rt, name)
-        if not found then
-          for _, a in ipairs(more) do err.attempts[#err.attempts + 1] = a end
-        end
+      -- Not a Lua file: a C module along package.cpath (loaded through package.loadlib, as Lua does).
+      if rt._ctemplates then
+        local loader = c_search(rt, name, err)
+        if loader then return loader end
       end
-      if not found then
-        -- Not a Lua file: a C module along package.cpath (loaded through package.loadlib, as Lua does).
-        if rt._ctemplates then
-          local loader = c_search(rt, name, err)
-          if loader then return loader end
-        end
-        return attempt_lines(err)
-      end
-      spec = found
+      return attempt_lines(err)
     end
-    return lua_loader(rt, o, name, spec)
+    return lua_loader(rt, o, name, spec, bytes, is_code)
   end
   return searcher
 end
@@ -2074,13 +2178,14 @@ end
 -- package.loaded as it was and raises what the chunk raised (or Lua's loading message).
 function reload_lua(rt, name, keep)
   local o = rt._lua_opts
-  local spec, err = rt:find(name)
-  if not spec and name:find(".", 1, true) then spec = find_ignoring_parents(rt, name) end
+  local spec, bytes, is_code = get_code(rt, name)
+  local err = bytes
+  if not spec and name:find(".", 1, true) then spec, bytes, is_code = get_code(rt, name, true) end
   if not spec then error(err, 0) end
   if spec.kind ~= "source" then
     error(new_error(IK_ERR_IMPORT, format("module '%s' is no Lua source now (%s)", name, spec.origin), { module = name }))
   end
-  local fn, msg, where = lua_chunk(rt, name, spec)
+  local fn, msg, where = lua_chunk(name, spec, bytes, is_code)
   if not fn then error(format("error loading module '%s' from file '%s':\n\t%s", name, where, tostring(msg)), 0) end
   local m = rt._lua_modules[name]
   local env = m and m.env
