@@ -1245,6 +1245,96 @@ function Runtime:unmount(point)
   call(self, "ik_runtime_unmount", cstring(point, "mount point"))
 end
 
+---------------------------------------------------------------------------------------------------------------
+-- Bundles (docs/BUNDLE.md): mounted from a file, from bytes, from the program; built from Lua
+---------------------------------------------------------------------------------------------------------------
+
+local BUNDLE_MAGIC = "IKBUNDL\0"
+local BUNDLE_OPTIONS = { point = true, sha256 = true, read = true, replace = true, appended = true }
+local BUNDLE_OPTION_LIST = "appended, point, read, replace, sha256"
+
+-- A SHA-256 digest given as 64 hex digits or 32 bytes, as the 32 bytes the C ABI takes (nil for nil).
+local function digest_arg(sha256, fname)
+  if sha256 == nil then return nil end
+  local raw
+  if type(sha256) == "string" and #sha256 == 64 and sha256:match("^%x+$") then
+    raw = sha256:gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end)
+  elseif type(sha256) == "string" and #sha256 == 32 then
+    raw = sha256
+  else
+    error(new_error(IK_ERR_INVALID_ARGUMENT, format("%s: option 'sha256' must be a SHA-256 digest, as 64 hex " ..
+      "digits or 32 bytes, got %s", fname, type(sha256) == "string" and #sha256 .. " bytes" or type(sha256))))
+  end
+  local buf = ffi.new("uint8_t[32]")
+  ffi.copy(buf, raw, 32)
+  return buf
+end
+
+local function hex(buf, n)
+  local out = {}
+  for i = 0, n - 1 do out[#out + 1] = format("%02x", buf[i]) end
+  return concat(out)
+end
+
+--- Mounts a bundle at `opts.point` (default "", the root): `bundle` is the path of a bundle file (mapped;
+--- `opts.read`: read whole instead), a string of a bundle's bytes (it starts with "IKBUNDL\0"; copied), or
+--- `true` for the bundle appended to the running program (`opts.appended = true` with a path: to that
+--- program). `opts.sha256`: the digest the bundle must have (64 hex digits or 32 bytes); `opts.replace`:
+--- replace what is mounted at the point. Returns the mount's id; rt:unmount(point) unmounts it.
+function Runtime:mount_bundle(bundle, opts)
+  if bundle ~= true and type(bundle) ~= "string" then argerror(1, "mount_bundle", "string or true", bundle, 2) end
+  if opts ~= nil and type(opts) ~= "table" then argerror(2, "mount_bundle", "table or nil", opts, 2) end
+  opts = opts or {}
+  for k in pairs(opts) do
+    if not BUNDLE_OPTIONS[k] then
+      error(format("importkit: mount_bundle: unknown option '%s' (expected one of: %s)", tostring(k), BUNDLE_OPTION_LIST), 2)
+    end
+  end
+  local point = opts.point or ""
+  if type(point) ~= "string" then error(format("importkit: mount_bundle: option 'point' must be a string, got %s", type(point)), 2) end
+  cstring(point, "mount point")
+  local bytes = type(bundle) == "string" and bundle:sub(1, #BUNDLE_MAGIC) == BUNDLE_MAGIC and not opts.appended
+  local flags = 0
+  if opts.replace then flags = bit.bor(flags, lib.IK_MOUNT_REPLACE) end
+  if opts.read then
+    if bytes then error("importkit: mount_bundle: option 'read' is for a bundle file, not bytes", 2) end
+    flags = bit.bor(flags, lib.IK_BUNDLE_READ)
+  end
+  local sha = digest_arg(opts.sha256, "mount_bundle")
+  if type(bundle) == "string" and not bytes then cstring(bundle, "bundle path") end
+  local p = enter(self)
+  out_err[0] = nil
+  local st
+  if bundle == true then
+    st = lib.ik_runtime_mount_bundle_appended(p, point, nil, flags, sha, out_u64, out_err)
+  elseif opts.appended then
+    st = lib.ik_runtime_mount_bundle_appended(p, point, bundle, flags, sha, out_u64, out_err)
+  elseif bytes then
+    st = lib.ik_runtime_mount_bundle_bytes(p, point, ffi.cast("const uint8_t *", bundle), #bundle, flags, sha, nil,
+      nil, out_u64, out_err)
+  else
+    st = lib.ik_runtime_mount_bundle(p, point, bundle, flags, sha, out_u64, out_err)
+  end
+  local id, e = out_u64[0], out_err[0]
+  leave(self)
+  check(self, st, e)
+  return tonumber(id)
+end
+jit_off(Runtime.mount_bundle)
+
+--- Checks the whole bundle file at `path` (every record, every blob's CRC-32), as `importkit bundle verify`
+--- does, and returns its SHA-256 digest as 64 hex digits (what `sha256` options pin). Raises on a bad bundle.
+function M.verify_bundle(path)
+  if type(path) ~= "string" then argerror(1, "verify_bundle", "string", path, 2) end
+  load_library()
+  cstring(path, "bundle path")
+  local digest = ffi.new("uint8_t[32]")
+  out_err[0] = nil
+  local st = lib.ik_bundle_verify(path, digest, out_err)
+  if st ~= IK_OK then error(error_from(tonumber(st), out_err[0])) end
+  return hex(digest, 32)
+end
+
 --- Drops the finders' caches (`importlib.invalidate_caches()`).
 function Runtime:invalidate()
   call(self, "ik_runtime_invalidate")
@@ -1482,6 +1572,44 @@ function Runtime:resources(package)
   return package_list(self, "ik_runtime_resources", check_package(package, 1, "resources"), false)
 end
 
+--- `rt:read(package, name)`: rt:read_resource (the bytes of a package's file, or nil and the error).
+Runtime.read = Runtime.read_resource
+
+--- The code cache's counters (docs/CODE_CACHE.md) as a table: compiles, hits_source, hits_memory,
+--- hits_directory, misses, rejected, stores, store_failures, evictions, entries, bytes, limit.
+local STATS_FIELDS = { "compiles", "hits_source", "hits_memory", "hits_directory", "misses", "rejected", "stores",
+  "store_failures", "evictions", "entries", "bytes", "limit" }
+
+function Runtime:code_cache_stats()
+  local stats = ffi.new("ik_code_cache_stats")
+  stats.size = ffi.sizeof("ik_code_cache_stats")
+  call(self, "ik_runtime_code_cache_stats", stats)
+  local out = {}
+  for _, k in ipairs(STATS_FIELDS) do out[k] = tonumber(stats[k]) end
+  return out
+end
+
+--- Keeps compiled code in directory `dir` (which must exist) across runs and processes, or in memory only
+--- (nil): bytecode of loose source files, written by runtimes that compile (option `bytecode = true`) and
+--- read by every runtime of this LuaJIT's cache tag, each file trusted only for the source it was compiled
+--- from. Raises for a runtime with `bytecode = false` (it takes no code).
+function Runtime:set_code_cache_dir(dir)
+  if dir ~= nil and type(dir) ~= "string" then argerror(1, "set_code_cache_dir", "string or nil", dir, 2) end
+  if self._bytecode == false then
+    error(new_error(IK_ERR_UNAVAILABLE, "set_code_cache_dir: this runtime runs no bytecode (bytecode = false)"))
+  end
+  call(self, "ik_runtime_set_code_cache_dir", dir and cstring(dir, "code cache directory") or nil)
+  self._code_dir = dir
+end
+
+--- Bounds the bytecode a runtime keeps in memory to `bytes` (32 MiB unless set; 0 keeps none).
+function Runtime:set_code_cache_limit(bytes)
+  if type(bytes) ~= "number" or bytes < 0 or bytes % 1 ~= 0 then
+    argerror(1, "set_code_cache_limit", "non-negative integer", bytes, 2)
+  end
+  call(self, "ik_runtime_set_code_cache_limit", ffi.new("uint64_t", bytes))
+end
+
 --- `pkgutil.iter_modules`: the modules directly in package `package`, or the top-level ones (nil), as
 --- `{ name =, is_package = }` tables. Imports nothing.
 function Runtime:iter_modules(package)
@@ -1512,11 +1640,53 @@ end
 -- Making runtimes
 ---------------------------------------------------------------------------------------------------------------
 
-local OPTIONS = { path = true, mounts = true, natives = true, allow = true, deny = true, globals = true }
-local OPTION_LIST = "allow, deny, globals, mounts, natives, path"
+local OPTIONS = { path = true, mounts = true, natives = true, allow = true, deny = true, globals = true,
+  bundle = true, bytecode = true, strip = true }
+local OPTION_LIST = "allow, bundle, bytecode, deny, globals, mounts, natives, path, strip"
 -- install() has these too: they turn importkit's semantics on for require.
 local INSTALL_OPTIONS = { parents = true, environments = true, cpath = true }
-local INSTALL_OPTION_LIST = "allow, cpath, deny, environments, globals, mounts, natives, parents, path"
+local INSTALL_OPTION_LIST = "allow, bundle, bytecode, cpath, deny, environments, globals, mounts, natives, " ..
+  "parents, path, strip"
+
+-- The `bundle` option as a list of { bundle, opts } to mount in order: a path, bytes or true (the running
+-- program's appended bundle); a table { BUNDLE, point =, sha256 =, read =, appended = } for one with
+-- options; or a list of those.
+local function bundle_list(value, fname)
+  local function one(v)
+    if v == true or type(v) == "string" then return { v, {} } end
+    if type(v) == "table" and (v[1] == true or type(v[1]) == "string") and v[2] == nil then
+      local opts = {}
+      for k, x in pairs(v) do
+        if k ~= 1 then
+          if not BUNDLE_OPTIONS[k] or k == "replace" then
+            error(format("%s: option 'bundle': unknown key '%s' (expected one of: appended, point, read, sha256)",
+              fname, tostring(k)), 0)
+          end
+          opts[k] = x
+        end
+      end
+      return { v[1], opts }
+    end
+    return nil
+  end
+  local single = one(value)
+  if single then return { single } end
+  if type(value) ~= "table" then
+    error(format("%s: option 'bundle' must be a path, a bundle's bytes, true (the program's appended bundle), " ..
+      "a table { BUNDLE, point = ..., sha256 = ... } or a list of those, got %s", fname, type(value)), 0)
+  end
+  local out = {}
+  for i, v in ipairs(value) do
+    out[i] = one(v) or error(format("%s: option 'bundle'[%d] must be a path, a bundle's bytes, true or a table " ..
+      "{ BUNDLE, point = ..., sha256 = ... }, got %s", fname, i, type(v)), 0)
+  end
+  for k in pairs(value) do
+    if type(k) ~= "number" or k < 1 or k > #out or k % 1 ~= 0 then
+      error(format("%s: option 'bundle' must be a list (unexpected key '%s')", fname, tostring(k)), 0)
+    end
+  end
+  return out
+end
 
 local function string_list(value, what, fname)
   if type(value) == "string" then return { value } end
@@ -1630,6 +1800,15 @@ local function check_options(opts, fname)
     -- Parents before children, so `pkg.sub` finds `pkg` registered.
     sort(o.natives, function(a, b) return a.name < b.name end)
   end
+  if opts.bytecode ~= nil and type(opts.bytecode) ~= "boolean" then
+    error(format("%s: option 'bytecode' must be a boolean, got %s", fname, type(opts.bytecode)), 0)
+  end
+  o.bytecode = opts.bytecode
+  if opts.strip ~= nil and type(opts.strip) ~= "boolean" then
+    error(format("%s: option 'strip' must be a boolean, got %s", fname, type(opts.strip)), 0)
+  end
+  o.strip = opts.strip
+  if opts.bundle ~= nil then o.bundles = bundle_list(opts.bundle, fname) end
   if o.path and not M.has_filesystem() then error(fs_unsupported("option 'path'")) end
   return o
 end
@@ -1641,35 +1820,37 @@ local function finalizer(p)
 end
 jit_off(finalizer)
 
-local function new_runtime(o)
-  load_library()
-  local cbs = ensure_callbacks()
+-- A new ik_profile (the caller frees it): Lua's conventions with this LuaJIT's cache tag (which bytecode of a
+-- bundle or the code cache is this interpreter's); `c_suffixes`: extension suffixes in place of ".lua" (the
+-- finder of C modules of install()'s package.cpath search, ".so" from "./?.so").
+local function lua_profile(c_suffixes)
   out_err[0] = nil
   local st = lib.ik_profile_new(lib.IK_PROFILE_LUA, nil, profile_buf, out_err)
   if st ~= IK_OK then error(error_from(tonumber(st), out_err[0])) end
   local profile = profile_buf[0]
-  if o.c_suffixes then
-    -- The finder of C modules (install()'s package.cpath search): the Lua profile with extension suffixes
-    -- (".so" from "./?.so") in place of ".lua".
+  out_err[0] = nil
+  st = lib.ik_profile_set_cache_tag(profile, M.cache_tag, out_err)
+  if st == IK_OK and c_suffixes then
     out_err[0] = nil
     st = lib.ik_profile_clear_suffixes(profile, lib.IK_KIND_SOURCE, out_err)
-    for _, suffix in ipairs(o.c_suffixes) do
+    for _, suffix in ipairs(c_suffixes) do
       if st ~= IK_OK then break end
       out_err[0] = nil
       st = lib.ik_profile_add_suffix(profile, lib.IK_KIND_EXTENSION, suffix, out_err)
     end
-    if st ~= IK_OK then
-      lib.ik_profile_free(profile)
-      error(error_from(tonumber(st), out_err[0]))
-    end
   end
-  -- This LuaJIT's cache tag: which bytecode of a bundle or the code cache is this runtime's.
-  out_err[0] = nil
-  st = lib.ik_profile_set_cache_tag(profile, M.cache_tag, out_err)
   if st ~= IK_OK then
     lib.ik_profile_free(profile)
     error(error_from(tonumber(st), out_err[0]))
   end
+  return profile
+end
+
+local function new_runtime(o)
+  load_library()
+  local cbs = ensure_callbacks()
+  local profile = lua_profile(o.c_suffixes)
+  local st
   out_err[0] = nil
   st = lib.ik_runtime_new(profile, runtime_buf, out_err)
   lib.ik_profile_free(profile)
@@ -1717,6 +1898,7 @@ local function new_runtime(o)
     call(self, "ik_runtime_set_executor", ex)
     for _, n in ipairs(o.natives or {}) do self:register_native(n.name, n.factory, n.flags) end
     for _, point in ipairs(o.mounts or {}) do self:mount(point, o.mount_files[point]) end
+    for _, b in ipairs(o.bundles or {}) do self:mount_bundle(b[1], b[2]) end
     for _, name in ipairs(o.allow or {}) do self:allow(name) end
     for _, name in ipairs(o.deny or {}) do self:deny(name) end
     if o.path then
@@ -2167,6 +2349,159 @@ end
 function M.installed()
   return installed
 end
+
+---------------------------------------------------------------------------------------------------------------
+-- Building bundles: importkit.bundle{}
+---------------------------------------------------------------------------------------------------------------
+
+local BUILD_OPTIONS = { out = true, dirs = true, files = true, compile = true, strip = true, compress = true,
+  exclude = true }
+local BUILD_OPTION_LIST = "compile, compress, dirs, exclude, files, out, strip"
+
+-- Calls `lib[fname](builder, ...)` with the out_err buffer last and raises on failure.
+local function build_call(fname, ...)
+  out_err[0] = nil
+  local st = lib[fname](...)
+  if st ~= IK_OK then error(error_from(tonumber(st), out_err[0])) end
+end
+
+-- The bundle's bytes, as built now.
+local function built_bytes(b)
+  build_call("ik_bundle_builder_build", b, out_resource, out_err)
+  local r = out_resource[0]
+  local data = lib.ik_resource_data(r, len_buf)
+  local ok, bytes = pcall(ffi.string, data, len_buf[0])
+  lib.ik_resource_free(r)
+  if not ok then error(bytes, 0) end
+  return bytes
+end
+
+-- Each source module of builder `b` gets its bytecode for this LuaJIT's cache tag: the bundle as built so far
+-- is mounted in a runtime that compiles (option `bytecode`), and each module's code is what importkit gives
+-- that runtime for it (ik_runtime_get_code: the code cache's compile hook, string.dump). Returns how many.
+local function add_bytecode(b, strip)
+  build_call("ik_bundle_builder_modules", b, lib.IK_KIND_SOURCE, out_list, out_err)
+  local list = out_list[0]
+  local names = {}
+  for i = 0, tonumber(lib.ik_name_list_count(list)) - 1 do names[#names + 1] = text(lib.ik_name_list_get, list, i) end
+  lib.ik_name_list_free(list)
+  if #names == 0 then return 0 end
+  local ok, o = pcall(check_options, { bytecode = true, strip = strip }, "importkit.runtime")
+  if not ok then error(o, 0) end
+  local scratch = new_runtime(o)
+  local done, err = pcall(function()
+    -- Mounted under a point of its own, so that the root package ("") is a module too.
+    scratch:mount_bundle(built_bytes(b), { point = "bundle" })
+    for _, name in ipairs(names) do
+      local spec, code, is_code = get_code(scratch, name == "" and "bundle" or "bundle." .. name, true)
+      local path = spec and spec.origin:gsub("^bundle:/bundle/", "") or name
+      if not (spec and is_code) then
+        local _, why = load(code or "", "@" .. path, "t")
+        error(new_error(IK_ERR_EXEC, format("importkit.bundle: module '%s' (%s) does not compile: %s", name, path,
+          tostring(why or "no code")), { module = name }))
+      end
+      build_call("ik_bundle_builder_add_code", b, name, M.cache_tag, ffi.cast("const uint8_t *", code), #code,
+        out_err)
+    end
+  end)
+  scratch:close()
+  if not done then error(err, 0) end
+  return #names
+end
+
+--- Builds a bundle (docs/LUA.md, Bundles): the files of each directory of `dirs` (walked as `importkit
+--- bundle build` walks one; names matching an `exclude` pattern left out) and of `files` (relative path ->
+--- bytes; a nested table is a directory), its modules told apart under Lua's conventions; with `compile`,
+--- each Lua source module's bytecode for this LuaJIT (`strip`: without debug information), so the bundle
+--- loads bytecode, not source; `compress`: deflated blobs. Written atomically to `out`, or, without `out`,
+--- given back as bytes. Returns { out =, bytes =, size =, sha256 = (of the file), modules =, compiled = }.
+function M.bundle(opts)
+  if type(opts) ~= "table" then argerror(1, "bundle", "table", opts, 2) end
+  for k in pairs(opts) do
+    if not BUILD_OPTIONS[k] then
+      error(format("importkit.bundle: unknown option '%s' (expected one of: %s)", tostring(k), BUILD_OPTION_LIST), 2)
+    end
+  end
+  local ok, dirs = pcall(function()
+    if opts.dirs == nil then return {} end
+    return string_list(opts.dirs, "dirs", "importkit.bundle")
+  end)
+  if not ok then error(dirs, 2) end
+  local okx, excludes = pcall(function()
+    if opts.exclude == nil then return {} end
+    return string_list(opts.exclude, "exclude", "importkit.bundle")
+  end)
+  if not okx then error(excludes, 2) end
+  for _, k in ipairs({ "compile", "strip", "compress" }) do
+    if opts[k] ~= nil and type(opts[k]) ~= "boolean" then
+      error(format("importkit.bundle: option '%s' must be a boolean, got %s", k, type(opts[k])), 2)
+    end
+  end
+  if opts.out ~= nil and type(opts.out) ~= "string" then
+    error(format("importkit.bundle: option 'out' must be a path, got %s", type(opts.out)), 2)
+  end
+  if opts.files ~= nil and type(opts.files) ~= "table" then
+    error(format("importkit.bundle: option 'files' must be a table of path -> bytes, got %s", type(opts.files)), 2)
+  end
+  if #dirs == 0 and opts.files == nil then error("importkit.bundle: give 'dirs' or 'files' (or both)", 2) end
+  load_library()
+  local out = opts.out and cstring(opts.out, "out")
+  if out then
+    -- The bundle is never read as one of its own sources.
+    local here = cwd()
+    local target = normal(out, here)
+    for _, dir in ipairs(dirs) do
+      local d = normal(dir, here)
+      if target and d and (target:sub(1, #d + 1) == d .. "/" or d == "/") then
+        error(format("importkit.bundle: the output '%s' is inside the source directory '%s': write it elsewhere",
+          out, dir), 2)
+      end
+    end
+  end
+  local profile = lua_profile()
+  local made = ffi.new("ik_bundle_builder *[1]")
+  out_err[0] = nil
+  local st = lib.ik_bundle_builder_new(profile, made, out_err)
+  lib.ik_profile_free(profile)
+  if st ~= IK_OK then error(error_from(tonumber(st), out_err[0])) end
+  local b = ffi.gc(made[0], lib.ik_bundle_builder_free)
+  local array = ffi.new("const char *[?]", math.max(#excludes, 1))
+  for i, x in ipairs(excludes) do array[i - 1] = cstring(x, "exclude pattern") end
+  for _, dir in ipairs(dirs) do
+    build_call("ik_bundle_builder_add_dir", b, cstring(dir, "directory"), array, #excludes, out_err)
+  end
+  if opts.files then
+    local okf, list = pcall(flatten, opts.files, "", {}, "importkit.bundle files")
+    if not okf then error(list, 2) end
+    sort(list, function(x, y) return x[1] < y[1] end)
+    local files = ffi.new("ik_mount_file[?]", math.max(#list, 1))
+    for i, f in ipairs(list) do
+      local a = files[i - 1]
+      a.path, a.path_len = f[1], #f[1]
+      a.data, a.data_len = ffi.cast("const uint8_t *", f[2]), #f[2]
+    end
+    build_call("ik_bundle_builder_add_tree", b, files, #list, out_err)
+  end
+  build_call("ik_bundle_builder_set_compress", b, opts.compress == true, out_err)
+  local info = { out = out, compiled = 0 }
+  build_call("ik_bundle_builder_modules", b, lib.IK_KIND_SOURCE, out_list, out_err)
+  info.modules = tonumber(lib.ik_name_list_count(out_list[0]))
+  lib.ik_name_list_free(out_list[0])
+  if opts.compile then info.compiled = add_bytecode(b, opts.strip == true) end
+  if out then
+    build_call("ik_bundle_builder_write", b, out, out_err)
+    info.sha256 = M.verify_bundle(out)
+    local f = assert(io.open(out, "rb"))
+    info.size = f:seek("end")
+    f:close()
+  else
+    info.bytes = built_bytes(b)
+    info.size = #info.bytes
+  end
+  return info
+end
+jit_off(M.bundle)
+jit_off(add_bytecode)
 
 ---------------------------------------------------------------------------------------------------------------
 -- Hot reload: rt:watch(), rt:poll_changes()

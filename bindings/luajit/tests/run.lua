@@ -19,6 +19,7 @@ local FILES = {
   "test_memory",
   "test_resources",
   "test_hotreload",
+  "test_bundle",
   "test_vendor",
 }
 

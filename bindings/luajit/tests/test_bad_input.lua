@@ -51,7 +51,7 @@ test("invalid names and embedded NULs are importkit errors", function()
 end)
 
 test("unknown and mistyped options", function()
-  C.raises("importkit.runtime: unknown option 'paht' (expected one of: allow, deny, globals, mounts, natives, path)",
+  C.raises("importkit.runtime: unknown option 'paht' (expected one of: allow, bundle, bytecode, deny, globals, mounts, natives, path, strip)",
     importkit.runtime, { paht = {} })
   C.raises("importkit.install: unknown option 'mount'", importkit.install, { mount = {} })
   C.eq(importkit.installed(), nil, "nothing installed after a bad install")
