@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# require() of every Penlight module under plain LuaJIT against importkit.install(), in fresh processes
-# alternating (benches/lua_require.lua); prints a Markdown table. Needs luajit and lua-penlight (Debian).
+# require() of every Penlight module under plain LuaJIT, under importkit.install() and under install{ bundle = }
+# (a bundle of Penlight with its bytecode, built first), in fresh processes alternating
+# (benches/lua_require.lua); prints a Markdown table. Needs luajit and lua-penlight (Debian).
 #     bash benches/lua_require.sh [RUNS] [CACHED_ROUNDS]
 # Measures target/release/libimportkit.so (cargo build --release) unless IMPORTKIT_LIB is set.
 set -euo pipefail
