@@ -40,6 +40,14 @@ are ASCII letters, digits, `_` and `-`). Options, all optional (any other key is
     deny    = { NAME, ... }       deny wins; a denied import creates and runs nothing. A string is one name.
     globals = TABLE               what module environments inherit (their `__index`); default `_G`. A table of
                                   your own sandboxes the modules' globals (`import` is always there).
+    bundle  = BUNDLE              bundles mounted after the mounts (BUNDLES below): a path, a bundle's bytes, true
+                                  (the bundle appended to the running program), { BUNDLE, point =, sha256 =,
+                                  read =, appended = }, or a list of those (each at a point of its own)
+    bytecode = true | false       nil (default): bytecode is run where importkit has some for this LuaJIT (a
+                                  bundle's, the code cache directory's), never made; true: every Lua source is
+                                  also compiled (string.dump) and its bytecode kept (in memory, and in the
+                                  directory of rt:set_code_cache_dir); false: sources only, ever
+    strip   = true                compiled bytecode without debug information (BUNDLES below)
 
 A runtime `rt` has:
 
@@ -65,12 +73,21 @@ A runtime `rt` has:
     rt:read_resource(pkg, path)   the bytes (a string) of file `path` (relative, `/`-separated) of package `pkg`,
                                   from whichever source serves it; nil and the error when the package or the
                                   file is not there. Imports nothing
+    rt:read(pkg, path)            the same (a game's assets)
     rt:resources(pkg)             the names of the files and directories directly in package `pkg`, sorted
     rt:iter_modules([pkg])        `pkgutil.iter_modules`: `{ { name = "core", is_package = false }, ... }`
                                   directly in `pkg`, or the top-level ones; imports nothing
+    rt:mount_bundle(BUNDLE [, { point =, sha256 =, read =, replace =, appended = }])   returns the mount's id
+    rt:code_cache_stats()         the code cache's counters: { compiles =, hits_source =, hits_memory =,
+                                  hits_directory =, misses =, rejected =, stores =, store_failures =, evictions =,
+                                  entries =, bytes =, limit = } (docs/CODE_CACHE.md)
+    rt:set_code_cache_dir(dir)    bytecode kept in `dir` (which must exist) across runs, or nil; written when
+                                  the runtime compiles (`bytecode = true`), read by every runtime of this
+                                  LuaJIT's cache tag; rt:set_code_cache_limit(bytes) bounds what memory keeps
     rt:close(), rt:is_closed()
 
-MODULES run as Lua chunks (text only: a precompiled chunk is refused) in their own environment, a fresh table
+MODULES run as Lua chunks (text only: a precompiled file is refused; bytecode only where importkit had it
+for this LuaJIT's cache tag, BUNDLES below) in their own environment, a fresh table
 whose `__index` is `globals`: the globals a module sets stay in it. The environment holds `import` (this
 runtime's import: `import "x.y"`, and `import ".sibling"`, `import "..up"` relative to the module's package),
 `_NAME` (the full name) and `_SPEC` (the spec table). The chunk gets `...` = name, file or origin (as
@@ -84,7 +101,8 @@ default it keeps Lua's semantics (docs/LUA.md has the two side by side): importk
 search path, policy and caches; without `path`, the directories of `package.path`'s `?.lua` templates;
 `path = false` keeps the filesystem off), and the chunk is loaded and run as Lua's own searcher does it:
 `loadfile` of the file under the name the `package.path` template gives it (`@./mods/x.lua`), a mounted
-module under its origin (`@memory:/app/x.lua`), called by `require` with the name alone, in `_G` (or
+module under its origin (`@memory:/app/x.lua`, `@bundle:/x.lua`; from its bytecode where importkit has some:
+BUNDLES), called by `require` with the name alone, in `_G` (or
 `globals`). No parent runs first, and a missing parent hides no child (`a/b.lua` is found without
 `a/init.lua`). `require` itself stores `package.loaded[name]` (the value, or `true`), and fails on a cycle
 or on a module that raised before ("loop or previous error loading module"), with the module's own error
@@ -177,6 +195,34 @@ module's chunk loaded by `require` runs under `pcall` in the binding and its err
 later, any architecture: the struct has one layout); elsewhere `rt:watch()` raises IK_ERR_UNAVAILABLE.
 No inotify: polling stats one file per watched module.
 
+BUNDLES (docs/LUA.md, Bundles; docs/BUNDLE.md). A bundle (`.ikb`) is one file of a game's scripts, their
+bytecode and its assets, mapped, opened in O(1), every blob checked by its CRC-32 when read:
+
+    importkit.bundle{ out = "game.ikb", dirs = { "src" }, compile = true }   -- at build time
+    importkit.install{ bundle = "game.ikb" }     -- in the shipped game: require loads bytecode, not source
+    local map = importkit.installed():read("game", "maps/level1.txt")
+
+`importkit.bundle(opts)` builds one: `dirs` (directories, each walked as `importkit bundle build` walks one:
+links inside it followed, `exclude` name patterns left out), `files` (relative path -> bytes, nested tables
+are directories), classified under Lua's conventions; `compile = true` gives each Lua source module its
+bytecode for this LuaJIT (string.dump, through the code cache's compile hook of a runtime that mounts the
+bundle as built so far; `strip = true` without debug information), refusing a module that does not
+compile; `compress = true` deflates. Written atomically to `out` (never inside a source directory), or given
+back as bytes. Returns { out =, bytes =, size =, sha256 =, modules =, compiled = }. `importkit.verify_bundle
+(path)` checks a bundle whole and gives its SHA-256 digest (hex), what `sha256` pins.
+`rt:mount_bundle(BUNDLE, opts)` (and the `bundle` option) mounts a file (mapped; `read = true`: read whole),
+bytes (a string starting with "IKBUNDL\0", copied) or `true`: the bundle appended to the running program
+(`importkit bundle append`; for a game whose executable embeds LuaJIT), or with `appended = true` to the
+program at a path; at `point` (default "", the root), pinned to `sha256` (64 hex digits or 32 bytes).
+`importkit.cache_tag` is this LuaJIT's (`luajit-2.1.0-beta3-gc64`: its version, `-gc64` in GC64 mode, `-be`
+big-endian), set on every runtime's profile: the bytecode of a bundle built by another LuaJIT is not this
+one's, and its modules run from source. Bytecode runs under the chunk name its source would have (the name
+dumped in it is replaced when it is loaded): a bundle's module is `@bundle:/<point>/<path>`
+(`@bundle:/game/util.lua` at the root), in tracebacks and error positions; stripped bytecode has that name
+too, but no line numbers (`bundle:/game/util.lua:0: boom`) and no local names. Bytecode is run as native code
+is: LuaJIT does not verify it, so mount only bundles you built (pin their digest) and name a cache directory
+only you write.
+
 ERRORS. A failed importkit call raises an error object (`importkit.is_error(e)`): `e.status` (the `ik_status`
 number; `importkit.status.IK_ERR_NOT_FOUND`...), `e.code` ("IK_ERR_NOT_FOUND"), `e.message` (importkit's
 text, with every place tried), `e.module`, `e.attempts` (`{ { place = "memory:/app", reason = "no app/x.lua,
@@ -187,13 +233,13 @@ unchanged (`ik_report_pass`): importing `a`, whose code imports a missing `b`, f
 'b'". Misuse (a name that is not a string, an unknown option) raises a plain Lua error naming the function,
 the argument and the caller's line.
 
-CALLBACKS (the slot note). importkit calls into Lua through four FFI callbacks (executor create, exec,
-release; native create). LuaJIT has a fixed pool of callback slots (896 on x64 Linux) that `ffi.cast` takes
-from and only `cb:free()` gives back, so this binding makes its four when the first runtime is made, all live
-runtimes share them, and they are freed (`cb:free()`) with the last runtime, closed or collected, once
+CALLBACKS (the slot note). importkit calls into Lua through six FFI callbacks (executor create, exec,
+exec_code, compile, release; native create). LuaJIT has a fixed pool of callback slots (896 on x64 Linux) that
+`ffi.cast` takes from and only `cb:free()` gives back, so this binding makes its six when the first runtime is
+made, all live runtimes share them, and they are freed (`cb:free()`) with the last runtime, closed or collected, once
 `ik_runtime_free` has released its modules through them; the next runtime makes them again. The `userdata`
 argument carries the runtime's id, and module handles are integers (keys of a per-runtime Lua table, cast to
-`void *`), never pointers to Lua objects. Any number of runtimes therefore takes four slots at most and leaks
+`void *`), never pointers to Lua objects. Any number of runtimes therefore takes six slots at most and leaks
 none. Every callback body runs under `pcall`, so no
 Lua error unwinds through importkit: a failure is reported with `ik_report_error` (or `ik_report_pass`) and a
 status is returned. The Lua functions of this binding whose C call may call back are excluded from the JIT
