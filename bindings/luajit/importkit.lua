@@ -208,8 +208,8 @@ are directories), classified under Lua's conventions; `compile = true` gives eac
 bytecode for this LuaJIT (string.dump, through the code cache's compile hook of a runtime that mounts the
 bundle as built so far; `strip = true` without debug information), refusing a module that does not
 compile; `compress = true` deflates. Written atomically to `out` (never inside a source directory), or given
-back as bytes. Returns { out =, bytes =, size =, sha256 =, modules =, compiled = }. `importkit.verify_bundle
-(path)` checks a bundle whole and gives its SHA-256 digest (hex), what `sha256` pins.
+back as bytes. Returns { out =, bytes =, size =, sha256 =, modules =, compiled = }.
+`importkit.verify_bundle(path)` checks a bundle whole and gives its SHA-256 digest (hex), what `sha256` pins.
 `rt:mount_bundle(BUNDLE, opts)` (and the `bundle` option) mounts a file (mapped; `read = true`: read whole),
 bytes (a string starting with "IKBUNDL\0", copied) or `true`: the bundle appended to the running program
 (`importkit bundle append`; for a game whose executable embeds LuaJIT), or with `appended = true` to the
@@ -236,8 +236,8 @@ the argument and the caller's line.
 CALLBACKS (the slot note). importkit calls into Lua through six FFI callbacks (executor create, exec,
 exec_code, compile, release; native create). LuaJIT has a fixed pool of callback slots (896 on x64 Linux) that
 `ffi.cast` takes from and only `cb:free()` gives back, so this binding makes its six when the first runtime is
-made, all live runtimes share them, and they are freed (`cb:free()`) with the last runtime, closed or collected, once
-`ik_runtime_free` has released its modules through them; the next runtime makes them again. The `userdata`
+made, all live runtimes share them, and they are freed (`cb:free()`) with the last runtime, closed or
+collected, once `ik_runtime_free` has released its modules through them; the next runtime makes them again. The `userdata`
 argument carries the runtime's id, and module handles are integers (keys of a per-runtime Lua table, cast to
 `void *`), never pointers to Lua objects. Any number of runtimes therefore takes six slots at most and leaks
 none. Every callback body runs under `pcall`, so no
