@@ -68,6 +68,9 @@ IK_MOUNT_REPLACE = 2
 IK_BUNDLE_READ = 4
 IK_SHA256_LEN = 32
 
+IK_CODE_WHOLE_NAME = 1
+IK_CODE_FILES = 2
+
 IK_PROFILE_PYTHON = 0
 IK_PROFILE_LUA = 1
 IK_PROFILE_EMPTY = 2
@@ -302,6 +305,8 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_bundle_builder_free": (None, [c_void_p]),
     "ik_bundle_builder_set_compress": (_status, [c_void_p, c_bool, _err]),
     "ik_bundle_builder_add_tree": (_status, [c_void_p, POINTER(ik_mount_file), c_size_t, _err]),
+    "ik_bundle_builder_add_dir": (_status, [c_void_p, c_char_p, POINTER(c_char_p), c_size_t, _err]),
+    "ik_bundle_builder_modules": (_status, [c_void_p, c_uint32, POINTER(c_void_p), _err]),
     "ik_bundle_builder_add_module": (
         _status, [c_void_p, c_char_p, c_char_p, c_uint32, c_bool, POINTER(c_uint8), c_size_t, _err]
     ),
@@ -351,6 +356,10 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_runtime_clear_confinement": (_status, [c_void_p, _err]),
     "ik_runtime_drop_caches": (_status, [c_void_p, _err]),
     # the code cache (docs/CODE_CACHE.md)
+    "ik_runtime_get_code": (
+        _status,
+        [c_void_p, c_char_p, c_size_t, c_uint32, POINTER(c_void_p), POINTER(c_void_p), POINTER(c_bool), _err],
+    ),
     "ik_runtime_set_code_cache_dir": (_status, [c_void_p, c_char_p, _err]),
     "ik_runtime_set_code_cache_limit": (_status, [c_void_p, c_uint64, _err]),
     "ik_runtime_code_cache_stats": (_status, [c_void_p, POINTER(ik_code_cache_stats), _err]),

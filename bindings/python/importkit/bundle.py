@@ -59,19 +59,6 @@ def verify_bundle(path: str | os.PathLike) -> bytes:
     return bytes(out)
 
 
-def _read_directory(root: str | os.PathLike) -> dict[str, bytes]:
-    """The files under ``root`` by relative ``/`` path (``__pycache__`` directories left out)."""
-    root = os.fspath(root)
-    files = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            full = os.path.join(dirpath, name)
-            with open(full, "rb") as f:
-                files[os.path.relpath(full, root).replace(os.sep, "/")] = f.read()
-    return files
-
-
 class BundleBuilder:
     """Collects a bundle's modules, code and files and writes it (``ik_bundle_builder_*``): the same additions,
     in any order, give the same bytes. One thread at a time."""
@@ -108,10 +95,11 @@ class BundleBuilder:
         _call("ik_bundle_builder_set_compress", self._handle(), bool(on))
 
     def add_tree(self, files: Mapping[str, bytes | str] | str | os.PathLike) -> None:
-        """Adds a tree of files (relative ``/`` paths to bytes, or a directory read now), its modules told apart
-        as a mount of the same files would tell them."""
+        """Adds a tree of files (relative ``/`` paths to bytes, or a directory read now, as ``add_dir`` reads
+        one), its modules told apart as a mount of the same files would tell them."""
         if isinstance(files, (str, os.PathLike)):
-            files = _read_directory(files)
+            self.add_dir(files)
+            return
         items = [(cstr(p, "path"), _bytes(d, "file bytes")) for p, d in files.items()]
         array = (_ffi.ik_mount_file * len(items))()
         for i, (p, d) in enumerate(items):
@@ -120,6 +108,32 @@ class BundleBuilder:
             array[i].data = ctypes.cast(ctypes.c_char_p(d), ctypes.POINTER(ctypes.c_uint8))
             array[i].data_len = len(d)
         _call("ik_bundle_builder_add_tree", self._handle(), array, len(items))
+
+    def add_dir(self, directory: str | os.PathLike, exclude: tuple[str, ...] | list[str] = ("__pycache__",)) -> None:
+        """Adds the files of ``directory`` as one tree, read as ``importkit bundle build`` reads a directory
+        (``ik_bundle_builder_add_dir``: symbolic links followed when they lead inside it; a link out of it, a
+        loop, a special file refused), names matching a pattern of ``exclude`` left out (one path segment each,
+        ``*`` any run of characters; CPython's ``__pycache__`` by default)."""
+        patterns = [cstr(p, "exclude pattern") for p in exclude]
+        array = (ctypes.c_char_p * max(len(patterns), 1))(*patterns)
+        _call("ik_bundle_builder_add_dir", self._handle(), cstr(os.fspath(directory), "directory"), array,
+              len(patterns))
+
+    def modules(self, kind: int) -> list[tuple[str, bool]]:
+        """The modules of ``kind`` (``Kind.SOURCE``, ...) added so far, sorted: ``(name, is_package)`` each, the
+        names relative to the bundle's root (``""`` for the root package). What a host that compiles walks."""
+        out = ctypes.c_void_p()
+        _call("ik_bundle_builder_modules", self._handle(), int(kind), ctypes.byref(out))
+        lib = _ffi.lib()
+        try:
+            n = ctypes.c_size_t()
+            found = []
+            for i in range(lib.ik_name_list_count(out)):
+                name = lib.ik_name_list_get(out, i, ctypes.byref(n))
+                found.append((ctypes.string_at(name, n.value).decode("utf-8"), lib.ik_name_list_is_package(out, i) == 1))
+            return found
+        finally:
+            lib.ik_name_list_free(out)
 
     def add_module(self, name: str, path: str, kind: int, is_package: bool = False,
                    source: bytes | str | None = None) -> None:

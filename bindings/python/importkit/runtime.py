@@ -644,6 +644,37 @@ class Runtime:
 
     # -- resources and listing ------------------------------------------------------------------------------
 
+    def get_code(self, name: str, *, whole_name: bool = False, files: bool = False) -> tuple[Spec, bytes | None, bool]:
+        """``ik_runtime_get_code`` (``InspectLoader.get_code``): what importing ``name`` would hand the executor,
+        nothing executed or imported: its spec, its bytes, and whether they are compiled code for the runtime's
+        cache tag (this package's executor takes none, so its runtimes give source bytes) rather than source;
+        None for a module without bytes (a file the host reads itself, a namespace package, a native).
+        ``whole_name``: a dotted name found whole, as Lua's ``require`` finds one, its parent not asked;
+        ``files``: a file of the search path read too (for an executor that takes code)."""
+        flags = (_ffi.IK_CODE_WHOLE_NAME if whole_name else 0) | (_ffi.IK_CODE_FILES if files else 0)
+        encoded = cstr(name)
+        lib = _ffi.lib()
+        spec_ptr, bytes_ptr, is_code = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_bool()
+        err = ctypes.c_void_p()
+        with self._state.using() as ptr:
+            status = lib.ik_runtime_get_code(ptr, encoded, len(encoded), flags, ctypes.byref(spec_ptr),
+                                             ctypes.byref(bytes_ptr), ctypes.byref(is_code), ctypes.byref(err))
+        check(status, err)
+        from .spec import Spec
+
+        try:
+            spec = Spec.from_ptr(spec_ptr.value)
+            data = None
+            if bytes_ptr.value:
+                n = ctypes.c_size_t(0)
+                at = lib.ik_resource_data(bytes_ptr.value, ctypes.byref(n))
+                data = ctypes.string_at(at, n.value) if n.value else b""
+            return spec, data, bool(is_code.value)
+        finally:
+            lib.ik_spec_free(spec_ptr.value)
+            if bytes_ptr.value:
+                lib.ik_resource_free(bytes_ptr.value)
+
     def read_resource(self, package: str, resource: str) -> bytes:
         """``importlib.resources.files(package).joinpath(resource).read_bytes()``: the bytes of file
         ``resource`` (a relative ``/`` path: ``data/level1.txt``) of package ``package``, from whichever source

@@ -100,3 +100,31 @@ def test_bad_bundles_and_arguments(rt, tmp_path):
         b.write(tmp_path / "no-such-dir" / "x.ikb")
     with pytest.raises(TypeError):
         b.add_file("x.txt", 42)
+
+
+def test_a_directory_is_read_by_the_library_and_get_code_executes_nothing(rt, tmp_path):
+    src = tmp_path / "tree"
+    (src / "pkg" / "sub").mkdir(parents=True)
+    (src / "pkg" / "__init__.py").write_text("RAN = True\n")
+    (src / "pkg" / "mod.py").write_text("X = 1\n")
+    (src / "pkg" / "sub" / "leaf.py").write_text("Y = 2\n")
+    (src / "pkg" / "scratch.tmp").write_text("left out")
+    (src / "pkg" / "outside.txt").symlink_to("/etc/hostname")
+    b = BundleBuilder()
+    with pytest.raises(importkit.InvalidArgumentError, match="out of the source"):
+        b.add_dir(src)
+    (src / "pkg" / "outside.txt").unlink()
+    b.add_dir(src, exclude=["*.tmp"])
+    assert b.modules(Kind.SOURCE) == [("pkg", True), ("pkg.mod", False), ("pkg.sub.leaf", False)]
+    assert b.modules(Kind.NAMESPACE) == [("", True), ("pkg.sub", True)]  # the root, a directory without init
+    rt.mount_bundle(b.build(), "app")
+    with pytest.raises(importkit.NotFoundError):
+        rt.read_resource("app.pkg", "scratch.tmp")
+    spec, data, is_code = rt.get_code("app.pkg.mod")
+    assert (spec.origin, data, is_code) == ("bundle:/app/pkg/mod.py", b"X = 1\n", False)
+    assert "app.pkg" not in rt.modules() and "app.pkg.mod" not in rt.modules()
+    spec, data, is_code = rt.get_code("app.pkg.sub")
+    assert (spec.kind, data, is_code) == (Kind.NAMESPACE, None, False)
+    with pytest.raises(importkit.NotFoundError):
+        rt.get_code("app.pkg.absent")
+
