@@ -9,23 +9,13 @@
 #include <stdint.h>
 #include <sys/wait.h>
 
+#include "crc32.h"
 #include "fsfix.h"
 
 static const char *const APP[] = {
     "__init__.py", "set where appended\n",
     "hello.py",    "set greeting hi\n",
 };
-
-static uint32_t crc32_of(const uint8_t *p, size_t n) {
-    uint32_t c = 0xFFFFFFFFu;
-    size_t i;
-    int k;
-    for (i = 0; i < n; i++) {
-        c ^= p[i];
-        for (k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
-    }
-    return c ^ 0xFFFFFFFFu;
-}
 
 static void le64(uint8_t *p, uint64_t v) {
     int i;

@@ -7,20 +7,10 @@
 
 #include <stdint.h>
 
+#include "crc32.h"
 #include "fsfix.h"
 
 /* ----- a writer of stored zip archives ----- */
-
-static uint32_t crc32_of(const uint8_t *p, size_t n) {
-    uint32_t c = 0xFFFFFFFFu;
-    size_t i;
-    int k;
-    for (i = 0; i < n; i++) {
-        c ^= p[i];
-        for (k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
-    }
-    return c ^ 0xFFFFFFFFu;
-}
 
 typedef struct {
     uint8_t bytes[16384];

@@ -1,20 +1,12 @@
 //! The `importkit` command-line tool.
 
+mod common;
+
 use std::fs;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn importkit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_importkit")).args(args).output().expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::cli::{importkit, stderr, stdout};
 
 fn tree(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("importkit-cli-{}-{test}", std::process::id()));

@@ -7,21 +7,11 @@ mod common;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use common::scratch::Scratch;
 
-fn importkit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_importkit")).args(args).output().expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::cli::{importkit, stderr, stdout};
 
 /// Runs and expects success.
 fn ok(args: &[&str]) -> String {

@@ -94,6 +94,43 @@ fn mount(
     Ok(())
 }
 
+/// What the two file mounts share: the flags, runtime, point and path checked, the point before the file is
+/// opened (by `open`, mapped or read whole as the flags say), then the bundle pinned if asked and mounted.
+///
+/// # Safety
+/// `rt` is NULL or a live runtime; `point` and `path` are NULL or NUL-terminated strings; `sha256` is NULL or
+/// 32 readable bytes; `out_id` is NULL or a writable `uint64_t`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn mount_file(
+    rt: *const Runtime,
+    point: *const c_char,
+    path: *const c_char,
+    path_required: bool,
+    flags: u32,
+    sha256: *const u8,
+    out_id: *mut u64,
+    out_error: *mut *mut ik_error,
+    open: impl FnOnce(Option<&str>, Load) -> Result<Bundle>,
+) -> ik_status {
+    boundary(out_error, || {
+        check_flags(flags, IK_BUNDLE_READ | IK_MOUNT_REPLACE)?;
+        // SAFETY: forwarded from the caller.
+        let rt = unsafe { runtime(rt) }?;
+        // SAFETY: as above.
+        let point = unsafe { in_str(point, "point", MAX_NAME_LEN) }?;
+        // SAFETY: as above.
+        let path = unsafe { in_opt_str(path, "path", MAX_PATH_LEN) }?;
+        if path_required && path.is_none() {
+            return Err(Error::invalid_argument("path is NULL"));
+        }
+        rt.check_mount_point(point)?;
+        let load = if flags & IK_BUNDLE_READ != 0 { Load::Read } else { Load::Map };
+        let bundle = open(path, load)?;
+        // SAFETY: `sha256` is NULL or 32 readable bytes.
+        mount(rt, point, bundle, unsafe { pin(sha256) }, flags, out_id)
+    })
+}
+
 /// Mounts the bundle file at `path` (an `.ikb` file) at `point`: a top-level name, which the bundle's root
 /// package becomes (`"game"`: the bundle's `core/util.py` is `game.core.util`), or `""` for the root. The
 /// mount goes last on the meta path; `*out_id` (may be NULL) receives its finder id. Origins are
@@ -115,20 +152,13 @@ pub unsafe extern "C" fn ik_runtime_mount_bundle(
     out_id: *mut u64,
     out_error: *mut *mut ik_error,
 ) -> ik_status {
-    boundary(out_error, || {
-        check_flags(flags, IK_BUNDLE_READ | IK_MOUNT_REPLACE)?;
-        // SAFETY: the header's contract for these arguments.
-        let rt = unsafe { runtime(rt) }?;
-        // SAFETY: as above.
-        let point = unsafe { in_str(point, "point", MAX_NAME_LEN) }?;
-        // SAFETY: as above.
-        let path = unsafe { in_str(path, "path", MAX_PATH_LEN) }?;
-        rt.check_mount_point(point)?;
-        let load = if flags & IK_BUNDLE_READ != 0 { Load::Read } else { Load::Map };
-        let bundle = Bundle::open(path, FileBytes::open(Path::new(path), load)?)?;
-        // SAFETY: `sha256` is NULL or 32 readable bytes.
-        mount(rt, point, bundle, unsafe { pin(sha256) }, flags, out_id)
-    })
+    // SAFETY: forwarded from the caller (the header's contract for these arguments).
+    unsafe {
+        mount_file(rt, point, path, true, flags, sha256, out_id, out_error, |path, load| {
+            let path = path.unwrap_or_default();
+            Bundle::open(path, FileBytes::open(Path::new(path), load)?)
+        })
+    }
 }
 
 /// Mounts the bundle in `len` bytes at `data` at `point`, as `ik_runtime_mount_bundle` mounts a file
@@ -192,23 +222,14 @@ pub unsafe extern "C" fn ik_runtime_mount_bundle_appended(
     out_id: *mut u64,
     out_error: *mut *mut ik_error,
 ) -> ik_status {
-    boundary(out_error, || {
-        check_flags(flags, IK_BUNDLE_READ | IK_MOUNT_REPLACE)?;
-        // SAFETY: the header's contract for these arguments.
-        let rt = unsafe { runtime(rt) }?;
-        // SAFETY: as above.
-        let point = unsafe { in_str(point, "point", MAX_NAME_LEN) }?;
-        // SAFETY: as above; NULL is the running executable.
-        let path = unsafe { in_opt_str(path, "path", MAX_PATH_LEN) }?;
-        rt.check_mount_point(point)?;
-        let load = if flags & IK_BUNDLE_READ != 0 { Load::Read } else { Load::Map };
-        let bundle = match path {
-            Some(p) => Bundle::open_appended(Path::new(p), load)?,
-            None => Bundle::open_current_exe(load)?,
-        };
-        // SAFETY: `sha256` is NULL or 32 readable bytes.
-        mount(rt, point, bundle, unsafe { pin(sha256) }, flags, out_id)
-    })
+    // SAFETY: forwarded from the caller (the header's contract for these arguments; a NULL path is the
+    // running executable).
+    unsafe {
+        mount_file(rt, point, path, false, flags, sha256, out_id, out_error, |path, load| match path {
+            Some(p) => Bundle::open_appended(Path::new(p), load),
+            None => Bundle::open_current_exe(load),
+        })
+    }
 }
 
 /// Checks the whole bundle file at `path` (O(size)): its header, the CRC-32 of its tables, every record

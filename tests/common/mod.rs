@@ -14,6 +14,7 @@
 
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod scratch;
 
 use std::collections::HashMap;
