@@ -1253,6 +1253,21 @@ local function flatten(files, prefix, out, where)
   return out
 end
 
+-- A tree of files (nested tables of strings) as a sorted ik_mount_file array, and the list that keeps its
+-- strings alive; a bad tree raises its error at `level` (the caller's caller).
+local function file_array(files, what, level)
+  local ok, list = pcall(flatten, files, "", {}, what)
+  if not ok then error(list, level) end
+  sort(list, function(a, b) return a[1] < b[1] end)
+  local array = ffi.new("ik_mount_file[?]", math.max(#list, 1))
+  for i, f in ipairs(list) do
+    local a = array[i - 1]
+    a.path, a.path_len = f[1], #f[1]
+    a.data, a.data_len = ffi.cast("const uint8_t *", f[2]), #f[2]
+  end
+  return array, list
+end
+
 --- Mounts a tree of files at `point`; `opts.replace` replaces a tree mounted there. Returns the mount's id.
 function Runtime:mount(point, files, opts)
   if type(point) ~= "string" then argerror(1, "mount", "string", point, 2) end
@@ -1266,15 +1281,7 @@ function Runtime:mount(point, files, opts)
     if v then flags = lib.IK_MOUNT_REPLACE end
   end
   cstring(point, "mount point")
-  local ok, list = pcall(flatten, files, "", {}, point)
-  if not ok then error(list, 2) end
-  sort(list, function(a, b) return a[1] < b[1] end)
-  local array = ffi.new("ik_mount_file[?]", math.max(#list, 1))
-  for i, f in ipairs(list) do
-    local a = array[i - 1]
-    a.path, a.path_len = f[1], #f[1]
-    a.data, a.data_len = ffi.cast("const uint8_t *", f[2]), #f[2]
-  end
+  local array, list = file_array(files, point, 3)
   local p = enter(self)
   out_err[0] = nil
   local st = lib.ik_runtime_mount(p, point, array, #list, flags, nil, nil, out_u64, out_err)
@@ -2517,15 +2524,7 @@ function M.bundle(opts)
     build_call("ik_bundle_builder_add_dir", b, cstring(dir, "directory"), array, #excludes, out_err)
   end
   if opts.files then
-    local okf, list = pcall(flatten, opts.files, "", {}, "importkit.bundle files")
-    if not okf then error(list, 2) end
-    sort(list, function(x, y) return x[1] < y[1] end)
-    local files = ffi.new("ik_mount_file[?]", math.max(#list, 1))
-    for i, f in ipairs(list) do
-      local a = files[i - 1]
-      a.path, a.path_len = f[1], #f[1]
-      a.data, a.data_len = ffi.cast("const uint8_t *", f[2]), #f[2]
-    end
+    local files, list = file_array(opts.files, "importkit.bundle files", 3)
     build_call("ik_bundle_builder_add_tree", b, files, #list, out_err)
   end
   build_call("ik_bundle_builder_set_compress", b, opts.compress == true, out_err)
