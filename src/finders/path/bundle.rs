@@ -21,6 +21,7 @@ use super::archive::{Archive, Opened};
 use super::ctx::{join, Ctx};
 use super::entry::{Entry, EntryAnswer, Wanted};
 use super::open::open_checked;
+use super::zip::zip_suffixes;
 use crate::bundle::format::{Bundle, ModuleEntry, MAGIC};
 use crate::bundle::map::{FileBytes, Load};
 use crate::error::{quote, Attempt, Result};
@@ -100,11 +101,7 @@ impl BundleEntry {
     fn find_file(&self, served: &Served, name: &Wanted, ctx: &Ctx) -> Result<Option<EntryAnswer>> {
         let bundle = served.bundle();
         let profile = ctx.profile;
-        let suffixes = || {
-            let all = profile.suffixes();
-            let of = move |kind: ModuleKind| all.iter().filter(move |(_, k)| *k == kind);
-            of(ModuleKind::Bytecode).chain(of(ModuleKind::Source))
-        };
+        let suffixes = || zip_suffixes(profile);
         let base = format!("{}{}", self.prefix, name.tail);
         for (package, (suffix, kind)) in suffixes().map(|s| (true, s)).chain(suffixes().map(|s| (false, s))) {
             let path =
@@ -143,17 +140,21 @@ impl Entry for BundleEntry {
             trace.note_with(|| Some(Attempt::new(entry, what)));
             Ok(EntryAnswer::Nothing)
         };
-        if !self.by_name(&served).map_err(|e| e.for_module(name.fullname))? {
-            return match self.find_file(&served, name, ctx).map_err(|e| e.for_module(name.fullname))? {
-                Some(answer) => Ok(answer),
-                None => miss(format!("no {}{} module or package file in the bundle", self.prefix, name.tail), trace),
-            };
-        }
+        // The index first: a hit is the common case and costs one lookup. Only on a miss does it matter
+        // whether this directory is one the records cover (else its files are searched, as a zip's).
         let key = format!("{}{}", self.names, name.tail);
         let found = served.bundle().find(&key).map_err(|e| e.for_module(name.fullname))?;
         // The record must lie in this directory (its name says so; its path must agree: a bundle whose
         // names and paths disagree serves nothing through a directory entry).
         let Some(m) = found.filter(|m| in_dir(m, &self.prefix, name.tail)) else {
+            if !self.by_name(&served).map_err(|e| e.for_module(name.fullname))? {
+                return match self.find_file(&served, name, ctx).map_err(|e| e.for_module(name.fullname))? {
+                    Some(answer) => Ok(answer),
+                    None => {
+                        miss(format!("no {}{} module or package file in the bundle", self.prefix, name.tail), trace)
+                    }
+                };
+            }
             return miss(format!("no module {} in the bundle", quote(&key)), trace);
         };
         if m.kind == ModuleKind::Namespace {

@@ -122,7 +122,7 @@ fn prefix_of(rest: &str) -> String {
 
 /// The suffixes a module in an archive may have, in zipimport's order: bytecode first, then source (an
 /// extension module is never loaded from an archive).
-fn zip_suffixes(profile: &Profile) -> impl Iterator<Item = &(String, ModuleKind)> {
+pub(crate) fn zip_suffixes(profile: &Profile) -> impl Iterator<Item = &(String, ModuleKind)> {
     let all = profile.suffixes();
     let of = move |kind: ModuleKind| all.iter().filter(move |(_, k)| *k == kind);
     of(ModuleKind::Bytecode).chain(of(ModuleKind::Source))
