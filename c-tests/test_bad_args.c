@@ -1194,6 +1194,8 @@ static void spec_accessors(void) {
     CHECK(ik_spec_location(NULL, 0, &len) == NULL);
     CHECK_INT(ik_spec_ref_count(NULL), 0);
     CHECK(ik_spec_ref(NULL, 0, &len) == NULL);
+    CHECK_INT(ik_spec_location_ref_count(NULL, 0), 0);
+    CHECK(ik_spec_location_ref(NULL, 0, 0, &len) == NULL);
     ik_spec_free(NULL);
 }
 

@@ -663,6 +663,32 @@ static void ref_files_lead_elsewhere_and_record_the_chain(void) {
     CHECK_ERR_KEEP(ik_runtime_find_spec(rt, "deep9", NULL, &spec, &err), IK_ERR_NOT_FOUND);
     CHECK_ATTEMPT(NULL, "more than 8 .ref files");
     FREE_ERR();
+
+    /* bkr: a namespace package over two targets of home/bkr.ref (one of them through common/bkr.ref) and
+       home's own directory; each portion keeps the chain that located it. */
+    CHECK(td_write(ROOT, "refs/home/bkr.ref", "../common\n../client\n") == 0);
+    CHECK(td_write(ROOT, "refs/common/bkr.ref", "../shared\n") == 0);
+    CHECK(td_write(ROOT, "refs/shared/bkr/a.py", "") == 0);
+    CHECK(td_write(ROOT, "refs/client/bkr/b.py", "") == 0);
+    CHECK(td_write(ROOT, "refs/home/bkr/c.py", "") == 0);
+    CHECK_OK(ik_runtime_invalidate(rt, &err)); /* home was listed before these files were written */
+    spec = FS_SPEC(rt, "bkr");
+    CHECK_INT(ik_spec_kind(spec), IK_KIND_NAMESPACE);
+    CHECK_INT(ik_spec_ref_count(spec), 0);
+    CHECK_INT(ik_spec_location_count(spec), 3);
+    CHECK_STR(ik_spec_location(spec, 0, NULL), at("refs/home/../common/../shared/bkr"));
+    CHECK_INT(ik_spec_location_ref_count(spec, 0), 2);
+    CHECK_STR(ik_spec_location_ref(spec, 0, 0, NULL), at("refs/home/bkr.ref"));
+    CHECK_STR(ik_spec_location_ref(spec, 0, 1, NULL), at("refs/home/../common/bkr.ref"));
+    CHECK(ik_spec_location_ref(spec, 0, 2, NULL) == NULL);
+    CHECK_STR(ik_spec_location(spec, 1, NULL), at("refs/home/../client/bkr"));
+    CHECK_INT(ik_spec_location_ref_count(spec, 1), 1);
+    CHECK_STR(ik_spec_location_ref(spec, 1, 0, NULL), at("refs/home/bkr.ref"));
+    CHECK_STR(ik_spec_location(spec, 2, NULL), at("refs/home/bkr"));
+    CHECK_INT(ik_spec_location_ref_count(spec, 2), 0);
+    CHECK_INT(ik_spec_location_ref_count(spec, 3), 0);
+    CHECK(ik_spec_location_ref(spec, 3, 0, NULL) == NULL);
+    ik_spec_free(spec);
     fx_free(rt, tx);
 }
 

@@ -1229,6 +1229,15 @@ size_t ik_spec_ref_count(const ik_spec *spec);
 // `.ref` file `index` of the chain, or NULL when out of range.
 const char *ik_spec_ref(const ik_spec *spec, size_t index, size_t *len_out);
 
+// How many `.ref` files led to search location `location` of a namespace package (a portion found through
+// `.ref` files); 0 for a location no ref file led to, for a location out of range and for every other kind of
+// module (whose chain is `ik_spec_ref`).
+size_t ik_spec_location_ref_count(const ik_spec *spec, size_t location);
+
+// `.ref` file `index` of the chain that led to search location `location` of a namespace package, or NULL
+// when either is out of range.
+const char *ik_spec_location_ref(const ik_spec *spec, size_t location, size_t index, size_t *len_out);
+
 // Frees a spec returned by `ik_runtime_find_spec` or `ik_runtime_module_spec`. Never free a spec passed to
 // a callback. NULL does nothing.
 void ik_spec_free(const ik_spec *spec);

@@ -52,6 +52,8 @@ pub struct ModuleSpec {
     cached: Option<Span>,
     locations: Vec<Span>,
     refs: Vec<Span>,
+    /// A namespace package's `.ref` chains, per portion: (location index, ref file), in chain order.
+    location_refs: Vec<(u32, Span)>,
     kind: ModuleKind,
     is_package: bool,
     host_data: Option<HostData>,
@@ -120,6 +122,7 @@ impl ModuleSpec {
             cached: None,
             locations: Vec::new(),
             refs: Vec::new(),
+            location_refs: Vec::new(),
             kind,
             is_package,
             host_data: None,
@@ -174,6 +177,7 @@ impl ModuleSpec {
             cached,
             locations,
             refs: Vec::new(),
+            location_refs: Vec::new(),
             kind,
             is_package,
             host_data: None,
@@ -208,6 +212,16 @@ impl ModuleSpec {
             self.refs.push(span);
         }
         self
+    }
+
+    /// Adds search location `location` and the chain of `.ref` files that led to it (a namespace portion).
+    pub fn push_location_with_refs<'r>(&mut self, location: &str, refs: impl IntoIterator<Item = &'r str>) {
+        let index = self.locations.len() as u32;
+        self.push_location(location);
+        for r in refs {
+            let span = push(&mut self.text, r);
+            self.location_refs.push((index, span));
+        }
     }
 
     /// Attaches the host's data (see [`HostData`]).
@@ -277,6 +291,12 @@ impl ModuleSpec {
     pub fn ref_file(&self, index: usize) -> Option<&str> {
         self.refs.get(index).map(|s| self.get(*s))
     }
+
+    /// The `.ref` files that led to search location `location` of a namespace package, in order (none for a
+    /// location no ref file led to, and for every location of other modules: their chain is [`Self::refs`]).
+    pub fn location_refs(&self, location: usize) -> impl Iterator<Item = &str> {
+        self.location_refs.iter().filter(move |(i, _)| *i as usize == location).map(|(_, s)| self.get(*s))
+    }
 }
 
 /// Appends `s` and a NUL to the buffer; the span covers `s` only. Specs are far below 4 GiB (every field
@@ -315,5 +335,17 @@ mod tests {
             .with_locations(vec!["memory:/p".to_owned()]);
         assert_eq!(s.locations().collect::<Vec<_>>(), vec!["memory:/p"]);
         assert_eq!(s.file(), None);
+    }
+
+    #[test]
+    fn location_refs_belong_to_their_location() {
+        let mut s = ModuleSpec::new("p", "namespace:p", ModuleKind::Namespace, true);
+        s.push_location_with_refs("/a/p", []);
+        s.push_location_with_refs("/b/p", ["/e/p.ref", "/b/p.ref"]);
+        assert_eq!(s.locations().collect::<Vec<_>>(), ["/a/p", "/b/p"]);
+        assert_eq!(s.location_refs(0).count(), 0);
+        assert_eq!(s.location_refs(1).collect::<Vec<_>>(), ["/e/p.ref", "/b/p.ref"]);
+        assert_eq!(s.location_refs(2).count(), 0);
+        assert_eq!(s.refs().count(), 0);
     }
 }

@@ -186,6 +186,30 @@ pub unsafe extern "C" fn ik_spec_ref(spec: *const ModuleSpec, index: usize, len_
     unsafe { with(spec, ptr::null(), |s| s.ref_file(index).map_or(ptr::null(), |t| out_str(t, len_out))) }
 }
 
+/// How many `.ref` files led to search location `location` of a namespace package (a portion found through
+/// `.ref` files); 0 for a location no ref file led to, for a location out of range and for every other kind of
+/// module (whose chain is `ik_spec_ref`).
+#[no_mangle]
+pub unsafe extern "C" fn ik_spec_location_ref_count(spec: *const ModuleSpec, location: usize) -> usize {
+    // SAFETY: forwarded from the caller.
+    unsafe { with(spec, 0, |s| s.location_refs(location).count()) }
+}
+
+/// `.ref` file `index` of the chain that led to search location `location` of a namespace package, or NULL
+/// when either is out of range.
+#[no_mangle]
+pub unsafe extern "C" fn ik_spec_location_ref(
+    spec: *const ModuleSpec,
+    location: usize,
+    index: usize,
+    len_out: *mut usize,
+) -> *const c_char {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        with(spec, ptr::null(), |s| s.location_refs(location).nth(index).map_or(ptr::null(), |t| out_str(t, len_out)))
+    }
+}
+
 /// Frees a spec returned by `ik_runtime_find_spec` or `ik_runtime_module_spec`. Never free a spec passed to
 /// a callback. NULL does nothing.
 #[no_mangle]

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::path::ctx::Ctx;
-use super::path::entry::{Entry, EntryAnswer, Wanted};
+use super::path::entry::{Entry, EntryAnswer, Portion, Wanted};
 use super::path::scope;
 use super::protocol::{Finder, Found, ModuleInfo, Query};
 use super::source::{ModuleBytes, Resource, Source};
@@ -292,7 +292,7 @@ impl Entry for HostEntry {
         }
         match scope::outside(|| self.finder.find_spec(fullname)) {
             Ok(Some(EntryFound::Module(h))) => Ok(EntryAnswer::Module(to_found(&format!("hook:{hook}"), fullname, h)?)),
-            Ok(Some(EntryFound::Portion(p))) => Ok(EntryAnswer::Portions(p)),
+            Ok(Some(EntryFound::Portion(p))) => Ok(EntryAnswer::Portions(p.into_iter().map(Portion::plain).collect())),
             Ok(None) => {
                 trace.note_with(|| Some(Attempt::new(entry, format!("hook:{hook}: not found"))));
                 Ok(EntryAnswer::Nothing)

@@ -512,11 +512,12 @@ pub(super) enum Reach {
     MetaOnly,
 }
 
-/// Namespace packages found on the way: the first one's spec, with the later ones' locations added.
+/// Namespace packages found on the way: the first one's spec, with the later ones' locations (and the `.ref`
+/// chains that led to them) added.
 #[derive(Default)]
 struct Portions {
     first: Option<Found>,
-    more: Vec<String>,
+    more: Vec<(String, Vec<String>)>,
 }
 
 impl Portions {
@@ -524,9 +525,9 @@ impl Portions {
         match &self.first {
             None => self.first = Some(found),
             Some(first) => {
-                for l in found.spec.locations() {
-                    if !first.spec.locations().any(|f| f == l) && !self.more.iter().any(|m| m == l) {
-                        self.more.push(l.to_owned());
+                for (i, l) in found.spec.locations().enumerate() {
+                    if !first.spec.locations().any(|f| f == l) && !self.more.iter().any(|(m, _)| m == l) {
+                        self.more.push((l.to_owned(), found.spec.location_refs(i).map(str::to_owned).collect()));
                     }
                 }
             }
@@ -539,8 +540,13 @@ impl Portions {
             return Some(first);
         }
         let spec = &first.spec;
-        let locations: Vec<String> = spec.locations().map(str::to_owned).chain(self.more).collect();
-        let merged = ModuleSpec::new(spec.name(), spec.origin(), ModuleKind::Namespace, true).with_locations(locations);
+        let mut merged = ModuleSpec::new(spec.name(), spec.origin(), ModuleKind::Namespace, true);
+        for (i, l) in spec.locations().enumerate() {
+            merged.push_location_with_refs(l, spec.location_refs(i));
+        }
+        for (l, refs) in &self.more {
+            merged.push_location_with_refs(l, refs.iter().map(String::as_str));
+        }
         Some(Found { spec: Arc::new(merged), source: first.source, portion: true })
     }
 }

@@ -380,6 +380,8 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_spec_location": (c_void_p, [c_void_p, c_size_t, _len]),
     "ik_spec_ref_count": (c_size_t, [c_void_p]),
     "ik_spec_ref": (c_void_p, [c_void_p, c_size_t, _len]),
+    "ik_spec_location_ref_count": (c_size_t, [c_void_p, c_size_t]),
+    "ik_spec_location_ref": (c_void_p, [c_void_p, c_size_t, c_size_t, _len]),
     "ik_spec_host_data": (c_void_p, [c_void_p]),
     "ik_spec_free": (None, [c_void_p]),
 }
@@ -495,6 +497,10 @@ class Hot:
         "spec_location",
         "spec_is_package",
         "spec_host_data",
+        "spec_ref_count",
+        "spec_ref",
+        "spec_location_ref_count",
+        "spec_location_ref",
         "spec_free",
         "error_free",
     )
@@ -522,6 +528,12 @@ class Hot:
         self.spec_location = declare(keep, "ik_spec_location", c_char_p, [c_void_p, c_size_t, c_void_p])
         self.spec_is_package = declare(keep, "ik_spec_is_package", c_bool, [c_void_p])
         self.spec_host_data = declare(keep, "ik_spec_host_data", c_void_p, [c_void_p])
+        self.spec_ref_count = declare(keep, "ik_spec_ref_count", c_size_t, [c_void_p])
+        self.spec_ref = declare(keep, "ik_spec_ref", c_char_p, [c_void_p, c_size_t, c_void_p])
+        self.spec_location_ref_count = declare(keep, "ik_spec_location_ref_count", c_size_t, [c_void_p, c_size_t])
+        self.spec_location_ref = declare(
+            keep, "ik_spec_location_ref", c_char_p, [c_void_p, c_size_t, c_size_t, c_void_p]
+        )
         self.spec_free = declare(keep, "ik_spec_free", None, [c_void_p])
         self.error_free = declare(keep, "ik_error_free", None, [c_void_p])
 

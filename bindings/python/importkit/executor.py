@@ -187,6 +187,7 @@ class PythonExecutor:
         d["__spec__"] = ms
         d["__loader__"] = ms.loader
         d["__package__"] = spec.parent
+        d["__indirect__"] = spec.indirect
         if spec.kind == _NAMESPACE:
             d["__path__"] = ms.submodule_search_locations = NamespacePath(self._runtime, spec.name, spec.locations)
             # as CPython: a NamespaceLoader over the same path, and __file__ None

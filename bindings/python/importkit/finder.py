@@ -51,7 +51,7 @@ from importlib import _bootstrap_external as _bx
 
 from . import _ffi, _held, errors
 from ._found import Found
-from .loaders import ExtensionFileLoader, SourceFileLoader, SourcelessFileLoader, cached_for, module_spec
+from .loaders import ExtensionFileLoader, SourceFileLoader, SourcelessFileLoader, cached_for, module_spec, set_indirect
 
 _NamespacePath = _bx._NamespacePath
 
@@ -276,6 +276,7 @@ class ImportKitFinder:
         spec_location_count = hot.spec_location_count
         spec_location = hot.spec_location
         spec_host_data = hot.spec_host_data
+        spec_ref_count = hot.spec_ref_count
         spec_free = hot.spec_free
         arrays = self._arrays
         convert = self._convert
@@ -333,12 +334,13 @@ class ImportKitFinder:
             kind = spec_kind(sp)
             if kind == _NAMESPACE:
                 portions = [spec_location(sp, i, None).decode() for i in range(spec_location_count(sp))]
+                indirect = _portion_refs(hot, sp, portions)
                 spec_free(sp)
                 spec = ModuleSpec(fullname, None, is_package=True)
                 spec.submodule_search_locations = (
                     _NamespacePath(fullname, portions, finder._namespace_spec) if dynamic else portions
                 )
-                return spec
+                return spec if indirect is None else set_indirect(spec, indirect)
             file_b = spec_file(sp, None)
             if file_b is None:
                 # an entry finder of Python's (sys.path_hooks, or a path hook of the runtime): its Found is the
@@ -350,6 +352,8 @@ class ImportKitFinder:
             package = spec_location_count(sp)
             location_b = spec_location(sp, 0, None) if package else None
             found = held(spec_host_data(sp)) if runtime._hook_ids else None
+            nrefs = spec_ref_count(sp)  # the .ref files that led to it (__indirect__)
+            refs = tuple(hot.spec_ref(sp, i, None).decode() for i in range(nrefs)) if nrefs else None
             spec_free(sp)
             if found is not None and (found.spec is not None or found.source is not None):
                 # a path hook of the runtime answered with a file: its own Found wins (e.g. source bytes)
@@ -369,7 +373,7 @@ class ImportKitFinder:
             spec.has_location = True
             if package:
                 spec.submodule_search_locations = [location_b.decode()]
-            return spec
+            return set_indirect(spec, refs) if refs else spec
 
         return find
 
@@ -468,6 +472,18 @@ class ImportKitFinder:
                 self.runtime.remove_path_hook(self._hook_id)
             except Exception:  # noqa: BLE001 - closed meanwhile
                 pass
+
+
+def _portion_refs(hot, sp, portions):
+    """``__indirect__`` of a namespace spec: each portion -> the ``.ref`` chain that located it; None when no
+    ``.ref`` file led to any (the package is then exactly CPython's)."""
+    counts = [hot.spec_location_ref_count(sp, i) for i in range(len(portions))]
+    if not any(counts):
+        return None
+    return {
+        p: tuple(hot.spec_location_ref(sp, i, j, None).decode() for j in range(n))
+        for i, (p, n) in enumerate(zip(portions, counts))
+    }
 
 
 def _spec_of_found(fullname: str, found, runtime):

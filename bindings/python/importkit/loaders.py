@@ -60,6 +60,66 @@ class NativeLoader(_Loader):
         pass
 
 
+# -- __indirect__: modules a .ref file led to (docs/SEMANTICS.md, *.ref chains*) -------------------------------
+
+
+class _Indirect:
+    """A loader of a module that ``.ref`` files took part in locating: ``__indirect__`` is set before the
+    module executes (``self.indirect``: a tuple of ref files, or a namespace package's dict)."""
+
+    indirect: object = ()
+
+    def exec_module(self, module) -> None:
+        module.__indirect__ = self.indirect
+        super().exec_module(module)  # type: ignore[misc]
+
+
+class IndirectSourceFileLoader(_Indirect, _machinery.SourceFileLoader):
+    """CPython's ``SourceFileLoader`` for a source file a ``.ref`` file led to."""
+
+
+class IndirectSourcelessFileLoader(_Indirect, _machinery.SourcelessFileLoader):
+    """CPython's ``SourcelessFileLoader`` for a ``.pyc`` file a ``.ref`` file led to."""
+
+
+class IndirectExtensionFileLoader(_Indirect, _machinery.ExtensionFileLoader):
+    """CPython's ``ExtensionFileLoader`` for an extension module a ``.ref`` file led to."""
+
+
+class IndirectNamespaceLoader(_Indirect, _machinery.NamespaceLoader):
+    """CPython's ``NamespaceLoader`` for a namespace package with a portion a ``.ref`` file led to; as CPython
+    does for namespace packages, ``__file__`` is None."""
+
+    def exec_module(self, module) -> None:
+        if getattr(module, "__file__", None) is None:
+            module.__file__ = None
+        super().exec_module(module)
+
+
+def set_indirect(spec: ModuleSpec, indirect) -> ModuleSpec:
+    """Gives the file spec ``spec`` (made by the ``sys.meta_path`` finder) a loader that sets
+    ``__indirect__`` (the chain of ``.ref`` files that led to it), of the same kind as its loader; for a
+    namespace package (``indirect`` a dict, one chain per portion) an ``IndirectNamespaceLoader`` over its
+    ``submodule_search_locations``."""
+    if spec.loader is None:
+        loader = IndirectNamespaceLoader.__new__(IndirectNamespaceLoader)
+        loader._path = spec.submodule_search_locations
+    else:
+        for base, cls in (
+            (_machinery.ExtensionFileLoader, IndirectExtensionFileLoader),
+            (_machinery.SourcelessFileLoader, IndirectSourcelessFileLoader),
+            (_machinery.SourceFileLoader, IndirectSourceFileLoader),
+        ):
+            if isinstance(spec.loader, base):
+                loader = cls(spec.name, spec.origin)
+                break
+        else:
+            return spec
+    loader.indirect = indirect
+    spec.loader = loader
+    return spec
+
+
 #: ik_kind -> the loader class of a file of that kind
 FILE_LOADERS = {
     _ffi.IK_KIND_SOURCE: SourceFileLoader,

@@ -32,14 +32,17 @@ class Spec:
     ``namespace:pkg``, a host's own); ``file`` is the module's file (``__file__``), ``None`` when no real file
     exists (memory mounts without a virtual root, natives, namespace packages); ``cached`` is ``__cached__``;
     ``parent`` is ``__package__``; ``locations`` are the submodule search locations (``__path__``) of a
-    package; ``refs`` the chain of ``.ref`` files that led to the module (docs/REF_FILES.md). ``found`` is the
+    package; ``refs`` the chain of ``.ref`` files that led to the module (docs/REF_FILES.md);
+    ``location_refs`` the chain that led to each location of a namespace package (one tuple per location, empty
+    for a location no ref file led to; ``()`` when none has one, and for other modules). ``found`` is the
     ``Found`` a finder written in Python returned for the module (``Runtime.add_finder``, the entry finder of a
     path hook), the very same object, whichever thread found it; None for what importkit found itself. It is
     not shown by ``repr``; two specs are equal only if they have the same ``found`` (as importkit's specs are
     equal only if they share their host data).
     """
 
-    __slots__ = ("name", "origin", "kind", "is_package", "locations", "file", "parent", "cached", "refs", "found")
+    __slots__ = ("name", "origin", "kind", "is_package", "locations", "file", "parent", "cached", "refs",
+                 "location_refs", "found")
     _SHOWN = __slots__[:-1]
 
     def __init__(
@@ -54,6 +57,7 @@ class Spec:
         cached: str | None = None,
         refs: tuple[str, ...] = (),
         found: Found | None = None,
+        location_refs: tuple[tuple[str, ...], ...] = (),
     ) -> None:
         set_ = object.__setattr__
         set_(self, "name", name)
@@ -65,6 +69,7 @@ class Spec:
         set_(self, "parent", parent)
         set_(self, "cached", cached)
         set_(self, "refs", tuple(refs))
+        set_(self, "location_refs", tuple(tuple(r) for r in location_refs))
         set_(self, "found", found)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -96,6 +101,16 @@ class Spec:
     def has_location(self) -> bool:
         return self.file is not None
 
+    @property
+    def indirect(self):
+        """``__indirect__`` of the module (docs/SEMANTICS.md, *.ref chains*): the chain of ``.ref`` files that
+        led to it (a tuple, empty when none), or for a namespace package a dict mapping each portion to the
+        chain that located it."""
+        if self.kind == Kind.NAMESPACE:
+            chains = self.location_refs
+            return {loc: chains[i] if i < len(chains) else () for i, loc in enumerate(self.locations)}
+        return self.refs
+
     @classmethod
     def from_ptr(cls, ptr: int) -> Spec:
         """Copies a ``const ik_spec *`` (borrowed: the caller keeps or frees it); ``found`` is read from its host
@@ -114,6 +129,17 @@ class Spec:
             parent=t(lib.ik_spec_parent, ptr) or "",
             cached=t(lib.ik_spec_cached, ptr),
             refs=tuple(t(lib.ik_spec_ref, ptr, i) or "" for i in range(lib.ik_spec_ref_count(ptr))),
+            location_refs=location_refs(lib, ptr) if lib.ik_spec_kind(ptr) == Kind.NAMESPACE else (),
             found=_held.get(lib.ik_spec_host_data(ptr)),
         )
 
+
+
+def location_refs(lib, ptr: int) -> tuple[tuple[str, ...], ...]:
+    """The ``.ref`` chain of each location of a namespace spec (``ik_spec_location_ref``); ``()`` when no
+    location has one."""
+    chains = []
+    for i in range(lib.ik_spec_location_count(ptr)):
+        n = lib.ik_spec_location_ref_count(ptr, i)
+        chains.append(tuple(_ffi.text(lib.ik_spec_location_ref, ptr, i, j) or "" for j in range(n)))
+    return tuple(chains) if any(chains) else ()

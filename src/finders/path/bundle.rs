@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use super::archive::{Archive, Opened};
 use super::ctx::{join, Ctx};
-use super::entry::{Entry, EntryAnswer, Wanted};
+use super::entry::{Entry, EntryAnswer, Portion, Wanted};
 use super::open::open_checked;
 use super::zip::zip_suffixes;
 use crate::bundle::format::{Bundle, ModuleEntry, MAGIC};
@@ -121,7 +121,7 @@ impl BundleEntry {
             return Ok(Some(EntryAnswer::Module(Found::new(spec, served.file_source(record)))));
         }
         if profile.namespace_dirs() && !bundle.files_under(&base)?.is_empty() {
-            return Ok(Some(EntryAnswer::Portions(vec![join(self.archive.path(), &base)])));
+            return Ok(Some(EntryAnswer::Portions(vec![Portion::plain(join(self.archive.path(), &base))])));
         }
         Ok(None)
     }
@@ -158,7 +158,7 @@ impl Entry for BundleEntry {
             return miss(format!("no module {} in the bundle", quote(&key)), trace);
         };
         if m.kind == ModuleKind::Namespace {
-            return Ok(EntryAnswer::Portions(vec![join(self.archive.path(), m.path)]));
+            return Ok(EntryAnswer::Portions(vec![Portion::plain(join(self.archive.path(), m.path))]));
         }
         let spec = self.spec(name.fullname, &m);
         Ok(EntryAnswer::Module(Found::new(spec, served.source(&m))))

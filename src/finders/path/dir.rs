@@ -15,7 +15,7 @@ use parking_lot::Mutex;
 use rustc_hash::FxHashMap;
 
 use super::ctx::{describe, join, Ctx, REFUSED};
-use super::entry::{Entry, EntryAnswer, Wanted};
+use super::entry::{Entry, EntryAnswer, Portion, Wanted};
 use super::refs::{self, Chain, RefResult};
 use crate::error::{Attempt, Result};
 use crate::finders::protocol::{Found, ModuleInfo};
@@ -185,7 +185,7 @@ pub fn file_spec(
 pub enum DirResult {
     Module(Arc<ModuleSpec>),
     /// Namespace portions: the directory's own, and those its `.ref` file led to.
-    Portions(Vec<String>),
+    Portions(Vec<Portion>),
     Nothing,
 }
 
@@ -369,7 +369,7 @@ impl DirFinder {
         if seen.dir && profile.namespace_dirs() {
             let base = join(&self.path, tail);
             if ctx.allowed(&base, trace) {
-                portions.push(base);
+                portions.push(Portion { location: base, refs: chain.files().to_vec() });
             }
         }
         if !portions.is_empty() {

@@ -25,8 +25,22 @@ pub enum EntryAnswer {
     /// A module or regular package: the search ends.
     Module(Found),
     /// Namespace portions: locations to add to a namespace package, if nothing later is a regular one.
-    Portions(Vec<String>),
+    Portions(Vec<Portion>),
     Nothing,
+}
+
+/// A namespace portion: its location and the chain of `.ref` files that led to it, in order (empty: none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Portion {
+    pub location: String,
+    pub refs: Vec<String>,
+}
+
+impl Portion {
+    /// A portion no `.ref` file led to.
+    pub fn plain(location: String) -> Self {
+        Portion { location, refs: Vec::new() }
+    }
 }
 
 /// A finder for one path entry, made once per entry by a hook and cached (`path_importer_cache`).

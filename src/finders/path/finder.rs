@@ -16,7 +16,7 @@ use super::archive::Archives;
 use super::bundle::{self as bundle_entry, BundleEntry};
 use super::ctx::{describe, join, Ctx};
 use super::dir::{DirCache, DirEntry};
-use super::entry::{Entry, EntryAnswer, Wanted};
+use super::entry::{Entry, EntryAnswer, Portion, Wanted};
 use super::namespace::{is_path_namespace, Locations};
 use super::scope;
 use super::zip::{self as zip_entry, Indexed, ZipEntry};
@@ -313,7 +313,7 @@ impl PathFinder {
         trace: &mut Trace,
         explaining: bool,
     ) -> Result<Option<Found>> {
-        let mut portions: Vec<String> = Vec::new();
+        let mut portions: Vec<Portion> = Vec::new();
         let wanted = Wanted::new(fullname);
         for entry in entries {
             let Some(finder) = self.entry_finder(entry, fullname, ctx, trace)? else { continue };
@@ -326,8 +326,10 @@ impl PathFinder {
         if portions.is_empty() {
             return Ok(None);
         }
-        let spec = ModuleSpec::new(fullname, &format!("namespace:{fullname}"), ModuleKind::Namespace, true)
-            .with_locations(portions);
+        let mut spec = ModuleSpec::new(fullname, &format!("namespace:{fullname}"), ModuleKind::Namespace, true);
+        for p in &portions {
+            spec.push_location_with_refs(&p.location, p.refs.iter().map(String::as_str));
+        }
         Ok(Some(Found::new(spec, Source::None)))
     }
 

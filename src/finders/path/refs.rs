@@ -18,6 +18,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashSet;
 
 use super::ctx::{describe, join, Ctx, REFUSED};
+use super::entry::Portion;
 use super::open::open_checked;
 use super::scope;
 use crate::error::{quote, Attempt};
@@ -33,10 +34,17 @@ pub struct Chain {
     files: Vec<String>,
 }
 
+impl Chain {
+    /// The ref files followed to the directory being searched, in order (empty outside any ref file).
+    pub fn files(&self) -> &[String] {
+        &self.files
+    }
+}
+
 /// What the ref file of a name gave.
 pub enum RefResult {
     Module(Arc<ModuleSpec>),
-    Portions(Vec<String>),
+    Portions(Vec<Portion>),
 }
 
 /// Why a ref file gave no text: something about the file, or the operation's budget.

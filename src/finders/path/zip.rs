@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use super::archive::{Archive, Opened, Stamp};
 use super::ctx::{join, Ctx};
-use super::entry::{Entry, EntryAnswer, Wanted};
+use super::entry::{Entry, EntryAnswer, Portion, Wanted};
 use super::open::{open_checked, open_within};
 use super::zip_index::ZipIndex;
 use crate::error::{quote, Attempt, Error, ErrorCode, HostError, Result};
@@ -199,7 +199,7 @@ impl Entry for ZipEntry {
         key.truncate(base);
         key.push('/');
         if profile.namespace_dirs() && index.get(&key).is_some() {
-            return Ok(EntryAnswer::Portions(vec![join(self.archive.path(), &key[..base])]));
+            return Ok(EntryAnswer::Portions(vec![Portion::plain(join(self.archive.path(), &key[..base]))]));
         }
         if trace.tracing() {
             let src = profile.suffixes().iter().find(|(_, k)| *k == ModuleKind::Source).map_or("", |(s, _)| s.as_str());
