@@ -63,6 +63,36 @@ static void python_names_are_identifiers(void) {
     fx_free(rt, tx);
 }
 
+static void any_names_cpython_accepts(void) {
+    static const char *const TOP[] = {"_sysconfigdata__linux_x86_64-linux-gnu.py", "set v sysconfig",
+                                      "my pkg/__init__.py", "", "my pkg/5x.py", "set v 5x", "a.b.py", ""};
+    ik_profile *p = profile(IK_PROFILE_PYTHON, NULL);
+    tx_executor *tx;
+    ik_runtime *rt;
+    ik_error *err = NULL;
+    const ik_spec *s = NULL;
+    void *m = NULL;
+
+    CHECK_OK(ik_profile_set_identifiers(p, IK_IDENT_ANY, &err));
+    rt = fx_runtime(p, &tx);
+    ik_profile_free(p);
+    MOUNT(rt, "", TOP);
+    CHECK_OK(ik_runtime_import(rt, "_sysconfigdata__linux_x86_64-linux-gnu", NULL, &m, &err));
+    CHECK_STR(tx_attr(tx, m, "v"), "sysconfig");
+    CHECK_OK(ik_runtime_import(rt, "my pkg.5x", NULL, &m, &err));
+    CHECK_STR(tx_attr(tx, m, "v"), "5x");
+    CHECK_OK(ik_runtime_find_spec(rt, "my pkg", NULL, &s, &err));
+    CHECK(ik_spec_is_package(s));
+    ik_spec_free(s);
+    /* A file stem with a dot is no module (`a.b` is `b` inside `a`); bad input stays refused. */
+    CHECK_ERR(ik_runtime_find_spec(rt, "a", NULL, &s, &err), IK_ERR_NOT_FOUND);
+    CHECK_ERR(ik_runtime_import(rt, "a..b", NULL, &m, &err), IK_ERR_INVALID_NAME);
+    CHECK_ERR(ik_runtime_import(rt, "a/b", NULL, &m, &err), IK_ERR_INVALID_NAME);
+    CHECK_ERR(ik_runtime_import(rt, "x.", NULL, &m, &err), IK_ERR_INVALID_NAME);
+    CHECK_ERR(ik_runtime_import_n(rt, "a\0b", 3, NULL, 0, &m, &err), IK_ERR_INVALID_ARGUMENT);
+    fx_free(rt, tx);
+}
+
 static void a_custom_profile(void) {
     static const char *const T[] = {"mod.tl", "set v mod", "x.tl", "set v tl", "x.py", "set v py", "y.py", "",
                                     "dir/z.tl", ""};
@@ -179,7 +209,7 @@ static void bad_profile_arguments(void) {
     CHECK_ERR(ik_profile_new(UINT32_MAX, "x", &p, &err), IK_ERR_INVALID_ARGUMENT);
     CHECK(p == (ik_profile *)&err);
     q = profile(IK_PROFILE_LUA, "my-lua");
-    CHECK_ERR(ik_profile_set_identifiers(q, 2, &err), IK_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(ik_profile_set_identifiers(q, 7, &err), IK_ERR_INVALID_ARGUMENT);
     CHECK_ERR(ik_profile_clear_suffixes(q, 99, &err), IK_ERR_INVALID_ARGUMENT);
     CHECK_ERR(ik_profile_set_cache_tag(NULL, "cpython-313", &err), IK_ERR_INVALID_ARGUMENT);
     CHECK_ERR(ik_profile_set_cache_tag(q, "", &err), IK_ERR_INVALID_ARGUMENT);
@@ -198,6 +228,7 @@ static void bad_profile_arguments(void) {
 int main(void) {
     lua_uses_init_lua_and_no_namespace_dirs();
     python_names_are_identifiers();
+    any_names_cpython_accepts();
     a_custom_profile();
     suffixes_identifiers_and_namespaces_of_a_python_profile();
     if (td_make(ROOT) != 0) return 2;

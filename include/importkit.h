@@ -99,6 +99,10 @@
 // Segments are ASCII letters, digits, `_` and `-`.
 #define IK_IDENT_LUA 1
 
+// Segments are whatever CPython's import accepts: any text but an empty segment, `/`, `\` or NUL
+// (`_sysconfigdata__linux_x86_64-linux-gnu`, `my-module`).
+#define IK_IDENT_ANY 2
+
 // Longest module name, in bytes.
 #define IK_MAX_NAME_LEN 4096
 
@@ -929,7 +933,7 @@ ik_status ik_profile_set_init_stem(ik_profile *profile, const char *stem, ik_err
 // Whether a directory without an init file is a namespace package (PEP 420).
 ik_status ik_profile_set_namespace_dirs(ik_profile *profile, bool enabled, ik_error **out_error);
 
-// What a name segment may contain: `IK_IDENT_PYTHON` or `IK_IDENT_LUA`.
+// What a name segment may contain: `IK_IDENT_PYTHON`, `IK_IDENT_LUA` or `IK_IDENT_ANY`.
 ik_status ik_profile_set_identifiers(ik_profile *profile, uint32_t rule, ik_error **out_error);
 
 // Sets the tag of compiled code, as the interpreter's `sys.implementation.cache_tag` (`"cpython-313"`: a

@@ -14,7 +14,8 @@ fn invalid(name: &str, why: &str) -> Error {
 }
 
 /// Checks an absolute dotted name: not empty, no empty segment (so no leading, trailing or doubled dot), no
-/// `/`, `\` or NUL, every segment an identifier under the profile, within the length limits.
+/// `/`, `\` or NUL, every segment an identifier under the profile (any text under [`IdentifierRule::Any`]),
+/// within the length limits.
 pub fn validate(name: &str, profile: &Profile) -> Result<()> {
     if is_plain_ascii_name(name, profile.identifiers()) {
         return Ok(());
@@ -34,11 +35,13 @@ const fn classes(rule: IdentifierRule) -> [u8; 256] {
     while b < 256 {
         let c = b as u8;
         t[b] = match c {
+            b'.' => NOT_FIRST | DOT,
+            b'/' | b'\\' | 0 => BAD,
+            _ if matches!(rule, IdentifierRule::Any) => 0,
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => 0,
             b'0'..=b'9' if matches!(rule, IdentifierRule::Lua) => 0,
             b'0'..=b'9' => NOT_FIRST,
             b'-' if matches!(rule, IdentifierRule::Lua) => 0,
-            b'.' => NOT_FIRST | DOT,
             _ => BAD,
         };
         b += 1;
@@ -48,9 +51,11 @@ const fn classes(rule: IdentifierRule) -> [u8; 256] {
 
 static PYTHON_CLASSES: [u8; 256] = classes(IdentifierRule::Python);
 static LUA_CLASSES: [u8; 256] = classes(IdentifierRule::Lua);
+static ANY_CLASSES: [u8; 256] = classes(IdentifierRule::Any);
 
 /// One pass over the bytes for the common case: ASCII segments of `[A-Za-z_][A-Za-z0-9_]*` (Python) or
-/// `[A-Za-z0-9_-]+` (Lua) joined by single dots, within the limits. Anything else takes the full check,
+/// `[A-Za-z0-9_-]+` (Lua) or anything but `/`, `\\` and NUL (Any: non-ASCII bytes too) joined by single dots,
+/// within the limits. Anything else takes the full check,
 /// which also says what is wrong. Branch-free per byte: a table lookup and a few bit operations.
 fn is_plain_ascii_name(name: &str, rule: IdentifierRule) -> bool {
     let bytes = name.as_bytes();
@@ -60,6 +65,7 @@ fn is_plain_ascii_name(name: &str, rule: IdentifierRule) -> bool {
     let table = match rule {
         IdentifierRule::Python => &PYTHON_CLASSES,
         IdentifierRule::Lua => &LUA_CLASSES,
+        IdentifierRule::Any => &ANY_CLASSES,
     };
     // `first` is NOT_FIRST at a segment's first byte, else 0.
     let mut first = NOT_FIRST;
@@ -118,6 +124,7 @@ fn is_identifier(segment: &str, rule: IdentifierRule) -> bool {
                 && chars.all(unicode_ident::is_xid_continue)
         }
         IdentifierRule::Lua => segment.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+        IdentifierRule::Any => true,
     }
 }
 
@@ -227,6 +234,33 @@ mod tests {
         validate("lib.json-lua", &lua).unwrap();
         validate("5x", &lua).unwrap();
         assert!(validate("a.é", &lua).is_err());
+    }
+
+    #[test]
+    fn the_any_rule_takes_what_cpython_takes_and_refuses_bad_input() {
+        let mut any = py();
+        any.set_identifiers(IdentifierRule::Any);
+        for n in ["_sysconfigdata__linux_x86_64-linux-gnu", "my-module", "1a.b c", "pkg.ünï-code", "if", "a.-"] {
+            validate(n, &any).unwrap_or_else(|e| panic!("{n}: {e}"));
+            assert!(validate(n, &py()).is_err() || n == "if", "{n} is no identifier");
+        }
+        let cases = [
+            ("", "Empty module name"),
+            (".a", "leading '.'"),
+            ("a.", "empty segment"),
+            ("a..b", "empty segment"),
+            ("a/b", "'/' is not allowed"),
+            ("a\\b", "'\\\\' is not allowed"),
+            ("a\0b", "'\\0' is not allowed"),
+            ("x-\0", "'\\0' is not allowed"),
+        ];
+        for (n, why) in cases {
+            let e = validate(n, &any).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidName, "{n}");
+            assert!(e.message().contains(why), "{n}: {}", e.message());
+            assert!(e.message().contains("module name") || n.is_empty(), "{n}: {}", e.message());
+        }
+        assert!(validate(&"a-".repeat(MAX_NAME_LEN), &any).unwrap_err().message().contains("over the limit"));
     }
 
     #[test]

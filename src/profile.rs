@@ -14,6 +14,10 @@ pub enum IdentifierRule {
     Python,
     /// Lua-style file names: ASCII letters, digits, `_` and `-`.
     Lua,
+    /// Every segment CPython's import accepts (`import_module("_sysconfigdata__linux_x86_64-linux-gnu")`,
+    /// `"my-module"`): any text, as long as it is not empty and holds no `/`, `\` or NUL (refused under every
+    /// rule).
+    Any,
 }
 
 /// The file conventions of one language. A runtime's profile is fixed when the runtime is made.

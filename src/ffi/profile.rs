@@ -25,6 +25,9 @@ pub const IK_PROFILE_EMPTY: u32 = 2;
 pub const IK_IDENT_PYTHON: u32 = 0;
 /// Segments are ASCII letters, digits, `_` and `-`.
 pub const IK_IDENT_LUA: u32 = 1;
+/// Segments are whatever CPython's import accepts: any text but an empty segment, `/`, `\` or NUL
+/// (`_sysconfigdata__linux_x86_64-linux-gnu`, `my-module`).
+pub const IK_IDENT_ANY: u32 = 2;
 
 unsafe fn profile_mut<'a>(p: *mut Profile) -> Result<&'a mut Profile> {
     // SAFETY: a non-NULL profile is one importkit handed out and the caller has not freed.
@@ -133,7 +136,7 @@ pub unsafe extern "C" fn ik_profile_set_namespace_dirs(
     })
 }
 
-/// What a name segment may contain: `IK_IDENT_PYTHON` or `IK_IDENT_LUA`.
+/// What a name segment may contain: `IK_IDENT_PYTHON`, `IK_IDENT_LUA` or `IK_IDENT_ANY`.
 #[no_mangle]
 pub unsafe extern "C" fn ik_profile_set_identifiers(
     profile: *mut Profile,
@@ -146,6 +149,7 @@ pub unsafe extern "C" fn ik_profile_set_identifiers(
         profile.set_identifiers(match rule {
             IK_IDENT_PYTHON => IdentifierRule::Python,
             IK_IDENT_LUA => IdentifierRule::Lua,
+            IK_IDENT_ANY => IdentifierRule::Any,
             other => return Err(Error::invalid_argument(format!("{other} is not an IK_IDENT_* rule"))),
         });
         Ok(())

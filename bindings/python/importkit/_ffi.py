@@ -77,6 +77,7 @@ IK_PROFILE_EMPTY = 2
 
 IK_IDENT_PYTHON = 0
 IK_IDENT_LUA = 1
+IK_IDENT_ANY = 2
 
 # ---------------------------------------------------------------------------------------------------------
 # Callback types. Every pointer argument is c_void_p (arrives in Python as an int, or None for NULL).

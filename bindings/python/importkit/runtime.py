@@ -26,7 +26,7 @@ PROFILES = {
     "empty": _ffi.IK_PROFILE_EMPTY,
 }
 
-IDENTIFIERS = {"python": _ffi.IK_IDENT_PYTHON, "lua": _ffi.IK_IDENT_LUA}
+IDENTIFIERS = {"python": _ffi.IK_IDENT_PYTHON, "lua": _ffi.IK_IDENT_LUA, "any": _ffi.IK_IDENT_ANY}
 
 _MOUNT_SKIP_DIRS = frozenset({"__pycache__"})
 
@@ -42,7 +42,8 @@ class Profile:
         rt = Runtime(p)
 
     ``Profile.interpreter()`` is the running interpreter's: CPython's conventions with the suffixes of
-    ``importlib.machinery`` (the default of ``install()``).
+    ``importlib.machinery`` and every module name CPython's import accepts (identifier rule ``"any"``); it is
+    the default of ``install()`` and of ``Runtime("python")``.
     """
 
     def __init__(self, base: str = "python", name: str | None = None) -> None:
@@ -59,7 +60,9 @@ class Profile:
 
     @classmethod
     def interpreter(cls) -> Profile:
-        """CPython's conventions with this interpreter's suffixes (``importlib.machinery``)."""
+        """CPython's conventions with this interpreter's suffixes (``importlib.machinery``), taking every name
+        CPython's import takes (``_sysconfigdata__linux_x86_64-linux-gnu``, ``my-module``): identifier rule
+        ``"any"``. A host that wants identifiers only calls ``set_identifiers("python")`` on it."""
         from importlib import machinery
 
         p = cls("python")
@@ -72,6 +75,7 @@ class Profile:
             for suffix in suffixes:
                 p.add_suffix(kind, suffix)
         p.set_cache_tag(sys.implementation.cache_tag)
+        p.set_identifiers("any")
         return p
 
     def _call(self, function: str, *args) -> None:
@@ -101,7 +105,9 @@ class Profile:
         self._call("ik_profile_set_namespace_dirs", bool(enabled))
 
     def set_identifiers(self, rule: str) -> None:
-        """What a name segment may contain: ``"python"`` (identifiers) or ``"lua"``."""
+        """What a name segment may contain: ``"python"`` (identifiers: ``str.isidentifier()``), ``"lua"`` (ASCII
+        letters, digits, ``_``, ``-``) or ``"any"`` (whatever CPython's import accepts: any text but an empty
+        segment, ``/``, ``\\`` or NUL, which every rule refuses)."""
         if rule not in IDENTIFIERS:
             raise ValueError(f"rule must be one of {sorted(IDENTIFIERS)}, not {rule!r}")
         self._call("ik_profile_set_identifiers", IDENTIFIERS[rule])
