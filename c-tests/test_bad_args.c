@@ -603,6 +603,20 @@ static void resources(ik_runtime *rt) {
     BAD(IK_ERR_NOT_FOUND, ik_runtime_read_resource, rt, "nowhere", "util.py", &res);
     BAD(IK_ERR_IMPORT, ik_runtime_read_resource, rt, "game.util", "x.txt", &res);
     CHECK(res == (ik_resource *)&err);
+    /* ik_runtime_read_file */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_read_file, NULL, "game/util.py", &res);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_read_file, rt, NULL, &res);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_read_file, rt, "game/util.py", NULL);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_read_file, rt, BAD_UTF8, &res);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_read_file, rt, long_path, &res);
+    for (i = 0; i < CK_COUNT(bad_resources); i++)
+        BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_read_file, rt, bad_resources[i], &res);
+    BAD(IK_ERR_NOT_FOUND, ik_runtime_read_file, rt, "game/nothing.txt", &res);
+    CHECK(res == (ik_resource *)&err);
+    /* ik_runtime_distributions */
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_distributions, NULL, &list);
+    BAD(IK_ERR_INVALID_ARGUMENT, ik_runtime_distributions, rt, NULL);
+    CHECK(list == (ik_name_list *)&err);
     /* ik_resource_data, ik_resource_free */
     CHECK(ik_resource_data(NULL, &len) == NULL);
     CHECK_INT(len, 0);

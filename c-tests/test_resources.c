@@ -95,6 +95,73 @@ static void mounted_resources_are_read_and_listed(void) {
     fx_free(rt, tx);
 }
 
+/* ----- distribution metadata of mounts and bundles (importlib.metadata) ----- */
+
+static void distributions_of_mounts_and_bundles_are_listed_and_read(void) {
+    static const char *const SITE[] = {"foo/__init__.py", "", "foo-1.0.dist-info/METADATA", "Name: foo\n",
+                                       "foo-1.0.dist-info/RECORD", "foo/__init__.py,,\n", "bar.egg-info/PKG-INFO",
+                                       "Name: bar\n", "notes.dist-info", "a file, not a directory"};
+    static const char *const GAME[] = {"__init__.py", "", "game-2.0.dist-info/METADATA", "inside a package"};
+    static const char *const BUNDLED[] = {"baz/__init__.py", "", "baz-3.0.dist-info/METADATA", "Name: baz\n",
+                                          "foo-1.0.dist-info/METADATA", "Name: shadowed\n"};
+    static const char *const DISTS[] = {"bar.egg-info", "foo-1.0.dist-info", "app/baz-3.0.dist-info",
+                                        "app/foo-1.0.dist-info"};
+    tx_executor *tx;
+    ik_runtime *rt = fx_runtime(NULL, &tx);
+    ik_error *err = NULL;
+    ik_resource *r = NULL, *built = NULL;
+    ik_name_list *list = NULL;
+    ik_bundle_builder *b = NULL;
+    ik_mount_file files[CK_COUNT(BUNDLED) / 2];
+    const uint8_t *bytes;
+    size_t i, n = 0;
+    uint64_t id = 0;
+
+    CHECK_OK(ik_runtime_distributions(rt, &list, &err));
+    CHECK_INT(ik_name_list_count(list), 0);
+    ik_name_list_free(list);
+    MOUNT(rt, "", SITE);
+    MOUNT(rt, "game", GAME); /* a mount under a name holds no distribution */
+    for (i = 0; i < CK_COUNT(files); i++) files[i] = ck_file(BUNDLED[2 * i], BUNDLED[2 * i + 1]);
+    CHECK_OK(ik_bundle_builder_new(NULL, &b, &err));
+    CHECK_OK(ik_bundle_builder_add_tree(b, files, CK_COUNT(files), &err));
+    CHECK_OK(ik_bundle_builder_build(b, &built, &err));
+    ik_bundle_builder_free(b);
+    bytes = ik_resource_data(built, &n);
+    CHECK_OK(ik_runtime_mount_bundle_bytes(rt, "app", bytes, n, 0, NULL, NULL, NULL, &id, &err));
+    ik_resource_free(built);
+
+    CHECK_OK(ik_runtime_distributions(rt, &list, &err));
+    NAMES_ARE(list, DISTS);
+    ik_name_list_free(list);
+    CHECK_OK(ik_runtime_read_file(rt, "foo-1.0.dist-info/METADATA", &r, &err));
+    CHECK_STR(text_of(r), "Name: foo\n");
+    ik_resource_free(r);
+    CHECK_OK(ik_runtime_read_file(rt, "foo/__init__.py", &r, &err));
+    CHECK_STR(text_of(r), "");
+    ik_resource_free(r);
+    CHECK_OK(ik_runtime_read_file(rt, "app/baz-3.0.dist-info/METADATA", &r, &err));
+    CHECK_STR(text_of(r), "Name: baz\n");
+    ik_resource_free(r);
+    CHECK_OK(ik_runtime_read_file(rt, "game/game-2.0.dist-info/METADATA", &r, &err));
+    CHECK_STR(text_of(r), "inside a package");
+    ik_resource_free(r);
+    /* What no source holds says which file. */
+    CHECK_ERR_KEEP(ik_runtime_read_file(rt, "foo-1.0.dist-info/WHEEL", &r, &err), IK_ERR_NOT_FOUND);
+    CHECK_CONTAINS(ck_msg(err), "'foo-1.0.dist-info/WHEEL'");
+    FREE_ERR();
+    CHECK_ERR(ik_runtime_read_file(rt, "foo-1.0.dist-info", &r, &err), IK_ERR_NOT_FOUND);
+    CHECK_ERR_KEEP(ik_runtime_read_file(rt, "../etc/passwd", &r, &err), IK_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(ck_msg(err), "'../etc/passwd'");
+    FREE_ERR();
+    /* Unmounted, a source's distributions go with it. */
+    CHECK_OK(ik_runtime_unmount(rt, "app", &err));
+    CHECK_OK(ik_runtime_distributions(rt, &list, &err));
+    CHECK_INT(ik_name_list_count(list), 2);
+    ik_name_list_free(list);
+    fx_free(rt, tx);
+}
+
 /* ----- borrowed bytes are lent in place and outlive the unmount ----- */
 
 static char borrowed_logo[] = "LOGO-BYTES";
@@ -392,6 +459,7 @@ int main(void) {
     int removed;
     if (td_make(ROOT) != 0) return 2;
     mounted_resources_are_read_and_listed();
+    distributions_of_mounts_and_bundles_are_listed_and_read();
     a_borrowed_resource_is_lent_in_place();
     resources_outlive_their_runtime();
     directories_natives_and_namespaces_answer_too();

@@ -1032,6 +1032,23 @@ ik_status ik_runtime_read_resource(const ik_runtime *rt,
                                    ik_resource **out_resource,
                                    ik_error **out_error);
 
+// The file at `path` in the logical tree of mounts (`foo-1.0.dist-info/METADATA`, `game/data/level.txt`: a
+// relative `/`-separated path, no empty, `.` or `..` segment), from the first memory mount or bundle in
+// meta-path order that holds it, into `*out_resource` (free it with `ik_resource_free`): how a distribution's
+// files are read (`importlib.metadata`). `IK_ERR_NOT_FOUND` when no source holds it,
+// `IK_ERR_INVALID_ARGUMENT` for a bad path. The filesystem is not asked.
+ik_status ik_runtime_read_file(const ik_runtime *rt,
+                               const char *path,
+                               ik_resource **out_resource,
+                               ik_error **out_error);
+
+// The distribution metadata directories of the memory mounts and bundles (`importlib.metadata`), by their
+// path in the logical tree of mounts, in meta-path order, each once, into `*out_list` (free it with
+// `ik_name_list_free`): `*.dist-info` and `*.egg-info` directories at the top of root mounts
+// (`foo-1.0.dist-info`), a bundle's metadata directories under its mount point (`app/foo-1.0.dist-info`).
+// Read their files with `ik_runtime_read_file`. The filesystem is not asked.
+ik_status ik_runtime_distributions(const ik_runtime *rt, ik_name_list **out_list, ik_error **out_error);
+
 // The bytes of a resource (owned by it, valid until `ik_resource_free`) and their count through
 // `out_len` (may be NULL). NULL (and 0) for a NULL resource; an empty file gives a non-NULL pointer and 0.
 const uint8_t *ik_resource_data(const ik_resource *resource, size_t *out_len);

@@ -40,6 +40,9 @@ impl ik_resource {
         let (lent, copy) = match resource.bytes() {
             Ok(Cow::Borrowed(b)) => (Some((b.as_ptr(), b.len())), Vec::new()),
             Ok(Cow::Owned(v)) => (None, v),
+            Err(e) if package.is_empty() => {
+                return Err(Error::from_host_unnamed(&format!("reading {}", quote(name)), e))
+            }
             Err(e) => return Err(Error::from_host(package, &format!("reading resource {}", quote(name)), e)),
         };
         let (data, len) = lent.unwrap_or((copy.as_ptr(), copy.len()));
@@ -72,6 +75,53 @@ pub unsafe extern "C" fn ik_runtime_read_resource(
         let made = ik_resource::new(rt.resource(package, name)?, package, name)?;
         // SAFETY: checked by out_ptr.
         unsafe { write_out(out_resource, Box::into_raw(Box::new(made))) };
+        Ok(())
+    })
+}
+
+/// The file at `path` in the logical tree of mounts (`foo-1.0.dist-info/METADATA`, `game/data/level.txt`: a
+/// relative `/`-separated path, no empty, `.` or `..` segment), from the first memory mount or bundle in
+/// meta-path order that holds it, into `*out_resource` (free it with `ik_resource_free`): how a distribution's
+/// files are read (`importlib.metadata`). `IK_ERR_NOT_FOUND` when no source holds it,
+/// `IK_ERR_INVALID_ARGUMENT` for a bad path. The filesystem is not asked.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_read_file(
+    rt: *const Runtime,
+    path: *const c_char,
+    out_resource: *mut *mut ik_resource,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_resource, "out_resource")?;
+        // SAFETY: the header's contract for these arguments.
+        let rt = unsafe { runtime(rt) }?;
+        // SAFETY: as above.
+        let path = unsafe { in_str(path, "path", MAX_PATH_LEN) }?;
+        let made = ik_resource::new(rt.read_file(path)?, "", path)?;
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_resource, Box::into_raw(Box::new(made))) };
+        Ok(())
+    })
+}
+
+/// The distribution metadata directories of the memory mounts and bundles (`importlib.metadata`), by their
+/// path in the logical tree of mounts, in meta-path order, each once, into `*out_list` (free it with
+/// `ik_name_list_free`): `*.dist-info` and `*.egg-info` directories at the top of root mounts
+/// (`foo-1.0.dist-info`), a bundle's metadata directories under its mount point (`app/foo-1.0.dist-info`).
+/// Read their files with `ik_runtime_read_file`. The filesystem is not asked.
+#[no_mangle]
+pub unsafe extern "C" fn ik_runtime_distributions(
+    rt: *const Runtime,
+    out_list: *mut *mut ik_name_list,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        out_ptr(out_list, "out_list")?;
+        // SAFETY: the header's contract for these arguments.
+        let rt = unsafe { runtime(rt) }?;
+        let list = name_list(rt.distributions()?);
+        // SAFETY: checked by out_ptr.
+        unsafe { write_out(out_list, list) };
         Ok(())
     })
 }

@@ -109,6 +109,15 @@ impl BundleMount {
         self.served.bundle()
     }
 
+    /// Where `path` of the bundle (relative to its root) is in the logical tree of mounts.
+    fn tree_path(&self, path: &str) -> String {
+        if self.point.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{}/{path}", self.point)
+        }
+    }
+
     /// The place of a mount at `point`: `bundle:/game`, `bundle:/` for the root.
     pub fn place_of(point: &str) -> String {
         format!("bundle:/{point}")
@@ -211,6 +220,23 @@ impl Finder for BundleMount {
             children.iter().filter(|m| m.kind != ModuleKind::Namespace).map(|m| info(name::tail(m.name), m)).collect();
         out.sort();
         Ok(out)
+    }
+
+    /// The bundle's metadata directories (docs/BUNDLE.md, *Metadata*), under the mount point.
+    fn distributions(&self) -> Result<Vec<String>> {
+        let dirs = self.bundle().metadata()?;
+        Ok(dirs.iter().map(|(name, _)| self.tree_path(name)).collect())
+    }
+
+    fn read_file(&self, path: &str) -> Result<Option<Resource>> {
+        let inner = match self.point.as_str() {
+            "" => Some(path),
+            point => path.strip_prefix(point).and_then(|p| p.strip_prefix('/')),
+        };
+        match inner {
+            Some(inner) => self.served.resource(inner),
+            None => Ok(None),
+        }
     }
 
     fn mount_point(&self) -> Option<&str> {

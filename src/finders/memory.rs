@@ -401,9 +401,42 @@ impl Finder for Mount {
         Ok(out)
     }
 
+    /// The `*.dist-info` / `*.egg-info` directories at the top of a root mount (a mount under a name holds
+    /// its files inside that package, where no distribution is looked for).
+    fn distributions(&self) -> Result<Vec<String>> {
+        if !self.0.point().is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut dirs: Vec<String> = self
+            .0
+            .all_paths()
+            .filter_map(|p| p.split_once('/').map(|(top, _)| top))
+            .filter(|top| is_metadata_dir(top))
+            .map(str::to_owned)
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        Ok(dirs)
+    }
+
+    fn read_file(&self, path: &str) -> Result<Option<Resource>> {
+        let inner = match self.0.point() {
+            "" => Some(path),
+            point => path.strip_prefix(point).and_then(|p| p.strip_prefix('/')),
+        };
+        let Some(inner) = inner else { return Ok(None) };
+        let held = |i: usize| Resource::Held(Arc::clone(&self.0) as Arc<dyn ModuleBytes>, i as u32);
+        Ok(self.0.all_paths().position(|p| p == inner).map(held))
+    }
+
     fn mount_point(&self) -> Option<&str> {
         Some(self.0.point())
     }
+}
+
+/// Whether a directory name is one of distribution metadata (`foo-1.0.dist-info`, `foo.egg-info`).
+pub(crate) fn is_metadata_dir(name: &str) -> bool {
+    [".dist-info", ".egg-info"].iter().any(|s| name.len() > s.len() && name.ends_with(s))
 }
 
 /// Whether the name at `at` in `names` is `name` (names hold no NUL, so the NUL after it ends it).

@@ -94,6 +94,21 @@ pub trait Finder: Send + Sync {
         Ok(Vec::new())
     }
 
+    /// The distribution metadata directories this source holds (`importlib.metadata`), by their path in the
+    /// logical tree of mounts: a `*.dist-info` or `*.egg-info` directory at the top of a root mount
+    /// (`foo-1.0.dist-info`), a bundle's metadata directories under its mount point (`app/foo-1.0.dist-info`).
+    fn distributions(&self) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+
+    /// The bytes of the file at `path` in the logical tree of mounts (`foo-1.0.dist-info/RECORD`,
+    /// `game/data/level.txt`; checked already: relative, no empty, `.` or `..` segment), if this source
+    /// holds it.
+    fn read_file(&self, path: &str) -> Result<Option<Resource>> {
+        let _ = path;
+        Ok(None)
+    }
+
     /// The mount point, for a memory mount (mounts are replaced and unmounted by it).
     fn mount_point(&self) -> Option<&str> {
         None

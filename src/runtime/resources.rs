@@ -36,6 +36,31 @@ fn check_resource(package: &str, resource: &str) -> Result<()> {
     }
 }
 
+/// A path in the logical tree of mounts: relative, `/`-separated segments, none empty, `.` or `..`, no
+/// backslash or NUL, within the path limit.
+fn check_tree_path(path: &str) -> Result<()> {
+    let why = if path.is_empty() {
+        Some("is empty")
+    } else if path.len() > MAX_PATH_LEN {
+        Some("is over the path limit")
+    } else if path.contains(['\\', '\0']) {
+        Some("holds a backslash or a NUL")
+    } else if path.starts_with('/') {
+        Some("is absolute: paths in the tree of mounts are relative")
+    } else if path.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+        Some("has an empty, '.' or '..' segment")
+    } else {
+        None
+    };
+    match why {
+        None => Ok(()),
+        Some(why) => Err(Error::invalid_argument(format!(
+            "file {} {why} (a relative path of 1 to {MAX_PATH_LEN} bytes)",
+            quote(path)
+        ))),
+    }
+}
+
 impl Runtime {
     /// The spec of package `package` (from the table, or found without importing anything).
     fn package_spec(&self, package: &str) -> Result<Arc<ModuleSpec>> {
@@ -127,6 +152,39 @@ impl Runtime {
             names.sort();
             names.dedup();
             Ok(names)
+        })
+    }
+
+    /// The distribution metadata directories of every source, in meta-path order, each path once (the first
+    /// source's): `*.dist-info` / `*.egg-info` directories at the top of root mounts, a bundle's under its
+    /// mount point. What `importlib.metadata` finds in mounts and bundles; the filesystem has its own.
+    pub fn distributions(&self) -> Result<Vec<String>> {
+        let _operation = scope::enter(self.inner.id);
+        self.with_query("", None, false, |meta_path, _| {
+            let mut out: Vec<String> = Vec::new();
+            for entry in meta_path {
+                for d in entry.finder.distributions()? {
+                    if !out.contains(&d) {
+                        out.push(d);
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// The file at `path` in the logical tree of mounts (`foo-1.0.dist-info/METADATA`, `game/data.txt`),
+    /// from the first source in meta-path order that holds it: how a distribution's files are read.
+    pub fn read_file(&self, path: &str) -> Result<Resource> {
+        check_tree_path(path)?;
+        let _operation = scope::enter(self.inner.id);
+        self.with_query("", None, false, |meta_path, _| {
+            for entry in meta_path {
+                if let Some(found) = entry.finder.read_file(path)? {
+                    return Ok(found);
+                }
+            }
+            Err(Error::new(ErrorCode::NotFound, format!("no mount or bundle holds a file {}", quote(path))))
         })
     }
 
