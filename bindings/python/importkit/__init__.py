@@ -113,6 +113,15 @@ def __getattr__(name: str):
     return value
 
 
+def mount_bundle(source, point: str = "", **options) -> int:
+    """Mounts a bundle (an ``.ikb`` file's path, or its bytes) at ``point`` (``""``: the root) into the runtime
+    of ``install()``, installing importkit first if it is not installed, so that ``import`` statements,
+    ``importlib.metadata`` and ``pkgutil`` see what the bundle holds. ``options`` are ``Runtime.mount_bundle``'s
+    (``read``, ``sha256``, ``replace``). Returns the mount's finder id."""
+    runtime = installed() or install()
+    return runtime.mount_bundle(source, point, **options)
+
+
 def version() -> str:
     """The version of the loaded importkit library (``"major.minor.patch"``)."""
     from . import _ffi
@@ -148,6 +157,7 @@ __all__ = [
     "install",
     "installed",
     "library_path",
+    "mount_bundle",
     "uninstall",
     "version",
 ]

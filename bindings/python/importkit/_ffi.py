@@ -321,6 +321,8 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_resource_free": (None, [c_void_p]),
     "ik_runtime_resources": (_status, [c_void_p, c_char_p, POINTER(c_void_p), _err]),
     "ik_runtime_iter_modules": (_status, [c_void_p, c_char_p, POINTER(c_void_p), _err]),
+    "ik_runtime_read_file": (_status, [c_void_p, c_char_p, POINTER(c_void_p), _err]),
+    "ik_runtime_distributions": (_status, [c_void_p, POINTER(c_void_p), _err]),
     # profiles
     "ik_profile_new": (_status, [c_uint32, c_char_p, POINTER(c_void_p), _err]),
     "ik_profile_free": (None, [c_void_p]),

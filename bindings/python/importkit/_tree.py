@@ -16,11 +16,12 @@ def tree_path(location: str) -> str | None:
 
 
 class _Mount:
-    __slots__ = ("point", "files", "dirs", "id")
+    __slots__ = ("point", "files", "dirs", "id", "bundle")
 
-    def __init__(self, point: str, files: dict[str, bytes], mount_id: int) -> None:
+    def __init__(self, point: str, files: dict[str, bytes], mount_id: int, bundle: bool = False) -> None:
         self.point = point
         self.id = mount_id
+        self.bundle = bundle  # a bundle: its files are importkit's, not held here
         prefix = point + "/" if point else ""
         self.files = {prefix + path: data for path, data in files.items()}
         dirs = {""}
@@ -41,9 +42,11 @@ class MountTree:
         self._mounts: tuple[_Mount, ...] = ()
         #: top-level module names the mounts may provide (``install()`` asks importkit's finders for them)
         self.top_names: frozenset[str] = frozenset()
+        #: whether a bundle is mounted at the root (its top-level names are not known here)
+        self.root_bundle = False
 
-    def add(self, point: str, files: dict[str, bytes], mount_id: int, replace: bool) -> None:
-        mount = _Mount(point, files, mount_id)
+    def add(self, point: str, files: dict[str, bytes], mount_id: int, replace: bool, bundle: bool = False) -> None:
+        mount = _Mount(point, files, mount_id, bundle)
         with self._lock:
             mounts = list(self._mounts)
             for i, m in enumerate(mounts):
@@ -60,6 +63,7 @@ class MountTree:
 
     def _set(self, mounts: list[_Mount]) -> None:
         self._mounts = tuple(mounts)
+        self.root_bundle = any(m.bundle and not m.point for m in mounts)
         names = set()
         for m in mounts:
             if m.point:

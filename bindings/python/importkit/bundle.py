@@ -61,11 +61,24 @@ def verify_bundle(path: str | os.PathLike) -> bytes:
 
 class BundleBuilder:
     """Collects a bundle's modules, code and files and writes it (``ik_bundle_builder_*``): the same additions,
-    in any order, give the same bytes. One thread at a time."""
+    in any order, give the same bytes. One thread at a time. ``profile`` tells modules apart from other files;
+    by default the running interpreter's conventions with every name CPython's import accepts, as
+    ``install()``'s runtime has them (``Profile.interpreter()`` with identifier rule ``"any"``), so a bundle
+    serves what the same files on ``sys.path`` would."""
 
     def __init__(self, profile=None) -> None:
+        own = None
+        if profile is None:
+            from .runtime import Profile
+
+            profile = own = Profile.interpreter()
+            own.set_identifiers("any")
         out = ctypes.c_void_p()
-        _call("ik_bundle_builder_new", None if profile is None else profile._ptr, ctypes.byref(out))
+        try:
+            _call("ik_bundle_builder_new", profile._ptr, ctypes.byref(out))
+        finally:
+            if own is not None:
+                own.free()
         self._ptr: int | None = out.value
 
     def _handle(self) -> int:

@@ -71,7 +71,7 @@ _EXTENSION = _ffi.IK_KIND_EXTENSION
 _NAMESPACE = _ffi.IK_KIND_NAMESPACE
 
 #: the origins importkit gives to what is not a filesystem path: never offered to sys.path_hooks
-_OWN_SCHEMES = ("memory:", "builtin:", "namespace:", "host:", "hook:")
+_OWN_SCHEMES = ("memory:", "bundle:", "builtin:", "namespace:", "host:", "hook:")
 
 _CACHE_EXACT = sys.implementation.cache_tag == "cpython-311"
 
@@ -248,10 +248,26 @@ class ImportKitFinder:
             self.runtime.invalidate()
         PathFinder.invalidate_caches()
 
-    @staticmethod
-    def find_distributions(*args, **kwargs):
-        """``importlib.metadata``'s distributions on ``sys.path``, as PathFinder finds them."""
-        return PathFinder.find_distributions(*args, **kwargs)
+    def find_distributions(self, context=None, **kwargs):
+        """``importlib.metadata``'s distributions: those of the runtime's mounts and bundles
+        (``Runtime.find_distributions``, with ``DistributionFinder.Context``'s ``name`` and ``path``), then
+        those on ``sys.path`` as PathFinder finds them."""
+        from importlib.metadata import DistributionFinder
+
+        if context is None:
+            context = DistributionFinder.Context(**kwargs)
+        mounted = [] if self._state.closed else self.runtime.find_distributions(context)
+        yield from mounted
+        yield from PathFinder.find_distributions(context)
+
+    def iter_modules(self, prefix: str = ""):
+        """``pkgutil.iter_modules()`` of the meta path: the top-level modules of the runtime's mounts, bundles
+        and natives, as ``(prefix + name, ispkg)``; ``sys.path``'s are listed by its own entries' finders."""
+        if self._state.closed:
+            return
+        for info in self.runtime.iter_modules(None):
+            if info.name != "__future__":
+                yield prefix + info.name, info.ispkg
 
     def find_spec(self, fullname, path=None, target=None):
         """``PathFinder.find_spec``: the spec of ``fullname`` in ``path`` (None: ``sys.path``), or None.
@@ -504,9 +520,22 @@ def _spec_of_found(fullname: str, found, runtime):
     return ms
 
 
+def _mount_path_hook(entry):
+    """The hook ``install()`` appends to ``sys.path_hooks``: a location of importkit's own (``memory:/game``,
+    ``bundle:/app``: a mounted package's ``__path__``) gets a ``MountEntryFinder``; anything else is refused
+    (ImportError), as CPython's hooks refuse what they do not serve."""
+    runtime = installed()
+    if runtime is None or not isinstance(entry, str) or not entry.startswith(("memory:", "bundle:")):
+        raise ImportError("not a location of importkit's", path=entry)
+    from ._mount_entry import MountEntryFinder
+
+    return MountEntryFinder(runtime, entry)
+
+
 def install(runtime=None, *, recheck: int = 0):
     """Makes importkit CPython's path finder (see the module docstring) and returns the runtime it uses: a new
-    one with the interpreter's file conventions (``Profile.interpreter()``) unless ``runtime`` is given.
+    one with the interpreter's file conventions (``Profile.interpreter()``, taking every module name CPython
+    takes: identifier rule ``"any"``) unless ``runtime`` is given.
     Mounts and natives of that runtime become importable by ``import`` statements. ``recheck``: the
     runtime's recheck window in milliseconds (0: a stat per directory per lookup, as CPython). Installing the
     same runtime again does nothing; another one while one is installed raises RuntimeError."""
@@ -521,6 +550,7 @@ def install(runtime=None, *, recheck: int = 0):
             raise RuntimeError("importkit is installed with another runtime: call importkit.uninstall() first")
         if runtime is None:
             profile = Profile.interpreter()
+            profile.set_identifiers("any")  # every name CPython's import accepts (docs/SEMANTICS.md, Names)
             try:
                 runtime = Runtime(profile)
             finally:
@@ -534,6 +564,8 @@ def install(runtime=None, *, recheck: int = 0):
                 break
         else:
             meta.append(finder)
+        if _mount_path_hook not in sys.path_hooks:
+            sys.path_hooks.append(_mount_path_hook)
         _installed = finder
         return runtime
 
@@ -553,6 +585,13 @@ def uninstall() -> None:
                 else:
                     meta[i] = PathFinder
                 break
+        if _mount_path_hook in sys.path_hooks:
+            sys.path_hooks.remove(_mount_path_hook)
+        entries = sys.modules.get(__package__ + "._mount_entry")
+        if entries is not None:  # the entries of mounted packages go with the hook that made them
+            for entry, f in list(sys.path_importer_cache.items()):
+                if isinstance(f, entries.MountEntryFinder):
+                    del sys.path_importer_cache[entry]
         if finder is not None:
             finder._release()
 

@@ -172,6 +172,15 @@ def module_spec(spec, runtime=None) -> ModuleSpec:
         ms = ModuleSpec(name, loader, origin=spec.file or spec.origin, loader_state=spec,
                         is_package=spec.is_package)
         ms.has_location = spec.file is not None
+    elif spec.origin.startswith("bundle:") and runtime is not None:
+        from .memory import BundleLoader, code_filename
+
+        loader = BundleLoader(runtime, name, spec.origin[len("bundle:"):].strip("/"), code_filename(spec),
+                              spec.is_package, spec.file, runtime._virtual_root,
+                              bytecode=kind == _ffi.IK_KIND_BYTECODE)
+        ms = ModuleSpec(name, loader, origin=spec.file or spec.origin, loader_state=spec,
+                        is_package=spec.is_package)
+        ms.has_location = spec.file is not None
     elif spec.file is not None and kind in FILE_LOADERS and not spec.origin.startswith(("host:", "hook:")):
         loader = FILE_LOADERS[kind](name, spec.file)
         ms = ModuleSpec(name, loader, origin=spec.file, loader_state=spec, is_package=spec.is_package)

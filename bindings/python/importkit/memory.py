@@ -26,7 +26,7 @@ from importlib import abc as _abc
 
 from ._tree import MEMORY_SCHEME, MountTree, tree_path
 
-__all__ = ["MountLoader", "MountReader", "MountTree", "MountedPath", "SourceBytesLoader"]
+__all__ = ["BundleLoader", "MountLoader", "MountReader", "MountTree", "MountedPath", "SourceBytesLoader"]
 
 try:  # Python 3.11+
     from importlib.resources.abc import Traversable, TraversableResources
@@ -247,6 +247,62 @@ class MountLoader(SourceBytesLoader):
 
     def files(self) -> MountedPath:
         return MountedPath(self.tree, posixpath.dirname(self.path))
+
+
+class BundleLoader(SourceBytesLoader):
+    """The loader of a module of a mounted bundle: its bytes are read through the runtime when it executes
+    (``Runtime.get_code``: checked blob by blob), ``get_data`` reads a file of the bundle by its virtual path
+    (under the runtime's virtual root) or ``bundle:/...`` (``Runtime.read_file``). ``path`` is the module's path
+    in the tree of mounts (``app/core.py``)."""
+
+    def __init__(self, runtime, name: str, path: str, filename: str, is_package: bool, file: str | None,
+                 root: str | None, bytecode: bool = False) -> None:
+        super().__init__(name, filename, None, is_package, file, bytecode)
+        self.runtime = runtime
+        self.path = path
+        self.root = root
+
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is type(self) and other.runtime is self.runtime  # type: ignore[attr-defined]
+                and other.name == self.name and other.path == self.path)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.name, self.path))
+
+    def data(self) -> bytes:
+        if self._data is None:
+            _, data, _ = self.runtime.get_code(self.name)
+            if data is None:
+                raise ImportError(f"module {self.name!r} ({BUNDLE_SCHEME}/{self.path}) has no bytes", name=self.name)
+            self._data = data
+        return self._data
+
+    def get_data(self, path: str) -> bytes:
+        """The bytes of a file of the bundle, by its virtual path or ``bundle:/...``."""
+        from .errors import InvalidArgumentError, NotFoundError
+
+        inner = virtual_tree_path(str(path), self.root, BUNDLE_SCHEME)
+        if inner is None:
+            raise FileNotFoundError(f"{path}: not a file of a mounted bundle")
+        try:
+            return self.runtime.read_file(inner)
+        except (NotFoundError, InvalidArgumentError):
+            raise FileNotFoundError(f"{path}: not a file of a mounted bundle") from None
+
+
+BUNDLE_SCHEME = "bundle:"
+
+
+def virtual_tree_path(path: str, root: str | None, scheme: str) -> str | None:
+    """The path in the tree of mounts of ``path``: ``<scheme>/a/b`` or ``<root>/a/b`` (normalised) -> ``a/b``;
+    None for a path that is neither."""
+    if path.startswith(scheme):
+        return path[len(scheme):].strip("/")
+    if root is not None:
+        prefix = root.rstrip("/") + "/"
+        if path.startswith(prefix):
+            return posixpath.normpath(path[len(prefix):]).strip("/")
+    return None
 
 
 def code_filename(spec) -> str:

@@ -42,8 +42,8 @@ class Profile:
         rt = Runtime(p)
 
     ``Profile.interpreter()`` is the running interpreter's: CPython's conventions with the suffixes of
-    ``importlib.machinery`` and every module name CPython's import accepts (identifier rule ``"any"``); it is
-    the default of ``install()`` and of ``Runtime("python")``.
+    ``importlib.machinery`` (the profile of ``Runtime("python")``; ``install()``'s runtime has it too, with
+    every name CPython's import accepts: identifier rule ``"any"``).
     """
 
     def __init__(self, base: str = "python", name: str | None = None) -> None:
@@ -60,9 +60,9 @@ class Profile:
 
     @classmethod
     def interpreter(cls) -> Profile:
-        """CPython's conventions with this interpreter's suffixes (``importlib.machinery``), taking every name
-        CPython's import takes (``_sysconfigdata__linux_x86_64-linux-gnu``, ``my-module``): identifier rule
-        ``"any"``. A host that wants identifiers only calls ``set_identifiers("python")`` on it."""
+        """CPython's conventions with this interpreter's suffixes (``importlib.machinery``); names are
+        identifiers (``set_identifiers("any")`` takes every name CPython's import takes, as ``install()``'s
+        runtime does)."""
         from importlib import machinery
 
         p = cls("python")
@@ -75,7 +75,6 @@ class Profile:
             for suffix in suffixes:
                 p.add_suffix(kind, suffix)
         p.set_cache_tag(sys.implementation.cache_tag)
-        p.set_identifiers("any")
         return p
 
     def _call(self, function: str, *args) -> None:
@@ -122,6 +121,34 @@ class Profile:
             self.free()
         except Exception:
             pass
+
+
+def default_virtual_root() -> str | None:
+    """The virtual root every runtime of this binding starts with (docs/SEMANTICS.md, *Files of mounted
+    modules*): the running program's executable, ``sys.executable``, so that a mounted module has a
+    ``__file__`` (``<executable>/game/core.py``), as zipimport roots an archive's modules in the archive's path
+    and PyOxidizer its packages' ``__path__`` in the executable. A path inside a regular file names nothing any
+    filesystem call can open, so no file on disk is ever taken for a mounted one. None (no files) when
+    ``sys.executable`` is not the absolute path of a regular file."""
+    exe = sys.executable
+    if exe and os.path.isabs(exe) and os.path.isfile(exe):
+        return exe
+    return None
+
+
+class _EveryName:
+    """``Runtime._served`` while a bundle is mounted at the root: every top-level name but ``but``."""
+
+    __slots__ = ("but",)
+
+    def __init__(self, but: frozenset[str]) -> None:
+        self.but = but
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __contains__(self, name: object) -> bool:
+        return name not in self.but
 
 
 def _read_directory(root: str) -> dict[str, bytes]:
@@ -204,6 +231,9 @@ class Runtime:
                 check(lib.ik_runtime_set_executor(ptr, ctypes.byref(vt), ctypes.byref(err)), err)
             # `from __future__ import x` executes an import at run time too; CPython's module serves it.
             self.register_native("__future__", lambda name: __future__)
+            root = default_virtual_root()
+            if root is not None:  # mounted modules have files (set_virtual_root(None): none)
+                self.set_virtual_root(root)
             # the release callback of borrowed mounts (shared; its userdata is the mount's key)
             self._release_mount = _ffi.RELEASE_FN(_releaser(state))
             state.keepalive.append(self._release_mount)
@@ -287,7 +317,7 @@ class Runtime:
         the path of an ``.ikb`` file (mapped; ``read=True`` reads it whole instead) or the bundle's bytes
         (copied). ``sha256`` pins the bundle's digest (32 bytes or 64 hex digits; ``verify_bundle`` gives it):
         any other bundle is refused. Unmounted with ``unmount``. Returns the mount's finder id."""
-        from . import bundle
+        from . import bundle, memory, spec  # noqa: F401 - loaded now, not inside the first import of a mounted module
 
         pin = bundle._digest(sha256)
         flags = _ffi.IK_MOUNT_REPLACE if replace else 0
@@ -309,7 +339,7 @@ class Runtime:
                     ptr, point_b, cstr(os.fspath(source), "path"), flags, pin, ctypes.byref(out_id), ctypes.byref(err)
                 )
         check(status, err)
-        self._tree.add(point, {}, out_id.value, replace)
+        self._tree.add(point, {}, out_id.value, replace, bundle=True)
         self._served_changed()
         return out_id.value
 
@@ -317,7 +347,7 @@ class Runtime:
                               sha256: bytes | str | None = None, replace: bool = False) -> int:
         """Mounts the bundle appended to the file ``path`` (``importkit bundle append``), or with ``path`` None to
         the running program's own executable, at ``point``, as ``mount_bundle`` mounts a file."""
-        from . import bundle
+        from . import bundle, memory, spec  # noqa: F401 - loaded now, not inside the first import of a mounted module
 
         pin = bundle._digest(sha256)
         flags = (_ffi.IK_MOUNT_REPLACE if replace else 0) | (_ffi.IK_BUNDLE_READ if read else 0)
@@ -325,7 +355,7 @@ class Runtime:
         encoded = None if path is None else cstr(os.fspath(path), "path")
         self._call("ik_runtime_mount_bundle_appended", cstr(point, "mount point"), encoded, flags, pin,
                    ctypes.byref(out_id))
-        self._tree.add(point, {}, out_id.value, replace)
+        self._tree.add(point, {}, out_id.value, replace, bundle=True)
         self._served_changed()
         return out_id.value
 
@@ -341,8 +371,10 @@ class Runtime:
         return self._tree.points
 
     def set_virtual_root(self, root: str | None) -> None:
-        """Gives modules of mounted trees a virtual file under ``root`` (``root/game/core.py``: their
-        ``__file__``, ``get_filename`` and the filename of their code); None: no file (the default)."""
+        """Gives modules of mounted trees and bundles a virtual file under ``root`` (``root/game/core.py``: their
+        ``__file__``, ``get_filename``, the filename of their code and ``get_data``'s paths); None: no file. A
+        runtime starts with ``default_virtual_root()`` (``sys.executable``). Modules already imported keep
+        theirs."""
         self._call("ik_runtime_set_virtual_root", None if root is None else cstr(os.fspath(root), "root"))
         self._virtual_root = None if root is None else os.fspath(root)
 
@@ -411,7 +443,10 @@ class Runtime:
 
     def _served_changed(self) -> None:
         natives = {n.partition(".")[0] for n in self._native_factories if n != "__future__"}
-        self._served = frozenset(natives | self._tree.top_names)
+        if self._tree.root_bundle:  # a bundle at the root may serve any name: ask importkit first for every one
+            self._served = _EveryName(frozenset({"__future__"}))
+        else:
+            self._served = frozenset(natives | self._tree.top_names)
 
     # -- policy -----------------------------------------------------------------------------------------------
 
@@ -702,6 +737,38 @@ class Runtime:
             return ctypes.string_at(data, n.value) if n.value else b""
         finally:
             lib.ik_resource_free(out.value)
+
+    def read_file(self, path: str) -> bytes:
+        """The bytes of the file at ``path`` in the logical tree of mounts (``foo-1.0.dist-info/METADATA``,
+        ``game/data/level.txt``), from the first memory mount or bundle that holds it (``ik_runtime_read_file``);
+        ``NotFoundError`` when none does, ``InvalidArgumentError`` for a bad path. The filesystem is not asked."""
+        lib = _ffi.lib()
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        encoded = cstr(path, "path")
+        with self._state.using() as ptr:
+            status = lib.ik_runtime_read_file(ptr, encoded, ctypes.byref(out), ctypes.byref(err))
+        check(status, err)
+        try:
+            n = ctypes.c_size_t(0)
+            data = lib.ik_resource_data(out.value, ctypes.byref(n))
+            return ctypes.string_at(data, n.value) if n.value else b""
+        finally:
+            lib.ik_resource_free(out.value)
+
+    def distributions(self) -> list[str]:
+        """The distribution metadata directories of the mounts and bundles, by their path in the tree of mounts
+        (``foo-1.0.dist-info`` at the top of a root mount, ``app/foo-1.0.dist-info`` in a bundle mounted at
+        ``app``), in meta path order (``ik_runtime_distributions``)."""
+        return self._list("ik_runtime_distributions")
+
+    def find_distributions(self, context=None) -> list:
+        """``importlib.metadata``'s ``find_distributions`` over the mounts and bundles: their distributions
+        (``importkit.metadata.MountedDistribution``) that ``context`` (a ``DistributionFinder.Context``; None:
+        all) asks for, by its ``name`` and ``path`` (docs/SEMANTICS.md, *Distributions*)."""
+        from .metadata import find_distributions
+
+        return find_distributions(self, context)
 
     def resources(self, package: str) -> list[str]:
         """The names of the files and directories directly in package ``package`` (modules included), sorted

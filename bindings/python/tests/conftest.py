@@ -46,7 +46,8 @@ def rt2():
 
 _TEMP = os.path.realpath(tempfile.gettempdir())
 _REPO = (str(REPO_ROOT), os.path.realpath(REPO_ROOT))
-_MADE_BY_TESTS = ("memory:", "builtin:", "hook:", _TEMP, tempfile.gettempdir())
+_MADE_BY_TESTS = ("memory:", "builtin:", "hook:", "bundle:", _TEMP, tempfile.gettempdir(),
+                  f"{sys.executable}/")  # the default virtual root of mounted modules
 
 
 def _is_test_module(module) -> bool:

@@ -144,8 +144,9 @@ cart = Cart()
 cart.add("apple"); cart.add("pear"); cart.add("apple")
 print(cart.total())
 import shop.util.money
-assert shop.util.money.__spec__.origin == "memory:/shop/util/money.py"
-assert not any(getattr(m, "__file__", None) and "shop" in m.__file__ for m in list(sys.modules.values()))
+assert shop.util.money.__spec__.origin == shop.util.money.__file__ == sys.executable + "/shop/util/money.py"
+assert not any(getattr(m, "__file__", None) and "/shop/" in m.__file__ and not m.__file__.startswith(sys.executable)
+               for m in list(sys.modules.values()))
 """
 
 

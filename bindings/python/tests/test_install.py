@@ -482,6 +482,7 @@ GAME = {
 
 
 def test_mounted_package_runs_from_memory(installed):
+    installed.set_virtual_root(None)  # no files (the default root gives some: test_packager.py)
     installed.mount("game", GAME)
     import game.levels.one
     import importlib.resources
@@ -511,6 +512,7 @@ def test_mounted_code_shows_in_tracebacks_and_inspect(installed):
     import inspect
     import traceback
 
+    installed.set_virtual_root(None)  # without files, functions' source still shows (through linecache)
     installed.mount("game", GAME)
     import game
 

@@ -458,11 +458,11 @@ def test_mounted_modules_have_cpython_attributes_and_resources(rt):
     core = rt.import_module("game.core")
     assert type(game.__spec__) is importlib.machinery.ModuleSpec
     assert game.__spec__.loader is game.__loader__
-    assert (game.__spec__.origin, game.__spec__.has_location) == ("memory:/game/__init__.py", False)
+    assert (game.__spec__.origin, game.__spec__.has_location) == (f"{sys.executable}/game/__init__.py", True)
     assert game.__spec__.loader_state.kind is importkit.Kind.SOURCE
     assert importlib.resources.files(game).joinpath("data/a.txt").read_text() == "A"
     assert inspect.getsource(core.speed) == "def speed():\n    return 3\n"  # through linecache
-    assert core.__loader__.get_code("game.core").co_filename == "memory:/game/core.py"
+    assert core.__loader__.get_code("game.core").co_filename == f"{sys.executable}/game/core.py"
 
 
 def test_virtual_root_in_the_runtimes_own_table(rt, tmp_path):
