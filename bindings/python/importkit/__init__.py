@@ -57,8 +57,10 @@ Design choices:
   ``get_data`` and resources, and drops its reference when importkit's release callback says so.
 - Module attributes are CPython's: ``__name__``, ``__spec__`` (an ``importlib.machinery.ModuleSpec``; in full
   import mode its ``loader_state`` is importkit's ``Spec``), ``__loader__``, ``__package__``, ``__path__``
-  (dynamic for namespace packages), ``__file__``/``__cached__`` only where a file exists (mounted modules get
-  virtual files when the runtime has a virtual root, ``set_virtual_root``).
+  (dynamic for namespace packages), ``__file__``/``__cached__`` where a file exists; mounted and bundled
+  modules get virtual files under the runtime's virtual root, ``sys.executable`` by default
+  (``set_virtual_root``; docs/SEMANTICS.md, *Files of mounted modules*); ``__indirect__`` for modules ``.ref``
+  files led to (docs/SEMANTICS.md, *.ref chains in Python*).
 - Full import mode isolation: executed code sees no module of the interpreter's except ``__future__``
   (registered as a native by every runtime, because ``from __future__ import ...`` also imports at run time;
   a policy with ``allow`` must allow it too). Hosts expose what they want:

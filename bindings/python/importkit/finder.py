@@ -31,7 +31,10 @@ that CPython's path finder would have served goes through importkit:
   PathFinder would. (Host finders added with ``Runtime.add_finder`` serve ``Runtime.import_module`` only.)
 - ``invalidate_caches()`` (called by ``importlib.invalidate_caches()``) calls ``ik_runtime_invalidate`` and
   ``PathFinder.invalidate_caches()`` (``sys.path_importer_cache``'s finders, ``_NamespacePath``'s epoch,
-  ``importlib.metadata``'s cache); ``find_distributions`` is PathFinder's, so ``importlib.metadata`` works.
+  ``importlib.metadata``'s cache). ``find_distributions`` gives the distributions of the runtime's mounts and
+  bundles (``importkit.metadata``), then PathFinder's; ``iter_modules`` lists the mounts' top-level modules
+  for ``pkgutil``, and a hook at the end of ``sys.path_hooks`` serves mounted packages' ``__path__`` entries
+  (``memory:/...``, ``bundle:/...``) for ``pkgutil`` (docs/SEMANTICS.md, *Distributions*, *Listing*).
 - The policy of the runtime applies: a denied name raises ``DeniedError`` (a ``PermissionError``) from the
   import statement.
 - Calls importkit cannot answer exactly as CPython would are handed to ``PathFinder.find_spec`` itself: names
