@@ -26,7 +26,8 @@ from importlib import abc as _abc
 
 from ._tree import MEMORY_SCHEME, MountTree, tree_path
 
-__all__ = ["BundleLoader", "MountLoader", "MountReader", "MountTree", "MountedPath", "SourceBytesLoader"]
+__all__ = ["BundleLoader", "MountLoader", "MountReader", "MountTree", "MountedPath", "RuntimePath", "RuntimeReader",
+           "SourceBytesLoader"]
 
 try:  # Python 3.11+
     from importlib.resources.abc import Traversable, TraversableResources
@@ -277,6 +278,10 @@ class BundleLoader(SourceBytesLoader):
             self._data = data
         return self._data
 
+    def get_resource_reader(self, fullname: str | None = None) -> RuntimeReader | None:
+        """``importlib.resources`` of a bundled package: its directory in the bundle, read through the runtime."""
+        return RuntimeReader(self.runtime, self.name) if self._package else None
+
     def get_data(self, path: str) -> bytes:
         """The bytes of a file of the bundle, by its virtual path or ``bundle:/...``."""
         from .errors import InvalidArgumentError, NotFoundError
@@ -291,6 +296,112 @@ class BundleLoader(SourceBytesLoader):
 
 
 BUNDLE_SCHEME = "bundle:"
+
+
+class RuntimePath(Traversable):
+    """A file or directory inside package ``package`` of a runtime (``rel``: a relative ``/`` path, ``""`` for
+    the package's directory), read through the runtime (``Runtime.read_resource``, ``Runtime.resources``), from
+    whichever source serves the package: a bundle's resources as ``importlib.resources`` traverses them. A
+    directory below the package is listed as the package (or namespace package) of that name."""
+
+    def __init__(self, runtime, package: str, rel: str = "") -> None:
+        self._runtime = runtime
+        self._package = package
+        self._rel = posixpath.normpath(rel).strip("/") if rel else ""
+        if self._rel == ".":
+            self._rel = ""
+
+    def __repr__(self) -> str:
+        return f"RuntimePath({self._package!r}, {self._rel!r})"
+
+    def __str__(self) -> str:
+        root = self._runtime._virtual_root
+        base = self._package.replace(".", "/")
+        inner = f"{base}/{self._rel}" if self._rel else base
+        return f"{root}/{inner}" if root is not None else f"{BUNDLE_SCHEME}/{inner}"
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, RuntimePath) and other._runtime is self._runtime
+                and (other._package, other._rel) == (self._package, self._rel))
+
+    def __hash__(self) -> int:
+        return hash((id(self._runtime), self._package, self._rel))
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self._rel) if self._rel else self._package.rpartition(".")[2]
+
+    def _listing(self) -> list[str] | None:
+        from .errors import ImportKitError
+
+        if self._rel.startswith(".."):
+            return None
+        dotted = self._package + ("." + self._rel.replace("/", ".") if self._rel else "")
+        try:
+            return self._runtime.resources(dotted)
+        except (ImportKitError, ValueError):
+            return None
+
+    def is_dir(self) -> bool:
+        return not self._rel or (not self.is_file() and self._listing() is not None)
+
+    def is_file(self) -> bool:
+        try:
+            self.read_bytes()
+        except (FileNotFoundError, IsADirectoryError):
+            return False
+        return True
+
+    def exists(self) -> bool:
+        return self.is_file() or self.is_dir()
+
+    def iterdir(self):
+        names = self._listing()
+        if names is None or (self._rel and self.is_file()):
+            raise NotADirectoryError(str(self))
+        for child in names:
+            yield RuntimePath(self._runtime, self._package, posixpath.join(self._rel, child))
+
+    def joinpath(self, *descendants) -> RuntimePath:
+        return RuntimePath(self._runtime, self._package, posixpath.join(self._rel, *(str(d) for d in descendants)))
+
+    def __truediv__(self, child) -> RuntimePath:
+        return self.joinpath(child)
+
+    def read_bytes(self) -> bytes:
+        from .errors import ImportKitError
+
+        if not self._rel or self._rel.startswith(".."):
+            raise IsADirectoryError(str(self)) if not self._rel else FileNotFoundError(str(self))
+        try:
+            return self._runtime.read_resource(self._package, self._rel)
+        except (ImportKitError, ValueError):
+            raise FileNotFoundError(f"{self}: no such resource") from None
+
+    def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
+        return self.read_bytes().decode(encoding or "utf-8", errors or "strict")
+
+    def open(self, mode: str = "r", *args, **kwargs):
+        if mode not in ("r", "rb", "rt"):
+            raise ValueError(f"bundled files are read-only: mode {mode!r}")
+        stream = io.BytesIO(self.read_bytes())
+        if mode == "rb":
+            return stream
+        if args and "encoding" not in kwargs:
+            kwargs["encoding"] = args[0]
+        if kwargs.get("encoding") is None:
+            kwargs["encoding"] = "utf-8"
+        return io.TextIOWrapper(stream, **kwargs)
+
+
+class RuntimeReader(TraversableResources):
+    """``get_resource_reader`` of a bundled package: ``files()`` is its ``RuntimePath``."""
+
+    def __init__(self, runtime, package: str) -> None:
+        self._files = RuntimePath(runtime, package)
+
+    def files(self) -> RuntimePath:
+        return self._files
 
 
 def virtual_tree_path(path: str, root: str | None, scheme: str) -> str | None:

@@ -534,3 +534,60 @@ def test_the_mount_hook_leaves_with_uninstall(import_state):
     assert finder._mount_path_hook not in sys.path_hooks
     assert "memory:/ikhooked" not in sys.path_importer_cache
     assert pkgutil.get_importer("memory:/ikhooked") is None
+
+
+# -- importlib.resources of bundled packages ---------------------------------------------------------------
+
+RES = {
+    "ikres/__init__.py": "",
+    "ikres/top.txt": "T\n",
+    "ikres/data/level.txt": "L1\n",
+    "ikres/data/sprites/hero.png": b"\x89PNG\r\n",
+    "ikres/sub/__init__.py": "",
+    "ikres/sub/inner.txt": "inner\n",
+}
+
+
+def _traverse(node, depth=0) -> list:
+    out = []
+    for child in sorted(node.iterdir(), key=lambda c: c.name):
+        if child.name == "__pycache__":
+            continue
+        entry = [child.name, child.is_dir(), child.is_file()]
+        if child.is_file():
+            entry.append(child.read_bytes())
+        else:
+            entry.append(_traverse(child, depth + 1))
+        out.append(entry)
+    return out
+
+
+def test_resources_of_a_bundled_package_traverse_as_the_same_directory(installed, tmp_path):
+    import importlib.resources as resources
+
+    write(tmp_path / "disk", RES)
+    sys.path.insert(0, str(tmp_path / "disk"))
+    expected = _traverse(resources.files("ikres"))
+    assert [e[0] for e in expected] == ["__init__.py", "data", "sub", "top.txt"]
+    missing_on_disk = resources.files("ikres").joinpath("nope.txt")
+    assert not missing_on_disk.is_file() and not missing_on_disk.is_dir()
+    for name in [m for m in sys.modules if m == "ikres" or m.startswith("ikres.")]:
+        del sys.modules[name]
+    sys.path.remove(str(tmp_path / "disk"))
+
+    builder = importkit.BundleBuilder()
+    builder.add_tree(RES)
+    builder.write(tmp_path / "res.ikb")
+    builder.close()
+    importkit.mount_bundle(tmp_path / "res.ikb")
+    files = resources.files("ikres")
+    assert type(sys.modules["ikres"].__loader__).__name__ == "BundleLoader"
+    assert _traverse(files) == expected
+    assert files.joinpath("data/level.txt").read_text() == "L1\n"
+    assert resources.files("ikres.sub").joinpath("inner.txt").read_text() == "inner\n"
+    missing = files.joinpath("nope.txt")
+    assert not missing.is_file() and not missing.is_dir() and not missing.exists()
+    with pytest.raises(FileNotFoundError):
+        missing.read_bytes()
+    with resources.as_file(files / "data" / "level.txt") as real:
+        assert open(real).read() == "L1\n"
