@@ -591,3 +591,26 @@ def test_resources_of_a_bundled_package_traverse_as_the_same_directory(installed
         missing.read_bytes()
     with resources.as_file(files / "data" / "level.txt") as real:
         assert open(real).read() == "L1\n"
+
+
+def test_an_isolated_runtime_gives_mounted_and_bundled_modules_files(tmp_path):
+    import inspect
+    import linecache
+
+    builder = importkit.BundleBuilder()
+    builder.add_tree({"ikiso/__init__.py": "def hello():\n    return 'bundled'\n", "ikiso/d.txt": "D"})
+    builder.write(tmp_path / "iso.ikb")
+    builder.close()
+    with importkit.Runtime() as rt:
+        rt.mount_bundle(tmp_path / "iso.ikb")
+        rt.mount("ikmem", {"__init__.py": "def hello():\n    return 'mounted'\n"})
+        for name, text in (("ikiso", "bundled"), ("ikmem", "mounted")):
+            module = rt.import_module(name)
+            assert module.__file__ == f"{sys.executable}/{name}/__init__.py"
+            assert module.hello() == text
+            assert inspect.getsource(module) == f"def hello():\n    return '{text}'\n"
+            assert inspect.getsource(module.hello).startswith("def hello():")
+            assert linecache.getline(module.__file__, 2) == f"    return '{text}'\n"
+        bundled = rt.get_module("ikiso")
+        assert bundled.__loader__.get_data(f"{sys.executable}/ikiso/d.txt") == b"D"
+        assert bundled.__loader__.get_resource_reader("ikiso").files().joinpath("d.txt").read_text() == "D"
