@@ -390,9 +390,11 @@ class ImportKitFinder:
                 spec = ModuleSpec(fullname, SourcelessFileLoader(fullname, file), origin=file, is_package=package)
                 spec.cached = file
             spec.has_location = True
+            if refs:  # .ref files led to it: __indirect__ (docs/SEMANTICS.md)
+                set_indirect(spec, refs)
             if package:
                 spec.submodule_search_locations = [location_b.decode()]
-            return set_indirect(spec, refs) if refs else spec
+            return spec
 
         return find
 
