@@ -191,6 +191,24 @@ typedef struct {
                     ik_report *report);
     ik_release_fn release_userdata;
 } ik_path_hook;
+typedef struct {
+    uint32_t size;
+    uint32_t kind;
+    bool is_package;
+    const char *name;
+    size_t name_len;
+    const char *origin;
+    size_t origin_len;
+    const char *file;
+    size_t file_len;
+    const char *cached;
+    size_t cached_len;
+    const char *parent;
+    size_t parent_len;
+    size_t location_count;
+    size_t ref_count;
+    void *host_data;
+} ik_spec_fields;
 const char *ik_version(void);
 uint32_t ik_version_number(void);
 ik_status ik_runtime_mount_bundle(const ik_runtime *rt,
@@ -460,5 +478,6 @@ size_t ik_spec_location_count(const ik_spec *spec);
 const char *ik_spec_location(const ik_spec *spec, size_t index, size_t *len_out);
 size_t ik_spec_ref_count(const ik_spec *spec);
 const char *ik_spec_ref(const ik_spec *spec, size_t index, size_t *len_out);
+ik_status ik_spec_get_fields(const ik_spec *spec, ik_spec_fields *out, ik_error **out_error);
 void ik_spec_free(const ik_spec *spec);
 const char *ik_status_name(int32_t status);

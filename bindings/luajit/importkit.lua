@@ -575,6 +575,7 @@ local installed_searcher
 -- code of ours runs again.
 -- (Made when the library is loaded: their types come from the cdef file.)
 local out_ptr, out_err, out_spec, out_bool, out_u32, out_u64, out_list, out_resource, profile_buf, runtime_buf
+local spec_fields
 
 function make_buffers()
   out_ptr = ffi.new("void *[1]")
@@ -587,6 +588,8 @@ function make_buffers()
   out_resource = ffi.new("ik_resource *[1]")
   profile_buf = ffi.new("ik_profile *[1]")
   runtime_buf = ffi.new("ik_runtime *[1]")
+  spec_fields = ffi.new("ik_spec_fields")
+  spec_fields.size = ffi.sizeof("ik_spec_fields")
 end
 
 local function handle_of(p)
@@ -599,20 +602,24 @@ end
 
 -- A Lua table copy of a spec (borrowed or owned; the caller frees an owned one).
 local function read_spec(spec)
+  local f = spec_fields
+  out_err[0] = nil
+  local st = lib.ik_spec_get_fields(spec, f, out_err)
+  if st ~= IK_OK then error(error_from(tonumber(st), out_err[0])) end
   local s = {
-    name = text(lib.ik_spec_name, spec) or "",
-    origin = text(lib.ik_spec_origin, spec) or "",
-    file = text(lib.ik_spec_file, spec),
-    cached = text(lib.ik_spec_cached, spec),
-    parent = text(lib.ik_spec_parent, spec) or "",
-    kind = KIND_NAMES[tonumber(lib.ik_spec_kind(spec))] or "unknown",
-    is_package = lib.ik_spec_is_package(spec),
+    name = ffi.string(f.name, f.name_len),
+    origin = ffi.string(f.origin, f.origin_len),
+    file = f.file ~= nil and ffi.string(f.file, f.file_len) or nil,
+    cached = f.cached ~= nil and ffi.string(f.cached, f.cached_len) or nil,
+    parent = ffi.string(f.parent, f.parent_len),
+    kind = KIND_NAMES[f.kind] or "unknown",
+    is_package = f.is_package,
     locations = {},
   }
-  for i = 0, tonumber(lib.ik_spec_location_count(spec)) - 1 do
+  for i = 0, tonumber(f.location_count) - 1 do
     s.locations[#s.locations + 1] = text(lib.ik_spec_location, spec, i) or ""
   end
-  local refs = tonumber(lib.ik_spec_ref_count(spec))
+  local refs = tonumber(f.ref_count)
   if refs > 0 then
     s.refs = {}
     for i = 0, refs - 1 do s.refs[#s.refs + 1] = text(lib.ik_spec_ref, spec, i) or "" end
@@ -2958,6 +2965,24 @@ typedef struct {
                     ik_report *report);
     ik_release_fn release_userdata;
 } ik_path_hook;
+typedef struct {
+    uint32_t size;
+    uint32_t kind;
+    bool is_package;
+    const char *name;
+    size_t name_len;
+    const char *origin;
+    size_t origin_len;
+    const char *file;
+    size_t file_len;
+    const char *cached;
+    size_t cached_len;
+    const char *parent;
+    size_t parent_len;
+    size_t location_count;
+    size_t ref_count;
+    void *host_data;
+} ik_spec_fields;
 const char *ik_version(void);
 uint32_t ik_version_number(void);
 ik_status ik_runtime_mount_bundle(const ik_runtime *rt,
@@ -3227,6 +3252,7 @@ size_t ik_spec_location_count(const ik_spec *spec);
 const char *ik_spec_location(const ik_spec *spec, size_t index, size_t *len_out);
 size_t ik_spec_ref_count(const ik_spec *spec);
 const char *ik_spec_ref(const ik_spec *spec, size_t index, size_t *len_out);
+ik_status ik_spec_get_fields(const ik_spec *spec, ik_spec_fields *out, ik_error **out_error);
 void ik_spec_free(const ik_spec *spec);
 const char *ik_status_name(int32_t status);
 ]]
