@@ -606,12 +606,15 @@ local function read_spec(spec)
   out_err[0] = nil
   local st = lib.ik_spec_get_fields(spec, f, out_err)
   if st ~= IK_OK then error(error_from(tonumber(st), out_err[0])) end
+  -- The strings are NUL-terminated and hold no NUL (names and paths never do): read without their lengths,
+  -- whose size_t fields the interpreter would box.
+  local file, cached = f.file, f.cached
   local s = {
-    name = ffi.string(f.name, f.name_len),
-    origin = ffi.string(f.origin, f.origin_len),
-    file = f.file ~= nil and ffi.string(f.file, f.file_len) or nil,
-    cached = f.cached ~= nil and ffi.string(f.cached, f.cached_len) or nil,
-    parent = ffi.string(f.parent, f.parent_len),
+    name = ffi.string(f.name),
+    origin = ffi.string(f.origin),
+    file = file ~= nil and ffi.string(file) or nil,
+    cached = cached ~= nil and ffi.string(cached) or nil,
+    parent = ffi.string(f.parent),
     kind = KIND_NAMES[f.kind] or "unknown",
     is_package = f.is_package,
     locations = {},
