@@ -48,6 +48,9 @@ are ASCII letters, digits, `_` and `-`). Options, all optional (any other key is
                                   also compiled (string.dump) and its bytecode kept (in memory, and in the
                                   directory of rt:set_code_cache_dir); false: sources only, ever
     strip   = true                compiled bytecode without debug information (BUNDLES below)
+    cpath   = TEMPLATES           C modules found along these templates (package.cpath's form, a string:
+                                  "./?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so"; true: package.cpath as it
+                                  is now). Default: none, a runtime opens no library unless asked (C MODULES)
 
 A runtime `rt` has:
 
@@ -68,7 +71,8 @@ A runtime `rt` has:
     rt:reload(name [, { keep = true }])   `importlib.reload`: finds the module of the table again and runs its
                                   chunk again in the same environment; returns its value now (a failure leaves it
                                   as it was). `keep`: the identity rule of HOT RELOAD. Installed with Lua's
-                                  semantics, a module require loaded through importkit reloads too (in Lua)
+                                  semantics, a module require loaded through importkit reloads too (in Lua).
+                                  A C module is never reloaded (IK_ERR_IMPORT: its library stays loaded)
     rt:watch(), rt:poll_changes(), rt:watched(), rt:unwatch()   hot reload (HOT RELOAD below)
     rt:read_resource(pkg, path)   the bytes (a string) of file `path` (relative, `/`-separated) of package `pkg`,
                                   from whichever source serves it; nil and the error when the package or the
@@ -95,7 +99,7 @@ runtime's import: `import "x.y"`, and `import ".sibling"`, `import "..up"` relat
 environment. A child is not set as a field of its parent (Lua's require does not do it either): `init.lua`
 does `M.util = import ".util"` itself.
 
-REQUIRE. `importkit.install(opts)` (the runtime's options, and `parents`, `environments`, `cpath`) makes a runtime and
+REQUIRE. `importkit.install(opts)` (the runtime's options, and `parents`, `environments`) makes a runtime and
 puts a searcher into `package.loaders` right after the preload searcher, ahead of Lua's file searchers. By
 default it keeps Lua's semantics (docs/LUA.md has the two side by side): importkit FINDS (its mounts, natives,
 search path, policy and caches; without `path`, the directories of `package.path`'s `?.lua` templates;
@@ -129,7 +133,26 @@ own C searchers, which come next (they also try LuaJIT's embedded bytecode, `lua
 covers C modules as any name (`deny = "lpeg"`, an `allow` list): a denied one raises before any library is
 opened. The places tried are lines `importkit cpath: no file './a/b.so'` and entries of
 `importkit.last_error().attempts`. Templates of another form (`.../loadall.so`) are LuaJIT's alone.
-`parents = true` leaves C modules to LuaJIT.
+
+With importkit's semantics (a runtime's `cpath` option, default none; `install{ parents = true }`, whose
+`cpath` defaults to package.cpath) C modules are importkit's modules: a host finder (`host:cpath`, last on
+the meta path: after mounts, bundles and host finders, mounted later too; natives come first) finds `a.b` as
+the first `DIR/a/b.so` along the templates, or, all-in-one, the first `DIR/a.so` holding `luaopen_a_b` (that
+library is opened while finding, as Lua's loader does), unless the search path has a Lua file for the name
+(Lua files come first). The spec has kind `extension`, the file as the template gives it, and is a package:
+any Lua module may have submodules, so a C module's Lua children are looked for in the search directories
+(`cjson.util` as `cjson/util.lua` beside `cjson.so`) and its C children along the cpath again. Parents are
+imported first: `a.b` in `a.so` imports `a` before (Lua's loader does not); `socket.core` beside
+`socket.lua` (a module, no package) and `pkg.inner` without any `pkg` fail with "No module named ...",
+naming the C file found and why (Lua finds them by the whole name). The executor's create opens the
+library with `package.loadlib(file, luaopen_name)` (one that does not open: IK_ERR_EXEC naming the file and
+the loader's message; no such function: IK_ERR_EXEC naming it), and exec calls the function with the name, as
+require calls its loader: the module is what it returns, else what it stored in package.loaded[name] itself
+(luaL_register), else true; an error it raises is the module's (`e.cause`), and the module leaves the table.
+What a C module does outside (a global, package.loaded) is its own. Policy first: a denied name opens no
+library. A miss lists the places (`cpath: no file './a/b.so'`, attempts with place `cpath`, after the Lua
+files'). C modules are never watched nor reloaded (rt:reload raises IK_ERR_IMPORT). With `parents = true`, a
+name importkit does not find still goes on to LuaJIT's own searchers (as for Lua files).
 
 A denied name raises at once (a string: "module 'x' not found:" and importkit's reason) instead of falling
 through; `importkit.last_error()` gives the importkit error object behind the last such failure.
@@ -233,13 +256,13 @@ unchanged (`ik_report_pass`): importing `a`, whose code imports a missing `b`, f
 'b'". Misuse (a name that is not a string, an unknown option) raises a plain Lua error naming the function,
 the argument and the caller's line.
 
-CALLBACKS (the slot note). importkit calls into Lua through six FFI callbacks (executor create, exec,
-exec_code, compile, release; native create). LuaJIT has a fixed pool of callback slots (896 on x64 Linux) that
-`ffi.cast` takes from and only `cb:free()` gives back, so this binding makes its six when the first runtime is
+CALLBACKS (the slot note). importkit calls into Lua through seven FFI callbacks (executor create, exec,
+exec_code, compile, release; native create; the find of the C modules' finder). LuaJIT has a fixed pool of callback slots (896 on x64 Linux) that
+`ffi.cast` takes from and only `cb:free()` gives back, so this binding makes its seven when the first runtime is
 made, all live runtimes share them, and they are freed (`cb:free()`) with the last runtime, closed or
 collected, once `ik_runtime_free` has released its modules through them; the next runtime makes them again. The `userdata`
 argument carries the runtime's id, and module handles are integers (keys of a per-runtime Lua table, cast to
-`void *`), never pointers to Lua objects. Any number of runtimes therefore takes six slots at most and leaks
+`void *`), never pointers to Lua objects. Any number of runtimes therefore takes seven slots at most and leaks
 none. Every callback body runs under `pcall`, so no
 Lua error unwinds through importkit: a failure is reported with `ik_report_error` (or `ik_report_pass`) and a
 status is returned. The Lua functions of this binding whose C call may call back are excluded from the JIT
