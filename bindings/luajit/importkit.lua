@@ -257,14 +257,14 @@ unchanged (`ik_report_pass`): importing `a`, whose code imports a missing `b`, f
 the argument and the caller's line.
 
 CALLBACKS (the slot note). importkit calls into Lua through seven FFI callbacks (executor create, exec,
-exec_code, compile, release; native create; the find of the C modules' finder). LuaJIT has a fixed pool of callback slots (896 on x64 Linux) that
-`ffi.cast` takes from and only `cb:free()` gives back, so this binding makes its seven when the first runtime is
-made, all live runtimes share them, and they are freed (`cb:free()`) with the last runtime, closed or
-collected, once `ik_runtime_free` has released its modules through them; the next runtime makes them again. The `userdata`
-argument carries the runtime's id, and module handles are integers (keys of a per-runtime Lua table, cast to
-`void *`), never pointers to Lua objects. Any number of runtimes therefore takes seven slots at most and leaks
-none. Every callback body runs under `pcall`, so no
-Lua error unwinds through importkit: a failure is reported with `ik_report_error` (or `ik_report_pass`) and a
+exec_code, compile, release; native create; the find of the C modules' finder). LuaJIT has a fixed pool of
+callback slots (896 on x64 Linux) that `ffi.cast` takes from and only `cb:free()` gives back, so this binding
+makes its seven when the first runtime is made, all live runtimes share them, and they are freed (`cb:free()`)
+with the last runtime, closed or collected, once `ik_runtime_free` has released its modules through them; the
+next runtime makes them again. The `userdata` argument carries the runtime's id, and module handles are
+integers (keys of a per-runtime Lua table, cast to `void *`), never pointers to Lua objects. Any number of
+runtimes therefore takes seven slots at most and leaks none. Every callback body runs under `pcall`, so no Lua
+error unwinds through importkit: a failure is reported with `ik_report_error` (or `ik_report_pass`) and a
 status is returned. The Lua functions of this binding whose C call may call back are excluded from the JIT
 (`jit.off`), as LuaJIT requires of callbacks.
 
@@ -574,7 +574,11 @@ local function error_from(status, ptr, state)
       local a, b = msg:find("host:cpath: not found", 1, true)
       if a and #lines > 0 then
         local before, after = msg:sub(1, a - 1), msg:sub(b + 1)
-        if after:sub(1, 2) == "; " then after = after:sub(3) elseif before:sub(-2) == "; " then before = before:sub(1, -3) end
+        if after:sub(1, 2) == "; " then
+          after = after:sub(3)
+        elseif before:sub(-2) == "; " then
+          before = before:sub(1, -3)
+        end
         msg = before .. after
         local close = #msg - ((msg:reverse():find(")", 1, true)) or 0) + 1
         local places = "cpath: " .. concat(lines, ", ")
@@ -1775,7 +1779,9 @@ function Runtime:reload(name, opts)
     error(c_not_reloaded(name, c_file))
   end
   local rec = table_record(self, name)
-  if rec and rec.spec and rec.spec.kind == "extension" then error(c_not_reloaded(name, rec.spec.file or rec.spec.origin)) end
+  if rec and rec.spec and rec.spec.kind == "extension" then
+    error(c_not_reloaded(name, rec.spec.file or rec.spec.origin))
+  end
   local p = enter(self)
   out_err[0] = nil
   local previous = self._keep_identity
