@@ -48,6 +48,9 @@ are ASCII letters, digits, `_` and `-`). Options, all optional (any other key is
                                   also compiled (string.dump) and its bytecode kept (in memory, and in the
                                   directory of rt:set_code_cache_dir); false: sources only, ever
     strip   = true                compiled bytecode without debug information (BUNDLES below)
+    cpath   = TEMPLATES           C modules found along these templates (package.cpath's form, a string:
+                                  "./?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so"; true: package.cpath as it
+                                  is now). Default: none, a runtime opens no library unless asked (C MODULES)
 
 A runtime `rt` has:
 
@@ -68,7 +71,8 @@ A runtime `rt` has:
     rt:reload(name [, { keep = true }])   `importlib.reload`: finds the module of the table again and runs its
                                   chunk again in the same environment; returns its value now (a failure leaves it
                                   as it was). `keep`: the identity rule of HOT RELOAD. Installed with Lua's
-                                  semantics, a module require loaded through importkit reloads too (in Lua)
+                                  semantics, a module require loaded through importkit reloads too (in Lua).
+                                  A C module is never reloaded (IK_ERR_IMPORT: its library stays loaded)
     rt:watch(), rt:poll_changes(), rt:watched(), rt:unwatch()   hot reload (HOT RELOAD below)
     rt:read_resource(pkg, path)   the bytes (a string) of file `path` (relative, `/`-separated) of package `pkg`,
                                   from whichever source serves it; nil and the error when the package or the
@@ -95,7 +99,7 @@ runtime's import: `import "x.y"`, and `import ".sibling"`, `import "..up"` relat
 environment. A child is not set as a field of its parent (Lua's require does not do it either): `init.lua`
 does `M.util = import ".util"` itself.
 
-REQUIRE. `importkit.install(opts)` (the runtime's options, and `parents`, `environments`, `cpath`) makes a runtime and
+REQUIRE. `importkit.install(opts)` (the runtime's options, and `parents`, `environments`) makes a runtime and
 puts a searcher into `package.loaders` right after the preload searcher, ahead of Lua's file searchers. By
 default it keeps Lua's semantics (docs/LUA.md has the two side by side): importkit FINDS (its mounts, natives,
 search path, policy and caches; without `path`, the directories of `package.path`'s `?.lua` templates;
@@ -129,7 +133,26 @@ own C searchers, which come next (they also try LuaJIT's embedded bytecode, `lua
 covers C modules as any name (`deny = "lpeg"`, an `allow` list): a denied one raises before any library is
 opened. The places tried are lines `importkit cpath: no file './a/b.so'` and entries of
 `importkit.last_error().attempts`. Templates of another form (`.../loadall.so`) are LuaJIT's alone.
-`parents = true` leaves C modules to LuaJIT.
+
+With importkit's semantics (a runtime's `cpath` option, default none; `install{ parents = true }`, whose
+`cpath` defaults to package.cpath) C modules are importkit's modules: a host finder (`host:cpath`, last on
+the meta path: after mounts, bundles and host finders, mounted later too; natives come first) finds `a.b` as
+the first `DIR/a/b.so` along the templates, or, all-in-one, the first `DIR/a.so` holding `luaopen_a_b` (that
+library is opened while finding, as Lua's loader does), unless the search path has a Lua file for the name
+(Lua files come first). The spec has kind `extension`, the file as the template gives it, and is a package:
+any Lua module may have submodules, so a C module's Lua children are looked for in the search directories
+(`cjson.util` as `cjson/util.lua` beside `cjson.so`) and its C children along the cpath again. Parents are
+imported first: `a.b` in `a.so` imports `a` before (Lua's loader does not); `socket.core` beside
+`socket.lua` (a module, no package) and `pkg.inner` without any `pkg` fail with "No module named ...",
+naming the C file found and why (Lua finds them by the whole name). The executor's create opens the
+library with `package.loadlib(file, luaopen_name)` (one that does not open: IK_ERR_EXEC naming the file and
+the loader's message; no such function: IK_ERR_EXEC naming it), and exec calls the function with the name, as
+require calls its loader: the module is what it returns, else what it stored in package.loaded[name] itself
+(luaL_register), else true; an error it raises is the module's (`e.cause`), and the module leaves the table.
+What a C module does outside (a global, package.loaded) is its own. Policy first: a denied name opens no
+library. A miss lists the places (`cpath: no file './a/b.so'`, attempts with place `cpath`, after the Lua
+files'). C modules are never watched nor reloaded (rt:reload raises IK_ERR_IMPORT). With `parents = true`, a
+name importkit does not find still goes on to LuaJIT's own searchers (as for Lua files).
 
 A denied name raises at once (a string: "module 'x' not found:" and importkit's reason) instead of falling
 through; `importkit.last_error()` gives the importkit error object behind the last such failure.
@@ -233,15 +256,15 @@ unchanged (`ik_report_pass`): importing `a`, whose code imports a missing `b`, f
 'b'". Misuse (a name that is not a string, an unknown option) raises a plain Lua error naming the function,
 the argument and the caller's line.
 
-CALLBACKS (the slot note). importkit calls into Lua through six FFI callbacks (executor create, exec,
-exec_code, compile, release; native create). LuaJIT has a fixed pool of callback slots (896 on x64 Linux) that
-`ffi.cast` takes from and only `cb:free()` gives back, so this binding makes its six when the first runtime is
-made, all live runtimes share them, and they are freed (`cb:free()`) with the last runtime, closed or
-collected, once `ik_runtime_free` has released its modules through them; the next runtime makes them again. The `userdata`
-argument carries the runtime's id, and module handles are integers (keys of a per-runtime Lua table, cast to
-`void *`), never pointers to Lua objects. Any number of runtimes therefore takes six slots at most and leaks
-none. Every callback body runs under `pcall`, so no
-Lua error unwinds through importkit: a failure is reported with `ik_report_error` (or `ik_report_pass`) and a
+CALLBACKS (the slot note). importkit calls into Lua through seven FFI callbacks (executor create, exec,
+exec_code, compile, release; native create; the find of the C modules' finder). LuaJIT has a fixed pool of
+callback slots (896 on x64 Linux) that `ffi.cast` takes from and only `cb:free()` gives back, so this binding
+makes its seven when the first runtime is made, all live runtimes share them, and they are freed (`cb:free()`)
+with the last runtime, closed or collected, once `ik_runtime_free` has released its modules through them; the
+next runtime makes them again. The `userdata` argument carries the runtime's id, and module handles are
+integers (keys of a per-runtime Lua table, cast to `void *`), never pointers to Lua objects. Any number of
+runtimes therefore takes seven slots at most and leaks none. Every callback body runs under `pcall`, so no Lua
+error unwinds through importkit: a failure is reported with `ik_report_error` (or `ik_report_pass`) and a
 status is returned. The Lua functions of this binding whose C call may call back are excluded from the JIT
 (`jit.off`), as LuaJIT requires of callbacks.
 
@@ -533,6 +556,42 @@ local function error_from(status, ptr, state)
     column = tonumber(lib.ik_error_column(ptr)),
     _ptr = ptr,
   })
+  local tried = state and status == IK_ERR_NOT_FOUND and e.module and state._c_tried and state._c_tried[e.module]
+  if tried then
+    -- The host finder of C modules noted its places when it was asked: they replace its "not found", and go
+    -- last, where Lua's C searchers come (after the Lua files, which win over a C module of the same name).
+    local out, lines, had = {}, {}, false
+    for _, a in ipairs(attempts) do
+      if a.place == "host:cpath" then had = true else out[#out + 1] = a end
+    end
+    if had then
+      for _, t in ipairs(tried) do
+        out[#out + 1] = t
+        lines[#lines + 1] = t.reason
+      end
+      e.attempts = out
+      local msg = e.message
+      local a, b = msg:find("host:cpath: not found", 1, true)
+      if a and #lines > 0 then
+        local before, after = msg:sub(1, a - 1), msg:sub(b + 1)
+        if after:sub(1, 2) == "; " then
+          after = after:sub(3)
+        elseif before:sub(-2) == "; " then
+          before = before:sub(1, -3)
+        end
+        msg = before .. after
+        local close = #msg - ((msg:reverse():find(")", 1, true)) or 0) + 1
+        local places = "cpath: " .. concat(lines, ", ")
+        if close > #msg then
+          msg = msg .. " (" .. places .. ")"
+        else
+          local sep = msg:sub(close - 1, close - 1) == "(" and "" or "; "
+          msg = msg:sub(1, close - 1) .. sep .. places .. msg:sub(close)
+        end
+        e.message = msg
+      end
+    end
+  end
   if state and e.module and (status == IK_ERR_EXEC or status == IK_ERR_HOST) then
     local c = state._causes[e.module]
     if c then
@@ -701,6 +760,9 @@ local function read_file(path)
 end
 
 local lua_file_name -- (defined with the searchers)
+-- C modules along a runtime's cpath templates (defined with the searchers): the first library for a name
+-- (Lua's two C searchers), the luaopen_ function's name, and the host finder that serves them to a runtime.
+local c_find_module, luaopen_name, add_c_finder, c_templates, c_lookup
 
 ---------------------------------------------------------------------------------------------------------------
 -- Hot reload: dependency edges, file stamps, module identity (rt:watch, rt:poll_changes)
@@ -889,6 +951,21 @@ local function load_chunk(bytes, chunkname, is_code, env, mode)
   return load(bytes, chunkname, mode or "t", env)
 end
 
+-- A C module's library (spec `file`, the name its cpath template gives it: `./a/b.so`), opened with
+-- package.loadlib as Lua's C searchers open it (one handle shared with them), and its luaopen_ function.
+-- A library that does not open, or has no such function, raises naming the file and what the loader said.
+local function open_c_module(sp)
+  local sym = luaopen_name(sp.name)
+  local f, msg, where = package.loadlib(sp.file, sym)
+  if f then return f end
+  if where == "init" then
+    error(new_error(IK_ERR_EXEC, format("C module '%s': no function '%s' in library '%s' (%s)", sp.name, sym,
+      sp.file, tostring(msg)), { module = sp.name }))
+  end
+  error(new_error(IK_ERR_EXEC, format("C module '%s': cannot open library '%s': %s", sp.name, sp.file,
+    tostring(msg)), { module = sp.name }))
+end
+
 local function cb_create_body(userdata, spec, out_module)
   local state = state_of(userdata)
   if not state or not state._ptr then
@@ -896,7 +973,10 @@ local function cb_create_body(userdata, spec, out_module)
   end
   local sp = read_spec(spec)
   local rec
-  if state._global_env then
+  if sp.kind == "extension" then
+    -- A C module: no environment; its value is `true` until exec has run its luaopen_ function.
+    rec = { name = sp.name, spec = sp, value = true, open = open_c_module(sp) }
+  elseif state._global_env then
     -- Modules share the globals (require's way): no table of their own; a cycle gets `true` until done.
     rec = { name = sp.name, spec = sp, value = true }
   else
@@ -920,6 +1000,32 @@ local function chunk_name(state, sp)
   return "@" .. ((state._installed and sp.file) and lua_file_name(sp.name, sp.file) or sp.file or sp.origin)
 end
 
+-- Runs a C module's luaopen_ function with the module's name, as Lua's require calls its loader; its value
+-- is what the function returns, else what it stored in package.loaded[name] itself (luaL_register does),
+-- else true. An error it raises is the module's error (with the traceback), as for a chunk.
+local function run_c_module(state, rec, sp)
+  local name = sp.name
+  local before = package.loaded[name]
+  local traceback
+  local function handler(e)
+    if M.is_error(e) then return e end
+    traceback = debug.traceback("", 2):gsub("^\n", "")
+    return e
+  end
+  local ok, ret = xpcall(rec.open, handler, name)
+  if not ok then
+    if M.is_error(ret) then error(ret, 0) end
+    return nil, ret, 0, traceback
+  end
+  if ret == nil then
+    local stored = package.loaded[name]
+    if stored ~= nil and not rawequal(stored, before) then ret = stored else ret = true end
+  end
+  rec.value = ret
+  if state._sync_loaded then package.loaded[name] = ret end
+  return IK_OK
+end
+
 local function cb_exec_body(userdata, spec, module, source, source_len, is_code)
   local state = state_of(userdata)
   if not state then error(new_error(IK_ERR_UNAVAILABLE, "the importkit runtime is closed")) end
@@ -933,6 +1039,13 @@ local function cb_exec_body(userdata, spec, module, source, source_len, is_code)
   end
   rec.executed = true
   local sp = rec.spec
+  if sp.kind == "extension" and rec.open then
+    if reloading then
+      error(new_error(IK_ERR_IMPORT, format("C module '%s' (%s) cannot be reloaded: a library is never unloaded",
+        sp.name, sp.file or sp.origin), { module = sp.name }))
+    end
+    return run_c_module(state, rec, sp)
+  end
   if sp.kind ~= "source" then
     error(new_error(IK_ERR_IMPORT, format("the LuaJIT executor cannot execute %s module '%s' (%s)",
       sp.kind, sp.name, sp.origin), { module = sp.name }))
@@ -1072,6 +1185,51 @@ local function cb_native(userdata, spec, out_module, report)
   return report_failure(state, report, st, IK_ERR_HOST, name, 0, nil)
 end
 
+-- The host finder of C modules (`cpath`, importkit's semantics: runtimes and install{ parents = true }): the
+-- first library along the cpath templates for `name` (Lua's C searcher, then its all-in-one loader), unless
+-- the search path has a Lua file for it (Lua's searchers try Lua files first; the path finder comes after
+-- host finders on the meta path). Found: a package of kind extension (any Lua module may have submodules:
+-- its Lua children are looked for in the search directories joined with its path, its C children along the
+-- cpath again), its file the template filled in. Not found: the places tried are kept for the error.
+local function cb_find_body(userdata, cname, name_len, path, path_count, found)
+  local state = state_of(userdata)
+  if not state or not state._ptr or not state._ctemplates then return IK_OK end
+  local name = ffi.string(cname, name_len)
+  local file, spec = c_find_module(state, name, state._c_tried)
+  if not file then return IK_OK end
+  if state._fs then
+    local locations
+    if path ~= nil then
+      locations = {}
+      for i = 0, tonumber(path_count) - 1 do locations[i + 1] = ffi.string(path[i]) end
+    end
+    local okp, lua_spec = pcall(state.path_find, state, name, locations)
+    if okp and lua_spec then return IK_OK end -- the path finder finds a Lua file: it comes first
+  end
+  out_err[0] = nil
+  local st = lib.ik_found_set(found, spec.origin, lib.IK_KIND_EXTENSION, true, out_err)
+  if st == IK_OK then
+    out_err[0] = nil
+    st = lib.ik_found_set_file(found, file, out_err)
+  end
+  if st == IK_OK and state._fs then
+    local rel = name:gsub("%.", "/")
+    for _, dir in ipairs(state:path()) do
+      if st ~= IK_OK then break end
+      out_err[0] = nil
+      st = lib.ik_found_add_location(found, dir .. "/" .. rel, out_err)
+    end
+  end
+  if st ~= IK_OK then error(error_from(tonumber(st), out_err[0])) end
+  return IK_OK
+end
+
+local function cb_find(userdata, name, name_len, path, path_count, found, report)
+  local ok, st = pcall(cb_find_body, userdata, name, name_len, path, path_count, found)
+  if ok then return st end
+  return report_failure(nil, report, st, IK_ERR_HOST)
+end
+
 local callbacks -- created when the first runtime is made, freed with the last one
 local live_runtimes = 0
 
@@ -1087,6 +1245,8 @@ local function ensure_callbacks()
       cb_compile)
     cbs.exec_code = ffi.cast("int32_t (*)(void *, const ik_spec *, void *, const uint8_t *, size_t, ik_report *)",
       cb_exec_code)
+    cbs.find = ffi.cast("int32_t (*)(void *, const char *, size_t, const char *const *, size_t, ik_found *, " ..
+      "ik_report *)", cb_find)
   end)
   if not ok then
     for _, cb in pairs(cbs) do cb:free() end
@@ -1147,6 +1307,32 @@ local function check(state, status, err)
   if status ~= IK_OK then error(error_from(tonumber(status), err, state)) end
 end
 
+-- A C module whose parent is no package (`socket.core` beside `socket.lua`) or is missing (`pkg/inner.so`
+-- alone): Lua's C searcher finds it by its whole name, importkit (parents first) does not. The error says so.
+local function explain_c_child(state, name, err)
+  local parent = name:match("^(.*)%.[^.]*$")
+  if not parent then return end
+  local missing = err.module ~= name
+  if missing and name:sub(1, #err.module + 1) ~= err.module .. "." then return end
+  if not missing and not err.message:find("is not a package", 1, true) then return end
+  local file
+  for _, t in ipairs(state._ctemplates) do
+    file = c_lookup(state, name, t)
+    if file then break end
+  end
+  if not file then return end
+  local why
+  if missing then
+    why = format("'%s' was not found", err.module)
+  else
+    local okf, pspec = pcall(state.find, state, parent)
+    why = format("'%s' is a module, not a package%s", parent, okf and pspec and " (" .. pspec.origin .. ")" or "")
+  end
+  err.message = format("%s; C module '%s' is at '%s', but importkit imports its parent '%s' first and finds a " ..
+    "submodule only in a package: %s (plain require, and install() with Lua's semantics, load it by its whole name)",
+    err.message, name, file, parent, why)
+end
+
 function do_import(state, name, package)
   local p = enter(state)
   out_err[0] = nil
@@ -1161,7 +1347,11 @@ function do_import(state, name, package)
   local rec
   if st == IK_OK then rec = state._modules[handle_of(h)] end
   leave(state)
-  if st ~= IK_OK then error(error_from(tonumber(st), e, state)) end
+  if st ~= IK_OK then
+    local err = error_from(tonumber(st), e, state)
+    if state._cfinder_id and err.status == IK_ERR_NOT_FOUND and not package then explain_c_child(state, name, err) end
+    error(err)
+  end
   if not rec then
     error(new_error(IK_ERR_INTERNAL, format("importkit returned a module handle this runtime does not hold for '%s'", name)))
   end
@@ -1314,6 +1504,7 @@ function Runtime:mount(point, files, opts)
   local id, e = out_u64[0], out_err[0]
   leave(self)
   check(self, st, e)
+  if self._cfinder_id then add_c_finder(self) end -- C modules after the mounts, as after the other sources
   return tonumber(id)
 end
 jit_off(Runtime.mount)
@@ -1397,6 +1588,7 @@ function Runtime:mount_bundle(bundle, opts)
   local id, e = out_u64[0], out_err[0]
   leave(self)
   check(self, st, e)
+  if self._cfinder_id then add_c_finder(self) end
   return tonumber(id)
 end
 jit_off(Runtime.mount_bundle)
@@ -1559,6 +1751,24 @@ function Runtime:modules()
   return name_list(self, "ik_runtime_list_modules")
 end
 
+-- The record of module `name` in the table (imports nothing), or nil.
+local function table_record(self, name)
+  local p = enter(self)
+  out_err[0] = nil
+  local st = lib.ik_runtime_get_module(p, name, out_ptr, out_u32, out_err)
+  local h, e = out_ptr[0], out_err[0]
+  local rec = st == IK_OK and self._modules[handle_of(h)] or nil
+  leave(self)
+  if st ~= IK_OK and e ~= nil then lib.ik_error_free(e) end
+  return rec
+end
+jit_off(table_record)
+
+local function c_not_reloaded(name, file)
+  return new_error(IK_ERR_IMPORT, format("C module '%s' (%s) cannot be reloaded: a library is never unloaded, and " ..
+    "running its luaopen_ function again would not make it another module", name, file), { module = name })
+end
+
 --- `importlib.reload`: finds module `name` of the table again and executes it again in the same environment;
 --- returns the module's value now. A failure (not found again, its chunk raised) leaves it as it was.
 --- `opts.keep`: the module's table stays the module (the identity rule of rt:poll_changes).
@@ -1573,6 +1783,14 @@ function Runtime:reload(name, opts)
   end
   if self._lua_opts and self._lua_modules[name] and package.loaded[name] ~= nil and not self:contains(name) then
     return reload_lua(self, name, keep)
+  end
+  local c_file = self._c_loaded and self._c_loaded[name]
+  if c_file and package.loaded[name] ~= nil and not self:contains(name) then
+    error(c_not_reloaded(name, c_file))
+  end
+  local rec = table_record(self, name)
+  if rec and rec.spec and rec.spec.kind == "extension" then
+    error(c_not_reloaded(name, rec.spec.file or rec.spec.origin))
   end
   local p = enter(self)
   out_err[0] = nil
@@ -1720,10 +1938,10 @@ end
 ---------------------------------------------------------------------------------------------------------------
 
 local OPTIONS = { path = true, mounts = true, natives = true, allow = true, deny = true, globals = true,
-  bundle = true, bytecode = true, strip = true }
-local OPTION_LIST = "allow, bundle, bytecode, deny, globals, mounts, natives, path, strip"
+  bundle = true, bytecode = true, strip = true, cpath = true }
+local OPTION_LIST = "allow, bundle, bytecode, cpath, deny, globals, mounts, natives, path, strip"
 -- install() has these too: they turn importkit's semantics on for require.
-local INSTALL_OPTIONS = { parents = true, environments = true, cpath = true }
+local INSTALL_OPTIONS = { parents = true, environments = true }
 local INSTALL_OPTION_LIST = "allow, bundle, bytecode, cpath, deny, environments, globals, mounts, natives, " ..
   "parents, path, strip"
 
@@ -1811,15 +2029,25 @@ local function check_options(opts, fname)
         type(envs) == "string" and format("%q", envs) or type(envs)), 0)
     end
     o.environments = envs
-    -- C modules: searched along these package.cpath templates (default: package.cpath when installing).
-    local cpath = opts.cpath
-    if cpath == nil then cpath = type(package.cpath) == "string" and package.cpath or false end
-    if cpath ~= false and type(cpath) ~= "string" then
-      error(format("%s: option 'cpath' must be a string of templates (as package.cpath) or false, got %s", fname,
-        type(cpath)), 0)
-    end
-    o.cpath = cpath
   end
+  -- C modules: searched along these templates (package.cpath's form; true: package.cpath). Default:
+  -- package.cpath when installing, none for a runtime (it opens no library unless asked to).
+  local cpath = opts.cpath
+  if cpath == nil then cpath = install end
+  if cpath == true then cpath = type(package.cpath) == "string" and package.cpath or false end
+  if cpath ~= false and type(cpath) ~= "string" then
+    error(format("%s: option 'cpath' must be a string of templates (as package.cpath), true (package.cpath) " ..
+      "or false, got %s", fname, type(cpath)), 0)
+  end
+  if cpath and opts.cpath ~= nil and not M.has_filesystem() then error(fs_unsupported("option 'cpath'")) end
+  if cpath and not install and #c_templates(cpath) == 0 then
+    error(format("%s: option 'cpath' has no template of the form DIR/?SUFFIX (such as \"./?.so\"): %q", fname,
+      cpath), 0)
+  end
+  o.cpath = cpath
+  -- The host finder of C modules, for importkit's semantics (a runtime, install{ parents = true }); install()
+  -- with Lua's semantics searches them in its searcher.
+  o.c_finder = not install or o.parents
   if opts.path == false and fname == "importkit.install" then
     o.no_path = true
   elseif opts.path ~= nil then
@@ -1983,6 +2211,16 @@ local function new_runtime(o)
     if o.path then
       enable_filesystem(self)
       for _, dir in ipairs(o.path) do self:path_append(dir) end
+    end
+    if o.cpath and M.has_filesystem() then
+      -- C modules: the cpath templates importkit searches (the finder of their files, a second runtime, is
+      -- made on the first search).
+      local templates = c_templates(o.cpath)
+      if #templates > 0 then self._ctemplates = templates end
+    end
+    if self._ctemplates and o.c_finder then
+      self._c_tried = {} -- name -> the places the host finder of C modules tried last (for the error)
+      add_c_finder(self)
     end
   end)
   if not ok then
@@ -2269,7 +2507,7 @@ end
 -- The templates of a package.cpath string that importkit searches, in order: those of the form DIR/?SUFFIX
 -- (and ?SUFFIX, the current directory) with `?` only there; `{ template, dir, suffix }` each. Others (such as
 -- ".../loadall.so") are left to LuaJIT's own C searchers, which come after importkit's.
-local function c_templates(cpath)
+function c_templates(cpath)
   local out, seen = {}, {}
   for template in cpath:gmatch("[^;]+") do
     local dir, suffix = template:match("^(.*)/%?(%.[^/?]+)$")
@@ -2284,7 +2522,7 @@ end
 
 -- The name of the C function that opens module `name` (Lua 5.1's rule, which LuaJIT keeps): the name up to
 -- and including its first '-' dropped, dots made underscores, after "luaopen_" ("a.v1-b.c" gives luaopen_b_c).
-local function luaopen_name(name)
+function luaopen_name(name)
   local tail = name:gsub("^[^-]*%-", "")
   return "luaopen_" .. tail:gsub("%.", "_")
 end
@@ -2309,7 +2547,7 @@ end
 -- The C module file for `name` in the directory of cpath template `t`, as importkit's finder of C modules
 -- (an extension kind) finds it: the file name as the template gives it ("./a/b.so"), and the spec; or nil
 -- and the attempt to record.
-local function c_lookup(rt, name, t)
+function c_lookup(rt, name, t)
   local rel = name:gsub("%.", "/")
   local parent_rel = rel:match("^(.*)/[^/]*$")
   local entry = parent_rel and (t.dir .. "/" .. parent_rel) or t.dir
@@ -2327,6 +2565,66 @@ local function c_lookup(rt, name, t)
   return nil, { place = "cpath", reason = reason }
 end
 
+-- The first library along `rt`'s cpath templates for `name`, as Lua's two C searchers look (for the host
+-- finder of C modules, importkit's semantics): `DIR/a/b.so`; then, for a dotted name, the first library of
+-- its root (`DIR/a.so`), which must hold luaopen_a_b (looked up now, as Lua's all-in-one loader does; a
+-- library that does not open raises). Returns the file (the template filled in) and its spec; or nil, the
+-- places tried kept in `tried[name]` for the error.
+function c_find_module(rt, name, tried)
+  local attempts = {}
+  for _, t in ipairs(rt._ctemplates) do
+    local file, found = c_lookup(rt, name, t)
+    if file then
+      tried[name] = nil
+      return file, found
+    end
+    attempts[#attempts + 1] = found
+  end
+  local root = name:match("^([^.]+)%.")
+  if root then
+    for _, t in ipairs(rt._ctemplates) do
+      local file, found = c_lookup(rt, root, t)
+      if file then
+        local f, msg, where = package.loadlib(file, luaopen_name(name))
+        if f then
+          tried[name] = nil
+          return file, found
+        end
+        if where ~= "init" then
+          error(format("C module '%s': cannot open library '%s': %s", name, file, tostring(msg)), 0)
+        end
+        attempts[#attempts + 1] = { place = "cpath", reason = format("no module '%s' in file '%s'", name, file) }
+        break
+      end
+      attempts[#attempts + 1] = found
+    end
+  end
+  tried[name] = attempts
+  return nil
+end
+
+-- Puts the host finder of C modules last on `rt`'s meta path (after its mounts and bundles, before the
+-- path finder), or moves it there again after a mount.
+function add_c_finder(rt)
+  if rt._cfinder_id then
+    call(rt, "ik_runtime_remove_finder", rt._cfinder_id)
+    rt._cfinder_id = nil
+  end
+  local vt = ffi.new("ik_finder")
+  vt.size = ffi.sizeof("ik_finder")
+  vt.name = "cpath"
+  vt.userdata = ffi.cast("void *", rt._id)
+  vt.find = ensure_callbacks().find
+  local p = enter(rt)
+  out_err[0] = nil
+  local st = lib.ik_runtime_add_finder(p, vt, ffi.cast("size_t", -1), out_u64, out_err)
+  local id, e = out_u64[0], out_err[0]
+  leave(rt)
+  check(rt, st, e)
+  rt._cfinder_id = id
+end
+jit_off(add_c_finder)
+
 -- Lua's two C searchers through importkit, after the Lua files: `name` as a C module along the cpath
 -- templates (its luaopen_ function), then, for a dotted name `a.b`, the first library of its root `a` holding
 -- luaopen_a_b (the all-in-one loader). Returns the loader, or nil, appending the places tried to `err`. A
@@ -2338,11 +2636,15 @@ local function c_search(rt, name, err)
     error(format("error loading module '%s' from file '%s':\n\t%s", name, file, tostring(msg)), 0)
   end
   local attempts = err.attempts
+  rt._c_loaded = rt._c_loaded or {}
   for _, t in ipairs(rt._ctemplates) do
     local file, found = c_lookup(rt, name, t)
     if file then
       local f, msg, where = package.loadlib(file, luaopen_name(name))
-      if f then return f, found end
+      if f then
+        rt._c_loaded[name] = file
+        return f, found
+      end
       if where ~= "init" then failed(file, msg) end
       attempts[#attempts + 1] = { place = "cpath", reason = format("no %s in file '%s'", luaopen_name(name), file) }
       return nil
@@ -2355,7 +2657,10 @@ local function c_search(rt, name, err)
     local file, found = c_lookup(rt, root, t)
     if file then
       local f, msg, where = package.loadlib(file, luaopen_name(name))
-      if f then return f, found end
+      if f then
+        rt._c_loaded[name] = file
+        return f, found
+      end
       if where ~= "init" then failed(file, msg) end
       attempts[#attempts + 1] = { place = "cpath", reason = format("no module '%s' in file '%s'", name, file) }
       return nil
@@ -2446,11 +2751,6 @@ function M.install(opts)
     o.path = dirs
   end
   local rt = new_runtime(o)
-  if o.cpath and not o.parents and M.has_filesystem() then
-    -- C modules: the cpath templates importkit searches (its finder of them is made on the first search).
-    local templates = c_templates(o.cpath)
-    if #templates > 0 then rt._ctemplates = templates end
-  end
   rt._installed = true
   rt._sync_loaded = o.parents
   if not o.parents then rt._lua_opts = o end
