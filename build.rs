@@ -45,6 +45,43 @@ fn cdef(header: &str) -> String {
         out.push_str(line);
         out.push('\n');
     }
+    without_comments(&out)
+}
+
+/// `text` with its C comments taken out (the header's documentation: `ffi.cdef` would lex it at every
+/// load), trailing blanks trimmed and no empty lines; the first line (what the file is) kept.
+fn without_comments(text: &str) -> String {
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let mut bare = String::with_capacity(rest.len());
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('/', Some('*')) => {
+                chars.next();
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+            }
+            ('/', Some('/')) => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        bare.push('\n');
+                        break;
+                    }
+                }
+            }
+            _ => bare.push(c),
+        }
+    }
+    let mut out = format!("{first}\n");
+    for line in bare.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()) {
+        out.push_str(line);
+        out.push('\n');
+    }
     out
 }
 

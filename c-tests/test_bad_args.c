@@ -319,6 +319,38 @@ static void callbacks_misused(void) {
     CHECK_STR(ik_spec_file(spec, NULL), "/probed.py");
     CHECK_INT(ik_spec_location_count(spec), 1);
     CHECK_STR(ik_spec_location(spec, 0, NULL), "host:probed/");
+    {
+        /* Every field at once: the accessors' answers; bad arguments write nothing. */
+        ik_spec_fields fields;
+        memset(&fields, 0x5a, sizeof fields);
+        fields.size = (uint32_t)sizeof fields;
+        CHECK_OK(ik_spec_get_fields(spec, &fields, &err));
+        CHECK_STR(fields.name, "probed");
+        CHECK_INT(fields.name_len, 6);
+        CHECK_STR(fields.origin, "host:probed");
+        CHECK_INT(fields.origin_len, strlen("host:probed"));
+        CHECK_STR(fields.file, "/probed.py");
+        CHECK_INT(fields.file_len, strlen("/probed.py"));
+        CHECK(fields.cached == ik_spec_cached(spec, NULL));
+        CHECK_STR(fields.parent, "probed");
+        CHECK_INT(fields.kind, ik_spec_kind(spec));
+        CHECK(fields.is_package == ik_spec_is_package(spec));
+        CHECK_INT(fields.location_count, 1);
+        CHECK_INT(fields.ref_count, 0);
+        CHECK(fields.host_data == ik_spec_host_data(spec));
+        memset(&fields, 0x5a, sizeof fields);
+        fields.size = (uint32_t)sizeof fields - 8;
+        CHECK_ERR_KEEP(ik_spec_get_fields(spec, &fields, &err), IK_ERR_INVALID_ARGUMENT);
+        CHECK(strstr(ik_error_message(err, NULL), "sizeof(ik_spec_fields)") != NULL);
+        FREE_ERR();
+        CHECK(fields.kind == 0x5a5a5a5au && fields.size == (uint32_t)sizeof fields - 8);
+        fields.size = UINT32_MAX;
+        CHECK_ERR(ik_spec_get_fields(spec, &fields, &err), IK_ERR_INVALID_ARGUMENT);
+        fields.size = (uint32_t)sizeof fields;
+        CHECK_ERR(ik_spec_get_fields(NULL, &fields, &err), IK_ERR_INVALID_ARGUMENT);
+        CHECK_ERR(ik_spec_get_fields(spec, NULL, &err), IK_ERR_INVALID_ARGUMENT);
+        CHECK_INT(ik_spec_get_fields(NULL, NULL, NULL), IK_ERR_INVALID_ARGUMENT);
+    }
     ik_spec_free(spec);
     CHECK_OK(ik_runtime_import(rt, "probed", NULL, &m, &err));
 

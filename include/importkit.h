@@ -535,6 +535,41 @@ typedef struct {
     ik_release_fn release_userdata;
 } ik_path_hook;
 
+// Every field of a spec at once, as `ik_spec_get_fields` fills it: what the accessors above give one call
+// each, for a binding that reads a spec whole (one call where there were ten). The strings are borrowed from
+// the spec (valid while it is), NUL-terminated, with their lengths; a field the spec lacks is NULL with
+// length 0. Locations and `.ref` files are read with `ik_spec_location` and `ik_spec_ref`.
+typedef struct {
+    // Set by the caller before the call: `sizeof(ik_spec_fields)` as its header has it. A later version may
+    // add fields at the end; this one accepts its own size only.
+    uint32_t size;
+    // `ik_spec_kind`.
+    uint32_t kind;
+    // `ik_spec_is_package`.
+    bool is_package;
+    // `ik_spec_name`.
+    const char *name;
+    size_t name_len;
+    // `ik_spec_origin`.
+    const char *origin;
+    size_t origin_len;
+    // `ik_spec_file`: NULL when there is none.
+    const char *file;
+    size_t file_len;
+    // `ik_spec_cached`: NULL when there is none.
+    const char *cached;
+    size_t cached_len;
+    // `ik_spec_parent`.
+    const char *parent;
+    size_t parent_len;
+    // `ik_spec_location_count`.
+    size_t location_count;
+    // `ik_spec_ref_count`.
+    size_t ref_count;
+    // `ik_spec_host_data`.
+    void *host_data;
+} ik_spec_fields;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1258,6 +1293,11 @@ size_t ik_spec_location_ref_count(const ik_spec *spec, size_t location);
 // `.ref` file `index` of the chain that led to search location `location` of a namespace package, or NULL
 // when either is out of range.
 const char *ik_spec_location_ref(const ik_spec *spec, size_t location, size_t index, size_t *len_out);
+
+// Fills `*out` with every field of `spec` (see `ik_spec_fields`; set `out->size` first). NULL `spec` or
+// `out`, or a size this version does not know, is `IK_ERR_INVALID_ARGUMENT` and `*out` is left as it was
+// (its size read, nothing written).
+ik_status ik_spec_get_fields(const ik_spec *spec, ik_spec_fields *out, ik_error **out_error);
 
 // Frees a spec returned by `ik_runtime_find_spec` or `ik_runtime_module_spec`. Never free a spec passed to
 // a callback. NULL does nothing.

@@ -3,7 +3,7 @@
 # and AddressSanitizer), Python tests, Lua tests (LuaJIT binding), the differential test against CPython's
 # PathFinder, an install used through pkg-config and CMake, and a short run of every fuzz target. Installs
 # what it needs on a fresh machine (valgrind, strace, luajit, lua-penlight, libluajit-5.1-dev, lua-lpeg,
-# lua-cjson, cmake, pkg-config with apt-get; pytest with pip; cargo-fuzz with cargo install).
+# lua-cjson, lua-filesystem, cmake, pkg-config with apt-get; pytest with pip; cargo-fuzz with cargo install).
 # Ends with one line `test.sh: N passed, M failed` (N, M: suites) and a non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -47,10 +47,11 @@ setup() {
   command -v pkg-config >/dev/null || apt_install pkg-config
   # A real multi-module Lua library for the LuaJIT tests (plain require against importkit.install()).
   [ -f /usr/share/lua/5.1/pl/init.lua ] || apt_install lua-penlight
-  # The LuaJIT headers, to build the tiny C modules of the C-module tests; lpeg and cjson as real ones.
+  # The LuaJIT headers, to build the tiny C modules of the C-module tests; lpeg, cjson and lfs as real ones.
   [ -f /usr/include/luajit-2.1/lua.h ] || apt_install libluajit-5.1-dev
   [ -f /usr/lib/x86_64-linux-gnu/lua/5.1/lpeg.so ] || apt_install lua-lpeg || true
   [ -f /usr/lib/x86_64-linux-gnu/lua/5.1/cjson.so ] || apt_install lua-cjson || true
+  [ -f /usr/lib/x86_64-linux-gnu/lua/5.1/lfs.so ] || apt_install lua-filesystem || true
   python3 -c "import pytest" 2>/dev/null || python3 -m pip install -q pytest
   rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt 2>/dev/null || true
   RUSTC_BOOTSTRAP=1 cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked --quiet

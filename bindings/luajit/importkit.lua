@@ -48,6 +48,9 @@ are ASCII letters, digits, `_` and `-`). Options, all optional (any other key is
                                   also compiled (string.dump) and its bytecode kept (in memory, and in the
                                   directory of rt:set_code_cache_dir); false: sources only, ever
     strip   = true                compiled bytecode without debug information (BUNDLES below)
+    cpath   = TEMPLATES           C modules found along these templates (package.cpath's form, a string:
+                                  "./?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so"; true: package.cpath as it
+                                  is now). Default: none, a runtime opens no library unless asked (C MODULES)
 
 A runtime `rt` has:
 
@@ -68,7 +71,8 @@ A runtime `rt` has:
     rt:reload(name [, { keep = true }])   `importlib.reload`: finds the module of the table again and runs its
                                   chunk again in the same environment; returns its value now (a failure leaves it
                                   as it was). `keep`: the identity rule of HOT RELOAD. Installed with Lua's
-                                  semantics, a module require loaded through importkit reloads too (in Lua)
+                                  semantics, a module require loaded through importkit reloads too (in Lua).
+                                  A C module is never reloaded (IK_ERR_IMPORT: its library stays loaded)
     rt:watch(), rt:poll_changes(), rt:watched(), rt:unwatch()   hot reload (HOT RELOAD below)
     rt:read_resource(pkg, path)   the bytes (a string) of file `path` (relative, `/`-separated) of package `pkg`,
                                   from whichever source serves it; nil and the error when the package or the
@@ -95,7 +99,7 @@ runtime's import: `import "x.y"`, and `import ".sibling"`, `import "..up"` relat
 environment. A child is not set as a field of its parent (Lua's require does not do it either): `init.lua`
 does `M.util = import ".util"` itself.
 
-REQUIRE. `importkit.install(opts)` (the runtime's options, and `parents`, `environments`, `cpath`) makes a runtime and
+REQUIRE. `importkit.install(opts)` (the runtime's options, and `parents`, `environments`) makes a runtime and
 puts a searcher into `package.loaders` right after the preload searcher, ahead of Lua's file searchers. By
 default it keeps Lua's semantics (docs/LUA.md has the two side by side): importkit FINDS (its mounts, natives,
 search path, policy and caches; without `path`, the directories of `package.path`'s `?.lua` templates;
@@ -129,7 +133,26 @@ own C searchers, which come next (they also try LuaJIT's embedded bytecode, `lua
 covers C modules as any name (`deny = "lpeg"`, an `allow` list): a denied one raises before any library is
 opened. The places tried are lines `importkit cpath: no file './a/b.so'` and entries of
 `importkit.last_error().attempts`. Templates of another form (`.../loadall.so`) are LuaJIT's alone.
-`parents = true` leaves C modules to LuaJIT.
+
+With importkit's semantics (a runtime's `cpath` option, default none; `install{ parents = true }`, whose
+`cpath` defaults to package.cpath) C modules are importkit's modules: a host finder (`host:cpath`, last on
+the meta path: after mounts, bundles and host finders, mounted later too; natives come first) finds `a.b` as
+the first `DIR/a/b.so` along the templates, or, all-in-one, the first `DIR/a.so` holding `luaopen_a_b` (that
+library is opened while finding, as Lua's loader does), unless the search path has a Lua file for the name
+(Lua files come first). The spec has kind `extension`, the file as the template gives it, and is a package:
+any Lua module may have submodules, so a C module's Lua children are looked for in the search directories
+(`cjson.util` as `cjson/util.lua` beside `cjson.so`) and its C children along the cpath again. Parents are
+imported first: `a.b` in `a.so` imports `a` before (Lua's loader does not); `socket.core` beside
+`socket.lua` (a module, no package) and `pkg.inner` without any `pkg` fail with "No module named ...",
+naming the C file found and why (Lua finds them by the whole name). The executor's create opens the
+library with `package.loadlib(file, luaopen_name)` (one that does not open: IK_ERR_EXEC naming the file and
+the loader's message; no such function: IK_ERR_EXEC naming it), and exec calls the function with the name, as
+require calls its loader: the module is what it returns, else what it stored in package.loaded[name] itself
+(luaL_register), else true; an error it raises is the module's (`e.cause`), and the module leaves the table.
+What a C module does outside (a global, package.loaded) is its own. Policy first: a denied name opens no
+library. A miss lists the places (`cpath: no file './a/b.so'`, attempts with place `cpath`, after the Lua
+files'). C modules are never watched nor reloaded (rt:reload raises IK_ERR_IMPORT). With `parents = true`, a
+name importkit does not find still goes on to LuaJIT's own searchers (as for Lua files).
 
 A denied name raises at once (a string: "module 'x' not found:" and importkit's reason) instead of falling
 through; `importkit.last_error()` gives the importkit error object behind the last such failure.
@@ -233,15 +256,15 @@ unchanged (`ik_report_pass`): importing `a`, whose code imports a missing `b`, f
 'b'". Misuse (a name that is not a string, an unknown option) raises a plain Lua error naming the function,
 the argument and the caller's line.
 
-CALLBACKS (the slot note). importkit calls into Lua through six FFI callbacks (executor create, exec,
-exec_code, compile, release; native create). LuaJIT has a fixed pool of callback slots (896 on x64 Linux) that
-`ffi.cast` takes from and only `cb:free()` gives back, so this binding makes its six when the first runtime is
-made, all live runtimes share them, and they are freed (`cb:free()`) with the last runtime, closed or
-collected, once `ik_runtime_free` has released its modules through them; the next runtime makes them again. The `userdata`
-argument carries the runtime's id, and module handles are integers (keys of a per-runtime Lua table, cast to
-`void *`), never pointers to Lua objects. Any number of runtimes therefore takes six slots at most and leaks
-none. Every callback body runs under `pcall`, so no
-Lua error unwinds through importkit: a failure is reported with `ik_report_error` (or `ik_report_pass`) and a
+CALLBACKS (the slot note). importkit calls into Lua through seven FFI callbacks (executor create, exec,
+exec_code, compile, release; native create; the find of the C modules' finder). LuaJIT has a fixed pool of
+callback slots (896 on x64 Linux) that `ffi.cast` takes from and only `cb:free()` gives back, so this binding
+makes its seven when the first runtime is made, all live runtimes share them, and they are freed (`cb:free()`)
+with the last runtime, closed or collected, once `ik_runtime_free` has released its modules through them; the
+next runtime makes them again. The `userdata` argument carries the runtime's id, and module handles are
+integers (keys of a per-runtime Lua table, cast to `void *`), never pointers to Lua objects. Any number of
+runtimes therefore takes seven slots at most and leaks none. Every callback body runs under `pcall`, so no Lua
+error unwinds through importkit: a failure is reported with `ik_report_error` (or `ik_report_pass`) and a
 status is returned. The Lua functions of this binding whose C call may call back are excluded from the JIT
 (`jit.off`), as LuaJIT requires of callbacks.
 
@@ -270,8 +293,8 @@ local format, concat, sort = string.format, table.concat, table.sort
 local IK_OK, IK_ERR_INVALID_ARGUMENT, IK_ERR_INVALID_NAME, IK_ERR_NOT_FOUND, IK_ERR_IMPORT
 local IK_ERR_DENIED, IK_ERR_EXEC, IK_ERR_HOST, IK_ERR_UNAVAILABLE, IK_ERR_INTERNAL
 
--- Values probed for names: above every status and kind value (small numbers that never change).
-local PROBED = 256
+-- Values probed for names: 0 to the largest value of an enum in the declarations (set by cdef()).
+local PROBED = 0
 
 local STATUS_NAMES = {} -- value -> "IK_ERR_NOT_FOUND"
 local KIND_NAMES = {} -- value -> "source" (IK_KIND_SOURCE)
@@ -345,8 +368,22 @@ end
 
 local CDEF -- the declarations, set at the end of this file (generated by build.rs)
 
+-- PROBED from the declarations' enums: one more than their largest value (the status and kind values are
+-- small numbers; a copy of this module that finds them declared already probes the generated block's).
+local function probe_limit(text)
+  local at = 1
+  while true do
+    local e = text:find("typedef enum", at, true) -- plain finds: a pattern scan of the text costs more than ffi.cdef
+    if not e then return end
+    local close = text:find("}", e, true)
+    if not close then return end
+    for v in text:sub(e, close):gmatch("=%s*(%d+)") do PROBED = math.max(PROBED, tonumber(v) + 1) end
+    at = close
+  end
+end
+
 local function cdef()
-  if pcall(ffi.typeof, "ik_executor") then return end -- declared already (another copy of this module)
+  if pcall(ffi.typeof, "ik_executor") then probe_limit(CDEF) return end -- declared already (another copy)
   local path = config.cdef or os.getenv("IMPORTKIT_CDEF")
   if path and path ~= "" then
     local f, err = io.open(path, "rb")
@@ -354,9 +391,11 @@ local function cdef()
     local text = f:read("*a")
     f:close()
     ffi.cdef(text)
+    probe_limit(text)
     return
   end
   ffi.cdef(CDEF)
+  probe_limit(CDEF)
 end
 
 -- The declarations, then the status values from them (enum constants are found through any namespace).
@@ -517,6 +556,42 @@ local function error_from(status, ptr, state)
     column = tonumber(lib.ik_error_column(ptr)),
     _ptr = ptr,
   })
+  local tried = state and status == IK_ERR_NOT_FOUND and e.module and state._c_tried and state._c_tried[e.module]
+  if tried then
+    -- The host finder of C modules noted its places when it was asked: they replace its "not found", and go
+    -- last, where Lua's C searchers come (after the Lua files, which win over a C module of the same name).
+    local out, lines, had = {}, {}, false
+    for _, a in ipairs(attempts) do
+      if a.place == "host:cpath" then had = true else out[#out + 1] = a end
+    end
+    if had then
+      for _, t in ipairs(tried) do
+        out[#out + 1] = t
+        lines[#lines + 1] = t.reason
+      end
+      e.attempts = out
+      local msg = e.message
+      local a, b = msg:find("host:cpath: not found", 1, true)
+      if a and #lines > 0 then
+        local before, after = msg:sub(1, a - 1), msg:sub(b + 1)
+        if after:sub(1, 2) == "; " then
+          after = after:sub(3)
+        elseif before:sub(-2) == "; " then
+          before = before:sub(1, -3)
+        end
+        msg = before .. after
+        local close = #msg - ((msg:reverse():find(")", 1, true)) or 0) + 1
+        local places = "cpath: " .. concat(lines, ", ")
+        if close > #msg then
+          msg = msg .. " (" .. places .. ")"
+        else
+          local sep = msg:sub(close - 1, close - 1) == "(" and "" or "; "
+          msg = msg:sub(1, close - 1) .. sep .. places .. msg:sub(close)
+        end
+        e.message = msg
+      end
+    end
+  end
   if state and e.module and (status == IK_ERR_EXEC or status == IK_ERR_HOST) then
     local c = state._causes[e.module]
     if c then
@@ -559,6 +634,7 @@ local installed_searcher
 -- code of ours runs again.
 -- (Made when the library is loaded: their types come from the cdef file.)
 local out_ptr, out_err, out_spec, out_bool, out_u32, out_u64, out_list, out_resource, profile_buf, runtime_buf
+local spec_fields
 
 function make_buffers()
   out_ptr = ffi.new("void *[1]")
@@ -571,6 +647,8 @@ function make_buffers()
   out_resource = ffi.new("ik_resource *[1]")
   profile_buf = ffi.new("ik_profile *[1]")
   runtime_buf = ffi.new("ik_runtime *[1]")
+  spec_fields = ffi.new("ik_spec_fields")
+  spec_fields.size = ffi.sizeof("ik_spec_fields")
 end
 
 local function handle_of(p)
@@ -583,20 +661,27 @@ end
 
 -- A Lua table copy of a spec (borrowed or owned; the caller frees an owned one).
 local function read_spec(spec)
+  local f = spec_fields
+  out_err[0] = nil
+  local st = lib.ik_spec_get_fields(spec, f, out_err)
+  if st ~= IK_OK then error(error_from(tonumber(st), out_err[0])) end
+  -- The strings are NUL-terminated and hold no NUL (names and paths never do): read without their lengths,
+  -- whose size_t fields the interpreter would box.
+  local file, cached = f.file, f.cached
   local s = {
-    name = text(lib.ik_spec_name, spec) or "",
-    origin = text(lib.ik_spec_origin, spec) or "",
-    file = text(lib.ik_spec_file, spec),
-    cached = text(lib.ik_spec_cached, spec),
-    parent = text(lib.ik_spec_parent, spec) or "",
-    kind = KIND_NAMES[tonumber(lib.ik_spec_kind(spec))] or "unknown",
-    is_package = lib.ik_spec_is_package(spec),
+    name = ffi.string(f.name),
+    origin = ffi.string(f.origin),
+    file = file ~= nil and ffi.string(file) or nil,
+    cached = cached ~= nil and ffi.string(cached) or nil,
+    parent = ffi.string(f.parent),
+    kind = KIND_NAMES[f.kind] or "unknown",
+    is_package = f.is_package,
     locations = {},
   }
-  for i = 0, tonumber(lib.ik_spec_location_count(spec)) - 1 do
+  for i = 0, tonumber(f.location_count) - 1 do
     s.locations[#s.locations + 1] = text(lib.ik_spec_location, spec, i) or ""
   end
-  local refs = tonumber(lib.ik_spec_ref_count(spec))
+  local refs = tonumber(f.ref_count)
   if refs > 0 then
     s.refs = {}
     for i = 0, refs - 1 do s.refs[#s.refs + 1] = text(lib.ik_spec_ref, spec, i) or "" end
@@ -675,6 +760,9 @@ local function read_file(path)
 end
 
 local lua_file_name -- (defined with the searchers)
+-- C modules along a runtime's cpath templates (defined with the searchers): the first library for a name
+-- (Lua's two C searchers), the luaopen_ function's name, and the host finder that serves them to a runtime.
+local c_find_module, luaopen_name, add_c_finder, c_templates, c_lookup
 
 ---------------------------------------------------------------------------------------------------------------
 -- Hot reload: dependency edges, file stamps, module identity (rt:watch, rt:poll_changes)
@@ -863,6 +951,21 @@ local function load_chunk(bytes, chunkname, is_code, env, mode)
   return load(bytes, chunkname, mode or "t", env)
 end
 
+-- A C module's library (spec `file`, the name its cpath template gives it: `./a/b.so`), opened with
+-- package.loadlib as Lua's C searchers open it (one handle shared with them), and its luaopen_ function.
+-- A library that does not open, or has no such function, raises naming the file and what the loader said.
+local function open_c_module(sp)
+  local sym = luaopen_name(sp.name)
+  local f, msg, where = package.loadlib(sp.file, sym)
+  if f then return f end
+  if where == "init" then
+    error(new_error(IK_ERR_EXEC, format("C module '%s': no function '%s' in library '%s' (%s)", sp.name, sym,
+      sp.file, tostring(msg)), { module = sp.name }))
+  end
+  error(new_error(IK_ERR_EXEC, format("C module '%s': cannot open library '%s': %s", sp.name, sp.file,
+    tostring(msg)), { module = sp.name }))
+end
+
 local function cb_create_body(userdata, spec, out_module)
   local state = state_of(userdata)
   if not state or not state._ptr then
@@ -870,7 +973,10 @@ local function cb_create_body(userdata, spec, out_module)
   end
   local sp = read_spec(spec)
   local rec
-  if state._global_env then
+  if sp.kind == "extension" then
+    -- A C module: no environment; its value is `true` until exec has run its luaopen_ function.
+    rec = { name = sp.name, spec = sp, value = true, open = open_c_module(sp) }
+  elseif state._global_env then
     -- Modules share the globals (require's way): no table of their own; a cycle gets `true` until done.
     rec = { name = sp.name, spec = sp, value = true }
   else
@@ -894,6 +1000,32 @@ local function chunk_name(state, sp)
   return "@" .. ((state._installed and sp.file) and lua_file_name(sp.name, sp.file) or sp.file or sp.origin)
 end
 
+-- Runs a C module's luaopen_ function with the module's name, as Lua's require calls its loader; its value
+-- is what the function returns, else what it stored in package.loaded[name] itself (luaL_register does),
+-- else true. An error it raises is the module's error (with the traceback), as for a chunk.
+local function run_c_module(state, rec, sp)
+  local name = sp.name
+  local before = package.loaded[name]
+  local traceback
+  local function handler(e)
+    if M.is_error(e) then return e end
+    traceback = debug.traceback("", 2):gsub("^\n", "")
+    return e
+  end
+  local ok, ret = xpcall(rec.open, handler, name)
+  if not ok then
+    if M.is_error(ret) then error(ret, 0) end
+    return nil, ret, 0, traceback
+  end
+  if ret == nil then
+    local stored = package.loaded[name]
+    if stored ~= nil and not rawequal(stored, before) then ret = stored else ret = true end
+  end
+  rec.value = ret
+  if state._sync_loaded then package.loaded[name] = ret end
+  return IK_OK
+end
+
 local function cb_exec_body(userdata, spec, module, source, source_len, is_code)
   local state = state_of(userdata)
   if not state then error(new_error(IK_ERR_UNAVAILABLE, "the importkit runtime is closed")) end
@@ -907,6 +1039,13 @@ local function cb_exec_body(userdata, spec, module, source, source_len, is_code)
   end
   rec.executed = true
   local sp = rec.spec
+  if sp.kind == "extension" and rec.open then
+    if reloading then
+      error(new_error(IK_ERR_IMPORT, format("C module '%s' (%s) cannot be reloaded: a library is never unloaded",
+        sp.name, sp.file or sp.origin), { module = sp.name }))
+    end
+    return run_c_module(state, rec, sp)
+  end
   if sp.kind ~= "source" then
     error(new_error(IK_ERR_IMPORT, format("the LuaJIT executor cannot execute %s module '%s' (%s)",
       sp.kind, sp.name, sp.origin), { module = sp.name }))
@@ -1046,6 +1185,51 @@ local function cb_native(userdata, spec, out_module, report)
   return report_failure(state, report, st, IK_ERR_HOST, name, 0, nil)
 end
 
+-- The host finder of C modules (`cpath`, importkit's semantics: runtimes and install{ parents = true }): the
+-- first library along the cpath templates for `name` (Lua's C searcher, then its all-in-one loader), unless
+-- the search path has a Lua file for it (Lua's searchers try Lua files first; the path finder comes after
+-- host finders on the meta path). Found: a package of kind extension (any Lua module may have submodules:
+-- its Lua children are looked for in the search directories joined with its path, its C children along the
+-- cpath again), its file the template filled in. Not found: the places tried are kept for the error.
+local function cb_find_body(userdata, cname, name_len, path, path_count, found)
+  local state = state_of(userdata)
+  if not state or not state._ptr or not state._ctemplates then return IK_OK end
+  local name = ffi.string(cname, name_len)
+  local file, spec = c_find_module(state, name, state._c_tried)
+  if not file then return IK_OK end
+  if state._fs then
+    local locations
+    if path ~= nil then
+      locations = {}
+      for i = 0, tonumber(path_count) - 1 do locations[i + 1] = ffi.string(path[i]) end
+    end
+    local okp, lua_spec = pcall(state.path_find, state, name, locations)
+    if okp and lua_spec then return IK_OK end -- the path finder finds a Lua file: it comes first
+  end
+  out_err[0] = nil
+  local st = lib.ik_found_set(found, spec.origin, lib.IK_KIND_EXTENSION, true, out_err)
+  if st == IK_OK then
+    out_err[0] = nil
+    st = lib.ik_found_set_file(found, file, out_err)
+  end
+  if st == IK_OK and state._fs then
+    local rel = name:gsub("%.", "/")
+    for _, dir in ipairs(state:path()) do
+      if st ~= IK_OK then break end
+      out_err[0] = nil
+      st = lib.ik_found_add_location(found, dir .. "/" .. rel, out_err)
+    end
+  end
+  if st ~= IK_OK then error(error_from(tonumber(st), out_err[0])) end
+  return IK_OK
+end
+
+local function cb_find(userdata, name, name_len, path, path_count, found, report)
+  local ok, st = pcall(cb_find_body, userdata, name, name_len, path, path_count, found)
+  if ok then return st end
+  return report_failure(nil, report, st, IK_ERR_HOST)
+end
+
 local callbacks -- created when the first runtime is made, freed with the last one
 local live_runtimes = 0
 
@@ -1061,6 +1245,8 @@ local function ensure_callbacks()
       cb_compile)
     cbs.exec_code = ffi.cast("int32_t (*)(void *, const ik_spec *, void *, const uint8_t *, size_t, ik_report *)",
       cb_exec_code)
+    cbs.find = ffi.cast("int32_t (*)(void *, const char *, size_t, const char *const *, size_t, ik_found *, " ..
+      "ik_report *)", cb_find)
   end)
   if not ok then
     for _, cb in pairs(cbs) do cb:free() end
@@ -1121,6 +1307,32 @@ local function check(state, status, err)
   if status ~= IK_OK then error(error_from(tonumber(status), err, state)) end
 end
 
+-- A C module whose parent is no package (`socket.core` beside `socket.lua`) or is missing (`pkg/inner.so`
+-- alone): Lua's C searcher finds it by its whole name, importkit (parents first) does not. The error says so.
+local function explain_c_child(state, name, err)
+  local parent = name:match("^(.*)%.[^.]*$")
+  if not parent then return end
+  local missing = err.module ~= name
+  if missing and name:sub(1, #err.module + 1) ~= err.module .. "." then return end
+  if not missing and not err.message:find("is not a package", 1, true) then return end
+  local file
+  for _, t in ipairs(state._ctemplates) do
+    file = c_lookup(state, name, t)
+    if file then break end
+  end
+  if not file then return end
+  local why
+  if missing then
+    why = format("'%s' was not found", err.module)
+  else
+    local okf, pspec = pcall(state.find, state, parent)
+    why = format("'%s' is a module, not a package%s", parent, okf and pspec and " (" .. pspec.origin .. ")" or "")
+  end
+  err.message = format("%s; C module '%s' is at '%s', but importkit imports its parent '%s' first and finds a " ..
+    "submodule only in a package: %s (plain require, and install() with Lua's semantics, load it by its whole name)",
+    err.message, name, file, parent, why)
+end
+
 function do_import(state, name, package)
   local p = enter(state)
   out_err[0] = nil
@@ -1135,7 +1347,11 @@ function do_import(state, name, package)
   local rec
   if st == IK_OK then rec = state._modules[handle_of(h)] end
   leave(state)
-  if st ~= IK_OK then error(error_from(tonumber(st), e, state)) end
+  if st ~= IK_OK then
+    local err = error_from(tonumber(st), e, state)
+    if state._cfinder_id and err.status == IK_ERR_NOT_FOUND and not package then explain_c_child(state, name, err) end
+    error(err)
+  end
   if not rec then
     error(new_error(IK_ERR_INTERNAL, format("importkit returned a module handle this runtime does not hold for '%s'", name)))
   end
@@ -1288,6 +1504,7 @@ function Runtime:mount(point, files, opts)
   local id, e = out_u64[0], out_err[0]
   leave(self)
   check(self, st, e)
+  if self._cfinder_id then add_c_finder(self) end -- C modules after the mounts, as after the other sources
   return tonumber(id)
 end
 jit_off(Runtime.mount)
@@ -1371,6 +1588,7 @@ function Runtime:mount_bundle(bundle, opts)
   local id, e = out_u64[0], out_err[0]
   leave(self)
   check(self, st, e)
+  if self._cfinder_id then add_c_finder(self) end
   return tonumber(id)
 end
 jit_off(Runtime.mount_bundle)
@@ -1533,6 +1751,24 @@ function Runtime:modules()
   return name_list(self, "ik_runtime_list_modules")
 end
 
+-- The record of module `name` in the table (imports nothing), or nil.
+local function table_record(self, name)
+  local p = enter(self)
+  out_err[0] = nil
+  local st = lib.ik_runtime_get_module(p, name, out_ptr, out_u32, out_err)
+  local h, e = out_ptr[0], out_err[0]
+  local rec = st == IK_OK and self._modules[handle_of(h)] or nil
+  leave(self)
+  if st ~= IK_OK and e ~= nil then lib.ik_error_free(e) end
+  return rec
+end
+jit_off(table_record)
+
+local function c_not_reloaded(name, file)
+  return new_error(IK_ERR_IMPORT, format("C module '%s' (%s) cannot be reloaded: a library is never unloaded, and " ..
+    "running its luaopen_ function again would not make it another module", name, file), { module = name })
+end
+
 --- `importlib.reload`: finds module `name` of the table again and executes it again in the same environment;
 --- returns the module's value now. A failure (not found again, its chunk raised) leaves it as it was.
 --- `opts.keep`: the module's table stays the module (the identity rule of rt:poll_changes).
@@ -1547,6 +1783,14 @@ function Runtime:reload(name, opts)
   end
   if self._lua_opts and self._lua_modules[name] and package.loaded[name] ~= nil and not self:contains(name) then
     return reload_lua(self, name, keep)
+  end
+  local c_file = self._c_loaded and self._c_loaded[name]
+  if c_file and package.loaded[name] ~= nil and not self:contains(name) then
+    error(c_not_reloaded(name, c_file))
+  end
+  local rec = table_record(self, name)
+  if rec and rec.spec and rec.spec.kind == "extension" then
+    error(c_not_reloaded(name, rec.spec.file or rec.spec.origin))
   end
   local p = enter(self)
   out_err[0] = nil
@@ -1694,10 +1938,10 @@ end
 ---------------------------------------------------------------------------------------------------------------
 
 local OPTIONS = { path = true, mounts = true, natives = true, allow = true, deny = true, globals = true,
-  bundle = true, bytecode = true, strip = true }
-local OPTION_LIST = "allow, bundle, bytecode, deny, globals, mounts, natives, path, strip"
+  bundle = true, bytecode = true, strip = true, cpath = true }
+local OPTION_LIST = "allow, bundle, bytecode, cpath, deny, globals, mounts, natives, path, strip"
 -- install() has these too: they turn importkit's semantics on for require.
-local INSTALL_OPTIONS = { parents = true, environments = true, cpath = true }
+local INSTALL_OPTIONS = { parents = true, environments = true }
 local INSTALL_OPTION_LIST = "allow, bundle, bytecode, cpath, deny, environments, globals, mounts, natives, " ..
   "parents, path, strip"
 
@@ -1785,15 +2029,25 @@ local function check_options(opts, fname)
         type(envs) == "string" and format("%q", envs) or type(envs)), 0)
     end
     o.environments = envs
-    -- C modules: searched along these package.cpath templates (default: package.cpath when installing).
-    local cpath = opts.cpath
-    if cpath == nil then cpath = type(package.cpath) == "string" and package.cpath or false end
-    if cpath ~= false and type(cpath) ~= "string" then
-      error(format("%s: option 'cpath' must be a string of templates (as package.cpath) or false, got %s", fname,
-        type(cpath)), 0)
-    end
-    o.cpath = cpath
   end
+  -- C modules: searched along these templates (package.cpath's form; true: package.cpath). Default:
+  -- package.cpath when installing, none for a runtime (it opens no library unless asked to).
+  local cpath = opts.cpath
+  if cpath == nil then cpath = install end
+  if cpath == true then cpath = type(package.cpath) == "string" and package.cpath or false end
+  if cpath ~= false and type(cpath) ~= "string" then
+    error(format("%s: option 'cpath' must be a string of templates (as package.cpath), true (package.cpath) " ..
+      "or false, got %s", fname, type(cpath)), 0)
+  end
+  if cpath and opts.cpath ~= nil and not M.has_filesystem() then error(fs_unsupported("option 'cpath'")) end
+  if cpath and not install and #c_templates(cpath) == 0 then
+    error(format("%s: option 'cpath' has no template of the form DIR/?SUFFIX (such as \"./?.so\"): %q", fname,
+      cpath), 0)
+  end
+  o.cpath = cpath
+  -- The host finder of C modules, for importkit's semantics (a runtime, install{ parents = true }); install()
+  -- with Lua's semantics searches them in its searcher.
+  o.c_finder = not install or o.parents
   if opts.path == false and fname == "importkit.install" then
     o.no_path = true
   elseif opts.path ~= nil then
@@ -1958,6 +2212,16 @@ local function new_runtime(o)
       enable_filesystem(self)
       for _, dir in ipairs(o.path) do self:path_append(dir) end
     end
+    if o.cpath and M.has_filesystem() then
+      -- C modules: the cpath templates importkit searches (the finder of their files, a second runtime, is
+      -- made on the first search).
+      local templates = c_templates(o.cpath)
+      if #templates > 0 then self._ctemplates = templates end
+    end
+    if self._ctemplates and o.c_finder then
+      self._c_tried = {} -- name -> the places the host finder of C modules tried last (for the error)
+      add_c_finder(self)
+    end
   end)
   if not ok then
     free_runtime(self)
@@ -2038,16 +2302,20 @@ local function attempt_lines(err)
 end
 
 local getcwd_ok, cwd_buf
-local function cwd()
+local function getcwd_declared()
   if getcwd_ok == nil then
     getcwd_ok = ffi.os ~= "Windows" and pcall(ffi.cdef, "char *getcwd(char *buf, size_t size);")
       or pcall(function() return ffi.C.getcwd end)
+    if getcwd_ok then cwd_buf = ffi.new("char[?]", 4096) end
   end
-  if not getcwd_ok then return nil end
-  cwd_buf = cwd_buf or ffi.new("char[?]", 4096)
-  local buf = cwd_buf
-  local ok, p = pcall(function() return ffi.C.getcwd(buf, 4096) end)
-  if not ok or p == nil then return nil end
+  return getcwd_ok
+end
+
+-- The working directory, or nil where it cannot be read.
+local function cwd()
+  if not getcwd_declared() then return nil end
+  local p = ffi.C.getcwd(cwd_buf, 4096)
+  if p == nil then return nil end
   return ffi.string(p)
 end
 
@@ -2068,29 +2336,75 @@ local function normal(path, dir)
   return "/" .. concat(parts, "/")
 end
 
--- Whether a path is absolute with no ".", ".." or empty segment (normal() leaves it as it is).
-local function clean(path)
-  return path:sub(1, 1) == "/" and not (path:find("//", 1, true) or path:find("/%.%.?/") or path:find("/%.%.?$"))
-    and not path:find("/$")
+-- Whether `path` is absolute and normal() would leave it as it is (no ".", ".." or empty segment).
+local function is_normal(path)
+  return path:byte(1) == 47 and not path:find("//", 1, true) and not path:find("/./", 1, true)
+    and not path:find("/../", 1, true) and path:byte(-1) ~= 47 and path:sub(-2) ~= "/." and path:sub(-3) ~= "/.."
 end
 
--- The file name Lua's own searcher would use for the file importkit found: the package.path template that
--- names it, filled with `name` ("./mods/x.lua" where importkit says "/abs/./mods/x.lua"); else the file.
+-- package.path's templates as lua_file_name reads them, worked out again when package.path changes:
+-- { template } each, and for one of the form DIR/?REST (one `?`, REST normal) also `head` (DIR/ as written)
+-- and `rest`. Such a template gives head..P..rest for a name whose path is P ("pl/utils"), and that file
+-- made normal is norm..P..rest, `norm` being DIR made absolute and normal with a final "/" (a module name's
+-- segments are never empty, "." or ".."), worked out again when the working directory changes (nil when it
+-- cannot be made). `relative`: whether a template depends on the working directory.
+local templates_for = { path = nil, list = nil }
+local function path_templates()
+  local path = package.path
+  local t = templates_for
+  if t.path == path then return t.list end
+  local list = { relative = false, dir = false }
+  for template in path:gmatch("[^;]+") do
+    local e = { template = template }
+    local head, rest = template:match("^(.*/)%?([^?]*)$")
+    if head and head ~= "/" and not head:find("?", 1, true) and (rest == "" or is_normal("/x" .. rest)) then
+      e.head, e.rest = head, rest
+    end
+    if template:byte(1) ~= 47 then list.relative = true end
+    list[#list + 1] = e
+  end
+  t.path, t.list = path, list
+  return list
+end
+
+local function set_norms(list, dir)
+  if list.dir == dir then return end
+  for _, e in ipairs(list) do
+    if e.head then
+      local n = normal(e.head, dir)
+      e.norm = (n and n ~= "/") and n .. "/" or nil
+    end
+  end
+  list.dir = dir
+end
+
+-- Whether `s` is `a`..`b`..`c` (no string made).
+local function is_joined(s, a, b, c)
+  local na, nb = #a, #b
+  return #s == na + nb + #c and s:find(a, 1, true) == 1 and s:find(b, na + 1, true) == na + 1
+    and (c == "" or s:find(c, na + nb + 1, true) == na + nb + 1)
+end
+
+-- The file name Lua's own searcher would use for the file importkit found: the first package.path template
+-- that names the same file, filled with `name` ("./mods/x.lua" where importkit says "/abs/./mods/x.lua");
+-- else the file. (No string is made for a template that does not name it.)
 function lua_file_name(name, file)
   if ffi.os == "Windows" or type(package.path) ~= "string" then return file end
-  local filled = name:gsub("%.", "/"):gsub("%%", "%%%%")
-  local file_clean = clean(file)
-  local dir, want -- the working directory and `file` normalised, worked out when a template needs them
-  for template in package.path:gmatch("[^;]+") do
-    local candidate = template:gsub("%?", filled)
-    if candidate == file then return candidate end
-    -- Two clean absolute paths that differ name different files: no need to normalise them.
-    if not (file_clean and clean(candidate)) then
-      if not dir then
-        dir = cwd() or false
-        want = normal(file, dir or nil)
+  local filled = name:gsub("%.", "/")
+  local list = path_templates()
+  local clean_file = is_normal(file)
+  local dir = (list.relative or not clean_file) and cwd() or nil
+  set_norms(list, dir or nil)
+  local want = clean_file and file or normal(file, dir)
+  for _, e in ipairs(list) do
+    if e.head then
+      if is_joined(file, e.head, filled, e.rest) or (want and e.norm and is_joined(want, e.norm, filled, e.rest)) then
+        return e.head .. filled .. e.rest
       end
-      if want and normal(candidate, dir or nil) == want then return candidate end
+    else
+      local candidate = e.template:gsub("%?", (filled:gsub("%%", "%%%%")))
+      if candidate == file then return candidate end
+      if want and normal(candidate, dir) == want then return candidate end
     end
   end
   return file
@@ -2193,7 +2507,7 @@ end
 -- The templates of a package.cpath string that importkit searches, in order: those of the form DIR/?SUFFIX
 -- (and ?SUFFIX, the current directory) with `?` only there; `{ template, dir, suffix }` each. Others (such as
 -- ".../loadall.so") are left to LuaJIT's own C searchers, which come after importkit's.
-local function c_templates(cpath)
+function c_templates(cpath)
   local out, seen = {}, {}
   for template in cpath:gmatch("[^;]+") do
     local dir, suffix = template:match("^(.*)/%?(%.[^/?]+)$")
@@ -2208,7 +2522,7 @@ end
 
 -- The name of the C function that opens module `name` (Lua 5.1's rule, which LuaJIT keeps): the name up to
 -- and including its first '-' dropped, dots made underscores, after "luaopen_" ("a.v1-b.c" gives luaopen_b_c).
-local function luaopen_name(name)
+function luaopen_name(name)
   local tail = name:gsub("^[^-]*%-", "")
   return "luaopen_" .. tail:gsub("%.", "_")
 end
@@ -2233,7 +2547,7 @@ end
 -- The C module file for `name` in the directory of cpath template `t`, as importkit's finder of C modules
 -- (an extension kind) finds it: the file name as the template gives it ("./a/b.so"), and the spec; or nil
 -- and the attempt to record.
-local function c_lookup(rt, name, t)
+function c_lookup(rt, name, t)
   local rel = name:gsub("%.", "/")
   local parent_rel = rel:match("^(.*)/[^/]*$")
   local entry = parent_rel and (t.dir .. "/" .. parent_rel) or t.dir
@@ -2251,6 +2565,66 @@ local function c_lookup(rt, name, t)
   return nil, { place = "cpath", reason = reason }
 end
 
+-- The first library along `rt`'s cpath templates for `name`, as Lua's two C searchers look (for the host
+-- finder of C modules, importkit's semantics): `DIR/a/b.so`; then, for a dotted name, the first library of
+-- its root (`DIR/a.so`), which must hold luaopen_a_b (looked up now, as Lua's all-in-one loader does; a
+-- library that does not open raises). Returns the file (the template filled in) and its spec; or nil, the
+-- places tried kept in `tried[name]` for the error.
+function c_find_module(rt, name, tried)
+  local attempts = {}
+  for _, t in ipairs(rt._ctemplates) do
+    local file, found = c_lookup(rt, name, t)
+    if file then
+      tried[name] = nil
+      return file, found
+    end
+    attempts[#attempts + 1] = found
+  end
+  local root = name:match("^([^.]+)%.")
+  if root then
+    for _, t in ipairs(rt._ctemplates) do
+      local file, found = c_lookup(rt, root, t)
+      if file then
+        local f, msg, where = package.loadlib(file, luaopen_name(name))
+        if f then
+          tried[name] = nil
+          return file, found
+        end
+        if where ~= "init" then
+          error(format("C module '%s': cannot open library '%s': %s", name, file, tostring(msg)), 0)
+        end
+        attempts[#attempts + 1] = { place = "cpath", reason = format("no module '%s' in file '%s'", name, file) }
+        break
+      end
+      attempts[#attempts + 1] = found
+    end
+  end
+  tried[name] = attempts
+  return nil
+end
+
+-- Puts the host finder of C modules last on `rt`'s meta path (after its mounts and bundles, before the
+-- path finder), or moves it there again after a mount.
+function add_c_finder(rt)
+  if rt._cfinder_id then
+    call(rt, "ik_runtime_remove_finder", rt._cfinder_id)
+    rt._cfinder_id = nil
+  end
+  local vt = ffi.new("ik_finder")
+  vt.size = ffi.sizeof("ik_finder")
+  vt.name = "cpath"
+  vt.userdata = ffi.cast("void *", rt._id)
+  vt.find = ensure_callbacks().find
+  local p = enter(rt)
+  out_err[0] = nil
+  local st = lib.ik_runtime_add_finder(p, vt, ffi.cast("size_t", -1), out_u64, out_err)
+  local id, e = out_u64[0], out_err[0]
+  leave(rt)
+  check(rt, st, e)
+  rt._cfinder_id = id
+end
+jit_off(add_c_finder)
+
 -- Lua's two C searchers through importkit, after the Lua files: `name` as a C module along the cpath
 -- templates (its luaopen_ function), then, for a dotted name `a.b`, the first library of its root `a` holding
 -- luaopen_a_b (the all-in-one loader). Returns the loader, or nil, appending the places tried to `err`. A
@@ -2262,11 +2636,15 @@ local function c_search(rt, name, err)
     error(format("error loading module '%s' from file '%s':\n\t%s", name, file, tostring(msg)), 0)
   end
   local attempts = err.attempts
+  rt._c_loaded = rt._c_loaded or {}
   for _, t in ipairs(rt._ctemplates) do
     local file, found = c_lookup(rt, name, t)
     if file then
       local f, msg, where = package.loadlib(file, luaopen_name(name))
-      if f then return f, found end
+      if f then
+        rt._c_loaded[name] = file
+        return f, found
+      end
       if where ~= "init" then failed(file, msg) end
       attempts[#attempts + 1] = { place = "cpath", reason = format("no %s in file '%s'", luaopen_name(name), file) }
       return nil
@@ -2279,7 +2657,10 @@ local function c_search(rt, name, err)
     local file, found = c_lookup(rt, root, t)
     if file then
       local f, msg, where = package.loadlib(file, luaopen_name(name))
-      if f then return f, found end
+      if f then
+        rt._c_loaded[name] = file
+        return f, found
+      end
       if where ~= "init" then failed(file, msg) end
       attempts[#attempts + 1] = { place = "cpath", reason = format("no module '%s' in file '%s'", name, file) }
       return nil
@@ -2370,11 +2751,6 @@ function M.install(opts)
     o.path = dirs
   end
   local rt = new_runtime(o)
-  if o.cpath and not o.parents and M.has_filesystem() then
-    -- C modules: the cpath templates importkit searches (its finder of them is made on the first search).
-    local templates = c_templates(o.cpath)
-    if #templates > 0 then rt._ctemplates = templates end
-  end
   rt._installed = true
   rt._sync_loaded = o.parents
   if not o.parents then rt._lua_opts = o end
@@ -2700,409 +3076,128 @@ end
 -- BEGIN GENERATED CDEF (build.rs writes this block from include/importkit.h; do not edit)
 CDEF = [[
 /* importkit_cdef.h: GENERATED from importkit.h by build.rs for LuaJIT's ffi.cdef; do not edit. */
-/*
- * importkit.h: the C ABI of importkit, a module-import engine with Python's semantics for any host.
- *
- * GENERATED by cbindgen from the Rust sources (build.rs); do not edit. `cargo build` regenerates it and
- * the test command fails when the committed copy is stale.
- *
- * Conventions (docs/ABI.md):
- * - Every fallible function returns an ik_status and takes a last argument `ik_error **out_error`. On
- *   failure, if out_error is not NULL, *out_error receives an error object the caller frees with
- *   ik_error_free; on success it is not written. Out-parameters are written only on success.
- * - Strings are UTF-8. `const char *` arguments are NUL-terminated unless a length goes with them; NULL,
- *   invalid UTF-8, embedded NULs and over-long strings give IK_ERR_INVALID_ARGUMENT (or
- *   IK_ERR_INVALID_NAME for names), never a crash.
- * - Handles made by a `_new` function are released by its `_free`; `_free(NULL)` does nothing.
- * - Module objects are the host's, as `void *` (never NULL). importkit holds one reference to each (the
- *   module table's, and an import's while it passes the object to a callback, so a callback never gets a
- *   released object) and gives it back once through the executor's `release`; modules returned by imports
- *   are borrowed from the table.
- * - Vtables start with `uint32_t size`: importkit reads it first and nothing past it, accepts the size of
- *   any released layout (fields a smaller, older layout lacks are absent) and refuses any other size
- *   without using the struct (its release_userdata included).
- * - Callbacks receive their `userdata` first and return an ik_status value as int32_t; a failure is
- *   explained with ik_report_error (a bare failure status is reported as the host's bug, never taken for
- *   importkit's own verdict). They must return normally: never unwind through importkit (longjmp,
- *   lua_error, a C++ throw). They may be called from any thread that imports, several at once, and may
- *   import (re-enter the runtime) themselves.
- * - Error strings hold no control characters (they are escaped), so strlen equals the reported length.
- * - A runtime may be used from several threads at once; it must not be freed while a call on it runs.
- */
-
-
-
-// Major version of importkit.
 static const uint32_t IK_VERSION_MAJOR = 0;
-
-// Minor version of importkit.
 static const uint32_t IK_VERSION_MINOR = 1;
-
-// Patch version of importkit.
 static const uint32_t IK_VERSION_PATCH = 0;
-
-// Read a bundle's file whole into memory at mount instead of mapping it (for a file that may be
-// truncated or rewritten in place while it is mounted: a mapped file cut short faults on access).
 static const uint32_t IK_BUNDLE_READ = 4;
-
-// The length of a SHA-256 digest, in bytes.
 static const uint32_t IK_SHA256_LEN = 32;
-
-// A native registered as powerful is denied unless its top-level name is allowed by name.
 static const uint32_t IK_NATIVE_POWERFUL = 1;
-
-// The native is a package even before native submodules are registered.
 static const uint32_t IK_NATIVE_PACKAGE = 2;
-
-// `ik_runtime_get_code`: find a dotted name whole, as Lua's `require` does, without its parent: natives,
-// mounts, bundles and host finders by the full name, then each search path entry joined with the parent's
-// path (`a.b.c` as `<entry>/a/b/c.lua`).
 static const uint32_t IK_CODE_WHOLE_NAME = 1;
-
-// `ik_runtime_get_code`: read the file of a module found on the search path (which `exec` would get as
-// NULL, the host reading it) to look up compiled code for it, as an import does for an executor with
-// `exec_code`.
 static const uint32_t IK_CODE_FILES = 2;
-
-// The module is in the table and executing (a circular import sees it so).
 static const uint32_t IK_MODULE_INITIALIZING = 0;
-
-// The module is in the table and executed (or inserted by the host).
 static const uint32_t IK_MODULE_READY = 1;
-
-// Keep the caller's bytes instead of copying them; they must stay valid and unchanged until `release`
-// is called.
 static const uint32_t IK_MOUNT_BORROW = 1;
-
-// Replace a tree mounted at the same point (in its place on the meta path) instead of failing with
-// `IK_ERR_EXISTS`.
 static const uint32_t IK_MOUNT_REPLACE = 2;
-
-// Start from CPython 3.11's conventions (`ik_profile_new`): its extension suffixes on this platform, `.py`,
-// `.pyc`, `__init__` packages, namespace directories, cache tag `cpython-311`. For another interpreter, set
-// its cache tag (`ik_profile_set_cache_tag`) and extension suffixes (`ik_profile_clear_suffixes` with
-// `IK_KIND_EXTENSION`, then `ik_profile_add_suffix` for each of `importlib.machinery.EXTENSION_SUFFIXES`).
 static const uint32_t IK_PROFILE_PYTHON = 0;
-
-// Start from Lua's conventions.
 static const uint32_t IK_PROFILE_LUA = 1;
-
-// Start from nothing: no suffixes, `__init__` packages, namespace directories, Python identifiers.
 static const uint32_t IK_PROFILE_EMPTY = 2;
-
-// Segments are Python identifiers (`ik_profile_set_identifiers`).
 static const uint32_t IK_IDENT_PYTHON = 0;
-
-// Segments are ASCII letters, digits, `_` and `-`.
 static const uint32_t IK_IDENT_LUA = 1;
-
-// Segments are whatever CPython's import accepts: any text but an empty segment, `/`, `\` or NUL
-// (`_sysconfigdata__linux_x86_64-linux-gnu`, `my-module`).
 static const uint32_t IK_IDENT_ANY = 2;
-
-// Longest module name, in bytes.
 static const uint32_t IK_MAX_NAME_LEN = 4096;
-
-// Most segments in a dotted name.
 static const uint32_t IK_MAX_NAME_SEGMENTS = 256;
-
-// Longest path, origin, location, prefix or mount path, in bytes.
 static const uint32_t IK_MAX_PATH_LEN = 4096;
-
-// Longest file suffix or init stem of a profile, in bytes.
 static const uint32_t IK_MAX_SUFFIX_LEN = 64;
-
-// Longest host message kept; a longer one is cut at a character boundary and marked.
 static const uint32_t IK_MAX_HOST_MESSAGE_LEN = 65536;
-
-// Most entries one call sets as the search path (`ik_runtime_path_set`).
 static const uint32_t IK_MAX_PATH_ENTRIES = 65536;
-
-// Most suffixes in one profile (directory listings index them in a 64-bit set).
 static const uint32_t IK_MAX_SUFFIXES = 64;
-
-// Most names in one fromlist or `__all__`.
 static const uint32_t IK_MAX_FROMLIST = 65536;
-
-// Most names a host finder's listing callback gives (`resources`, `iter_modules`).
 static const uint32_t IK_MAX_LISTED = 1000000;
-
-// Deepest nesting of imports on one thread (an import whose module imports another, and so on).
 static const uint32_t IK_MAX_IMPORT_DEPTH = 200;
-
-// Most `.ref` files followed in one chain (a ref file's target holding another ref file, and so on).
 static const uint32_t IK_MAX_REF_HOPS = 8;
-
-// Largest `.ref` file read, in bytes.
 static const uint32_t IK_MAX_REF_SIZE = 65536;
-
-// Most `.ref` targets examined, and `.ref` files read, by one operation (an import with all its levels and
-// searches, a find): the bound on the work a hostile tree of ref files can cause.
 static const uint32_t IK_MAX_REF_TARGETS = 4096;
-
-// Most bytes of `.ref` files one operation reads.
-
-// Most symbolic links followed while resolving one path under confinement (as Linux's limit).
 static const uint32_t IK_MAX_LINKS = 40;
-
-// Longest piece of outside text (a `.ref` target) quoted in a message, in bytes.
 static const uint32_t IK_MAX_QUOTED = 200;
-
-// Most places one search of the path notes; the rest are counted in one last note.
 static const uint32_t IK_MAX_NOTES = 64;
-
-// Most attempts listed in a "No module named" message; the error keeps them all.
 static const uint32_t IK_MAX_LISTED_ATTEMPTS = 64;
-
-// About the longest "No module named" message: places past it are counted, not listed.
-
-// Longest place or reason of one attempt, in bytes (a longer one is cut, its length said).
 static const uint32_t IK_MAX_ATTEMPT_TEXT = 1024;
-
-// Most characters of an invalid module name its error message shows (a longer one is cut and marked `...`).
 static const uint32_t IK_MAX_SHOWN_NAME = 80;
-
-// Most characters of a refused mount path its error message shows.
 static const uint32_t IK_MAX_SHOWN_PATH = 120;
-
-// Longest name of a host finder or path hook (`ik_finder.name`, `ik_path_hook.name`), in bytes.
 static const uint32_t IK_MAX_FINDER_NAME_LEN = 64;
-
-// Most runtimes whose ready modules one thread keeps in its cache (the least recently added is dropped).
 static const uint32_t IK_MAX_CACHED_RUNTIMES = 4;
-
-// Most members of one zip archive indexed (entries of its central directory).
 static const uint32_t IK_MAX_ZIP_MEMBERS = 1000000;
-
-// Largest central directory of a zip archive read, in bytes.
-
-// Largest member of a zip archive read (its inflated size), in bytes: a member that declares more, or
-// inflates past what it declares, is refused.
-
-// Largest blob of a bundle read (a module's bytes, compiled code or a resource; its stored and its inflated
-// length), in bytes: a blob that records more is refused, and one that inflates past what it records too.
-
-// Largest compiled code the code cache takes or hands over (what `compile` gives, a module's code from its
-// source, the code of a cache file), in bytes, and largest source file it reads to look code up: code over
-// it is not used (a compile that gives more fails its import).
-
-// Names up to this many bytes are kept in their entry.
 static const uint32_t INLINE = 24;
-
-// How many bytes of code a runtime keeps in memory unless the host sets another bound (32 MiB).
-
-// The result of a fallible importkit call. `IK_OK` is 0; every error is a distinct positive value that
-// stays the same across versions. Callbacks return these values as `int32_t`.
 typedef enum {
-    // Success.
     IK_OK = 0,
-    // An argument is unusable: NULL where a value is needed, invalid UTF-8, an embedded NUL, over a limit,
-    // a vtable whose size field does not match.
     IK_ERR_INVALID_ARGUMENT = 1,
-    // A module name is not valid: empty, an empty segment, a character or segment the profile refuses, too
-    // many segments. (A string over its byte limit, or not UTF-8, is IK_ERR_INVALID_ARGUMENT.)
     IK_ERR_INVALID_NAME = 2,
-    // No finder found the module (CPython's ModuleNotFoundError); the error lists every place tried.
     IK_ERR_NOT_FOUND = 3,
-    // The import failed for another reason (CPython's ImportError), e.g. a relative import beyond the
-    // top-level package.
     IK_ERR_IMPORT = 4,
-    // The runtime's policy refuses the name; nothing was created or called.
     IK_ERR_DENIED = 5,
-    // The host's executor failed creating or executing the module; the error carries its message.
     IK_ERR_EXEC = 6,
-    // A host finder or native factory reported a failure.
     IK_ERR_HOST = 7,
-    // Importing would deadlock and no partial module exists to return.
     IK_ERR_DEADLOCK = 8,
-    // The mount point, native or entry exists already.
     IK_ERR_EXISTS = 9,
-    // A mounted tree is malformed (`..`, absolute paths, backslashes, empty segments, duplicates).
     IK_ERR_INVALID_MOUNT = 10,
-    // Something the call needs is missing: no executor, nothing mounted there, no such finder.
     IK_ERR_UNAVAILABLE = 11,
-    // A bug in importkit (a caught panic); the runtime stays usable.
     IK_ERR_INTERNAL = 12,
-    // Reading or writing a file the caller named failed (a bundle being written, a cache directory); the
-    // message names the file and the system's reason.
     IK_ERR_IO = 13,
 } ik_status;
-
-// What a module is made of. Functions take and return a kind as `uint32_t`, checked on entry (an unknown
-// value is `IK_ERR_INVALID_ARGUMENT`), so that a wrong value is never undefined behaviour; these are its
-// values, which never change. `ik_kind_name` gives their names.
 typedef enum {
-    // Source text the host compiles and executes.
     IK_KIND_SOURCE = 0,
-    // Compiled code the host executes.
     IK_KIND_BYTECODE = 1,
-    // A native extension file (a shared library) the host loads.
     IK_KIND_EXTENSION = 2,
-    // A module made by a registered native factory.
     IK_KIND_NATIVE = 3,
-    // A namespace package: nothing to execute.
     IK_KIND_NAMESPACE = 4,
 } ik_kind;
-
-// The description of one module, as a finder found it.
-//
-// All its strings live in one buffer, each followed by a NUL byte, so that a spec is two allocations and
-// the C layer can hand out `const char *` views of its fields without copying.
 typedef struct ik_spec ik_spec;
-
-// The file conventions of one language. A runtime's profile is fixed when the runtime is made.
 typedef struct ik_profile ik_profile;
-
-// One isolated import world.
 typedef struct ik_runtime ik_runtime;
-
-// A bundle being built: what was added, and the profile trees are classified under. Not thread-safe: use
-// one builder from one thread at a time.
 typedef struct ik_bundle_builder ik_bundle_builder;
-
-// Where a host finder puts the bytes of a resource it read (`ik_bytes_set`). Valid only during the
-// callback; leaving it unset means "no such file".
 typedef struct ik_bytes ik_bytes;
-
-// A detailed error: status, message, module, attempted places, and what the host said.
 typedef struct ik_error ik_error;
-
-// Where a host finder describes the module it found (`ik_found_set` and friends). Valid only during the
-// callback; leaving it unset means "not found".
 typedef struct ik_found ik_found;
-
-// A list of modules a host finder fills with `ik_modules_push` (`pkgutil.iter_modules`). Valid only during
-// the callback.
 typedef struct ik_modules ik_modules;
-
-// A list of names, owned by the caller: free it with `ik_name_list_free`.
 typedef struct ik_name_list ik_name_list;
-
-// Where a callback reports why it failed: pass it to `ik_report_error` before returning a status other
-// than `IK_OK`. Valid only during the callback.
 typedef struct ik_report ik_report;
-
-// The bytes of one resource, owned by the caller: free it with `ik_resource_free`. The bytes are valid
-// until then, whatever happens to their source meanwhile (an unmount, a runtime freed).
 typedef struct ik_resource ik_resource;
-
-// A list of names a callback fills with `ik_strings_push` (the names of a module's `__all__`, the
-// resources of a package).
 typedef struct ik_strings ik_strings;
-
-// Releases a host's userdata once importkit no longer needs it.
 typedef void (*ik_release_fn)(void *userdata);
-
-// One file of a tree to mount: a relative `/`-separated path (`path_len` bytes, no NUL) and its bytes.
 typedef struct {
-    // Relative path inside the mount, e.g. `core/player.py`; no `..`, `.`, empty segments or backslashes.
     const char *path;
-    // Length of `path` in bytes.
     size_t path_len;
-    // The file's bytes (may be NULL when `data_len` is 0).
     const uint8_t *data;
-    // Length of `data` in bytes.
     size_t data_len;
 } ik_mount_file;
-
-// What a runtime's code cache has done since the runtime was made, and what it holds now
-// (`ik_runtime_code_cache_stats`). The first field is `sizeof(ik_code_cache_stats)`, set by the caller:
-// importkit writes the fields that size reaches and nothing past it (a newer library keeps serving an
-// older, smaller struct).
 typedef struct {
-    // `sizeof(ik_code_cache_stats)`, set by the caller before the call; importkit does not change it.
     uint32_t size;
-    // Written as 0 (it keeps the counters at the same offsets on every platform, with no padding).
     uint32_t reserved;
-    // Calls of the executor's `compile` that gave code.
     uint64_t compiles;
-    // Code a module's source held for the runtime's cache tag (a bundle's code entry, a host finder's
-    // `ik_found_set_code`), used without compiling.
     uint64_t hits_source;
-    // Code found in memory, compiled from the source the module has now.
     uint64_t hits_memory;
-    // Code found in the cache directory, every check passed.
     uint64_t hits_directory;
-    // Lookups that found no usable code (then `compile` is called, if the executor has one).
     uint64_t misses;
-    // Entries found and not trusted, each ignored: cache files that were stale, truncated, corrupt, or
-    // another module's or cache tag's (replaced once the module compiled again), and code of a source that
-    // failed its check.
     uint64_t rejected;
-    // Cache files written.
     uint64_t stores;
-    // Cache files that could not be written (a read-only directory, a full disk); the import went on.
     uint64_t store_failures;
-    // Entries dropped from memory to stay within the bound.
     uint64_t evictions;
-    // Entries held in memory now.
     uint64_t entries;
-    // Bytes of code held in memory now.
     uint64_t bytes;
-    // The bound on `bytes` (`ik_runtime_set_code_cache_limit`; 32 MiB unless set).
     uint64_t limit;
 } ik_code_cache_stats;
-
-// The host's executor: module objects and code execution. The first field is `sizeof(ik_executor)`.
-// `create` and `exec` are required; the others may be NULL. The layout before `compile` (up to
-// `release_userdata`) is the older one and stays accepted: its executor gets no compiled code.
-// Code-cache contract (docs/CODE_CACHE.md): an executor with `exec_code` gets a module of kind source
-// through `exec_code`, with code for the runtime's cache tag, wherever importkit has code for the module's
-// current source (the module's source, such as a bundle's code entry; the code cache in memory or in the
-// directory of `ik_runtime_set_code_cache_dir`; `compile`), and through `exec` with its source otherwise.
 typedef struct {
-    // `sizeof(ik_executor)`, so importkit can tell which version of the struct the host was built with.
     uint32_t size;
-    // Passed as the first argument of every callback.
     void *userdata;
-    // Makes an empty module object for `spec` and writes it to `*out_module` (non-NULL). The object goes
-    // into the module table before it executes, so a circular import sees it partly initialised.
     int32_t (*create)(void *userdata, const ik_spec *spec, void **out_module, ik_report *report);
-    // Executes the module's code in `module`. `source`/`source_len` are the bytes importkit holds for it
-    // (a mounted file, bytes from a host finder), or NULL/0 when the host reads `ik_spec_file` itself
-    // (an executor with `exec_code` gets a source file of a directory read too, when there is no code
-    // for it). Not called for namespace packages and natives. To pass on the failure of a nested import, return its
-    // status and report its message.
     int32_t (*exec)(void *userdata,
                     const ik_spec *spec,
                     void *module,
                     const uint8_t *source,
                     size_t source_len,
                     ik_report *report);
-    // Sets `child` as attribute `name` of `parent` once the child is loaded. A failure is ignored.
     int32_t (*bind)(void *userdata, void *parent, const char *name, size_t name_len, void *child);
-    // Whether `module` has attribute `name` (fromlist names that exist are not imported). NULL: never.
     bool (*has_attr)(void *userdata, void *module, const char *name, size_t name_len);
-    // Pushes the names of the module's `__all__` into `out` with `ik_strings_push` (for `import *`).
     int32_t (*all_names)(void *userdata, void *module, ik_strings *out, ik_report *report);
-    // importkit holds `module` no more: the module table dropped it (removed, replaced, failed, runtime
-    // freed) and no running import still passes it to a callback (`exec`, `bind`, `has_attr`,
-    // `all_names` always get a live object, whatever other threads remove). Called once per object.
     void (*release)(void *userdata, void *module);
-    // Called once with `userdata` when the executor is replaced or its runtime freed. May be NULL.
     ik_release_fn release_userdata;
-    // Compiles a module's source (`source`/`source_len`) to code for the code cache (the host's compiled
-    // form, never read by importkit: CPython's marshalled code object, LuaJIT's `string.dump`): give it
-    // with `ik_bytes_set(out, ...)` (at most `IK_MAX_CODE_SIZE` bytes) and return `IK_OK`; return `IK_OK`
-    // without setting it when there is no code for this module (it then runs from source, through `exec`).
-    // Called for a module of kind source whose bytes importkit holds or reads (a mounted file, a zip
-    // member, a bundle's, a host finder's, a file of a directory on the search path), when neither its
-    // source nor the code cache has code for them: once per module and version of its source while the
-    // cache keeps it.
-    // A failure fails the import (`compiling module 'x' failed: ...`). May be NULL (code then comes only
-    // from sources and the cache directory); set, it needs `exec_code`. (Fields from here on are new in
-    // this layout; a host built against the older header gives the older `size`.)
     int32_t (*compile)(void *userdata,
                        const ik_spec *spec,
                        const uint8_t *source,
                        size_t source_len,
                        ik_bytes *out,
                        ik_report *report);
-    // Executes compiled code (`code`/`code_len`, never NULL) in `module`, instead of `exec`: code for the
-    // runtime's cache tag that the module's current source compiles to, checked before it gets here (a
-    // cache file's source hash and checksum, a bundle entry's CRC-32). Being called here rather than
-    // `exec` is how the executor knows it got code. May be NULL: importkit then hands out no code and
-    // every module goes to `exec`, as with the older layout.
     int32_t (*exec_code)(void *userdata,
                          const ik_spec *spec,
                          void *module,
@@ -3110,32 +3205,17 @@ typedef struct {
                          size_t code_len,
                          ik_report *report);
 } ik_executor;
-
-// A native module: a factory that makes the complete module object. The first field is `sizeof(ik_native)`.
 typedef struct {
-    // `sizeof(ik_native)`.
     uint32_t size;
-    // `IK_NATIVE_POWERFUL`, `IK_NATIVE_PACKAGE`, or 0.
     uint32_t flags;
-    // Passed as the first argument of `create`.
     void *userdata;
-    // Makes the module object for `spec` and writes it to `*out_module` (non-NULL). It may import.
     int32_t (*create)(void *userdata, const ik_spec *spec, void **out_module, ik_report *report);
-    // Called once with `userdata` when the native is unregistered or its runtime freed. May be NULL.
     ik_release_fn release_userdata;
 } ik_native;
-
-// A host meta-path finder. The first field is `sizeof(ik_finder)`.
 typedef struct {
-    // `sizeof(ik_finder)`.
     uint32_t size;
-    // A short name for errors (`host:NAME`), at most `IK_MAX_FINDER_NAME_LEN` bytes; copied. NULL gives `"finder"`.
     const char *name;
-    // Passed as the first argument of every callback.
     void *userdata;
-    // Looks for `name`; `path` holds the parent package's search locations (`path_count` of them), or is
-    // NULL for a top-level name. Found: describe it with `ik_found_set` (and friends) and return `IK_OK`.
-    // Not found: return `IK_OK` without touching `found`. Failure: report and return an error status.
     int32_t (*find)(void *userdata,
                     const char *name,
                     size_t name_len,
@@ -3143,14 +3223,8 @@ typedef struct {
                     size_t path_count,
                     ik_found *found,
                     ik_report *report);
-    // Drops the finder's caches (`ik_runtime_invalidate`). May be NULL.
     void (*invalidate)(void *userdata);
-    // Called once with `userdata` when the finder is removed or its runtime freed. May be NULL.
     ik_release_fn release_userdata;
-    // Reads resource `resource` (a checked relative `/`-separated path) of `package`, a package this finder
-    // found: give its bytes with `ik_bytes_set` and return `IK_OK`; return `IK_OK` without setting them when
-    // there is no such file. May be NULL: the finder serves no resources. (Fields from here on are new in
-    // this layout; a host built against the older header gives the older `size`.)
     int32_t (*read_resource)(void *userdata,
                              const char *package,
                              size_t package_len,
@@ -3158,91 +3232,63 @@ typedef struct {
                              size_t resource_len,
                              ik_bytes *out,
                              ik_report *report);
-    // Lists the files and directories directly in `package` (a package this finder found) with
-    // `ik_strings_push`. May be NULL: the finder lists none.
     int32_t (*resources)(void *userdata,
                          const char *package,
                          size_t package_len,
                          ik_strings *out,
                          ik_report *report);
-    // Lists the modules this finder serves directly in `package` (NULL and 0: the top-level ones) with
-    // `ik_modules_push`. May be NULL: it lists none.
     int32_t (*iter_modules)(void *userdata,
                             const char *package,
                             size_t package_len,
                             ik_modules *out,
                             ik_report *report);
 } ik_finder;
-
-// A host's finder for one path entry, made by its path hook. The first field is `sizeof(ik_entry_finder)`.
 typedef struct {
-    // `sizeof(ik_entry_finder)`.
     uint32_t size;
-    // Passed as the first argument of every callback.
     void *userdata;
-    // Looks for `name` (the full dotted name) in this entry. Found: `ik_found_set` (and friends) and
-    // `IK_OK`. A namespace portion: `ik_found_set(found, "", IK_KIND_NAMESPACE, true, NULL)` and one
-    // `ik_found_add_location` per directory. Not found: `IK_OK` without touching `found`.
     int32_t (*find)(void *userdata, const char *name, size_t name_len, ik_found *found, ik_report *report);
-    // Drops the finder's caches (`ik_runtime_invalidate`). May be NULL.
     void (*invalidate)(void *userdata);
-    // Called once with `userdata` when the finder is dropped: by `ik_runtime_invalidate` when its entry is
-    // not an absolute path (as CPython drops relative entries), when hooks are added or removed, when the
-    // caches are dropped, when the runtime is freed.
     ik_release_fn release_userdata;
-    // Reads the file `resource` (a checked relative `/`-separated path) of this entry, a package's location:
-    // `ik_bytes_set` and `IK_OK`; `IK_OK` without setting them when there is none. May be NULL. (Fields from
-    // here on are new in this layout; a host built against the older header gives the older `size`.)
     int32_t (*read_resource)(void *userdata,
                              const char *resource,
                              size_t resource_len,
                              ik_bytes *out,
                              ik_report *report);
-    // Lists the files and directories directly in this entry with `ik_strings_push`. May be NULL.
     int32_t (*resources)(void *userdata, ik_strings *out, ik_report *report);
-    // Lists the modules and packages directly in this entry with `ik_modules_push`. May be NULL.
     int32_t (*iter_modules)(void *userdata, ik_modules *out, ik_report *report);
 } ik_entry_finder;
-
-// A host path hook: offered each new path entry (before the built-in directory hook), it takes the entries
-// it serves (an archive, a URL...) by filling in an entry finder. The first field is `sizeof(ik_path_hook)`.
 typedef struct {
-    // `sizeof(ik_path_hook)`.
     uint32_t size;
-    // A short name for errors (`hook:NAME`), at most `IK_MAX_FINDER_NAME_LEN` bytes; copied. NULL gives `"hook"`.
     const char *name;
-    // Passed as the first argument of `hook`.
     void *userdata;
-    // Offered `entry`: to take it, fill `*out` (its `size` set) and set `*claimed` to true; else leave
-    // `*claimed` false ("not mine"). The answer is cached per entry until `ik_runtime_invalidate`.
     int32_t (*hook)(void *userdata,
                     const char *entry,
                     size_t entry_len,
                     ik_entry_finder *out,
                     bool *claimed,
                     ik_report *report);
-    // Called once with `userdata` when the hook is removed or its runtime freed. May be NULL.
     ik_release_fn release_userdata;
 } ik_path_hook;
-
-
-// The version of importkit as a NUL-terminated string `"major.minor.patch"`, static.
+typedef struct {
+    uint32_t size;
+    uint32_t kind;
+    bool is_package;
+    const char *name;
+    size_t name_len;
+    const char *origin;
+    size_t origin_len;
+    const char *file;
+    size_t file_len;
+    const char *cached;
+    size_t cached_len;
+    const char *parent;
+    size_t parent_len;
+    size_t location_count;
+    size_t ref_count;
+    void *host_data;
+} ik_spec_fields;
 const char *ik_version(void);
-
-// The version as one number: `major * 10000 + minor * 100 + patch`.
 uint32_t ik_version_number(void);
-
-// Mounts the bundle file at `path` (an `.ikb` file) at `point`: a top-level name, which the bundle's root
-// package becomes (`"game"`: the bundle's `core/util.py` is `game.core.util`), or `""` for the root. The
-// mount goes last on the meta path; `*out_id` (may be NULL) receives its finder id. Origins are
-// `bundle:/<point>/<path>`; modules have a `file` only under a virtual root. Bundles and trees share mount
-// points: `ik_runtime_unmount` unmounts either.
-//
-// The file is mapped read-only (opening reads the header only: O(1) in the bundle's modules); with
-// `IK_BUNDLE_READ` it is read whole instead. `flags`: `IK_BUNDLE_READ`, `IK_MOUNT_REPLACE`. `sha256` is
-// NULL or the 32-byte SHA-256 digest the file must have (computed over the whole file at mount; any other
-// file is refused). A missing file, one that is not a bundle, a bad header or another digest:
-// `IK_ERR_INVALID_MOUNT`, naming the file. A mount point taken: `IK_ERR_EXISTS` (unless `IK_MOUNT_REPLACE`).
 ik_status ik_runtime_mount_bundle(const ik_runtime *rt,
                                   const char *point,
                                   const char *path,
@@ -3250,13 +3296,6 @@ ik_status ik_runtime_mount_bundle(const ik_runtime *rt,
                                   const uint8_t *sha256,
                                   uint64_t *out_id,
                                   ik_error **out_error);
-
-// Mounts the bundle in `len` bytes at `data` at `point`, as `ik_runtime_mount_bundle` mounts a file
-// (errors name the bundle `bundle:/<point>`). `flags`: `IK_MOUNT_BORROW` (keep the caller's bytes, which
-// must stay valid and unchanged until `release` is called; else they are copied before the call returns)
-// and `IK_MOUNT_REPLACE`. `sha256` is NULL or the digest the bytes must have. If `release` is not NULL it
-// is called exactly once with `release_userdata`: at once for a copy, once the unmounted bundle is no
-// longer used (resources lent from it included) for a borrow, or before returning if the call fails.
 ik_status ik_runtime_mount_bundle_bytes(const ik_runtime *rt,
                                         const char *point,
                                         const uint8_t *data,
@@ -3267,13 +3306,6 @@ ik_status ik_runtime_mount_bundle_bytes(const ik_runtime *rt,
                                         void *release_userdata,
                                         uint64_t *out_id,
                                         ik_error **out_error);
-
-// Mounts the bundle appended to the file at `path` (a program with `importkit bundle append`'s trailer at its
-// end; docs/BUNDLE.md, *The trailer*), or with `path` NULL to the running program's own executable, at
-// `point`, as `ik_runtime_mount_bundle` mounts a bundle file: so a program ships as one file and imports
-// from itself. `flags`: `IK_BUNDLE_READ`, `IK_MOUNT_REPLACE`. `sha256` is NULL or the digest the bundle (not
-// the whole file) must have. A file without a trailer: `IK_ERR_INVALID_MOUNT`, "no bundle is appended to
-// '...'"; a damaged trailer or bundle likewise, saying what is wrong.
 ik_status ik_runtime_mount_bundle_appended(const ik_runtime *rt,
                                            const char *point,
                                            const char *path,
@@ -3281,56 +3313,21 @@ ik_status ik_runtime_mount_bundle_appended(const ik_runtime *rt,
                                            const uint8_t *sha256,
                                            uint64_t *out_id,
                                            ik_error **out_error);
-
-// Checks the whole bundle file at `path` (O(size)): its header, the CRC-32 of its tables, every record
-// and table order, the index against the modules, and every blob against its CRC-32, as `importkit
-// bundle verify` does. `out_sha256` is NULL or receives the file's 32-byte SHA-256 digest (to pin it).
-// `IK_ERR_INVALID_MOUNT` when the file cannot be read or its header is bad, `IK_ERR_IMPORT` when an entry
-// is corrupt; the message names the bundle and the entry.
 ik_status ik_bundle_verify(const char *path, uint8_t *out_sha256, ik_error **out_error);
-
-// Makes an empty bundle builder whose trees (`ik_bundle_builder_add_tree`) are classified under a copy of
-// `profile` (NULL: CPython's conventions). Free it with `ik_bundle_builder_free`.
 ik_status ik_bundle_builder_new(const ik_profile *profile,
                                 ik_bundle_builder **out_builder,
                                 ik_error **out_error);
-
-// Frees a builder. `ik_bundle_builder_free(NULL)` does nothing.
 void ik_bundle_builder_free(ik_bundle_builder *builder);
-
-// Whether blobs are deflated where that makes them smaller (off by default: stored blobs are lent in
-// place when read, deflated ones are inflated at each read).
 ik_status ik_bundle_builder_set_compress(ik_bundle_builder *builder, bool compress, ik_error **out_error);
-
-// Adds a tree of `count` files (paths relative to the bundle's root), its modules told apart as a memory
-// mount of the same files under the builder's profile tells them (suffixes, init files, namespace
-// directories, precedence); every file is kept, and top-level `*.dist-info` / `*.egg-info` directories
-// are kept as distribution metadata. The bytes are copied. A file or module given twice with other bytes
-// is refused (`IK_ERR_INVALID_ARGUMENT`, naming it); a path the tree refuses, as a mount refuses it.
 ik_status ik_bundle_builder_add_tree(ik_bundle_builder *builder,
                                      const ik_mount_file *files,
                                      size_t count,
                                      ik_error **out_error);
-
-// Adds the files of the directory `dir` as one tree, as `ik_bundle_builder_add_tree` adds one, read as
-// `importkit bundle build` reads a directory: every file under it (names sorted, so the filesystem's order
-// does not matter), a symbolic link followed when it leads inside `dir` (a link out of it, a dangling
-// link, a link to a directory holding it, a special file and a name that is not UTF-8 are refused), a
-// file or directory whose name matches one of the `exclude_count` patterns at `excludes` left out (one
-// path segment each, `*` matching any run of characters; NULL with 0: none). Every file's bytes are read
-// now. A directory or file that cannot be read: `IK_ERR_IO`; something refused: `IK_ERR_INVALID_ARGUMENT`;
-// the message names the file.
 ik_status ik_bundle_builder_add_dir(ik_bundle_builder *builder,
                                     const char *dir,
                                     const char *const *excludes,
                                     size_t exclude_count,
                                     ik_error **out_error);
-
-// Adds one module: `name` relative to the bundle's root (`""` for the root package; `core.util`), the path
-// of its file (`core/util.py`; for a namespace package its directory), its kind (`IK_KIND_SOURCE`,
-// `IK_KIND_BYTECODE`, `IK_KIND_EXTENSION`, `IK_KIND_NAMESPACE`) and package flag, and its file's bytes
-// (`source`, copied; NULL with 0 when the file is added with `ik_bundle_builder_add_file`, and for a
-// namespace package). A bad name or path, a native kind, a module given twice: `IK_ERR_INVALID_ARGUMENT`.
 ik_status ik_bundle_builder_add_module(ik_bundle_builder *builder,
                                        const char *name,
                                        const char *path,
@@ -3339,122 +3336,40 @@ ik_status ik_bundle_builder_add_module(ik_bundle_builder *builder,
                                        const uint8_t *source,
                                        size_t source_len,
                                        ik_error **out_error);
-
-// Adds compiled code for `cache_tag` (`cpython-311`, `luajit-2.1`; not empty) to the module `name`, added
-// already: the host's bytes (a marshalled code object, `string.dump`), copied, kept as given, and handed to
-// an executor whose runtime's profile has that cache tag. Code for a tag the module has is replaced.
 ik_status ik_bundle_builder_add_code(ik_bundle_builder *builder,
                                      const char *name,
                                      const char *cache_tag,
                                      const uint8_t *code,
                                      size_t code_len,
                                      ik_error **out_error);
-
-// The modules of kind `kind` (`IK_KIND_SOURCE`, `IK_KIND_BYTECODE`, `IK_KIND_EXTENSION`, `IK_KIND_NAMESPACE`)
-// added so far (by `ik_bundle_builder_add_tree`, `_add_dir`, `_add_module`), sorted, into `*out_list` (free
-// it with `ik_name_list_free`): names relative to the bundle's root (`""` for the root package), each with
-// its package flag (`ik_name_list_is_package`). What a host that compiles walks to give each source module
-// its code (`ik_bundle_builder_add_code`).
 ik_status ik_bundle_builder_modules(ik_bundle_builder *builder,
                                     uint32_t kind,
                                     ik_name_list **out_list,
                                     ik_error **out_error);
-
-// Adds a file at `path` (relative to the bundle's root: `pkg/data/level1.txt`): a resource of the package
-// whose directory holds it, or a module's file. With `package` not NULL, `path` is relative to that
-// package's directory instead (the package added already). The bytes are copied. The same path twice is
-// refused unless with the same bytes.
 ik_status ik_bundle_builder_add_file(ik_bundle_builder *builder,
                                      const char *package,
                                      const char *path,
                                      const uint8_t *data,
                                      size_t data_len,
                                      ik_error **out_error);
-
-// Builds the bundle: its bytes into `*out_bytes` (an `ik_resource`: read with `ik_resource_data`, free with
-// `ik_resource_free`). The builder is unchanged and may build again (the same bytes) or take more. A module
-// without its file, a namespace package with a file at its directory: `IK_ERR_INVALID_ARGUMENT`.
 ik_status ik_bundle_builder_build(ik_bundle_builder *builder, ik_resource **out_bytes, ik_error **out_error);
-
-// Builds the bundle and writes it to the file at `path`, atomically: to a temporary file beside it, then
-// renamed over `path` (a reader sees the old file or the new one, never a part). Errors name the file.
 ik_status ik_bundle_builder_write(ik_bundle_builder *builder, const char *path, ik_error **out_error);
-
-// Keeps compiled code in directory `dir` across runs and processes, or only in memory with NULL (the
-// default): one file per module and cache tag, written atomically (a temporary file renamed), and used
-// only when its source hash, cache tag and checksum all match; any other file is ignored and replaced.
-// `dir` must be an existing directory (a relative path is resolved now; it is not created; it need not be
-// writable: failed writes are counted in `store_failures`), else `IK_ERR_INVALID_ARGUMENT`, saying why;
-// the runtime's profile must have a cache tag (`ik_profile_set_cache_tag`), else `IK_ERR_UNAVAILABLE`.
-// Only an executor with `exec_code` uses the cache.
 ik_status ik_runtime_set_code_cache_dir(const ik_runtime *rt, const char *dir, ik_error **out_error);
-
-// Bounds the compiled code a runtime keeps in memory to `bytes` (32 MiB unless set; 0 keeps none, so
-// every import looks in the directory or compiles), dropping the least recently used code now if it holds
-// more. Code larger than the bound is used but not kept.
 ik_status ik_runtime_set_code_cache_limit(const ik_runtime *rt, uint64_t bytes, ik_error **out_error);
-
-// Writes the code cache's counters into `*out_stats`, whose `size` the caller sets to
-// `sizeof(ik_code_cache_stats)` first (a size that is no released layout: `IK_ERR_INVALID_ARGUMENT`,
-// nothing written).
 ik_status ik_runtime_code_cache_stats(const ik_runtime *rt,
                                       ik_code_cache_stats *out_stats,
                                       ik_error **out_error);
-
-// Frees an error. `ik_error_free(NULL)` does nothing.
 void ik_error_free(ik_error *error);
-
-// The status of the error (`IK_ERR_INVALID_ARGUMENT` for NULL).
 ik_status ik_error_status(const ik_error *error);
-
-// The message for a person: it names the module and every place tried, e.g.
-// `No module named 'game.x' (native: not registered; memory:/game: no game/x.py, no game/x/__init__.py)`.
-// Owned by the error; `len_out` (may be NULL) receives its length. NULL for a NULL error.
 const char *ik_error_message(const ik_error *error, size_t *len_out);
-
-// The full name of the module the error is about, or NULL when there is none.
 const char *ik_error_module(const ik_error *error, size_t *len_out);
-
-// How many places the finders tried (0 when the error is not a failed search).
 size_t ik_error_attempt_count(const ik_error *error);
-
-// The place of attempt `index` (`memory:/game`, `native`, `host:NAME`), or NULL when out of range.
 const char *ik_error_attempt_place(const ik_error *error, size_t index, size_t *len_out);
-
-// Why attempt `index` did not find the module, or NULL when out of range.
 const char *ik_error_attempt_reason(const ik_error *error, size_t index, size_t *len_out);
-
-// The host's own message when a host callback failed (as the host gave it), else NULL.
 const char *ik_error_host_message(const ik_error *error, size_t *len_out);
-
-// The pointer the host attached to its failure with `ik_report_host_data` (its exception object, say), or
-// NULL. It stays valid as long as this error (and any error passing it on) is not freed.
 void *ik_error_host_data(const ik_error *error);
-
-// The line the host reported for its failure, 0 when unknown.
 uint32_t ik_error_line(const ik_error *error);
-
-// The column the host reported for its failure, 0 when unknown.
 uint32_t ik_error_column(const ik_error *error);
-
-// What executing module `name` (`name_len` bytes, absolute) would get, without executing it or importing
-// anything (importlib's `InspectLoader.get_code`), for a host that runs modules its own way (Lua's
-// `require`, which runs no parent first). The module is found as `ik_runtime_find_spec` finds it (parents
-// found, not imported; a module in the table is found afresh), or with `IK_CODE_WHOLE_NAME` as a whole
-// name, as Lua's `require` finds one: by the sources that index full names (natives, mounts, bundles, host
-// finders), then on the search path with each entry joined with the parent's path (`a.b.c` as
-// `<entry>/a/b/c.lua` or `<entry>/a/b/c/init.lua`), so `a/b.lua` is found without `a` being a package. The
-// policy applies as to an import.
-//
-// `*out_spec` receives the spec (free it with `ik_spec_free`). `*out_bytes` receives what `exec_code` or
-// `exec` would get, as an `ik_resource` (free it with `ik_resource_free`): compiled code for the runtime's
-// cache tag (`*out_is_code` true), where the executor has `exec_code` and there is code for the module's
-// source (its source's, as a bundle's code entry; the code cache's, in memory or in the directory; the
-// executor's `compile`, whose code is then kept: docs/CODE_CACHE.md, counted as an import counts it); else
-// the module's source bytes (`*out_is_code` false); or NULL for a module without bytes: a native, a
-// namespace package, or a file on the search path, which the host reads itself (unless `IK_CODE_FILES` and
-// the executor has `exec_code`: then importkit reads it). `flags`: `IK_CODE_WHOLE_NAME`, `IK_CODE_FILES`.
-// `IK_ERR_NOT_FOUND` as for a find; a failing `compile`, or a source that cannot be read, as for an import.
 ik_status ik_runtime_get_code(const ik_runtime *rt,
                               const char *name,
                               size_t name_len,
@@ -3463,19 +3378,11 @@ ik_status ik_runtime_get_code(const ik_runtime *rt,
                               ik_resource **out_bytes,
                               bool *out_is_code,
                               ik_error **out_error);
-
-// Imports `name` as `importlib.import_module(name, package)` does and writes the module to
-// `*out_module`: its parents first, relative when `name` starts with dots (resolved against `package`,
-// which may be NULL for an absolute name). The module is borrowed from the module table. A module that is
-// ready is returned without a lock or an allocation.
 ik_status ik_runtime_import(const ik_runtime *rt,
                             const char *name,
                             const char *package,
                             void **out_module,
                             ik_error **out_error);
-
-// `ik_runtime_import` with counted strings (`package` may be NULL with `package_len` 0), for hosts that
-// hold strings with a length (Lua). An embedded NUL is refused.
 ik_status ik_runtime_import_n(const ik_runtime *rt,
                               const char *name,
                               size_t name_len,
@@ -3483,12 +3390,6 @@ ik_status ik_runtime_import_n(const ik_runtime *rt,
                               size_t package_len,
                               void **out_module,
                               ik_error **out_error);
-
-// What an import statement asks for, as `__import__(name, globals, locals, fromlist, level)`: `name` at
-// `level` (0 absolute; n: relative to `package`, n-1 levels up) with `fromlist` (`count` names, `"*"` for
-// the names of the module's `__all__`). Without a fromlist the top-level package of `name` is returned
-// (`import a.b` binds `a`); with one, the module itself, after importing the fromlist names that are
-// submodules and not attributes.
 ik_status ik_runtime_import_from(const ik_runtime *rt,
                                  const char *name,
                                  const char *package,
@@ -3497,95 +3398,41 @@ ik_status ik_runtime_import_from(const ik_runtime *rt,
                                  size_t count,
                                  void **out_module,
                                  ik_error **out_error);
-
-// Finds the spec of `name` (relative with leading dots, against `package`) without executing anything:
-// a module in the table gives its own spec; otherwise parents are found (not imported) and the name is
-// searched through their search locations. `*out_spec` must be freed with `ik_spec_free`.
 ik_status ik_runtime_find_spec(const ik_runtime *rt,
                                const char *name,
                                const char *package,
                                const ik_spec **out_spec,
                                ik_error **out_error);
-
-// `importlib.reload`: finds module `name` of the table again (its file may have changed, or moved to another
-// entry or source) and executes it again in the same module object, under the module's import lock; the
-// executor's `exec` gets that object a second time, with the new spec. Writes the module now under `name`
-// to `*out_module` (borrowed from the table, as for `ik_runtime_import`). A failure (not found again, an
-// exec error) leaves the module as it was, in the table. `IK_ERR_NOT_FOUND` when `name` is not in the
-// table, with a message that says so; `IK_ERR_IMPORT` when its parent is not, or when its `exec` took it
-// out of the table. A module that reloads itself while this thread executes it is given back as it is.
 ik_status ik_runtime_reload(const ik_runtime *rt, const char *name, void **out_module, ik_error **out_error);
-
-// The module under `name` in the table (`sys.modules.get`), partly initialised ones included;
-// `*out_state` (may be NULL) receives `IK_MODULE_INITIALIZING` or `IK_MODULE_READY`. `IK_ERR_NOT_FOUND`
-// when it is not there. Nothing is imported.
 ik_status ik_runtime_get_module(const ik_runtime *rt,
                                 const char *name,
                                 void **out_module,
                                 uint32_t *out_state,
                                 ik_error **out_error);
-
-// The spec of the module under `name` in the table; `IK_ERR_NOT_FOUND` when it is not there or the host
-// inserted it without one. Free `*out_spec` with `ik_spec_free`.
 ik_status ik_runtime_module_spec(const ik_runtime *rt,
                                  const char *name,
                                  const ik_spec **out_spec,
                                  ik_error **out_error);
-
-// Whether `name` is in the module table.
 ik_status ik_runtime_contains(const ik_runtime *rt,
                               const char *name,
                               bool *out_contains,
                               ik_error **out_error);
-
-// Removes `name` from the module table and releases it through the executor (`del sys.modules[name]`);
-// its children stay. `IK_ERR_NOT_FOUND` when it is not there.
 ik_status ik_runtime_remove_module(const ik_runtime *rt, const char *name, ik_error **out_error);
-
-// Puts a module object of the host's into the table under `name`, ready (`sys.modules[name] = module`);
-// the table now owns that reference and releases it through the executor. A module it replaces is
-// released.
 ik_status ik_runtime_insert_module(const ik_runtime *rt,
                                    const char *name,
                                    void *module,
                                    ik_error **out_error);
-
-// Puts a package object of the host's into the table under `name`, ready, with `count` submodule search
-// `locations` (`sys.modules[name] = obj` where `obj.__path__` is those locations): its submodules are then
-// found through them. Its spec has origin `host:inserted` and kind `IK_KIND_NATIVE`. The table owns the
-// reference, as with `ik_runtime_insert_module`.
 ik_status ik_runtime_insert_package(const ik_runtime *rt,
                                     const char *name,
                                     void *module,
                                     const char *const *locations,
                                     size_t count,
                                     ik_error **out_error);
-
-// Lists the names in the module table, sorted, into `*out_list`.
 ik_status ik_runtime_list_modules(const ik_runtime *rt, ik_name_list **out_list, ik_error **out_error);
-
-// How many names the list holds (0 for NULL).
 size_t ik_name_list_count(const ik_name_list *list);
-
-// Name `index` of the list (owned by the list), its length through `len_out` (may be NULL); NULL when out
-// of range.
 const char *ik_name_list_get(const ik_name_list *list, size_t index, size_t *len_out);
-
-// For a list of modules (`ik_runtime_iter_modules`): 1 if module `index` is a package, 0 if not; -1 when
-// `list` is NULL, `index` is out of range or the list is not one of modules.
 int32_t ik_name_list_is_package(const ik_name_list *list, size_t index);
-
-// Frees a list. NULL does nothing.
 void ik_name_list_free(ik_name_list *list);
-
-// Mounts a tree of `count` files at `point`: a top-level name (`"game"`: `__init__.py` is the package
-// `game`, `core.py` is `game.core`) or `""` for the root (`game/__init__.py` is `game`). The mount goes last
-// on the meta path; `*out_id` (may be NULL) receives its finder id.
-//
-// `flags`: `IK_MOUNT_BORROW`, `IK_MOUNT_REPLACE`. Without `IK_MOUNT_BORROW` every path and byte is copied
-// before the call returns. If `release` is not NULL it is called exactly once with `release_userdata`:
-// when the bytes are no longer needed (at once for a copy, when the unmounted tree is no longer used for a
-// borrow), or before returning if the call fails.
 ik_status ik_runtime_mount(const ik_runtime *rt,
                            const char *point,
                            const ik_mount_file *files,
@@ -3595,365 +3442,130 @@ ik_status ik_runtime_mount(const ik_runtime *rt,
                            void *release_userdata,
                            uint64_t *out_id,
                            ik_error **out_error);
-
-// Unmounts the tree at `point` (`IK_ERR_UNAVAILABLE` if nothing is mounted there). Modules already
-// imported from it stay in the table; borrowed bytes are released once no running import uses them.
 ik_status ik_runtime_unmount(const ik_runtime *rt, const char *point, ik_error **out_error);
-
-// Makes a profile from a base (`IK_PROFILE_PYTHON`, `IK_PROFILE_LUA`, `IK_PROFILE_EMPTY`) and a name of at
-// most 64 bytes (NULL keeps the base's name). Free it with `ik_profile_free`.
 ik_status ik_profile_new(uint32_t base, const char *name, ik_profile **out_profile, ik_error **out_error);
-
-// Frees a profile. `ik_profile_free(NULL)` does nothing. Runtimes made from it keep their own copy.
 void ik_profile_free(ik_profile *profile);
-
-// Adds a file suffix of a kind (`IK_KIND_SOURCE`, `IK_KIND_BYTECODE`, `IK_KIND_EXTENSION`), e.g. `".tl"`.
-// Within a directory extension files are tried first, then sources, then bytecode.
 ik_status ik_profile_add_suffix(ik_profile *profile, uint32_t kind, const char *suffix, ik_error **out_error);
-
-// Removes every suffix of a kind.
 ik_status ik_profile_clear_suffixes(ik_profile *profile, uint32_t kind, ik_error **out_error);
-
-// Sets the stem of a package's init file (`"__init__"`, `"init"`).
 ik_status ik_profile_set_init_stem(ik_profile *profile, const char *stem, ik_error **out_error);
-
-// Whether a directory without an init file is a namespace package (PEP 420).
 ik_status ik_profile_set_namespace_dirs(ik_profile *profile, bool enabled, ik_error **out_error);
-
-// What a name segment may contain: `IK_IDENT_PYTHON`, `IK_IDENT_LUA` or `IK_IDENT_ANY`.
 ik_status ik_profile_set_identifiers(ik_profile *profile, uint32_t rule, ik_error **out_error);
-
-// Sets the tag of compiled code, as the interpreter's `sys.implementation.cache_tag` (`"cpython-313"`: a
-// source `x.py` is cached as `__pycache__/x.cpython-313.pyc`), used for `ik_spec_cached` (in a profile
-// with a bytecode suffix; Lua's has none, so its modules have no cached file) and by the code cache (which
-// code of a bundle, a host finder or the cache directory is this runtime's). NULL, as a cache tag of None in
-// CPython: modules have no cached file. An empty tag, one over 64 bytes or one holding `/`, `\` or NUL is
-// `IK_ERR_INVALID_ARGUMENT`. The Python profile starts with `"cpython-311"`, the Lua profile with none.
 ik_status ik_profile_set_cache_tag(ik_profile *profile, const char *tag, ik_error **out_error);
-
-// Records why a callback failed: a status (an `ik_status` value; `IK_ERR_EXEC` for an error in the
-// module's code), the host's message (NULL allowed; cut at 64 KiB; bytes that are not UTF-8 are shown as
-// U+FFFD rather than refused, since the message only reports) and the line and column in the module's
-// source (0 when unknown). The callback then returns a status other than `IK_OK`.
 ik_status ik_report_error(ik_report *report,
                           int32_t status,
                           const char *message,
                           uint32_t line,
                           uint32_t column,
                           ik_error **out_error);
-
-// Passes on an error a nested importkit call gave the callback (a module that imports a missing one):
-// the failing import then fails with that very error (status, message, module, attempts), as CPython lets
-// the inner exception through. The callback returns `ik_error_status(error)`; `error` stays the caller's.
 ik_status ik_report_pass(ik_report *report, const ik_error *error, ik_error **out_error);
-
-// Describes the module a host finder found: its origin (a string with a scheme of the host's, e.g.
-// `host:assets/x.py`; empty gives `host:FINDER/NAME`), kind (an `ik_kind` value; not `IK_KIND_NATIVE`) and
-// whether it is a package.
 ik_status ik_found_set(ik_found *found,
                        const char *origin,
                        uint32_t kind,
                        bool is_package,
                        ik_error **out_error);
-
-// Adds a submodule search location to a found package (after `ik_found_set`).
 ik_status ik_found_add_location(ik_found *found, const char *location, ik_error **out_error);
-
-// Sets the file of a found module (after `ik_found_set`); NULL clears it.
 ik_status ik_found_set_file(ik_found *found, const char *file, ik_error **out_error);
-
-// Gives the bytes of a found module (copied), to be handed to the executor's `exec`.
 ik_status ik_found_set_source(ik_found *found, const uint8_t *data, size_t len, ik_error **out_error);
-
-// Gives compiled code of a found module (after `ik_found_set_source`, which it goes with; `len` bytes at
-// `data`, copied; NULL only with 0; at most `IK_MAX_CODE_SIZE` bytes) for the cache tag `cache_tag` (1 to
-// `IK_MAX_SUFFIX_LEN` bytes, no `/`, `\\`): a runtime whose profile has that cache tag hands it to an
-// executor with `exec_code` instead of compiling the source, as it does a bundle's code entry; any other
-// runtime or executor gets the source. Setting it again replaces it. Code given without the source fails
-// the find (`IK_ERR_HOST`).
 ik_status ik_found_set_code(ik_found *found,
                             const char *cache_tag,
                             const uint8_t *data,
                             size_t len,
                             ik_error **out_error);
-
-// Adds a name to a list being filled by a callback (`name_len` bytes of UTF-8, no NUL).
 ik_status ik_strings_push(ik_strings *strings, const char *name, size_t name_len, ik_error **out_error);
-
-// Gives the bytes a callback was asked for: the resource of a host finder's `read_resource`, the code of
-// the executor's `compile` (`len` bytes at `data`, copied; NULL only with 0). Setting them again replaces
-// them.
 ik_status ik_bytes_set(ik_bytes *out, const uint8_t *data, size_t len, ik_error **out_error);
-
-// Adds a module to the list a host finder's `iter_modules` fills: its name (`name_len` bytes of UTF-8, no
-// NUL, no dot: a name directly in the package) and whether it is a package.
 ik_status ik_modules_push(ik_modules *out,
                           const char *name,
                           size_t name_len,
                           bool is_package,
                           ik_error **out_error);
-
-// Attaches a pointer of the host's to the module a finder found (after `ik_found_set`): it comes back on
-// the spec (`ik_spec_host_data`), so `exec` can read the module's bytes from wherever the finder said they
-// are, when it runs (finding reads nothing). `release` (may be NULL) is called once with `data` when the
-// last spec holding it goes, or at once if this call fails or the module is not found after all. Setting it
-// again releases the previous pointer.
 ik_status ik_found_set_host_data(ik_found *found, void *data, ik_release_fn release, ik_error **out_error);
-
-// Attaches a pointer of the host's to the failure a callback reports (its exception object, say): it comes
-// back on the error object the failing call returns (`ik_error_host_data`), as long as that error lives.
-// Call it before returning a status other than `IK_OK`, with or without `ik_report_error`. `release` (may be
-// NULL) is called once with `data` when the last error holding it is freed, or at once if the callback
-// then succeeds or this call fails.
 ik_status ik_report_host_data(ik_report *report, void *data, ik_release_fn release, ik_error **out_error);
-
-// `importlib.resources.files(package).joinpath(resource).read_bytes()`: the file `resource` of package
-// `package` (a relative `/`-separated path such as `data/level1.txt`; no empty, `.` or `..` segment), from
-// the source that serves the package now, into `*out_resource` (free it with `ik_resource_free`). Bytes a
-// source keeps in memory (a mounted file) are lent in place, not copied. `IK_ERR_NOT_FOUND` when the
-// package or the file is not there, `IK_ERR_IMPORT` when `package` is a module, not a package,
-// `IK_ERR_INVALID_ARGUMENT` for a bad path. Nothing is imported.
 ik_status ik_runtime_read_resource(const ik_runtime *rt,
                                    const char *package,
                                    const char *resource,
                                    ik_resource **out_resource,
                                    ik_error **out_error);
-
-// The file at `path` in the logical tree of mounts (`foo-1.0.dist-info/METADATA`, `game/data/level.txt`: a
-// relative `/`-separated path, no empty, `.` or `..` segment), from the first memory mount or bundle in
-// meta-path order that holds it, into `*out_resource` (free it with `ik_resource_free`): how a distribution's
-// files are read (`importlib.metadata`). `IK_ERR_NOT_FOUND` when no source holds it,
-// `IK_ERR_INVALID_ARGUMENT` for a bad path. The filesystem is not asked.
 ik_status ik_runtime_read_file(const ik_runtime *rt,
                                const char *path,
                                ik_resource **out_resource,
                                ik_error **out_error);
-
-// The distribution metadata directories of the memory mounts and bundles (`importlib.metadata`), by their
-// path in the logical tree of mounts, in meta-path order, each once, into `*out_list` (free it with
-// `ik_name_list_free`): `*.dist-info` and `*.egg-info` directories at the top of root mounts
-// (`foo-1.0.dist-info`), a bundle's metadata directories under its mount point (`app/foo-1.0.dist-info`).
-// Read their files with `ik_runtime_read_file`. The filesystem is not asked.
 ik_status ik_runtime_distributions(const ik_runtime *rt, ik_name_list **out_list, ik_error **out_error);
-
-// The bytes of a resource (owned by it, valid until `ik_resource_free`) and their count through
-// `out_len` (may be NULL). NULL (and 0) for a NULL resource; an empty file gives a non-NULL pointer and 0.
 const uint8_t *ik_resource_data(const ik_resource *resource, size_t *out_len);
-
-// Frees a resource. NULL does nothing.
 void ik_resource_free(ik_resource *resource);
-
-// `importlib.resources.files(package).iterdir()` by name: the files and directories directly in package
-// `package` (modules included), sorted, into `*out_list` (free it with `ik_name_list_free`); a namespace
-// package's from every source with a portion of it. Errors as `ik_runtime_read_resource`.
 ik_status ik_runtime_resources(const ik_runtime *rt,
                                const char *package,
                                ik_name_list **out_list,
                                ik_error **out_error);
-
-// `pkgutil.iter_modules`: the modules and packages directly in package `package`, or the top-level ones
-// for NULL (every source in meta-path order, names the policy denies left out), each name once (the
-// first source's answer), into `*out_list` (free it with `ik_name_list_free`; `ik_name_list_is_package`
-// tells packages). Nothing is imported.
 ik_status ik_runtime_iter_modules(const ik_runtime *rt,
                                   const char *package,
                                   ik_name_list **out_list,
                                   ik_error **out_error);
-
-// Makes a runtime with a copy of `profile` (NULL: CPython's conventions), no finders, no executor and the
-// default policy. Free it with `ik_runtime_free`.
 ik_status ik_runtime_new(const ik_profile *profile, ik_runtime **out_runtime, ik_error **out_error);
-
-// Frees a runtime: every module in its table is released through the executor, then the executor's,
-// natives' and finders' userdata. No call on the runtime may be running or start. NULL does nothing.
 void ik_runtime_free(ik_runtime *rt);
-
-// Sets the host's executor (the vtable is copied). Set it before the first import: modules already in the
-// table are released through whichever executor is set when they are released, and without an executor
-// they are not released at all (natives and inserted modules included). The previous executor's
-// userdata is released once no import uses it. On failure `executor->release_userdata` is called before
-// returning, unless `executor->size` is no released layout (then nothing of the struct is read or used).
 ik_status ik_runtime_set_executor(const ik_runtime *rt, const ik_executor *executor, ik_error **out_error);
-
-// Gives modules of mounted trees a virtual file path under `root` (e.g. the executable's path), as
-// `root/game/core.py`; NULL (the default) gives them no file.
 ik_status ik_runtime_set_virtual_root(const ik_runtime *rt, const char *root, ik_error **out_error);
-
-// Registers a native module under `name` (`pkg.sub` too; `pkg` then is a package). The vtable is
-// copied. `IK_ERR_EXISTS` if the name is registered already. On failure `native->release_userdata` is
-// called before returning, unless `native->size` is no released layout (then nothing of it is used).
 ik_status ik_runtime_register_native(const ik_runtime *rt,
                                      const char *name,
                                      const ik_native *native,
                                      ik_error **out_error);
-
-// Unregisters a native (`IK_ERR_UNAVAILABLE` if it is not registered). A module already made by it stays
-// in the table.
 ik_status ik_runtime_unregister_native(const ik_runtime *rt, const char *name, ik_error **out_error);
-
-// Puts a host finder at `position` of the meta path (0 first; `SIZE_MAX` or anything past the end:
-// last). The vtable is copied; `*out_id` (may be NULL) receives an id for `ik_runtime_remove_finder`.
-// On failure `finder->release_userdata` is called before returning, unless `finder->size` is no released
-// layout (then nothing of the struct is read or used).
 ik_status ik_runtime_add_finder(const ik_runtime *rt,
                                 const ik_finder *finder,
                                 size_t position,
                                 uint64_t *out_id,
                                 ik_error **out_error);
-
-// Removes a host finder or a mount from the meta path by its id (`IK_ERR_UNAVAILABLE` if there is none).
 ik_status ik_runtime_remove_finder(const ik_runtime *rt, uint64_t id, ik_error **out_error);
-
-// Allows a top-level name (`"*"`: every name but powerful natives, which must be allowed by name). Once
-// anything is allowed, names not allowed are denied.
 ik_status ik_runtime_allow(const ik_runtime *rt, const char *name, ik_error **out_error);
-
-// Denies a top-level name (`"*"`: every name); deny wins over allow. A denied import returns
-// `IK_ERR_DENIED` and leaves no trace (no table entry, no callback).
 ik_status ik_runtime_deny(const ik_runtime *rt, const char *name, ik_error **out_error);
-
-// Back to the default policy: every name allowed but powerful natives.
 ik_status ik_runtime_clear_policy(const ik_runtime *rt, ik_error **out_error);
-
-// Drops what finders cache and tells host finders to drop theirs (`importlib.invalidate_caches()`).
 ik_status ik_runtime_invalidate(const ik_runtime *rt, ik_error **out_error);
-
-// Turns the path finder on (`true`) or off. Off, the default, the runtime makes no filesystem call at all:
-// the search path and hooks are kept but not consulted.
 ik_status ik_runtime_enable_filesystem(const ik_runtime *rt, bool enabled, ik_error **out_error);
-
-// Appends an entry to the search path (`sys.path`): a directory, `""` for the current directory, or an
-// entry a host path hook serves.
 ik_status ik_runtime_path_append(const ik_runtime *rt, const char *entry, ik_error **out_error);
-
-// Inserts an entry before position `index` of the search path (past the end: appended).
 ik_status ik_runtime_path_insert(const ik_runtime *rt, size_t index, const char *entry, ik_error **out_error);
-
-// Removes the first entry equal to `entry` (`IK_ERR_UNAVAILABLE` if there is none).
 ik_status ik_runtime_path_remove(const ik_runtime *rt, const char *entry, ik_error **out_error);
-
-// Replaces the whole search path with `count` entries (a host following its own list, like `sys.path`).
 ik_status ik_runtime_path_set(const ik_runtime *rt,
                               const char *const *entries,
                               size_t count,
                               ik_error **out_error);
-
-// The search path, in order, into `*out_list` (free it with `ik_name_list_free`).
 ik_status ik_runtime_path_list(const ik_runtime *rt, ik_name_list **out_list, ik_error **out_error);
-
-// Adds a host path hook at `position` among the host's hooks (`SIZE_MAX`: last); the built-in directory
-// hook always comes after them. The vtable is copied; `*out_id` (may be NULL) receives an id for
-// `ik_runtime_remove_path_hook`. Entry finders made so far are dropped. On failure
-// `hook->release_userdata` is called before returning, unless `hook->size` is no released layout (then
-// nothing of the struct is read or used).
 ik_status ik_runtime_add_path_hook(const ik_runtime *rt,
                                    const ik_path_hook *hook,
                                    size_t position,
                                    uint64_t *out_id,
                                    ik_error **out_error);
-
-// Removes a path hook by its id (`IK_ERR_UNAVAILABLE` if there is none).
 ik_status ik_runtime_remove_path_hook(const ik_runtime *rt, uint64_t id, ik_error **out_error);
-
-// How long (milliseconds) a directory's listing is trusted before the directory is checked again
-// (default 1000). 0: every lookup stats the directory, as CPython's FileFinder does.
-// `ik_runtime_invalidate` forgets every listing at once.
 ik_status ik_runtime_set_recheck(const ik_runtime *rt, uint32_t milliseconds, ik_error **out_error);
-
-// Confines the path finder to `root` (an existing directory; call again to allow several): no entry,
-// file, link or `.ref` target that resolves outside the roots is used, and the refusal is recorded in
-// the error's attempts. This call resolves `root` on the filesystem at once (even with the filesystem
-// off, since the host asked), so a missing root fails here.
 ik_status ik_runtime_confine(const ik_runtime *rt, const char *root, ik_error **out_error);
-
-// Lifts every confinement root.
 ik_status ik_runtime_clear_confinement(const ik_runtime *rt, ik_error **out_error);
-
-// Forgets every directory listing and entry finder, so the next search starts cold.
 ik_status ik_runtime_drop_caches(const ik_runtime *rt, ik_error **out_error);
-
-// The current search locations of the namespace package `name` in the module table, recomputed from its
-// parent's locations (or the search path) as they are now, into `*out_list` (free it with
-// `ik_name_list_free`). `IK_ERR_NOT_FOUND` if `name` is not in the table, `IK_ERR_IMPORT` if it is not a
-// namespace package.
 ik_status ik_runtime_namespace_locations(const ik_runtime *rt,
                                          const char *name,
                                          ik_name_list **out_list,
                                          ik_error **out_error);
-
-// CPython's `PathFinder.find_spec(name, path)`: the path finder alone over `count` `entries` (NULL: the
-// search path), no parent resolved, nothing imported, no other finder asked. Writes an owned spec to
-// `*out_spec` (free it with `ik_spec_free`); `IK_ERR_NOT_FOUND` with the places tried when nothing is there,
-// `IK_ERR_UNAVAILABLE` when the filesystem is off. For hosts whose own import system gives the parent's
-// locations (a `sys.meta_path` finder). With `out_error` NULL a miss costs one search, not two (the second
-// only gathers the places tried for the error object).
 ik_status ik_runtime_path_find_spec(const ik_runtime *rt,
                                     const char *name,
                                     const char *const *entries,
                                     size_t count,
                                     const ik_spec **out_spec,
                                     ik_error **out_error);
-
-// The name of a kind value (`"IK_KIND_SOURCE"`), static; `"IK_UNKNOWN_KIND"` for other values.
 const char *ik_kind_name(uint32_t kind);
-
-// The full dotted name. Strings returned by `ik_spec_*` are owned by the spec; `len_out` (may be NULL)
-// receives the length. NULL for a NULL spec.
 const char *ik_spec_name(const ik_spec *spec, size_t *len_out);
-
-// Where the module comes from, with a scheme: `memory:/game/x.py`, `builtin:time`, a host's own.
 const char *ik_spec_origin(const ik_spec *spec, size_t *len_out);
-
-// The module's file (`__file__`), or NULL when there is none (memory modules unless the runtime has a
-// virtual root, natives, namespace packages).
 const char *ik_spec_file(const ik_spec *spec, size_t *len_out);
-
-// The pointer the host's finder attached to this module with `ik_found_set_host_data`, or NULL. It stays
-// valid as long as this spec is (the table's, or one the caller holds).
 void *ik_spec_host_data(const ik_spec *spec);
-
-// Where compiled code for the file is cached (`__cached__`), or NULL.
 const char *ik_spec_cached(const ik_spec *spec, size_t *len_out);
-
-// `__package__`: the name itself for a package, its parent's name for a module, `""` at the top level.
 const char *ik_spec_parent(const ik_spec *spec, size_t *len_out);
-
-// The kind, an `ik_kind` value: `IK_KIND_SOURCE`, `IK_KIND_BYTECODE`, `IK_KIND_EXTENSION`, `IK_KIND_NATIVE`,
-// `IK_KIND_NAMESPACE` (`UINT32_MAX` for NULL).
 uint32_t ik_spec_kind(const ik_spec *spec);
-
-// Whether the module is a package (has submodule search locations, `__path__`).
 bool ik_spec_is_package(const ik_spec *spec);
-
-// How many submodule search locations a package has.
 size_t ik_spec_location_count(const ik_spec *spec);
-
-// Search location `index` (`memory:/game/core`), or NULL when out of range.
 const char *ik_spec_location(const ik_spec *spec, size_t index, size_t *len_out);
-
-// How many `.ref` files led to the module.
 size_t ik_spec_ref_count(const ik_spec *spec);
-
-// `.ref` file `index` of the chain, or NULL when out of range.
 const char *ik_spec_ref(const ik_spec *spec, size_t index, size_t *len_out);
-
-// How many `.ref` files led to search location `location` of a namespace package (a portion found through
-// `.ref` files); 0 for a location no ref file led to, for a location out of range and for every other kind of
-// module (whose chain is `ik_spec_ref`).
 size_t ik_spec_location_ref_count(const ik_spec *spec, size_t location);
-
-// `.ref` file `index` of the chain that led to search location `location` of a namespace package, or NULL
-// when either is out of range.
 const char *ik_spec_location_ref(const ik_spec *spec, size_t location, size_t index, size_t *len_out);
-
-// Frees a spec returned by `ik_runtime_find_spec` or `ik_runtime_module_spec`. Never free a spec passed to
-// a callback. NULL does nothing.
+ik_status ik_spec_get_fields(const ik_spec *spec, ik_spec_fields *out, ik_error **out_error);
 void ik_spec_free(const ik_spec *spec);
-
-// The name of a status value (`"IK_ERR_NOT_FOUND"`), static; `"IK_UNKNOWN_STATUS"` for other values.
 const char *ik_status_name(int32_t status);
-
-
 ]]
 -- END GENERATED CDEF
 

@@ -5,7 +5,9 @@ use std::ffi::{c_char, CStr};
 use std::ptr;
 
 use super::args::{guarded, out_str};
-use super::status::c_str;
+use super::boundary::boundary;
+use super::error::ik_error;
+use super::status::{c_str, ik_status};
 use crate::error::{Error, Result};
 use crate::spec::{ModuleKind, ModuleSpec};
 
@@ -208,6 +210,97 @@ pub unsafe extern "C" fn ik_spec_location_ref(
     unsafe {
         with(spec, ptr::null(), |s| s.location_refs(location).nth(index).map_or(ptr::null(), |t| out_str(t, len_out)))
     }
+}
+
+/// Every field of a spec at once, as `ik_spec_get_fields` fills it: what the accessors above give one call
+/// each, for a binding that reads a spec whole (one call where there were ten). The strings are borrowed from
+/// the spec (valid while it is), NUL-terminated, with their lengths; a field the spec lacks is NULL with
+/// length 0. Locations and `.ref` files are read with `ik_spec_location` and `ik_spec_ref`.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+pub struct ik_spec_fields {
+    /// Set by the caller before the call: `sizeof(ik_spec_fields)` as its header has it. A later version may
+    /// add fields at the end; this one accepts its own size only.
+    pub size: u32,
+    /// `ik_spec_kind`.
+    pub kind: u32,
+    /// `ik_spec_is_package`.
+    pub is_package: bool,
+    /// `ik_spec_name`.
+    pub name: *const c_char,
+    pub name_len: usize,
+    /// `ik_spec_origin`.
+    pub origin: *const c_char,
+    pub origin_len: usize,
+    /// `ik_spec_file`: NULL when there is none.
+    pub file: *const c_char,
+    pub file_len: usize,
+    /// `ik_spec_cached`: NULL when there is none.
+    pub cached: *const c_char,
+    pub cached_len: usize,
+    /// `ik_spec_parent`.
+    pub parent: *const c_char,
+    pub parent_len: usize,
+    /// `ik_spec_location_count`.
+    pub location_count: usize,
+    /// `ik_spec_ref_count`.
+    pub ref_count: usize,
+    /// `ik_spec_host_data`.
+    pub host_data: *mut std::ffi::c_void,
+}
+
+/// Fills `*out` with every field of `spec` (see `ik_spec_fields`; set `out->size` first). NULL `spec` or
+/// `out`, or a size this version does not know, is `IK_ERR_INVALID_ARGUMENT` and `*out` is left as it was
+/// (its size read, nothing written).
+#[no_mangle]
+pub unsafe extern "C" fn ik_spec_get_fields(
+    spec: *const ModuleSpec,
+    out: *mut ik_spec_fields,
+    out_error: *mut *mut ik_error,
+) -> ik_status {
+    boundary(out_error, || {
+        // SAFETY: `spec` is NULL or a live spec (the caller's contract).
+        let s = unsafe { spec.as_ref() }.ok_or_else(|| Error::invalid_argument("spec is NULL"))?;
+        if out.is_null() {
+            return Err(Error::invalid_argument("out is NULL"));
+        }
+        // SAFETY: `out` points at a struct that starts with its u32 size (the caller's contract); only that
+        // field is read before the size is known to be this version's.
+        let size = unsafe { ptr::read_unaligned(out.cast::<u32>()) };
+        if size as usize != std::mem::size_of::<ik_spec_fields>() {
+            return Err(Error::invalid_argument(format!(
+                "out->size is {size}, not sizeof(ik_spec_fields) ({}): set it before the call",
+                std::mem::size_of::<ik_spec_fields>()
+            )));
+        }
+        let text = |t: Option<&str>| t.map_or((ptr::null(), 0), |t| (t.as_ptr().cast::<c_char>(), t.len()));
+        let (name, name_len) = text(Some(s.name()));
+        let (origin, origin_len) = text(Some(s.origin()));
+        let (file, file_len) = text(s.file());
+        let (cached, cached_len) = text(s.cached());
+        let (parent, parent_len) = text(Some(s.parent()));
+        let fields = ik_spec_fields {
+            size,
+            kind: ik_kind::from(s.kind()) as u32,
+            is_package: s.is_package(),
+            name,
+            name_len,
+            origin,
+            origin_len,
+            file,
+            file_len,
+            cached,
+            cached_len,
+            parent,
+            parent_len,
+            location_count: s.locations().len(),
+            ref_count: s.refs().len(),
+            host_data: super::vtable::host_pointer(s.host_data()),
+        };
+        // SAFETY: `out` points at a writable ik_spec_fields of this version's size (checked above).
+        unsafe { out.write_unaligned(fields) };
+        Ok(())
+    })
 }
 
 /// Frees a spec returned by `ik_runtime_find_spec` or `ik_runtime_module_spec`. Never free a spec passed to

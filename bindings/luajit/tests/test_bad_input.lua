@@ -51,8 +51,12 @@ test("invalid names and embedded NULs are importkit errors", function()
 end)
 
 test("unknown and mistyped options", function()
-  C.raises("importkit.runtime: unknown option 'paht' (expected one of: allow, bundle, bytecode, deny, globals, mounts, natives, path, strip)",
+  C.raises("importkit.runtime: unknown option 'paht' (expected one of: allow, bundle, bytecode, cpath, deny, globals, mounts, natives, path, strip)",
     importkit.runtime, { paht = {} })
+  C.raises("importkit.runtime: option 'cpath' must be a string of templates (as package.cpath), true " ..
+    "(package.cpath) or false, got number", importkit.runtime, { cpath = 3 })
+  C.raises("importkit.runtime: option 'cpath' has no template of the form DIR/?SUFFIX", importkit.runtime,
+    { cpath = "/usr/lib/lua/5.1/loadall.so" })
   C.raises("importkit.install: unknown option 'mount'", importkit.install, { mount = {} })
   C.eq(importkit.installed(), nil, "nothing installed after a bad install")
   C.raises("bad argument #1 to 'importkit.runtime' (table expected, got string)", importkit.runtime, "x")

@@ -1,7 +1,10 @@
--- C modules under importkit.install(): found by importkit along package.cpath (an extension kind), loaded
--- with package.loadlib as Lua's C searchers load them. Tiny C modules are compiled here (cc against the
--- LuaJIT headers: Debian's libluajit-5.1-dev, which scripts/test.sh installs); each program runs in a fresh
--- luajit, once with plain require and once under install(), and the reports are compared.
+-- C modules through importkit: under importkit.install() (Lua's semantics: found along package.cpath, an
+-- extension kind, loaded with package.loadlib as Lua's C searchers load them) and under importkit's own
+-- semantics (importkit.runtime{ cpath = ... } with rt:import, and install{ parents = true }: the host finder
+-- of C modules, the executor opening the library). Tiny C modules are compiled here (cc against the LuaJIT
+-- headers: Debian's libluajit-5.1-dev, which scripts/test.sh installs); install programs run in a fresh
+-- luajit, once with plain require and once under install(), and the reports are compared; the runtime tests
+-- run in this process. Debian's lua-lpeg, lua-cjson and lua-filesystem are the real cases.
 local importkit = require "importkit"
 local C = require "check"
 local luajit_exe, sh, write, absolute = C.luajit_exe, C.sh, C.write, C.absolute
@@ -38,6 +41,14 @@ local LIBS = {
   ["pkg/inner.so"] = { "luaopen_pkg_inner" },              -- pkg.inner as pkg/inner.so (no pkg.so needed)
   ["nosym.so"] = { "luaopen_other" },                      -- no luaopen_nosym
   ["shadow.so"] = { "luaopen_shadow" },                    -- shadow.lua is in package.path: the Lua file wins
+  ["sock/core.so"] = { "luaopen_sock_core" },              -- sock.core beside sock.lua (luasocket's layout)
+  -- C bodies of their own (after "!"): a luaopen_ that raises; one that returns nothing after luaL_register
+  -- stored its table in package.loaded (Lua 5.1's way).
+  ["raises.so"] = { "!int luaopen_raises(lua_State *L) { return luaL_error(L, \"raises: refused %s\", " ..
+    "lua_tostring(L, 1)); }" },
+  ["reg.so"] = { "!static int hello(lua_State *L) { lua_pushstring(L, \"hello\"); return 1; }\n" ..
+    "static const luaL_Reg fns[] = { { \"hello\", hello }, { NULL, NULL } };\n" ..
+    "int luaopen_reg(lua_State *L) { luaL_register(L, \"reg\", fns); return 0; }" },
 }
 
 local compiler_ok, compiler_why
@@ -59,7 +70,9 @@ local function make_tree(files)
   for lib, syms in pairs(LIBS) do
     local src = { SOURCE }
     for i, s in ipairs(syms) do
-      if s:sub(1, 1) == "=" then
+      if s:sub(1, 1) == "!" then
+        src[#src + 1] = s:sub(2)
+      elseif s:sub(1, 1) == "=" then
         src[#src + 1] = ("OPEN_AS(open_%d, \"\\\"%s\\\"\", %q)"):format(i, s:sub(2), s:sub(2))
       else
         src[#src + 1] = ("OPEN(%s, %q)"):format(s, s)
@@ -73,7 +86,11 @@ local function make_tree(files)
     if not built then error("cannot build " .. lib .. ":\n" .. out, 2) end
   end
   write(dir .. "/bad.so", "not a shared library\n")
-  for path, text in pairs(files or {}) do write(dir .. "/" .. path, text) end
+  for path, text in pairs(files or {}) do
+    local sub = path:match("^(.*)/[^/]*$")
+    if sub then assert(sh("mkdir -p '" .. dir .. "/" .. sub .. "'")) end
+    write(dir .. "/" .. path, text)
+  end
   return dir
 end
 
@@ -281,6 +298,297 @@ test("real C modules (Debian's lua-lpeg, lua-cjson for 5.1) load through importk
     end
   ]])
   for _, m in ipairs(have) do C.ok(r:find(m, 1, true), r) end
+  sh("rm -rf '" .. dir .. "'")
+end)
+
+---------------------------------------------------------------------------------------------------------------
+-- C modules under importkit's semantics: importkit.runtime{ cpath = ... } and install{ parents = true }
+---------------------------------------------------------------------------------------------------------------
+
+-- One tree for the runtime tests of this process (its libraries stay loaded once opened).
+local shared_tree
+local function tree()
+  if not shared_tree then
+    shared_tree = make_tree({
+      ["shadow.lua"] = "return { who = 'shadow.lua' }",
+      ["sock.lua"] = "return { who = 'sock.lua' }",
+      ["cmod/lchild.lua"] = "return { who = 'cmod/lchild.lua', arg = ... }",
+      ["uses.lua"] = "local c = import 'cmod'; return { cmod = c.who, sub = import('cmod.sub').who }",
+    })
+  end
+  return shared_tree
+end
+
+local function c_runtime(dir, opts)
+  opts = opts or {}
+  opts.path = opts.path or { dir }
+  if opts.cpath == nil then opts.cpath = dir .. "/?.so" end
+  return importkit.runtime(opts)
+end
+
+-- Whether this process has the library at `path` mapped (dlopen'ed).
+local function mapped(path)
+  local f = assert(io.open("/proc/self/maps"))
+  local maps = f:read("*a")
+  f:close()
+  return maps:find(path, 1, true) ~= nil
+end
+
+test("runtime: rt:import of C modules along cpath, with Lua's luaopen_ names and the all-in-one rule", function()
+  local dir = tree()
+  local rt = c_runtime(dir)
+  local m = rt:import("cmod")
+  C.eq(m.who, "luaopen_cmod", "cmod's function")
+  C.eq(m.arg, "cmod", "luaopen_ gets the name")
+  C.eq(m.n, 1, "luaopen_ gets one argument, as from require")
+  C.ok(rawequal(rt:import("cmod"), m), "the same value again")
+  local spec = rt:find("cmod")
+  C.eq(spec.kind, "extension", "kind")
+  C.eq(spec.file, dir .. "/cmod.so", "file: the template filled in")
+  C.eq(spec.origin, "fs:" .. dir .. "/cmod.so", "origin")
+  C.eq(spec.is_package, true, "a C module is a package: it may have submodules, as in Lua")
+  C.eq(rt:import("v2-dash").who, "luaopen_dash", "'-': the part up to it dropped")
+  C.eq(rt:import("one-two-three").who, "luaopen_two-three", "only up to the first '-'")
+  -- The all-in-one loader: cmod.sub is luaopen_cmod_sub in cmod.so (its parent cmod imported first).
+  local sub = rt:import("cmod.sub")
+  C.eq(sub.who, "luaopen_cmod_sub", "all-in-one")
+  C.eq(sub.arg, "cmod.sub", "all-in-one: the full name")
+  C.eq(rt:find("cmod.sub").file, dir .. "/cmod.so", "all-in-one: the root's library")
+  -- A Lua child of a C module, in the search directories (as cjson/util.lua beside cjson.so).
+  local lchild = rt:import("cmod.lchild")
+  C.eq(lchild.who, "cmod/lchild.lua", "a Lua file under a C module")
+  C.eq(lchild.arg, "cmod.lchild", "its chunk's name argument")
+  -- Lua files first: shadow.lua wins over shadow.so, as with Lua's searchers.
+  C.eq(rt:import("shadow").who, "shadow.lua", "the Lua file wins")
+  C.eq(rt:find("shadow").kind, "source", "shadow is the Lua file")
+  -- A Lua module importing C modules.
+  local uses = rt:import("uses")
+  C.eq(uses.cmod, "luaopen_cmod", "import from a module")
+  C.eq(uses.sub, "luaopen_cmod_sub", "import of the all-in-one child from a module")
+  -- luaL_register's package.loaded entry is the value of a luaopen_ that returns nothing, as under require.
+  local reg = rt:import("reg")
+  C.eq(type(reg), "table", "reg's value: the table luaL_register made")
+  C.eq(reg.hello(), "hello", "reg's function")
+  local names = table.concat(rt:modules(), " ")
+  C.eq(names, "cmod cmod.lchild cmod.sub one-two-three reg shadow uses v2-dash", "the runtime's table")
+  rt:close()
+end)
+
+test("runtime: a C module's library that does not open, a missing luaopen_, a luaopen_ that raises", function()
+  local dir = tree()
+  local rt = c_runtime(dir)
+  local e = C.raises_code("IK_ERR_EXEC", "C module 'bad': cannot open library '" .. dir .. "/bad.so': " .. dir ..
+    "/bad.so: ", rt.import, rt, "bad")
+  C.eq(e.module, "bad", "the error's module")
+  C.eq(rt:contains("bad"), false, "not in the table")
+  C.raises_code("IK_ERR_EXEC", "C module 'nosym': no function 'luaopen_nosym' in library '" .. dir ..
+    "/nosym.so' (" .. dir .. "/nosym.so: undefined symbol: luaopen_nosym)", rt.import, rt, "nosym")
+  local r = C.raises_code("IK_ERR_EXEC", "raises: refused raises", rt.import, rt, "raises")
+  C.ok(tostring(r.cause):find("raises: refused raises", 1, true), "the cause is the C function's error")
+  C.eq(rt:contains("raises"), false, "a C module that raised leaves the table")
+  C.raises_code("IK_ERR_EXEC", "raises: refused raises", rt.import, rt, "raises") -- run again, as importkit's rule
+  -- all-in-one: the root's library without the function is not found, naming it
+  local nf = C.raises_code("IK_ERR_NOT_FOUND", "no module 'cmod.none' in file '" .. dir .. "/cmod.so'",
+    rt.import, rt, "cmod.none")
+  C.eq(nf.attempts[#nf.attempts].place, "cpath", "the all-in-one attempt")
+  C.eq(nf.attempts[#nf.attempts].reason, "no module 'cmod.none' in file '" .. dir .. "/cmod.so'", "its reason")
+  rt:close()
+end)
+
+test("runtime: attempts list the cpath places, after the Lua files; no cpath, no C module", function()
+  local dir = tree()
+  local rt = c_runtime(dir, { cpath = dir .. "/?.so;" .. dir .. "/lib/?.so;/usr/local/lib/lua/5.1/loadall.so" })
+  local e = C.raises_code("IK_ERR_NOT_FOUND", "No module named 'zz_missing'", rt.import, rt, "zz_missing")
+  local places, reasons = {}, {}
+  for i, a in ipairs(e.attempts) do places[i], reasons[i] = a.place, a.reason end
+  C.eq(table.concat(places, ","), "native," .. dir .. ",cpath,cpath", "the places")
+  C.eq(reasons[3], "no file '" .. dir .. "/zz_missing.so'", "the first template")
+  C.eq(reasons[4], "no file '" .. dir .. "/lib/zz_missing.so'", "the second (loadall.so is no template of importkit's)")
+  C.ok(tostring(e):find("no zz_missing.lua, no zz_missing/init.lua; cpath: no file '" .. dir ..
+    "/zz_missing.so', no file '" .. dir .. "/lib/zz_missing.so')", 1, true), tostring(e))
+  C.eq(rt:find("zz_missing"), nil, "find: nothing")
+  rt:close()
+  -- A runtime opens no library unless given cpath: C modules are not found (and no cpath place is listed).
+  local plain = importkit.runtime{ path = { dir } }
+  local n = C.raises_code("IK_ERR_NOT_FOUND", "No module named 'cmod'", plain.import, plain, "cmod")
+  for _, a in ipairs(n.attempts) do C.ok(a.place ~= "cpath" and a.place ~= "host:cpath", "no cpath place") end
+  plain:close()
+  -- cpath = true: package.cpath's templates.
+  local saved = package.cpath
+  package.cpath = dir .. "/?.so"
+  local ok, rt2 = pcall(importkit.runtime, { cpath = true })
+  package.cpath = saved
+  assert(ok, rt2)
+  C.eq(rt2:import("v2-dash").who, "luaopen_dash", "cpath = true")
+  rt2:close()
+end)
+
+test("runtime: a C module under a Lua module or a missing parent: importkit's parents-first error says why", function()
+  local dir = tree()
+  local rt = c_runtime(dir)
+  -- sock.core beside sock.lua: plain require finds sock/core.so by its whole name; importkit's sock is no package.
+  C.raises_code("IK_ERR_NOT_FOUND", "No module named 'sock.core'; 'sock' is not a package; C module 'sock.core' " ..
+    "is at '" .. dir .. "/sock/core.so', but importkit imports its parent 'sock' first and finds a submodule " ..
+    "only in a package: 'sock' is a module, not a package (fs:" .. dir .. "/sock.lua)", rt.import, rt, "sock.core")
+  -- pkg/inner.so without pkg: the parent is missing.
+  local e = C.raises_code("IK_ERR_NOT_FOUND", "C module 'pkg.inner' is at '" .. dir .. "/pkg/inner.so', but " ..
+    "importkit imports its parent 'pkg' first", rt.import, rt, "pkg.inner")
+  C.ok(tostring(e):find("'pkg' was not found", 1, true), tostring(e))
+  C.eq(e.module, "pkg", "the module not found")
+  C.raises_code("IK_ERR_NOT_FOUND", "'v1-a' was not found", rt.import, rt, "v1-a.b")
+  -- An all-in-one name two levels down needs its parent: cmod.deep is no module.
+  C.raises_code("IK_ERR_NOT_FOUND", "No module named 'cmod.deep'", rt.import, rt, "cmod.deep.x")
+  rt:close()
+end)
+
+test("runtime: the policy covers C modules: a denied one is refused before its library is opened", function()
+  local dir = make_tree()
+  local rt = c_runtime(dir, { deny = "cmod" })
+  C.raises_code("IK_ERR_DENIED", "import of 'cmod' denied by policy", rt.import, rt, "cmod")
+  C.raises_code("IK_ERR_DENIED", "denied by policy", rt.import, rt, "cmod.sub")
+  C.raises_code("IK_ERR_DENIED", "denied by policy", rt.find, rt, "cmod")
+  C.eq(mapped(dir .. "/cmod.so"), false, "the library was never opened")
+  C.eq(rt:import("v2-dash").who, "luaopen_dash", "others import")
+  rt:deny("one-two-three")
+  C.raises_code("IK_ERR_DENIED", "denied by policy", rt.import, rt, "one-two-three")
+  C.eq(mapped(dir .. "/one-two-three.so"), false, "denied later: never opened")
+  rt:close()
+  -- An allow list forbids every native module it does not name.
+  local only = c_runtime(dir, { allow = { "pkg" } })
+  C.raises_code("IK_ERR_DENIED", "denied by policy", only.import, only, "cmod")
+  C.eq(mapped(dir .. "/cmod.so"), false, "not opened")
+  only:close()
+  sh("rm -rf '" .. dir .. "'")
+end)
+
+test("runtime: mounts come before C modules (mounted after the runtime was made too); natives first", function()
+  local dir = tree()
+  local rt = c_runtime(dir, { natives = { ["v2-dash"] = function() return "native" end } })
+  rt:mount("cmod", { ["init.lua"] = "return 'mounted'" })
+  C.eq(rt:import("cmod"), "mounted", "the mount wins over cmod.so")
+  C.eq(rt:import("v2-dash"), "native", "the native wins")
+  C.eq(rt:import("one-two-three").who, "luaopen_two-three", "a C module still found after the mount")
+  rt:close()
+end)
+
+test("runtime: C modules are never reloaded nor watched", function()
+  local dir = tree()
+  local rt = c_runtime(dir)
+  local m = rt:import("cmod")
+  C.raises_code("IK_ERR_IMPORT", "C module 'cmod' (" .. dir .. "/cmod.so) cannot be reloaded", rt.reload, rt, "cmod")
+  C.ok(rawequal(rt:import("cmod"), m), "still the module")
+  rt:import("shadow")
+  rt:watch() -- (Linux: statx)
+  local names = rt:watched()
+  C.eq(table.concat(names, " "), "shadow", "only the Lua file is watched")
+  assert(sh("touch -d @1000000000 '" .. dir .. "/cmod.so'"))
+  C.eq(#rt:poll_changes(), 0, "a changed library is no change")
+  rt:unwatch()
+  rt:close()
+  -- The last test of the shared tree: it goes (a later filtered run makes it again).
+  sh("rm -rf '" .. dir .. "'")
+  shared_tree = nil
+end)
+
+-- install{ parents = true }: programs that plain require and importkit's semantics run alike.
+test("install{ parents = true }: C modules through importkit's runtime, as plain require loads them", function()
+  local dir = make_tree({ ["shadow.lua"] = "return { who = 'shadow.lua' }" })
+  local body = [[
+    local m = require "cmod"
+    R("cmod", m)
+    R("same table again", rawequal(require "cmod", m))
+    R("cmod.sub", require "cmod.sub")
+    R("v2-dash", require "v2-dash")
+    R("one-two-three", require "one-two-three")
+    R("shadow", require "shadow")
+    R("reg", require("reg").hello())
+    R("package.loaded.cmod is the module", rawequal(package.loaded.cmod, m))
+  ]]
+  local r = same(dir, body, "{ parents = true }")
+  C.ok(r:find('cmod.sub = {arg="cmod.sub",n=1,who="luaopen_cmod_sub"}', 1, true), r)
+  C.ok(r:find('reg = "hello"', 1, true), r)
+  -- importkit's own: the module in its table, errors as objects, the cpath places in Lua's message.
+  local out = run(dir, "install-only", [[
+    R("cmod", require("cmod").who)
+    R("in the table", importkit.installed():contains("cmod"))
+    R("kind", importkit.installed():find("cmod").kind)
+    local ok, e = pcall(require, "bad")
+    R("bad", tostring(e))
+    local ok2, e2 = pcall(require, "zz_missing")
+    R("missing", e2)
+    R("reload", select(2, pcall(importkit.installed().reload, importkit.installed(), "cmod")).code)
+  ]], "{ parents = true }")
+  C.ok(out:find('in the table = true', 1, true), out)
+  C.ok(out:find('kind = "extension"', 1, true), out)
+  C.ok(out:find("C module 'bad': cannot open library './bad.so': ./bad.so: ", 1, true), out)
+  C.ok(out:find("importkit cpath: no file './zz_missing.so'", 1, true), out)
+  C.ok(out:find('reload = "IK_ERR_IMPORT"', 1, true), out)
+  local denied = run(dir, "install-only", [[
+    R("cmod", select(2, pcall(require, "cmod")).code)
+    R("mapped", mapped("cmod.so"))
+  ]], '{ parents = true, deny = "cmod" }')
+  C.ok(denied:find('cmod = "IK_ERR_DENIED"', 1, true), denied)
+  C.ok(denied:find("mapped = false", 1, true), denied)
+  -- cpath = false: C modules are LuaJIT's (taken out here: not found).
+  local off = run(dir, "install-only", [[ R("cmod", try "cmod") ]], "{ parents = true, cpath = false }")
+  C.ok(off:find([[cmod = "error: module 'cmod' not found:]], 1, true), off)
+  sh("rm -rf '" .. dir .. "'")
+end)
+
+test("install() (Lua's semantics): rt:reload of a C module require loaded is refused", function()
+  local dir = make_tree()
+  local out = run(dir, "install", [[
+    R("cmod", require("cmod").who)
+    local ok, e = pcall(importkit.installed().reload, importkit.installed(), "cmod")
+    R("reload", tostring(e))
+  ]])
+  C.ok(out:find("C module 'cmod' (./cmod.so) cannot be reloaded", 1, true), out)
+  sh("rm -rf '" .. dir .. "'")
+end)
+
+-- Debian's lua-lpeg, lua-cjson (with cjson/util.lua, a Lua file under a C module) and lua-filesystem.
+local DEBIAN_C = "/usr/lib/x86_64-linux-gnu/lua/5.1"
+local function have_debian(m)
+  local f = io.open(DEBIAN_C .. "/" .. m .. ".so")
+  if f then f:close() end
+  return f ~= nil
+end
+
+test("real C modules (lpeg, cjson and cjson.util, lfs) through rt:import and install{ parents = true }", function()
+  if not (have_debian("lpeg") and have_debian("cjson") and have_debian("lfs")) then
+    print("     (skipped: lua-lpeg, lua-cjson and lua-filesystem are not all installed)")
+    return
+  end
+  local rt = importkit.runtime{ path = { "/usr/share/lua/5.1" }, cpath = DEBIAN_C .. "/?.so" }
+  local lpeg = rt:import("lpeg")
+  C.eq(rt:find("lpeg").file, DEBIAN_C .. "/lpeg.so", "lpeg's file")
+  C.eq(lpeg.match(lpeg.C(lpeg.R("az") ^ 1), "hello world"), "hello", "lpeg works")
+  local cjson = rt:import("cjson")
+  C.eq(cjson.encode({ 1, 2, { a = true } }), '[1,2,{"a":true}]', "cjson works")
+  local util = rt:import("cjson.util")
+  C.eq(rt:find("cjson.util").origin, "fs:/usr/share/lua/5.1/cjson/util.lua", "cjson.util: the Lua file")
+  C.eq(type(util.serialise_value), "function", "cjson.util's API")
+  local lfs = rt:import("lfs")
+  C.eq(lfs.attributes(DEBIAN_C .. "/lfs.so", "mode"), "file", "lfs works")
+  C.eq(table.concat(rt:modules(), " "), "cjson cjson.util lfs lpeg", "the runtime's table")
+  rt:close()
+  local dir = make_tree()
+  local r = same(dir, [[
+    package.cpath = "]] .. DEBIAN_C .. [[/?.so;" .. package.cpath
+    local lpeg = require "lpeg"
+    R("lpeg.version", lpeg.version())
+    R("lpeg match", lpeg.match(lpeg.C(lpeg.R("az") ^ 1), "hello world"))
+    local cjson = require "cjson"
+    R("cjson", cjson.encode({ 1, 2, { a = true } }))
+    R("cjson.decode", cjson.decode('{"x":[1,2]}'))
+    R("cjson.util", type(require("cjson.util").serialise_value))
+    local lfs = require "lfs"
+    R("lfs", lfs.attributes("main.lua", "mode"))
+    R("lfs.dir", type(lfs.dir))
+  ]], "{ parents = true }")
+  C.ok(r:find('lpeg match = "hello"', 1, true), r)
+  C.ok(r:find('cjson.util = "function"', 1, true), r)
+  C.ok(r:find('lfs = "file"', 1, true), r)
   sh("rm -rf '" .. dir .. "'")
 end)
 

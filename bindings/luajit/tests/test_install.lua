@@ -30,6 +30,28 @@ test("no parent runs first; a missing parent does not hide a present child", fun
   C.ok(r:find([[leaf's chunk name = "@./noparent/leaf.lua"]], 1, true), r)
 end)
 
+test("chunk names follow package.path's templates as written: '..', '//', several '?', an absolute one", function()
+  local files = {
+    ["sub/a.lua"] = "return debug.getinfo(1, 'S').source",
+    ["other/b.lua"] = "return debug.getinfo(1, 'S').source",
+    ["q/c/c.lua"] = "return debug.getinfo(1, 'S').source",
+    ["sub/d/init.lua"] = "return debug.getinfo(1, 'S').source",
+  }
+  local r = same(files, [[
+    local here = assert(io.popen("pwd")):read("*l")
+    package.path = "./sub/../sub/?.lua;./other//?.lua;./q/?/?.lua;" .. here .. "/sub/?/init.lua"
+    R("a", require "a")
+    R("b", require "b")
+    R("c", require "c")
+    R("d", require "d")
+    R("missing", lua_lines(select(2, pcall(require, "zz_none"))))
+  ]], [[{ path = { "./sub/../sub", "./other", "./q/c", "./sub" } }]])
+  C.ok(r:find('a = "@./sub/../sub/a.lua"', 1, true), r)
+  C.ok(r:find('b = "@./other//b.lua"', 1, true), r)
+  C.ok(r:find('c = "@./q/c/c.lua"', 1, true), r)
+  C.ok(r:find('/sub/d/init.lua"', 1, true), r)
+end)
+
 test("globals are _G's; package.loaded as Lua stores it; the chunk's arguments as LuaJIT passes them", function()
   local r = same(TREE, [[
     require "pkg.child"

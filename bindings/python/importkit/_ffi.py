@@ -158,6 +158,29 @@ class ik_code_cache_stats(Structure):
     ]
 
 
+class ik_spec_fields(Structure):
+    """Every field of a spec at once (``ik_spec_get_fields``); strings are borrowed from the spec."""
+
+    _fields_ = [
+        ("size", c_uint32),
+        ("kind", c_uint32),
+        ("is_package", c_bool),
+        ("name", c_void_p),
+        ("name_len", c_size_t),
+        ("origin", c_void_p),
+        ("origin_len", c_size_t),
+        ("file", c_void_p),
+        ("file_len", c_size_t),
+        ("cached", c_void_p),
+        ("cached_len", c_size_t),
+        ("parent", c_void_p),
+        ("parent_len", c_size_t),
+        ("location_count", c_size_t),
+        ("ref_count", c_size_t),
+        ("host_data", c_void_p),
+    ]
+
+
 class ik_native(Structure):
     _fields_ = [
         ("size", c_uint32),
@@ -386,6 +409,7 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "ik_spec_location_ref_count": (c_size_t, [c_void_p, c_size_t]),
     "ik_spec_location_ref": (c_void_p, [c_void_p, c_size_t, c_size_t, _len]),
     "ik_spec_host_data": (c_void_p, [c_void_p]),
+    "ik_spec_get_fields": (_status, [c_void_p, POINTER(ik_spec_fields), _err]),
     "ik_spec_free": (None, [c_void_p]),
 }
 

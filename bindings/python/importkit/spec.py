@@ -7,9 +7,10 @@ objects do not carry it as ``__spec__``: they get an ``importlib.machinery.Modul
 
 from __future__ import annotations
 
+import ctypes
 import enum
 
-from . import _ffi, _held
+from . import _ffi, _held, errors
 from ._found import Found
 
 __all__ = ["Found", "Kind", "Spec"]
@@ -113,26 +114,31 @@ class Spec:
 
     @classmethod
     def from_ptr(cls, ptr: int) -> Spec:
-        """Copies a ``const ik_spec *`` (borrowed: the caller keeps or frees it); ``found`` is read from its host
-        data (``ik_spec_host_data``)."""
+        """Copies a ``const ik_spec *`` (borrowed: the caller keeps or frees it), its fields read in one call
+        (``ik_spec_get_fields``); ``found`` is read from its host data."""
         lib = _ffi.lib()
+        f = _ffi.ik_spec_fields()
+        f.size = ctypes.sizeof(f)
+        err = ctypes.c_void_p()
+        errors.check(lib.ik_spec_get_fields(ptr, ctypes.byref(f), ctypes.byref(err)), err)
         t = _ffi.text
-        return cls(
-            name=t(lib.ik_spec_name, ptr) or "",
-            origin=t(lib.ik_spec_origin, ptr) or "",
-            kind=Kind(lib.ik_spec_kind(ptr)),
-            is_package=bool(lib.ik_spec_is_package(ptr)),
-            locations=tuple(
-                t(lib.ik_spec_location, ptr, i) or "" for i in range(lib.ik_spec_location_count(ptr))
-            ),
-            file=t(lib.ik_spec_file, ptr),
-            parent=t(lib.ik_spec_parent, ptr) or "",
-            cached=t(lib.ik_spec_cached, ptr),
-            refs=tuple(t(lib.ik_spec_ref, ptr, i) or "" for i in range(lib.ik_spec_ref_count(ptr))),
-            location_refs=location_refs(lib, ptr) if lib.ik_spec_kind(ptr) == Kind.NAMESPACE else (),
-            found=_held.get(lib.ik_spec_host_data(ptr)),
-        )
 
+        def s(p: int | None, n: int) -> str | None:
+            return ctypes.string_at(p, n).decode("utf-8", "replace") if p else None
+
+        return cls(
+            name=s(f.name, f.name_len) or "",
+            origin=s(f.origin, f.origin_len) or "",
+            kind=Kind(f.kind),
+            is_package=bool(f.is_package),
+            locations=tuple(t(lib.ik_spec_location, ptr, i) or "" for i in range(f.location_count)),
+            file=s(f.file, f.file_len),
+            parent=s(f.parent, f.parent_len) or "",
+            cached=s(f.cached, f.cached_len),
+            refs=tuple(t(lib.ik_spec_ref, ptr, i) or "" for i in range(f.ref_count)),
+            location_refs=location_refs(lib, ptr) if f.kind == Kind.NAMESPACE else (),
+            found=_held.get(f.host_data),
+        )
 
 
 def location_refs(lib, ptr: int) -> tuple[tuple[str, ...], ...]:

@@ -37,9 +37,50 @@ def test_every_function_of_the_header_is_declared_and_used_by_the_package():
         assert fn.restype is restype and fn.argtypes == argtypes, name
     sources = "".join(p.read_text() for p in (BINDING_ROOT / "importkit").glob("*.py") if p.name != "_ffi.py")
     ffi = (BINDING_ROOT / "importkit" / "_ffi.py").read_text()
+    # Accessors of one spec field each, which the package reads all at once with ik_spec_get_fields (they are
+    # declared, and called by test_a_spec_read_whole_agrees_with_each_accessor through the library).
+    superseded = ("ik_spec_name", "ik_spec_parent", "ik_spec_ref_count")
     unused = [n for n in declared if f"{n}" not in sources and f'"{n}"' not in ffi.split("SIGNATURES")[-1]
-              and n not in ("ik_version_number",)]
+              and n not in ("ik_version_number",) + superseded]
     assert unused == []
+
+
+def test_a_spec_read_whole_agrees_with_each_accessor(tmp_path):
+    # Spec.from_ptr reads a spec in one call (ik_spec_get_fields); each field is what its own accessor gives,
+    # for a module with a file and a cached path and for a package of a mount (no file).
+    lib = _ffi.lib()
+    write(tmp_path, {"pkg/__init__.py": "", "pkg/mod.py": ""})
+    rt = importkit.Runtime()
+    rt.set_virtual_root(None)  # mounted modules without files (a runtime starts with a virtual root)
+    rt.enable_filesystem()
+    rt.path_append(str(tmp_path))
+    rt.mount("app", {"__init__.py": "", "sub/__init__.py": ""})
+    t = _ffi.text
+    for name in ("pkg.mod", "pkg", "app.sub"):
+        ptr = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        assert lib.ik_runtime_find_spec(rt._state._ptr, name.encode(), None, ctypes.byref(ptr), ctypes.byref(err)) == 0
+        try:
+            spec = importkit.Spec.from_ptr(ptr.value)
+            assert spec.name == t(lib.ik_spec_name, ptr) == name
+            assert spec.parent == t(lib.ik_spec_parent, ptr)
+            assert spec.origin == t(lib.ik_spec_origin, ptr)
+            assert spec.file == t(lib.ik_spec_file, ptr)
+            assert spec.cached == t(lib.ik_spec_cached, ptr)
+            assert spec.kind == lib.ik_spec_kind(ptr)
+            assert spec.is_package == lib.ik_spec_is_package(ptr)
+            assert len(spec.locations) == lib.ik_spec_location_count(ptr)
+            assert len(spec.refs) == lib.ik_spec_ref_count(ptr)
+        finally:
+            lib.ik_spec_free(ptr)
+    assert rt.find_spec("pkg.mod").cached and rt.find_spec("pkg.mod").file.endswith("mod.py")
+    assert rt.find_spec("app.sub").file is None
+    fields = _ffi.ik_spec_fields()
+    fields.size = ctypes.sizeof(fields) - 8
+    err = ctypes.c_void_p()
+    assert lib.ik_spec_get_fields(None, ctypes.byref(fields), ctypes.byref(err)) == _ffi.IK_ERR_INVALID_ARGUMENT
+    lib.ik_error_free(err)
+    rt.close()
 
 
 def test_library_lookup_order(monkeypatch, tmp_path):

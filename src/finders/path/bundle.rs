@@ -132,7 +132,7 @@ impl Entry for BundleEntry {
         let served = match self.archive.opened(ctx) {
             Ok(s) => s,
             Err(why) => {
-                trace.note(Attempt::new(entry, why));
+                trace.note_with(|| Some(Attempt::new(entry, why)));
                 return Ok(EntryAnswer::Nothing);
             }
         };

@@ -86,7 +86,7 @@ impl Ctx<'_> {
         match self.check_allowed(path) {
             Ok(()) => true,
             Err(why) => {
-                trace.note(Attempt::new(path, why));
+                trace.note_with(|| Some(Attempt::new(path, why)));
                 false
             }
         }

@@ -317,7 +317,7 @@ impl DirFinder {
             let mut st = self.state.lock();
             self.refresh(&mut st, ctx);
             if let Some(why) = &st.unreadable {
-                trace.note(Attempt::new(&self.path, format!("cannot list the directory: {why}")));
+                trace.note_with(|| Some(Attempt::new(&self.path, format!("cannot list the directory: {why}"))));
                 return DirResult::Nothing;
             }
             let mut seen = self.seen(&mut st, tail, ctx);
@@ -364,7 +364,7 @@ impl DirFinder {
             }
         }
         if seen.refused_dir {
-            trace.note(Attempt::new(join(&self.path, tail), REFUSED));
+            trace.note_with(|| Some(Attempt::new(join(&self.path, tail), REFUSED)));
         }
         if seen.dir && profile.namespace_dirs() {
             let base = join(&self.path, tail);
@@ -378,7 +378,9 @@ impl DirFinder {
         if trace.tracing() {
             let src = profile.suffixes().iter().find(|(_, k)| *k == ModuleKind::Source).map_or("", |(s, _)| s.as_str());
             let ns = if profile.namespace_dirs() { ", no directory" } else { "" };
-            trace.note(Attempt::new(&self.path, format!("no {tail}{src}, no {tail}/{}{src}{ns}", profile.init_stem())));
+            trace.note_with(|| {
+                Some(Attempt::new(&self.path, format!("no {tail}{src}, no {tail}/{}{src}{ns}", profile.init_stem())))
+            });
         }
         DirResult::Nothing
     }

@@ -219,7 +219,7 @@ impl PathFinder {
                     current.as_str()
                 }
                 None => {
-                    trace.note(Attempt::new("''", "skipped: the current directory cannot be read"));
+                    trace.note_with(|| Some(Attempt::new("''", "skipped: the current directory cannot be read")));
                     return Ok(None);
                 }
             }
@@ -239,7 +239,7 @@ impl PathFinder {
             Ok(finder) => Ok(Some(finder)),
             Err(why) => {
                 if !why.is_empty() {
-                    trace.note(Attempt::new(entry, why));
+                    trace.note_with(|| Some(Attempt::new(entry, why)));
                 }
                 Ok(None)
             }

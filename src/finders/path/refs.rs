@@ -152,7 +152,9 @@ pub fn follow(
     ctx.in_operation();
     let ref_file = join(dir, &format!("{tail}.ref"));
     if chain.files.len() >= MAX_REF_HOPS {
-        trace.note(Attempt::new(&ref_file, format!("skipped: more than {MAX_REF_HOPS} .ref files in one chain")));
+        trace.note_with(|| {
+            Some(Attempt::new(&ref_file, format!("skipped: more than {MAX_REF_HOPS} .ref files in one chain")))
+        });
         return None;
     }
     // Reading the file takes one unit of the budget, as each target does.
@@ -169,13 +171,13 @@ pub fn follow(
                 return None;
             }
             Err(Unread::Why(why)) => {
-                trace.note(Attempt::new(&ref_file, format!("skipped: {why}")));
+                trace.note_with(|| Some(Attempt::new(&ref_file, format!("skipped: {why}"))));
                 return None;
             }
         };
     let mut targets = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).peekable();
     if targets.peek().is_none() {
-        trace.note(Attempt::new(&ref_file, format!("skipped: {ref_file} names no directory")));
+        trace.note_with(|| Some(Attempt::new(&ref_file, format!("skipped: {ref_file} names no directory"))));
         return None;
     }
     // The chain's first ref file: its own directory counts as searched.
@@ -196,7 +198,7 @@ pub fn follow(
                 // The first unusable target is quoted; the others are counted (a link to a text file
                 // outside must not list it line by line).
                 if unusable == 0 {
-                    trace.note(Attempt::new(&ref_file, why));
+                    trace.note_with(|| Some(Attempt::new(&ref_file, why)));
                 }
                 unusable += 1;
                 continue;
@@ -217,14 +219,18 @@ pub fn follow(
         }
     }
     if unusable > 1 {
-        trace.note(Attempt::new(&ref_file, format!("{} more targets of this file cannot be used", unusable - 1)));
+        trace.note_with(|| {
+            Some(Attempt::new(&ref_file, format!("{} more targets of this file cannot be used", unusable - 1)))
+        });
     }
     if let Some((first, n)) = looped {
         let all = if n > 1 { format!(" ({n} targets of this file do)") } else { String::new() };
-        trace.note(Attempt::new(
-            &ref_file,
-            format!("target {} loops back to a directory already searched in this chain{all}", quote(first)),
-        ));
+        trace.note_with(|| {
+            Some(Attempt::new(
+                &ref_file,
+                format!("target {} loops back to a directory already searched in this chain{all}", quote(first)),
+            ))
+        });
     }
     if unexamined > 0 {
         let why = format!("targets not examined: one import examines at most {MAX_REF_TARGETS}");

@@ -170,7 +170,7 @@ impl Entry for ZipEntry {
         let indexed = match self.archive.opened(ctx) {
             Ok(i) => i,
             Err(why) => {
-                trace.note(Attempt::new(entry, why));
+                trace.note_with(|| Some(Attempt::new(entry, why)));
                 return Ok(EntryAnswer::Nothing);
             }
         };
@@ -204,10 +204,12 @@ impl Entry for ZipEntry {
         if trace.tracing() {
             let src = profile.suffixes().iter().find(|(_, k)| *k == ModuleKind::Source).map_or("", |(s, _)| s.as_str());
             let stem = &key[..base];
-            trace.note(Attempt::new(
-                entry,
-                format!("no {stem}{src}, no {stem}/{}{src} in the archive", profile.init_stem()),
-            ));
+            trace.note_with(|| {
+                Some(Attempt::new(
+                    entry,
+                    format!("no {stem}{src}, no {stem}/{}{src} in the archive", profile.init_stem()),
+                ))
+            });
         }
         Ok(EntryAnswer::Nothing)
     }
