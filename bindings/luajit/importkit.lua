@@ -534,6 +534,8 @@ local function text(fn, obj, index)
   return ffi.string(p, len_buf[0])
 end
 
+local c_attempts -- (defined with the finder of C modules)
+
 -- An error object from a failed call's status and `ik_error *` (owned from now on, freed by the GC).
 local function error_from(status, ptr, state)
   if ptr == nil then
@@ -557,6 +559,10 @@ local function error_from(status, ptr, state)
     _ptr = ptr,
   })
   local tried = state and status == IK_ERR_NOT_FOUND and e.module and state._c_tried and state._c_tried[e.module]
+  if tried == true then
+    tried = c_attempts(state, e.module)
+    state._c_tried[e.module] = tried
+  end
   if tried then
     -- The host finder of C modules noted its places when it was asked: they replace its "not found", and go
     -- last, where Lua's C searchers come (after the Lua files, which win over a C module of the same name).
@@ -2547,16 +2553,44 @@ end
 -- The C module file for `name` in the directory of cpath template `t`, as importkit's finder of C modules
 -- (an extension kind) finds it: the file name as the template gives it ("./a/b.so"), and the spec; or nil
 -- and the attempt to record.
-function c_lookup(rt, name, t)
+-- The finder of C modules' spec of `name` in the one directory `entry`, asked for no error object (so a miss
+-- costs the library no second, explaining pass): the spec table, nil when there is none, or false when the
+-- search failed otherwise (c_lookup then asks again for the error).
+local entry_buf = nil
+local function quiet_path_find(c, name, entry)
+  entry_buf = entry_buf or ffi.new("const char *[1]")
+  entry_buf[0] = entry
+  local p = enter(c)
+  local st = lib.ik_runtime_path_find_spec(p, name, entry_buf, 1, out_spec, nil)
+  local spec = out_spec[0]
+  leave(c)
+  entry_buf[0] = nil
+  if st == IK_ERR_NOT_FOUND then return nil end
+  if st ~= IK_OK then return false end
+  local ok, sp = pcall(read_spec, spec)
+  lib.ik_spec_free(spec)
+  if not ok then return false end
+  return sp
+end
+jit_off(quiet_path_find)
+
+-- `quiet`: a miss gives nil alone, without the attempt (made by asking again when an error needs it).
+function c_lookup(rt, name, t, quiet)
   local rel = name:gsub("%.", "/")
   local parent_rel = rel:match("^(.*)/[^/]*$")
   local entry = parent_rel and (t.dir .. "/" .. parent_rel) or t.dir
   local filled = t.template:gsub("%?", (rel:gsub("%%", "%%%%")))
-  local spec, err = c_finder(rt):path_find(name, { entry })
+  local spec, err
+  if quiet then
+    spec = quiet_path_find(c_finder(rt), name, entry)
+    if spec == nil then return nil end
+  end
+  if not spec then spec, err = c_finder(rt):path_find(name, { entry }) end
   if spec and not spec.is_package and spec.kind == "extension" and spec.file
     and spec.file:sub(-#t.suffix) == t.suffix then
     return filled, spec
   end
+  if quiet then return nil end
   -- A plain miss reads as Lua's line; a refusal (confinement, an unreadable directory) keeps importkit's words.
   local reason = format("no file '%s'", filled)
   for _, a in ipairs(err and err.attempts or {}) do
@@ -2571,19 +2605,17 @@ end
 -- library that does not open raises). Returns the file (the template filled in) and its spec; or nil, the
 -- places tried kept in `tried[name]` for the error.
 function c_find_module(rt, name, tried)
-  local attempts = {}
   for _, t in ipairs(rt._ctemplates) do
-    local file, found = c_lookup(rt, name, t)
+    local file, found = c_lookup(rt, name, t, true)
     if file then
       tried[name] = nil
       return file, found
     end
-    attempts[#attempts + 1] = found
   end
   local root = name:match("^([^.]+)%.")
   if root then
     for _, t in ipairs(rt._ctemplates) do
-      local file, found = c_lookup(rt, root, t)
+      local file, found = c_lookup(rt, root, t, true)
       if file then
         local f, msg, where = package.loadlib(file, luaopen_name(name))
         if f then
@@ -2593,14 +2625,36 @@ function c_find_module(rt, name, tried)
         if where ~= "init" then
           error(format("C module '%s': cannot open library '%s': %s", name, file, tostring(msg)), 0)
         end
+        -- The places before it, then this one (asked again with their reasons: an error will show them).
+        local attempts = c_attempts(rt, name, t)
         attempts[#attempts + 1] = { place = "cpath", reason = format("no module '%s' in file '%s'", name, file) }
-        break
+        tried[name] = attempts
+        return nil
       end
-      attempts[#attempts + 1] = found
     end
   end
-  tried[name] = attempts
+  tried[name] = true -- nothing found: the places are made when an error needs them (c_attempts)
   return nil
+end
+
+-- The places the finder of C modules tried for `name` (with their reasons, as an error shows them): its
+-- own name along every template, then, for a dotted name, its root's, up to the template `upto` (the one
+-- whose root library was found) or along every template.
+function c_attempts(rt, name, upto)
+  local attempts = {}
+  for _, t in ipairs(rt._ctemplates) do
+    local file, found = c_lookup(rt, name, t)
+    if not file then attempts[#attempts + 1] = found end
+  end
+  local root = name:match("^([^.]+)%.")
+  if root then
+    for _, t in ipairs(rt._ctemplates) do
+      if t == upto then break end
+      local file, found = c_lookup(rt, root, t)
+      if not file then attempts[#attempts + 1] = found end
+    end
+  end
+  return attempts
 end
 
 -- Puts the host finder of C modules last on `rt`'s meta path (after its mounts and bundles, before the
