@@ -278,7 +278,7 @@ class ImportKitFinder:
             return False
         return finder.path == path
 
-    def _check_entries(self, path) -> None:
+    def _check_entries(self, key: tuple) -> None:
         """Makes importkit's entry finders for ``path`` be the finders of ``sys.path_importer_cache``: when an
         entry importkit has a finder for is no longer in the cache (``clear()``, ``del``,
         ``invalidate_caches()``) or holds another finder (a program's assignment), or the cache itself was
@@ -288,25 +288,30 @@ class ImportKitFinder:
             self._forget(cache)
             return
         version = self._seen_version
-        key = path if type(path) is tuple else tuple(path)
         check = self._checks.get(key)
-        if check is None or check[0] != version or check[4]:
+        cwd = None
+        if check is not None and check[4] is not None:  # '' is the current directory: it may have moved
+            try:
+                cwd = _os.getcwd()
+            except OSError:
+                cwd = ""
+        if check is None or check[0] != version or check[4] != cwd:
             seen = self._seen
             keys = []
-            has_empty = False
+            cwd = None
             for entry in key:
                 if entry == "":
-                    has_empty = True
                     try:
-                        entry = _os.getcwd()
+                        cwd = entry = _os.getcwd()
                     except OSError:
+                        cwd = ""
                         continue
                 elif type(entry) is not str:
                     continue
                 if entry in seen:
                     keys.append(entry)
             keys = tuple(keys)
-            check = (version, keys, tuple(seen[k] for k in keys), (_MISSING,) * len(keys), has_empty)
+            check = (version, keys, tuple(seen[k] for k in keys), (_MISSING,) * len(keys), cwd)
             if len(self._checks) >= 512:
                 self._checks.clear()
             self._checks[key] = check
@@ -382,9 +387,9 @@ class ImportKitFinder:
                         return spec
             if path is None:
                 path = _sys.path
-            check_entries(path)
-            tls.target = target
             key = tuple(path)
+            check_entries(key)
+            tls.target = target
             last = finder._last
             if last[0] == key:
                 array = last[1]
