@@ -11,18 +11,25 @@ that CPython's path finder would have served goes through importkit:
   unchanged). The runtime looks at directories as CPython's ``FileFinder`` does: with the default recheck
   window of 0 it stats each directory on each lookup and lists it again when it changed (set another window
   with ``install(recheck=MS)``; see docs/BENCHMARKS.md).
-- Entries importkit does not serve (zip files, anything claimed by a hook of ``sys.path_hooks`` other than
-  CPython's ``FileFinder`` hook) go to ``sys.path_hooks`` as before: importkit offers every new entry to a path
-  hook of ours, which tries the hooks of ``sys.path_hooks`` in order (an entry already in
-  ``sys.path_importer_cache`` with a finder that is not the default ``FileFinder`` keeps that finder) and,
-  when one returns a finder, claims the entry for it. importkit keeps CPython's order and collects namespace
-  portions across directories and archives alike; when the answer is a module of such a finder, this finder
-  returns that finder's own ``ModuleSpec`` (with its ``zipimporter`` loader).
+- ``sys.path_importer_cache`` is the entry-finder cache of the path finder, as in CPython: importkit reaches
+  the entries lazily, in search order, and an entry it has no finder for goes to a path hook of ours, which
+  does what ``PathFinder._path_importer_cache`` does (``''`` is the current directory; the finder is the
+  cache's, else the first of ``sys.path_hooks`` that returns one, stored in the cache, None stored when none
+  does). A default ``FileFinder`` there (CPython's class and loaders, for the directory importkit would serve)
+  is served by importkit's own directory finder, with the same answers; None means no finder (nothing is
+  found there); any other finder (a ``zipimporter``, a program's) is asked as ``PathFinder._get_spec`` asks
+  (``find_spec(name, target)``, the legacy methods with CPython's warnings), its module specs returned as they
+  are, its namespace portions collected with importkit's. Before each search, the entries importkit has
+  finders for are checked against the cache (one identity test each): when one was deleted (``clear()``,
+  ``del``, ``invalidate_caches()``), assigned another finder, or the cache dict replaced, importkit forgets
+  its entry finders and listings (as every ``FileFinder`` lists its directory again after
+  ``invalidate_caches()``), so the entries are offered to the hooks again as they are reached: a hook added
+  later is called, a zip rewritten under the same name gets the ``zipimporter`` the cache now has.
 - Files get specs as CPython's ``FileFinder`` makes them (origin, ``has_location``, ``cached``,
-  ``submodule_search_locations``) with the loaders of ``importkit.loaders`` (subclasses of CPython's:
-  ``__pycache__`` bytecode is read and written exactly as CPython does). Namespace packages get a
-  ``_NamespacePath`` whose path finder is this finder: a dynamic ``__path__``, recomputed when the parent's
-  path changes or after ``importlib.invalidate_caches()``.
+  ``submodule_search_locations``) with CPython's own loader classes (``SourceFileLoader``,
+  ``SourcelessFileLoader``, ``ExtensionFileLoader`` exactly, not subclasses). ``served`` counts them. Namespace
+  packages get a ``_NamespacePath`` whose path finder is this finder: a dynamic ``__path__``, recomputed when
+  the parent's path changes or after ``importlib.invalidate_caches()``.
 - Mounts and natives of the runtime are importable by plain ``import`` statements. The rule: a name whose
   top-level segment is a mount point (or the first segment of a file or directory of a root mount), or a
   native's, is first looked up by importkit's own finders (``ik_runtime_find_spec``: natives, then mounts, in
