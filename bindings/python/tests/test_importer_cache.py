@@ -47,6 +47,11 @@ PROGRAM = textwrap.dedent(r'''
     seen["dir_find_spec"] = type(finder.find_spec("mod_a").loader).__name__
     seen["loader_class"] = type(sys.modules["mod_a"].__spec__.loader) is importlib.machinery.SourceFileLoader
 
+    # entries that are not str are skipped, and stay out of the cache
+    sys.path[:0] = [None, 42]
+    seen["not_str"] = [where(fresh("mod_a")), None in cache, 42 in cache]
+    del sys.path[:2]
+
     # a hook added later is called once the cache is cleared (test_threaded_import.test_parallel_path_hooks)
     calls = []
     def refusing_hook(entry):
@@ -201,6 +206,7 @@ def test_what_cpython_observes(observations):
     for seen in (plain, ours):
         assert seen["dir_finder"] == ["FileFinder", True, True]
         assert seen["loader_class"] is True
+        assert seen["not_str"] == ["a", False, False]
         assert (seen["hook_calls_before_clear"], seen["hook_calls_after_clear"]) == (False, 1)
         assert (seen["assigned"], seen["assigned_calls"]) == ("mine", ["mod_a", "invalidate"])
         assert (seen["after_del"], seen["after_del_finder"]) == ("a", "FileFinder")
