@@ -23,7 +23,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BINDING = os.path.dirname(HERE)
 
 #: CPython's import suites (``test.test_importlib`` has the namespace package and threaded import tests)
-SUITES = ["test.test_zipimport", "test.test_runpy", "test.test_importlib", "test.test_import", "test.test_pkgutil"]
+SUITES = ["test.test_zipimport", "test.test_runpy", "test.test_importlib", "test.test_import", "test.test_pkgutil",
+          "test.test_pkg", "test.test_zipimport_support"]
 
 
 class Recorder(unittest.TextTestResult):

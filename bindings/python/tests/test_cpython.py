@@ -1,7 +1,7 @@
 """CPython's own import tests and real programs, in fresh interpreters, with and without importkit.install().
 
 - CPython's import suites (``run_cpython_suites.SUITES``: test_zipimport, test_runpy, all of test_importlib,
-  test_import, test_pkgutil) run twice each, every run in a fresh interpreter and a fresh working directory:
+  test_import, test_pkgutil, test_pkg, test_zipimport_support) run twice each, every run in a fresh interpreter and a fresh working directory:
   plainly and with importkit installed first; the outcome of every test id must be the same (same tests run,
   same failures, errors, skips, expected failures).
 - Standard-library programs (unittest, json, email, xml, asyncio, sqlite3) import and run through importkit,
@@ -69,7 +69,7 @@ def test_cpython_suite_gives_the_same_outcomes_with_importkit_installed(module, 
     assert ours["still_installed"], "the suite uninstalled importkit"
     assert not ours["path_finder_in_meta_path"]
     assert ours["served"] > 10  # importkit's path finder found the suite's own modules, at least
-    assert plain["testsRun"] == ours["testsRun"] > 20
+    assert plain["testsRun"] == ours["testsRun"] > 3
     differences = {
         test_id: (plain["outcomes"].get(test_id), ours["outcomes"].get(test_id))
         for test_id in set(plain["outcomes"]) | set(ours["outcomes"])
