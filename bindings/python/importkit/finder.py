@@ -286,10 +286,11 @@ class ImportKitFinder:
         return finder.path == path
 
     def _check_entries(self, key: tuple) -> None:
-        """Makes importkit's entry finders for ``path`` be the finders of ``sys.path_importer_cache``: when an
-        entry importkit has a finder for is no longer in the cache (``clear()``, ``del``,
-        ``invalidate_caches()``) or holds another finder (a program's assignment), or the cache itself was
-        replaced, importkit forgets its entry finders and offers the entries to the hooks again."""
+        """Makes importkit's entry finders for the entries ``key`` be the finders of
+        ``sys.path_importer_cache``: when an entry importkit has a finder for is no longer in the cache
+        (``clear()``, ``del``, ``invalidate_caches()``) or holds another finder (a program's assignment), or
+        the cache itself was replaced, importkit forgets its entry finders and offers the entries to the hooks
+        again."""
         cache = sys.path_importer_cache
         if cache is not self._pic:
             self._forget(cache)
@@ -395,7 +396,10 @@ class ImportKitFinder:
             if path is None:
                 path = _sys.path
             key = tuple(path)
-            check_entries(key)
+            try:
+                check_entries(key)
+            except TypeError:  # an unhashable entry (CPython skips it): CPython's own path finder
+                return fallback(fullname, path, target)
             tls.target = target
             last = finder._last
             if last[0] == key:

@@ -733,6 +733,11 @@ def test_entries_that_are_not_str(installed, tmp_path):
     assert type(notstr_b.__loader__) is loaders.SourceFileLoader
     with pytest.raises(ModuleNotFoundError):
         import notstr_a  # noqa: F401
+    sys.path.insert(0, ["an unhashable entry"])  # skipped too (the search is CPython's own then)
+    sys.modules.pop("notstr_b")
+    import notstr_b  # noqa: F811
+
+    assert notstr_b.X == "b"
 
 
 def test_optimized_bytecode_names(tmp_path):
