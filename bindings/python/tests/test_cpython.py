@@ -1,9 +1,9 @@
 """CPython's own import tests and real programs, in fresh interpreters, with and without importkit.install().
 
 - CPython's import suites (``run_cpython_suites.SUITES``: test_zipimport, test_runpy, all of test_importlib,
-  test_import, test_pkgutil, test_pkg, test_zipimport_support) run twice each, every run in a fresh interpreter and a fresh working directory:
-  plainly and with importkit installed first; the outcome of every test id must be the same (same tests run,
-  same failures, errors, skips, expected failures).
+  test_import, test_pkgutil, test_pkg, test_zipimport_support) run twice each, every run in a fresh
+  interpreter and a fresh working directory: plainly and with importkit installed first; the outcome of every
+  test id must be the same (same tests run, same failures, errors, skips, expected failures).
 - Standard-library programs (unittest, json, email, xml, asyncio, sqlite3) import and run through importkit,
   and a package of several modules with relative imports and a resource file runs from memory.
 """
