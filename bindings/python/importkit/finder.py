@@ -114,6 +114,13 @@ class _PyEntryFinder:
         self.tls = tls
 
     def find(self, name: str):
+        try:
+            return self._find(name)
+        except BaseException as exc:
+            self.tls.raised = exc  # raised as it is by the search that asked (see ImportKitFinder._failed)
+            raise
+
+    def _find(self, name: str):
         finder = self.finder
         if hasattr(finder, "find_spec"):
             spec = finder.find_spec(name, getattr(self.tls, "target", None))
@@ -227,6 +234,13 @@ class ImportKitFinder:
     # -- sys.path_importer_cache and sys.path_hooks -----------------------------------------------------------
 
     def _sys_path_hook(self, entry: str):
+        try:
+            return self._entry_finder(entry)
+        except BaseException as exc:
+            self._tls.raised = exc  # raised as it is by the search that asked (see _failed)
+            raise
+
+    def _entry_finder(self, entry: str):
         """importkit's path hook, offered every entry importkit has no finder for (lazily, in search order, as
         CPython's ``PathFinder._path_importer_cache``; ``''`` comes as the current directory). The finder is
         ``sys.path_importer_cache[entry]``, made by ``sys.path_hooks`` and stored there when missing. A
@@ -401,6 +415,7 @@ class ImportKitFinder:
             except TypeError:  # an unhashable entry (CPython skips it): CPython's own path finder
                 return fallback(fullname, path, target)
             tls.target = target
+            tls.raised = None
             last = finder._last
             if last[0] == key:
                 array = last[1]
@@ -507,13 +522,21 @@ class ImportKitFinder:
         """A status other than found / not found: CPython's own finder for what importkit refuses as a
         name, else the exception (the Python exception of a hook of ``sys.path_hooks`` as it was raised).
 
-        The hot path asks for no error object (a miss would be explained for nothing), so the search runs
-        again with one: a Python finder or hook that raised is asked again, and its exception comes back on the
-        error (host data)."""
+        The hot path asks for no error object (a miss would be explained for nothing). The exception of a
+        hook of ``sys.path_hooks`` or a finder of ``sys.path_importer_cache`` is kept by this thread when it is
+        raised, and raised again here as it is (they are called once, as by CPython); for anything else the
+        search runs again with an error object, whose host data is the exception of a path hook of the
+        runtime."""
         if status in (_INVALID_NAME, _INVALID_ARGUMENT):
             return PathFinder.find_spec(fullname, path, target)
         if status == _HOST:
             errors.raise_interrupt()  # a KeyboardInterrupt/SystemExit is not asked for twice
+            exc = getattr(self._tls, "raised", None)
+            if exc is not None:
+                # a hook of sys.path_hooks or a finder of sys.path_importer_cache raised: as with CPython's
+                # path finder, its exception, from its one call (the search is not run again to explain it)
+                self._tls.raised = None
+                raise exc
         out = c_void_p()
         err = c_void_p()
         status = self._hot.path_find_spec(self._state._ptr, name_b, array, count, byref(out), byref(err))

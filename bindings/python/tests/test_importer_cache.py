@@ -34,6 +34,12 @@ PROGRAM = textwrap.dedent(r'''
         except ImportError as e:
             return type(e).__name__
 
+    def fresh_or_raise(name):
+        try:
+            return fresh(name)
+        except Exception as e:
+            return e
+
     def where(module):
         return module if isinstance(module, str) else module.WHERE
 
@@ -160,6 +166,27 @@ PROGRAM = textwrap.dedent(r'''
     del cache[b]
     seen["untaken"] = where(fresh("mod_b"))
 
+    # a hook or a finder that raises (not ImportError): its exception, from one call
+    raising_calls = []
+    def raising_hook(entry):
+        raising_calls.append(entry)
+        raise RuntimeError("hook failed")
+    c = os.path.join(root, "c")
+    os.makedirs(c)
+    sys.path.insert(0, c)
+    sys.path_hooks.insert(0, raising_hook)
+    seen["raising_hook"] = [repr(fresh_or_raise("mod_c")), len(raising_calls)]
+    sys.path_hooks.remove(raising_hook)
+    class Raising:
+        calls = 0
+        def find_spec(self, name, target=None):
+            Raising.calls += 1
+            raise ValueError("finder failed")
+    cache[c] = Raising()
+    seen["raising_finder"] = [repr(fresh_or_raise("mod_c")), Raising.calls]
+    del cache[c]
+    sys.path.remove(c)
+
     # a zip rewritten under the same name: a fresh zipimporter after invalidate_caches()
     z = os.path.join(root, "app.zip")
     with zipfile.ZipFile(z, "w") as f:
@@ -219,5 +246,7 @@ def test_what_cpython_observes(observations):
         assert (seen["rel_2_before_invalidate"], seen["rel_2"]) == ("rel1", "rel2")
         assert (seen["taken"], seen["taker_calls"], seen["taken_still"], seen["untaken"]) == (
             "ModuleNotFoundError", ["mod_b"], "ModuleNotFoundError", "b")
+        assert seen["raising_hook"] == ["RuntimeError('hook failed')", 1]
+        assert seen["raising_finder"] == ["ValueError('finder failed')", 1]
         assert (seen["zip1"], seen["zip_finder"], seen["zip2"], seen["zip3"]) == (
             "zip1", "zipimporter", "zip2, longer", "zip3")
