@@ -2454,15 +2454,21 @@ end
 -- and is_code; nil and the error when nothing finds it. `whole`: the name found whole, as Lua's searcher
 -- finds it (`a/b.lua` without `a/init.lua`). A file is read by importkit only where there may be code for it
 -- (compiling, or a code cache directory); else Lua reads it, as its own searcher does.
-local function get_code(rt, name, whole)
+local function get_code(rt, name, whole, quiet)
   local flags = 0
   if whole then flags = flags + lib.IK_CODE_WHOLE_NAME end
   if rt._compile or rt._code_dir then flags = flags + lib.IK_CODE_FILES end
   local p = enter(rt)
   out_err[0] = nil
-  local st = lib.ik_runtime_get_code(p, name, #name, flags, out_spec, out_resource, out_bool, out_err)
+  local st = lib.ik_runtime_get_code(p, name, #name, flags, out_spec, out_resource, out_bool, quiet and nil or out_err)
   local spec, r, is_code, e = out_spec[0], out_resource[0], out_bool[0], out_err[0]
   leave(rt)
+  if st ~= IK_OK and quiet then
+    -- Asked for no error object (a miss then costs no explaining pass): nil for a miss; any other failure
+    -- asked again, for its error.
+    if st == IK_ERR_NOT_FOUND then return nil end
+    return get_code(rt, name, whole)
+  end
   if st ~= IK_OK then
     local err = error_from(tonumber(st), e, rt)
     if err.status == IK_ERR_NOT_FOUND then return nil, err end
@@ -2722,10 +2728,11 @@ local function c_search(rt, name, err)
     last_error = new_error(IK_ERR_EXEC, tostring(msg), { module = name })
     error(format("error loading module '%s' from file '%s':\n\t%s", name, file, tostring(msg)), 0)
   end
-  local attempts = err.attempts
+  local attempts = err and err.attempts -- nil: quiet (no attempts, no error objects asked for)
+  local quiet = attempts == nil
   rt._c_loaded = rt._c_loaded or {}
   for _, t in ipairs(rt._ctemplates) do
-    local file, found = c_lookup(rt, name, t)
+    local file, found = c_lookup(rt, name, t, quiet)
     if file then
       local f, msg, where = package.loadlib(file, luaopen_name(name))
       if f then
@@ -2733,15 +2740,17 @@ local function c_search(rt, name, err)
         return f, found
       end
       if where ~= "init" then failed(file, msg) end
-      attempts[#attempts + 1] = { place = "cpath", reason = format("no %s in file '%s'", luaopen_name(name), file) }
+      if attempts then
+        attempts[#attempts + 1] = { place = "cpath", reason = format("no %s in file '%s'", luaopen_name(name), file) }
+      end
       return nil
     end
-    attempts[#attempts + 1] = found
+    if attempts then attempts[#attempts + 1] = found end
   end
   local root = name:match("^([^.]+)%.")
   if not root then return nil end
   for _, t in ipairs(rt._ctemplates) do
-    local file, found = c_lookup(rt, root, t)
+    local file, found = c_lookup(rt, root, t, quiet)
     if file then
       local f, msg, where = package.loadlib(file, luaopen_name(name))
       if f then
@@ -2749,10 +2758,12 @@ local function c_search(rt, name, err)
         return f, found
       end
       if where ~= "init" then failed(file, msg) end
-      attempts[#attempts + 1] = { place = "cpath", reason = format("no module '%s' in file '%s'", name, file) }
+      if attempts then
+        attempts[#attempts + 1] = { place = "cpath", reason = format("no module '%s' in file '%s'", name, file) }
+      end
       return nil
     end
-    attempts[#attempts + 1] = found
+    if attempts then attempts[#attempts + 1] = found end
   end
   return nil
 end
@@ -2769,9 +2780,9 @@ local function merge_attempts(err, more)
 end
 
 local function lua_searcher(rt, o)
-  local function searcher(name)
-    if type(name) ~= "string" then return nil end
-    if rt:is_closed() then return "\n\timportkit: the installed runtime is closed" end
+  -- Why `name` is not found (or what failed), with every place tried: the search again, asking for error
+  -- objects (it finds the module if it appeared meanwhile).
+  local function explained(name)
     local ok, spec, bytes, is_code = pcall(get_code, rt, name)
     if ok and not spec and name:find(".", 1, true) then
       -- Its parent is no package importkit found: `name` found whole, as Lua's searcher finds it (`a/b/c.lua`
@@ -2812,6 +2823,22 @@ local function lua_searcher(rt, o)
       return attempt_lines(err)
     end
     return lua_loader(rt, o, name, spec, bytes, is_code)
+  end
+  -- First without error objects (a name found elsewhere, a C module, costs no explaining pass); explained
+  -- only when nothing is found.
+  local function searcher(name)
+    if type(name) ~= "string" then return nil end
+    if rt:is_closed() then return "\n\timportkit: the installed runtime is closed" end
+    local ok, spec, bytes, is_code = pcall(get_code, rt, name, false, true)
+    if ok and not spec and name:find(".", 1, true) then
+      ok, spec, bytes, is_code = pcall(get_code, rt, name, true, true)
+    end
+    if ok and spec then return lua_loader(rt, o, name, spec, bytes, is_code) end
+    if ok and rt._ctemplates then
+      local loader = c_search(rt, name, nil)
+      if loader then return loader end
+    end
+    return explained(name)
   end
   return searcher
 end
