@@ -2377,8 +2377,11 @@ end
 
 -- Whether `path` is absolute and normal() would leave it as it is (no ".", ".." or empty segment).
 local function is_normal(path)
-  return path:byte(1) == 47 and not path:find("//", 1, true) and not path:find("/./", 1, true)
-    and not path:find("/../", 1, true) and path:byte(-1) ~= 47 and path:sub(-2) ~= "/." and path:sub(-3) ~= "/.."
+  if path:byte(1) ~= 47 or path:byte(-1) == 47 then return false end
+  -- Most paths hold no "/." and no "//": two finds decide (each string call costs the interpreter alike).
+  if not path:find("/.", 1, true) then return not path:find("//", 1, true) end
+  return not path:find("//", 1, true) and not path:find("/./", 1, true) and not path:find("/../", 1, true)
+    and path:sub(-2) ~= "/." and path:sub(-3) ~= "/.."
 end
 
 -- package.path's templates as lua_file_name reads them, worked out again when package.path changes:
@@ -2437,7 +2440,9 @@ function lua_file_name(name, file)
   local want = clean_file and file or normal(file, dir)
   for _, e in ipairs(list) do
     if e.head then
-      if is_joined(file, e.head, filled, e.rest) or (want and e.norm and is_joined(want, e.norm, filled, e.rest)) then
+      local n = e.norm
+      if is_joined(file, e.head, filled, e.rest)
+        or (want and n and not (want == file and n == e.head) and is_joined(want, n, filled, e.rest)) then
         return e.head .. filled .. e.rest
       end
     else
