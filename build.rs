@@ -89,8 +89,56 @@ fn without_comments(text: &str) -> String {
 const LUA_BEGIN: &str = "-- BEGIN GENERATED CDEF";
 const LUA_END: &str = "-- END GENERATED CDEF";
 
-/// `lua` with the lines between its cdef markers replaced by `local CDEF = [==[...]==]` holding `cdef`
-/// (with a long-bracket level the text does not close); None when the markers are not there, once each.
+/// The cdef split for the LuaJIT binding: every statement but the functions (types, constants), then each
+/// function's declaration with its name, in order. A function starts on a line at the top level (not
+/// indented, outside braces) with a `(` that is no `typedef` or `static` and ends at the line ending in `;`.
+fn split_functions(cdef: &str) -> (String, Vec<(String, String)>) {
+    let (mut types, mut functions) = (String::new(), Vec::new());
+    let mut current: Option<(String, String)> = None;
+    let mut depth = 0i32;
+    for line in cdef.lines() {
+        if let Some((_, decl)) = current.as_mut() {
+            decl.push_str(line);
+            decl.push('\n');
+            if line.trim_end().ends_with(';') {
+                functions.extend(current.take());
+            }
+            continue;
+        }
+        let top = depth == 0 && !line.starts_with(char::is_whitespace);
+        if top && line.contains('(') && !line.starts_with("typedef") && !line.starts_with("static ") {
+            let head = &line[..line.find('(').unwrap_or(line.len())];
+            let name = head.rsplit(|c: char| c.is_whitespace() || c == '*').next().unwrap_or("").to_owned();
+            let decl = format!("{line}\n");
+            if line.trim_end().ends_with(';') {
+                functions.push((name, decl));
+            } else {
+                current = Some((name, decl));
+            }
+            continue;
+        }
+        depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+        types.push_str(line);
+        types.push('\n');
+    }
+    functions.extend(current);
+    (types, functions)
+}
+
+/// A Lua long string holding `text` (with a bracket level `text` does not close).
+fn long_string(text: &str) -> String {
+    let mut level = 0;
+    while text.contains(&format!("]{}]", "=".repeat(level))) {
+        level += 1;
+    }
+    let eq = "=".repeat(level);
+    format!("[{eq}[\n{text}]{eq}]")
+}
+
+/// `lua` with the lines between its cdef markers replaced by the declarations: `CDEF`, the types and
+/// constants (declared when the library is loaded), and `CDEF_FUNCTIONS`, each function's name and
+/// declaration in turn (each declared when the binding first uses it); None when the markers are not there,
+/// once each. CDEF followed by the declarations, in order, is include/importkit_cdef.h.
 fn lua_with_cdef(lua: &str, cdef: &str) -> Option<String> {
     let begin = lua.find(&format!("\n{LUA_BEGIN}"))? + 1;
     let body = begin + lua[begin..].find('\n')? + 1;
@@ -98,13 +146,13 @@ fn lua_with_cdef(lua: &str, cdef: &str) -> Option<String> {
     if lua[end + 1..].contains(LUA_BEGIN) {
         return None;
     }
-    let mut level = 0;
-    while cdef.contains(&format!("]{}]", "=".repeat(level))) {
-        level += 1;
+    let (types, functions) = split_functions(cdef);
+    let mut block = format!("CDEF = {}\nCDEF_FUNCTIONS = {{\n", long_string(&types));
+    for (name, decl) in &functions {
+        block.push_str(&format!("  \"{name}\", {},\n", long_string(decl)));
     }
-    let eq = "=".repeat(level);
-    let text = cdef.strip_suffix('\n').unwrap_or(cdef);
-    Some(format!("{}CDEF = [{eq}[\n{text}\n]{eq}]\n{}", &lua[..body], &lua[end..]))
+    block.push_str("}\n");
+    Some(format!("{}{block}{}", &lua[..body], &lua[end..]))
 }
 
 fn main() {

@@ -385,6 +385,47 @@ fn host_path_hooks_serve_their_entries_in_order_with_the_directories() {
     assert_eq!(rt.path_find_spec("ondisk", None).unwrap_err().code(), ErrorCode::Unavailable);
 }
 
+/// A hook that drops the runtime's caches while it makes its entry finder (as another thread may, when a
+/// Python program clears `sys.path_importer_cache` during a search).
+struct DroppingHook {
+    rt: std::sync::OnceLock<Runtime>,
+    made: AtomicUsize,
+}
+
+impl importkit::PathHook for DroppingHook {
+    fn name(&self) -> &str {
+        "dropping"
+    }
+
+    fn finder_for(
+        &self,
+        entry: &str,
+    ) -> Result<Option<std::sync::Arc<dyn importkit::EntryFinder>>, importkit::HostError> {
+        if !entry.starts_with("archive:") {
+            return Ok(None);
+        }
+        if self.made.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.rt.get().expect("set").drop_caches();
+        }
+        Ok(Some(std::sync::Arc::new(ArchiveFinder(entry.to_owned()))))
+    }
+}
+
+#[test]
+fn an_entry_finder_made_while_the_caches_are_dropped_is_not_cached() {
+    let rt = fs_runtime(&["archive:game.pak".into()]);
+    let hook = std::sync::Arc::new(DroppingHook { rt: std::sync::OnceLock::new(), made: AtomicUsize::new(0) });
+    hook.rt.set(rt.clone()).expect("unset");
+    let id = rt.add_path_hook(hook.clone(), 0);
+    // The first search uses the finder its hook made, but does not keep it: the caches were dropped meanwhile.
+    assert_eq!(rt.path_find_spec("zipped", None).unwrap().origin(), "archive:game.pak/zipped.py");
+    assert_eq!(rt.path_find_spec("zipped", None).unwrap().origin(), "archive:game.pak/zipped.py");
+    assert_eq!(hook.made.load(Ordering::SeqCst), 2, "the entry was offered to the hook again");
+    rt.path_find_spec("zipped", None).unwrap();
+    assert_eq!(hook.made.load(Ordering::SeqCst), 2, "then cached as usual");
+    rt.remove_path_hook(id).unwrap(); // the hook holds the runtime: removing it ends the cycle
+}
+
 #[test]
 fn a_ref_file_turned_into_a_fifo_never_blocks() {
     let (a, b) = (Scratch::new("fs"), Scratch::new("fs"));

@@ -4,7 +4,7 @@
     import importkit
 
     importkit.install()                 # importkit is CPython's path finder now (sys.meta_path)
-    import json                         # json.__spec__.loader: importkit.loaders.SourceFileLoader
+    import json                         # found by importkit; json.__spec__.loader: CPython's SourceFileLoader
 
     rt = importkit.installed()
     rt.mount("game", {"__init__.py": b"from .core import hp", "core.py": b"hp = 10", "data/level.txt": b"1-1"})
@@ -28,7 +28,7 @@ Layout, one concept per file:
   into objects of the runtime's own, ``import`` statements through the runtime).
 - ``finder``: ``install()``/``uninstall()`` and ``ImportKitFinder``, the ``sys.meta_path`` finder; its
   docstring states the rules (what it serves, what goes to ``sys.path_hooks``, mounted names, fallbacks).
-- ``loaders``: the file loaders (subclasses of CPython's: ``__pycache__`` handled exactly as CPython does),
+- ``loaders``: the file loaders (CPython's own classes: ``__pycache__`` handled exactly as CPython does),
   ``NativeLoader``, and ``module_spec`` (an importkit ``Spec`` -> ``importlib.machinery.ModuleSpec``).
   ``memory``: loaders and ``importlib.resources`` support of mounted trees and of bytes from host finders;
   ``_tree``: the Python side of mounted trees. ``memory`` (which imports ``importlib.abc``) is loaded only

@@ -11,18 +11,25 @@ that CPython's path finder would have served goes through importkit:
   unchanged). The runtime looks at directories as CPython's ``FileFinder`` does: with the default recheck
   window of 0 it stats each directory on each lookup and lists it again when it changed (set another window
   with ``install(recheck=MS)``; see docs/BENCHMARKS.md).
-- Entries importkit does not serve (zip files, anything claimed by a hook of ``sys.path_hooks`` other than
-  CPython's ``FileFinder`` hook) go to ``sys.path_hooks`` as before: importkit offers every new entry to a path
-  hook of ours, which tries the hooks of ``sys.path_hooks`` in order (an entry already in
-  ``sys.path_importer_cache`` with a finder that is not the default ``FileFinder`` keeps that finder) and,
-  when one returns a finder, claims the entry for it. importkit keeps CPython's order and collects namespace
-  portions across directories and archives alike; when the answer is a module of such a finder, this finder
-  returns that finder's own ``ModuleSpec`` (with its ``zipimporter`` loader).
+- ``sys.path_importer_cache`` is the entry-finder cache of the path finder, as in CPython: importkit reaches
+  the entries lazily, in search order, and an entry it has no finder for goes to a path hook of ours, which
+  does what ``PathFinder._path_importer_cache`` does (``''`` is the current directory; the finder is the
+  cache's, else the first of ``sys.path_hooks`` that returns one, stored in the cache, None stored when none
+  does). A default ``FileFinder`` there (CPython's class and loaders, for the directory importkit would serve)
+  is served by importkit's own directory finder, with the same answers; None means no finder (nothing is
+  found there); any other finder (a ``zipimporter``, a program's) is asked as ``PathFinder._get_spec`` asks
+  (``find_spec(name, target)``, the legacy methods with CPython's warnings), its module specs returned as they
+  are, its namespace portions collected with importkit's. Before each search, the entries importkit has
+  finders for are checked against the cache (one identity test each): when one was deleted (``clear()``,
+  ``del``, ``invalidate_caches()``), assigned another finder, or the cache dict replaced, importkit forgets
+  its entry finders and listings (as every ``FileFinder`` lists its directory again after
+  ``invalidate_caches()``), so the entries are offered to the hooks again as they are reached: a hook added
+  later is called, a zip rewritten under the same name gets the ``zipimporter`` the cache now has.
 - Files get specs as CPython's ``FileFinder`` makes them (origin, ``has_location``, ``cached``,
-  ``submodule_search_locations``) with the loaders of ``importkit.loaders`` (subclasses of CPython's:
-  ``__pycache__`` bytecode is read and written exactly as CPython does). Namespace packages get a
-  ``_NamespacePath`` whose path finder is this finder: a dynamic ``__path__``, recomputed when the parent's
-  path changes or after ``importlib.invalidate_caches()``.
+  ``submodule_search_locations``) with CPython's own loader classes (``SourceFileLoader``,
+  ``SourcelessFileLoader``, ``ExtensionFileLoader`` exactly, not subclasses). ``served`` counts them. Namespace
+  packages get a ``_NamespacePath`` whose path finder is this finder: a dynamic ``__path__``, recomputed when
+  the parent's path changes or after ``importlib.invalidate_caches()``.
 - Mounts and natives of the runtime are importable by plain ``import`` statements. The rule: a name whose
   top-level segment is a mount point (or the first segment of a file or directory of a root mount), or a
   native's, is first looked up by importkit's own finders (``ik_runtime_find_spec``: natives, then mounts, in
@@ -45,8 +52,12 @@ that CPython's path finder would have served goes through importkit:
 
 from __future__ import annotations
 
+import _warnings
+import os as _os
+import stat as _stat
 import sys
 from _thread import _local, allocate_lock
+from operator import is_ as _is_
 from ctypes import byref, c_void_p
 from importlib.machinery import ModuleSpec, PathFinder
 
@@ -78,6 +89,8 @@ _OWN_SCHEMES = ("memory:", "bundle:", "builtin:", "namespace:", "host:", "hook:"
 
 _CACHE_EXACT = sys.implementation.cache_tag == "cpython-311"
 
+_MISSING = object()  # not in sys.path_importer_cache
+
 # the lock of install()/uninstall(); the finder in sys.meta_path, if any
 _lock = allocate_lock()
 _installed: ImportKitFinder | None = None
@@ -92,28 +105,38 @@ def _default_loaders() -> list:
 
 
 class _PyEntryFinder:
-    """An entry of ``sys.path`` served by a finder of ``sys.path_hooks`` (a ``zipimporter``...), as an entry
-    finder of importkit's: modules come back as ``Found(spec=<its ModuleSpec>)``, namespace portions as
-    ``Found(kind=NAMESPACE, locations=...)``."""
+    """An entry of ``sys.path`` whose finder in ``sys.path_importer_cache`` is not a default ``FileFinder`` (a
+    ``zipimporter``, a program's), as an entry finder of importkit's: asked as ``PathFinder._get_spec`` asks
+    (``find_spec(fullname, target)``, else the legacy methods); modules come back as
+    ``Found(spec=<its ModuleSpec>)``, namespace portions as ``Found(kind=NAMESPACE, locations=...)``."""
 
-    __slots__ = ("finder",)
+    __slots__ = ("finder", "tls")
 
-    def __init__(self, finder) -> None:
+    def __init__(self, finder, tls) -> None:
         self.finder = finder
+        self.tls = tls
 
     def find(self, name: str):
+        try:
+            return self._find(name)
+        except BaseException as exc:
+            self.tls.raised = exc  # raised as it is by the search that asked (see ImportKitFinder._failed)
+            raise
+
+    def _find(self, name: str):
         finder = self.finder
-        find_spec = getattr(finder, "find_spec", None)
-        if find_spec is not None:
-            spec = find_spec(name)
+        if hasattr(finder, "find_spec"):
+            spec = finder.find_spec(name, getattr(self.tls, "target", None))
         else:  # a legacy finder (find_loader/find_module)
             spec = _legacy_spec(finder, name)
         if spec is None:
             return None
         if spec.loader is None:
             portions = spec.submodule_search_locations
+            if portions is None:
+                raise ImportError("spec missing loader")
             if not portions:
-                raise ImportError("spec missing loader", name=name)
+                return None
             return Found(kind=_NAMESPACE, is_package=True, locations=list(portions))
         loader = spec.loader
         if isinstance(loader, _bx.ExtensionFileLoader):
@@ -126,26 +149,49 @@ class _PyEntryFinder:
         return Found(origin="hook:python", kind=kind, is_package=is_package, spec=spec)
 
     def invalidate(self) -> None:
-        invalidate = getattr(self.finder, "invalidate_caches", None)
-        if invalidate is not None:
-            invalidate()
+        # importlib.invalidate_caches() reaches the finder once, through sys.path_importer_cache
+        # (PathFinder.invalidate_caches), as in CPython; not a second time through importkit.
+        pass
+
+
+class _NoFinder:
+    """An entry whose ``sys.path_importer_cache`` value is None (no hook took it, or a program said so):
+    nothing is found there, though importkit's own hooks would have served it."""
+
+    __slots__ = ()
+
+    def find(self, name: str):
+        return None
+
+    def invalidate(self) -> None:
+        pass
+
+
+def _could_serve(entry: str) -> bool:
+    """Whether importkit's own hooks could serve ``entry``: it exists, or a file is on its way up (an entry
+    inside an archive)."""
+    path = entry
+    while True:
+        try:
+            st = _os.stat(path)
+        except (OSError, ValueError):
+            parent = _os.path.dirname(path)
+            if not parent or parent == path:
+                return False
+            path = parent
+            continue
+        return path == entry or _stat.S_ISREG(st.st_mode)
 
 
 def _legacy_spec(finder, name: str):
-    from importlib._bootstrap import spec_from_loader
+    """``PathFinder._legacy_get_spec``: a finder without ``find_spec`` asked through ``find_loader`` or
+    ``find_module`` (with CPython's ImportWarning)."""
+    legacy = getattr(PathFinder, "_legacy_get_spec", None)
+    if legacy is not None:
+        return legacy(name, finder)
+    from importlib._bootstrap import spec_from_loader  # pragma: no cover - a Python without it
 
-    find_loader = getattr(finder, "find_loader", None)
-    if find_loader is not None:
-        loader, portions = find_loader(name)
-        if loader is None:
-            if not portions:
-                return None
-            spec = ModuleSpec(name, None)
-            spec.submodule_search_locations = list(portions)
-            return spec
-        return spec_from_loader(name, loader)
-    find_module = getattr(finder, "find_module", None)
-    loader = find_module(name) if find_module is not None else None
+    loader = finder.find_module(name)
     return None if loader is None else spec_from_loader(name, loader)
 
 
@@ -166,8 +212,13 @@ class ImportKitFinder:
         self._arrays: dict[tuple, tuple] = {}
         self._last: tuple = ((), None, 0)
         self._pic = sys.path_importer_cache
-        self._hook_kinds: dict[object, bool] = {}
+        # entry -> the finder of sys.path_importer_cache importkit's entry finder stands for (see _check_entries)
+        self._seen: dict[str, object] = {}
+        self._seen_version = 0
+        self._checks: dict[tuple, tuple] = {}
         self._defaults = _default_loaders()
+        #: how many specs of files importkit's path finder has given (the modules it found itself)
+        self.served = 0
         state.pinned += 1
         self._pinned = True
         self._replaced = False  # whether install() put it where PathFinder was
@@ -183,64 +234,123 @@ class ImportKitFinder:
     def __repr__(self) -> str:
         return f"<importkit.ImportKitFinder of {self.runtime!r}>"
 
-    # -- sys.path_hooks ------------------------------------------------------------------------------------------
-
-    def _is_default_hook(self, hook) -> bool:
-        """Whether a hook of ``sys.path_hooks`` is CPython's own ``FileFinder`` hook with the default loaders
-        (importkit's directory finder replaces it)."""
-        known = self._hook_kinds.get(hook)
-        if known is not None:
-            return known
-        result = False
-        if getattr(hook, "__name__", "") == "path_hook_for_FileFinder":
-            try:
-                cells = dict(zip(hook.__code__.co_freevars, (c.cell_contents for c in hook.__closure__ or ())))
-                details = cells.get("loader_details")
-                result = cells.get("cls") is _bx.FileFinder and details is not None and [
-                    (suffix, loader) for loader, suffixes in details for suffix in suffixes
-                ] == self._defaults
-            except Exception:  # noqa: BLE001 - an unusual closure: treat it as a hook of its own
-                result = False
-        try:
-            self._hook_kinds[hook] = result
-        except TypeError:  # unhashable hook
-            pass
-        return result
+    # -- sys.path_importer_cache and sys.path_hooks -----------------------------------------------------------
 
     def _sys_path_hook(self, entry: str):
-        """importkit's path hook (offered every new entry before its directory hook): the finder of
-        ``sys.path_hooks`` for entries importkit's directory finder does not serve as CPython would."""
+        try:
+            return self._entry_finder(entry)
+        except BaseException as exc:
+            self._tls.raised = exc  # raised as it is by the search that asked (see _failed)
+            raise
+
+    def _entry_finder(self, entry: str):
+        """importkit's path hook, offered every entry importkit has no finder for (lazily, in search order, as
+        CPython's ``PathFinder._path_importer_cache``; ``''`` comes as the current directory). The finder is
+        ``sys.path_importer_cache[entry]``, made by ``sys.path_hooks`` and stored there when missing. A
+        default ``FileFinder`` is served by importkit's own directory finder (same answers); ``None`` by no
+        finder at all; any other finder (a ``zipimporter``, a program's) is asked from Python."""
         if entry.startswith(_OWN_SCHEMES):
             return None
         cache = sys.path_importer_cache
-        finder = cache.get(entry)
-        if finder is not None:
-            if type(finder) is _bx.FileFinder and getattr(finder, "_loaders", None) == self._defaults:
-                return None
-            return _PyEntryFinder(finder)
+        try:
+            finder = cache[entry]
+        except KeyError:
+            finder = self._path_hooks(entry)
+            cache[entry] = finder
+        self._seen[entry] = finder
+        self._seen_version += 1
+        if finder is None:
+            return _NoFinder() if _could_serve(entry) else None
+        if self._is_default_finder(finder, entry):
+            return None  # importkit's directory finder for the same directory
+        return _PyEntryFinder(finder, self._tls)
+
+    def _path_hooks(self, entry: str):
+        """``PathFinder._path_hooks``: the first finder a hook of ``sys.path_hooks`` returns for ``entry``
+        (a hook says no by raising ImportError), or None. ``zipimporter`` is not asked about a directory (it
+        raises for every directory)."""
+        hooks = sys.path_hooks
+        if hooks is not None and not hooks:
+            _warnings.warn("sys.path_hooks is empty", ImportWarning)
         is_dir = None
-        for hook in sys.path_hooks:
-            if self._is_default_hook(hook):
-                if is_dir is None:
-                    is_dir = _bx._path_isdir(entry)
-                if is_dir:
-                    return None  # importkit's directory finder, as FileFinder would
-                continue
+        for hook in hooks:
             if hook is _zipimporter:
-                # it refuses directories (it wants a file, or a path inside one): one stat spared per package
                 if is_dir is None:
                     is_dir = _bx._path_isdir(entry)
                 if is_dir:
                     continue
             try:
-                finder = hook(entry)
+                return hook(entry)
             except ImportError:
                 continue
-            if finder is None:
-                continue
-            cache[entry] = finder
-            return _PyEntryFinder(finder)
         return None
+
+    def _is_default_finder(self, finder, entry: str) -> bool:
+        """Whether ``finder`` is CPython's ``FileFinder`` with the default loaders for the directory that
+        importkit's directory finder serves for ``entry`` (relative entries joined to the current directory,
+        as ``FileFinder.__init__`` does)."""
+        if type(finder) is not _bx.FileFinder or getattr(finder, "_loaders", None) != self._defaults:
+            return False
+        try:
+            if not entry or entry == ".":
+                path = _os.getcwd()
+            elif not _bx._path_isabs(entry):
+                path = _bx._path_join(_os.getcwd(), entry)
+            else:
+                path = entry
+        except OSError:
+            return False
+        return finder.path == path
+
+    def _check_entries(self, key: tuple) -> None:
+        """Makes importkit's entry finders for the entries ``key`` be the finders of
+        ``sys.path_importer_cache``: when an entry importkit has a finder for is no longer in the cache
+        (``clear()``, ``del``, ``invalidate_caches()``) or holds another finder (a program's assignment), or
+        the cache itself was replaced, importkit forgets its entry finders and offers the entries to the hooks
+        again."""
+        cache = sys.path_importer_cache
+        if cache is not self._pic:
+            self._forget(cache)
+            return
+        version = self._seen_version
+        check = self._checks.get(key)
+        cwd = None
+        if check is not None and check[4] is not None:  # '' is the current directory: it may have moved
+            try:
+                cwd = _os.getcwd()
+            except OSError:
+                cwd = ""
+        if check is None or check[0] != version or check[4] != cwd:
+            seen = self._seen
+            keys = []
+            cwd = None
+            for entry in key:
+                if entry == "":
+                    try:
+                        cwd = entry = _os.getcwd()
+                    except OSError:
+                        cwd = ""
+                        continue
+                elif type(entry) is not str:
+                    continue
+                if entry in seen:
+                    keys.append(entry)
+            keys = tuple(keys)
+            check = (version, keys, tuple(seen[k] for k in keys), (_MISSING,) * len(keys), cwd)
+            if len(self._checks) >= 512:
+                self._checks.clear()
+            self._checks[key] = check
+        if check[1] and not all(map(_is_, map(cache.get, check[1], check[3]), check[2])):
+            self._forget(cache)
+
+    def _forget(self, cache) -> None:
+        """importkit forgets every entry finder (and listing): each entry is offered to the hooks again, which
+        take the finders ``sys.path_importer_cache`` still has."""
+        self._pic = cache
+        self._seen.clear()
+        self._seen_version += 1
+        self._checks.clear()
+        self.runtime.drop_caches()
 
     # -- PathFinder's protocol ---------------------------------------------------------------------------------------
 
@@ -304,6 +414,7 @@ class ImportKitFinder:
         fallback = PathFinder.find_spec
         _sys = sys
         exact = _CACHE_EXACT and not sys.flags.optimize
+        check_entries = self._check_entries
 
         def find(fullname, path, target, dynamic):
             ptr = state._ptr
@@ -316,12 +427,15 @@ class ImportKitFinder:
                     spec = finder._find_own(ptr, fullname, dynamic)
                     if spec is not None:
                         return spec
-            if finder._pic is not _sys.path_importer_cache:  # replaced: offer every entry to the hooks again
-                finder._pic = _sys.path_importer_cache
-                runtime.drop_caches()
             if path is None:
                 path = _sys.path
             key = tuple(path)
+            try:
+                check_entries(key)
+            except TypeError:  # an unhashable entry (CPython skips it): CPython's own path finder
+                return fallback(fullname, path, target)
+            tls.target = target
+            tls.raised = None
             last = finder._last
             if last[0] == key:
                 array = last[1]
@@ -394,6 +508,7 @@ class ImportKitFinder:
                 set_indirect(spec, refs)
             if package:
                 spec.submodule_search_locations = [location_b.decode()]
+            finder.served += 1
             return spec
 
         return find
@@ -432,13 +547,21 @@ class ImportKitFinder:
         """A status other than found / not found: CPython's own finder for what importkit refuses as a
         name, else the exception (the Python exception of a hook of ``sys.path_hooks`` as it was raised).
 
-        The hot path asks for no error object (a miss would be explained for nothing), so the search runs
-        again with one: a Python finder or hook that raised is asked again, and its exception comes back on the
-        error (host data)."""
+        The hot path asks for no error object (a miss would be explained for nothing). The exception of a
+        hook of ``sys.path_hooks`` or a finder of ``sys.path_importer_cache`` is kept by this thread when it is
+        raised, and raised again here as it is (they are called once, as by CPython); for anything else the
+        search runs again with an error object, whose host data is the exception of a path hook of the
+        runtime."""
         if status in (_INVALID_NAME, _INVALID_ARGUMENT):
             return PathFinder.find_spec(fullname, path, target)
         if status == _HOST:
             errors.raise_interrupt()  # a KeyboardInterrupt/SystemExit is not asked for twice
+            exc = getattr(self._tls, "raised", None)
+            if exc is not None:
+                # a hook of sys.path_hooks or a finder of sys.path_importer_cache raised: as with CPython's
+                # path finder, its exception, from its one call (the search is not run again to explain it)
+                self._tls.raised = None
+                raise exc
         out = c_void_p()
         err = c_void_p()
         status = self._hot.path_find_spec(self._state._ptr, name_b, array, count, byref(out), byref(err))

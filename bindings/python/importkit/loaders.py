@@ -1,11 +1,11 @@
 """Loaders of files found by importkit, and the ``ModuleSpec`` of a module importkit found.
 
-The three file loaders subclass CPython's own (``importlib.machinery``), so everything a program may ask of a
-loader behaves exactly as with CPython's path finder: ``exec_module``, ``get_code`` with ``__pycache__``
-bytecode read, validated and written as CPython does (``sys.dont_write_bytecode``, ``sys.pycache_prefix``,
-``-O``, checked-hash pycs), ``get_source``, ``get_data``, ``get_filename``, ``is_package`` and
-``get_resource_reader`` (``importlib.resources`` over the package's directory). They exist so that a module
-says where it came from: ``type(json.__spec__.loader).__module__ == "importkit.loaders"``.
+The three file loaders are CPython's own classes (``importlib.machinery``), not subclasses, so a module found
+by importkit is what CPython's path finder would have made, down to ``type(spec.loader)``: ``exec_module``,
+``get_code`` with ``__pycache__`` bytecode read, validated and written as CPython does
+(``sys.dont_write_bytecode``, ``sys.pycache_prefix``, ``-O``, checked-hash pycs), ``get_source``,
+``get_data``, ``get_filename``, ``is_package`` and ``get_resource_reader``. (What importkit served is counted
+by ``ImportKitFinder.served``, not marked on the module.)
 
 ``module_spec`` turns an importkit ``Spec`` into the ``importlib.machinery.ModuleSpec`` a module carries as
 ``__spec__`` (``loader_state`` is the ``Spec``), for modules that are not on the ``sys.meta_path`` finder's
@@ -27,16 +27,11 @@ except ImportError:  # pragma: no cover - Python < 3.10
     _Loader = object
 
 
-class SourceFileLoader(_machinery.SourceFileLoader):
-    """CPython's ``SourceFileLoader`` for a source file importkit found."""
-
-
-class SourcelessFileLoader(_machinery.SourcelessFileLoader):
-    """CPython's ``SourcelessFileLoader`` for a ``.pyc`` file importkit found (no source beside it)."""
-
-
-class ExtensionFileLoader(_machinery.ExtensionFileLoader):
-    """CPython's ``ExtensionFileLoader`` for an extension module importkit found."""
+#: CPython's own loader classes, exactly (not subclasses: programs compare ``type(spec.loader)`` with them, as
+#: test_runpy does); importkit finds the file, CPython's class loads it.
+SourceFileLoader = _machinery.SourceFileLoader
+SourcelessFileLoader = _machinery.SourcelessFileLoader
+ExtensionFileLoader = _machinery.ExtensionFileLoader
 
 
 class NativeLoader(_Loader):

@@ -1,16 +1,18 @@
 """Runs CPython's own import tests and prints every test's outcome as JSON (one object: test id -> outcome).
 
-    python3 run_cpython_suites.py [--importkit] [MODULE...]
+    python3 run_cpython_suites.py [--importkit] [--out FILE] [MODULE...]
 
 ``--importkit`` calls ``importkit.install()`` before anything is imported by the suites, so every import
 they make that CPython's path finder would serve goes through importkit. Without MODULE, the suites are
-``test.test_importlib.test_namespace_pkgs`` and every module of ``test.test_importlib.import_``.
+``SUITES`` (each best run alone, in a fresh interpreter and a fresh working directory: they write files).
 Outcomes: ``ok``, ``fail``, ``error``, ``skip``, ``xfail`` (expected failure), ``xpass`` (unexpected
-success). ``test_cpython_suites.py`` runs this twice in fresh interpreters and compares the two maps.
+success). The report goes to FILE (``--out``), else to standard output (where tests print too).
+``test_cpython.py`` runs each suite twice in fresh interpreters and compares the two maps.
 """
 
 from __future__ import annotations
 
+import importlib.machinery
 import io
 import json
 import os
@@ -20,17 +22,9 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 BINDING = os.path.dirname(HERE)
 
-SUITES_PACKAGE = "test.test_importlib.import_"
-NAMESPACE_SUITE = "test.test_importlib.test_namespace_pkgs"
-
-
-def default_modules() -> list[str]:
-    import pkgutil
-
-    import test.test_importlib.import_ as package
-
-    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("test_"))
-    return [NAMESPACE_SUITE] + [f"{SUITES_PACKAGE}.{n}" for n in names]
+#: CPython's import suites (``test.test_importlib`` has the namespace package and threaded import tests)
+SUITES = ["test.test_zipimport", "test.test_runpy", "test.test_importlib", "test.test_import", "test.test_pkgutil",
+          "test.test_pkg", "test.test_zipimport_support"]
 
 
 class Recorder(unittest.TextTestResult):
@@ -73,6 +67,11 @@ class Recorder(unittest.TextTestResult):
 
 def main(argv: list[str]) -> int:
     use_importkit = "--importkit" in argv
+    out_file = None
+    if "--out" in argv:
+        i = argv.index("--out")
+        out_file = argv[i + 1]
+        argv = argv[:i] + argv[i + 2:]
     modules = [a for a in argv if not a.startswith("--")]
     if use_importkit:
         sys.path.insert(0, BINDING)
@@ -81,7 +80,7 @@ def main(argv: list[str]) -> int:
         importkit.install()
         sys.path.remove(BINDING)
     if not modules:
-        modules = default_modules()
+        modules = list(SUITES)
     suite = unittest.defaultTestLoader.loadTestsFromNames(modules)
     log = io.StringIO()
     result = unittest.TextTestRunner(stream=log, verbosity=2, resultclass=Recorder).run(suite)
@@ -97,8 +96,14 @@ def main(argv: list[str]) -> int:
 
         finder = next((f for f in sys.meta_path if isinstance(f, importkit.ImportKitFinder)), None)
         report["still_installed"] = finder is not None
-        report["loader_of_suite"] = type(sys.modules[modules[0]].__spec__.loader).__module__
-    json.dump(report, sys.stdout)
+        report["path_finder_in_meta_path"] = importlib.machinery.PathFinder in sys.meta_path
+        # how many specs of files importkit's path finder gave during the run (the suites' own modules too)
+        report["served"] = finder.served if finder is not None else 0
+    if out_file is None:
+        json.dump(report, sys.stdout)
+    else:
+        with open(out_file, "w", encoding="utf-8") as f:
+            json.dump(report, f)
     return 0
 
 

@@ -1,8 +1,9 @@
 """CPython's own import tests and real programs, in fresh interpreters, with and without importkit.install().
 
-- ``test.test_importlib.test_namespace_pkgs`` and every module of ``test.test_importlib.import_`` run twice
-  (``run_cpython_suites.py``): plainly and with importkit installed first; the outcome of every test id must
-  be the same (same tests run, same failures, errors, skips, expected failures).
+- CPython's import suites (``run_cpython_suites.SUITES``: test_zipimport, test_runpy, all of test_importlib,
+  test_import, test_pkgutil, test_pkg, test_zipimport_support) run twice each, every run in a fresh
+  interpreter and a fresh working directory: plainly and with importkit installed first; the outcome of every
+  test id must be the same (same tests run, same failures, errors, skips, expected failures).
 - Standard-library programs (unittest, json, email, xml, asyncio, sqlite3) import and run through importkit,
   and a package of several modules with relative imports and a resource file runs from memory.
 """
@@ -25,33 +26,50 @@ HERE = Path(__file__).resolve().parent
 
 def _have_cpython_tests() -> bool:
     try:
-        import test.test_importlib.import_  # noqa: F401
+        import test.test_importlib  # noqa: F401
     except ImportError:
         return False
     return True
 
 
-def run_suites(importkit: bool) -> dict:
-    args = ["--importkit"] if importkit else []
+def _load_runner():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("run_cpython_suites", HERE / "run_cpython_suites.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SUITES = _load_runner().SUITES
+
+
+def run_suite(module: str, importkit: bool, cwd: Path) -> dict:
+    """One suite in a fresh interpreter whose working directory is the fresh directory ``cwd`` (the suites
+    write files there)."""
+    cwd.mkdir()
+    report = cwd.parent / f"{cwd.name}.json"
+    args = (["--importkit"] if importkit else []) + ["--out", str(report), module]
     out = run_python(
         "import runpy, sys; sys.argv = [sys.argv[0]] + sys.argv[1:]; "
         f"runpy.run_path({str(HERE / 'run_cpython_suites.py')!r}, run_name='__main__')",
         *args,
+        cwd=str(cwd),
         timeout=600,
     )
     assert out.returncode == 0, out.stderr[-5000:]
-    return json.loads(out.stdout)
+    return json.loads(report.read_text())
 
 
 @pytest.mark.skipif(not _have_cpython_tests(), reason="CPython's test suite is not installed")
-def test_cpython_import_suites_give_the_same_outcomes_with_importkit_installed():
-    plain = run_suites(importkit=False)
-    ours = run_suites(importkit=True)
-    assert ours["still_installed"], "a suite uninstalled importkit"
-    assert ours["loader_of_suite"] == "importkit.loaders"  # the suites themselves came through importkit
-    assert plain["modules"] == ours["modules"]
-    assert len(plain["modules"]) >= 10  # the namespace suite and every module of import_
-    assert plain["testsRun"] == ours["testsRun"] > 200
+@pytest.mark.parametrize("module", SUITES)
+def test_cpython_suite_gives_the_same_outcomes_with_importkit_installed(module, tmp_path):
+    plain = run_suite(module, importkit=False, cwd=tmp_path / "plain")
+    ours = run_suite(module, importkit=True, cwd=tmp_path / "importkit")
+    assert ours["still_installed"], "the suite uninstalled importkit"
+    assert not ours["path_finder_in_meta_path"]
+    assert ours["served"] > 10  # importkit's path finder found the suite's own modules, at least
+    assert plain["testsRun"] == ours["testsRun"] > 3
     differences = {
         test_id: (plain["outcomes"].get(test_id), ours["outcomes"].get(test_id))
         for test_id in set(plain["outcomes"]) | set(ours["outcomes"])
@@ -59,7 +77,7 @@ def test_cpython_import_suites_give_the_same_outcomes_with_importkit_installed()
     }
     assert differences == {}, ours["log"][-5000:]
     counts = Counter(ours["outcomes"].values())
-    print(f"CPython import suites: {ours['testsRun']} tests, with and without importkit: {dict(counts)}")
+    print(f"{module}: {ours['testsRun']} tests, with and without importkit: {dict(counts)}")
 
 
 REAL_PROGRAMS = r"""
@@ -98,8 +116,12 @@ assert result.wasSuccessful() and result.testsRun == 2
 
 names = ["unittest", "json", "email", "email.parser", "xml.etree.ElementTree", "asyncio", "asyncio.events",
          "sqlite3", "sqlite3.dbapi2", "_sqlite3", "_json", "_asyncio"]
-loaders = {n: type(sys.modules[n].__spec__.loader).__module__ for n in names}
-assert set(loaders.values()) == {"importkit.loaders"}, loaders
+import importlib.machinery
+finder = next(f for f in sys.meta_path if isinstance(f, importkit.ImportKitFinder))
+assert finder.served >= len(names) and importlib.machinery.PathFinder not in sys.meta_path
+loaders = {n: type(sys.modules[n].__spec__.loader).__qualname__ for n in names}
+own = (importlib.machinery.SourceFileLoader, importlib.machinery.ExtensionFileLoader)
+assert all(type(sys.modules[n].__spec__.loader) in own for n in names), loaders  # CPython's classes exactly
 print(json.dumps(loaders))
 """
 
@@ -107,7 +129,7 @@ print(json.dumps(loaders))
 def test_standard_library_programs_run_through_importkit():
     out = run_python(REAL_PROGRAMS)
     assert out.returncode == 0, out.stderr
-    assert set(json.loads(out.stdout).values()) == {"importkit.loaders"}
+    assert set(json.loads(out.stdout).values()) == {"SourceFileLoader", "ExtensionFileLoader"}
 
 
 MEMORY_APP = r"""

@@ -67,9 +67,12 @@ def test_install_with_a_runtime_of_the_hosts(import_state, tmp_path):
         rt.close()
 
 
-def test_stdlib_modules_come_through_importkit_loaders(installed):
-    for name in ("json", "email.mime.text", "xml.etree.ElementTree", "sqlite3", "_sqlite3", "decimal", "csv"):
+def test_stdlib_modules_come_through_importkit_with_cpythons_own_loader_classes(installed):
+    names = ("json", "email.mime.text", "xml.etree.ElementTree", "sqlite3", "_sqlite3", "decimal", "csv")
+    for name in names:
         sys.modules.pop(name, None)
+    finder = finder_in_meta_path()
+    served = finder.served
     import csv
     import decimal
     import email.mime.text
@@ -77,11 +80,13 @@ def test_stdlib_modules_come_through_importkit_loaders(installed):
     import sqlite3
     import xml.etree.ElementTree
 
+    assert finder.served >= len(names)  # importkit's path finder found them (PathFinder is not in sys.meta_path)
+    assert importlib.machinery.PathFinder not in sys.meta_path
     for module in (json, email.mime.text, xml.etree.ElementTree, sqlite3, decimal, csv):
-        assert type(module.__spec__.loader).__module__ == "importkit.loaders", module
+        assert type(module.__spec__.loader) is importlib.machinery.SourceFileLoader, module  # not a subclass
         assert module.__loader__ is module.__spec__.loader
-    assert isinstance(sys.modules["_sqlite3"].__spec__.loader, importlib.machinery.ExtensionFileLoader)
-    assert type(sys.modules["_sqlite3"].__spec__.loader) is loaders.ExtensionFileLoader
+    assert type(sys.modules["_sqlite3"].__spec__.loader) is importlib.machinery.ExtensionFileLoader
+    assert loaders.ExtensionFileLoader is importlib.machinery.ExtensionFileLoader
 
 
 @pytest.mark.parametrize(
@@ -97,7 +102,7 @@ def test_specs_are_the_ones_cpythons_path_finder_makes(installed, name):
     assert ours is not None and theirs is not None
     for attr in ("name", "origin", "cached", "has_location", "parent", "submodule_search_locations"):
         assert getattr(ours, attr) == getattr(theirs, attr), attr
-    assert type(ours.loader).__mro__[1] is type(theirs.loader)  # our subclass of CPython's own loader
+    assert type(ours.loader) is type(theirs.loader)  # CPython's own class, as test_runpy asserts
     assert (ours.loader.name, ours.loader.path) == (theirs.loader.name, theirs.loader.path)
 
 
@@ -698,9 +703,11 @@ def test_unmodified_program_runs_through_importkit_in_a_fresh_interpreter(tmp_pa
         "importkit.install()\n"
         "sys.argv = ['app.main']\n"
         "runpy.run_module('app.main', run_name='__main__')\n"
-        "import app.util, json\n"
-        "assert type(app.util.__loader__).__module__ == 'importkit.loaders'\n"
-        "assert type(json.__loader__).__module__ == 'importkit.loaders'\n",
+        "import app.util, json, importlib.machinery\n"
+        "finder = next(f for f in sys.meta_path if isinstance(f, importkit.ImportKitFinder))\n"
+        "assert finder.served >= 3 and importlib.machinery.PathFinder not in sys.meta_path\n"
+        "assert type(app.util.__loader__) is importlib.machinery.SourceFileLoader\n"
+        "assert type(json.__loader__) is importlib.machinery.SourceFileLoader\n",
         cwd=str(tmp_path),
     )
     assert out.returncode == 0, out.stderr
@@ -728,6 +735,11 @@ def test_entries_that_are_not_str(installed, tmp_path):
     assert type(notstr_b.__loader__) is loaders.SourceFileLoader
     with pytest.raises(ModuleNotFoundError):
         import notstr_a  # noqa: F401
+    sys.path.insert(0, ["an unhashable entry"])  # skipped too (the search is CPython's own then)
+    sys.modules.pop("notstr_b")
+    import notstr_b  # noqa: F811
+
+    assert notstr_b.X == "b"
 
 
 def test_optimized_bytecode_names(tmp_path):

@@ -49,6 +49,9 @@ pub struct PathFinder {
     /// Moves whenever the search locations may answer differently (see `locations_changed`).
     generation: AtomicU64,
     importer_cache: Mutex<FxHashMap<String, Made>>,
+    /// Moves when the importer cache is dropped or invalidated: an entry finder made meanwhile (its hooks
+    /// ran while the cache was being dropped) is used for that one search but not cached.
+    cache_epoch: AtomicU64,
     dirs: Arc<DirCache>,
     zips: Archives<Indexed>,
     bundles: Archives<crate::finders::bundle::Served>,
@@ -71,6 +74,7 @@ impl PathFinder {
             recheck_ms: AtomicU64::new(DEFAULT_RECHECK.as_millis() as u64),
             generation: AtomicU64::new(0),
             importer_cache: Mutex::default(),
+            cache_epoch: AtomicU64::new(0),
             dirs: Arc::default(),
             zips: Archives::default(),
             bundles: Archives::default(),
@@ -177,6 +181,7 @@ impl PathFinder {
     /// Drops every cache, outside the locks (a host's release may call back in): the next search lists
     /// every directory again (`importkit resolve --cold`).
     pub fn drop_caches(&self) {
+        self.cache_epoch.fetch_add(1, Ordering::AcqRel);
         let entries = std::mem::take(&mut *self.importer_cache.lock());
         drop(entries);
         self.dirs.clear();
@@ -188,6 +193,7 @@ impl PathFinder {
     /// `PathFinder.invalidate_caches`: negative and relative entries are dropped, every finder forgets its
     /// listing.
     pub fn invalidate(&self) {
+        self.cache_epoch.fetch_add(1, Ordering::AcqRel);
         let (entries, dropped): (Vec<Arc<dyn Entry>>, Vec<_>) = {
             let mut cache = self.importer_cache.lock();
             let dropped: Vec<_> = cache.extract_if(|k, v| v.is_err() || !k.starts_with('/')).collect();
@@ -230,8 +236,15 @@ impl PathFinder {
         let made = match cached {
             Some(made) => made,
             None => {
+                let epoch = self.cache_epoch.load(Ordering::Acquire);
                 let made = self.run_hooks(key, fullname, ctx)?;
-                self.importer_cache.lock().insert(key.to_owned(), made.clone());
+                let mut cache = self.importer_cache.lock();
+                // Not cached if the cache was dropped or invalidated while the hooks ran (by another thread,
+                // or by a hook): what the host forgot meanwhile is not put back.
+                if self.cache_epoch.load(Ordering::Acquire) == epoch {
+                    cache.insert(key.to_owned(), made.clone());
+                }
+                drop(cache);
                 made
             }
         };
