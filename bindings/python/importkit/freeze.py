@@ -34,8 +34,10 @@ from importlib import _bootstrap_external as _bx
 from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader, ModuleSpec
 
 MANIFEST = "importkit-freeze.json"
-#: the mount point the bundle's files are read through (a bundle's root package cannot be read by name)
-FILES_POINT = "_importkit_frozen_files"
+#: where run mounts the bundle in its runtime: a name of the bundle is looked up as ``MOUNT_POINT.<name>``,
+#: so that no native of the runtime (``__future__``) answers for it, and its files are read as resources of
+#: the package ``MOUNT_POINT`` (the root package of a root mount cannot be named)
+MOUNT_POINT = "_importkit_frozen"
 MANIFEST_FORMAT = 1
 
 _SKIP_DIRS = {"__pycache__"}
@@ -385,7 +387,8 @@ class BundleModuleLoader:
         return f"<BundleModuleLoader {self.name!r} from {self.finder.bundle}/{self.path}>"
 
     def _check(self, fullname) -> None:
-        if fullname is not None and fullname != self.name:
+        # "__main__": the module run as the program (runpy), whose globals linecache asks with that name
+        if fullname is not None and fullname != self.name and fullname != "__main__":
             raise ImportError(f"loader for {self.name!r} cannot handle {fullname!r}", name=fullname)
 
     def create_module(self, spec):
@@ -409,7 +412,7 @@ class BundleModuleLoader:
             if data is None:
                 raise ImportError(f"{self.finder.bundle}: no file {self.path}", name=self.name)
         else:
-            _, data, is_code = self.finder.runtime.get_code(self.name)
+            _, data, is_code = self.finder.runtime.get_code(f"{MOUNT_POINT}.{self.name}")
             if data is None:
                 raise ImportError(f"module {self.name!r} of {self.finder.bundle} has no bytes", name=self.name)
         if is_code:
@@ -451,7 +454,7 @@ class BundleModuleLoader:
 
 class BundleFinder:
     """The ``sys.meta_path`` finder of a frozen application: every module of the bundle mounted in
-    ``runtime`` (at the root, and for reading files at ``FILES_POINT``), by its full name, whatever the
+    ``runtime`` at ``MOUNT_POINT``, by its full name, whatever the
     parent's ``__path__``; extension modules the manifest lists from their files on disk. Names the bundle
     does not have go on to the next finder (importkit's path finder: ``lib-dynload``, the script's
     directory)."""
@@ -484,7 +487,7 @@ class BundleFinder:
         if not path or path.startswith("../"):
             return None
         try:
-            return self.runtime.read_resource(FILES_POINT, path)
+            return self.runtime.read_resource(MOUNT_POINT, path)
         except self._error:
             return None
 
@@ -496,7 +499,7 @@ class BundleFinder:
         if not all(p.isidentifier() for p in parts):
             return None
         try:
-            return sorted(self.runtime.resources(".".join([FILES_POINT, *parts])))
+            return sorted(self.runtime.resources(".".join([MOUNT_POINT, *parts])))
         except self._error:
             return None
 
@@ -512,13 +515,14 @@ class BundleFinder:
             spec.has_location = True
             return spec
         try:
-            found = self.runtime.find_spec(fullname)
+            found = self.runtime.find_spec(f"{MOUNT_POINT}.{fullname}")
         except self._error:
             return self._by_file(fullname)
-        origin = found.origin
-        if not origin.startswith("bundle:/"):
+        prefix = f"bundle:/{MOUNT_POINT}/"
+        if not found.origin.startswith(prefix):
             return None
-        inner = origin[len("bundle:/"):]
+        inner = found.origin[len(prefix):]
+        origin = f"bundle:/{inner}"
         kind = int(found.kind)
         from . import _ffi
 
@@ -551,13 +555,13 @@ class BundleFinder:
 
 
 def read_manifest(runtime) -> dict | None:
-    """The freeze manifest of the bundle mounted at ``FILES_POINT``, or None (a bundle not made by freeze)."""
+    """The freeze manifest of the bundle mounted at ``MOUNT_POINT``, or None (a bundle not made by freeze)."""
     import json
 
     from .errors import ImportKitError
 
     try:
-        data = runtime.read_resource(FILES_POINT, MANIFEST)
+        data = runtime.read_resource(MOUNT_POINT, MANIFEST)
     except ImportKitError:
         return None
     try:
@@ -568,12 +572,10 @@ def read_manifest(runtime) -> dict | None:
 
 
 def mount(runtime, bundle: str, manifest: bool = True) -> dict | None:
-    """Mounts ``bundle`` (a file) into ``runtime`` at the root and at ``FILES_POINT``; gives its manifest (with
-    ``manifest``)."""
+    """Mounts ``bundle`` (a file) into ``runtime`` at ``MOUNT_POINT``; gives its manifest (with ``manifest``)."""
     if not os.path.isfile(bundle):
         raise FreezeError(f"{bundle}: no such bundle file")
-    runtime.mount_bundle(bundle, FILES_POINT)
-    runtime.mount_bundle(bundle, "")
+    runtime.mount_bundle(bundle, MOUNT_POINT)
     return read_manifest(runtime) if manifest else None
 
 
@@ -621,18 +623,18 @@ def _boot_archive(path: str, runtime, stdlib: bool) -> list[str]:
         names = set(sys.modules) | {"encodings", "encodings.aliases", "encodings.utf_8", "encodings.latin_1",
                                      "encodings.ascii"}
         for name in sorted(names):
-            if name.split(".")[0] in ("importkit", "__main__", FILES_POINT) or _imp.is_builtin(name) \
+            if name.split(".")[0] in ("importkit", "__main__", MOUNT_POINT) or _imp.is_builtin(name) \
                     or _imp.is_frozen(name):
                 continue
-            try:  # by the files' mount point: the runtime's natives (__future__) do not answer there
-                spec, data, is_code = runtime.get_code(f"{FILES_POINT}.{name}")
+            try:
+                spec, data, is_code = runtime.get_code(f"{MOUNT_POINT}.{name}")
             except ImportKitError:
                 continue
-            prefix = f"bundle:/{FILES_POINT}/"
+            prefix = f"bundle:/{MOUNT_POINT}/"
             if not spec.origin.startswith(prefix) or data is None or int(spec.kind) != _ffi.IK_KIND_SOURCE:
                 continue
             inner = spec.origin[len(prefix):]
-            source = runtime.read_resource(FILES_POINT, inner) if is_code else data
+            source = runtime.read_resource(MOUNT_POINT, inner) if is_code else data
             entries[inner] = source
             if is_code:
                 # a hash-based pyc, unchecked (flags 1): zipimport runs it without compiling the source
@@ -669,7 +671,7 @@ def run(bundle: str, target: str, args=(), *, module: bool, verbose: bool = Fals
             archive = os.path.join(lib_dir, "python%d%d.zip" % sys.version_info[:2])
             written = _boot_archive(archive, rt, stdlib)
             env = dict(os.environ)
-            env["IMPORTKIT_LIB"] = _ffi._Loaded.path or ""
+            env["IMPORTKIT_LIB"] = _ffi.library_path()
             env.pop("PYTHONPATH", None)
             env.pop("PYTHONSTARTUP", None)
             if stdlib:
@@ -701,6 +703,12 @@ def run(bundle: str, target: str, args=(), *, module: bool, verbose: bool = Fals
 
 #: set in the child: the installed runtime and the bundle's finder
 served: BundleFinder | None = None
+
+
+def _excepthook(kind, value, tb) -> None:
+    import traceback
+
+    traceback.print_exception(kind, value, tb)
 
 
 def _child() -> None:
@@ -742,6 +750,10 @@ def _child() -> None:
         drop.add(os.path.join(home.split(os.pathsep)[0], "lib", "python%d.%d" % sys.version_info[:2]))
     sys.path[:] = [p for p in sys.path if p not in drop]
     sys.path_importer_cache.pop(archive, None)
+    if sys.excepthook is sys.__excepthook__:
+        # the interpreter's own printer reads source lines from files on disk only: the traceback module's
+        # asks the modules' loaders (linecache), so a traceback shows the bundle's source
+        sys.excepthook = _excepthook
     if mode == "-m":
         sys.path.insert(0, os.getcwd())
         sys.argv = [target, *args]

@@ -143,6 +143,7 @@ def test_frozen_application_runs_from_the_bundle(frozen):
     assert "data.txt" in report["listing"] and "__init__.py" in report["listing"]
     # tracebacks show the bundled source
     assert "return 1 / 0  # the line a traceback shows" in report["traceback"]
+    assert "    core.fail()" in report["traceback"]  # the program's own module (__main__) too
     assert report["sysconfig"]  # _sysconfigdata__<platform> (not an identifier) served from the bundle
 
 
@@ -158,9 +159,9 @@ def test_freeze_lists_and_keeps_files(frozen):
     try:
         manifest = fz.mount(rt, frozen["bundle"])
         assert manifest["stdlib"] is True and manifest["cache_tag"] == sys.implementation.cache_tag
-        assert rt.read_resource(fz.FILES_POINT, "dep-1.2.3.dist-info/METADATA").startswith(b"Metadata-Version")
-        assert rt.read_resource("dep", "data.txt") == b"packaged data\n"
-        spec, code, is_code = rt.get_code("myapp.core")
+        assert rt.read_resource(fz.MOUNT_POINT, "dep-1.2.3.dist-info/METADATA").startswith(b"Metadata-Version")
+        assert rt.read_resource(fz.MOUNT_POINT + ".dep", "data.txt") == b"packaged data\n"
+        spec, code, is_code = rt.get_code(fz.MOUNT_POINT + ".myapp.core")
         assert is_code and marshal.loads(code).co_filename == "bundle:/myapp/core.py"
     finally:
         rt.close()
@@ -237,7 +238,8 @@ def test_extension_modules_left_on_disk_or_refused(tmp_path):
         manifest = fz.mount(rt, str(tmp_path / "a.ikb"))
         assert manifest["extensions"] == report.extensions
         with pytest.raises(importkit.NotFoundError):
-            rt.find_spec("fast._speed")  # not in the bundle
+            rt.find_spec(fz.MOUNT_POINT + ".fast._speed")  # not in the bundle
+        assert rt.find_spec(fz.MOUNT_POINT + ".fast").is_package
     with pytest.raises(fz.FreezeError, match="fast._speed"):
         fz.freeze(tmp_path / "b.ikb", [tmp_path / "src"], extensions="refuse")
     assert not (tmp_path / "b.ikb").exists()
