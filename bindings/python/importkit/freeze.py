@@ -835,6 +835,13 @@ def main_freeze(argv) -> int:
     except FreezeError as exc:
         print(f"importkit freeze: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # the builder's refusals (an output that cannot be written...): its message
+        from .errors import ImportKitError
+
+        if isinstance(exc, ImportKitError):
+            print(f"importkit freeze: {exc}", file=sys.stderr)
+            return 1
+        raise
     _print_report(report, sys.stdout)
     return 0
 

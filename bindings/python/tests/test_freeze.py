@@ -216,6 +216,8 @@ def test_script_and_errors(frozen, tmp_path):
     assert done.returncode == 1 and "truncated" in done.stderr
     done = command(frozen["python"], "freeze", "-o", str(tmp_path / "x.ikb"), str(tmp_path / "nope"), check=False)
     assert done.returncode == 1 and "no such file or directory" in done.stderr
+    done = command(frozen["python"], "freeze", "-o", str(tmp_path / "no" / "x.ikb"), frozen["app"], check=False)
+    assert done.returncode == 1 and "cannot write bundle" in done.stderr
 
 
 def test_another_pythons_stdlib_is_refused_and_another_tag_warned():
