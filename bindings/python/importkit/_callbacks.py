@@ -155,6 +155,19 @@ def executor_vtable(state, executor) -> _ffi.ik_executor:
 
         return _guarded(body, report_ptr, lambda: (seen[0].name, executor.filename(seen[0])) if seen else (None, None))
 
+    def exec_code(_userdata, spec_ptr, handle, code, code_len, report_ptr):
+        seen: list[Spec] = []
+
+        def body() -> int:
+            spec = _spec_class().from_ptr(spec_ptr)
+            seen.append(spec)
+            reload = handle not in state.unexecuted
+            state.unexecuted.discard(handle)
+            executor.exec_code(spec, state.modules[handle], ctypes.string_at(code, code_len), reload)
+            return _ffi.IK_OK
+
+        return _guarded(body, report_ptr, lambda: (seen[0].name, executor.filename(seen[0])) if seen else (None, None))
+
     def bind(_userdata, parent, name, name_len, child):
         try:
             executor.bind(state.modules[parent], ctypes.string_at(name, name_len).decode(), state.modules[child])
@@ -200,7 +213,9 @@ def executor_vtable(state, executor) -> _ffi.ik_executor:
     vt.all_names = _ffi.ALL_NAMES_FN(all_names)
     vt.release = _ffi.RELEASE_MODULE_FN(release)
     vt.release_userdata = _ffi.RELEASE_FN()  # NULL
-    state.keepalive.extend([vt.create, vt.exec, vt.bind, vt.has_attr, vt.all_names, vt.release, vt])
+    vt.compile = _ffi.COMPILE_FN()  # NULL: source is compiled by the loaders (with __pycache__)
+    vt.exec_code = _ffi.EXEC_CODE_FN(exec_code)  # compiled code for the runtime's cache tag (a bundle's)
+    state.keepalive.extend([vt.create, vt.exec, vt.bind, vt.has_attr, vt.all_names, vt.release, vt.exec_code, vt])
     return vt
 
 

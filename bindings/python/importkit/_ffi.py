@@ -95,6 +95,12 @@ BIND_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p)
 HAS_ATTR_FN = CFUNCTYPE(c_bool, c_void_p, c_void_p, c_void_p, c_size_t)
 # int32_t (*all_names)(void *userdata, void *module, ik_strings *out, ik_report *report)
 ALL_NAMES_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_void_p, c_void_p)
+# int32_t (*compile)(void *userdata, const ik_spec *spec, const uint8_t *source, size_t source_len,
+#                    ik_bytes *out, ik_report *report)
+COMPILE_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p)
+# int32_t (*exec_code)(void *userdata, const ik_spec *spec, void *module, const uint8_t *code, size_t code_len,
+#                      ik_report *report)
+EXEC_CODE_FN = CFUNCTYPE(c_int32, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p)
 # void (*release)(void *userdata, void *module)
 RELEASE_MODULE_FN = CFUNCTYPE(None, c_void_p, c_void_p)
 # int32_t (*find)(void *userdata, const char *name, size_t name_len, const char *const *path,
@@ -132,8 +138,9 @@ class ik_mount_file(Structure):
 
 
 class ik_executor(Structure):
-    # The first layout of ik_executor (up to release_userdata), which importkit keeps accepting; the second
-    # adds the code cache's compile and exec_code, which this binding does not use.
+    # The second layout of ik_executor: the first (up to release_userdata) and the code cache's compile and
+    # exec_code. This binding sets exec_code (compiled code for the runtime's cache tag, a bundle's code entry,
+    # runs as it is) and leaves compile NULL (source is compiled by the loaders, with __pycache__).
     _fields_ = [
         ("size", c_uint32),
         ("userdata", c_void_p),
@@ -144,11 +151,13 @@ class ik_executor(Structure):
         ("all_names", ALL_NAMES_FN),
         ("release", RELEASE_MODULE_FN),
         ("release_userdata", RELEASE_FN),
+        ("compile", COMPILE_FN),
+        ("exec_code", EXEC_CODE_FN),
     ]
 
 
 class ik_code_cache_stats(Structure):
-    # Declared for completeness: this binding's executor (the first layout) takes no compiled code.
+    # The code cache's counters (the executor takes compiled code: hits_source counts a bundle's code run).
     _fields_ = [("size", c_uint32), ("reserved", c_uint32)] + [
         (name, c_uint64)
         for name in (

@@ -225,6 +225,24 @@ class PythonExecutor:
         # files are read by their loader (with __pycache__); bytes are compiled with the module's file or origin
         loader.exec_module(module)
 
+    def exec_code(self, spec: Spec, module: object, code: bytes, reload: bool = False) -> None:
+        """Executes compiled code importkit hands over for the runtime's cache tag (a bundle's code entry for
+        ``sys.implementation.cache_tag``: ``marshal`` of a code object, checked by its CRC-32) in ``module``,
+        instead of compiling the module's source (docs/CODE_CACHE.md)."""
+        if reload:
+            self._set_attributes(module, spec, loaders.module_spec(spec, self._runtime))
+        import marshal
+
+        try:
+            compiled = marshal.loads(code)
+        except (EOFError, ValueError, TypeError) as exc:
+            raise ImportKitImportError(f"the compiled code of module '{spec.name}' cannot be read: {exc}",
+                                       module=spec.name) from exc
+        if not isinstance(compiled, types.CodeType):
+            raise ImportKitImportError(f"the compiled code of module '{spec.name}' is not a code object",
+                                       module=spec.name)
+        exec(compiled, module.__dict__)  # noqa: S102 - executing the module is the executor's job
+
     @staticmethod
     def filename(spec: Spec) -> str:
         """The filename the module's code is compiled with (tracebacks, and the line reported on failure): its

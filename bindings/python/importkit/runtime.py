@@ -536,9 +536,9 @@ class Runtime:
 
     # -- the code cache (docs/CODE_CACHE.md) ----------------------------------------------------------------
 
-    # This binding's executor runs source (the first ``ik_executor`` layout, without ``compile`` and
-    # ``exec_code``), so its runtimes hand out no compiled code and these counters stay at zero; the settings
-    # are the C ABI's, translated.
+    # This binding's executor accepts compiled code (``exec_code``; no ``compile``: the loaders compile source,
+    # with ``__pycache__``): a bundle's code entry for the runtime's cache tag runs as it is (``hits_source``),
+    # and code kept in the cache directory is used; the settings are the C ABI's, translated.
 
     def set_code_cache_dir(self, directory: str | None) -> None:
         """Keeps compiled code in ``directory`` across runs (None: in memory only)."""
@@ -688,7 +688,7 @@ class Runtime:
     def get_code(self, name: str, *, whole_name: bool = False, files: bool = False) -> tuple[Spec, bytes | None, bool]:
         """``ik_runtime_get_code`` (``InspectLoader.get_code``): what importing ``name`` would hand the executor,
         nothing executed or imported: its spec, its bytes, and whether they are compiled code for the runtime's
-        cache tag (this package's executor takes none, so its runtimes give source bytes) rather than source;
+        cache tag (a bundle's code entry for ``sys.implementation.cache_tag``) rather than source;
         None for a module without bytes (a file the host reads itself, a namespace package, a native).
         ``whole_name``: a dotted name found whole, as Lua's ``require`` finds one, its parent not asked;
         ``files``: a file of the search path read too (for an executor that takes code)."""

@@ -8,6 +8,7 @@ import gc
 import importlib
 import importlib.machinery
 import inspect
+import marshal
 import os
 import re
 import shutil
@@ -343,7 +344,7 @@ def test_a_failing_host_finder_gives_a_host_error_with_its_exception(rt):
         rt.import_module("anything")
 
 
-def test_code_cache_settings_translate_and_this_executor_runs_source(rt, tmp_path):
+def test_code_cache_settings_translate_and_this_executor_runs_code(rt, tmp_path):
     rt.set_code_cache_dir(tmp_path)
     rt.set_code_cache_dir(None)
     with pytest.raises(importkit.InvalidArgumentError, match="does not exist"):
@@ -357,7 +358,8 @@ def test_code_cache_settings_translate_and_this_executor_runs_source(rt, tmp_pat
 
     def find(name, path):
         if name == "coded":
-            return importkit.Found(origin="c:coded", source="X = 'source'\n", code=(tag, b"not run"))
+            return importkit.Found(origin="c:coded", source="X = 'source'\n",
+                                   code=(tag, marshal.dumps(compile("X = 'code'\n", "c:coded", "exec"))))
         if name == "codeonly":
             return importkit.Found(origin="c:codeonly", code=(tag, b"x"))
         if name == "badtag":
@@ -365,10 +367,10 @@ def test_code_cache_settings_translate_and_this_executor_runs_source(rt, tmp_pat
         return None
 
     rt.add_finder(find, name="coded")
-    # The binding's executor takes no code (the first ik_executor layout): the source runs.
-    assert rt.import_module("coded").X == "source"
+    # The binding's executor takes code (exec_code; no compile): the code given for the tag runs, not the source.
+    assert rt.import_module("coded").X == "code"
     stats = rt.code_cache_stats()
-    assert stats["limit"] == 1024 and stats["compiles"] == 0 and stats["hits_source"] == 0
+    assert stats["limit"] == 1024 and stats["compiles"] == 0 and stats["hits_source"] == 1
     with pytest.raises(importkit.HostError, match="without its source"):
         rt.import_module("codeonly")
     with pytest.raises(importkit.HostError, match="invalid cache tag"):

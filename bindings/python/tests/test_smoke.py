@@ -46,7 +46,7 @@ def test_library_loads_and_every_header_function_is_declared():
 
 def test_struct_sizes_match_the_c_layout():
     p = ctypes.sizeof(ctypes.c_void_p)
-    assert ctypes.sizeof(_ffi.ik_executor) == 9 * p  # uint32_t size, padded, then 8 pointers
+    assert ctypes.sizeof(_ffi.ik_executor) == 11 * p  # uint32_t size, padded, then 10 pointers (second layout)
     assert ctypes.sizeof(_ffi.ik_native) == 8 + 3 * p
     assert ctypes.sizeof(_ffi.ik_mount_file) == 4 * p
     assert _ffi.ik_executor.userdata.offset == p  # `size` is padded to pointer alignment
