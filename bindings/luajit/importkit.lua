@@ -415,7 +415,7 @@ end
 
 -- The library's namespace as the binding uses it: `lib.ik_x` declares ik_x on first use (once; a function
 -- another copy of this module declared is not declared again) and is a plain field from then on.
-local function namespace(clib)
+local function namespace(clib, path)
   return setmetatable({}, {
     __index = function(t, k)
       local decl = undeclared[k]
@@ -423,7 +423,13 @@ local function namespace(clib)
         undeclared[k] = nil
         pcall(ffi.cdef, decl)
       end
-      local v = clib[k]
+      local ok, v = pcall(function() return clib[k] end)
+      if not ok then
+        -- Declared (this binding calls it) but not in the library, or not declared (a cdef file older than
+        -- the binding): a library or declarations from another build.
+        error(format("importkit: %s: %s (the library or the declarations are older or newer than this " ..
+          "binding: use the binding that came with the library, or rebuild it)", path, tostring(v)), 2)
+      end
       rawset(t, k, v)
       return v
     end,
@@ -466,14 +472,19 @@ function load_library()
       if not ok then
         error("importkit: cannot load the library " .. path .. ": " .. tostring(l), 0)
       end
-      l = namespace(l)
+      l = namespace(l, path)
       local v = tonumber(l.ik_version_number())
       if math.floor(v / 10000) ~= 0 or math.floor(v / 100) % 100 ~= 1 then
         error(format("importkit: %s is version %s; this binding needs 0.1.x", path, ffi.string(l.ik_version())), 0)
       end
       read_names(l)
       lib = l
-      make_buffers()
+      local okb, why = pcall(make_buffers)
+      if not okb then
+        lib = nil
+        error(format("importkit: the declarations lack a type this binding uses (%s): the cdef file is older " ..
+          "than the binding", tostring(why)), 0)
+      end
       return lib
     end
     tried[#tried + 1] = path
@@ -591,10 +602,16 @@ local function error_from(status, ptr, state)
     column = tonumber(lib.ik_error_column(ptr)),
     _ptr = ptr,
   })
-  local tried = state and status == IK_ERR_NOT_FOUND and e.module and state._c_tried and state._c_tried[e.module]
-  if tried == true then
-    tried = c_attempts(state, e.module)
-    state._c_tried[e.module] = tried
+  -- The finder of C modules keeps nothing per name: when it was asked (its "host:cpath" place), the places
+  -- it tried are made now, for the message.
+  local tried
+  if state and status == IK_ERR_NOT_FOUND and e.module and state._ctemplates and state._cfinder_id then
+    for _, a in ipairs(attempts) do
+      if a.place == "host:cpath" then
+        tried = c_attempts(state, e.module)
+        break
+      end
+    end
   end
   if tried then
     -- The host finder of C modules noted its places when it was asked: they replace its "not found", and go
@@ -801,7 +818,7 @@ end
 local lua_file_name -- (defined with the searchers)
 -- C modules along a runtime's cpath templates (defined with the searchers): the first library for a name
 -- (Lua's two C searchers), the luaopen_ function's name, and the host finder that serves them to a runtime.
-local c_find_module, luaopen_name, add_c_finder, c_templates, c_lookup
+local c_find_module, luaopen_name, add_c_finder, c_templates, c_lookup, quiet_path_find
 
 ---------------------------------------------------------------------------------------------------------------
 -- Hot reload: dependency edges, file stamps, module identity (rt:watch, rt:poll_changes)
@@ -819,7 +836,8 @@ local function file_stamper()
     return nil, stamp_why
   end
   local ok, err = pcall(function()
-    ffi.cdef [[
+    -- (declared once per process: another copy of this module may have declared it)
+    if not pcall(ffi.typeof, "struct importkit_statx") then ffi.cdef [[
       struct importkit_statx_time { int64_t tv_sec; uint32_t tv_nsec; int32_t reserved; };
       struct importkit_statx {
         uint32_t mask, blksize; uint64_t attributes;
@@ -829,7 +847,7 @@ local function file_stamper()
         uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
         uint64_t spare2[14];
       };
-    ]]
+    ]] end
     pcall(ffi.cdef, "int statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf);")
     assert(ffi.sizeof("struct importkit_statx") == 256, "struct statx is not 256 bytes")
     local buf = ffi.new("struct importkit_statx")
@@ -1234,17 +1252,18 @@ local function cb_find_body(userdata, cname, name_len, path, path_count, found)
   local state = state_of(userdata)
   if not state or not state._ptr or not state._ctemplates then return IK_OK end
   local name = ffi.string(cname, name_len)
-  local file, spec = c_find_module(state, name, state._c_tried)
-  if not file then return IK_OK end
-  if state._fs then
-    local locations
-    if path ~= nil then
-      locations = {}
-      for i = 0, tonumber(path_count) - 1 do locations[i + 1] = ffi.string(path[i]) end
-    end
-    local okp, lua_spec = pcall(state.path_find, state, name, locations)
-    if okp and lua_spec then return IK_OK end -- the path finder finds a Lua file: it comes first
+  local locations
+  if path ~= nil then
+    locations = {}
+    for i = 0, tonumber(path_count) - 1 do locations[i + 1] = ffi.string(path[i]) end
   end
+  -- Whether the path finder finds a Lua file for the name (it comes first): asked only once a library is
+  -- found, before one is opened.
+  local function lua_first()
+    return state._fs and quiet_path_find(state, name, locations) and true or false
+  end
+  local file, spec = c_find_module(state, name, lua_first)
+  if not file then return IK_OK end
   out_err[0] = nil
   local st = lib.ik_found_set(found, spec.origin, lib.IK_KIND_EXTENSION, true, out_err)
   if st == IK_OK then
@@ -1648,7 +1667,7 @@ end
 --- Drops the finders' caches (`importlib.invalidate_caches()`).
 function Runtime:invalidate()
   call(self, "ik_runtime_invalidate")
-  if self._c then self._c:invalidate() end
+  for _, c in pairs(self._c or {}) do c:invalidate() end
 end
 
 local function fs_unsupported(what)
@@ -1957,7 +1976,7 @@ end
 --- it takes effect when the running import returns. Closing the installed runtime uninstalls it.
 function Runtime:close()
   if installed == self then M.uninstall() end
-  if self._c then self._c:close() end
+  for _, c in pairs(self._c or {}) do c:close() end
   if self._ptr == nil then return end
   self._closing = true
   if self._active > 0 then return end
@@ -2258,7 +2277,6 @@ local function new_runtime(o)
       if #templates > 0 then self._ctemplates = templates end
     end
     if self._ctemplates and o.c_finder then
-      self._c_tried = {} -- name -> the places the host finder of C modules tried last (for the error)
       add_c_finder(self)
     end
   end)
@@ -2465,7 +2483,9 @@ local function get_code(rt, name, whole, quiet)
   if rt._compile or rt._code_dir then flags = flags + lib.IK_CODE_FILES end
   local p = enter(rt)
   out_err[0] = nil
-  local st = lib.ik_runtime_get_code(p, name, #name, flags, out_spec, out_resource, out_bool, quiet and nil or out_err)
+  local errp = out_err
+  if quiet then errp = nil end -- (not `quiet and nil or out_err`: that is always out_err)
+  local st = lib.ik_runtime_get_code(p, name, #name, flags, out_spec, out_resource, out_bool, errp)
   local spec, r, is_code, e = out_spec[0], out_resource[0], out_bool[0], out_err[0]
   leave(rt)
   if st ~= IK_OK and quiet then
@@ -2577,38 +2597,36 @@ function luaopen_name(name)
   return "luaopen_" .. tail:gsub("%.", "_")
 end
 
--- The finder of C modules of the installed runtime `rt`: a second runtime whose profile has the cpath
--- templates' suffixes (".so") as extension files, no sources; made on the first search for a C module.
-local function c_finder(rt)
-  if rt._c then return rt._c end
-  local suffixes, seen = {}, {}
-  for _, t in ipairs(rt._ctemplates) do
-    if not seen[t.suffix] then
-      seen[t.suffix] = true
-      suffixes[#suffixes + 1] = t.suffix
-    end
-  end
-  local c = new_runtime({ c_suffixes = suffixes })
+-- The finder of C modules with `suffix` (".so") of runtime `rt`: a second runtime whose profile has that
+-- suffix alone as extension files, no sources (one per suffix, so that a template finds only its own
+-- files); made on the first search for such a module.
+local function c_finder(rt, suffix)
+  rt._c = rt._c or {}
+  local c = rt._c[suffix]
+  if c then return c end
+  c = new_runtime({ c_suffixes = { suffix } })
   enable_filesystem(c)
-  rt._c = c
+  rt._c[suffix] = c
   return c
 end
 
 -- The C module file for `name` in the directory of cpath template `t`, as importkit's finder of C modules
 -- (an extension kind) finds it: the file name as the template gives it ("./a/b.so"), and the spec; or nil
 -- and the attempt to record.
--- The finder of C modules' spec of `name` in the one directory `entry`, asked for no error object (so a miss
--- costs the library no second, explaining pass): the spec table, nil when there is none, or false when the
--- search failed otherwise (c_lookup then asks again for the error).
-local entry_buf = nil
-local function quiet_path_find(c, name, entry)
-  entry_buf = entry_buf or ffi.new("const char *[1]")
-  entry_buf[0] = entry
+-- The spec of `name` the path finder of runtime `c` finds in `entries` (a list of directories; nil: the search
+-- path), asked for no error object (so a miss costs the library no second, explaining pass): the spec table,
+-- nil when there is none, or false when the search failed otherwise (the caller asks again for the error).
+function quiet_path_find(c, name, entries)
+  local array, count = nil, 0
+  if entries then
+    count = #entries
+    array = ffi.new("const char *[?]", math.max(count, 1))
+    for i = 1, count do array[i - 1] = entries[i] end
+  end
   local p = enter(c)
-  local st = lib.ik_runtime_path_find_spec(p, name, entry_buf, 1, out_spec, nil)
+  local st = lib.ik_runtime_path_find_spec(p, name, array, count, out_spec, nil)
   local spec = out_spec[0]
   leave(c)
-  entry_buf[0] = nil
   if st == IK_ERR_NOT_FOUND then return nil end
   if st ~= IK_OK then return false end
   local ok, sp = pcall(read_spec, spec)
@@ -2626,10 +2644,10 @@ function c_lookup(rt, name, t, quiet)
   local filled = t.template:gsub("%?", (rel:gsub("%%", "%%%%")))
   local spec, err
   if quiet then
-    spec = quiet_path_find(c_finder(rt), name, entry)
+    spec = quiet_path_find(c_finder(rt, t.suffix), name, { entry })
     if spec == nil then return nil end
   end
-  if not spec then spec, err = c_finder(rt):path_find(name, { entry }) end
+  if not spec then spec, err = c_finder(rt, t.suffix):path_find(name, { entry }) end
   if spec and not spec.is_package and spec.kind == "extension" and spec.file
     and spec.file:sub(-#t.suffix) == t.suffix then
     return filled, spec
@@ -2648,43 +2666,36 @@ end
 -- its root (`DIR/a.so`), which must hold luaopen_a_b (looked up now, as Lua's all-in-one loader does; a
 -- library that does not open raises). Returns the file (the template filled in) and its spec; or nil, the
 -- places tried kept in `tried[name]` for the error.
-function c_find_module(rt, name, tried)
+function c_find_module(rt, name, lua_first)
   for _, t in ipairs(rt._ctemplates) do
     local file, found = c_lookup(rt, name, t, true)
     if file then
-      tried[name] = nil
+      if lua_first and lua_first() then return nil end -- a Lua file comes first
       return file, found
     end
   end
   local root = name:match("^([^.]+)%.")
-  if root then
-    for _, t in ipairs(rt._ctemplates) do
-      local file, found = c_lookup(rt, root, t, true)
-      if file then
-        local f, msg, where = package.loadlib(file, luaopen_name(name))
-        if f then
-          tried[name] = nil
-          return file, found
-        end
-        if where ~= "init" then
-          error(format("C module '%s': cannot open library '%s': %s", name, file, tostring(msg)), 0)
-        end
-        -- The places before it, then this one (asked again with their reasons: an error will show them).
-        local attempts = c_attempts(rt, name, t)
-        attempts[#attempts + 1] = { place = "cpath", reason = format("no module '%s' in file '%s'", name, file) }
-        tried[name] = attempts
-        return nil
+  if not root then return nil end
+  for _, t in ipairs(rt._ctemplates) do
+    local file, found = c_lookup(rt, root, t, true)
+    if file then
+      -- A Lua file comes first, and the root library is then not opened.
+      if lua_first and lua_first() then return nil end
+      local f, msg, where = package.loadlib(file, luaopen_name(name))
+      if f then return file, found end
+      if where ~= "init" then
+        error(format("C module '%s': cannot open library '%s': %s", name, file, tostring(msg)), 0)
       end
+      return nil
     end
   end
-  tried[name] = true -- nothing found: the places are made when an error needs them (c_attempts)
   return nil
 end
 
 -- The places the finder of C modules tried for `name` (with their reasons, as an error shows them): its
 -- own name along every template, then, for a dotted name, its root's, up to the template `upto` (the one
 -- whose root library was found) or along every template.
-function c_attempts(rt, name, upto)
+function c_attempts(rt, name)
   local attempts = {}
   for _, t in ipairs(rt._ctemplates) do
     local file, found = c_lookup(rt, name, t)
@@ -2693,9 +2704,12 @@ function c_attempts(rt, name, upto)
   local root = name:match("^([^.]+)%.")
   if root then
     for _, t in ipairs(rt._ctemplates) do
-      if t == upto then break end
       local file, found = c_lookup(rt, root, t)
-      if not file then attempts[#attempts + 1] = found end
+      if file then
+        attempts[#attempts + 1] = { place = "cpath", reason = format("no module '%s' in file '%s'", name, file) }
+        break
+      end
+      attempts[#attempts + 1] = found
     end
   end
   return attempts

@@ -334,6 +334,50 @@ local function mapped(path)
   return maps:find(path, 1, true) ~= nil
 end
 
+test("runtime: a Lua child of a broken root library is found; the root library is not opened for it", function()
+  local dir = make_tree({
+    ["brk/init.lua"] = "return { who = 'brk/init.lua' }",
+    ["brk/x.lua"] = "return { who = 'brk/x.lua' }",
+    -- cmod.so holds luaopen_cmod_sub (all-in-one); cmod/lchild.lua is a Lua child, found as a Lua file.
+    ["cmod/lchild.lua"] = "return { who = 'cmod/lchild.lua' }",
+  })
+  write(dir .. "/brk.so", "not a shared library\n")
+  local rt = c_runtime(dir)
+  C.eq(rt:import("brk.x").who, "brk/x.lua", "the Lua file, not the broken all-in-one library")
+  local rt2 = c_runtime(dir)
+  C.eq(rt2:import("cmod.lchild").who, "cmod/lchild.lua", "the Lua child")
+  rt:close()
+  rt2:close()
+  sh("rm -rf '" .. dir .. "'")
+end)
+
+test("runtime: a template finds only files with its own suffix (a cpath mixing suffixes)", function()
+  local dir = make_tree()
+  assert(sh("mkdir -p '" .. dir .. "/libdir' && cp '" .. dir .. "/cmod.so' '" .. dir .. "/cmod.dylib'"))
+  local rt = c_runtime(dir, { cpath = dir .. "/libdir/?.dylib;" .. dir .. "/?.so" })
+  C.eq(rt:import("cmod").who, "luaopen_cmod", "./cmod.so, past the .dylib template's directory")
+  C.eq(rt:find("cmod").file, dir .. "/cmod.so", "the .so")
+  rt:close()
+  sh("rm -rf '" .. dir .. "'")
+end)
+
+test("runtime: 3,000 distinct failing names with cpath keep no state per name (Lua heap steady)", function()
+  local dir = tree()
+  local rt = c_runtime(dir, { cpath = dir .. "/?.so;/nonexistent-importkit/?.so" })
+  for i = 1, 100 do pcall(rt.import, rt, "warm" .. i) end
+  C.full_gc()
+  local before = collectgarbage("count")
+  for i = 1, 3000 do
+    local ok, e = pcall(rt.import, rt, "nomod" .. i)
+    assert(not ok and e.status == importkit.status.IK_ERR_NOT_FOUND)
+    if i == 1 then C.ok(e.message:find("no file '" .. dir .. "/nomod1.so'", 1, true), e.message) end
+  end
+  C.full_gc()
+  local grew = collectgarbage("count") - before
+  C.ok(grew < 128, string.format("Lua heap grew by %.1f KiB", grew))
+  rt:close()
+end)
+
 test("runtime: rt:import of C modules along cpath, with Lua's luaopen_ names and the all-in-one rule", function()
   local dir = tree()
   local rt = c_runtime(dir)

@@ -70,6 +70,23 @@ test("10,000 failed imports: error objects and their ik_error are freed (Lua hea
   rt:close()
 end)
 
+test("10,000 failed requires under install(): no error object kept (process RSS steady)", function()
+  local rt = importkit.install{ cpath = false }
+  local ok, err = pcall(function()
+    for _ = 1, 200 do pcall(require, "zz_importkit_missing") end
+    local rss_before = C.rss_kib()
+    for _ = 1, N do pcall(require, "zz_importkit_missing") end
+    local rss_after = C.rss_kib()
+    if rss_before and rss_after then
+      -- 10,000 leaked error objects (their messages list every search directory) would be several MiB.
+      C.ok(rss_after - rss_before < 2048, string.format("RSS grew by %d KiB", rss_after - rss_before))
+    end
+  end)
+  importkit.uninstall()
+  rt:close()
+  if not ok then error(err, 0) end
+end)
+
 test("callbacks do not leak: 3,000 runtimes (more than LuaJIT's callback slots) closed or collected", function()
   local envs = setmetatable({}, { __mode = "k" })
   local files = { ["init.lua"] = "local c = import '.child'\nreturn { c = c }", ["child.lua"] = "x = 1" }

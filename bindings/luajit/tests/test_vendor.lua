@@ -69,6 +69,22 @@ test("the carried declarations are include/importkit_cdef.h's, between the gener
   end
 end)
 
+test("two copies of the binding in one process: both import, both watch", function()
+  local dir = temp_dir({})
+  local out, ok = run_in(dir, "", [[
+local A = dofile(]] .. string.format("%q", binding) .. [[)
+local B = dofile(]] .. string.format("%q", binding) .. [[)
+local ra = A.runtime{ mounts = { app = { ["init.lua"] = "return 1" } } }
+local rb = B.runtime{ mounts = { app = { ["init.lua"] = "return 2" } } }
+print("values", ra:import("app"), rb:import("app"))
+print("watch", pcall(ra.watch, ra), pcall(rb.watch, rb))
+]])
+  C.ok(ok, out)
+  C.ok(out:find("values\t1\t2", 1, true), out)
+  C.ok(out:find("watch\ttrue\ttrue\t0", 1, true), out)
+  sh("rm -rf '" .. dir .. "'")
+end)
+
 test("vendored: importkit.lua alone with the library beside it, from a fresh luajit", function()
   local lib = importkit.library_path()
   local name = lib:match("[^/\\]+$")
