@@ -6,6 +6,8 @@ module), then run in a fresh interpreter whose ``sys.path`` holds no stdlib dire
 its own test runs there and reports what it saw. Also: the executor runs a bundle's code entry, not its
 source; determinism; extension modules left on disk or refused; bad input."""
 
+import importlib
+import importlib.resources
 import json
 import marshal
 import os
@@ -201,6 +203,76 @@ def test_the_executor_runs_a_bundles_code_not_its_source():
         assert rt.import_module("app.m").WHERE == "code"
         assert rt.import_module("app.n").WHERE == "source"  # another tag's code: the source runs
         assert rt.code_cache_stats()["hits_source"] == 1
+
+
+FROZEN_PKG = {
+    "frzpkg/__init__.py": "from . import core\nKIND = type(__loader__).__name__\n",
+    "frzpkg/core.py": "def fail():\n    x = 1\n    return x / 0  # the line a traceback shows\n",
+    "frzpkg/data.txt": "frozen data\n",
+}
+
+
+@pytest.mark.parametrize("point", ["", "app"])
+def test_mount_bundle_of_a_frozen_bundle_runs_its_code(installed, tmp_path, point):
+    """importkit.mount_bundle of a bundle freeze() built: its modules run from their code entries (not their
+    source), get_source gives the source, and a traceback shows the bundle's lines, under the module's file
+    (freeze compiled them as bundle:/frzpkg/core.py; mounted at "app" they are app/frzpkg/core.py)."""
+    import inspect
+    import traceback
+
+    from conftest import write
+
+    write(tmp_path / "src", FROZEN_PKG)
+    report = fz.freeze(tmp_path / "f.ikb", [tmp_path / "src"])
+    assert report.compiled == 2
+    before = installed.code_cache_stats()
+    importkit.mount_bundle(tmp_path / "f.ikb", point)
+    prefix = point + "." if point else ""
+    pkg = importlib.import_module(prefix + "frzpkg")
+    core = sys.modules[prefix + "frzpkg.core"]
+    after = installed.code_cache_stats()
+    assert after["hits_source"] - before["hits_source"] == 2  # both modules ran from their code entries
+    assert after["misses"] == before["misses"]  # no source was looked up to run
+    assert pkg.KIND == "BundleLoader"
+    tree = (point + "/" if point else "") + "frzpkg/core.py"
+    assert core.__file__ == f"{sys.executable}/{tree}"
+    assert core.fail.__code__.co_filename == core.__loader__.filename == core.__file__
+    assert core.__loader__.get_source(core.__name__) == FROZEN_PKG["frzpkg/core.py"]
+    assert inspect.getsource(core.fail) == FROZEN_PKG["frzpkg/core.py"]
+    assert importlib.resources.files(pkg).joinpath("data.txt").read_text() == "frozen data\n"
+    try:
+        core.fail()
+    except ZeroDivisionError:
+        shown = traceback.format_exc()
+    assert f'File "{core.__file__}", line 3, in fail' in shown
+    assert "    return x / 0  # the line a traceback shows" in shown
+
+
+@pytest.mark.parametrize("entry, message", [
+    (marshal.dumps(42), "is not a code object"),
+    (b"\xff not marshal", "cannot be read"),
+])
+def test_a_code_entry_that_is_no_code_object_fails_naming_the_module(installed, entry, message):
+    b = BundleBuilder()
+    b.add_tree({"badcode.py": "X = 1\n"})
+    b.add_code("badcode", sys.implementation.cache_tag, entry)
+    importkit.mount_bundle(b.build())
+    with pytest.raises(ImportError, match=f"module 'badcode' {message}") as caught:
+        importlib.import_module("badcode")
+    assert caught.value.name == "badcode"
+
+
+def test_full_import_mode_names_a_code_entrys_file(tmp_path):
+    """The executor's exec_code gives compiled code the module's file as co_filename, as BundleLoader does."""
+    from conftest import write
+
+    write(tmp_path / "src", FROZEN_PKG)
+    fz.freeze(tmp_path / "f.ikb", [tmp_path / "src"])
+    with Runtime() as rt:
+        rt.mount_bundle(str(tmp_path / "f.ikb"), "app")
+        core = rt.import_module("app.frzpkg.core")
+        assert rt.code_cache_stats()["hits_source"] == 2
+        assert core.fail.__code__.co_filename == core.__file__ == f"{sys.executable}/app/frzpkg/core.py"
 
 
 def test_script_and_errors(frozen, tmp_path):
