@@ -7,6 +7,7 @@ its own test runs there and reports what it saw. Also: the executor runs a bundl
 source; determinism; extension modules left on disk or refused; bad input."""
 
 import importlib
+import importlib.machinery
 import importlib.resources
 import json
 import marshal
@@ -44,6 +45,7 @@ def command(python, *args, cwd=None, check=True):
 
 APP_MAIN = '''
 import importlib.machinery, importlib.metadata, importlib.resources, json, os, sys, sysconfig, traceback
+import importkit
 import dep, myapp.core
 from myapp import core
 
@@ -53,10 +55,11 @@ report["argv"] = sys.argv[1:]
 report["origins"] = {n: sys.modules[n].__spec__.origin for n in ("dep", "myapp.core", "json", "email.parser")
                      if n in sys.modules or __import__(n)}
 report["loaders"] = {n: type(sys.modules[n].__spec__.loader).__name__ for n in ("dep", "myapp.core", "json")}
-report["bundled"] = sum(type(getattr(m, "__loader__", None)).__name__ == "BundleModuleLoader"
+report["bundled"] = sum(type(getattr(m, "__loader__", None)).__name__ == "BundleLoader"
                         for m in list(sys.modules.values()))
-report["from_code"] = sys.modules["importkit.freeze"].served.from_code
-report["from_source"] = sys.modules["importkit.freeze"].served.from_source
+stats = importkit.installed().code_cache_stats()
+report["from_code"] = stats["hits_source"]  # code entries the bundle handed over for this interpreter's tag
+report["from_source"] = stats["misses"]  # sources handed over without code
 report["test"] = core.selftest()
 report["data"] = importlib.resources.files("dep").joinpath("data.txt").read_text()
 report["listing"] = sorted(p.name for p in importlib.resources.files("dep").iterdir())
@@ -140,7 +143,7 @@ def test_frozen_application_runs_from_the_bundle(frozen):
     assert not any(p.endswith(("site-packages", ".zip")) for p in report["path"])
     for name in ("dep", "myapp.core", "json", "email.parser"):
         assert report["origins"][name].startswith(bundle + "/"), (name, report["origins"][name])
-    assert set(report["loaders"].values()) == {"BundleModuleLoader"}
+    assert set(report["loaders"].values()) == {"BundleLoader"}  # importkit.mount_bundle's loader
     # compiled code from the bundle ran; nothing was compiled from source
     assert report["bundled"] > 20 and report["from_code"] == report["bundled"] and report["from_source"] == 0
     assert report["data"] == "packaged data\n"
@@ -153,8 +156,6 @@ def test_frozen_application_runs_from_the_bundle(frozen):
 
 def test_metadata_of_a_frozen_dependency(frozen):
     report = run_app(frozen)
-    if report["version"] is None and not hasattr(Runtime, "find_distributions"):
-        pytest.xfail("importlib.metadata over bundles is the py-packager branch's (Runtime.find_distributions)")
     assert report["version"] == "1.2.3"
 
 
@@ -163,10 +164,11 @@ def test_freeze_lists_and_keeps_files(frozen):
     try:
         manifest = fz.mount(rt, frozen["bundle"])
         assert manifest["stdlib"] is True and manifest["cache_tag"] == sys.implementation.cache_tag
-        assert rt.read_resource(fz.MOUNT_POINT, "dep-1.2.3.dist-info/METADATA").startswith(b"Metadata-Version")
-        assert rt.read_resource(fz.MOUNT_POINT + ".dep", "data.txt") == b"packaged data\n"
-        spec, code, is_code = rt.get_code(fz.MOUNT_POINT + ".myapp.core")
-        assert is_code and marshal.loads(code).co_filename == "bundle:/myapp/core.py"
+        assert rt.read_file("dep-1.2.3.dist-info/METADATA").startswith(b"Metadata-Version")
+        assert rt.read_resource("dep", "data.txt") == b"packaged data\n"
+        spec, code, is_code = rt.get_code("myapp.core")
+        assert is_code and marshal.loads(code).co_filename == "bundle:/myapp/core.py"  # as freeze compiled it
+        assert spec.file == frozen["bundle"] + "/myapp/core.py"  # the bundle's path is the virtual root
     finally:
         rt.close()
     # the stdlib's extension modules are not in the bundle: they stay in lib-dynload, which run keeps
@@ -294,6 +296,20 @@ def test_script_and_errors(frozen, tmp_path):
     assert done.returncode == 1 and "cannot write bundle" in done.stderr
 
 
+def test_a_script_of_the_bundle_runs_and_its_traceback_shows_its_lines(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "tool.py").write_text("import sys\nprint(__file__, sys.argv[1:])\nraise ValueError('x')  # tool line\n")
+    fz.freeze(tmp_path / "t.ikb", [src])
+    done = command(sys.executable, "run", str(tmp_path / "t.ikb"), "tool.py", "a", cwd=str(tmp_path),
+                   check=False)
+    bundle = str(tmp_path / "t.ikb")
+    assert done.stdout.split() == [f"{bundle}/tool.py", "['a']"]
+    assert done.returncode == 1
+    assert f'File "{bundle}/tool.py", line 3, in <module>' in done.stderr
+    assert "raise ValueError('x')  # tool line" in done.stderr
+
+
 def test_another_pythons_stdlib_is_refused_and_another_tag_warned():
     warned = []
     with pytest.raises(fz.FreezeError, match="standard library of Python 2.7"):
@@ -314,8 +330,13 @@ def test_extension_modules_left_on_disk_or_refused(tmp_path):
         manifest = fz.mount(rt, str(tmp_path / "a.ikb"))
         assert manifest["extensions"] == report.extensions
         with pytest.raises(importkit.NotFoundError):
-            rt.find_spec(fz.MOUNT_POINT + ".fast._speed")  # not in the bundle
-        assert rt.find_spec(fz.MOUNT_POINT + ".fast").is_package
+            rt.find_spec("fast._speed")  # not in the bundle
+        assert rt.find_spec("fast").is_package
+    # run's child serves them from disk
+    spec = fz.ExtensionFinder(report.extensions).find_spec("fast._speed")
+    assert isinstance(spec.loader, importlib.machinery.ExtensionFileLoader)
+    assert spec.origin == str(pkg / f"_speed{suffix}") and spec.has_location
+    assert fz.ExtensionFinder(report.extensions).find_spec("fast") is None
     with pytest.raises(fz.FreezeError, match="fast._speed"):
         fz.freeze(tmp_path / "b.ikb", [tmp_path / "src"], extensions="refuse")
     assert not (tmp_path / "b.ikb").exists()
