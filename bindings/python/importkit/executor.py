@@ -228,19 +228,11 @@ class PythonExecutor:
     def exec_code(self, spec: Spec, module: object, code: bytes, reload: bool = False) -> None:
         """Executes compiled code importkit hands over for the runtime's cache tag (a bundle's code entry for
         ``sys.implementation.cache_tag``: ``marshal`` of a code object, checked by its CRC-32) in ``module``,
-        instead of compiling the module's source (docs/CODE_CACHE.md)."""
+        instead of compiling the module's source (docs/CODE_CACHE.md). Its ``co_filename`` becomes the
+        module's filename (``filename``), as the module's loader names it, so tracebacks show its source."""
         if reload:
             self._set_attributes(module, spec, loaders.module_spec(spec, self._runtime))
-        import marshal
-
-        try:
-            compiled = marshal.loads(code)
-        except (EOFError, ValueError, TypeError) as exc:
-            raise ImportKitImportError(f"the compiled code of module '{spec.name}' cannot be read: {exc}",
-                                       module=spec.name) from exc
-        if not isinstance(compiled, types.CodeType):
-            raise ImportKitImportError(f"the compiled code of module '{spec.name}' is not a code object",
-                                       module=spec.name)
+        compiled = loaders.code_object(spec.name, code, self.filename(spec))
         exec(compiled, module.__dict__)  # noqa: S102 - executing the module is the executor's job
 
     @staticmethod

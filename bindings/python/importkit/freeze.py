@@ -9,22 +9,21 @@ by this interpreter (``compile()`` then ``marshal``) as the module's code entry 
 as source without code, and listed, as ``compileall`` lists it. A manifest (``importkit-freeze.json`` at the
 bundle's root) records the interpreter, whether the stdlib is inside and where the extension modules are.
 
-``run`` starts a fresh interpreter whose imports are served from the bundle by importkit: ``install()``, the
-bundle mounted, and ``BundleFinder`` (below) on ``sys.meta_path`` before importkit's path finder. CPython
-imports ``encodings`` (and what importkit itself needs) before any hook can run: ``run`` writes a small boot
-archive of exactly those modules' bytes, taken from the bundle, where CPython looks for its zipped standard
-library (``PYTHONHOME``), and drops it from ``sys.path`` once importkit is installed.
-
-``BundleFinder`` serves every name the bundle has: a module's code entry for this interpreter's tag runs as it
-is (``Runtime.get_code`` hands it over, checked by its CRC-32; the source is not compiled); a bundle built for
-another tag runs from source. Modules get ``__file__`` as zipimport gives them (``<bundle path>/pkg/mod.py``),
-``get_source`` (tracebacks, ``inspect``, ``linecache``), ``get_data`` and ``importlib.resources.files()``.
+``run`` starts a fresh interpreter whose imports are served from the bundle by importkit's one mechanism for
+bundles: ``install()``, and the bundle mounted at the root of its runtime (``mount``: ``Runtime.mount_bundle``,
+what ``importkit.mount_bundle`` does) with the bundle's path as the virtual root, so modules get ``__file__``
+as zipimport gives them (``<bundle path>/pkg/mod.py``). Their loader is ``memory.BundleLoader`` (a module's
+code entry for this interpreter's tag runs as it is, checked by its CRC-32; a bundle built for another tag runs
+from source; ``get_source``, ``get_data``), resources are ``memory.RuntimePath``/``RuntimeReader``, metadata
+``importkit.metadata``. What only ``run`` adds: CPython imports ``encodings`` (and what importkit itself
+needs) before any hook can run, so ``run`` writes a small boot archive of exactly those modules' bytes, taken
+from the bundle, where CPython looks for its zipped standard library (``PYTHONHOME``), and drops it from
+``sys.path`` once importkit is installed; ``ExtensionFinder`` serves the extension modules the manifest lists
+from disk; and the arguments (``-m MODULE`` or a script).
 """
 
 from __future__ import annotations
 
-import io
-import linecache
 import marshal
 import os
 import posixpath
@@ -34,10 +33,6 @@ from importlib import _bootstrap_external as _bx
 from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader, ModuleSpec
 
 MANIFEST = "importkit-freeze.json"
-#: where run mounts the bundle in its runtime: a name of the bundle is looked up as ``MOUNT_POINT.<name>``,
-#: so that no native of the runtime (``__future__``) answers for it, and its files are read as resources of
-#: the package ``MOUNT_POINT`` (the root package of a root mount cannot be named)
-MOUNT_POINT = "_importkit_frozen"
 MANIFEST_FORMAT = 1
 
 _SKIP_DIRS = {"__pycache__"}
@@ -271,298 +266,19 @@ def freeze(output: str | os.PathLike, paths=(), *, stdlib: bool = False, site_pa
     return report
 
 
-# -- serving: the finder and loader of a frozen application --------------------------------------------------
-
-
-class BundlePath:
-    """A file or directory of the bundle, as ``importlib.resources`` traverses it (a ``Traversable``)."""
-
-    def __init__(self, finder: BundleFinder, path: str) -> None:
-        self._finder = finder
-        self._path = path.strip("/")
-
-    def __repr__(self) -> str:
-        return f"BundlePath({self._finder.bundle}/{self._path})"
-
-    def __str__(self) -> str:
-        return f"{self._finder.bundle}/{self._path}"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, BundlePath) and other._finder is self._finder and other._path == self._path
-
-    def __hash__(self) -> int:
-        return hash((id(self._finder), self._path))
-
-    @property
-    def name(self) -> str:
-        return posixpath.basename(self._path)
-
-    def is_file(self) -> bool:
-        return self._finder.read(self._path) is not None
-
-    def is_dir(self) -> bool:
-        return self._finder.listing(self._path) is not None
-
-    def exists(self) -> bool:
-        return self.is_file() or self.is_dir()
-
-    def iterdir(self):
-        names = self._finder.listing(self._path)
-        if names is None:
-            raise NotADirectoryError(str(self))
-        return (BundlePath(self._finder, posixpath.join(self._path, n)) for n in names)
-
-    def joinpath(self, *descendants) -> BundlePath:
-        path = self._path
-        for d in descendants:
-            for part in str(d).split("/"):
-                if part in ("", "."):
-                    continue
-                path = posixpath.dirname(path) if part == ".." else (posixpath.join(path, part) if path else part)
-        return BundlePath(self._finder, path)
-
-    __truediv__ = joinpath
-
-    def read_bytes(self) -> bytes:
-        data = self._finder.read(self._path)
-        if data is None:
-            raise (IsADirectoryError if self.is_dir() else FileNotFoundError)(str(self))
-        return data
-
-    def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
-        return self.read_bytes().decode(encoding or "utf-8", errors or "strict")
-
-    def open(self, mode: str = "r", *args, **kwargs):
-        if mode not in ("r", "rb", "rt"):
-            raise ValueError(f"files of a bundle are read-only: mode {mode!r}")
-        stream = io.BytesIO(self.read_bytes())
-        if mode == "rb":
-            return stream
-        if args and "encoding" not in kwargs:
-            kwargs["encoding"] = args[0]
-        kwargs.setdefault("encoding", "utf-8")
-        return io.TextIOWrapper(stream, **kwargs)
-
-
-class _Reader:
-    """``get_resource_reader`` of a package of the bundle (``importlib.resources``' ``TraversableResources``
-    protocol: ``files()``, and the older calls on top of it)."""
-
-    def __init__(self, finder: BundleFinder, directory: str) -> None:
-        self._files = BundlePath(finder, directory)
-
-    def files(self) -> BundlePath:
-        return self._files
-
-    def open_resource(self, resource: str):
-        return self._files.joinpath(resource).open("rb")
-
-    def resource_path(self, resource: str):
-        raise FileNotFoundError(resource)
-
-    def is_resource(self, path: str) -> bool:
-        return self._files.joinpath(path).is_file()
-
-    def contents(self):
-        return (p.name for p in self._files.iterdir())
-
-
-class BundleModuleLoader:
-    """The loader of a module of the bundle (``importlib.abc.InspectLoader``'s calls): ``exec_module`` runs
-    the module's code entry for this interpreter's cache tag when the bundle has one (as importkit hands it
-    over: ``Runtime.get_code``), else compiles its source; ``get_source``, ``get_data``, ``is_package``,
-    ``get_filename``, ``get_resource_reader``."""
-
-    def __init__(self, finder: BundleFinder, name: str, path: str, is_package: bool, bytecode: bool = False,
-                 by_file: bool = False) -> None:
-        self.finder = finder
-        self.name = name
-        self.path = path  # in the bundle: "pkg/mod.py"
-        self.filename = f"bundle:/{path}"  # what the code is compiled as (freeze does the same)
-        self._package = is_package
-        self._bytecode = bytecode
-        self._by_file = by_file  # a name the library does not take as a module name: read as a file
-
-    def __repr__(self) -> str:
-        return f"<BundleModuleLoader {self.name!r} from {self.finder.bundle}/{self.path}>"
-
-    def _check(self, fullname) -> None:
-        # "__main__": the module run as the program (runpy), whose globals linecache asks with that name
-        if fullname is not None and fullname != self.name and fullname != "__main__":
-            raise ImportError(f"loader for {self.name!r} cannot handle {fullname!r}", name=fullname)
-
-    def create_module(self, spec):
-        return None
-
-    def exec_module(self, module) -> None:
-        code = self.get_code(module.__name__)
-        if not self._bytecode:
-            linecache.cache.pop(self.filename, None)
-            linecache.lazycache(self.filename, module.__dict__)
-        exec(code, module.__dict__)  # noqa: S102 - executing the module is the loader's job
-
-    def is_package(self, fullname) -> bool:
-        self._check(fullname)
-        return self._package
-
-    def get_code(self, fullname):
-        self._check(fullname)
-        if self._by_file:
-            data, is_code = self.finder.read(self.path), False
-            if data is None:
-                raise ImportError(f"{self.finder.bundle}: no file {self.path}", name=self.name)
-        else:
-            _, data, is_code = self.finder.runtime.get_code(f"{MOUNT_POINT}.{self.name}")
-            if data is None:
-                raise ImportError(f"module {self.name!r} of {self.finder.bundle} has no bytes", name=self.name)
-        if is_code:
-            self.finder.from_code += 1
-            return marshal.loads(data)
-        if self._bytecode:
-            if len(data) < 16 or data[:4] != _bx.MAGIC_NUMBER:
-                raise ImportError(f"bad magic number in {self.filename!r}", name=self.name)
-            return marshal.loads(memoryview(data)[16:])
-        self.finder.from_source += 1
-        return compile(data, self.filename, "exec", dont_inherit=True)
-
-    def get_source(self, fullname):
-        self._check(fullname)
-        if self._bytecode:
-            return None
-        data = self.finder.read(self.path)
-        if data is None:
-            raise ImportError(f"{self.finder.bundle}: no source for {self.name!r}", name=self.name)
-        return _bx.decode_source(data)
-
-    def get_filename(self, fullname=None) -> str:
-        self._check(fullname)
-        return f"{self.finder.bundle}/{self.path}"
-
-    def get_data(self, path) -> bytes:
-        """The bytes of a file of the bundle by its path (``<bundle>/pkg/data.txt``, as ``__file__`` is)."""
-        inner = self.finder.inner_path(os.fspath(path))
-        data = None if inner is None else self.finder.read(inner)
-        if data is None:
-            raise FileNotFoundError(f"{path}: not a file of {self.finder.bundle}")
-        return data
-
-    def get_resource_reader(self, fullname=None):
-        if not self._package:
-            return None
-        return _Reader(self.finder, posixpath.dirname(self.path))
-
-
-class BundleFinder:
-    """The ``sys.meta_path`` finder of a frozen application: every module of the bundle mounted in
-    ``runtime`` at ``MOUNT_POINT``, by its full name, whatever the
-    parent's ``__path__``; extension modules the manifest lists from their files on disk. Names the bundle
-    does not have go on to the next finder (importkit's path finder: ``lib-dynload``, the script's
-    directory)."""
-
-    def __init__(self, runtime, bundle: str, manifest: dict | None = None) -> None:
-        from .errors import ImportKitError
-
-        self.runtime = runtime
-        self.bundle = os.path.abspath(bundle)
-        self.manifest = manifest or {}
-        self.extensions = dict(self.manifest.get("extensions", {}))
-        self.from_code = 0
-        self.from_source = 0
-        self._error = ImportKitError
-        self._namespaces: dict[str, list[str]] = {}
-
-    def __repr__(self) -> str:
-        return f"<importkit.freeze.BundleFinder {self.bundle}>"
-
-    def inner_path(self, path: str) -> str | None:
-        prefix = self.bundle + "/"
-        if path.startswith(prefix):
-            return posixpath.normpath(path[len(prefix):])
-        if path.startswith("bundle:/"):
-            return path[len("bundle:/"):].strip("/")
-        return None
-
-    def read(self, path: str) -> bytes | None:
-        """The bytes of the file at ``path`` in the bundle, or None."""
-        if not path or path.startswith("../"):
-            return None
-        try:
-            return self.runtime.read_resource(MOUNT_POINT, path)
-        except self._error:
-            return None
-
-    def listing(self, path: str) -> list[str] | None:
-        """The names directly in directory ``path`` of the bundle, or None when it is not a directory the
-        bundle can list (a directory whose path is a package name: every package, and data directories named
-        as identifiers)."""
-        parts = [p for p in path.split("/") if p]
-        if not all(p.isidentifier() for p in parts):
-            return None
-        try:
-            return sorted(self.runtime.resources(".".join([MOUNT_POINT, *parts])))
-        except self._error:
-            return None
-
-    def invalidate_caches(self) -> None:
-        pass
-
-    def find_spec(self, fullname, path=None, target=None):
-        ext = self.extensions.get(fullname)
-        if ext is not None:
-            if not os.path.isfile(ext):
-                return None
-            spec = ModuleSpec(fullname, ExtensionFileLoader(fullname, ext), origin=ext)
-            spec.has_location = True
-            return spec
-        try:
-            found = self.runtime.find_spec(f"{MOUNT_POINT}.{fullname}")
-        except self._error:
-            return self._by_file(fullname)
-        prefix = f"bundle:/{MOUNT_POINT}/"
-        if not found.origin.startswith(prefix):
-            return None
-        inner = found.origin[len(prefix):]
-        origin = f"bundle:/{inner}"
-        kind = int(found.kind)
-        from . import _ffi
-
-        if kind == _ffi.IK_KIND_NAMESPACE:
-            spec = ModuleSpec(fullname, None, is_package=True)
-            spec.submodule_search_locations = [f"{self.bundle}/{inner}" if inner else self.bundle]
-            return spec
-        if kind not in (_ffi.IK_KIND_SOURCE, _ffi.IK_KIND_BYTECODE):
-            return None
-        loader = BundleModuleLoader(self, fullname, inner, found.is_package, kind == _ffi.IK_KIND_BYTECODE)
-        spec = ModuleSpec(fullname, loader, origin=f"{self.bundle}/{inner}", loader_state=origin,
-                          is_package=found.is_package)
-        spec.has_location = True
-        if found.is_package:
-            spec.submodule_search_locations = [f"{self.bundle}/{posixpath.dirname(inner)}"]
-        return spec
-
-    def _by_file(self, fullname):
-        """A name importkit does not take as a module name (``_sysconfigdata__x86_64-linux-gnu``): its source
-        file, read from the bundle and compiled."""
-        if all(p.isidentifier() for p in fullname.split(".")):
-            return None
-        path = fullname.replace(".", "/") + ".py"
-        if self.read(path) is None:
-            return None
-        loader = BundleModuleLoader(self, fullname, path, False, by_file=True)
-        spec = ModuleSpec(fullname, loader, origin=f"{self.bundle}/{path}", loader_state=f"bundle:/{path}")
-        spec.has_location = True
-        return spec
+# -- serving: the bundle mounted, and the extension modules it lists ---------------------------------------
 
 
 def read_manifest(runtime) -> dict | None:
-    """The freeze manifest of the bundle mounted at ``MOUNT_POINT``, or None (a bundle not made by freeze)."""
+    """The freeze manifest of the bundle mounted at the root of ``runtime``, or None (a bundle not made by
+    freeze)."""
     import json
 
-    from .errors import ImportKitError
+    from .errors import InvalidArgumentError, NotFoundError
 
     try:
-        data = runtime.read_resource(MOUNT_POINT, MANIFEST)
-    except ImportKitError:
+        data = runtime.read_file(MANIFEST)
+    except (NotFoundError, InvalidArgumentError):
         return None
     try:
         manifest = json.loads(data)
@@ -572,10 +288,13 @@ def read_manifest(runtime) -> dict | None:
 
 
 def mount(runtime, bundle: str, manifest: bool = True) -> dict | None:
-    """Mounts ``bundle`` (a file) into ``runtime`` at ``MOUNT_POINT``; gives its manifest (with ``manifest``)."""
+    """Mounts ``bundle`` (a file) at the root of ``runtime`` with the bundle's path as the runtime's virtual
+    root (so a module's ``__file__`` is ``<bundle>/pkg/mod.py``, as zipimport gives an archive's modules);
+    gives its manifest (with ``manifest``)."""
     if not os.path.isfile(bundle):
         raise FreezeError(f"{bundle}: no such bundle file")
-    runtime.mount_bundle(bundle, MOUNT_POINT)
+    runtime.set_virtual_root(os.path.abspath(bundle))
+    runtime.mount_bundle(bundle)
     return read_manifest(runtime) if manifest else None
 
 
@@ -592,6 +311,29 @@ def check_manifest(manifest: dict | None, bundle: str, warn) -> None:
     if tag != sys.implementation.cache_tag:
         warn(f"importkit run: {bundle} was compiled for {tag}, this interpreter is "
              f"{sys.implementation.cache_tag}: its modules are compiled from their source")
+
+
+class ExtensionFinder:
+    """The ``sys.meta_path`` finder of ``run``'s child for the extension modules the manifest lists (left on
+    disk by freeze): each from its file, by CPython's ``ExtensionFileLoader``. Other names go on to the next
+    finder."""
+
+    def __init__(self, extensions: dict[str, str]) -> None:
+        self.extensions = dict(extensions)
+
+    def __repr__(self) -> str:
+        return f"<importkit.freeze.ExtensionFinder of {len(self.extensions)} modules>"
+
+    def invalidate_caches(self) -> None:
+        pass
+
+    def find_spec(self, fullname, path=None, target=None):
+        file = self.extensions.get(fullname)
+        if file is None or not os.path.isfile(file):
+            return None
+        spec = ModuleSpec(fullname, ExtensionFileLoader(fullname, file), origin=file)
+        spec.has_location = True
+        return spec
 
 
 # -- run -------------------------------------------------------------------------------------------------------
@@ -623,18 +365,17 @@ def _boot_archive(path: str, runtime, stdlib: bool) -> list[str]:
         names = set(sys.modules) | {"encodings", "encodings.aliases", "encodings.utf_8", "encodings.latin_1",
                                      "encodings.ascii"}
         for name in sorted(names):
-            if name.split(".")[0] in ("importkit", "__main__", MOUNT_POINT) or _imp.is_builtin(name) \
-                    or _imp.is_frozen(name):
+            if name.split(".")[0] in ("importkit", "__main__") or _imp.is_builtin(name) or _imp.is_frozen(name):
                 continue
             try:
-                spec, data, is_code = runtime.get_code(f"{MOUNT_POINT}.{name}")
+                spec, data, is_code = runtime.get_code(name)
             except ImportKitError:
                 continue
-            prefix = f"bundle:/{MOUNT_POINT}/"
+            prefix = "bundle:/"
             if not spec.origin.startswith(prefix) or data is None or int(spec.kind) != _ffi.IK_KIND_SOURCE:
                 continue
             inner = spec.origin[len(prefix):]
-            source = runtime.read_resource(MOUNT_POINT, inner) if is_code else data
+            source = runtime.read_file(inner) if is_code else data
             entries[inner] = source
             if is_code:
                 # a hash-based pyc, unchecked (flags 1): zipimport runs it without compiling the source
@@ -660,6 +401,9 @@ def run(bundle: str, target: str, args=(), *, module: bool, verbose: bool = Fals
     bundle = os.path.abspath(bundle)
     rt = Runtime()
     try:
+        # this runtime only reads the bundle (the boot archive): `__future__` is the bundle's, not the native
+        # every runtime has
+        rt.unregister_native("__future__")
         manifest = mount(rt, bundle)
         check_manifest(manifest, bundle, lambda m: print(m, file=sys.stderr))
         stdlib = bool(manifest and manifest.get("stdlib"))
@@ -701,10 +445,6 @@ def run(bundle: str, target: str, args=(), *, module: bool, verbose: bool = Fals
         rt.close()
 
 
-#: set in the child: the installed runtime and the bundle's finder
-served: BundleFinder | None = None
-
-
 def _excepthook(kind, value, tb) -> None:
     import traceback
 
@@ -712,10 +452,10 @@ def _excepthook(kind, value, tb) -> None:
 
 
 def _child() -> None:
-    """The child interpreter of ``run``: importkit installed, the bundle mounted and served, the boot archive
-    and the standard library's (absent) directory off ``sys.path``, then the target run as ``python -m`` or
-    ``python script.py`` would run it."""
-    global served
+    """The child interpreter of ``run``: importkit installed, the bundle mounted at the root of its runtime
+    (``mount``: what ``importkit.mount_bundle`` does, with the bundle's path as the virtual root), the
+    extension modules of the manifest served from disk, the boot archive and the standard library's (absent)
+    directory off ``sys.path``, then the target run as ``python -m`` or ``python script.py`` would run it."""
     import runpy
 
     import importkit
@@ -727,24 +467,14 @@ def _child() -> None:
     home = os.environ.pop("PYTHONHOME", None)
     rt = importkit.install()
     try:
-        mount(rt, bundle, manifest=False)
+        manifest = mount(rt, bundle) or {}
     except FreezeError as exc:
         sys.exit(f"importkit run: {exc}")
-    finder = BundleFinder(rt, bundle)
-    # load now what finding and loading need, so that no import runs inside the finder
-    from . import spec as _spec  # noqa: F401
-    import linecache as _lc  # noqa: F401
-
-    meta = sys.meta_path
-    for i, f in enumerate(meta):
-        if isinstance(f, ImportKitFinder):
-            meta.insert(i, finder)
-            break
-    else:
-        meta.append(finder)
-    served = finder
-    finder.manifest = read_manifest(rt) or {}  # json is the bundle's now
-    finder.extensions = dict(finder.manifest.get("extensions", {}))
+    extensions = manifest.get("extensions") or {}
+    if extensions:  # before importkit's finder: the bundle does not have them
+        meta = sys.meta_path
+        at = next((i for i, f in enumerate(meta) if isinstance(f, ImportKitFinder)), len(meta))
+        meta.insert(at, ExtensionFinder(extensions))
     drop = {archive}
     if home is not None:
         drop.add(os.path.join(home.split(os.pathsep)[0], "lib", "python%d.%d" % sys.version_info[:2]))
@@ -773,13 +503,28 @@ def _child() -> None:
             sys.path.insert(0, os.path.dirname(path))
             runpy.run_path(path, run_name="__main__")
             return
-        data = finder.read(target.strip("/"))
-        if data is None:
-            sys.exit(f"importkit run: no script {target!r} on disk or in {bundle}")
-        code = compile(data, f"bundle:/{target.strip('/')}", "exec", dont_inherit=True)
-        main = sys.modules["__main__"]
-        main.__dict__.update({"__file__": f"{bundle}/{target.strip('/')}", "__cached__": None})
-        exec(code, main.__dict__)  # noqa: S102
+        _run_bundled_script(rt, bundle, target)
+
+
+def _run_bundled_script(rt, bundle: str, target: str) -> None:
+    """Runs the file ``target`` of the bundle as the program (``__main__``), its ``__file__``
+    ``<bundle>/<target>`` as the bundle's modules have theirs; its lines go to ``linecache`` for tracebacks."""
+    import linecache
+
+    from .errors import InvalidArgumentError, NotFoundError
+
+    inner = target.strip("/")
+    try:
+        data = rt.read_file(inner)
+    except (NotFoundError, InvalidArgumentError):
+        sys.exit(f"importkit run: no script {target!r} on disk or in {bundle}")
+    filename = f"{bundle}/{inner}"
+    code = compile(data, filename, "exec", dont_inherit=True)
+    text = _bx.decode_source(data)
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    main = sys.modules["__main__"]
+    main.__dict__.update({"__file__": filename, "__cached__": None})
+    exec(code, main.__dict__)  # noqa: S102
 
 
 # -- the command line ----------------------------------------------------------------------------------------

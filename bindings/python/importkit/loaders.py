@@ -14,12 +14,16 @@ hot path (those build their ``ModuleSpec`` directly, see ``finder``).
 
 from __future__ import annotations
 
+import _imp
+import marshal
 import sys
+from types import CodeType as _CodeType
 from importlib import _bootstrap_external as _bx
 from importlib import machinery as _machinery
 from importlib.machinery import ModuleSpec
 
 from . import _ffi
+from .errors import ImportKitImportError
 
 try:
     from importlib._abc import Loader as _Loader  # importlib.abc.Loader, without importing importlib.abc
@@ -32,6 +36,25 @@ except ImportError:  # pragma: no cover - Python < 3.10
 SourceFileLoader = _machinery.SourceFileLoader
 SourcelessFileLoader = _machinery.SourcelessFileLoader
 ExtensionFileLoader = _machinery.ExtensionFileLoader
+
+
+def code_object(name: str, data: bytes, filename: str | None = None):
+    """The code object of compiled code importkit handed over for module ``name`` (a bundle's code entry for
+    the runtime's cache tag: ``marshal`` of a code object); ``filename``, when given, becomes its
+    ``co_filename`` and that of every code object inside it (as CPython's loaders fix a moved ``.pyc``:
+    ``_imp._fix_co_filename``), so tracebacks and ``linecache`` name the module's file. Bytes that are not a
+    code object raise ``ImportKitImportError`` naming the module."""
+    try:
+        code = marshal.loads(data)
+    except (EOFError, ValueError, TypeError) as exc:
+        raise ImportKitImportError(f"the compiled code of module '{name}' cannot be read: {exc}",
+                                   module=name) from exc
+    if not isinstance(code, _CodeType):
+        raise ImportKitImportError(
+            f"the compiled code of module '{name}' is not a code object (a {type(code).__name__})", module=name)
+    if filename is not None and code.co_filename != filename:
+        _imp._fix_co_filename(code, filename)
+    return code
 
 
 class NativeLoader(_Loader):

@@ -25,6 +25,7 @@ from importlib import _bootstrap_external as _bx
 from importlib import abc as _abc
 
 from ._tree import MEMORY_SCHEME, MountTree, tree_path
+from .loaders import code_object
 
 __all__ = ["BundleLoader", "MountLoader", "MountReader", "MountTree", "MountedPath", "RuntimePath", "RuntimeReader",
            "SourceBytesLoader"]
@@ -161,7 +162,9 @@ class SourceBytesLoader(_abc.InspectLoader):
         return self._data
 
     def _check(self, fullname: str | None) -> None:
-        if fullname is not None and fullname != self.name:
+        # "__main__": the module run as the program (``python -m``, runpy), whose globals linecache asks with
+        # that name (Python 3.11's linecache.lazycache passes ``__name__``, not ``__spec__.name``)
+        if fullname is not None and fullname != self.name and fullname != "__main__":
             raise ImportError(f"loader for {self.name!r} cannot handle {fullname!r}", name=fullname)
 
     def is_package(self, fullname: str) -> bool:
@@ -176,7 +179,10 @@ class SourceBytesLoader(_abc.InspectLoader):
 
     def get_code(self, fullname: str):
         self._check(fullname)
-        data = self.data()
+        return self._code(self.data())
+
+    def _code(self, data: bytes):
+        """The code object of the module's bytes: its ``.pyc`` (bytecode), else its source compiled."""
         if self._bytecode:
             if len(data) < 16 or data[:4] != _magic():
                 raise ImportError(f"bad magic number in {self.filename!r}", name=self.name, path=self.filename)
@@ -251,10 +257,14 @@ class MountLoader(SourceBytesLoader):
 
 
 class BundleLoader(SourceBytesLoader):
-    """The loader of a module of a mounted bundle: its bytes are read through the runtime when it executes
-    (``Runtime.get_code``: checked blob by blob), ``get_data`` reads a file of the bundle by its virtual path
-    (under the runtime's virtual root) or ``bundle:/...`` (``Runtime.read_file``). ``path`` is the module's path
-    in the tree of mounts (``app/core.py``)."""
+    """The loader of a module of a mounted bundle, read through the runtime when it executes
+    (``Runtime.get_code``: checked blob by blob). When the bundle has the module's code for the runtime's cache
+    tag (``sys.implementation.cache_tag``: what ``python -m importkit freeze`` stores), ``get_code`` is that
+    code, unmarshalled, its ``co_filename`` made ``filename``; else the source is compiled as ``filename``.
+    ``get_source`` is the module's source file in the bundle either way (``Runtime.read_file``), so tracebacks
+    and ``linecache`` show its lines. ``get_data`` reads a file of the bundle by its virtual path (under the
+    runtime's virtual root) or ``bundle:/...``. ``path`` is the module's path in the tree of mounts
+    (``app/core.py``)."""
 
     def __init__(self, runtime, name: str, path: str, filename: str, is_package: bool, file: str | None,
                  root: str | None, bytecode: bool = False) -> None:
@@ -271,12 +281,28 @@ class BundleLoader(SourceBytesLoader):
         return hash((type(self), self.name, self.path))
 
     def data(self) -> bytes:
-        if self._data is None:
-            _, data, _ = self.runtime.get_code(self.name)
-            if data is None:
-                raise ImportError(f"module {self.name!r} ({BUNDLE_SCHEME}/{self.path}) has no bytes", name=self.name)
-            self._data = data
-        return self._data
+        """The module's file in the bundle (its source; a ``.pyc`` for a module of kind bytecode), read each time
+        (``Runtime.read_file``), unless the executor handed the loader its bytes."""
+        if self._data is not None:
+            return self._data
+        from .errors import InvalidArgumentError, NotFoundError
+
+        try:
+            return self.runtime.read_file(self.path)
+        except (NotFoundError, InvalidArgumentError):
+            raise ImportError(f"module {self.name!r} ({BUNDLE_SCHEME}/{self.path}) has no file in the bundle",
+                              name=self.name) from None
+
+    def get_code(self, fullname: str):
+        self._check(fullname)
+        if self._data is not None:  # bytes the executor handed over (full import mode)
+            return self._code(self._data)
+        _, data, is_code = self.runtime.get_code(self.name)
+        if data is None:
+            raise ImportError(f"module {self.name!r} ({BUNDLE_SCHEME}/{self.path}) has no bytes", name=self.name)
+        if is_code:  # the bundle's code entry for the runtime's cache tag: runs as it is
+            return code_object(self.name, data, self.filename)
+        return self._code(data)
 
     def get_resource_reader(self, fullname: str | None = None) -> RuntimeReader | None:
         """``importlib.resources`` of a bundled package: its directory in the bundle, read through the runtime."""

@@ -6,6 +6,9 @@ module), then run in a fresh interpreter whose ``sys.path`` holds no stdlib dire
 its own test runs there and reports what it saw. Also: the executor runs a bundle's code entry, not its
 source; determinism; extension modules left on disk or refused; bad input."""
 
+import importlib
+import importlib.machinery
+import importlib.resources
 import json
 import marshal
 import os
@@ -42,6 +45,7 @@ def command(python, *args, cwd=None, check=True):
 
 APP_MAIN = '''
 import importlib.machinery, importlib.metadata, importlib.resources, json, os, sys, sysconfig, traceback
+import importkit
 import dep, myapp.core
 from myapp import core
 
@@ -51,10 +55,11 @@ report["argv"] = sys.argv[1:]
 report["origins"] = {n: sys.modules[n].__spec__.origin for n in ("dep", "myapp.core", "json", "email.parser")
                      if n in sys.modules or __import__(n)}
 report["loaders"] = {n: type(sys.modules[n].__spec__.loader).__name__ for n in ("dep", "myapp.core", "json")}
-report["bundled"] = sum(type(getattr(m, "__loader__", None)).__name__ == "BundleModuleLoader"
+report["bundled"] = sum(type(getattr(m, "__loader__", None)).__name__ == "BundleLoader"
                         for m in list(sys.modules.values()))
-report["from_code"] = sys.modules["importkit.freeze"].served.from_code
-report["from_source"] = sys.modules["importkit.freeze"].served.from_source
+stats = importkit.installed().code_cache_stats()
+report["from_code"] = stats["hits_source"]  # code entries the bundle handed over for this interpreter's tag
+report["from_source"] = stats["misses"]  # sources handed over without code
 report["test"] = core.selftest()
 report["data"] = importlib.resources.files("dep").joinpath("data.txt").read_text()
 report["listing"] = sorted(p.name for p in importlib.resources.files("dep").iterdir())
@@ -138,7 +143,7 @@ def test_frozen_application_runs_from_the_bundle(frozen):
     assert not any(p.endswith(("site-packages", ".zip")) for p in report["path"])
     for name in ("dep", "myapp.core", "json", "email.parser"):
         assert report["origins"][name].startswith(bundle + "/"), (name, report["origins"][name])
-    assert set(report["loaders"].values()) == {"BundleModuleLoader"}
+    assert set(report["loaders"].values()) == {"BundleLoader"}  # importkit.mount_bundle's loader
     # compiled code from the bundle ran; nothing was compiled from source
     assert report["bundled"] > 20 and report["from_code"] == report["bundled"] and report["from_source"] == 0
     assert report["data"] == "packaged data\n"
@@ -151,8 +156,6 @@ def test_frozen_application_runs_from_the_bundle(frozen):
 
 def test_metadata_of_a_frozen_dependency(frozen):
     report = run_app(frozen)
-    if report["version"] is None and not hasattr(Runtime, "find_distributions"):
-        pytest.xfail("importlib.metadata over bundles is the py-packager branch's (Runtime.find_distributions)")
     assert report["version"] == "1.2.3"
 
 
@@ -161,10 +164,11 @@ def test_freeze_lists_and_keeps_files(frozen):
     try:
         manifest = fz.mount(rt, frozen["bundle"])
         assert manifest["stdlib"] is True and manifest["cache_tag"] == sys.implementation.cache_tag
-        assert rt.read_resource(fz.MOUNT_POINT, "dep-1.2.3.dist-info/METADATA").startswith(b"Metadata-Version")
-        assert rt.read_resource(fz.MOUNT_POINT + ".dep", "data.txt") == b"packaged data\n"
-        spec, code, is_code = rt.get_code(fz.MOUNT_POINT + ".myapp.core")
-        assert is_code and marshal.loads(code).co_filename == "bundle:/myapp/core.py"
+        assert rt.read_file("dep-1.2.3.dist-info/METADATA").startswith(b"Metadata-Version")
+        assert rt.read_resource("dep", "data.txt") == b"packaged data\n"
+        spec, code, is_code = rt.get_code("myapp.core")
+        assert is_code and marshal.loads(code).co_filename == "bundle:/myapp/core.py"  # as freeze compiled it
+        assert spec.file == frozen["bundle"] + "/myapp/core.py"  # the bundle's path is the virtual root
     finally:
         rt.close()
     # the stdlib's extension modules are not in the bundle: they stay in lib-dynload, which run keeps
@@ -203,6 +207,76 @@ def test_the_executor_runs_a_bundles_code_not_its_source():
         assert rt.code_cache_stats()["hits_source"] == 1
 
 
+FROZEN_PKG = {
+    "frzpkg/__init__.py": "from . import core\nKIND = type(__loader__).__name__\n",
+    "frzpkg/core.py": "def fail():\n    x = 1\n    return x / 0  # the line a traceback shows\n",
+    "frzpkg/data.txt": "frozen data\n",
+}
+
+
+@pytest.mark.parametrize("point", ["", "app"])
+def test_mount_bundle_of_a_frozen_bundle_runs_its_code(installed, tmp_path, point):
+    """importkit.mount_bundle of a bundle freeze() built: its modules run from their code entries (not their
+    source), get_source gives the source, and a traceback shows the bundle's lines, under the module's file
+    (freeze compiled them as bundle:/frzpkg/core.py; mounted at "app" they are app/frzpkg/core.py)."""
+    import inspect
+    import traceback
+
+    from conftest import write
+
+    write(tmp_path / "src", FROZEN_PKG)
+    report = fz.freeze(tmp_path / "f.ikb", [tmp_path / "src"])
+    assert report.compiled == 2
+    before = installed.code_cache_stats()
+    importkit.mount_bundle(tmp_path / "f.ikb", point)
+    prefix = point + "." if point else ""
+    pkg = importlib.import_module(prefix + "frzpkg")
+    core = sys.modules[prefix + "frzpkg.core"]
+    after = installed.code_cache_stats()
+    assert after["hits_source"] - before["hits_source"] == 2  # both modules ran from their code entries
+    assert after["misses"] == before["misses"]  # no source was looked up to run
+    assert pkg.KIND == "BundleLoader"
+    tree = (point + "/" if point else "") + "frzpkg/core.py"
+    assert core.__file__ == f"{sys.executable}/{tree}"
+    assert core.fail.__code__.co_filename == core.__loader__.filename == core.__file__
+    assert core.__loader__.get_source(core.__name__) == FROZEN_PKG["frzpkg/core.py"]
+    assert inspect.getsource(core.fail) == FROZEN_PKG["frzpkg/core.py"]
+    assert importlib.resources.files(pkg).joinpath("data.txt").read_text() == "frozen data\n"
+    try:
+        core.fail()
+    except ZeroDivisionError:
+        shown = traceback.format_exc()
+    assert f'File "{core.__file__}", line 3, in fail' in shown
+    assert "    return x / 0  # the line a traceback shows" in shown
+
+
+@pytest.mark.parametrize("entry, message", [
+    (marshal.dumps(42), "is not a code object"),
+    (b"\xff not marshal", "cannot be read"),
+])
+def test_a_code_entry_that_is_no_code_object_fails_naming_the_module(installed, entry, message):
+    b = BundleBuilder()
+    b.add_tree({"badcode.py": "X = 1\n"})
+    b.add_code("badcode", sys.implementation.cache_tag, entry)
+    importkit.mount_bundle(b.build())
+    with pytest.raises(ImportError, match=f"module 'badcode' {message}") as caught:
+        importlib.import_module("badcode")
+    assert caught.value.name == "badcode"
+
+
+def test_full_import_mode_names_a_code_entrys_file(tmp_path):
+    """The executor's exec_code gives compiled code the module's file as co_filename, as BundleLoader does."""
+    from conftest import write
+
+    write(tmp_path / "src", FROZEN_PKG)
+    fz.freeze(tmp_path / "f.ikb", [tmp_path / "src"])
+    with Runtime() as rt:
+        rt.mount_bundle(str(tmp_path / "f.ikb"), "app")
+        core = rt.import_module("app.frzpkg.core")
+        assert rt.code_cache_stats()["hits_source"] == 2
+        assert core.fail.__code__.co_filename == core.__file__ == f"{sys.executable}/app/frzpkg/core.py"
+
+
 def test_script_and_errors(frozen, tmp_path):
     script = tmp_path / "script.py"
     script.write_text("import sys, dep\nprint(dep.double(4), sys.argv[1:], dep.__spec__.origin)\n")
@@ -220,6 +294,20 @@ def test_script_and_errors(frozen, tmp_path):
     assert done.returncode == 1 and "no such file or directory" in done.stderr
     done = command(frozen["python"], "freeze", "-o", str(tmp_path / "no" / "x.ikb"), frozen["app"], check=False)
     assert done.returncode == 1 and "cannot write bundle" in done.stderr
+
+
+def test_a_script_of_the_bundle_runs_and_its_traceback_shows_its_lines(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "tool.py").write_text("import sys\nprint(__file__, sys.argv[1:])\nraise ValueError('x')  # tool line\n")
+    fz.freeze(tmp_path / "t.ikb", [src])
+    done = command(sys.executable, "run", str(tmp_path / "t.ikb"), "tool.py", "a", cwd=str(tmp_path),
+                   check=False)
+    bundle = str(tmp_path / "t.ikb")
+    assert done.stdout.split() == [f"{bundle}/tool.py", "['a']"]
+    assert done.returncode == 1
+    assert f'File "{bundle}/tool.py", line 3, in <module>' in done.stderr
+    assert "raise ValueError('x')  # tool line" in done.stderr
 
 
 def test_another_pythons_stdlib_is_refused_and_another_tag_warned():
@@ -242,8 +330,13 @@ def test_extension_modules_left_on_disk_or_refused(tmp_path):
         manifest = fz.mount(rt, str(tmp_path / "a.ikb"))
         assert manifest["extensions"] == report.extensions
         with pytest.raises(importkit.NotFoundError):
-            rt.find_spec(fz.MOUNT_POINT + ".fast._speed")  # not in the bundle
-        assert rt.find_spec(fz.MOUNT_POINT + ".fast").is_package
+            rt.find_spec("fast._speed")  # not in the bundle
+        assert rt.find_spec("fast").is_package
+    # run's child serves them from disk
+    spec = fz.ExtensionFinder(report.extensions).find_spec("fast._speed")
+    assert isinstance(spec.loader, importlib.machinery.ExtensionFileLoader)
+    assert spec.origin == str(pkg / f"_speed{suffix}") and spec.has_location
+    assert fz.ExtensionFinder(report.extensions).find_spec("fast") is None
     with pytest.raises(fz.FreezeError, match="fast._speed"):
         fz.freeze(tmp_path / "b.ikb", [tmp_path / "src"], extensions="refuse")
     assert not (tmp_path / "b.ikb").exists()
