@@ -2419,6 +2419,7 @@ local function path_templates()
     local head, rest = template:match("^(.*/)%?([^?]*)$")
     if head and head ~= "/" and not head:find("?", 1, true) and (rest == "" or is_normal("/x" .. rest)) then
       e.head, e.rest = head, rest
+      e.dotdot = ("/" .. head):find("/../", 1, true) ~= nil
     end
     if template:byte(1) ~= 47 then list.relative = true end
     list[#list + 1] = e
@@ -2456,17 +2457,25 @@ function lua_file_name(name, file)
   local dir = (list.relative or not clean_file) and cwd() or nil
   set_norms(list, dir or nil)
   local want = clean_file and file or normal(file, dir)
-  for _, e in ipairs(list) do
+  for i, e in ipairs(list) do
     if e.head then
       local n = e.norm
-      if is_joined(file, e.head, filled, e.rest)
-        or (want and n and not (want == file and n == e.head) and is_joined(want, n, filled, e.rest)) then
-        return e.head .. filled .. e.rest
+      if is_joined(file, e.head, filled, e.rest) then return e.head .. filled .. e.rest, i end
+      if want and n and not (want == file and n == e.head) and is_joined(want, n, filled, e.rest) then
+        -- Equal once "." and ".." are taken out as text; through a symbolic link ".." is not that: with ".."
+        -- in the template the file it names must open (as Lua's searcher opens it).
+        local candidate = e.head .. filled .. e.rest
+        if not e.dotdot then return candidate, i end
+        local f = io.open(candidate, "rb")
+        if f then
+          f:close()
+          return candidate, i
+        end
       end
     else
       local candidate = e.template:gsub("%?", (filled:gsub("%%", "%%%%")))
-      if candidate == file then return candidate end
-      if want and normal(candidate, dir) == want then return candidate end
+      if candidate == file then return candidate, i end
+      if want and normal(candidate, dir) == want then return candidate, i end
     end
   end
   return file
@@ -2517,7 +2526,7 @@ jit_off(get_code)
 -- package.path template gives it, unless importkit read it (then its bytes, text or bytecode, load under
 -- that name, as loadfile would); a module of a mount or a bundle loads under its origin.
 local function lua_chunk(name, spec, bytes, is_code)
-  local where = spec.file and lua_file_name(name, spec.file) or spec.origin
+  local where = spec.file and (lua_file_name(name, spec.file)) or spec.origin
   if bytes then
     local fn, msg = load_chunk(bytes, "@" .. where, is_code, nil, "bt")
     return fn, msg, where
@@ -2526,6 +2535,60 @@ local function lua_chunk(name, spec, bytes, is_code)
     return fn, msg, where
   end
   return nil, "importkit: no source for " .. spec.origin, where
+end
+
+-- package.path's templates against install()'s search directories (`rt._lua_dirs`, made from package.path's
+-- "?.lua" templates when install() was called), worked out again when package.path changes: `templates` in
+-- order, and `pos[i]`, where importkit's search reaches template i (directory by directory, `x.lua` then
+-- `x/init.lua` in each), or nil for a template importkit does not search.
+local function lua_order(rt)
+  local path = package.path
+  local cached = rt._lua_order
+  if cached and cached.path == path then return cached end
+  local index = {}
+  for i, dir in ipairs(rt._lua_dirs) do index[dir] = i end
+  local templates, pos = {}, {}
+  for template in path:gmatch("[^;]+") do
+    local i = #templates + 1
+    templates[i] = template
+    local dir = template:match("^(.*)/%?%.lua$") or (template == "?.lua" and ".")
+    if dir and index[dir] then
+      pos[i] = index[dir] * 2
+    else
+      dir = template:match("^(.*)/%?/init%.lua$")
+      if dir and index[dir] then pos[i] = index[dir] * 2 + 1 end
+    end
+  end
+  rt._lua_order = { path = path, templates = templates, pos = pos }
+  return rt._lua_order
+end
+
+-- Whether Lua's own searcher would take another file for `name` than the one importkit found (`file`, found
+-- through package.path template `k`; nil: no template names it): a template before `k` that importkit does
+-- not search, or searches after it, names a file that exists (package.searchpath opens it, as Lua does).
+-- Then install()'s searcher steps aside and LuaJIT's searchers load the module, as they would without it.
+local function lua_would_differ(rt, name, k)
+  if not rt._lua_dirs then return false end -- directories the program gave: importkit's order is theirs
+  if not k then return true end
+  local order = lua_order(rt)
+  local at = order.pos[k]
+  if not at then return true end
+  for j = 1, k - 1 do
+    local p = order.pos[j]
+    if (p == nil or p > at) and package.searchpath(name, order.templates[j]) then return true end
+  end
+  return false
+end
+
+-- Whether a template of package.path that importkit does not search names a file for `name` (Lua's file
+-- searcher, which comes before the C searchers, would load it).
+local function lua_elsewhere(rt, name)
+  if not rt._lua_dirs then return false end
+  local order = lua_order(rt)
+  for j, template in ipairs(order.templates) do
+    if order.pos[j] == nil and package.searchpath(name, template) then return true end
+  end
+  return false
 end
 
 local function lua_loader(rt, o, name, spec, bytes, is_code)
@@ -2541,6 +2604,10 @@ local function lua_loader(rt, o, name, spec, bytes, is_code)
       end
       error(v, 0)
     end
+  end
+  if spec.file and not bytes then
+    local _, k = lua_file_name(name, spec.file)
+    if lua_would_differ(rt, name, k) then return nil end
   end
   local fn, msg, where = lua_chunk(name, spec, bytes, is_code)
   if not fn then
@@ -2802,20 +2869,9 @@ local function lua_searcher(rt, o)
   -- Why `name` is not found (or what failed), with every place tried: the search again, asking for error
   -- objects (it finds the module if it appeared meanwhile).
   local function explained(name)
-    local ok, spec, bytes, is_code = pcall(get_code, rt, name)
-    if ok and not spec and name:find(".", 1, true) then
-      -- Its parent is no package importkit found: `name` found whole, as Lua's searcher finds it (`a/b/c.lua`
-      -- or `a/b/c/init.lua` in each mount, bundle and search directory, whether or not `a` and `a.b` exist).
-      local err = bytes
-      local ok2, found, fbytes, fcode = pcall(get_code, rt, name, true)
-      if not ok2 then
-        ok, spec = false, found
-      elseif found then
-        spec, bytes, is_code = found, fbytes, fcode
-      else
-        merge_attempts(err, fbytes)
-      end
-    end
+    -- A dotted name found whole, as Lua's searcher finds it (`a/b/c.lua` or `a/b/c/init.lua` in each mount,
+    -- bundle and search directory in turn, whether or not `a` and `a.b` exist), in Lua's order.
+    local ok, spec, bytes, is_code = pcall(get_code, rt, name, name:find(".", 1, true) ~= nil)
     if not ok then
       local err = spec
       last_error = err
@@ -2848,11 +2904,9 @@ local function lua_searcher(rt, o)
   local function searcher(name)
     if type(name) ~= "string" then return nil end
     if rt:is_closed() then return "\n\timportkit: the installed runtime is closed" end
-    local ok, spec, bytes, is_code = pcall(get_code, rt, name, false, true)
-    if ok and not spec and name:find(".", 1, true) then
-      ok, spec, bytes, is_code = pcall(get_code, rt, name, true, true)
-    end
+    local ok, spec, bytes, is_code = pcall(get_code, rt, name, name:find(".", 1, true) ~= nil, true)
     if ok and spec then return lua_loader(rt, o, name, spec, bytes, is_code) end
+    if ok and lua_elsewhere(rt, name) then return nil end -- a Lua file comes first: Lua's searcher loads it
     if ok and rt._ctemplates then
       local loader = c_search(rt, name, nil)
       if loader then return loader end
@@ -2882,8 +2936,10 @@ function M.install(opts)
       end
     end
     o.path = dirs
+    o.lua_dirs = dirs
   end
   local rt = new_runtime(o)
+  rt._lua_dirs = o.lua_dirs
   rt._installed = true
   rt._sync_loaded = o.parents
   if not o.parents then rt._lua_opts = o end

@@ -91,7 +91,14 @@ impl Runtime {
         let entries: Vec<String> = self
             .search_path()
             .iter()
-            .map(|e| if e.is_empty() { format!("./{dir}") } else { format!("{e}/{dir}") })
+            // "" and "." are the current directory: the parent's path alone is the same directory, spelt as a
+            // package's location is ("/cwd/a/b", not "/cwd/./a/b": a module's origin, and so its code's key in
+            // the code cache, does not depend on how it was found).
+            .map(|e| match e.as_str() {
+                "" | "." => dir.clone(),
+                e if e.ends_with('/') => format!("{e}{dir}"),
+                e => format!("{e}/{dir}"),
+            })
             .collect();
         let entries: Vec<&str> = entries.iter().map(String::as_str).collect();
         match self.path_search(name, &entries, true) {

@@ -52,6 +52,31 @@ test("chunk names follow package.path's templates as written: '..', '//', severa
   C.ok(r:find('/sub/d/init.lua"', 1, true), r)
 end)
 
+test("the file Lua's searcher would take: templates importkit does not search, in package.path's order", function()
+  local files = {
+    ["dup.lua"] = "return 'dup.lua'",
+    ["src/dup/init.lua"] = "return 'src/dup/init.lua'",
+    ["onlydir/init.lua"] = "return 'onlydir/init.lua'",
+    ["lib/x.lc"] = "return 'lib/x.lc'",
+    ["x.lua"] = "return 'x.lua'",
+    ["deep/a/b.lua"] = "return 'deep/a/b.lua'",
+    ["a/b.lua"] = "return 'a/b.lua'",
+    ["a/init.lua"] = "return 'a'",
+  }
+  local r = same(files, [[
+    package.path = "./src/?/init.lua;./?.lua;./lib/?.lc"
+    R("dup", require "dup")                 -- src/dup/init.lua: a template importkit does not search, first
+    R("onlydir", select(2, pcall(require, "onlydir")) ~= nil) -- no ./?/init.lua template: not found
+    package.path = "./lib/?.lc;./?.lua"
+    R("x", require "x")                     -- lib/x.lc first
+    package.path = "./deep/?.lua;./?.lua"
+    R("a.b", require "a.b")                 -- deep/a/b.lua: the first template, whatever a is
+  ]])
+  C.ok(r:find('dup = "src/dup/init.lua"', 1, true), r)
+  C.ok(r:find('x = "lib/x.lc"', 1, true), r)
+  C.ok(r:find('a.b = "deep/a/b.lua"', 1, true), r)
+end)
+
 test("globals are _G's; package.loaded as Lua stores it; the chunk's arguments as LuaJIT passes them", function()
   local r = same(TREE, [[
     require "pkg.child"

@@ -72,8 +72,8 @@ end)
 test("two copies of the binding in one process: both import, both watch", function()
   local dir = temp_dir({})
   local out, ok = run_in(dir, "", [[
-local A = dofile(]] .. string.format("%q", binding) .. [[)
-local B = dofile(]] .. string.format("%q", binding) .. [[)
+local A = dofile(]] .. string.format("%q", C.absolute(binding)) .. [[)
+local B = dofile(]] .. string.format("%q", C.absolute(binding)) .. [[)
 local ra = A.runtime{ mounts = { app = { ["init.lua"] = "return 1" } } }
 local rb = B.runtime{ mounts = { app = { ["init.lua"] = "return 2" } } }
 print("values", ra:import("app"), rb:import("app"))
