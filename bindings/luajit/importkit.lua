@@ -2275,6 +2275,14 @@ local function new_runtime(o)
       -- made on the first search).
       local templates = c_templates(o.cpath)
       if #templates > 0 then self._ctemplates = templates end
+      -- Every template in order (those importkit does not search too: Lua's C searcher tries them in turn).
+      local covered, all, others = {}, {}, false
+      for _, t in ipairs(templates) do covered[t.template] = t end
+      for template in o.cpath:gmatch("[^;]+") do
+        all[#all + 1] = { template = template, t = covered[template] }
+        if not covered[template] then others = true end
+      end
+      if others then self._cpath_order = all end
     end
     if self._ctemplates and o.c_finder then
       add_c_finder(self)
@@ -2587,6 +2595,22 @@ local function lua_elsewhere(rt, name)
   local order = lua_order(rt)
   for j, template in ipairs(order.templates) do
     if order.pos[j] == nil and package.searchpath(name, template) then return true end
+  end
+  return false
+end
+
+-- Whether Lua's C searcher would open another library for `name` than importkit's: a cpath template that
+-- importkit does not search (`./lib/lib?.so`), before the first of importkit's that has the module, gives a
+-- file (package.searchpath opens it, as Lua's searcher does). Then LuaJIT's own C searchers load it.
+local function c_elsewhere(rt, name)
+  local order = rt._cpath_order
+  if not order then return false end
+  for _, e in ipairs(order) do
+    if e.t then
+      if c_lookup(rt, name, e.t, true) then return false end
+    elseif package.searchpath(name, e.template) then
+      return true
+    end
   end
   return false
 end
@@ -2908,6 +2932,7 @@ local function lua_searcher(rt, o)
     if ok and spec then return lua_loader(rt, o, name, spec, bytes, is_code) end
     if ok and lua_elsewhere(rt, name) then return nil end -- a Lua file comes first: Lua's searcher loads it
     if ok and rt._ctemplates then
+      if c_elsewhere(rt, name) then return nil end -- Lua's C searcher opens another library first
       local loader = c_search(rt, name, nil)
       if loader then return loader end
     end

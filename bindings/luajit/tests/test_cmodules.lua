@@ -46,6 +46,9 @@ local LIBS = {
   -- stored its table in package.loaded (Lua 5.1's way).
   ["raises.so"] = { "!int luaopen_raises(lua_State *L) { return luaL_error(L, \"raises: refused %s\", " ..
     "lua_tostring(L, 1)); }" },
+  -- The same module in two libraries: along "./lib/lib?.so" (a template importkit does not search) and "./?.so".
+  ["lib/libcmx.so"] = { "!int luaopen_cmx(lua_State *L) { lua_pushstring(L, \"lib/libcmx.so\"); return 1; }" },
+  ["cmx.so"] = { "!int luaopen_cmx(lua_State *L) { lua_pushstring(L, \"cmx.so\"); return 1; }" },
   ["reg.so"] = { "!static int hello(lua_State *L) { lua_pushstring(L, \"hello\"); return 1; }\n" ..
     "static const luaL_Reg fns[] = { { \"hello\", hello }, { NULL, NULL } };\n" ..
     "int luaopen_reg(lua_State *L) { luaL_register(L, \"reg\", fns); return 0; }" },
@@ -167,6 +170,21 @@ local function same(dir, body, opts, modes)
   end
   return plain
 end
+
+test("install(): a cpath template importkit does not search, first, gives the library Lua's searcher opens", function()
+  local dir = make_tree({ ["src/cml/init.lua"] = "return 'src/cml/init.lua'" })
+  assert(sh("cp '" .. dir .. "/cmx.so' '" .. dir .. "/cml.so'"))
+  -- The templates are set before install() (its cpath is package.cpath then) and for plain require alike.
+  local r = same(dir, [[
+    package.cpath = "./lib/lib?.so;./?.so"
+    package.path = "./?.lua;./src/?/init.lua"
+    R("cmx", require "cmx")   -- lib/libcmx.so: the first template, which importkit does not search
+    R("cml", require "cml")   -- src/cml/init.lua: a Lua file, before any C module
+  ]], "(function() package.cpath = [=[./lib/lib?.so;./?.so]=] return {} end)()", { "install" })
+  C.ok(r:find('cmx = "lib/libcmx.so"', 1, true), r)
+  C.ok(r:find('cml = "src/cml/init.lua"', 1, true), r)
+  sh("rm -rf '" .. dir .. "'")
+end)
 
 test("a C module is found by importkit along package.cpath and loaded as plain require loads it", function()
   local dir = make_tree({ ["shadow.lua"] = "return { who = 'shadow.lua' }" })
