@@ -2533,8 +2533,8 @@ jit_off(get_code)
 -- message; and the file name (or origin) it was loaded from. A file is `loadfile`d under the name the
 -- package.path template gives it, unless importkit read it (then its bytes, text or bytecode, load under
 -- that name, as loadfile would); a module of a mount or a bundle loads under its origin.
-local function lua_chunk(name, spec, bytes, is_code)
-  local where = spec.file and (lua_file_name(name, spec.file)) or spec.origin
+local function lua_chunk(name, spec, bytes, is_code, file_name)
+  local where = file_name or spec.file and (lua_file_name(name, spec.file)) or spec.origin
   if bytes then
     local fn, msg = load_chunk(bytes, "@" .. where, is_code, nil, "bt")
     return fn, msg, where
@@ -2629,11 +2629,12 @@ local function lua_loader(rt, o, name, spec, bytes, is_code)
       error(v, 0)
     end
   end
-  if spec.file and not bytes then
-    local _, k = lua_file_name(name, spec.file)
-    if lua_would_differ(rt, name, k) then return nil end
+  local file_name, k
+  if spec.file then
+    file_name, k = lua_file_name(name, spec.file)
+    if not bytes and lua_would_differ(rt, name, k) then return nil end
   end
-  local fn, msg, where = lua_chunk(name, spec, bytes, is_code)
+  local fn, msg, where = lua_chunk(name, spec, bytes, is_code, file_name)
   if not fn then
     last_error = new_error(IK_ERR_EXEC, tostring(msg), { module = name })
     error(format("error loading module '%s' from file '%s':\n\t%s", name, where, tostring(msg)), 0)
