@@ -339,9 +339,16 @@ fn get_code_gives_what_an_import_would_execute_and_executes_nothing() {
     let l = host_with(lua, true);
     mount(&l.rt, "loose", &[("x/y.lua", "set y 1")], MountMode::New);
     assert_eq!(l.rt.get_code("loose.x.y", CodeQuery::default()).unwrap_err().code(), ErrorCode::NotFound);
-    let whole = CodeQuery { whole_name: true, files: false };
+    let whole = CodeQuery { whole_name: true, files: false, quiet: false };
     let got = l.rt.get_code("loose.x.y", whole).unwrap();
     assert_eq!((got.is_code, got.bytes), (true, Some(code_of("set y 1"))));
+    // Quiet: the same answers; a miss is an error without the places tried (no explaining pass).
+    let quiet = CodeQuery { quiet: true, ..whole };
+    assert_eq!(l.rt.get_code("loose.x.y", quiet).unwrap().spec.origin(), got.spec.origin());
+    let told = l.rt.get_code("loose.x.nope", whole).unwrap_err();
+    let silent = l.rt.get_code("loose.x.nope", quiet).unwrap_err();
+    assert_eq!((told.code(), silent.code()), (ErrorCode::NotFound, ErrorCode::NotFound));
+    assert!(!told.attempts().is_empty() && silent.attempts().is_empty(), "{told:?} / {silent:?}");
     // An executor that does not accept code gets the source.
     let plain = host_with(Profile::python(), false);
     game(&plain.rt, "2");

@@ -68,7 +68,12 @@ pub unsafe extern "C" fn ik_runtime_get_code(
         let rt = unsafe { runtime(rt) }?;
         // SAFETY: `name` points at `name_len` readable bytes.
         let name = unsafe { in_counted(name, name_len, "name", MAX_NAME_LEN) }?;
-        let query = CodeQuery { whole_name: flags & IK_CODE_WHOLE_NAME != 0, files: flags & IK_CODE_FILES != 0 };
+        // A caller that takes no error object gets a miss without the pass that explains it.
+        let query = CodeQuery {
+            whole_name: flags & IK_CODE_WHOLE_NAME != 0,
+            files: flags & IK_CODE_FILES != 0,
+            quiet: out_error.is_null(),
+        };
         let code = rt.get_code(name, query)?;
         let bytes = code.bytes.map_or(std::ptr::null_mut(), |b| Box::into_raw(Box::new(ik_resource::owned(b))));
         // SAFETY: checked by out_ptr.

@@ -24,6 +24,9 @@ pub struct CodeQuery {
     /// compiled code up for it, as an import does for an executor that accepts code; without, such a module
     /// gives no bytes.
     pub files: bool,
+    /// A miss is not explained: the error has no attempts, and no second, explaining pass is made (for a
+    /// caller that asks for no error object).
+    pub quiet: bool,
 }
 
 /// What [`Runtime::get_code`] gives: the module's spec, and its bytes.
@@ -54,10 +57,10 @@ impl Runtime {
                 if !parent_spec.is_package() {
                     return Err(Error::not_a_package(name, parent));
                 }
-                self.find_in(name, Some(&parent_spec), Reach::All)?
+                self.find_or_explain(name, Some(&parent_spec), Reach::All, query.quiet)?
             }
-            Some(parent) => self.find_whole(name, parent)?,
-            None => self.find_in(name, None, Reach::All)?,
+            Some(parent) => self.find_whole(name, parent, query.quiet)?,
+            None => self.find_or_explain(name, None, Reach::All, query.quiet)?,
         };
         let spec = Arc::clone(&found.spec);
         if matches!(found.source, Source::Native(_)) || spec.kind() == ModuleKind::Namespace {
@@ -82,11 +85,14 @@ impl Runtime {
     /// A dotted name found whole, as Lua's `require` finds one: by the sources that index full names, then
     /// on the search path as `<entry>/<parent's path>/<tail>` (each entry joined with the parent's path:
     /// `a.b.c` is `a/b/c.lua` or `a/b/c/init.lua` under an entry), whether or not the parent is a package.
-    fn find_whole(&self, name: &str, parent: &str) -> Result<Found> {
-        let meta = match self.find_in(name, None, Reach::MetaOnly) {
-            Err(e) if e.code() == ErrorCode::NotFound && self.filesystem_enabled() => e,
-            other => return other,
-        };
+    fn find_whole(&self, name: &str, parent: &str, quiet: bool) -> Result<Found> {
+        // The sources of full names without explaining a miss: the search path may well have the module.
+        if let Some(found) = self.search_in(name, None, None, false, Reach::MetaOnly)? {
+            return Ok(found);
+        }
+        if !self.filesystem_enabled() {
+            return self.find_or_explain(name, None, Reach::MetaOnly, quiet);
+        }
         let dir = parent.replace('.', "/");
         let entries: Vec<String> = self
             .search_path()
@@ -101,14 +107,27 @@ impl Runtime {
             })
             .collect();
         let entries: Vec<&str> = entries.iter().map(String::as_str).collect();
-        match self.path_search(name, &entries, true) {
+        match self.path_search(name, &entries, !quiet) {
             Ok(Some(found)) => Ok(found),
-            Ok(None) => Err(meta),
+            Ok(None) => Err(Error::not_found(name, Vec::new())),
             Err(e) if e.code() == ErrorCode::NotFound => {
+                // Both missed: the sources of full names explain theirs (found meanwhile: taken).
+                let meta = match self.find_in(name, None, Reach::MetaOnly) {
+                    Err(meta) if meta.code() == ErrorCode::NotFound => meta,
+                    other => return other,
+                };
                 let attempts = meta.attempts().iter().chain(e.attempts()).cloned().collect();
                 Err(Error::not_found(name, attempts))
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// [`Runtime::find_in`], or when `quiet` one search whose miss is an error without attempts.
+    fn find_or_explain(&self, name: &str, parent: Option<&ModuleSpec>, reach: Reach, quiet: bool) -> Result<Found> {
+        if !quiet {
+            return self.find_in(name, parent, reach);
+        }
+        self.search_in(name, parent, None, false, reach)?.ok_or_else(|| Error::not_found(name, Vec::new()))
     }
 }

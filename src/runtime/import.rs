@@ -351,7 +351,7 @@ impl Runtime {
     }
 
     /// [`Runtime::search`], asking the finders `reach` says.
-    fn search_in(
+    pub(super) fn search_in(
         &self,
         name: &str,
         parent: Option<&ModuleSpec>,
