@@ -1,7 +1,7 @@
 """Fresh CPython interpreters importing the same standard-library modules with and without
 ``importkit.install()``, side by side in one run (docs/BENCHMARKS.md).
 
-    python3 benches/python_imports.py [--runs N] [--recheck MS]... [--site] [--lib PATH] [--list FILE]
+    python3 benches/python_imports.py [--runs N] [--recheck MS]... [--site] [--lib PATH] [--list FILE] [--sources]
 
 Each round starts, in alternating order, one fresh interpreter per variant (``python3 -E -S -W ignore``:
 no site-packages, no PYTHON* variables, warnings silenced) that imports every module of the list:
@@ -10,7 +10,10 @@ no site-packages, no PYTHON* variables, warnings silenced) that imports every mo
   same modules are loaded before the timed phase), then the imports through CPython's own PathFinder;
 - ``importkit``: ``import importkit; importkit.install(recheck=0)``, then the same imports through importkit
   (and one more variant per extra ``--recheck MS``);
-- ``plain``: nothing but the imports (for the whole-process comparison).
+- ``plain``: nothing but the imports (for the whole-process comparison);
+- with ``--sources``: ``zipimport``, the standard library's modules from a zip of compiled files first on
+  ``sys.path`` (zipfile.PyZipFile, as ``python311.zip``), and ``bundle``, from a bundle of the standard library
+  with each module's compiled code (``importkit.freeze``), mounted at the root under ``importkit.install()``.
 
 Two figures per variant: the import phase (``time.perf_counter`` around the imports, inside the process) and
 the whole process (wall time of the subprocess, start-up, importkit's own loading and exit included). Best and
@@ -45,8 +48,17 @@ PYTHON_FLAGS = ["-E", "-S", "-W", "ignore"]
 CHILD = r"""
 import sys, time, json
 mode, recheck, binding, listfile, timed = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+artifact = sys.argv[6] if len(sys.argv) > 6 else ""
 names = open(listfile).read().split()
-if mode != "plain":
+if mode == "zipimport":  # the standard library's modules from a zip of compiled files, first on sys.path
+    sys.path.insert(0, artifact)
+elif mode == "bundle":  # from a bundle of the standard library with its compiled code, mounted at the root
+    sys.path.insert(0, binding)
+    import importkit
+    importkit.install(recheck=recheck)
+    importkit.mount_bundle(artifact)
+    sys.path.remove(binding)
+elif mode != "plain":
     sys.path.insert(0, binding)
     import importkit
     importkit.install(recheck=recheck)
@@ -125,17 +137,52 @@ def module_list(python: str) -> list[str]:
     return names
 
 
+ARTIFACTS: dict[str, str] = {}  # mode -> the zip or bundle it reads
+
+
 def run_child(python: str, mode: str, recheck: int, listfile: str, env: dict, timed: bool = False
               ) -> tuple[float, dict]:
     t0 = time.perf_counter()
     out = subprocess.run(
-        [python, *PYTHON_FLAGS, "-c", CHILD, mode, str(recheck), BINDING, listfile, "1" if timed else "0"],
+        [python, *PYTHON_FLAGS, "-c", CHILD, mode, str(recheck), BINDING, listfile, "1" if timed else "0",
+         ARTIFACTS.get(mode, "")],
         capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
     )
     wall = time.perf_counter() - t0
     if out.returncode != 0:
         raise SystemExit(f"{mode} failed:\n{out.stderr}")
     return wall, json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def build_sources(python: str, scratch: str, env: dict) -> dict[str, str]:
+    """The zip and the bundle of the standard library (its source modules, test packages left out), made with
+    the interpreter measured: the zip by zipfile.PyZipFile (compiled files, as python311.zip holds them), the
+    bundle by importkit.freeze (each module's compiled code for this interpreter's cache tag)."""
+    zip_path = os.path.join(scratch, "stdlib.zip")
+    bundle_path = os.path.join(scratch, "stdlib.ikb")
+    make = r"""
+import os, sys, sysconfig, zipfile
+std, out = sysconfig.get_paths()["stdlib"], sys.argv[1]
+skip = {"test", "idlelib", "tkinter", "turtledemo", "lib2to3", "ensurepip", "site-packages", "__pycache__"}
+with zipfile.PyZipFile(out, "w", optimize=-1) as z:
+    for entry in sorted(os.listdir(std)):
+        path = os.path.join(std, entry)
+        if entry in skip or entry.startswith("."):
+            continue
+        if entry.endswith(".py") or os.path.isfile(os.path.join(path, "__init__.py")):
+            try:
+                z.writepy(path)
+            except Exception as e:
+                print("skipped", entry, e, file=sys.stderr)
+"""
+    subprocess.run([python, "-E", "-W", "ignore", "-c", make, zip_path], check=True, stdin=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    freeze = (f"import sys; sys.path.insert(0, {BINDING!r}); from importkit import freeze; "
+              f"freeze.freeze({bundle_path!r}, stdlib=True, exclude=('test', 'idlelib', 'tkinter', 'turtledemo', "
+              "'lib2to3', 'ensurepip', 'site-packages'))")
+    subprocess.run([python, "-E", "-W", "ignore", "-c", freeze], check=True, env=dict(env, PYTHONHASHSEED="0"),
+                   stdin=subprocess.DEVNULL)
+    return {"zipimport": zip_path, "bundle": bundle_path}
 
 
 def fmt_ms(seconds: float) -> str:
@@ -149,6 +196,8 @@ def main() -> int:
     ap.add_argument("--lib", help="the importkit library (default: $IMPORTKIT_LIB, else target/release)")
     ap.add_argument("--list", help="write the module list to this file")
     ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--sources", action="store_true",
+                    help="also the standard library from a zip (zipimport) and from a bundle (importkit)")
     args = ap.parse_args()
 
     env = dict(os.environ)
@@ -168,6 +217,10 @@ def main() -> int:
         f.write("\n".join(names) + "\n")
 
     variants = [("plain", 0), ("cpython", 0), ("importkit", 0)] + [("importkit", ms) for ms in args.recheck]
+    scratch = tempfile.mkdtemp(prefix="ik-sources-")
+    if args.sources:
+        ARTIFACTS.update(build_sources(args.python, scratch, env))
+        variants += [("zipimport", 0), ("bundle", 0)]
     timed_variants = [("cpython", 0), ("importkit", 0)] + [("importkit", ms) for ms in args.recheck]
     results: dict[tuple[str, int], list[tuple[float, dict]]] = {v: [] for v in variants}
     timed: dict[tuple[str, int], list[dict]] = {v: [] for v in timed_variants}
@@ -182,6 +235,9 @@ def main() -> int:
                 timed[v].append(run_child(args.python, v[0], v[1], listfile, env, timed=True)[1])
     finally:
         os.unlink(listfile)
+        import shutil
+
+        shutil.rmtree(scratch, ignore_errors=True)
 
     def stats(v, key):
         values = [wall if key == "wall" else info["phase"] for wall, info in results[v]]
@@ -204,10 +260,12 @@ def main() -> int:
         label = {
             "plain": "CPython 3.11, nothing else (whole-process reference)",
             "cpython": "CPython's PathFinder (importkit loaded, then uninstalled)",
+            "zipimport": "the standard library from a zip of compiled files (zipimport)",
+            "bundle": "the standard library from a bundle with its code (importkit.install() + mount_bundle)",
         }.get(v[0], f"importkit.install(recheck={v[1]})")
         pb, pm = stats(v, "phase")
         wb, wm = stats(v, "wall")
-        ratio = "" if v[0] != "importkit" else f" ({base_phase[1] / pm:.2f}x)"
+        ratio = "" if v[0] == "cpython" or v[0] == "plain" else f" ({pm / base_phase[1]:.2f} of CPython's)"
         phase_b = "n/a" if v[0] == "plain" else fmt_ms(pb)
         phase_m = "n/a" if v[0] == "plain" else fmt_ms(pm) + ratio
         print(f"| {label} | {phase_b} | {phase_m} | {fmt_ms(wb)} | {fmt_ms(wm)} |")
