@@ -297,7 +297,7 @@ class BundleLoader(SourceBytesLoader):
         self._check(fullname)
         if self._data is not None:  # bytes the executor handed over (full import mode)
             return self._code(self._data)
-        _, data, is_code = self.runtime.get_code(self.name)
+        _, data, is_code = self.runtime.get_code(self.name, spec=False)
         if data is None:
             raise ImportError(f"module {self.name!r} ({BUNDLE_SCHEME}/{self.path}) has no bytes", name=self.name)
         if is_code:  # the bundle's code entry for the runtime's cache tag: runs as it is

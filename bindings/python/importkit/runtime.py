@@ -685,13 +685,15 @@ class Runtime:
 
     # -- resources and listing ------------------------------------------------------------------------------
 
-    def get_code(self, name: str, *, whole_name: bool = False, files: bool = False) -> tuple[Spec, bytes | None, bool]:
+    def get_code(self, name: str, *, whole_name: bool = False, files: bool = False,
+                 spec: bool = True) -> tuple[Spec | None, bytes | None, bool]:
         """``ik_runtime_get_code`` (``InspectLoader.get_code``): what importing ``name`` would hand the executor,
         nothing executed or imported: its spec, its bytes, and whether they are compiled code for the runtime's
         cache tag (a bundle's code entry for ``sys.implementation.cache_tag``) rather than source;
         None for a module without bytes (a file the host reads itself, a namespace package, a native).
         ``whole_name``: a dotted name found whole, as Lua's ``require`` finds one, its parent not asked;
-        ``files``: a file of the search path read too (for an executor that takes code)."""
+        ``files``: a file of the search path read too (for an executor that takes code); ``spec=False``: the
+        spec is not copied (None in its place), for a loader that has it already."""
         flags = (_ffi.IK_CODE_WHOLE_NAME if whole_name else 0) | (_ffi.IK_CODE_FILES if files else 0)
         encoded = cstr(name)
         lib = _ffi.lib()
@@ -704,13 +706,13 @@ class Runtime:
         from .spec import Spec
 
         try:
-            spec = Spec.from_ptr(spec_ptr.value)
+            found = Spec.from_ptr(spec_ptr.value) if spec else None
             data = None
             if bytes_ptr.value:
                 n = ctypes.c_size_t(0)
                 at = lib.ik_resource_data(bytes_ptr.value, ctypes.byref(n))
                 data = ctypes.string_at(at, n.value) if n.value else b""
-            return spec, data, bool(is_code.value)
+            return found, data, bool(is_code.value)
         finally:
             lib.ik_spec_free(spec_ptr.value)
             if bytes_ptr.value:
