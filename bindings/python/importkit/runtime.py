@@ -354,7 +354,12 @@ class Runtime:
         items = []
         for path, data in files.items():
             p = cstr(path, "mount path")
-            d = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+            if isinstance(data, str):
+                d = data.encode("utf-8")
+            elif isinstance(data, (bytes, bytearray, memoryview)):
+                d = bytes(data)
+            else:  # bytes(5) would be five NUL bytes: the rule of BundleBuilder.add_tree
+                raise TypeError(f"file bytes must be bytes or str, not {type(data).__name__} (at {path!r})")
             items.append((path, p, d))
         array = (_ffi.ik_mount_file * len(items))()
         for i, (_, p, d) in enumerate(items):

@@ -137,3 +137,14 @@ def test_links_add_dir_refuses_are_refused_by_mount(rt, tmp_path, make, why):
     with pytest.raises(importkit.InvalidArgumentError, match=why):
         rt.mount("", tree)
     assert rt.mounts == []
+
+
+@pytest.mark.parametrize("data", [5, 0, [104, 105], None, 1.5])
+def test_mount_takes_bytes_or_str_as_file_contents_as_add_tree_does(rt, data):
+    with importkit.BundleBuilder() as builder, pytest.raises(TypeError, match="must be bytes or str, not"):
+        builder.add_tree({"a.txt": data})
+    with pytest.raises(TypeError, match=f"file bytes must be bytes or str, not {type(data).__name__}"):
+        rt.mount("m", {"__init__.py": "", "a.txt": data})
+    assert rt.mounts == [] and rt._state.borrowed == {}
+    rt.mount("m", {"__init__.py": "", "a.txt": "hi", "b.bin": bytearray(b"\0\1"), "c.bin": memoryview(b"c")})
+    assert [rt.read_resource("m", f) for f in ("a.txt", "b.bin", "c.bin")] == [b"hi", b"\0\1", b"c"]
