@@ -102,6 +102,18 @@ class MountedDistribution(Distribution):
         return hash((id(self._runtime), self._directory))
 
     @property
+    def _normalized_name(self) -> str:
+        """The normalised name ``importlib.metadata`` tells distributions apart by (``entry_points()``,
+        ``packages_distributions()``): from the metadata directory's name, as CPython's ``PathDistribution``
+        takes it, so a METADATA without ``Name`` breaks nothing; else from ``Name``; else ``""``, where CPython's
+        base class would raise TypeError (a directory named ``-1.0.dist-info`` without a Name)."""
+        stem = _name_of(self._directory)
+        if stem:
+            return normalize(stem)
+        name = self.name
+        return normalize(name) if isinstance(name, str) else ""
+
+    @property
     def directory(self) -> str:
         """The metadata directory's path in the tree of mounts."""
         return self._directory

@@ -1,0 +1,49 @@
+"""``importlib.metadata`` under ``install()`` over mounts and bundles (``importkit.metadata``), compared with what
+CPython finds in the same files on disk."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+import importkit
+
+from conftest import run_python, write
+
+NAMELESS = {
+    # a broken distribution: its METADATA has no Name (CPython names it after its directory)
+    "iknameless-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nVersion: 1.0\n",
+    "iknameless-1.0.dist-info/entry_points.txt": "[ik.meta.tests]\nfrom_nameless = iknameless:run\n",
+    # and one that is fine
+    "ikgood-2.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: IKGood\nVersion: 2.0\n",
+    "ikgood-2.0.dist-info/entry_points.txt": "[ik.meta.tests]\nfrom_good = ikgood:run\n",
+}
+
+_ENTRY_POINTS = """
+import importlib.metadata as md, json, sys
+{setup}
+eps = md.entry_points(group="ik.meta.tests")
+print(json.dumps(sorted([e.name, e.value, e.dist._normalized_name] for e in eps)))
+"""
+
+
+def _entry_points_in(setup: str, *args: str) -> list:
+    done = run_python(_ENTRY_POINTS.format(setup=setup), *args)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_entry_points_survive_a_distribution_without_a_name_as_in_cpython(tmp_path):
+    write(tmp_path / "site", NAMELESS)
+    expected = _entry_points_in("sys.path.insert(0, sys.argv[1])", str(tmp_path / "site"))
+    assert expected == [["from_good", "ikgood:run", "ikgood"], ["from_nameless", "iknameless:run", "iknameless"]]
+    mounted = _entry_points_in(f"import importkit; importkit.install().mount('', {NAMELESS!r})")
+    assert mounted == expected
+    with importkit.BundleBuilder() as builder:
+        builder.add_tree(NAMELESS)
+        builder.write(tmp_path / "site.ikb")
+    bundled = _entry_points_in("import importkit; importkit.install(); importkit.mount_bundle(sys.argv[1])",
+                               str(tmp_path / "site.ikb"))
+    assert bundled == expected
