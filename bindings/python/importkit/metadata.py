@@ -73,7 +73,16 @@ def find_distributions(runtime, context=None) -> list[MountedDistribution]:
     docstring), in meta path order."""
     if context is None:
         context = DistributionFinder.Context()
-    if not _searches_mounts(runtime, context.path):
+    path = context.path
+    if path is not sys.path and iter(path) is path:
+        # a one-shot iterator (``distributions(path=iter(...))``): read once here, so the finders after this one
+        # (PathFinder) are handed the same entries, not an exhausted iterator
+        path = list(path)
+        try:
+            vars(context)["path"] = path
+        except TypeError:  # a context without a __dict__
+            context.path = path
+    if not _searches_mounts(runtime, path):
         return []
     wanted = None if context.name is None else normalize(context.name)
     return [

@@ -47,3 +47,26 @@ def test_entry_points_survive_a_distribution_without_a_name_as_in_cpython(tmp_pa
     bundled = _entry_points_in("import importkit; importkit.install(); importkit.mount_bundle(sys.argv[1])",
                                str(tmp_path / "site.ikb"))
     assert bundled == expected
+
+
+_DISTRIBUTIONS_ON = """
+import importlib.metadata as md, json, sys
+{setup}
+print(json.dumps([sorted(str(d.metadata["Name"]) for d in md.distributions(path=iter(entries)))
+                  for entries in ([sys.argv[1]], [sys.argv[1], sys.executable])]))
+"""
+
+
+@pytest.mark.parametrize("setup, also", [
+    ("", []),
+    ("import importkit; importkit.install()", []),
+    ("import importkit; importkit.install().mount('', {'ikmounted-1.0.dist-info/METADATA': "
+     "'Metadata-Version: 2.1\\nName: IKMounted\\nVersion: 1.0\\n'})", ["IKMounted"]),
+])
+def test_distributions_on_a_path_given_as_an_iterator_as_in_cpython(tmp_path, setup, also):
+    write(tmp_path / "site", NAMELESS)
+    done = run_python(_DISTRIBUTIONS_ON.format(setup=setup), str(tmp_path / "site"))
+    assert done.returncode == 0, done.stderr
+    on_disk = ["IKGood", "None"]  # the nameless one too
+    # the virtual root (sys.executable) names the mounts' tree; to CPython it is a file, which holds none
+    assert json.loads(done.stdout) == [on_disk, sorted(on_disk + also)]
