@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import importkit
 
 from conftest import run_python, write
@@ -76,3 +78,63 @@ def test_a_namespace_package_of_a_mount_is_still_one_as_cpython_makes_it(install
     assert module.__file__ is None and module.__spec__.origin is None
     assert isinstance(module.__loader__, importlib.machinery.NamespaceLoader)
     assert list(module.__path__) == ["memory:/topns"]
+
+
+# -- a bundled package's resources: directory names with a '.', file names starting with '..' ------------------
+
+DOTTED = {
+    "dotop/__init__.py": "",
+    "dotop/v1.0/y": "y",
+    "dotop/v1/0/q": "q",
+    "dotop/en_US.UTF-8/LC_MESSAGES/m.mo": "m",
+    "dotop/..x": "x",
+}
+_PATHS = ["v1.0", "v1", "v1/0", "v1/0/q", "v1.0/y", "en_US.UTF-8", "en_US.UTF-8/LC_MESSAGES/m.mo", "..x",
+          "nope", "v1.0/nope"]
+
+
+def _dotted_facts(files) -> dict:
+    out = {"top": sorted(c.name for c in files.iterdir())}
+    for rel in _PATHS:
+        t = files.joinpath(rel)
+        out[rel] = [t.name, t.is_dir(), t.is_file(), t.exists(), t.read_text() if t.is_file() else None]
+    out["v1/0 lists"] = sorted(c.name for c in files.joinpath("v1/0").iterdir())
+    return out
+
+
+@pytest.fixture
+def any_names():
+    """A runtime whose names are those CPython's import accepts, as install()'s is."""
+    profile = importkit.Profile.interpreter()
+    profile.set_identifiers("any")
+    runtime = importkit.Runtime(profile)
+    profile.free()
+    yield runtime
+    runtime.close()
+
+
+def test_bundle_resources_with_dots_in_names_as_cpython_on_disk(any_names, import_state, tmp_path):
+    import importlib
+    import importlib.resources as ir
+    import sys
+
+    rt = any_names
+
+    write(tmp_path / "disk", DOTTED)
+    sys.path.insert(0, str(tmp_path / "disk"))
+    expected = _dotted_facts(ir.files(importlib.import_module("dotop")))  # CPython's own path finder
+    assert expected["..x"] == ["..x", False, True, True, "x"]
+    assert expected["en_US.UTF-8"][1:4] == [True, False, True]
+    del sys.modules["dotop"]
+
+    with importkit.BundleBuilder() as builder:
+        builder.add_tree(DOTTED)
+        rt.mount_bundle(builder.build())
+    files = ir.files(rt.import_module("dotop"))
+    assert type(files).__name__ == "RuntimePath"
+    assert _dotted_facts(files) == expected
+    # a directory with a '.' in its name is known and its files read, but it cannot be listed (the runtime lists
+    # packages' directories): an error, never another directory's entries (v1.0 is not v1/0)
+    with pytest.raises(OSError, match="cannot be listed"):
+        list(files.joinpath("v1.0").iterdir())
+    assert sorted(c.name for c in (tmp_path / "disk" / "dotop" / "v1.0").iterdir()) == ["y"]
