@@ -398,7 +398,11 @@ class RuntimePath(Traversable):
         return self.joinpath(child)
 
     def read_bytes(self) -> bytes:
-        from .errors import ImportKitError
+        """The file's bytes. Only "not there" (and a path no file can have) is ``FileNotFoundError`` (or
+        ``IsADirectoryError``); any other failure of the runtime (a blob failing its CRC check: the bundle is
+        corrupt) is raised as the runtime raised it, as ``Runtime.read_resource`` and ``get_data`` raise it, and
+        so are ``is_file()`` and ``exists()`` (as ``pathlib`` lets ``PermissionError`` through)."""
+        from .errors import InvalidArgumentError, NotFoundError
 
         if not self._rel:
             raise IsADirectoryError(str(self))
@@ -406,7 +410,7 @@ class RuntimePath(Traversable):
             raise FileNotFoundError(f"{self}: outside the package")
         try:
             return self._runtime.read_resource(self._package, self._rel)
-        except (ImportKitError, ValueError):
+        except (NotFoundError, InvalidArgumentError, ValueError):
             pass
         # not a file: a directory when the directory holding it lists it (or it lists as a package itself)
         listed = self._listed_in_parent()

@@ -1,5 +1,6 @@
 """``importlib.resources.files()`` of namespace packages whose portions are a mount's or a bundle's (CPython's
-``NamespaceReader`` takes only directories): what CPython gives for the same tree on disk."""
+``NamespaceReader`` takes only directories), and of bundled packages (``RuntimePath``: names with dots, a
+corrupt blob): what CPython gives for the same tree on disk."""
 
 from __future__ import annotations
 
@@ -138,3 +139,28 @@ def test_bundle_resources_with_dots_in_names_as_cpython_on_disk(any_names, impor
     with pytest.raises(OSError, match="cannot be listed"):
         list(files.joinpath("v1.0").iterdir())
     assert sorted(c.name for c in (tmp_path / "disk" / "dotop" / "v1.0").iterdir()) == ["y"]
+
+
+def test_a_bundled_resource_that_fails_its_crc_check_is_corrupt_not_missing(installed):
+    import importlib.resources as ir
+
+    with importkit.BundleBuilder() as builder:
+        builder.add_tree({"crcp/__init__.py": "", "crcp/data.txt": "UNIQUE-PAYLOAD-0123456789"})
+        data = bytearray(builder.build())
+    at = data.index(b"UNIQUE-PAYLOAD")
+    data[at] ^= 1
+    installed.mount_bundle(bytes(data))
+    import crcp  # noqa: F401 - its module's bytes are intact
+
+    with pytest.raises(importkit.ImportKitError, match="fails its CRC-32 check") as by_runtime:
+        installed.read_resource("crcp", "data.txt")
+    resource = ir.files("crcp") / "data.txt"
+    for read in (resource.read_bytes, resource.read_text, resource.exists, resource.is_file,
+                 lambda: ir.files("crcp").joinpath("data.txt").open("rb")):
+        with pytest.raises(importkit.ImportKitError, match="fails its CRC-32 check") as by_files:
+            read()
+        assert not isinstance(by_files.value, FileNotFoundError)
+        assert str(by_files.value) == str(by_runtime.value)
+    assert not (ir.files("crcp") / "nope.txt").exists()  # what is missing still is
+    with pytest.raises(FileNotFoundError):
+        (ir.files("crcp") / "nope.txt").read_bytes()
