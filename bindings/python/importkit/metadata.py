@@ -157,7 +157,9 @@ class TreeFile(Traversable):
 
     def __str__(self) -> str:
         root = self._runtime._virtual_root
-        return f"{root}/{self._path}" if root is not None else f"memory:/{self._path}"
+        if root is None:
+            return f"memory:/{self._path}"
+        return f"{root}/{self._path}" if self._path else root  # the top of the tree: no '/' after it
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TreeFile) and other._runtime is self._runtime and other._path == self._path

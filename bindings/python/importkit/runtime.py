@@ -231,6 +231,24 @@ def _read_directory(root: str | os.PathLike) -> dict[str, bytes]:
     return files
 
 
+def _opening_failed(exc: BaseException, path: str | None) -> BaseException:
+    """The error of a bundle file importkit could not open (``cannot be opened: ... (os error 2)``) as the
+    ``OSError`` the system gave (``FileNotFoundError``, ``PermissionError``... with ``errno`` and ``filename``;
+    importkit's error as its cause); any other error as it is."""
+    from .errors import InvalidMountError
+
+    message = str(exc)
+    at = message.rfind("(os error ")
+    if not isinstance(exc, InvalidMountError) or "cannot be opened: " not in message or not message.endswith(")"):
+        return exc
+    code = message[at + len("(os error "):-1]
+    if at < 0 or not code.isdigit():
+        return exc
+    failed = OSError(int(code), message, path)
+    failed.__cause__ = exc
+    return failed
+
+
 def _releaser(state: RuntimeState):
     def released(key) -> None:
         try:
@@ -410,7 +428,14 @@ class Runtime:
                 status = lib.ik_runtime_mount_bundle(
                     ptr, point_b, cstr(os.fspath(source), "path"), flags, pin, ctypes.byref(out_id), ctypes.byref(err)
                 )
-        check(status, err)
+        try:
+            check(status, err)
+        except BaseException as exc:
+            path = None if isinstance(source, (bytes, bytearray, memoryview)) else os.fspath(source)
+            failed = exc if path is None else _opening_failed(exc, path)
+            if failed is exc:
+                raise
+            raise failed from exc
         self._tree.add(point, {}, out_id.value, replace, bundle=True)
         self._served_changed()
         return out_id.value
@@ -425,8 +450,14 @@ class Runtime:
         flags = (_ffi.IK_MOUNT_REPLACE if replace else 0) | (_ffi.IK_BUNDLE_READ if read else 0)
         out_id = ctypes.c_uint64()
         encoded = None if path is None else cstr(os.fspath(path), "path")
-        self._call("ik_runtime_mount_bundle_appended", cstr(point, "mount point"), encoded, flags, pin,
-                   ctypes.byref(out_id))
+        try:
+            self._call("ik_runtime_mount_bundle_appended", cstr(point, "mount point"), encoded, flags, pin,
+                       ctypes.byref(out_id))
+        except BaseException as exc:
+            failed = _opening_failed(exc, sys.executable if path is None else os.fspath(path))
+            if failed is exc:
+                raise
+            raise failed from exc
         self._tree.add(point, {}, out_id.value, replace, bundle=True)
         self._served_changed()
         return out_id.value

@@ -70,3 +70,18 @@ def test_distributions_on_a_path_given_as_an_iterator_as_in_cpython(tmp_path, se
     on_disk = ["IKGood", "None"]  # the nameless one too
     # the virtual root (sys.executable) names the mounts' tree; to CPython it is a file, which holds none
     assert json.loads(done.stdout) == [on_disk, sorted(on_disk + also)]
+
+
+def test_locate_file_of_the_empty_path_is_the_directory_holding_the_metadata_as_in_cpython(installed, tmp_path):
+    import importlib.metadata as md
+
+    write(tmp_path / "site", NAMELESS)
+    on_disk = next(d for d in md.PathDistribution.discover(path=[str(tmp_path / "site")])
+                   if d.metadata["Name"] == "IKGood")
+    assert str(on_disk.locate_file("")) == str(tmp_path / "site")  # no '/' after it
+    installed.mount("", NAMELESS)
+    mounted = next(d for d in installed.find_distributions() if d.metadata["Name"] == "IKGood")
+    assert str(mounted.locate_file("")) == installed._virtual_root == sys.executable
+    assert str(mounted.locate_file("a/b.txt")) == f"{sys.executable}/a/b.txt"
+    installed.set_virtual_root(None)
+    assert str(mounted.locate_file("")) == "memory:/"

@@ -148,3 +148,18 @@ def test_mount_takes_bytes_or_str_as_file_contents_as_add_tree_does(rt, data):
     assert rt.mounts == [] and rt._state.borrowed == {}
     rt.mount("m", {"__init__.py": "", "a.txt": "hi", "b.bin": bytearray(b"\0\1"), "c.bin": memoryview(b"c")})
     assert [rt.read_resource("m", f) for f in ("a.txt", "b.bin", "c.bin")] == [b"hi", b"\0\1", b"c"]
+
+
+def test_a_bundle_file_that_cannot_be_opened_is_the_oserror_open_gives(rt, tmp_path):
+    missing = str(tmp_path / "missing.ikb")
+    with pytest.raises(FileNotFoundError) as by_open:
+        open(missing, "rb")
+    for mount in (rt.mount_bundle, rt.mount_bundle_appended):
+        with pytest.raises(FileNotFoundError) as by_mount:
+            mount(missing)
+        assert (by_mount.value.errno, by_mount.value.filename) == (by_open.value.errno, by_open.value.filename)
+        assert isinstance(by_mount.value.__cause__, importkit.InvalidMountError)
+        assert "cannot be opened" in str(by_mount.value)
+    with pytest.raises(importkit.InvalidMountError, match="not a regular file"):  # opened, but no bundle file
+        rt.mount_bundle(str(tmp_path))
+    assert rt.mounts == []
