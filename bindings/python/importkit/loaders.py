@@ -102,6 +102,17 @@ def has_own_portion(locations) -> bool:
     return any(isinstance(p, str) and p.startswith(_OWN_PORTIONS) for p in locations)
 
 
+def read_portions(spec: ModuleSpec, runtime, locations) -> ModuleSpec:
+    """Gives namespace spec ``spec`` (made by the ``sys.meta_path`` finder for the import system) a
+    ``MountNamespaceLoader`` when ``locations`` hold a mount's or a bundle's portion. Only there: a namespace
+    spec keeps ``loader`` None everywhere else, as CPython's do (``_NamespacePath`` takes a recalculated path only
+    from a spec without a loader, and ``PathFinder`` collects portions only from entry finders' specs without
+    one)."""
+    if has_own_portion(locations):
+        spec.loader = MountNamespaceLoader(spec, runtime)
+    return spec
+
+
 class MountNamespaceLoader(_machinery.NamespaceLoader):
     """CPython's ``NamespaceLoader`` for a namespace package with a portion in a mount or a bundle
     (``memory:/op/data``, ``bundle:/app/ns``): CPython's ``NamespaceReader`` takes only directories of the
@@ -192,8 +203,6 @@ def module_spec(spec, runtime=None) -> ModuleSpec:
         ms = ModuleSpec(name, None, is_package=True)
         ms.submodule_search_locations = list(spec.locations)
         ms.loader_state = spec
-        if runtime is not None and has_own_portion(ms.submodule_search_locations):
-            ms.loader = MountNamespaceLoader(ms, runtime)
         return ms
     loader = None
     if kind == _ffi.IK_KIND_NATIVE:

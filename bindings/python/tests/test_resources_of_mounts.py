@@ -81,6 +81,28 @@ def test_a_namespace_package_of_a_mount_is_still_one_as_cpython_makes_it(install
     assert list(module.__path__) == ["memory:/topns"]
 
 
+def test_path_entry_finders_give_namespace_portions_without_a_loader_as_cpythons_do(installed, tmp_path):
+    """Only the spec the import system gets has the loader that reads portions: a path entry finder's portion
+    has none, so that PathFinder collects portions (and _NamespacePath takes recalculated paths) as CPython's."""
+    import importlib
+    import importlib.machinery
+    import sys
+
+    write(tmp_path / "disk", {"dop/__init__.py": "", "dop/data/x.txt": "hi"})
+    sys.path.insert(0, str(tmp_path / "disk"))
+    importlib.import_module("dop")
+    on_disk = importlib.machinery.PathFinder.find_spec("dop.data", [str(tmp_path / "disk" / "dop")])
+    assert on_disk.loader is None and list(on_disk.submodule_search_locations) == [str(tmp_path / "disk/dop/data")]
+
+    installed.mount("", TREE)
+    importlib.import_module("op")
+    mounted = importlib.machinery.PathFinder.find_spec("op.data", ["memory:/op"])
+    assert mounted.loader is None and list(mounted.submodule_search_locations) == ["memory:/op/data"]
+    assert type(mounted.submodule_search_locations) is type(on_disk.submodule_search_locations)
+    imported = importlib.import_module("op.data")  # the import system's: it reads the portions
+    assert type(imported.__loader__).__name__ == "MountNamespaceLoader"
+
+
 # -- a bundled package's resources: directory names with a '.', file names starting with '..' ------------------
 
 DOTTED = {
