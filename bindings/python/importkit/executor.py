@@ -190,9 +190,13 @@ class PythonExecutor:
         d["__indirect__"] = spec.indirect
         if spec.kind == _NAMESPACE:
             d["__path__"] = ms.submodule_search_locations = NamespacePath(self._runtime, spec.name, spec.locations)
-            # as CPython: a NamespaceLoader over the same path, and __file__ None
-            loader = _NamespaceLoader.__new__(_NamespaceLoader)
-            loader._path = ms.submodule_search_locations
+            # as CPython: a NamespaceLoader over the same path, and __file__ None (one that reads a mount's or a
+            # bundle's portions for importlib.resources when the package has one)
+            if loaders.has_own_portion(spec.locations):
+                loader = loaders.MountNamespaceLoader(ms, self._runtime)
+            else:
+                loader = _NamespaceLoader.__new__(_NamespaceLoader)
+                loader._path = ms.submodule_search_locations
             d["__loader__"] = ms.loader = loader
             d["__file__"] = None
         elif spec.is_package:

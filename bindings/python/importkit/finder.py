@@ -65,7 +65,8 @@ from importlib import _bootstrap_external as _bx
 
 from . import _ffi, _held, errors
 from ._found import Found
-from .loaders import ExtensionFileLoader, SourceFileLoader, SourcelessFileLoader, cached_for, module_spec, set_indirect
+from .loaders import (ExtensionFileLoader, SourceFileLoader, SourcelessFileLoader, cached_for, module_spec,
+                      read_portions, set_indirect)
 
 _NamespacePath = _bx._NamespacePath
 
@@ -473,6 +474,8 @@ class ImportKitFinder:
                 spec.submodule_search_locations = (
                     _NamespacePath(fullname, portions, finder._namespace_spec) if dynamic else portions
                 )
+                if dynamic and indirect is None:
+                    read_portions(spec, runtime, portions)  # a bundle on sys.path: importlib.resources reads it
                 return spec if indirect is None else set_indirect(spec, indirect)
             file_b = spec_file(sp, None)
             if file_b is None:
@@ -604,6 +607,7 @@ class ImportKitFinder:
         spec = module_spec(found, self.runtime)
         if found.kind == _NAMESPACE and dynamic:
             spec.submodule_search_locations = _NamespacePath(fullname, list(found.locations), self._namespace_spec)
+            read_portions(spec, self.runtime, found.locations)  # importlib.resources reads a mount's portions
         return spec
 
     # -- install / uninstall -------------------------------------------------------------------------------------

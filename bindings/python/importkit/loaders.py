@@ -114,6 +114,57 @@ class IndirectNamespaceLoader(_Indirect, _machinery.NamespaceLoader):
         super().exec_module(module)
 
 
+# -- namespace packages with a portion in a mount or a bundle -------------------------------------------------
+
+#: the locations of portions that are no directory of the filesystem: a mount's, a bundle's
+_OWN_PORTIONS = ("memory:", "bundle:")
+
+
+def has_own_portion(locations) -> bool:
+    """Whether a namespace package's locations hold a mount's or a bundle's portion."""
+    return any(isinstance(p, str) and p.startswith(_OWN_PORTIONS) for p in locations)
+
+
+def read_portions(spec: ModuleSpec, runtime, locations) -> ModuleSpec:
+    """Gives namespace spec ``spec`` (made by the ``sys.meta_path`` finder for the import system) a
+    ``MountNamespaceLoader`` when ``locations`` hold a mount's or a bundle's portion. Only there: a namespace
+    spec keeps ``loader`` None everywhere else, as CPython's do (``_NamespacePath`` takes a recalculated path only
+    from a spec without a loader, and ``PathFinder`` collects portions only from entry finders' specs without
+    one)."""
+    if has_own_portion(locations):
+        spec.loader = MountNamespaceLoader(spec, runtime)
+    return spec
+
+
+class MountNamespaceLoader(_machinery.NamespaceLoader):
+    """CPython's ``NamespaceLoader`` for a namespace package with a portion in a mount or a bundle
+    (``memory:/op/data``, ``bundle:/app/ns``): CPython's ``NamespaceReader`` takes only directories of the
+    filesystem (``MultiplexedPath only supports directories``), so ``get_resource_reader`` gives a reader over
+    every portion (``_portions.PortionsPath``). Its path is the spec's ``submodule_search_locations``, read when asked (a
+    ``_NamespacePath`` recomputes); as CPython does for namespace packages, ``__file__`` is None."""
+
+    def __init__(self, spec: ModuleSpec, runtime) -> None:  # noqa: D107 - NamespaceLoader's own __init__ not run
+        self._spec = spec
+        self._runtime = runtime
+
+    @property
+    def _path(self):
+        return self._spec.submodule_search_locations
+
+    def exec_module(self, module) -> None:
+        if getattr(module, "__file__", None) is None:
+            module.__file__ = None
+        super().exec_module(module)
+
+    def get_resource_reader(self, module=None):
+        locations = list(self._path)
+        if not has_own_portion(locations):  # only directories (now): CPython's own reader
+            return super().get_resource_reader(module)
+        from ._portions import PortionsReader  # importlib.resources' machinery, loaded only when asked for
+
+        return PortionsReader(self._runtime, self._spec.name, locations)
+
+
 def set_indirect(spec: ModuleSpec, indirect) -> ModuleSpec:
     """Gives the file spec ``spec`` (made by the ``sys.meta_path`` finder) a loader that sets
     ``__indirect__`` (the chain of ``.ref`` files that led to it), of the same kind as its loader; for a

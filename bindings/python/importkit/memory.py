@@ -17,6 +17,7 @@ name with ``linecache`` lazily, so tracebacks show the source even for modules o
 
 from __future__ import annotations
 
+import errno
 import io
 import linecache
 import marshal
@@ -357,10 +358,18 @@ class RuntimePath(Traversable):
     def name(self) -> str:
         return posixpath.basename(self._rel) if self._rel else self._package.rpartition(".")[2]
 
+    def _outside(self) -> bool:
+        """Whether the path leads out of the package's directory (a ``..`` segment; ``..x`` is a name)."""
+        return self._rel == ".." or self._rel.startswith("../")
+
     def _listing(self) -> list[str] | None:
+        """The names in this directory, when the runtime can list it: the package's own directory, or one below
+        it whose path names a package (``data/sub``: ``pkg.data.sub``); None for anything else, which includes
+        a directory with a ``.`` in its path (``v1.0``, ``en_US.UTF-8``: no package has that name, and
+        ``pkg.v1.0`` would be ``v1/0``)."""
         from .errors import ImportKitError
 
-        if self._rel.startswith(".."):
+        if self._outside() or any("." in part for part in self._rel.split("/")):
             return None
         dotted = self._package + ("." + self._rel.replace("/", ".") if self._rel else "")
         try:
@@ -368,8 +377,21 @@ class RuntimePath(Traversable):
         except (ImportKitError, ValueError):
             return None
 
+    def _listed_in_parent(self) -> bool | None:
+        """Whether the directory holding this path lists its name; None when that directory cannot be listed."""
+        names = RuntimePath(self._runtime, self._package, posixpath.dirname(self._rel))._listing()
+        return None if names is None else self.name in names
+
     def is_dir(self) -> bool:
-        return not self._rel or (not self.is_file() and self._listing() is not None)
+        if not self._rel:
+            return True
+        try:
+            self.read_bytes()
+        except IsADirectoryError:
+            return True
+        except FileNotFoundError:
+            return False
+        return False
 
     def is_file(self) -> bool:
         try:
@@ -383,7 +405,14 @@ class RuntimePath(Traversable):
 
     def iterdir(self):
         names = self._listing()
-        if names is None or (self._rel and self.is_file()):
+        if names is None:
+            if self._rel and not self._outside() and self.is_dir():
+                raise OSError(errno.EOPNOTSUPP, f"{self}: a directory whose path names no package (a '.' in "
+                                                "it, a name that is no identifier) cannot be listed: the runtime "
+                                                "lists packages' directories; its files are read by name",
+                                                str(self))
+            raise NotADirectoryError(str(self))
+        if self._rel and self.is_file():
             raise NotADirectoryError(str(self))
         for child in names:
             yield RuntimePath(self._runtime, self._package, posixpath.join(self._rel, child))
@@ -395,14 +424,25 @@ class RuntimePath(Traversable):
         return self.joinpath(child)
 
     def read_bytes(self) -> bytes:
-        from .errors import ImportKitError
+        """The file's bytes. Only "not there" (and a path no file can have) is ``FileNotFoundError`` (or
+        ``IsADirectoryError``); any other failure of the runtime (a blob failing its CRC check: the bundle is
+        corrupt) is raised as the runtime raised it, as ``Runtime.read_resource`` and ``get_data`` raise it, and
+        so are ``is_file()`` and ``exists()`` (as ``pathlib`` lets ``PermissionError`` through)."""
+        from .errors import InvalidArgumentError, NotFoundError
 
-        if not self._rel or self._rel.startswith(".."):
-            raise IsADirectoryError(str(self)) if not self._rel else FileNotFoundError(str(self))
+        if not self._rel:
+            raise IsADirectoryError(str(self))
+        if self._outside():
+            raise FileNotFoundError(f"{self}: outside the package")
         try:
             return self._runtime.read_resource(self._package, self._rel)
-        except (ImportKitError, ValueError):
-            raise FileNotFoundError(f"{self}: no such resource") from None
+        except (NotFoundError, InvalidArgumentError, ValueError):
+            pass
+        # not a file: a directory when the directory holding it lists it (or it lists as a package itself)
+        listed = self._listed_in_parent()
+        if listed is None:
+            listed = self._listing() is not None
+        raise (IsADirectoryError if listed else FileNotFoundError)(f"{self}: no such resource")
 
     def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
         return self.read_bytes().decode(encoding or "utf-8", errors or "strict")

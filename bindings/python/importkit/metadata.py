@@ -73,7 +73,16 @@ def find_distributions(runtime, context=None) -> list[MountedDistribution]:
     docstring), in meta path order."""
     if context is None:
         context = DistributionFinder.Context()
-    if not _searches_mounts(runtime, context.path):
+    path = context.path
+    if path is not sys.path and iter(path) is path:
+        # a one-shot iterator (``distributions(path=iter(...))``): read once here, so the finders after this one
+        # (PathFinder) are handed the same entries, not an exhausted iterator
+        path = list(path)
+        try:
+            vars(context)["path"] = path
+        except TypeError:  # a context without a __dict__
+            context.path = path
+    if not _searches_mounts(runtime, path):
         return []
     wanted = None if context.name is None else normalize(context.name)
     return [
@@ -100,6 +109,18 @@ class MountedDistribution(Distribution):
 
     def __hash__(self) -> int:
         return hash((id(self._runtime), self._directory))
+
+    @property
+    def _normalized_name(self) -> str:
+        """The normalised name ``importlib.metadata`` tells distributions apart by (``entry_points()``,
+        ``packages_distributions()``): from the metadata directory's name, as CPython's ``PathDistribution``
+        takes it, so a METADATA without ``Name`` breaks nothing; else from ``Name``; else ``""``, where CPython's
+        base class would raise TypeError (a directory named ``-1.0.dist-info`` without a Name)."""
+        stem = _name_of(self._directory)
+        if stem:
+            return normalize(stem)
+        name = self.name
+        return normalize(name) if isinstance(name, str) else ""
 
     @property
     def directory(self) -> str:
@@ -136,7 +157,9 @@ class TreeFile(Traversable):
 
     def __str__(self) -> str:
         root = self._runtime._virtual_root
-        return f"{root}/{self._path}" if root is not None else f"memory:/{self._path}"
+        if root is None:
+            return f"memory:/{self._path}"
+        return f"{root}/{self._path}" if self._path else root  # the top of the tree: no '/' after it
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TreeFile) and other._runtime is self._runtime and other._path == self._path

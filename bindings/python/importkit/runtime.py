@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import __future__
 import ctypes
-import sys
+import errno
 import os
+import sys
+from stat import S_ISDIR, S_ISLNK, S_ISREG
 from . import _callbacks, _ffi
 from ._state import RuntimeState
 from ._tree import MountTree
@@ -151,19 +153,100 @@ class _EveryName:
         return name not in self.but
 
 
-def _read_directory(root: str) -> dict[str, bytes]:
+def _read_directory(root: str | os.PathLike) -> dict[str, bytes]:
+    """The files of directory ``root``, read as ``BundleBuilder.add_dir`` reads one (``ik_bundle_builder_add_dir``,
+    docs/BUNDLE.md): symbolic links followed when they lead inside it (a linked file's bytes, a linked
+    directory walked, under the link's own path); a link out of it, a dangling link, a link to a directory
+    that holds it (a loop), a second link to a directory walked already, a special file (FIFO, socket,
+    device) and a name that is not UTF-8 refused (``InvalidArgumentError``), never opened; ``__pycache__``
+    left out. A file is opened non-blocking without following a link and must still be a regular file once
+    open, so a FIFO swapped in meanwhile is refused, never waited on."""
+    from .errors import InvalidArgumentError
+
+    shown = os.fspath(root)
+    try:
+        st = os.stat(shown)
+    except OSError as e:
+        raise type(e)(e.errno, f"cannot mount directory {shown!r}: {e.strerror}", shown) from None
+    if not S_ISDIR(st.st_mode):
+        raise NotADirectoryError(errno.ENOTDIR, f"cannot mount {shown!r}: not a directory", shown)
+    real_root = os.path.realpath(shown)
     files: dict[str, bytes] = {}
-    root = os.fspath(root)
-    if not os.path.isdir(root):
-        raise NotADirectoryError(f"cannot mount {root!r}: not a directory")
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _MOUNT_SKIP_DIRS)
-        for fn in sorted(filenames):
-            full = os.path.join(dirpath, fn)
-            rel = os.path.relpath(full, root).replace(os.sep, "/")
-            with open(full, "rb") as f:
-                files[rel] = f.read()
+    linked: dict[str, str] = {}  # canonical directory walked through a link -> that link's path
+
+    def refuse(rel: str, what: str):
+        return InvalidArgumentError(f"cannot mount directory {shown!r}: {rel!r} {what}",
+                                    status=_ffi.IK_ERR_INVALID_ARGUMENT)
+
+    def read(at: str, rel: str) -> None:
+        try:
+            fd = os.open(at, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError as e:
+            raise type(e)(e.errno, f"cannot mount directory {shown!r}: {rel!r} cannot be read: {e.strerror}",
+                          at) from None
+        with open(fd, "rb", closefd=True) as f:
+            if not S_ISREG(os.fstat(fd).st_mode):  # swapped for something else since it was examined
+                raise refuse(rel, "is no longer a regular file")
+            files[rel] = f.read()
+
+    def walk(directory: str, rel: str, stack: list[str]) -> None:
+        for name in sorted(os.listdir(directory)):
+            child = f"{rel}/{name}" if rel else name
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError:
+                raise refuse(child, "has a name that is not UTF-8") from None
+            if name in _MOUNT_SKIP_DIRS:
+                continue
+            at = os.path.join(directory, name)
+            mode = os.lstat(at).st_mode
+            if S_ISLNK(mode):
+                try:
+                    target = os.path.realpath(at, strict=True)
+                except OSError as e:
+                    raise refuse(child, f"is a symbolic link that leads nowhere ({e.strerror}): refused") from None
+                if target != real_root and not target.startswith(real_root.rstrip(os.sep) + os.sep):
+                    raise refuse(child, f"is a symbolic link out of the directory (to {target!r}): refused")
+                mode = os.stat(target).st_mode
+                if S_ISDIR(mode):
+                    if target in stack:
+                        raise refuse(child, "is a symbolic link to a directory that holds it (a loop): refused")
+                    if target in linked:
+                        raise refuse(child, f"is a second symbolic link to {target!r} (included already through "
+                                            f"the link {linked[target]!r}): refused")
+                    linked[target] = child
+                    walk(target, child, stack + [target])
+                elif S_ISREG(mode):
+                    read(target, child)
+                else:
+                    raise refuse(child, "is a symbolic link to something that is not a regular file or a directory")
+            elif S_ISDIR(mode):
+                walk(at, child, stack + [os.path.realpath(at)])
+            elif S_ISREG(mode):
+                read(at, child)
+            else:
+                raise refuse(child, "is not a regular file, a directory or a symbolic link")
+
+    walk(real_root, "", [real_root])
     return files
+
+
+def _opening_failed(exc: BaseException, path: str | None) -> BaseException:
+    """The error of a bundle file importkit could not open (``cannot be opened: ... (os error 2)``) as the
+    ``OSError`` the system gave (``FileNotFoundError``, ``PermissionError``... with ``errno`` and ``filename``;
+    importkit's error as its cause); any other error as it is."""
+    from .errors import InvalidMountError
+
+    message = str(exc)
+    at = message.rfind("(os error ")
+    if not isinstance(exc, InvalidMountError) or "cannot be opened: " not in message or not message.endswith(")"):
+        return exc
+    code = message[at + len("(os error "):-1]
+    if at < 0 or not code.isdigit():
+        return exc
+    failed = OSError(int(code), message, path)
+    failed.__cause__ = exc
+    return failed
 
 
 def _releaser(state: RuntimeState):
@@ -276,7 +359,9 @@ class Runtime:
         ``core.py`` is ``game.core``) or ``""`` for the root (``game/__init__.py`` is ``game``).
 
         ``files`` maps relative ``/`` paths to bytes (str is encoded as UTF-8), or is a directory whose files
-        are read now (``__pycache__`` directories skipped). importkit borrows the bytes, which this object
+        are read now, as ``BundleBuilder.add_dir`` reads one: ``__pycache__`` left out, symbolic links followed
+        when they lead inside the directory; a link out of it, a loop, a special file (a FIFO, a socket, a
+        device: never opened) refused with ``InvalidArgumentError``, nothing mounted. importkit borrows the bytes, which this object
         keeps (they also serve ``get_source``, ``get_data`` and ``importlib.resources``). ``replace``
         replaces a tree mounted at the same point, in its place. Returns the mount's finder id."""
         from . import memory, spec  # noqa: F401 - loaded now, not inside the first import of a mounted module
@@ -287,7 +372,12 @@ class Runtime:
         items = []
         for path, data in files.items():
             p = cstr(path, "mount path")
-            d = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+            if isinstance(data, str):
+                d = data.encode("utf-8")
+            elif isinstance(data, (bytes, bytearray, memoryview)):
+                d = bytes(data)
+            else:  # bytes(5) would be five NUL bytes: the rule of BundleBuilder.add_tree
+                raise TypeError(f"file bytes must be bytes or str, not {type(data).__name__} (at {path!r})")
             items.append((path, p, d))
         array = (_ffi.ik_mount_file * len(items))()
         for i, (_, p, d) in enumerate(items):
@@ -338,7 +428,14 @@ class Runtime:
                 status = lib.ik_runtime_mount_bundle(
                     ptr, point_b, cstr(os.fspath(source), "path"), flags, pin, ctypes.byref(out_id), ctypes.byref(err)
                 )
-        check(status, err)
+        try:
+            check(status, err)
+        except BaseException as exc:
+            path = None if isinstance(source, (bytes, bytearray, memoryview)) else os.fspath(source)
+            failed = exc if path is None else _opening_failed(exc, path)
+            if failed is exc:
+                raise
+            raise failed from exc
         self._tree.add(point, {}, out_id.value, replace, bundle=True)
         self._served_changed()
         return out_id.value
@@ -353,8 +450,14 @@ class Runtime:
         flags = (_ffi.IK_MOUNT_REPLACE if replace else 0) | (_ffi.IK_BUNDLE_READ if read else 0)
         out_id = ctypes.c_uint64()
         encoded = None if path is None else cstr(os.fspath(path), "path")
-        self._call("ik_runtime_mount_bundle_appended", cstr(point, "mount point"), encoded, flags, pin,
-                   ctypes.byref(out_id))
+        try:
+            self._call("ik_runtime_mount_bundle_appended", cstr(point, "mount point"), encoded, flags, pin,
+                       ctypes.byref(out_id))
+        except BaseException as exc:
+            failed = _opening_failed(exc, sys.executable if path is None else os.fspath(path))
+            if failed is exc:
+                raise
+            raise failed from exc
         self._tree.add(point, {}, out_id.value, replace, bundle=True)
         self._served_changed()
         return out_id.value

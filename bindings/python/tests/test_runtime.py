@@ -4,6 +4,7 @@ errors and the callback firewall."""
 from __future__ import annotations
 
 import ctypes
+import errno
 import gc
 import importlib
 import importlib.machinery
@@ -527,8 +528,12 @@ def test_mount_a_directory_and_borrowed_bytes_released(rt, tmp_path):
     gc.collect()
     assert rt._state.borrowed == {}  # released once no import reads them
     assert rt.mounts == []
-    with pytest.raises(NotADirectoryError):
+    with pytest.raises(FileNotFoundError) as missing:  # as os.listdir says: an OSError with errno and filename
         rt.mount("nodir", str(tmp_path / "missing"))
+    assert missing.value.errno == errno.ENOENT and missing.value.filename == str(tmp_path / "missing")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(NotADirectoryError):
+        rt.mount("nodir", str(tmp_path / "file"))
 
 
 def test_mount_failure_keeps_nothing(rt):
