@@ -41,20 +41,26 @@ enum Held {
     Read(Vec<u8>),
 }
 
+/// Opens `path` for reading without blocking on what opening blocks on (a FIFO without a writer, some
+/// devices): the caller checks, on the open file, that it is a regular file before reading it.
+pub fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC);
+    }
+    options.open(path)
+}
+
 impl FileBytes {
     /// The whole of the file at `path`, as `load` says. A file that cannot be opened, read or mapped is
     /// refused with `InvalidMount` naming it and why.
     pub fn open(path: &Path, load: Load) -> Result<FileBytes> {
         let label = path.display().to_string();
         // Non-blocking: a FIFO (or a device) in the bundle's place is refused below, never waited on.
-        let mut options = std::fs::OpenOptions::new();
-        options.read(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC);
-        }
-        let file = options.open(path).map_err(|e| refused(&label, "cannot be opened", &e))?;
+        let file = open_nonblocking(path).map_err(|e| refused(&label, "cannot be opened", &e))?;
         FileBytes::of_file(&file, &label, load)
     }
 

@@ -14,7 +14,7 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use super::format::{bad_path, file_inside_file, Bundle};
-use super::map::{FileBytes, Load};
+use super::map::{open_nonblocking, FileBytes, Load};
 use crate::error::{Error, ErrorCode, Result};
 use crate::finders::memory::MountFile;
 use crate::finders::path::zip_index::ZipIndex;
@@ -128,7 +128,7 @@ impl Reading<'_> {
         if !meta.is_file() {
             return Err(refused(format!("source '{source}' is not a directory, a zip archive or a bundle")));
         }
-        let file = File::open(path).map_err(|e| io(format!("cannot read source '{source}': {e}")))?;
+        let file = open_nonblocking(path).map_err(|e| io(format!("cannot read source '{source}': {e}")))?;
         let mut head = [0u8; 8];
         let is_bundle = std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, 0).is_ok() && &head == b"IKBUNDL\0";
         if is_bundle {
@@ -281,7 +281,16 @@ impl Walk<'_, '_> {
     }
 
     fn file(&mut self, at: &Path, rel: String) -> Result<()> {
-        let bytes = fs::read(at).map_err(|e| io(self.fail(&rel, format_args!("cannot be read: {e}"))))?;
+        // Checked again on the open file: a FIFO put in the file's place since it was listed is refused, never
+        // waited on.
+        let mut file = open_nonblocking(at).map_err(|e| io(self.fail(&rel, format_args!("cannot be read: {e}"))))?;
+        let meta = file.metadata().map_err(|e| io(self.fail(&rel, format_args!("cannot be read: {e}"))))?;
+        if !meta.is_file() {
+            return Err(refused(self.fail(&rel, "is not a regular file, a directory or a symbolic link")));
+        }
+        let mut bytes = Vec::with_capacity(meta.len().min(MAX_BUNDLE_BLOB_SIZE) as usize);
+        std::io::Read::read_to_end(&mut file, &mut bytes)
+            .map_err(|e| io(self.fail(&rel, format_args!("cannot be read: {e}"))))?;
         if bytes.len() as u64 > MAX_BUNDLE_BLOB_SIZE {
             return Err(refused(
                 self.fail(&rel, format_args!("is {} bytes, over the limit of {MAX_BUNDLE_BLOB_SIZE}", bytes.len())),
