@@ -34,8 +34,10 @@ that CPython's path finder would have served goes through importkit:
   top-level segment is a mount point (or the first segment of a file or directory of a root mount), or a
   native's, is first looked up by importkit's own finders (``ik_runtime_find_spec``: natives, then mounts, in
   meta path order); only if they do not have it does the path finder search ``sys.path`` or ``__path__``.
-  So a mount shadows the filesystem for the names it provides, as a ``sys.meta_path`` finder placed before
-  PathFinder would. (Host finders added with ``Runtime.add_finder`` serve ``Runtime.import_module`` only.)
+  So a mount shadows the filesystem for the modules and regular packages it provides, as a ``sys.meta_path``
+  finder placed before PathFinder would; a namespace directory of a mount is a namespace portion, as on the
+  path: a module or regular package the path finder finds wins over it, and the path's portions follow the
+  mount's in ``__path__`` (docs/SEMANTICS.md, *Resolution order*). (Host finders added with ``Runtime.add_finder`` serve ``Runtime.import_module`` only.)
 - ``invalidate_caches()`` (called by ``importlib.invalidate_caches()``) calls ``ik_runtime_invalidate`` and
   ``PathFinder.invalidate_caches()`` (``sys.path_importer_cache``'s finders, ``_NamespacePath``'s epoch,
   ``importlib.metadata``'s cache). ``find_distributions`` gives the distributions of the runtime's mounts and
@@ -416,17 +418,20 @@ class ImportKitFinder:
         exact = _CACHE_EXACT and not sys.flags.optimize
         check_entries = self._check_entries
 
-        def find(fullname, path, target, dynamic):
+        def find(fullname, path, target, dynamic, own=True):
             ptr = state._ptr
             if ptr is None or not finder._pinned:
                 # uninstalled (a namespace path made meanwhile recalculates) or closed: CPython's own
                 return fallback(fullname, path, target) if dynamic else PathFinder._get_spec(fullname, path)
-            if runtime._served:
+            if own and runtime._served:
                 top = fullname.partition(".")[0]
                 if top in runtime._served:
-                    spec = finder._find_own(ptr, fullname, dynamic)
+                    spec = finder._find_own(ptr, fullname)
                     if spec is not None:
-                        return spec
+                        if spec.loader is not None:
+                            return spec  # a module or regular package of a mount, bundle or native wins
+                        # namespace portions of mounts keep collecting along the path (docs/SEMANTICS.md)
+                        return finder._own_namespace(spec, fullname, path, target, dynamic)
             if path is None:
                 path = _sys.path
             key = tuple(path)
@@ -580,8 +585,35 @@ class ImportKitFinder:
         errors.check(status, err)
         return None
 
-    def _find_own(self, ptr, fullname, dynamic):
-        """A name mounts or natives provide: importkit's own finders (``ik_runtime_find_spec``)."""
+    def _own_namespace(self, spec, fullname, path, target, dynamic):
+        """A namespace package of importkit's own finders (mounts, bundles) is not final, as a namespace
+        portion is not in CPython's path finder: a module or regular package the path finder finds over
+        ``path`` wins, and its namespace portions follow the mounts' in ``__path__``
+        (docs/SEMANTICS.md, *Resolution order*)."""
+        portions = list(spec.submodule_search_locations)
+        other = self._find(fullname, path, target, False, False)
+        if other is not None:
+            if other.loader is not None and not isinstance(other.loader, _bx.NamespaceLoader):
+                return other
+            found = other.submodule_search_locations
+            for portion in getattr(found, "_path", found):  # a _NamespacePath of CPython's fallback
+                if portion not in portions:
+                    portions.append(portion)
+            indirect = getattr(other.loader, "indirect", None)  # the .ref chains of the path's portions
+        else:
+            indirect = None
+        merged = ModuleSpec(fullname, None, is_package=True)
+        merged.loader_state = spec.loader_state
+        merged.submodule_search_locations = (
+            _NamespacePath(fullname, portions, self._namespace_spec) if dynamic else portions
+        )
+        if indirect:
+            merged = set_indirect(merged, {p: indirect.get(p, ()) for p in portions})
+        return merged
+
+    def _find_own(self, ptr, fullname):
+        """A name mounts or natives provide: importkit's own finders (``ik_runtime_find_spec``); a namespace
+        package's locations are a plain list (see ``_own_namespace``)."""
         from .spec import Spec
 
         hot = self._hot
@@ -601,10 +633,7 @@ class ImportKitFinder:
             hot.spec_free(out.value)
         if found.origin.startswith("fs:"):  # the runtime's own search path (not sys.path) had it: not ours
             return None
-        spec = module_spec(found, self.runtime)
-        if found.kind == _NAMESPACE and dynamic:
-            spec.submodule_search_locations = _NamespacePath(fullname, list(found.locations), self._namespace_spec)
-        return spec
+        return module_spec(found, self.runtime)
 
     # -- install / uninstall -------------------------------------------------------------------------------------
 

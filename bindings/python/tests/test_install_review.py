@@ -1,0 +1,111 @@
+"""Defects of ``install()`` an adversarial review found, each held by a program run by plain CPython and with
+importkit installed (fresh interpreters): what a mount provides under importkit is provided to plain CPython as
+the same files in a directory at the front of ``sys.path``, so the two runs must print the same."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from conftest import run_python
+
+PREAMBLE = textwrap.dedent(r'''
+    import importlib, json, os, sys, tempfile
+    MODE = sys.argv[1]
+    if MODE == "importkit":
+        import importkit
+        RT = importkit.install()
+
+    def provide(files):
+        """A mount at the root under importkit; the same files in a directory first on sys.path plainly.
+        Returns the location of the files' tree as a package's __path__ names it."""
+        if MODE == "importkit":
+            RT.mount("", files)
+            return "memory:"
+        d = tempfile.mkdtemp()
+        for rel, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(d, rel)), exist_ok=True)
+            with open(os.path.join(d, rel), "w") as f:
+                f.write(text)
+        sys.path.insert(0, d)
+        return d
+
+    def directory(files):
+        d = tempfile.mkdtemp()
+        for rel, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(d, rel)), exist_ok=True)
+            with open(os.path.join(d, rel), "w") as f:
+                f.write(text)
+        return d
+
+    def outcome(call):
+        try:
+            return ["ok", call()]
+        except BaseException as exc:
+            return [type(exc).__name__, str(exc)]
+''')
+
+
+def both(body: str) -> tuple[dict, dict]:
+    """Runs PREAMBLE + body (which prints one JSON line last) plainly and under install()."""
+    runs = []
+    for mode in ("plain", "importkit"):
+        out = run_python(PREAMBLE + textwrap.dedent(body), mode, cwd="/")
+        assert out.returncode == 0, out.stderr[-5000:]
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return runs[0], runs[1]
+
+
+# -- 2: a mount's namespace package is not final -------------------------------------------------------------
+
+
+def test_a_mounts_namespace_directory_does_not_hide_a_module_later_on_the_path():
+    plain, ours = both('''
+        provide({"colorsys/readme.txt": "data only", "nsx/a.py": "A = 1"})
+        import colorsys
+        seen = {"colorsys": hasattr(colorsys, "rgb_to_hsv"), "file": colorsys.__file__ == colorsys.__spec__.origin}
+        print(json.dumps(seen))
+    ''')
+    assert plain == ours == {"colorsys": True, "file": True}
+
+
+def test_namespace_portions_of_a_mount_and_of_sys_path_are_merged():
+    plain, ours = both('''
+        where = provide({"nsp/a.py": "A = 1", "nsp/sub/x.py": "X = 1"})
+        d = directory({"nsp/b.py": "B = 2", "nsp/sub/y.py": "Y = 2", "nsp/reg/__init__.py": "R = 3"})
+        sys.path.insert(1, d)
+        import nsp, nsp.a, nsp.b, nsp.sub.x, nsp.sub.y, nsp.reg
+        seen = {
+            "path": [p.replace(where, "<first>").replace(d, "<second>") for p in nsp.__path__],
+            "sub": [p.replace(where, "<first>").replace(d, "<second>") for p in nsp.sub.__path__],
+            "values": [nsp.a.A, nsp.b.B, nsp.sub.x.X, nsp.sub.y.Y, nsp.reg.R],
+        }
+        # a portion added later is followed by the dynamic __path__, as in CPython
+        d2 = directory({"nsp/c.py": "C = 4"})
+        sys.path.append(d2)
+        import nsp.c
+        seen["later"] = [nsp.c.C, len(list(nsp.__path__))]
+        print(json.dumps(seen))
+    ''')
+    assert plain == ours
+    assert plain["path"] == ["<first>/nsp", "<second>/nsp"]
+    assert plain["values"] == [1, 2, 1, 2, 3] and plain["later"] == [4, 3]
+
+
+def test_a_bundles_namespace_directory_does_not_hide_a_module_later_on_the_path():
+    out = run_python(textwrap.dedent('''
+        import importkit
+        from importkit.bundle import BundleBuilder
+        with BundleBuilder() as b:
+            b.add_tree({"colorsys/readme.txt": "data only", "bnsp/a.py": "A = 1"})
+            data = b.build()
+        rt = importkit.install()
+        rt.mount_bundle(data)
+        import colorsys, bnsp, bnsp.a
+        print(hasattr(colorsys, "rgb_to_hsv"), bnsp.a.A, list(bnsp.__path__))
+    '''))
+    assert out.returncode == 0, out.stderr[-5000:]
+    assert out.stdout.split() == ["True", "1", "['bundle:/bnsp']"]
+
