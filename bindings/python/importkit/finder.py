@@ -457,6 +457,8 @@ class ImportKitFinder:
                 name_b = fullname.encode()
             except (UnicodeEncodeError, AttributeError):
                 return fallback(fullname, path, target)
+            if b"\0" in name_b:  # the C ABI takes NUL-terminated names: CPython's own finder (not found)
+                return fallback(fullname, path, target)
             try:
                 out, out_ref = tls.out
             except AttributeError:
@@ -616,6 +618,8 @@ class ImportKitFinder:
         package's locations are a plain list (see ``_own_namespace``)."""
         from .spec import Spec
 
+        if "\0" in fullname:  # no file or native has a NUL in its name (the C ABI takes NUL-terminated names)
+            return None
         hot = self._hot
         out = c_void_p()
         err = c_void_p()

@@ -109,3 +109,20 @@ def test_a_bundles_namespace_directory_does_not_hide_a_module_later_on_the_path(
     assert out.returncode == 0, out.stderr[-5000:]
     assert out.stdout.split() == ["True", "1", "['bundle:/bnsp']"]
 
+
+# -- 3: a NUL in a module name -------------------------------------------------------------------------------
+
+
+def test_a_name_with_a_nul_is_not_found_as_the_name_before_the_nul():
+    plain, ours = both(r'''
+        provide({"ma.py": "A = 1", "mpkg/__init__.py": ""})
+        sys.path.append(directory({"fa.py": "A = 2"}))
+        seen = {name: outcome(lambda: importlib.import_module(name).__name__)
+                for name in ("ma\x00anything", "fa\x00anything", "mpkg.x\x00y", "ma", "fa")}
+        print(json.dumps(seen))
+    ''')
+    assert plain == ours
+    assert plain["ma\x00anything"] == ["ModuleNotFoundError", "No module named 'ma\\x00anything'"]
+    assert plain["fa\x00anything"][0] == plain["mpkg.x\x00y"][0] == "ModuleNotFoundError"
+    assert plain["ma"] == ["ok", "ma"] and plain["fa"] == ["ok", "fa"]
+
