@@ -434,7 +434,8 @@ class ImportKitFinder:
                         return finder._own_namespace(spec, fullname, path, target, dynamic)
             if path is None:
                 path = _sys.path
-            key = tuple(path)
+            # a one-shot iterable is read once: the fallbacks below search the entries read here
+            path = key = tuple(path)
             try:
                 check_entries(key)
             except TypeError:  # an unhashable entry (CPython skips it): CPython's own path finder

@@ -126,3 +126,29 @@ def test_a_name_with_a_nul_is_not_found_as_the_name_before_the_nul():
     assert plain["fa\x00anything"][0] == plain["mpkg.x\x00y"][0] == "ModuleNotFoundError"
     assert plain["ma"] == ["ok", "ma"] and plain["fa"] == ["ok", "fa"]
 
+
+# -- 11: a one-shot iterable sys.path or __path__ ------------------------------------------------------------
+
+
+def test_a_one_shot_sys_path_or_package_path_reaches_the_fallback_whole():
+    plain, ours = both(r'''
+        d = directory({"genmod.py": "G = 1", "genpkg/__init__.py": "", "genpkg/sub.py": "S = 2",
+                       "nulmod.py": ""})
+        seen = {}
+        saved = sys.path
+        sys.path = (e for e in [b"/nonexistent", d])
+        seen["bytes entry"] = outcome(lambda: importlib.import_module("genmod").G)
+        sys.path = (e for e in ["/nonexistent", d])
+        seen["str entries"] = outcome(lambda: importlib.import_module("genpkg").__name__)
+        sys.path = iter([d + "/\x00x", d])
+        seen["nul entry"] = outcome(lambda: importlib.import_module("nulmod").__name__)
+        sys.path = saved
+        genpkg = sys.modules["genpkg"]
+        genpkg.__path__ = (e for e in [b"/nonexistent", os.path.join(d, "genpkg")])
+        seen["bytes in __path__"] = outcome(lambda: importlib.import_module("genpkg.sub").S)
+        print(json.dumps(seen))
+    ''')
+    assert plain == ours
+    assert plain["bytes entry"] == ["ok", 1] and plain["bytes in __path__"] == ["ok", 2]
+    assert plain["nul entry"] == ["ValueError", "embedded null byte"]
+
