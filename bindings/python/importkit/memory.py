@@ -161,7 +161,9 @@ class SourceBytesLoader(_abc.InspectLoader):
         return self._data
 
     def _check(self, fullname: str | None) -> None:
-        if fullname is not None and fullname != self.name:
+        # "__main__": the name runpy (``-m``, ``run_module(run_name="__main__")``) runs the module under, which
+        # linecache asks ``get_source`` with for a traceback's lines (zipimport's loaders answer it too)
+        if fullname is not None and fullname != self.name and fullname != "__main__":
             raise ImportError(f"loader for {self.name!r} cannot handle {fullname!r}", name=fullname)
 
     def is_package(self, fullname: str) -> bool:

@@ -152,3 +152,18 @@ def test_a_one_shot_sys_path_or_package_path_reaches_the_fallback_whole():
     assert plain["bytes entry"] == ["ok", 1] and plain["bytes in __path__"] == ["ok", 2]
     assert plain["nul entry"] == ["ValueError", "embedded null byte"]
 
+
+# -- 7: tracebacks of a mounted package run as __main__ ------------------------------------------------------
+
+
+def test_tracebacks_of_a_mounted_package_run_as_main_show_its_lines():
+    plain, ours = both(r'''
+        import runpy, traceback
+        provide({"runapp/__init__.py": "", "runapp/__main__.py": "X = 1\nraise ValueError('boom')\n"})
+        try:
+            runpy.run_module("runapp", run_name="__main__")
+        except ValueError:
+            text = traceback.format_exc()
+        print(json.dumps({"line": "    raise ValueError('boom')" in text.splitlines()}))
+    ''')
+    assert plain == ours == {"line": True}
