@@ -167,3 +167,42 @@ def test_tracebacks_of_a_mounted_package_run_as_main_show_its_lines():
         print(json.dumps({"line": "    raise ValueError('boom')" in text.splitlines()}))
     ''')
     assert plain == ours == {"line": True}
+
+
+# -- 14: __cached__ of mounted and bundled modules -----------------------------------------------------------
+
+
+def test_cached_of_mounted_and_bundled_modules_is_zipimports(tmp_path):
+    """The decision of docs/SEMANTICS.md (*Files of mounted modules*): ``__cached__`` is what ``ModuleSpec``
+    computes from the virtual file, the same path under the virtual root as zipimport's under the archive."""
+    out = run_python(textwrap.dedent(f'''
+        import json, os, sys, zipfile
+        import importkit
+        from importkit.bundle import BundleBuilder
+        files = {{"__init__.py": "", "mod.py": "X = 1"}}
+        archive = {str(tmp_path / "c.zip")!r}
+        with zipfile.ZipFile(archive, "w") as z:
+            for rel, text in files.items():
+                z.writestr("zcpkg/" + rel, text)
+        with BundleBuilder() as b:
+            b.add_tree(files)
+            data = b.build()
+        rt = importkit.install()
+        rt.mount("mcpkg", files)
+        rt.mount_bundle(data, "bcpkg")
+        sys.path.insert(0, archive)
+        import zcpkg.mod, mcpkg.mod, bcpkg.mod
+        root = sys.executable  # the default virtual root
+        seen = {{}}
+        for prefix, base in (("z", archive), ("m", root), ("b", root)):
+            pkg, mod = sys.modules[prefix + "cpkg"], sys.modules[prefix + "cpkg.mod"]
+            seen[prefix] = [os.path.relpath(m.__cached__, base) for m in (pkg, mod)] + [
+                mod.__spec__.cached == mod.__cached__, type(mod.__spec__).__name__]
+        print(json.dumps(seen))
+    '''))
+    assert out.returncode == 0, out.stderr[-5000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    tag = "cpython-311"
+    assert seen["z"][:2] == [f"zcpkg/__pycache__/__init__.{tag}.pyc", f"zcpkg/__pycache__/mod.{tag}.pyc"]
+    for prefix in "mb":
+        assert seen[prefix] == [p.replace("zcpkg", prefix + "cpkg") for p in seen["z"][:2]] + [True, "ModuleSpec"]
