@@ -67,7 +67,8 @@ from importlib import _bootstrap_external as _bx
 
 from . import _ffi, _held, errors
 from ._found import Found
-from .loaders import ExtensionFileLoader, SourceFileLoader, SourcelessFileLoader, cached_for, module_spec, set_indirect
+from .loaders import (_Indirect, ExtensionFileLoader, SourceFileLoader, SourcelessFileLoader, cached_for, module_spec,
+                      set_indirect)
 
 _NamespacePath = _bx._NamespacePath
 
@@ -228,7 +229,10 @@ class ImportKitFinder:
         self._find = find
 
         def find_spec(fullname, path=None, target=None):
-            return find(fullname, path, target, True)
+            spec = find(fullname, path, target, True)
+            if target is not None and spec is not None:
+                _retarget(spec, target)
+            return spec
 
         find_spec.__doc__ = ImportKitFinder.find_spec.__doc__
         self.find_spec = find_spec
@@ -650,6 +654,17 @@ class ImportKitFinder:
                 self.runtime.remove_path_hook(self._hook_id)
             except Exception:  # noqa: BLE001 - closed meanwhile
                 pass
+
+
+def _retarget(spec, target) -> None:
+    """A module found again for ``target`` (``importlib.reload``): when no ``.ref`` file located it this time,
+    the ``__indirect__`` an earlier load set goes (only modules a ``.ref`` file located have it, and
+    CPython's loaders, which the new spec has, do not remove it)."""
+    if not isinstance(spec.loader, _Indirect):
+        try:
+            del target.__indirect__
+        except AttributeError:
+            pass
 
 
 def _portion_refs(hot, sp, portions):

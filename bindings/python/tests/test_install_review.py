@@ -206,3 +206,36 @@ def test_cached_of_mounted_and_bundled_modules_is_zipimports(tmp_path):
     assert seen["z"][:2] == [f"zcpkg/__pycache__/__init__.{tag}.pyc", f"zcpkg/__pycache__/mod.{tag}.pyc"]
     for prefix in "mb":
         assert seen[prefix] == [p.replace("zcpkg", prefix + "cpkg") for p in seen["z"][:2]] + [True, "ModuleSpec"]
+
+
+# -- 13: __indirect__ and reload -----------------------------------------------------------------------------
+
+
+def test_a_reload_no_longer_through_a_ref_file_drops_indirect(tmp_path):
+    out = run_python(textwrap.dedent(f'''
+        import importlib, json, os, sys
+        import importkit
+        importkit.install()
+        root = {str(tmp_path)!r}
+        home, src = os.path.join(root, "home"), os.path.join(root, "src")
+        os.makedirs(home); os.makedirs(src)
+        open(os.path.join(home, "tool.ref"), "w").write("../src\\n")
+        open(os.path.join(src, "tool.py"), "w").write("WHERE = 'src'\\n")
+        sys.path.insert(0, home)
+        import tool
+        seen = {{"first": [tool.WHERE, tool.__indirect__]}}
+        open(os.path.join(src, "tool.py"), "w").write("WHERE = 'src again'\\n")
+        importlib.reload(tool)
+        seen["through the ref again"] = [tool.WHERE, tool.__indirect__]
+        os.remove(os.path.join(home, "tool.ref"))
+        open(os.path.join(home, "tool.py"), "w").write("WHERE = 'home'\\n")
+        importlib.invalidate_caches()
+        importlib.reload(tool)
+        seen["plain"] = [tool.WHERE, hasattr(tool, "__indirect__"), type(tool.__loader__).__name__]
+        print(json.dumps(seen))
+    '''))
+    assert out.returncode == 0, out.stderr[-5000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    ref = [str(tmp_path / "home" / "tool.ref")]
+    assert seen == {"first": ["src", ref], "through the ref again": ["src again", ref],
+                    "plain": ["home", False, "SourceFileLoader"]}
