@@ -94,6 +94,12 @@ _CACHE_EXACT = sys.implementation.cache_tag == "cpython-311"
 
 _MISSING = object()  # not in sys.path_importer_cache
 
+#: the attributes FileFinder.__init__ gives an instance: one with others (a patched find_spec) is a program's
+_FILE_FINDER_ATTRS = frozenset(vars(_bx.FileFinder("/")))
+#: the _path_mtime importkit gives a FileFinder it serves: FileFinder.invalidate_caches() sets -1, which
+#: importkit sees (any value but a real mtime makes the FileFinder itself list its directory, as -1 does)
+_ADOPTED = -2.0
+
 # the lock of install()/uninstall(); the finder in sys.meta_path, if any
 _lock = allocate_lock()
 _installed: ImportKitFinder | None = None
@@ -217,6 +223,8 @@ class ImportKitFinder:
         self._pic = sys.path_importer_cache
         # entry -> the finder of sys.path_importer_cache importkit's entry finder stands for (see _check_entries)
         self._seen: dict[str, object] = {}
+        # entry -> the default FileFinder of sys.path_importer_cache importkit's directory finder serves it for
+        self._adopted: dict[str, object] = {}
         self._seen_version = 0
         self._checks: dict[tuple, tuple] = {}
         self._defaults = _default_loaders()
@@ -268,7 +276,11 @@ class ImportKitFinder:
         if finder is None:
             return _NoFinder() if _could_serve(entry) else None
         if self._is_default_finder(finder, entry):
-            return None  # importkit's directory finder for the same directory
+            # importkit's directory finder for the same directory; what is done to the FileFinder afterwards
+            # (invalidate_caches(), another find_spec or loaders) is checked before each search (_check_entries)
+            finder._path_mtime = _ADOPTED
+            self._adopted[entry] = finder
+            return None
         return _PyEntryFinder(finder, self._tls)
 
     def _path_hooks(self, entry: str):
@@ -295,7 +307,8 @@ class ImportKitFinder:
         """Whether ``finder`` is CPython's ``FileFinder`` with the default loaders for the directory that
         importkit's directory finder serves for ``entry`` (relative entries joined to the current directory,
         as ``FileFinder.__init__`` does)."""
-        if type(finder) is not _bx.FileFinder or getattr(finder, "_loaders", None) != self._defaults:
+        if type(finder) is not _bx.FileFinder or getattr(finder, "_loaders", None) != self._defaults \
+                or vars(finder).keys() != _FILE_FINDER_ATTRS:
             return False
         try:
             if not entry or entry == ".":
@@ -342,18 +355,32 @@ class ImportKitFinder:
                 if entry in seen:
                     keys.append(entry)
             keys = tuple(keys)
-            check = (version, keys, tuple(seen[k] for k in keys), (_MISSING,) * len(keys), cwd)
+            adopted = self._adopted
+            check = (version, keys, tuple(seen[k] for k in keys), (_MISSING,) * len(keys), cwd,
+                     tuple(adopted[k] for k in keys if k in adopted))
             if len(self._checks) >= 512:
                 self._checks.clear()
             self._checks[key] = check
         if check[1] and not all(map(_is_, map(cache.get, check[1], check[3]), check[2])):
             self._forget(cache)
+            return
+        if check[5]:
+            # a FileFinder importkit serves is CPython's as long as it is what _is_default_finder took: after
+            # its invalidate_caches() (_path_mtime -1), an attribute of its own (a patched find_spec) or other
+            # loaders, importkit forgets its entry finders and the entries are offered to the hooks again
+            defaults = self._defaults
+            n = len(_FILE_FINDER_ATTRS)
+            for f in check[5]:
+                if f._path_mtime == -1 or len(vars(f)) != n or f._loaders != defaults:
+                    self._forget(cache)
+                    return
 
     def _forget(self, cache) -> None:
         """importkit forgets every entry finder (and listing): each entry is offered to the hooks again, which
         take the finders ``sys.path_importer_cache`` still has."""
         self._pic = cache
         self._seen.clear()
+        self._adopted.clear()
         self._seen_version += 1
         self._checks.clear()
         self.runtime.drop_caches()
@@ -366,6 +393,9 @@ class ImportKitFinder:
         if not self._state.closed:
             self.runtime.invalidate()
         PathFinder.invalidate_caches()
+        for f in self._adopted.values():  # their invalidate_caches() was this one: nothing more to forget
+            if f._path_mtime == -1:
+                f._path_mtime = _ADOPTED
 
     def find_distributions(self, context=None, **kwargs):
         """``importlib.metadata``'s distributions: those of the runtime's mounts and bundles

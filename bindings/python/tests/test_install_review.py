@@ -239,3 +239,53 @@ def test_a_reload_no_longer_through_a_ref_file_drops_indirect(tmp_path):
     ref = [str(tmp_path / "home" / "tool.ref")]
     assert seen == {"first": ["src", ref], "through the ref again": ["src again", ref],
                     "plain": ["home", False, "SourceFileLoader"]}
+
+
+# -- 8, 9: what is done to a cached FileFinder ---------------------------------------------------------------
+
+
+def test_invalidate_caches_of_the_cached_file_finder_itself_is_honoured():
+    plain, ours = both(r'''
+        d = directory({"early.py": ""})
+        sys.path.insert(0, d)
+        import early
+        finder = sys.path_importer_cache[d]
+        st = os.stat(d)
+        with open(os.path.join(d, "latemod.py"), "w") as f:
+            f.write("L = 1\n")
+        os.utime(d, ns=(st.st_atime_ns, st.st_mtime_ns))  # the directory looks unchanged
+        seen = {"before": outcome(lambda: importlib.import_module("latemod").L)}
+        finder.invalidate_caches()
+        seen["after"] = outcome(lambda: importlib.import_module("latemod").L)
+        seen["finder"] = type(finder).__name__
+        print(json.dumps(seen))
+    ''')
+    assert plain == ours
+    assert plain["before"][0] == "ModuleNotFoundError" and plain["after"] == ["ok", 1]
+
+
+def test_changes_to_a_cached_file_finder_are_honoured():
+    plain, ours = both(r'''
+        from importlib.machinery import SourceFileLoader
+        d = directory({"early.py": "", "patched.py": "P = 1\n", "txtmod.txt": "T = 2\n"})
+        sys.path.insert(0, d)
+        import early
+        finder = sys.path_importer_cache[d]
+        calls = []
+        original = finder.find_spec
+        def find_spec(name, target=None):
+            calls.append(name)
+            return original(name, target)
+        finder.find_spec = find_spec
+        seen = {"patched": outcome(lambda: importlib.import_module("patched").P)}
+        seen["calls"] = calls
+        del finder.find_spec
+        seen["txt before"] = outcome(lambda: importlib.import_module("txtmod").T)
+        finder._loaders.append((".txt", SourceFileLoader))
+        finder.invalidate_caches()
+        seen["txt after"] = outcome(lambda: importlib.import_module("txtmod").T)
+        print(json.dumps(seen))
+    ''')
+    assert plain == ours
+    assert plain["calls"] == ["patched"] and plain["txt after"] == ["ok", 2]
+    assert plain["txt before"][0] == "ModuleNotFoundError"
