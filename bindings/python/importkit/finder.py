@@ -747,8 +747,9 @@ def install(runtime=None, *, recheck: int = 0):
     runtime's recheck window in milliseconds (0: a stat per directory per lookup, as CPython). Installing the
     same runtime again does nothing; another one while one is installed raises RuntimeError."""
     global _installed
-    from .runtime import Profile, Runtime
+    from .runtime import Profile, Runtime, recheck_milliseconds
 
+    recheck = recheck_milliseconds(recheck)  # refused before anything is made or changed
     with _lock:
         current = _installed
         if current is not None and current in sys.meta_path:

@@ -289,3 +289,38 @@ def test_changes_to_a_cached_file_finder_are_honoured():
     assert plain == ours
     assert plain["calls"] == ["patched"] and plain["txt after"] == ["ok", 2]
     assert plain["txt before"][0] == "ModuleNotFoundError"
+
+
+# -- 15: install(recheck=...) --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, error", [(-1, ValueError), (2**32, ValueError), (10**30, ValueError),
+                                          (1.5, TypeError), (True, TypeError), ("5", TypeError)])
+def test_a_recheck_the_c_abi_cannot_take_is_refused(import_state, value, error):
+    import sys
+
+    import importkit
+    from importlib.machinery import PathFinder
+
+    meta = list(sys.meta_path)
+    with pytest.raises(error, match="recheck"):
+        importkit.install(recheck=value)
+    assert importkit.installed() is None and sys.meta_path == meta and PathFinder in sys.meta_path
+    rt = importkit.Runtime()
+    try:
+        with pytest.raises(error, match="recheck"):
+            rt.set_recheck(value)
+    finally:
+        rt.close()
+
+
+def test_the_widest_recheck_the_c_abi_takes_is_accepted(import_state):
+    import importkit
+
+    rt = importkit.install(recheck=2**32 - 1)
+    try:
+        assert importkit.installed() is rt
+        rt.set_recheck(0)
+    finally:
+        importkit.uninstall()
+        rt.close()
