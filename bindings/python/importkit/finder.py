@@ -263,8 +263,6 @@ class ImportKitFinder:
         ``sys.path_importer_cache[entry]``, made by ``sys.path_hooks`` and stored there when missing. A
         default ``FileFinder`` is served by importkit's own directory finder (same answers); ``None`` by no
         finder at all; any other finder (a ``zipimporter``, a program's) is asked from Python."""
-        if entry.startswith(_OWN_SCHEMES):
-            return None
         cache = sys.path_importer_cache
         try:
             finder = cache[entry]
@@ -273,6 +271,14 @@ class ImportKitFinder:
             cache[entry] = finder
         self._seen[entry] = finder
         self._seen_version += 1
+        if entry.startswith(_OWN_SCHEMES):
+            # a location of importkit's (memory:/game): cached as CPython caches it (the MountEntryFinder of
+            # the hook install() appends), served by importkit itself unless a program put its own finder there
+            from ._mount_entry import MountEntryFinder
+
+            if finder is None or type(finder) is MountEntryFinder and finder.runtime is self.runtime:
+                return None
+            return _PyEntryFinder(finder, self._tls)
         if finder is None:
             return _NoFinder() if _could_serve(entry) else None
         if self._is_default_finder(finder, entry):

@@ -324,3 +324,34 @@ def test_the_widest_recheck_the_c_abi_takes_is_accepted(import_state):
     finally:
         importkit.uninstall()
         rt.close()
+
+
+# -- an explicit sys.path entry of importkit's is cached as CPython caches it --------------------------------
+
+
+def test_an_explicit_memory_entry_is_stored_in_the_importer_cache(import_state):
+    """Under CPython's own rules (``PathFinder._path_importer_cache``) the hook install() appends makes the
+    entry's finder and the cache keeps it; importkit's answers for the entry stay what they were."""
+    import importlib
+    import sys
+
+    import importkit
+
+    rt = importkit.install()
+    try:
+        rt.mount("cgame", {"__init__.py": "", "mod.py": "X = 1"})
+        sys.path.append("memory:/cgame")
+        sys.path_importer_cache.pop("memory:/cgame", None)
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module("cachedmissing")
+        finder = sys.path_importer_cache["memory:/cgame"]
+        assert type(finder).__name__ == "MountEntryFinder" and finder.path == "memory:/cgame"
+        # what CPython's path finder would have made from the same hooks
+        del sys.path_importer_cache["memory:/cgame"]
+        assert type(importlib.machinery.PathFinder._path_importer_cache("memory:/cgame")) is type(finder)
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module("mod")  # a top-level name: not inside memory:/cgame's package
+        assert importlib.import_module("cgame.mod").X == 1
+    finally:
+        importkit.uninstall()
+        rt.close()
