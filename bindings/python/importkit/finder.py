@@ -375,9 +375,8 @@ class ImportKitFinder:
             # its invalidate_caches() (_path_mtime -1), an attribute of its own (a patched find_spec) or other
             # loaders, importkit forgets its entry finders and the entries are offered to the hooks again
             defaults = self._defaults
-            n = len(_FILE_FINDER_ATTRS)
             for f in check[5]:
-                if f._path_mtime == -1 or len(vars(f)) != n or f._loaders != defaults:
+                if vars(f).keys() != _FILE_FINDER_ATTRS or f._path_mtime == -1 or f._loaders != defaults:
                     self._forget(cache)
                     return
 
