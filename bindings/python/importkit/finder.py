@@ -23,8 +23,11 @@ that CPython's path finder would have served goes through importkit:
   finders for are checked against the cache (one identity test each): when one was deleted (``clear()``,
   ``del``, ``invalidate_caches()``), assigned another finder, or the cache dict replaced, importkit forgets
   its entry finders and listings (as every ``FileFinder`` lists its directory again after
-  ``invalidate_caches()``), so the entries are offered to the hooks again as they are reached: a hook added
-  later is called, a zip rewritten under the same name gets the ``zipimporter`` the cache now has.
+  ``invalidate_caches()``); so it does when a default ``FileFinder`` it serves changed (its own
+  ``invalidate_caches()`` was called, it got an attribute such as a patched ``find_spec``, or other loaders),
+  and the entries are offered to the hooks again as they are reached: a hook added later is called, a zip
+  rewritten under the same name gets the ``zipimporter`` the cache now has, a changed ``FileFinder`` is asked
+  as a program's finder.
 - Files get specs as CPython's ``FileFinder`` makes them (origin, ``has_location``, ``cached``,
   ``submodule_search_locations``) with CPython's own loader classes (``SourceFileLoader``,
   ``SourcelessFileLoader``, ``ExtensionFileLoader`` exactly, not subclasses). ``served`` counts them. Namespace
@@ -37,7 +40,8 @@ that CPython's path finder would have served goes through importkit:
   So a mount shadows the filesystem for the modules and regular packages it provides, as a ``sys.meta_path``
   finder placed before PathFinder would; a namespace directory of a mount is a namespace portion, as on the
   path: a module or regular package the path finder finds wins over it, and the path's portions follow the
-  mount's in ``__path__`` (docs/SEMANTICS.md, *Resolution order*). (Host finders added with ``Runtime.add_finder`` serve ``Runtime.import_module`` only.)
+  mount's in ``__path__`` (docs/SEMANTICS.md, *Resolution order*). (Host finders added with
+  ``Runtime.add_finder`` serve ``Runtime.import_module`` only.)
 - ``invalidate_caches()`` (called by ``importlib.invalidate_caches()``) calls ``ik_runtime_invalidate`` and
   ``PathFinder.invalidate_caches()`` (``sys.path_importer_cache``'s finders, ``_NamespacePath``'s epoch,
   ``importlib.metadata``'s cache). ``find_distributions`` gives the distributions of the runtime's mounts and
@@ -399,7 +403,7 @@ class ImportKitFinder:
             self.runtime.invalidate()
         PathFinder.invalidate_caches()
         for f in self._adopted.values():  # their invalidate_caches() was this one: nothing more to forget
-            if f._path_mtime == -1:
+            if getattr(f, "_path_mtime", None) == -1:
                 f._path_mtime = _ADOPTED
 
     def find_distributions(self, context=None, **kwargs):
