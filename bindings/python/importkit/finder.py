@@ -23,8 +23,11 @@ that CPython's path finder would have served goes through importkit:
   finders for are checked against the cache (one identity test each): when one was deleted (``clear()``,
   ``del``, ``invalidate_caches()``), assigned another finder, or the cache dict replaced, importkit forgets
   its entry finders and listings (as every ``FileFinder`` lists its directory again after
-  ``invalidate_caches()``), so the entries are offered to the hooks again as they are reached: a hook added
-  later is called, a zip rewritten under the same name gets the ``zipimporter`` the cache now has.
+  ``invalidate_caches()``); so it does when a default ``FileFinder`` it serves changed (its own
+  ``invalidate_caches()`` was called, it got an attribute such as a patched ``find_spec``, or other loaders),
+  and the entries are offered to the hooks again as they are reached: a hook added later is called, a zip
+  rewritten under the same name gets the ``zipimporter`` the cache now has, a changed ``FileFinder`` is asked
+  as a program's finder.
 - Files get specs as CPython's ``FileFinder`` makes them (origin, ``has_location``, ``cached``,
   ``submodule_search_locations``) with CPython's own loader classes (``SourceFileLoader``,
   ``SourcelessFileLoader``, ``ExtensionFileLoader`` exactly, not subclasses). ``served`` counts them. Namespace
@@ -34,8 +37,11 @@ that CPython's path finder would have served goes through importkit:
   top-level segment is a mount point (or the first segment of a file or directory of a root mount), or a
   native's, is first looked up by importkit's own finders (``ik_runtime_find_spec``: natives, then mounts, in
   meta path order); only if they do not have it does the path finder search ``sys.path`` or ``__path__``.
-  So a mount shadows the filesystem for the names it provides, as a ``sys.meta_path`` finder placed before
-  PathFinder would. (Host finders added with ``Runtime.add_finder`` serve ``Runtime.import_module`` only.)
+  So a mount shadows the filesystem for the modules and regular packages it provides, as a ``sys.meta_path``
+  finder placed before PathFinder would; a namespace directory of a mount is a namespace portion, as on the
+  path: a module or regular package the path finder finds wins over it, and the path's portions follow the
+  mount's in ``__path__`` (docs/SEMANTICS.md, *Resolution order*). (Host finders added with
+  ``Runtime.add_finder`` serve ``Runtime.import_module`` only.)
 - ``invalidate_caches()`` (called by ``importlib.invalidate_caches()``) calls ``ik_runtime_invalidate`` and
   ``PathFinder.invalidate_caches()`` (``sys.path_importer_cache``'s finders, ``_NamespacePath``'s epoch,
   ``importlib.metadata``'s cache). ``find_distributions`` gives the distributions of the runtime's mounts and
@@ -65,7 +71,7 @@ from importlib import _bootstrap_external as _bx
 
 from . import _ffi, _held, errors
 from ._found import Found
-from .loaders import (ExtensionFileLoader, SourceFileLoader, SourcelessFileLoader, cached_for, module_spec,
+from .loaders import (_Indirect, ExtensionFileLoader, SourceFileLoader, SourcelessFileLoader, cached_for, module_spec,
                       read_portions, set_indirect)
 
 _NamespacePath = _bx._NamespacePath
@@ -91,6 +97,12 @@ _OWN_SCHEMES = ("memory:", "bundle:", "builtin:", "namespace:", "host:", "hook:"
 _CACHE_EXACT = sys.implementation.cache_tag == "cpython-311"
 
 _MISSING = object()  # not in sys.path_importer_cache
+
+#: the attributes FileFinder.__init__ gives an instance: one with others (a patched find_spec) is a program's
+_FILE_FINDER_ATTRS = frozenset(vars(_bx.FileFinder("/")))
+#: the _path_mtime importkit gives a FileFinder it serves: FileFinder.invalidate_caches() sets -1, which
+#: importkit sees (any value but a real mtime makes the FileFinder itself list its directory, as -1 does)
+_ADOPTED = -2.0
 
 # the lock of install()/uninstall(); the finder in sys.meta_path, if any
 _lock = allocate_lock()
@@ -215,6 +227,8 @@ class ImportKitFinder:
         self._pic = sys.path_importer_cache
         # entry -> the finder of sys.path_importer_cache importkit's entry finder stands for (see _check_entries)
         self._seen: dict[str, object] = {}
+        # entry -> the default FileFinder of sys.path_importer_cache importkit's directory finder serves it for
+        self._adopted: dict[str, object] = {}
         self._seen_version = 0
         self._checks: dict[tuple, tuple] = {}
         self._defaults = _default_loaders()
@@ -227,7 +241,10 @@ class ImportKitFinder:
         self._find = find
 
         def find_spec(fullname, path=None, target=None):
-            return find(fullname, path, target, True)
+            spec = find(fullname, path, target, True)
+            if target is not None and spec is not None:
+                _retarget(spec, target)
+            return spec
 
         find_spec.__doc__ = ImportKitFinder.find_spec.__doc__
         self.find_spec = find_spec
@@ -250,8 +267,6 @@ class ImportKitFinder:
         ``sys.path_importer_cache[entry]``, made by ``sys.path_hooks`` and stored there when missing. A
         default ``FileFinder`` is served by importkit's own directory finder (same answers); ``None`` by no
         finder at all; any other finder (a ``zipimporter``, a program's) is asked from Python."""
-        if entry.startswith(_OWN_SCHEMES):
-            return None
         cache = sys.path_importer_cache
         try:
             finder = cache[entry]
@@ -260,10 +275,22 @@ class ImportKitFinder:
             cache[entry] = finder
         self._seen[entry] = finder
         self._seen_version += 1
+        if entry.startswith(_OWN_SCHEMES):
+            # a location of importkit's (memory:/game): cached as CPython caches it (the MountEntryFinder of
+            # the hook install() appends), served by importkit itself unless a program put its own finder there
+            from ._mount_entry import MountEntryFinder
+
+            if finder is None or type(finder) is MountEntryFinder and finder.runtime is self.runtime:
+                return None
+            return _PyEntryFinder(finder, self._tls)
         if finder is None:
             return _NoFinder() if _could_serve(entry) else None
         if self._is_default_finder(finder, entry):
-            return None  # importkit's directory finder for the same directory
+            # importkit's directory finder for the same directory; what is done to the FileFinder afterwards
+            # (invalidate_caches(), another find_spec or loaders) is checked before each search (_check_entries)
+            finder._path_mtime = _ADOPTED
+            self._adopted[entry] = finder
+            return None
         return _PyEntryFinder(finder, self._tls)
 
     def _path_hooks(self, entry: str):
@@ -290,7 +317,8 @@ class ImportKitFinder:
         """Whether ``finder`` is CPython's ``FileFinder`` with the default loaders for the directory that
         importkit's directory finder serves for ``entry`` (relative entries joined to the current directory,
         as ``FileFinder.__init__`` does)."""
-        if type(finder) is not _bx.FileFinder or getattr(finder, "_loaders", None) != self._defaults:
+        if type(finder) is not _bx.FileFinder or getattr(finder, "_loaders", None) != self._defaults \
+                or vars(finder).keys() != _FILE_FINDER_ATTRS:
             return False
         try:
             if not entry or entry == ".":
@@ -337,18 +365,31 @@ class ImportKitFinder:
                 if entry in seen:
                     keys.append(entry)
             keys = tuple(keys)
-            check = (version, keys, tuple(seen[k] for k in keys), (_MISSING,) * len(keys), cwd)
+            adopted = self._adopted
+            check = (version, keys, tuple(seen[k] for k in keys), (_MISSING,) * len(keys), cwd,
+                     tuple(adopted[k] for k in keys if k in adopted))
             if len(self._checks) >= 512:
                 self._checks.clear()
             self._checks[key] = check
         if check[1] and not all(map(_is_, map(cache.get, check[1], check[3]), check[2])):
             self._forget(cache)
+            return
+        if check[5]:
+            # a FileFinder importkit serves is CPython's as long as it is what _is_default_finder took: after
+            # its invalidate_caches() (_path_mtime -1), an attribute of its own (a patched find_spec) or other
+            # loaders, importkit forgets its entry finders and the entries are offered to the hooks again
+            defaults = self._defaults
+            for f in check[5]:
+                if vars(f).keys() != _FILE_FINDER_ATTRS or f._path_mtime == -1 or f._loaders != defaults:
+                    self._forget(cache)
+                    return
 
     def _forget(self, cache) -> None:
         """importkit forgets every entry finder (and listing): each entry is offered to the hooks again, which
         take the finders ``sys.path_importer_cache`` still has."""
         self._pic = cache
         self._seen.clear()
+        self._adopted.clear()
         self._seen_version += 1
         self._checks.clear()
         self.runtime.drop_caches()
@@ -361,6 +402,9 @@ class ImportKitFinder:
         if not self._state.closed:
             self.runtime.invalidate()
         PathFinder.invalidate_caches()
+        for f in self._adopted.values():  # their invalidate_caches() was this one: nothing more to forget
+            if getattr(f, "_path_mtime", None) == -1:
+                f._path_mtime = _ADOPTED
 
     def find_distributions(self, context=None, **kwargs):
         """``importlib.metadata``'s distributions: those of the runtime's mounts and bundles
@@ -417,20 +461,24 @@ class ImportKitFinder:
         exact = _CACHE_EXACT and not sys.flags.optimize
         check_entries = self._check_entries
 
-        def find(fullname, path, target, dynamic):
+        def find(fullname, path, target, dynamic, own=True):
             ptr = state._ptr
             if ptr is None or not finder._pinned:
                 # uninstalled (a namespace path made meanwhile recalculates) or closed: CPython's own
                 return fallback(fullname, path, target) if dynamic else PathFinder._get_spec(fullname, path)
-            if runtime._served:
+            if own and runtime._served:
                 top = fullname.partition(".")[0]
                 if top in runtime._served:
-                    spec = finder._find_own(ptr, fullname, dynamic)
+                    spec = finder._find_own(ptr, fullname)
                     if spec is not None:
-                        return spec
+                        if spec.loader is not None:
+                            return spec  # a module or regular package of a mount, bundle or native wins
+                        # namespace portions of mounts keep collecting along the path (docs/SEMANTICS.md)
+                        return finder._own_namespace(spec, fullname, path, target, dynamic)
             if path is None:
                 path = _sys.path
-            key = tuple(path)
+            # a one-shot iterable is read once: the fallbacks below search the entries read here
+            path = key = tuple(path)
             try:
                 check_entries(key)
             except TypeError:  # an unhashable entry (CPython skips it): CPython's own path finder
@@ -452,6 +500,8 @@ class ImportKitFinder:
             try:
                 name_b = fullname.encode()
             except (UnicodeEncodeError, AttributeError):
+                return fallback(fullname, path, target)
+            if b"\0" in name_b:  # the C ABI takes NUL-terminated names: CPython's own finder (not found)
                 return fallback(fullname, path, target)
             try:
                 out, out_ref = tls.out
@@ -583,10 +633,41 @@ class ImportKitFinder:
         errors.check(status, err)
         return None
 
-    def _find_own(self, ptr, fullname, dynamic):
-        """A name mounts or natives provide: importkit's own finders (``ik_runtime_find_spec``)."""
+    def _own_namespace(self, spec, fullname, path, target, dynamic):
+        """A namespace package of importkit's own finders (mounts, bundles) is not final, as a namespace
+        portion is not in CPython's path finder: a module or regular package the path finder finds over
+        ``path`` wins, and its namespace portions follow the mounts' in ``__path__``
+        (docs/SEMANTICS.md, *Resolution order*)."""
+        portions = list(spec.submodule_search_locations)
+        other = self._find(fullname, path, target, False, False)
+        if other is not None:
+            if other.loader is not None and not isinstance(other.loader, _bx.NamespaceLoader):
+                return other
+            found = other.submodule_search_locations
+            for portion in getattr(found, "_path", found):  # a _NamespacePath of CPython's fallback
+                if portion not in portions:
+                    portions.append(portion)
+            indirect = getattr(other.loader, "indirect", None)  # the .ref chains of the path's portions
+        else:
+            indirect = None
+        merged = ModuleSpec(fullname, None, is_package=True)
+        merged.loader_state = spec.loader_state
+        merged.submodule_search_locations = (
+            _NamespacePath(fullname, portions, self._namespace_spec) if dynamic else portions
+        )
+        if indirect:
+            merged = set_indirect(merged, {p: indirect.get(p, ()) for p in portions})
+        if dynamic:
+            read_portions(merged, self.runtime, portions)  # importlib.resources reads every portion
+        return merged
+
+    def _find_own(self, ptr, fullname):
+        """A name mounts or natives provide: importkit's own finders (``ik_runtime_find_spec``); a namespace
+        package's locations are a plain list (see ``_own_namespace``)."""
         from .spec import Spec
 
+        if "\0" in fullname:  # no file or native has a NUL in its name (the C ABI takes NUL-terminated names)
+            return None
         hot = self._hot
         out = c_void_p()
         err = c_void_p()
@@ -604,11 +685,7 @@ class ImportKitFinder:
             hot.spec_free(out.value)
         if found.origin.startswith("fs:"):  # the runtime's own search path (not sys.path) had it: not ours
             return None
-        spec = module_spec(found, self.runtime)
-        if found.kind == _NAMESPACE and dynamic:
-            spec.submodule_search_locations = _NamespacePath(fullname, list(found.locations), self._namespace_spec)
-            read_portions(spec, self.runtime, found.locations)  # importlib.resources reads a mount's portions
-        return spec
+        return module_spec(found, self.runtime)
 
     # -- install / uninstall -------------------------------------------------------------------------------------
 
@@ -620,6 +697,17 @@ class ImportKitFinder:
                 self.runtime.remove_path_hook(self._hook_id)
             except Exception:  # noqa: BLE001 - closed meanwhile
                 pass
+
+
+def _retarget(spec, target) -> None:
+    """A module found again for ``target`` (``importlib.reload``): when no ``.ref`` file located it this time,
+    the ``__indirect__`` an earlier load set goes (only modules a ``.ref`` file located have it, and
+    CPython's loaders, which the new spec has, do not remove it)."""
+    if not isinstance(spec.loader, _Indirect):
+        try:
+            del target.__indirect__
+        except AttributeError:
+            pass
 
 
 def _portion_refs(hot, sp, portions):
@@ -672,8 +760,9 @@ def install(runtime=None, *, recheck: int = 0):
     runtime's recheck window in milliseconds (0: a stat per directory per lookup, as CPython). Installing the
     same runtime again does nothing; another one while one is installed raises RuntimeError."""
     global _installed
-    from .runtime import Profile, Runtime
+    from .runtime import Profile, Runtime, recheck_milliseconds
 
+    recheck = recheck_milliseconds(recheck)  # refused before anything is made or changed
     with _lock:
         current = _installed
         if current is not None and current in sys.meta_path:

@@ -259,6 +259,19 @@ def _releaser(state: RuntimeState):
     return released
 
 
+
+def recheck_milliseconds(value) -> int:
+    """``value`` as a recheck window for ``ik_runtime_set_recheck`` (a ``uint32_t`` of milliseconds): an int
+    (not a bool, not a float) from 0 to 2**32 - 1, else TypeError or ValueError saying so."""
+    from operator import index
+
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise TypeError(f"recheck must be an int of milliseconds, not {type(value).__name__}")
+    value = index(value)
+    if not 0 <= value <= 0xFFFFFFFF:
+        raise ValueError(f"recheck must be from 0 to {0xFFFFFFFF} milliseconds, not {value}")
+    return value
+
 class Runtime:
     """An importkit runtime: its own module table, search path, mounts, natives, finders, path hooks and
     policy; nothing is shared with another runtime, nor with ``sys.modules``.
@@ -619,8 +632,9 @@ class Runtime:
 
     def set_recheck(self, milliseconds: int) -> None:
         """How long a directory listing is trusted before the directory is checked again (default 1000 ms;
-        0: a stat per directory per lookup, as CPython's FileFinder)."""
-        self._call("ik_runtime_set_recheck", int(milliseconds))
+        0: a stat per directory per lookup, as CPython's FileFinder). An int from 0 to 2**32 - 1 (the C ABI's
+        ``uint32_t``)."""
+        self._call("ik_runtime_set_recheck", recheck_milliseconds(milliseconds))
 
     def confine(self, root: str) -> None:
         """Confines the path finder to ``root`` (call again to allow several)."""

@@ -566,11 +566,12 @@ def test_a_mounted_name_falls_back_to_the_filesystem_for_what_it_lacks(installed
     write(tmp_path, {"half/__init__.py": "", "half/on_disk.py": "X = 'disk'\n"})
     sys.path.insert(0, str(tmp_path))
     installed.mount("", {"half/in_memory.py": "X = 'memory'\n"})
-    import half.in_memory  # the mount's namespace package `half` wins (a meta path finder before PathFinder)
+    import half.in_memory  # the mount's `half` is only a namespace portion: the regular package on disk wins
+    import half.on_disk
 
-    assert half.in_memory.X == "memory"
-    with pytest.raises(ImportError):
-        import half.on_disk  # noqa: F401 - `half` is the mount's: its __path__ is memory:/half
+    assert half.__file__ == str(tmp_path / "half" / "__init__.py")
+    assert half.in_memory.X == "memory"  # the mount answers for half.in_memory by its path in the tree
+    assert half.on_disk.X == "disk"
 
 
 def test_remount_and_reload(installed):
