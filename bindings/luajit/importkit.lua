@@ -2929,6 +2929,15 @@ local function lua_searcher(rt, o)
   local function searcher(name)
     if type(name) ~= "string" then return nil end
     if rt:is_closed() then return "\n\timportkit: the installed runtime is closed" end
+    if rt._relative_dirs then
+      -- Lua resolves "./?.lua" at each fopen; importkit resolves a relative directory when it first searches
+      -- it: when the working directory changed since the last search (lfs.chdir), that is done again.
+      local here = cwd() or false
+      if here ~= rt._searched_in then
+        if rt._searched_in ~= nil then rt:invalidate() end
+        rt._searched_in = here
+      end
+    end
     local ok, spec, bytes, is_code = pcall(get_code, rt, name, name:find(".", 1, true) ~= nil, true)
     if ok and spec then return lua_loader(rt, o, name, spec, bytes, is_code) end
     if ok and lua_elsewhere(rt, name) then return nil end -- a Lua file comes first: Lua's searcher loads it
@@ -2966,6 +2975,9 @@ function M.install(opts)
   end
   local rt = new_runtime(o)
   rt._lua_dirs = o.lua_dirs
+  for _, dir in ipairs(o.path or {}) do
+    if dir:sub(1, 1) ~= "/" then rt._relative_dirs = true end
+  end
   rt._installed = true
   rt._sync_loaded = o.parents
   if not o.parents then rt._lua_opts = o end

@@ -77,6 +77,21 @@ test("the file Lua's searcher would take: templates importkit does not search, i
   C.ok(r:find('a.b = "deep/a/b.lua"', 1, true), r)
 end)
 
+test("a relative directory is searched where the working directory is now, as Lua's fopen does", function()
+  local lfs_ok = pcall(require, "lfs")
+  if not lfs_ok then error("lua-filesystem is missing (apt-get install lua-filesystem)") end
+  local r = same({
+    ["first.lua"] = "return 'first'",
+    ["same.lua"] = "return 'here'",
+    ["other/same.lua"] = "return 'other'",
+  }, [[
+    R("first", require "first")
+    assert(require("lfs").chdir("other"))
+    R("same", require "same")
+  ]])
+  C.ok(r:find('same = "other"', 1, true), r)
+end)
+
 test("globals are _G's; package.loaded as Lua stores it; the chunk's arguments as LuaJIT passes them", function()
   local r = same(TREE, [[
     require "pkg.child"
