@@ -2457,12 +2457,16 @@ end
 -- The file name Lua's own searcher would use for the file importkit found: the first package.path template
 -- that names the same file, filled with `name` ("./mods/x.lua" where importkit says "/abs/./mods/x.lua");
 -- else the file. (No string is made for a template that does not name it.)
-function lua_file_name(name, file)
+function lua_file_name(name, file, here)
   if ffi.os == "Windows" or type(package.path) ~= "string" then return file end
   local filled = name:gsub("%.", "/")
   local list = path_templates()
   local clean_file = is_normal(file)
-  local dir = (list.relative or not clean_file) and cwd() or nil
+  local dir
+  if list.relative or not clean_file then
+    -- `here`: the working directory the caller read for this search (false: it could not be read)
+    if here == nil then dir = cwd() else dir = here or nil end
+  end
   set_norms(list, dir or nil)
   local want = clean_file and file or normal(file, dir)
   for i, e in ipairs(list) do
@@ -2631,7 +2635,7 @@ local function lua_loader(rt, o, name, spec, bytes, is_code)
   end
   local file_name, k
   if spec.file then
-    file_name, k = lua_file_name(name, spec.file)
+    file_name, k = lua_file_name(name, spec.file, rt._relative_dirs and rt._searched_in or nil)
     if not bytes and lua_would_differ(rt, name, k) then return nil end
   end
   local fn, msg, where = lua_chunk(name, spec, bytes, is_code, file_name)
