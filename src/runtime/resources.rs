@@ -10,23 +10,28 @@ use crate::finders::{ModuleInfo, Query, Resource, Trace};
 use crate::limits::MAX_PATH_LEN;
 use crate::spec::{ModuleKind, ModuleSpec};
 
-/// A resource is a relative path inside its package, as `importlib.resources.files(p).joinpath(r)` takes it:
-/// `/`-separated segments, none empty, `.` or `..`, no backslash or NUL, within the path limit.
-fn check_resource(package: &str, resource: &str) -> Result<()> {
-    let why = if resource.is_empty() {
+/// What is wrong with a relative path inside a package or the tree of mounts (`/`-separated segments, none
+/// empty, `.` or `..`, no backslash or NUL, within the path limit), if anything; `absolute` says why a path
+/// may not start with `/`.
+fn path_problem(path: &str, absolute: &'static str) -> Option<&'static str> {
+    if path.is_empty() {
         Some("is empty")
-    } else if resource.len() > MAX_PATH_LEN {
+    } else if path.len() > MAX_PATH_LEN {
         Some("is over the path limit")
-    } else if resource.contains(['\\', '\0']) {
+    } else if path.contains(['\\', '\0']) {
         Some("holds a backslash or a NUL")
-    } else if resource.starts_with('/') {
-        Some("is absolute: resources are relative to their package")
-    } else if resource.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+    } else if path.starts_with('/') {
+        Some(absolute)
+    } else if path.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
         Some("has an empty, '.' or '..' segment")
     } else {
         None
-    };
-    match why {
+    }
+}
+
+/// A resource is a relative path inside its package, as `importlib.resources.files(p).joinpath(r)` takes it.
+fn check_resource(package: &str, resource: &str) -> Result<()> {
+    match path_problem(resource, "is absolute: resources are relative to their package") {
         None => Ok(()),
         Some(why) => Err(Error::invalid_argument(format!(
             "resource {} of package '{package}' {why} (a relative path of 1 to {MAX_PATH_LEN} bytes)",
@@ -36,23 +41,9 @@ fn check_resource(package: &str, resource: &str) -> Result<()> {
     }
 }
 
-/// A path in the logical tree of mounts: relative, `/`-separated segments, none empty, `.` or `..`, no
-/// backslash or NUL, within the path limit.
+/// A path in the logical tree of mounts.
 fn check_tree_path(path: &str) -> Result<()> {
-    let why = if path.is_empty() {
-        Some("is empty")
-    } else if path.len() > MAX_PATH_LEN {
-        Some("is over the path limit")
-    } else if path.contains(['\\', '\0']) {
-        Some("holds a backslash or a NUL")
-    } else if path.starts_with('/') {
-        Some("is absolute: paths in the tree of mounts are relative")
-    } else if path.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
-        Some("has an empty, '.' or '..' segment")
-    } else {
-        None
-    };
-    match why {
+    match path_problem(path, "is absolute: paths in the tree of mounts are relative") {
         None => Ok(()),
         Some(why) => Err(Error::invalid_argument(format!(
             "file {} {why} (a relative path of 1 to {MAX_PATH_LEN} bytes)",

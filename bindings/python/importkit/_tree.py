@@ -15,6 +15,31 @@ def tree_path(location: str) -> str | None:
     return location[len(MEMORY_SCHEME) :].strip("/")
 
 
+class ReadOnlyFile:
+    """``read_text`` and ``open`` of a read-only ``Traversable`` made from its ``read_bytes`` (mounted files,
+    bundles' files): text is UTF-8 unless an encoding is given, and only reading modes are taken (``_what``
+    names the files in the error)."""
+
+    _what = "these files"
+
+    def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
+        return self.read_bytes().decode(encoding or "utf-8", errors or "strict")  # type: ignore[attr-defined]
+
+    def open(self, mode: str = "r", *args, **kwargs):
+        import io
+
+        if mode not in ("r", "rb", "rt"):
+            raise ValueError(f"{self._what} are read-only: mode {mode!r}")
+        stream = io.BytesIO(self.read_bytes())  # type: ignore[attr-defined]
+        if mode == "rb":
+            return stream
+        if args and "encoding" not in kwargs:
+            kwargs["encoding"] = args[0]
+        if kwargs.get("encoding") is None:
+            kwargs["encoding"] = "utf-8"
+        return io.TextIOWrapper(stream, **kwargs)
+
+
 class _Mount:
     __slots__ = ("point", "files", "dirs", "id", "bundle")
 

@@ -18,14 +18,13 @@ name with ``linecache`` lazily, so tracebacks show the source even for modules o
 from __future__ import annotations
 
 import errno
-import io
 import linecache
 import marshal
 import posixpath
 from importlib import _bootstrap_external as _bx
 from importlib import abc as _abc
 
-from ._tree import MEMORY_SCHEME, MountTree, tree_path
+from ._tree import MEMORY_SCHEME, MountTree, ReadOnlyFile, tree_path
 from .loaders import code_object
 
 __all__ = ["BundleLoader", "MountLoader", "MountReader", "MountTree", "MountedPath", "RuntimePath", "RuntimeReader",
@@ -44,8 +43,10 @@ def _magic() -> bytes:
 # -- resources ---------------------------------------------------------------------------------------------------
 
 
-class MountedPath(Traversable):
+class MountedPath(ReadOnlyFile, Traversable):
     """A file or directory of a mounted tree, as ``importlib.resources`` traverses it (a ``Traversable``)."""
+
+    _what = "mounted files"
 
     def __init__(self, tree: MountTree, path: str) -> None:
         self._tree = tree
@@ -103,19 +104,6 @@ class MountedPath(Traversable):
             raise (IsADirectoryError if self.is_dir() else FileNotFoundError)(str(self))
         return data
 
-    def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
-        return self.read_bytes().decode(encoding or "utf-8", errors or "strict")
-
-    def open(self, mode: str = "r", *args, **kwargs):
-        if mode not in ("r", "rb", "rt"):
-            raise ValueError(f"mounted files are read-only: mode {mode!r}")
-        stream = io.BytesIO(self.read_bytes())
-        if mode == "rb":
-            return stream
-        if args and "encoding" not in kwargs:
-            kwargs["encoding"] = args[0]
-        kwargs.setdefault("encoding", "utf-8")
-        return io.TextIOWrapper(stream, **kwargs)
 
 
 class MountReader(TraversableResources):
@@ -325,11 +313,13 @@ class BundleLoader(SourceBytesLoader):
 BUNDLE_SCHEME = "bundle:"
 
 
-class RuntimePath(Traversable):
+class RuntimePath(ReadOnlyFile, Traversable):
     """A file or directory inside package ``package`` of a runtime (``rel``: a relative ``/`` path, ``""`` for
     the package's directory), read through the runtime (``Runtime.read_resource``, ``Runtime.resources``), from
     whichever source serves the package: a bundle's resources as ``importlib.resources`` traverses them. A
     directory below the package is listed as the package (or namespace package) of that name."""
+
+    _what = "bundled files"
 
     def __init__(self, runtime, package: str, rel: str = "") -> None:
         self._runtime = runtime
@@ -444,20 +434,6 @@ class RuntimePath(Traversable):
             listed = self._listing() is not None
         raise (IsADirectoryError if listed else FileNotFoundError)(f"{self}: no such resource")
 
-    def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
-        return self.read_bytes().decode(encoding or "utf-8", errors or "strict")
-
-    def open(self, mode: str = "r", *args, **kwargs):
-        if mode not in ("r", "rb", "rt"):
-            raise ValueError(f"bundled files are read-only: mode {mode!r}")
-        stream = io.BytesIO(self.read_bytes())
-        if mode == "rb":
-            return stream
-        if args and "encoding" not in kwargs:
-            kwargs["encoding"] = args[0]
-        if kwargs.get("encoding") is None:
-            kwargs["encoding"] = "utf-8"
-        return io.TextIOWrapper(stream, **kwargs)
 
 
 class RuntimeReader(TraversableResources):

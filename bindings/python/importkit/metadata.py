@@ -19,7 +19,6 @@ asks for distributions, never by ``import importkit``.
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 import sys
@@ -30,6 +29,7 @@ try:  # Python 3.11+
 except ImportError:  # pragma: no cover - Python 3.9/3.10
     from importlib.abc import Traversable  # type: ignore[no-redef]
 
+from ._tree import ReadOnlyFile
 from .errors import InvalidArgumentError, NotFoundError
 
 __all__ = ["MountedDistribution", "TreeFile", "find_distributions", "normalize"]
@@ -143,10 +143,12 @@ class MountedDistribution(Distribution):
         return TreeFile(self._runtime, posixpath.join(base, str(path)) if base else str(path))
 
 
-class TreeFile(Traversable):
+class TreeFile(ReadOnlyFile, Traversable):
     """A file of the tree of mounts (a mount's or a bundle's), read through ``Runtime.read_file``: what
     ``MountedDistribution.locate_file`` gives, so that ``PackagePath.read_text()`` works. ``str()`` is its
     virtual path (under the runtime's virtual root) or ``memory:/<path>`` without one."""
+
+    _what = "files of mounts and bundles"
 
     def __init__(self, runtime, path: str) -> None:
         self._runtime = runtime
@@ -189,20 +191,6 @@ class TreeFile(Traversable):
         except (NotFoundError, InvalidArgumentError):
             raise FileNotFoundError(f"{self}: no mount or bundle holds this file") from None
 
-    def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
-        return self.read_bytes().decode(encoding or "utf-8", errors or "strict")
-
-    def open(self, mode: str = "r", *args, **kwargs):
-        if mode not in ("r", "rb", "rt"):
-            raise ValueError(f"files of mounts and bundles are read-only: mode {mode!r}")
-        stream = io.BytesIO(self.read_bytes())
-        if mode == "rb":
-            return stream
-        if args and "encoding" not in kwargs:
-            kwargs["encoding"] = args[0]
-        if kwargs.get("encoding") is None:
-            kwargs["encoding"] = "utf-8"
-        return io.TextIOWrapper(stream, **kwargs)
 
     def exists(self) -> bool:
         return self.is_file()
