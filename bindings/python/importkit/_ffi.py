@@ -512,6 +512,17 @@ def text(fn, *args) -> str | None:
     return ctypes.string_at(p, n.value).decode("utf-8", "replace")
 
 
+def take_resource(resource) -> bytes:
+    """The bytes of an ``ik_resource *`` (an int, a ``c_void_p``), copied, and the resource freed."""
+    handle = lib()
+    try:
+        n = c_size_t(0)
+        at = handle.ik_resource_data(resource, ctypes.byref(n))
+        return ctypes.string_at(at, n.value) if n.value else b""
+    finally:
+        handle.ik_resource_free(resource)
+
+
 def encode(s: str) -> bytes:
     """A str as the UTF-8 bytes importkit validates itself (lone surrogates pass through so that importkit,
     not Python, refuses them)."""

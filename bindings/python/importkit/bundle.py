@@ -174,12 +174,7 @@ class BundleBuilder:
         """The bundle's bytes."""
         out = ctypes.c_void_p()
         _call("ik_bundle_builder_build", self._handle(), ctypes.byref(out))
-        try:
-            n = ctypes.c_size_t()
-            data = _ffi.lib().ik_resource_data(out, ctypes.byref(n))
-            return ctypes.string_at(data, n.value) if n.value else b""
-        finally:
-            _ffi.lib().ik_resource_free(out)
+        return _ffi.take_resource(out)
 
     def write(self, path: str | os.PathLike) -> None:
         """Writes the bundle to ``path`` atomically (a temporary file renamed over it)."""

@@ -823,17 +823,11 @@ class Runtime:
         from .spec import Spec
 
         try:
+            data = _ffi.take_resource(bytes_ptr.value) if bytes_ptr.value else None
             found = Spec.from_ptr(spec_ptr.value) if spec else None
-            data = None
-            if bytes_ptr.value:
-                n = ctypes.c_size_t(0)
-                at = lib.ik_resource_data(bytes_ptr.value, ctypes.byref(n))
-                data = ctypes.string_at(at, n.value) if n.value else b""
             return found, data, bool(is_code.value)
         finally:
             lib.ik_spec_free(spec_ptr.value)
-            if bytes_ptr.value:
-                lib.ik_resource_free(bytes_ptr.value)
 
     def read_resource(self, package: str, resource: str) -> bytes:
         """``importlib.resources.files(package).joinpath(resource).read_bytes()``: the bytes of file
@@ -850,12 +844,7 @@ class Runtime:
         with self._state.using() as ptr:
             status = lib.ik_runtime_read_resource(ptr, pkg, res, ctypes.byref(out), ctypes.byref(err))
         check(status, err)
-        try:
-            n = ctypes.c_size_t(0)
-            data = lib.ik_resource_data(out.value, ctypes.byref(n))
-            return ctypes.string_at(data, n.value) if n.value else b""
-        finally:
-            lib.ik_resource_free(out.value)
+        return _ffi.take_resource(out.value)
 
     def read_file(self, path: str) -> bytes:
         """The bytes of the file at ``path`` in the logical tree of mounts (``foo-1.0.dist-info/METADATA``,
@@ -868,12 +857,7 @@ class Runtime:
         with self._state.using() as ptr:
             status = lib.ik_runtime_read_file(ptr, encoded, ctypes.byref(out), ctypes.byref(err))
         check(status, err)
-        try:
-            n = ctypes.c_size_t(0)
-            data = lib.ik_resource_data(out.value, ctypes.byref(n))
-            return ctypes.string_at(data, n.value) if n.value else b""
-        finally:
-            lib.ik_resource_free(out.value)
+        return _ffi.take_resource(out.value)
 
     def distributions(self) -> list[str]:
         """The distribution metadata directories of the mounts and bundles, by their path in the tree of mounts
