@@ -5,7 +5,14 @@ packages as they see zip archives through ``zipimporter``."""
 
 from __future__ import annotations
 
+from importlib import _bootstrap_external as _bx
+
 from .errors import ImportKitError, NotFoundError
+
+# The path hook runs inside imports: no import statement below (a program may have dropped ``os`` from
+# sys.modules); the posix module import machinery itself uses.
+_os = _bx._os
+_S_IFMT, _S_IFREG = 0o170000, 0o100000
 
 #: the schemes of importkit's own locations
 SCHEMES = ("memory:", "bundle:")
@@ -58,4 +65,118 @@ class MountEntryFinder:
         for info in infos:
             if self.package is None and info.name == "__future__":
                 continue  # the runtime's own native, not a module of a mount
+            yield prefix + info.name, info.ispkg
+
+
+#: the first 8 bytes of every bundle (docs/BUNDLE.md)
+BUNDLE_MAGIC = b"IKBUNDL\0"
+
+#: bundle file -> (its stat identity, the private runtime it is mounted in at the root)
+_bundles: dict = {}
+
+
+def bundle_of(entry: str) -> tuple[str, str] | None:
+    """For a ``sys.path`` entry that is a bundle file (``/a/app.ikb``) or a directory inside one
+    (``/a/app.ikb/pkg``, zipimport's rule): the bundle's path and the prefix inside it; else None."""
+    path, prefix = entry, ""
+    while path:
+        try:
+            st = _os.stat(path)
+        except OSError:
+            head, _, tail = path.rpartition("/")
+            if not tail or not head:
+                return None
+            path, prefix = head, (tail + "/" + prefix if prefix else tail)
+            continue
+        if st.st_mode & _S_IFMT != _S_IFREG:
+            return None
+        try:
+            with open(path, "rb") as f:
+                magic = f.read(len(BUNDLE_MAGIC))
+        except OSError:
+            return None
+        return (path, prefix) if magic == BUNDLE_MAGIC else None
+    return None
+
+
+def _bundle_runtime(path: str):
+    """The private runtime serving bundle file ``path`` (mounted at its root, with the bundle's path as the
+    virtual root: modules' ``__file__`` is ``/a/app.ikb/pkg/mod.py``, as zipimport's), made again when the
+    file changed."""
+    from .runtime import Profile, Runtime
+
+    st = _os.stat(path)
+    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    held = _bundles.get(path)
+    if held is not None and held[0] == key:
+        return held[1]
+    profile = Profile.interpreter()
+    try:
+        profile.set_identifiers("any")
+        rt = Runtime(profile)
+    finally:
+        profile.free()
+    rt.set_virtual_root(path)
+    rt.mount_bundle(path)
+    _bundles[path] = (key, rt)
+    if held is not None:
+        held[1].close()
+    return rt
+
+
+class BundleFileFinder:
+    """The entry finder of a bundle file on ``sys.path`` (``/a/app.ikb``) or of a package directory inside
+    one (``/a/app.ikb/pkg``), as ``zipimporter`` is for a zip: it finds the modules directly in that directory,
+    from the bundle's code when it has code for this interpreter, with ``__file__`` inside the bundle's path
+    and packages' ``__path__`` the directories inside it."""
+
+    def __init__(self, bundle: str, prefix: str) -> None:
+        self.bundle = bundle
+        self.prefix = prefix.strip("/")
+        self.path = bundle + ("/" + self.prefix if self.prefix else "")
+
+    def __repr__(self) -> str:
+        return f"<importkit BundleFileFinder {self.path!r}>"
+
+    def runtime(self):
+        """The private runtime the bundle is mounted in (opened again when the file changed)."""
+        return _bundle_runtime(self.bundle)
+
+    def _name(self, fullname: str) -> str:
+        """The name in the bundle of the module ``fullname`` would be in this directory."""
+        tail = fullname.rpartition(".")[2]
+        return f"{self.prefix.replace('/', '.')}.{tail}" if self.prefix else tail
+
+    def find_spec(self, fullname: str, target=None):
+        from .loaders import module_spec
+
+        name = self._name(fullname)
+        if name != fullname:
+            return None  # a directory of the bundle put on sys.path as a top level: not served
+        rt = self.runtime()
+        try:
+            spec = rt.find_spec(name)
+        except (NotFoundError, ValueError):
+            return None
+        if not spec.origin.startswith("bundle:"):
+            return None
+        ms = module_spec(spec, rt)
+        if ms.submodule_search_locations is not None:
+            # a package's directories inside the bundle's path: its submodules come through this hook again
+            ms.submodule_search_locations = [f"{self.bundle}/{name.replace('.', '/')}"]
+        return ms
+
+    def invalidate_caches(self) -> None:
+        _bundles.pop(self.bundle, None)
+
+    def iter_modules(self, prefix: str = ""):
+        """``pkgutil.iter_modules`` of this directory of the bundle."""
+        rt = self.runtime()
+        try:
+            infos = rt.iter_modules(self.prefix.replace("/", ".") or None)
+        except ImportKitError:
+            return
+        for info in infos:
+            if not self.prefix and info.name == "__future__":
+                continue
             yield prefix + info.name, info.ispkg

@@ -745,8 +745,21 @@ def _mount_path_hook(entry):
     ``bundle:/app``: a mounted package's ``__path__``) gets a ``MountEntryFinder``; anything else is refused
     (ImportError), as CPython's hooks refuse what they do not serve."""
     runtime = installed()
-    if runtime is None or not isinstance(entry, str) or not entry.startswith(("memory:", "bundle:")):
+    if runtime is None or not isinstance(entry, str):
         raise ImportError("not a location of importkit's", path=entry)
+    if not entry.startswith(("memory:", "bundle:")):
+        # a bundle file on sys.path (or a directory inside one), served as zipimport serves a zip
+        from ._mount_entry import BundleFileFinder, bundle_of
+
+        found = bundle_of(entry)
+        if found is None:
+            raise ImportError("not a location of importkit's nor a bundle", path=entry)
+        finder = BundleFileFinder(*found)
+        try:
+            finder.runtime()  # opened now: a bundle that cannot be is refused, as a zip zipimport cannot read
+        except (errors.ImportKitError, OSError) as e:
+            raise ImportError(f"cannot serve bundle {found[0]!r}: {e}", path=entry) from e
+        return finder
     from ._mount_entry import MountEntryFinder
 
     return MountEntryFinder(runtime, entry)
