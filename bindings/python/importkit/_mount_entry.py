@@ -78,7 +78,14 @@ _bundles: dict = {}
 def bundle_of(entry: str) -> tuple[str, str] | None:
     """For a ``sys.path`` entry that is a bundle file (``/a/app.ikb``) or a directory inside one
     (``/a/app.ikb/pkg``, zipimport's rule): the bundle's path and the prefix inside it; else None."""
-    path, prefix = entry, ""
+    if not entry.startswith("/"):  # a relative entry names the bundle where it is now (zipimporter's rule)
+        try:
+            entry = _os.getcwd() + "/" + entry
+        except OSError:
+            return None
+    # "." and empty segments out, as zipimporter's absolute path has none ("..", which a symbolic link
+    # gives another meaning, is left to the system)
+    path, prefix = "/" + "/".join(seg for seg in entry.split("/") if seg not in ("", ".")), ""
     while path:
         try:
             st = _os.stat(path)
@@ -118,9 +125,9 @@ def _bundle_runtime(path: str):
         profile.free()
     rt.set_virtual_root(path)
     rt.mount_bundle(path)
+    # The runtime it replaces is not closed: modules imported from it keep reading through their loaders
+    # (source, resources) until they go.
     _bundles[path] = (key, rt)
-    if held is not None:
-        held[1].close()
     return rt
 
 
@@ -153,7 +160,10 @@ class BundleFileFinder:
         name = self._name(fullname)
         if name != fullname:
             return None  # a directory of the bundle put on sys.path as a top level: not served
-        rt = self.runtime()
+        try:
+            rt = self.runtime()
+        except (ImportKitError, OSError):
+            return None  # the bundle is gone or no bundle now: nothing found in it, as zipimport's listing
         try:
             spec = rt.find_spec(name)
         except (NotFoundError, ValueError):
@@ -171,7 +181,10 @@ class BundleFileFinder:
 
     def iter_modules(self, prefix: str = ""):
         """``pkgutil.iter_modules`` of this directory of the bundle."""
-        rt = self.runtime()
+        try:
+            rt = self.runtime()
+        except (ImportKitError, OSError):
+            return
         try:
             infos = rt.iter_modules(self.prefix.replace("/", ".") or None)
         except ImportKitError:

@@ -824,7 +824,7 @@ def uninstall() -> None:
         entries = sys.modules.get(__package__ + "._mount_entry")
         if entries is not None:  # the entries of mounted packages go with the hook that made them
             for entry, f in list(sys.path_importer_cache.items()):
-                if isinstance(f, entries.MountEntryFinder):
+                if isinstance(f, (entries.MountEntryFinder, entries.BundleFileFinder)):
                     del sys.path_importer_cache[entry]
         if finder is not None:
             finder._release()

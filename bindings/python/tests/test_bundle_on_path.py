@@ -88,3 +88,58 @@ def test_a_bundle_that_cannot_be_opened_is_skipped_as_a_bad_zip_is(tmp_path):
     got = run([str(bad), str(tmp_path / "later") + "#last"], tmp_path)
     assert got["value"] == "later"
     assert got["cache"] == "NoneType"  # no finder for it, as for a zip zipimport cannot read
+
+
+CHANGES = r'''
+import sys, os, json, importlib, importlib.resources
+sys.path.insert(0, BINDING)
+import importkit
+importkit.install()
+out = {}
+os.chdir(HERE)
+sys.path.insert(0, "./app.ikb/")                     # relative, with a trailing slash
+import pkg
+out["file"] = pkg.__file__
+os.chdir("/")                                        # the relative entry keeps naming the bundle it found
+import json.decoder                                  # imports elsewhere unaffected
+os.chdir(HERE)                                       # (invalidate_caches drops relative entries, as CPython)
+os.replace(NEW, BUNDLE)                              # replaced by a bundle with one more module
+importlib.invalidate_caches()
+import extra
+out["extra"] = extra.E
+out["source"] = pkg.__loader__.get_source("pkg")     # a module imported before keeps its bundle
+out["data"] = importlib.resources.files("pkg").joinpath("data.txt").read_text()
+data = open(BUNDLE, "rb").read()
+open(BUNDLE, "wb").write(data[: len(data) // 2])     # rewritten broken in place
+importlib.invalidate_caches()
+import html.parser                                   # still fine: nothing found in a broken bundle
+try:
+    import pkg.mod
+except ImportError as e:
+    out["broken"] = type(e).__name__
+os.remove(BUNDLE)
+import xml.dom                                       # a deleted bundle: nothing found in it
+importkit.uninstall()
+out["left"] = [type(f).__name__ for f in sys.path_importer_cache.values() if type(f).__name__ == "BundleFileFinder"]
+print(json.dumps(out))
+'''
+
+
+def test_a_bundle_replaced_broken_deleted_or_reached_relatively_breaks_no_other_import(tmp_path):
+    import importkit
+
+    p = bundle(tmp_path)
+    b = importkit.BundleBuilder()
+    b.add_tree({"pkg/__init__.py": "X = 1\n", "pkg/mod.py": "Y = 2\n", "pkg/data.txt": "hello", "extra.py": "E = 5"})
+    new = tmp_path / "new.ikb"
+    new.write_bytes(b.build())
+    code = (CHANGES.replace("BINDING", repr(str(BINDING_ROOT))).replace("HERE", repr(str(tmp_path)))
+            .replace("BUNDLE", repr(p)).replace("NEW", repr(str(new))))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["file"] == p + "/pkg/__init__.py"
+    assert got["extra"] == 5
+    assert got["source"] == "X = 1\n" and got["data"] == "hello"
+    assert got["broken"] == "ModuleNotFoundError"
+    assert got["left"] == []
