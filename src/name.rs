@@ -203,20 +203,24 @@ mod tests {
         }
     }
 
+    /// Names no identifier rule takes, and what the message says.
+    const REFUSED_BY_EVERY_RULE: [(&str, &str); 7] = [
+        ("", "Empty module name"),
+        (".a", "leading '.'"),
+        ("a.", "empty segment"),
+        ("a..b", "empty segment"),
+        ("a/b", "'/' is not allowed"),
+        ("a\\b", "'\\\\' is not allowed"),
+        ("a\0b", "'\\0' is not allowed"),
+    ];
+
     #[test]
     fn invalid_names_are_refused_with_the_reason() {
-        let cases = [
-            ("", "Empty module name"),
-            (".a", "leading '.'"),
-            ("a.", "empty segment"),
-            ("a..b", "empty segment"),
-            ("a/b", "'/' is not allowed"),
-            ("a\\b", "'\\\\' is not allowed"),
-            ("a\0b", "'\\0' is not allowed"),
+        let cases = REFUSED_BY_EVERY_RULE.into_iter().chain([
             ("1a", "segment '1a' is not an identifier"),
             ("a.b-c", "segment 'b-c' is not an identifier"),
             ("a b", "not an identifier"),
-        ];
+        ]);
         for (n, why) in cases {
             let e = validate(n, &py()).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidName, "{n}");
@@ -244,16 +248,7 @@ mod tests {
             validate(n, &any).unwrap_or_else(|e| panic!("{n}: {e}"));
             assert!(validate(n, &py()).is_err() || n == "if", "{n} is no identifier");
         }
-        let cases = [
-            ("", "Empty module name"),
-            (".a", "leading '.'"),
-            ("a.", "empty segment"),
-            ("a..b", "empty segment"),
-            ("a/b", "'/' is not allowed"),
-            ("a\\b", "'\\\\' is not allowed"),
-            ("a\0b", "'\\0' is not allowed"),
-            ("x-\0", "'\\0' is not allowed"),
-        ];
+        let cases = REFUSED_BY_EVERY_RULE.into_iter().chain([("x-\0", "'\\0' is not allowed")]);
         for (n, why) in cases {
             let e = validate(n, &any).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidName, "{n}");

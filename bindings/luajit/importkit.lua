@@ -2885,15 +2885,6 @@ end
 
 -- The searcher of `install()`: importkit finds (its mounts, natives, search path, policy and caches), and the
 -- chunk is loaded and run as Lua's own searcher and require do it.
--- Appends to `err`'s attempts those of `more` it does not hold yet.
-local function merge_attempts(err, more)
-  local seen = {}
-  for _, a in ipairs(err.attempts) do seen[a.place .. "\0" .. a.reason] = true end
-  for _, a in ipairs(more.attempts) do
-    if not seen[a.place .. "\0" .. a.reason] then err.attempts[#err.attempts + 1] = a end
-  end
-end
-
 local function lua_searcher(rt, o)
   -- Why `name` is not found (or what failed), with every place tried: the search again, asking for error
   -- objects (it finds the module if it appeared meanwhile).

@@ -50,6 +50,15 @@ impl ik_resource {
     }
 }
 
+/// Hands a resource to the caller (`*out`, checked by `out_ptr`), who frees it with `ik_resource_free`.
+///
+/// # Safety
+/// `out` is a writable pointer.
+unsafe fn hand_out(out: *mut *mut ik_resource, made: ik_resource) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { write_out(out, Box::into_raw(Box::new(made))) };
+}
+
 /// `importlib.resources.files(package).joinpath(resource).read_bytes()`: the file `resource` of package
 /// `package` (a relative `/`-separated path such as `data/level1.txt`; no empty, `.` or `..` segment), from
 /// the source that serves the package now, into `*out_resource` (free it with `ik_resource_free`). Bytes a
@@ -72,9 +81,8 @@ pub unsafe extern "C" fn ik_runtime_read_resource(
         let package = unsafe { in_str(package, "package", MAX_NAME_LEN) }?;
         // SAFETY: as above.
         let name = unsafe { in_str(resource, "resource", MAX_PATH_LEN) }?;
-        let made = ik_resource::new(rt.resource(package, name)?, package, name)?;
         // SAFETY: checked by out_ptr.
-        unsafe { write_out(out_resource, Box::into_raw(Box::new(made))) };
+        unsafe { hand_out(out_resource, ik_resource::new(rt.resource(package, name)?, package, name)?) };
         Ok(())
     })
 }
@@ -97,9 +105,8 @@ pub unsafe extern "C" fn ik_runtime_read_file(
         let rt = unsafe { runtime(rt) }?;
         // SAFETY: as above.
         let path = unsafe { in_str(path, "path", MAX_PATH_LEN) }?;
-        let made = ik_resource::new(rt.read_file(path)?, "", path)?;
         // SAFETY: checked by out_ptr.
-        unsafe { write_out(out_resource, Box::into_raw(Box::new(made))) };
+        unsafe { hand_out(out_resource, ik_resource::new(rt.read_file(path)?, "", path)?) };
         Ok(())
     })
 }
