@@ -26,6 +26,7 @@ pub mod resources;
 pub mod runtime;
 pub mod search_path;
 pub mod spec;
+pub mod spec_handle;
 pub mod status;
 pub mod vtable;
 
