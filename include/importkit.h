@@ -201,11 +201,6 @@
 // How many bytes of code a runtime keeps in memory unless the host sets another bound (32 MiB).
 #define DEFAULT_CODE_CACHE_LIMIT ((32 * 1024) * 1024)
 
-// How a slab is aligned: the C ABI hands out spec `i` of a slab as the slab's address with `i` in the bits
-// below this (for the first `SLAB_ALIGN / 4` specs; `ffi/spec_handle.rs`). The padding is address space, not
-// memory a slab touches.
-#define SLAB_ALIGN (1 << 16)
-
 // The result of a fallible importkit call. `IK_OK` is 0; every error is a distinct positive value that
 // stays the same across versions. Callbacks return these values as `int32_t`.
 typedef enum {

@@ -12,15 +12,9 @@ use std::sync::Arc;
 
 use crate::spec::ModuleSpec;
 
-/// How a slab is aligned: the C ABI hands out spec `i` of a slab as the slab's address with `i` in the bits
-/// below this (for the first `SLAB_ALIGN / 4` specs; `ffi/spec_handle.rs`). The padding is address space, not
-/// memory a slab touches.
-pub const SLAB_ALIGN: usize = 1 << 16;
-
 /// Specs made together and counted together: alive while any of them is handed out, or the source that made
 /// them lives.
 #[derive(Debug, Default)]
-#[repr(align(65536))]
 pub struct SpecSlab {
     specs: Vec<ModuleSpec>,
 }
@@ -70,18 +64,13 @@ impl SharedSpec {
         SharedSpec(Counted::InSlab(Arc::clone(slab), i))
     }
 
-    /// The spec with a count of its own, or its slab and place there (what the C ABI hands out).
-    pub fn into_parts(self) -> Result<Arc<ModuleSpec>, (Arc<SpecSlab>, u32)> {
+    /// The spec with a count of its own (what a C host gets as a plain pointer), or this one back when it is
+    /// counted by a slab.
+    pub fn into_alone(self) -> Result<Arc<ModuleSpec>, SharedSpec> {
         match self.0 {
             Counted::Alone(spec) => Ok(spec),
-            Counted::InSlab(slab, i) => Err((slab, i)),
+            slab => Err(SharedSpec(slab)),
         }
-    }
-
-    /// Spec `i` of `slab`, taking the count `slab` holds.
-    pub fn from_parts(slab: Arc<SpecSlab>, i: u32) -> SharedSpec {
-        debug_assert!((i as usize) < slab.len());
-        SharedSpec(Counted::InSlab(slab, i))
     }
 
     /// Whether two shared specs are the same spec (not only equal ones), as `Arc::ptr_eq` says of one count.
@@ -152,7 +141,6 @@ mod tests {
     #[test]
     fn a_slab_spec_is_counted_by_its_slab_and_outlives_the_source() {
         let slab = Arc::new(SpecSlab::new(vec![spec("a"), spec("b")]));
-        assert_eq!(Arc::as_ptr(&slab) as usize % SLAB_ALIGN, 0);
         let b = SharedSpec::in_slab(&slab, 1);
         assert_eq!(Arc::strong_count(&slab), 2);
         drop(slab);
@@ -161,17 +149,15 @@ mod tests {
         assert_eq!(copy, b);
         assert!(SharedSpec::ptr_eq(&copy, &b));
         assert!(!SharedSpec::ptr_eq(&copy, &SharedSpec::new(spec("b"))));
-        assert_eq!(copy.clone().into_spec(), spec("b"));
-        let (slab, i) = b.into_parts().unwrap_err();
-        assert_eq!(i, 1);
-        assert_eq!(SharedSpec::from_parts(slab, i), copy);
+        assert_eq!(copy.into_spec(), spec("b"));
+        assert!(b.into_alone().is_err());
     }
 
     #[test]
     fn a_spec_alone_keeps_its_own_count() {
         let a = SharedSpec::new(spec("a"));
         let same = a.clone();
-        let arc = same.into_parts().unwrap();
+        let arc = same.into_alone().unwrap();
         assert_eq!(Arc::strong_count(&arc), 2);
         assert_eq!(SharedSpec::from(arc), a);
         assert_ne!(a, SharedSpec::new(spec("b")));

@@ -8,7 +8,7 @@ use super::boundary::boundary;
 use super::error::ik_error;
 use super::resources::ik_resource;
 use super::runtime::runtime;
-use super::spec_handle::spec_out;
+use super::spec::spec_out;
 use super::status::ik_status;
 use crate::error::Error;
 use crate::limits::MAX_NAME_LEN;

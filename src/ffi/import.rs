@@ -7,7 +7,7 @@ use super::boundary::boundary;
 use super::error::ik_error;
 use super::list::ik_name_list;
 use super::runtime::runtime;
-use super::spec_handle::spec_out;
+use super::spec::spec_out;
 use super::status::ik_status;
 use crate::error::{Error, Result};
 use crate::executor::ModuleHandle;

@@ -26,7 +26,6 @@ pub mod resources;
 pub mod runtime;
 pub mod search_path;
 pub mod spec;
-pub mod spec_handle;
 pub mod status;
 pub mod vtable;
 

@@ -9,7 +9,7 @@ use super::callbacks::{self, ik_path_hook};
 use super::error::ik_error;
 use super::list::{entry_list, ik_name_list, name_list, with_entries};
 use super::runtime::{on_name, runtime};
-use super::spec_handle::spec_out;
+use super::spec::spec_out;
 use super::status::ik_status;
 use crate::error::Error;
 use crate::limits::MAX_PATH_LEN;
