@@ -29,7 +29,6 @@ pub mod name_map;
 pub mod policy;
 pub mod profile;
 pub mod runtime;
-pub mod shared_spec;
 pub mod spec;
 pub mod text;
 
@@ -44,7 +43,6 @@ pub use finders::{
 };
 pub use profile::{IdentifierRule, Profile};
 pub use runtime::{CodeCacheStats, CodeQuery, ModuleCode, ModuleState, MountMode, Runtime, DEFAULT_CODE_CACHE_LIMIT};
-pub use shared_spec::{SharedSpec, SpecSlab};
 pub use spec::{HostData, ModuleKind, ModuleSpec};
 
 /// The version of importkit, as `major.minor.patch`.

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{mount, runtime};
-use importkit::{ErrorCode, MountFile, MountMode, NativeFlags, Runtime, SharedSpec};
+use importkit::{ErrorCode, MountFile, MountMode, NativeFlags, Runtime};
 
 fn remount(rt: &Runtime, point: &str, files: &[(&str, &str)]) {
     let files = files.iter().map(|(p, s)| MountFile::new(*p, s.as_bytes())).collect();
@@ -44,7 +44,7 @@ fn a_failed_reload_leaves_the_module_as_it_was() {
     assert!(e.to_string().contains("broken on reload"), "{e}");
     assert_eq!(e.module(), Some("m"));
     assert_eq!(rt.module("m").unwrap(), (h, importkit::ModuleState::Ready), "still in the table, ready");
-    assert!(SharedSpec::ptr_eq(&rt.module_spec("m").unwrap(), &before), "the spec is the old one");
+    assert!(Arc::ptr_eq(&rt.module_spec("m").unwrap(), &before), "the spec is the old one");
     assert_eq!(rt.import("m", None).unwrap(), h);
     // The module is gone from every source: the reload says so and changes nothing.
     rt.unmount("m").unwrap();

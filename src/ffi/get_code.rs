@@ -2,13 +2,13 @@
 //! host that runs modules its own way (Lua's `require`).
 
 use std::ffi::c_char;
+use std::sync::Arc;
 
 use super::args::{in_counted, out_ptr, write_out};
 use super::boundary::boundary;
 use super::error::ik_error;
 use super::resources::ik_resource;
 use super::runtime::runtime;
-use super::spec::spec_out;
 use super::status::ik_status;
 use crate::error::Error;
 use crate::limits::MAX_NAME_LEN;
@@ -78,7 +78,7 @@ pub unsafe extern "C" fn ik_runtime_get_code(
         let bytes = code.bytes.map_or(std::ptr::null_mut(), |b| Box::into_raw(Box::new(ik_resource::owned(b))));
         // SAFETY: checked by out_ptr.
         unsafe {
-            write_out(out_spec, spec_out(code.spec));
+            write_out(out_spec, Arc::into_raw(code.spec));
             write_out(out_bytes, bytes);
             write_out(out_is_code, code.is_code);
         }

@@ -7,7 +7,6 @@ use super::boundary::boundary;
 use super::error::ik_error;
 use super::list::ik_name_list;
 use super::runtime::runtime;
-use super::spec::spec_out;
 use super::status::ik_status;
 use crate::error::{Error, Result};
 use crate::executor::ModuleHandle;
@@ -166,6 +165,10 @@ pub unsafe extern "C" fn ik_runtime_import_from(
         unsafe { write_out(out_module, handle_out(h)) };
         Ok(())
     })
+}
+
+fn spec_out(spec: std::sync::Arc<ModuleSpec>) -> *const ModuleSpec {
+    std::sync::Arc::into_raw(spec)
 }
 
 /// Finds the spec of `name` (relative with leading dots, against `package`) without executing anything:

@@ -9,7 +9,6 @@ use super::callbacks::{self, ik_path_hook};
 use super::error::ik_error;
 use super::list::{entry_list, ik_name_list, name_list, with_entries};
 use super::runtime::{on_name, runtime};
-use super::spec::spec_out;
 use super::status::ik_status;
 use crate::error::Error;
 use crate::limits::MAX_PATH_LEN;
@@ -261,7 +260,7 @@ pub unsafe extern "C" fn ik_runtime_path_find_spec(
             return Err(Error::new(crate::ErrorCode::NotFound, format!("No module named '{name}'")));
         };
         // SAFETY: checked by out_ptr.
-        unsafe { write_out(out_spec, spec_out(spec)) };
+        unsafe { write_out(out_spec, std::sync::Arc::into_raw(spec)) };
         Ok(())
     })
 }

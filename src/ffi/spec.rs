@@ -1,9 +1,7 @@
 //! `ik_spec` accessors. A spec passed to a callback is borrowed for the call; one returned by
 //! `ik_runtime_find_spec` or `ik_runtime_module_spec` is owned and freed with `ik_spec_free`.
 
-use std::cell::RefCell;
 use std::ffi::{c_char, CStr};
-use std::mem::MaybeUninit;
 use std::ptr;
 
 use super::args::{guarded, out_str};
@@ -11,7 +9,6 @@ use super::boundary::boundary;
 use super::error::ik_error;
 use super::status::{c_str, ik_status};
 use crate::error::{Error, Result};
-use crate::shared_spec::SharedSpec;
 use crate::spec::{ModuleKind, ModuleSpec};
 
 /// What a module is made of. Functions take and return a kind as `uint32_t`, checked on entry (an unknown
@@ -93,73 +90,11 @@ pub extern "C" fn ik_kind_name(kind: u32) -> *const c_char {
     ik_kind::of(kind).map_or(c"IK_UNKNOWN_KIND", ik_kind::name).as_ptr()
 }
 
-/// A spec counted by a slab (a memory mount's) is handed out as a boxed [`SharedSpec`] whose address is
-/// marked by its low bit (a box is aligned to 8): handing it out and freeing it never reads the spec's own
-/// memory. Any other spec is handed out as the spec itself, behind its own count, as a callback's borrowed
-/// spec is passed. The handle is opaque to hosts either way.
-const IN_SLAB: usize = 1;
-
-/// How many emptied boxes of handles a thread keeps for its next ones: a host that finds and frees specs
-/// one after another then allocates none (an allocation and a free cost about as much as the rest of a
-/// lookup in a small tree).
-const SPARE_BOXES: usize = 16;
-
-thread_local! {
-    // Boxes, not values: each one's address is a handle a host holds.
-    #[allow(clippy::vec_box)]
-    static SPARE: RefCell<Vec<Box<MaybeUninit<SharedSpec>>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// An owned spec handle for a host (`ik_spec_free` gives it back).
-pub(super) fn spec_out(spec: SharedSpec) -> *const ModuleSpec {
-    match spec.into_alone() {
-        Ok(alone) => std::sync::Arc::into_raw(alone),
-        Err(shared) => {
-            let spare = SPARE.try_with(|s| s.borrow_mut().pop()).ok().flatten();
-            let mut boxed = spare.unwrap_or_else(|| Box::new(MaybeUninit::uninit()));
-            boxed.write(shared);
-            (Box::into_raw(boxed) as usize | IN_SLAB) as *const ModuleSpec
-        }
-    }
-}
-
-/// Gives back a marked handle: its spec's count, then its box (kept for the thread's next handle).
-///
-/// # Safety
-/// `spec` is a marked handle from [`spec_out`], given back once.
-unsafe fn free_in_slab(spec: *const ModuleSpec) {
-    // SAFETY: a marked handle is a box from spec_out (the caller's contract).
-    let boxed = unsafe { Box::from_raw((spec as usize & !IN_SLAB) as *mut MaybeUninit<SharedSpec>) };
-    // SAFETY: spec_out wrote the box before handing it out; it is read once, here, and left empty.
-    drop(unsafe { boxed.assume_init_read() });
-    // The box goes with the closure when the thread's spares are gone or full.
-    let _ = SPARE.try_with(move |s| {
-        let mut s = s.borrow_mut();
-        if s.len() < SPARE_BOXES {
-            s.push(boxed);
-        }
-    });
-}
-
-/// The spec behind a handle, owned or borrowed.
-///
-/// # Safety
-/// `spec` is NULL or a live spec.
-unsafe fn spec_in<'a>(spec: *const ModuleSpec) -> Option<&'a ModuleSpec> {
-    if spec as usize & IN_SLAB != 0 {
-        // SAFETY: a marked handle is a boxed SharedSpec from spec_out, live by the caller's guarantee.
-        unsafe { ((spec as usize & !IN_SLAB) as *const SharedSpec).as_ref() }.map(|s| &**s)
-    } else {
-        // SAFETY: guaranteed by the caller.
-        unsafe { spec.as_ref() }
-    }
-}
-
 /// # Safety
 /// `spec` is NULL or a live spec.
 unsafe fn with<T>(spec: *const ModuleSpec, fallback: T, f: impl FnOnce(&ModuleSpec) -> T) -> T {
     // SAFETY: guaranteed by the caller.
-    match unsafe { spec_in(spec) } {
+    match unsafe { spec.as_ref() } {
         Some(s) => guarded(fallback, || f(s)),
         None => fallback,
     }
@@ -325,7 +260,7 @@ pub unsafe extern "C" fn ik_spec_get_fields(
 ) -> ik_status {
     boundary(out_error, || {
         // SAFETY: `spec` is NULL or a live spec (the caller's contract).
-        let s = unsafe { spec_in(spec) }.ok_or_else(|| Error::invalid_argument("spec is NULL"))?;
+        let s = unsafe { spec.as_ref() }.ok_or_else(|| Error::invalid_argument("spec is NULL"))?;
         if out.is_null() {
             return Err(Error::invalid_argument("out is NULL"));
         }
@@ -374,13 +309,8 @@ pub unsafe extern "C" fn ik_spec_get_fields(
 pub unsafe extern "C" fn ik_spec_free(spec: *const ModuleSpec) {
     guarded((), || {
         if !spec.is_null() {
-            if spec as usize & IN_SLAB != 0 {
-                // SAFETY: a marked owned spec came from spec_out and is freed once, by its owner.
-                unsafe { free_in_slab(spec) };
-            } else {
-                // SAFETY: any other owned spec came from Arc::into_raw and is freed once, by its owner.
-                drop(unsafe { std::sync::Arc::from_raw(spec) });
-            }
+            // SAFETY: an owned spec came from Arc::into_raw and is freed once, by its owner.
+            drop(unsafe { std::sync::Arc::from_raw(spec) });
         }
     })
 }

@@ -19,7 +19,6 @@ use crate::limits::{MAX_PATH_LEN, MAX_SHOWN_PATH};
 use crate::name;
 use crate::name_map::hash;
 use crate::profile::Profile;
-use crate::shared_spec::{SharedSpec, SpecSlab};
 use crate::spec::{ModuleKind, ModuleSpec};
 
 /// One file handed to a mount.
@@ -38,12 +37,11 @@ impl MountFile {
     }
 }
 
-/// A module of the index (12 bytes, one slot of the table): its spec (made once when the tree is mounted,
-/// kept in the tree's slab), where its name is in the tree's names, and the file behind it.
+/// A module of the index (16 bytes, one slot of the table): its spec, made once when the tree is mounted,
+/// where its name is in the tree's names, and the file behind it.
 #[derive(Clone)]
 struct Entry {
-    /// The spec's place in [`MountedTree::specs`].
-    spec: u32,
+    spec: Arc<ModuleSpec>,
     /// Where the name starts in [`MountedTree::names`].
     name_at: u32,
     /// The file behind the module; [`NO_FILE`] for a namespace directory.
@@ -53,16 +51,16 @@ struct Entry {
 /// A module of the index before it has a place: its spec, the file and its rank within one name (packages,
 /// then modules in suffix order, then namespace directories).
 struct Candidate {
-    spec: ModuleSpec,
+    spec: Arc<ModuleSpec>,
     file: u32,
     rank: u32,
 }
 
 const NO_FILE: u32 = u32::MAX;
 
-/// The name at `at` in a tree's names (up to the NUL that ends it).
-fn name_bytes(names: &[u8], at: u32) -> &[u8] {
-    names[at as usize..].split(|b| *b == 0).next().unwrap_or_default()
+/// An entry's hash, when the index grows.
+fn rehash(e: &Entry) -> u64 {
+    hash(e.spec.name().as_bytes())
 }
 
 /// A mounted tree and its index.
@@ -73,12 +71,10 @@ pub struct MountedTree {
     /// file `i`'s path ends.
     paths: String,
     path_ends: Vec<u32>,
-    /// Module name -> entry, laid out for the cache: a SwissTable whose slots are the entries (12 bytes), the
-    /// names compared in [`MountedTree::names`], so a lookup reads the tags, one slot and the name (from a
-    /// dense array, in tree order); the spec it hands out is counted by the slab, not read.
+    /// Module name -> entry, laid out for the cache: a SwissTable whose slots are the entries (16 bytes), the
+    /// names compared in [`MountedTree::names`], so a lookup reads the tags, one slot, the name (from a dense
+    /// array, in tree order) and the line of the spec it hands out that holds its count.
     index: HashTable<Entry>,
-    /// Every spec of the index, counted together ([`SharedSpec::in_slab`]).
-    specs: Arc<SpecSlab>,
     /// The names of the index, one after another, each followed by a NUL and its entry's rank (4 bytes, used
     /// while indexing).
     names: Vec<u8>,
@@ -176,7 +172,6 @@ impl MountedTree {
             paths: String::new(),
             path_ends: Vec::with_capacity(files.len()),
             index: HashTable::new(),
-            specs: Arc::default(),
             names: Vec::new(),
             init_stem: profile.init_stem().to_owned(),
             source_suffixes: profile
@@ -187,17 +182,15 @@ impl MountedTree {
                 .collect(),
             _guard: None,
         };
-        let names = &tree.names;
-        tree.index.reserve(files.len() + dirs.len(), |e| hash(name_bytes(names, e.name_at)));
+        tree.index.reserve(files.len() + dirs.len(), rehash);
         let mut scratch = Scratch::default();
-        let mut specs = Vec::with_capacity(files.len() + dirs.len());
         if profile.namespace_dirs() {
             if !point.is_empty() {
-                tree.insert(&mut specs, point, namespace_entry(point))?;
+                tree.insert(point, namespace_entry(point))?;
             }
             for dir in &dirs {
                 if scratch.module_name(point, dir, profile) {
-                    tree.insert(&mut specs, &scratch.name, namespace_entry(&scratch.name))?;
+                    tree.insert(&scratch.name, namespace_entry(&scratch.name))?;
                 }
             }
         }
@@ -209,7 +202,7 @@ impl MountedTree {
                 .filter(|i| *i != NO_FILE)
                 .ok_or_else(|| Error::invalid_argument("a mount holds fewer than 2^32 files"))?;
             if let Some(entry) = scratch.file_entry(point, &f.path, index, profile) {
-                tree.insert(&mut specs, &scratch.name, entry)?;
+                tree.insert(&scratch.name, entry)?;
             }
             tree.data.push(f.data);
             tree.paths.push_str(&f.path);
@@ -218,13 +211,12 @@ impl MountedTree {
             tree.path_ends.push(end);
         }
         tree.names.shrink_to_fit();
-        tree.specs = Arc::new(SpecSlab::new(specs));
         tree._guard = guard;
         Ok(tree)
     }
 
-    /// Keeps the better of two candidates for `name` (the candidate's module name), its spec in `specs`.
-    fn insert(&mut self, specs: &mut Vec<ModuleSpec>, name: &str, new: Candidate) -> Result<()> {
+    /// Keeps the better of two candidates for `name` (the candidate's module name).
+    fn insert(&mut self, name: &str, new: Candidate) -> Result<()> {
         let h = hash(name.as_bytes());
         let names = &mut self.names;
         match self.index.find_mut(h, |e| name_at(names, e.name_at, name)) {
@@ -233,7 +225,7 @@ impl MountedTree {
                 let rank = u32::from_le_bytes(names[rank_at..rank_at + 4].try_into().unwrap_or([0xff; 4]));
                 if new.rank < rank {
                     names[rank_at..rank_at + 4].copy_from_slice(&new.rank.to_le_bytes());
-                    specs[old.spec as usize] = new.spec;
+                    old.spec = new.spec;
                     old.file = new.file;
                 }
             }
@@ -243,13 +235,7 @@ impl MountedTree {
                 names.extend_from_slice(name.as_bytes());
                 names.push(0);
                 names.extend_from_slice(&new.rank.to_le_bytes());
-                let spec = u32::try_from(specs.len())
-                    .map_err(|_| Error::invalid_argument("a mount holds fewer than 2^32 modules"))?;
-                specs.push(new.spec);
-                let names = &self.names;
-                self.index.insert_unique(h, Entry { spec, name_at: at, file: new.file }, |e| {
-                    hash(name_bytes(names, e.name_at))
-                });
+                self.index.insert_unique(h, Entry { spec: new.spec, name_at: at, file: new.file }, rehash);
             }
         }
         Ok(())
@@ -273,7 +259,7 @@ impl MountedTree {
     /// Every module of the index, in no particular order: its spec and the file behind it (`None` for a
     /// namespace directory). What a bundle builder reads to classify a tree as a mount does.
     pub fn modules(&self) -> impl Iterator<Item = (&ModuleSpec, Option<usize>)> {
-        self.index.iter().map(|e| (self.specs.get(e.spec), (e.file != NO_FILE).then_some(e.file as usize)))
+        self.index.iter().map(|e| (&*e.spec, (e.file != NO_FILE).then_some(e.file as usize)))
     }
 
     /// Every file of the tree, in the order it was given: its path inside the mount and its bytes.
@@ -307,11 +293,11 @@ impl MountedTree {
         };
         let spec = match (virtual_root, entry.file) {
             (Some(root), file) if file != NO_FILE => {
-                let logical = &self.specs.get(entry.spec).origin()["memory:/".len()..];
+                let logical = &entry.spec.origin()["memory:/".len()..];
                 let file = format!("{root}/{logical}");
-                SharedSpec::new(self.specs.get(entry.spec).clone().with_file(Some(&file)))
+                Arc::new((*entry.spec).clone().with_file(Some(&file)))
             }
-            _ => SharedSpec::in_slab(&self.specs, entry.spec),
+            _ => Arc::clone(&entry.spec),
         };
         // Only a directory has no file, and a directory is a namespace package: no need to read the spec.
         let portion = entry.file == NO_FILE;
@@ -324,7 +310,7 @@ impl MountedTree {
         // The runtime asks only the mounts that serve the package (the one that found it, or every one with
         // a portion of a namespace package); this one must hold a package of that name.
         let entry = self.entry(package.name())?;
-        if !self.specs.get(entry.spec).is_package() {
+        if !entry.spec.is_package() {
             return None;
         }
         let rel = package.name().strip_prefix(self.point.as_str()).unwrap_or(package.name());
@@ -408,9 +394,8 @@ impl Finder for Mount {
             .index
             .iter()
             // As pkgutil lists a directory: a directory without an init file is no module of it.
-            .map(|e| (e.file, self.0.specs.get(e.spec)))
-            .filter(|(file, spec)| *file != NO_FILE && name::parent(spec.name()) == parent)
-            .map(|(_, spec)| ModuleInfo { name: name::tail(spec.name()).to_owned(), is_package: spec.is_package() })
+            .filter(|e| e.file != NO_FILE && name::parent(e.spec.name()) == parent)
+            .map(|e| ModuleInfo { name: name::tail(e.spec.name()).to_owned(), is_package: e.spec.is_package() })
             .collect();
         out.sort();
         Ok(out)
@@ -464,7 +449,7 @@ fn name_at(names: &[u8], at: u32, name: &str) -> bool {
 fn namespace_entry(name: &str) -> Candidate {
     let location = format!("memory:/{}", name.replace('.', "/"));
     let spec = ModuleSpec::new(name, &location, ModuleKind::Namespace, true).with_locations([location.clone()]);
-    Candidate { spec, file: NO_FILE, rank: u32::MAX }
+    Candidate { spec: Arc::new(spec), file: NO_FILE, rank: u32::MAX }
 }
 
 /// Reused buffers for indexing, so a file costs no temporary allocation.
@@ -539,7 +524,7 @@ impl Scratch {
         } else {
             1000 + suffix_rank
         };
-        Some(Candidate { spec, file: index, rank })
+        Some(Candidate { spec: Arc::new(spec), file: index, rank })
     }
 }
 

@@ -5,10 +5,11 @@
 //! mounts and host finders where the host put them. The first finder to find a module or regular package
 //! wins; namespace portions keep collecting until then (see `runtime/import.rs`).
 
+use std::sync::Arc;
+
 use super::source::{Resource, Source};
 use super::trace::Trace;
 use crate::error::Result;
-use crate::shared_spec::SharedSpec;
 use crate::spec::ModuleSpec;
 
 /// Identifies an entry of a runtime's meta path (a mount, a host finder, a source the host added), for
@@ -18,7 +19,7 @@ pub type FinderId = u64;
 /// A spec and where its module's bytes are: what a finder returns.
 #[derive(Debug, Clone)]
 pub struct Found {
-    pub spec: SharedSpec,
+    pub spec: Arc<ModuleSpec>,
     pub source: Source,
     /// A namespace portion (the spec's kind is namespace), said apart so that the search loop need not read
     /// the spec (a cache line of its own, in a large tree) to know.
@@ -27,11 +28,11 @@ pub struct Found {
 
 impl Found {
     pub fn new(spec: ModuleSpec, source: Source) -> Found {
-        Found::shared(SharedSpec::new(spec), source)
+        Found::shared(Arc::new(spec), source)
     }
 
     /// A spec the finder keeps too.
-    pub fn shared(spec: SharedSpec, source: Source) -> Found {
+    pub fn shared(spec: Arc<ModuleSpec>, source: Source) -> Found {
         let portion = spec.kind() == crate::spec::ModuleKind::Namespace;
         Found { spec, source, portion }
     }
@@ -48,7 +49,7 @@ pub struct Query<'a> {
     /// The runtime's virtual root: modules of sources without real files get a virtual `file` under it.
     pub virtual_root: Option<&'a str>,
     /// The spec of a module in the runtime's table (a namespace package's locations follow its parent's).
-    pub table: &'a dyn Fn(&str) -> Option<SharedSpec>,
+    pub table: &'a dyn Fn(&str) -> Option<Arc<ModuleSpec>>,
 }
 
 /// A module a source can list (`pkgutil.iter_modules`): its last name segment and whether it is a package.

@@ -2,13 +2,14 @@
 //! or importing anything, for a host that runs modules its own way (Lua's `require`, which has no parents to
 //! run first): its spec, and its compiled code or its bytes, through the code cache as an import takes them.
 
+use std::sync::Arc;
+
 use super::import::{body, Body, Depth, Reach};
 use super::Runtime;
 use crate::error::{Error, ErrorCode, Result};
 use crate::finders::path::scope;
 use crate::finders::{Found, Source};
 use crate::name;
-use crate::shared_spec::SharedSpec;
 use crate::spec::{ModuleKind, ModuleSpec};
 
 /// How [`Runtime::get_code`] finds a module and what it reads.
@@ -31,7 +32,7 @@ pub struct CodeQuery {
 /// What [`Runtime::get_code`] gives: the module's spec, and its bytes.
 #[derive(Debug, Clone)]
 pub struct ModuleCode {
-    pub spec: SharedSpec,
+    pub spec: Arc<ModuleSpec>,
     /// Compiled code for the runtime's cache tag (`is_code`), the module's source bytes, or `None` for a file
     /// the host reads itself, a namespace package, a native.
     pub bytes: Option<Vec<u8>>,
@@ -61,7 +62,7 @@ impl Runtime {
             Some(parent) => self.find_whole(name, parent, query.quiet)?,
             None => self.find_or_explain(name, None, Reach::All, query.quiet)?,
         };
-        let spec = found.spec.clone();
+        let spec = Arc::clone(&found.spec);
         if matches!(found.source, Source::Native(_)) || spec.kind() == ModuleKind::Namespace {
             return Ok(ModuleCode { spec, bytes: None, is_code: false });
         }

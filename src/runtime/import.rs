@@ -17,7 +17,6 @@ use crate::finders::path::scope;
 use crate::finders::{Found, Source, Trace};
 use crate::limits::{MAX_FROMLIST, MAX_IMPORT_DEPTH};
 use crate::name;
-use crate::shared_spec::SharedSpec;
 use crate::spec::{ModuleKind, ModuleSpec};
 
 thread_local! {
@@ -292,7 +291,7 @@ impl Runtime {
     }
 
     fn find_and_load_unlocked(&self, name: &str) -> Result<Record> {
-        let mut parent_spec: Option<SharedSpec> = None;
+        let mut parent_spec: Option<Arc<ModuleSpec>> = None;
         if let Some(parent) = name::parent(name) {
             let parent_record = self.parent_record(parent)?;
             if let Some(record) = self.inner.table.get(name) {
@@ -393,7 +392,7 @@ impl Runtime {
         if let Source::Native(factory) = &source {
             let handle = scope::outside(|| factory.create(&spec))
                 .map_err(|e| Error::from_host(name, "creating native module", e))?;
-            let record = Record::new(Some(spec.clone()), self.hold(handle), ModuleState::Ready);
+            let record = Record::new(Some(Arc::clone(&spec)), self.hold(handle), ModuleState::Ready);
             self.put(name, record.clone());
             return Ok(record);
         }
@@ -407,7 +406,7 @@ impl Runtime {
         let handle =
             scope::outside(|| executor.create(&spec)).map_err(|e| Error::from_host(name, "creating module", e))?;
         let object = self.hold(handle);
-        self.put(name, Record::new(Some(spec.clone()), Arc::clone(&object), ModuleState::Initializing));
+        self.put(name, Record::new(Some(Arc::clone(&spec)), Arc::clone(&object), ModuleState::Initializing));
         if let Err(e) = execute(executor.as_ref(), &self.inner.code_cache, &spec, &source, handle) {
             // Out of the table (whatever is under the name now: the module may have replaced itself);
             // the objects go when their last holds do.
@@ -436,7 +435,7 @@ impl Runtime {
     /// `importlib.util.find_spec` without executing anything: a module in the table gives its spec; else the
     /// parents are resolved (from the table or by finding them, never by importing) and the name is found
     /// through the parent's search locations.
-    pub fn find_spec(&self, name: &str, package: Option<&str>) -> Result<SharedSpec> {
+    pub fn find_spec(&self, name: &str, package: Option<&str>) -> Result<Arc<ModuleSpec>> {
         let (rest, level) = name::split_level(name);
         let absolute = name::resolve(rest, package, level)?;
         name::validate(&absolute, &self.inner.profile)?;
@@ -449,7 +448,7 @@ impl Runtime {
 
     /// [`Runtime::find_spec`] for an absolute name, with every place tried and why it passed, level by level
     /// (`importkit resolve --trace`).
-    pub fn find_spec_traced(&self, name: &str) -> (Result<SharedSpec>, Vec<Attempt>) {
+    pub fn find_spec_traced(&self, name: &str) -> (Result<Arc<ModuleSpec>>, Vec<Attempt>) {
         let mut notes = Vec::new();
         let result = (|| {
             let _depth = Depth::enter(name)?;
@@ -462,7 +461,11 @@ impl Runtime {
         (result, notes)
     }
 
-    pub(super) fn find_spec_absolute(&self, name: &str, mut notes: Option<&mut Vec<Attempt>>) -> Result<SharedSpec> {
+    pub(super) fn find_spec_absolute(
+        &self,
+        name: &str,
+        mut notes: Option<&mut Vec<Attempt>>,
+    ) -> Result<Arc<ModuleSpec>> {
         let (own, parent_entry) = self.inner.table.spec_pair(name, name::parent(name));
         if let Some(spec) = own.flatten() {
             if let Some(n) = notes {
@@ -544,6 +547,6 @@ impl Portions {
         for (l, refs) in &self.more {
             merged.push_location_with_refs(l, refs.iter().map(String::as_str));
         }
-        Some(Found { spec: SharedSpec::new(merged), source: first.source, portion: true })
+        Some(Found { spec: Arc::new(merged), source: first.source, portion: true })
     }
 }

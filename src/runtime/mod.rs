@@ -32,7 +32,6 @@ use crate::limits::MAX_PATH_LEN;
 use crate::name;
 use crate::policy::SharedPolicy;
 use crate::profile::Profile;
-use crate::shared_spec::SharedSpec;
 use crate::spec::ModuleSpec;
 
 pub use crate::finders::path::DEFAULT_RECHECK;
@@ -443,7 +442,7 @@ impl Runtime {
     }
 
     /// The spec of a module in the table (none for modules the host put there itself).
-    pub fn module_spec(&self, name: &str) -> Option<SharedSpec> {
+    pub fn module_spec(&self, name: &str) -> Option<Arc<ModuleSpec>> {
         self.inner.table.get(name).and_then(|r| r.spec)
     }
 
@@ -483,10 +482,10 @@ impl Runtime {
         }
         let spec = ModuleSpec::new(name, "host:inserted", crate::spec::ModuleKind::Native, true)
             .with_locations(locations.iter().map(|l| l.to_string()));
-        self.insert(name, handle, Some(SharedSpec::new(spec)))
+        self.insert(name, handle, Some(Arc::new(spec)))
     }
 
-    fn insert(&self, name: &str, handle: ModuleHandle, spec: Option<SharedSpec>) -> Result<()> {
+    fn insert(&self, name: &str, handle: ModuleHandle, spec: Option<Arc<ModuleSpec>>) -> Result<()> {
         name::validate(name, &self.inner.profile)?;
         if spec.is_none() && self.inner.table.get(name).is_some_and(|r| r.handle() == handle) {
             // The module putting itself back (`sys.modules[__name__] = module`): it keeps its spec and state.

@@ -1,12 +1,13 @@
 //! What every source answers besides finding: a package's resources (`importlib.resources`) and the
 //! modules a package or the top level holds (`pkgutil.iter_modules`), asked of each finder of the meta path.
 
+use std::sync::Arc;
+
 use super::{MetaEntry, Runtime};
 use crate::error::{quote, Error, ErrorCode, Result};
 use crate::finders::path::scope;
 use crate::finders::{ModuleInfo, Query, Resource, Trace};
 use crate::limits::MAX_PATH_LEN;
-use crate::shared_spec::SharedSpec;
 use crate::spec::{ModuleKind, ModuleSpec};
 
 /// What is wrong with a relative path inside a package or the tree of mounts (`/`-separated segments, none
@@ -53,7 +54,7 @@ fn check_tree_path(path: &str) -> Result<()> {
 
 impl Runtime {
     /// The spec of package `package` (from the table, or found without importing anything).
-    fn package_spec(&self, package: &str) -> Result<SharedSpec> {
+    fn package_spec(&self, package: &str) -> Result<Arc<ModuleSpec>> {
         let spec = self.find_spec(package, None)?;
         if !spec.is_package() {
             return Err(Error::new(ErrorCode::Import, format!("'{package}' is not a package ({})", spec.origin()))
@@ -63,7 +64,7 @@ impl Runtime {
     }
 
     /// The parent's spec of a package (as `find_spec` finds it), for a query about the package itself.
-    fn parent_spec(&self, package: &str) -> Result<Option<SharedSpec>> {
+    fn parent_spec(&self, package: &str) -> Result<Option<Arc<ModuleSpec>>> {
         crate::name::parent(package).map(|p| self.find_spec(p, None)).transpose()
     }
 

@@ -11,8 +11,7 @@ use crate::finders::path::scope;
 use crate::finders::{FinderId, Found, Trace};
 use crate::limits::MAX_PATH_LEN;
 use crate::name;
-use crate::shared_spec::SharedSpec;
-use crate::spec::ModuleKind;
+use crate::spec::{ModuleKind, ModuleSpec};
 
 fn check_entry(entry: &str) -> Result<()> {
     if entry.len() > MAX_PATH_LEN || entry.contains('\0') {
@@ -124,12 +123,12 @@ impl Runtime {
     /// CPython's `PathFinder.find_spec(name, path)`: the path finder alone, over `entries` (the search path
     /// when `None`), with no parent resolved, nothing imported and no other finder asked. For a host whose
     /// own import system hands it the parent's locations (a `sys.meta_path` finder).
-    pub fn path_find_spec(&self, name: &str, entries: Option<&[&str]>) -> Result<SharedSpec> {
+    pub fn path_find_spec(&self, name: &str, entries: Option<&[&str]>) -> Result<Arc<ModuleSpec>> {
         self.path_find(name, entries, true)?.ok_or_else(|| Error::internal("a traced miss gives an error"))
     }
 
     /// [`Runtime::path_find_spec`], with a miss as `Ok(None)` (no second pass to explain it) unless `explain`.
-    pub fn path_find(&self, name: &str, entries: Option<&[&str]>, explain: bool) -> Result<Option<SharedSpec>> {
+    pub fn path_find(&self, name: &str, entries: Option<&[&str]>, explain: bool) -> Result<Option<Arc<ModuleSpec>>> {
         name::validate(name, &self.inner.profile)?;
         self.check_policy(name)?;
         if !self.filesystem_enabled() {

@@ -10,7 +10,7 @@ use parking_lot::RwLock;
 use rustc_hash::FxHashMap;
 
 use crate::executor::{Executor, ModuleHandle};
-use crate::shared_spec::SharedSpec;
+use crate::spec::ModuleSpec;
 
 /// Whether a module in the table has finished executing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,13 +62,13 @@ impl fmt::Debug for ModuleObject {
 #[derive(Debug, Clone)]
 pub struct Record {
     /// `None` for a module the host put in the table itself.
-    pub spec: Option<SharedSpec>,
+    pub spec: Option<Arc<ModuleSpec>>,
     pub state: ModuleState,
     object: Arc<ModuleObject>,
 }
 
 impl Record {
-    pub(crate) fn new(spec: Option<SharedSpec>, object: Arc<ModuleObject>, state: ModuleState) -> Self {
+    pub(crate) fn new(spec: Option<Arc<ModuleSpec>>, object: Arc<ModuleObject>, state: ModuleState) -> Self {
         Record { spec, state, object }
     }
 
@@ -109,7 +109,7 @@ impl ModuleTable {
         &self,
         name: &str,
         other: Option<&str>,
-    ) -> (Option<Option<SharedSpec>>, Option<Option<SharedSpec>>) {
+    ) -> (Option<Option<Arc<ModuleSpec>>>, Option<Option<Arc<ModuleSpec>>>) {
         let map = self.map.read();
         let own = map.get(name).map(|r| r.spec.clone());
         match other {
@@ -136,7 +136,7 @@ impl ModuleTable {
     pub fn insert_handle(
         &self,
         name: &str,
-        spec: Option<SharedSpec>,
+        spec: Option<Arc<ModuleSpec>>,
         handle: ModuleHandle,
         hold: impl FnOnce() -> Arc<ModuleObject>,
     ) -> Option<Record> {
@@ -166,7 +166,7 @@ impl ModuleTable {
 
     /// After a reload of `handle` under `name`: gives its record the new spec if it is still the record there,
     /// and returns the record now in the table (the module may have replaced itself while executing).
-    pub fn reloaded(&self, name: &str, handle: ModuleHandle, spec: SharedSpec) -> Option<Record> {
+    pub fn reloaded(&self, name: &str, handle: ModuleHandle, spec: Arc<ModuleSpec>) -> Option<Record> {
         let mut map = self.map.write();
         let record = map.get_mut(name)?;
         if record.handle() == handle {

@@ -19,7 +19,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use importkit::SharedSpec;
 use importkit::{Attempt, ModuleKind, ModuleSpec, MountMode, Profile, Runtime};
 use json::{json_attempts, json_list, json_str};
 use profile::{cache_tag, make_profile};
@@ -151,7 +150,11 @@ fn cpython_origin(spec: &ModuleSpec) -> Option<&str> {
     }
 }
 
-fn json_line(name: &str, result: &Result<SharedSpec, importkit::Error>, trace: Option<&[Attempt]>) -> String {
+fn json_line(
+    name: &str,
+    result: &Result<std::sync::Arc<ModuleSpec>, importkit::Error>,
+    trace: Option<&[Attempt]>,
+) -> String {
     let mut out = String::from("{\"name\": ");
     json_str(&mut out, name);
     match result {
@@ -195,7 +198,11 @@ fn json_line(name: &str, result: &Result<SharedSpec, importkit::Error>, trace: O
     out
 }
 
-fn text_lines(name: &str, result: &Result<SharedSpec, importkit::Error>, trace: Option<&[Attempt]>) -> String {
+fn text_lines(
+    name: &str,
+    result: &Result<std::sync::Arc<ModuleSpec>, importkit::Error>,
+    trace: Option<&[Attempt]>,
+) -> String {
     let mut out = String::new();
     if let Some(t) = trace {
         out.push_str(&format!("{name}\n"));

@@ -22,7 +22,6 @@ use crate::finders::protocol::{Found, ModuleInfo};
 use crate::finders::source::{FileReader, Resource, Source};
 use crate::finders::trace::Trace;
 use crate::profile::Profile;
-use crate::shared_spec::SharedSpec;
 use crate::spec::{ModuleKind, ModuleSpec};
 
 /// What a listing says a directory entry is (from `readdir`, without a stat where it can).
@@ -146,12 +145,12 @@ fn probe(path: &str, ctx: &Ctx) -> Option<Kind> {
 
 /// Under confinement, a spec's `cached` (where a host reads and writes compiled code) is kept only if neither
 /// the cache directory nor the cached file is a link leading outside the roots.
-fn confine_cached(spec: SharedSpec, ctx: &Ctx) -> SharedSpec {
+fn confine_cached(spec: Arc<ModuleSpec>, ctx: &Ctx) -> Arc<ModuleSpec> {
     let Some(cached) = spec.cached().filter(|_| ctx.confined()) else { return spec };
     let dir = cached.rfind('/').map_or(cached, |i| &cached[..i]);
     let outside = [dir, cached].into_iter().any(|p| matches!(probe(p, ctx), Some(Kind::Refused)));
     if outside {
-        SharedSpec::new(spec.into_spec().with_cached(None))
+        Arc::new(Arc::unwrap_or_clone(spec).with_cached(None))
     } else {
         spec
     }
@@ -184,7 +183,7 @@ pub fn file_spec(
 
 /// What a directory holds under one name.
 pub enum DirResult {
-    Module(SharedSpec),
+    Module(Arc<ModuleSpec>),
     /// Namespace portions: the directory's own, and those its `.ref` file led to.
     Portions(Vec<Portion>),
     Nothing,
@@ -351,8 +350,7 @@ impl DirFinder {
             if let Some(i) = init {
                 let base = join(&self.path, tail);
                 let (suffix, kind) = &profile.suffixes()[i];
-                let spec =
-                    SharedSpec::new(file_spec(fullname, *kind, &base, profile.init_stem(), suffix, profile, true));
+                let spec = Arc::new(file_spec(fullname, *kind, &base, profile.init_stem(), suffix, profile, true));
                 if ctx.allowed(spec.file().unwrap_or_default(), trace) {
                     return DirResult::Module(confine_cached(spec, ctx));
                 }
@@ -360,7 +358,7 @@ impl DirFinder {
         }
         if let Some(i) = seen.file {
             let (suffix, kind) = &profile.suffixes()[i];
-            let spec = SharedSpec::new(file_spec(fullname, *kind, &self.path, tail, suffix, profile, false));
+            let spec = Arc::new(file_spec(fullname, *kind, &self.path, tail, suffix, profile, false));
             if ctx.allowed(spec.file().unwrap_or_default(), trace) {
                 return DirResult::Module(confine_cached(spec, ctx));
             }

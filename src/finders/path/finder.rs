@@ -26,7 +26,6 @@ use crate::finders::protocol::{Finder, Found, ModuleInfo, Query};
 use crate::finders::source::{Resource, Source};
 use crate::finders::trace::Trace;
 use crate::profile::Profile;
-use crate::shared_spec::SharedSpec;
 use crate::spec::{ModuleKind, ModuleSpec};
 
 /// How long a directory listing is trusted before the directory is stat'ed again, by default.
@@ -355,7 +354,7 @@ impl PathFinder {
     pub fn child_locations<'a>(
         &self,
         parent: Option<&'a ModuleSpec>,
-        table: &dyn Fn(&str) -> Option<SharedSpec>,
+        table: &dyn Fn(&str) -> Option<Arc<ModuleSpec>>,
     ) -> Result<Locations<'a>> {
         Ok(match parent {
             None => Locations::SearchPath(self.search_path()),
@@ -367,7 +366,7 @@ impl PathFinder {
     fn namespace_locations(
         &self,
         spec: &ModuleSpec,
-        table: &dyn Fn(&str) -> Option<SharedSpec>,
+        table: &dyn Fn(&str) -> Option<Arc<ModuleSpec>>,
     ) -> Result<Vec<String>> {
         let name = spec.name();
         let generation = self.generation();

@@ -13,6 +13,7 @@
 
 use std::fs::File;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 
@@ -23,7 +24,7 @@ use super::scope;
 use crate::error::{quote, Attempt};
 use crate::finders::trace::Trace;
 use crate::limits::{MAX_REF_BYTES, MAX_REF_HOPS, MAX_REF_SIZE, MAX_REF_TARGETS};
-use crate::shared_spec::SharedSpec;
+use crate::spec::ModuleSpec;
 
 /// The state of one search through ref files: directories seen (canonical) and the ref files followed.
 /// Made for every entry searched, used only where a ref file is: nothing is made until then.
@@ -42,7 +43,7 @@ impl Chain {
 
 /// What the ref file of a name gave.
 pub enum RefResult {
-    Module(SharedSpec),
+    Module(Arc<ModuleSpec>),
     Portions(Vec<Portion>),
 }
 
@@ -210,8 +211,8 @@ pub fn follow(
         match search(&path, chain, trace) {
             Some(RefResult::Module(spec)) if spec.refs().len() > 0 => return Some(RefResult::Module(spec)),
             Some(RefResult::Module(spec)) => {
-                let with_refs = spec.into_spec().with_refs(chain.files.iter().cloned());
-                return Some(RefResult::Module(SharedSpec::new(with_refs)));
+                let with_refs = Arc::unwrap_or_clone(spec).with_refs(chain.files.iter().cloned());
+                return Some(RefResult::Module(Arc::new(with_refs)));
             }
             Some(RefResult::Portions(p)) => portions.extend(p),
             None => {}
