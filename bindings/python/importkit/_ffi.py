@@ -56,6 +56,32 @@ ABI_MINOR = 1
 # The values of the header's enums, ik_status (IK_OK, IK_ERR_*) and ik_kind (IK_KIND_*), are not written
 # here: they are read from the header when this module is imported (see "Enumerations" at the end), and
 # STATUS_NAMES maps each status value to its C name.
+#
+# For the type checker, each of their names is declared here without a value: an annotation alone makes no
+# global (they exist once the header is read), so nothing below is a copy of a value. The names are those of
+# the header, in its order; tests/test_enums.py fails when the header and these declarations differ.
+
+# ik_status
+IK_OK: int
+IK_ERR_INVALID_ARGUMENT: int
+IK_ERR_INVALID_NAME: int
+IK_ERR_NOT_FOUND: int
+IK_ERR_IMPORT: int
+IK_ERR_DENIED: int
+IK_ERR_EXEC: int
+IK_ERR_HOST: int
+IK_ERR_DEADLOCK: int
+IK_ERR_EXISTS: int
+IK_ERR_INVALID_MOUNT: int
+IK_ERR_UNAVAILABLE: int
+IK_ERR_INTERNAL: int
+IK_ERR_IO: int
+# ik_kind
+IK_KIND_SOURCE: int
+IK_KIND_BYTECODE: int
+IK_KIND_EXTENSION: int
+IK_KIND_NATIVE: int
+IK_KIND_NAMESPACE: int
 
 IK_NATIVE_POWERFUL = 1
 IK_NATIVE_PACKAGE = 2

@@ -37,7 +37,7 @@ def hold(obj: object) -> int:
 
 def get(key: int | None) -> object | None:
     """The object under a key read from a spec or an error (None for NULL)."""
-    return table.get(key) if key else None  # type: ignore[arg-type]
+    return table.get(key) if key else None
 
 
 def _release(key, _pop=table.pop):

@@ -11,7 +11,11 @@ from .errors import ImportKitError, NotFoundError
 
 # The path hook runs inside imports: no import statement below (a program may have dropped ``os`` from
 # sys.modules); the posix module import machinery itself uses.
-_os = _bx._os
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typeshed does not declare _bx._os: it is posix (nt on Windows), whose functions os has
+    import os as _os
+else:
+    _os = _bx._os
 _S_IFMT, _S_IFREG = 0o170000, 0o100000
 
 #: the schemes of importkit's own locations

@@ -74,12 +74,12 @@ class RuntimeState:
             return self._ptr
 
     def _exit(self) -> None:
+        ptr: int | None = None  # the pointer to free: this was the last call of a close requested meanwhile
         with self._lock:
             self._active -= 1
-            last = self._closing and self._active == 0 and self._ptr is not None
-            if last:
+            if self._closing and self._active == 0 and self._ptr is not None:
                 ptr, self._ptr = self._ptr, None
-        if last:
+        if ptr is not None:
             self._free(ptr)
 
     def close(self) -> None:
@@ -131,14 +131,16 @@ class RuntimeState:
         self.unexecuted.discard(handle)
 
     def module(self, handle: int | None) -> object:
-        try:
-            return self.modules[handle]  # type: ignore[index]
-        except KeyError:
-            raise ImportKitImportError(
-                f"importkit returned module handle {handle}, which this runtime does not hold "
-                "(it was released meanwhile)",
-                status=_ffi.IK_ERR_IMPORT,
-            ) from None
+        if handle is not None:
+            try:
+                return self.modules[handle]
+            except KeyError:
+                pass
+        raise ImportKitImportError(
+            f"importkit returned module handle {handle}, which this runtime does not hold "
+            "(it was released meanwhile)",
+            status=_ffi.IK_ERR_IMPORT,
+        ) from None
 
     # -- calls the executor's import statement needs --------------------------------------------------------
 
@@ -161,7 +163,8 @@ class RuntimeState:
                 ctypes.byref(err),
             )
         check(status, err)
-        return out.value  # type: ignore[return-value]
+        assert out.value is not None  # ik_runtime_import_from succeeded: it wrote the handle
+        return out.value
 
     def get_handle(self, name: str) -> int | None:
         """The handle under ``name`` in the module table (partly initialised included), or None."""

@@ -26,7 +26,7 @@ from .errors import ImportKitImportError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, Sequence
+    from typing import Any, Callable, Sequence
 
     from .spec import Spec
 
@@ -192,11 +192,13 @@ class PythonExecutor:
             d["__path__"] = ms.submodule_search_locations = NamespacePath(self._runtime, spec.name, spec.locations)
             # as CPython: a NamespaceLoader over the same path, and __file__ None (one that reads a mount's or a
             # bundle's portions for importlib.resources when the package has one)
+            loader: _NamespaceLoader
             if loaders.has_own_portion(spec.locations):
                 loader = loaders.MountNamespaceLoader(ms, self._runtime)
             else:
                 loader = _NamespaceLoader.__new__(_NamespaceLoader)
-                loader._path = ms.submodule_search_locations
+                # what NamespaceLoader.__init__ (not run) would set; typeshed does not declare the attribute
+                loader._path = ms.submodule_search_locations  # type: ignore[attr-defined]
             d["__loader__"] = ms.loader = loader
             d["__file__"] = None
         elif spec.is_package:
@@ -213,10 +215,10 @@ class PythonExecutor:
         (``Runtime.reload``) or inserted by the host, and ``spec`` is what importkit found again: its
         attributes and loader are set from it first, as ``importlib.reload`` does."""
         if reload and spec.kind in (_SOURCE, _BYTECODE, _EXTENSION):
-            ms = loaders.module_spec(spec, self._runtime)
-            self._set_attributes(module, spec, ms)
+            self._set_attributes(module, spec, loaders.module_spec(spec, self._runtime))
         ms = getattr(module, "__spec__", None)
-        loader = getattr(ms, "loader", None)
+        # whatever the module's spec carries (the module may have replaced it): any object
+        loader: Any = getattr(ms, "loader", None)
         if loader is None:  # the module replaced its spec: start again from importkit's
             loader = loaders.module_spec(spec, self._runtime).loader
         if spec.kind not in (_SOURCE, _BYTECODE, _EXTENSION) or loader is None:

@@ -74,8 +74,37 @@ from ._found import Found
 from .loaders import (_Indirect, ExtensionFileLoader, SourceFileLoader, SourcelessFileLoader, cached_for, module_spec,
                       read_portions, set_indirect)
 
-_NamespacePath = _bx._NamespacePath
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from importlib.abc import Loader
+    from typing import Protocol, TypeGuard
+    from zipimport import zipimporter
 
+    class _BootstrapPrivate(Protocol):
+        """The private names of CPython's ``importlib._bootstrap_external`` used here, which typeshed lacks."""
+
+        _NamespacePath: type
+
+        def _get_supported_file_loaders(self) -> list[tuple[type[Loader], list[str]]]: ...
+        def _path_isdir(self, path: str) -> bool: ...
+        def _path_isabs(self, path: str) -> bool: ...
+        def _path_join(self, *path_parts: str) -> str: ...
+
+    class _DefaultFileFinder(Protocol):
+        """A default ``FileFinder`` of ``sys.path_importer_cache`` (``_is_default_finder``), with the private
+        attributes ``FileFinder.__init__`` gives it, which typeshed lacks."""
+
+        path: str
+        _path_mtime: float
+        _loaders: list[tuple[str, type[Loader]]]
+
+    _bx_private: _BootstrapPrivate
+else:
+    _bx_private = _bx
+
+_NamespacePath = _bx_private._NamespacePath
+
+_zipimporter: type[zipimporter] | None
 try:
     from zipimport import zipimporter as _zipimporter
 except ImportError:  # pragma: no cover - an interpreter without zipimport
@@ -109,10 +138,10 @@ _lock = allocate_lock()
 _installed: ImportKitFinder | None = None
 
 
-def _default_loaders() -> list:
+def _default_loaders() -> list[tuple[str, type[Loader]]]:
     return [
         (suffix, loader)
-        for loader, suffixes in _bx._get_supported_file_loaders()
+        for loader, suffixes in _bx_private._get_supported_file_loaders()
         for suffix in suffixes
     ]
 
@@ -228,7 +257,7 @@ class ImportKitFinder:
         # entry -> the finder of sys.path_importer_cache importkit's entry finder stands for (see _check_entries)
         self._seen: dict[str, object] = {}
         # entry -> the default FileFinder of sys.path_importer_cache importkit's directory finder serves it for
-        self._adopted: dict[str, object] = {}
+        self._adopted: dict[str, _DefaultFileFinder] = {}
         self._seen_version = 0
         self._checks: dict[tuple, tuple] = {}
         self._defaults = _default_loaders()
@@ -247,7 +276,8 @@ class ImportKitFinder:
             return spec
 
         find_spec.__doc__ = ImportKitFinder.find_spec.__doc__
-        self.find_spec = find_spec
+        # the instance's own find_spec shadows the method (which documents it), deliberately
+        self.find_spec = find_spec  # type: ignore[method-assign]
 
     def __repr__(self) -> str:
         return f"<importkit.ImportKitFinder of {self.runtime!r}>"
@@ -304,7 +334,7 @@ class ImportKitFinder:
         for hook in hooks:
             if hook is _zipimporter:
                 if is_dir is None:
-                    is_dir = _bx._path_isdir(entry)
+                    is_dir = _bx_private._path_isdir(entry)
                 if is_dir:
                     continue
             try:
@@ -313,7 +343,7 @@ class ImportKitFinder:
                 continue
         return None
 
-    def _is_default_finder(self, finder, entry: str) -> bool:
+    def _is_default_finder(self, finder: object, entry: str) -> TypeGuard[_DefaultFileFinder]:
         """Whether ``finder`` is CPython's ``FileFinder`` with the default loaders for the directory that
         importkit's directory finder serves for ``entry`` (relative entries joined to the current directory,
         as ``FileFinder.__init__`` does)."""
@@ -323,8 +353,8 @@ class ImportKitFinder:
         try:
             if not entry or entry == ".":
                 path = _os.getcwd()
-            elif not _bx._path_isabs(entry):
-                path = _bx._path_join(_os.getcwd(), entry)
+            elif not _bx_private._path_isabs(entry):
+                path = _bx_private._path_join(_os.getcwd(), entry)
             else:
                 path = entry
         except OSError:
@@ -351,7 +381,7 @@ class ImportKitFinder:
                 cwd = ""
         if check is None or check[0] != version or check[4] != cwd:
             seen = self._seen
-            keys = []
+            listed = []
             cwd = None
             for entry in key:
                 if entry == "":
@@ -363,8 +393,8 @@ class ImportKitFinder:
                 elif type(entry) is not str:
                     continue
                 if entry in seen:
-                    keys.append(entry)
-            keys = tuple(keys)
+                    listed.append(entry)
+            keys = tuple(listed)
             adopted = self._adopted
             check = (version, keys, tuple(seen[k] for k in keys), (_MISSING,) * len(keys), cwd,
                      tuple(adopted[k] for k in keys if k in adopted))
@@ -573,7 +603,7 @@ class ImportKitFinder:
         import ctypes
 
         encoded = []
-        made = None
+        made: tuple[ctypes.Array[ctypes.c_char_p] | None, int] | None = None
         for entry in key:
             if not isinstance(entry, str):
                 if isinstance(entry, bytes):
@@ -823,8 +853,8 @@ def uninstall() -> None:
             sys.path_hooks.remove(_mount_path_hook)
         entries = sys.modules.get(__package__ + "._mount_entry")
         if entries is not None:  # the entries of mounted packages go with the hook that made them
-            for entry, f in list(sys.path_importer_cache.items()):
-                if isinstance(f, (entries.MountEntryFinder, entries.BundleFileFinder)):
+            for entry, entry_finder in list(sys.path_importer_cache.items()):
+                if isinstance(entry_finder, (entries.MountEntryFinder, entries.BundleFileFinder)):
                     del sys.path_importer_cache[entry]
         if finder is not None:
             finder._release()

@@ -479,7 +479,8 @@ def _child() -> None:
     if home is not None:
         drop.add(os.path.join(home.split(os.pathsep)[0], "lib", "python%d.%d" % sys.version_info[:2]))
     sys.path[:] = [p for p in sys.path if p not in drop]
-    sys.path_importer_cache.pop(archive, None)
+    if archive is not None:
+        sys.path_importer_cache.pop(archive, None)
     if sys.excepthook is sys.__excepthook__:
         # the interpreter's own printer reads source lines from files on disk only: the traceback module's
         # asks the modules' loaders (linecache), so a traceback shows the bundle's source

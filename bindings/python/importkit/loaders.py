@@ -25,10 +25,15 @@ from importlib.machinery import ModuleSpec
 from . import _ffi
 from .errors import ImportKitImportError
 
-try:
-    from importlib._abc import Loader as _Loader  # importlib.abc.Loader, without importing importlib.abc
-except ImportError:  # pragma: no cover - Python < 3.10
-    _Loader = object
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the package requires Python 3.10, which has importlib._abc
+    from collections.abc import Iterable
+    from importlib._abc import Loader as _Loader
+else:
+    try:
+        from importlib._abc import Loader as _Loader  # importlib.abc.Loader, without importing importlib.abc
+    except ImportError:  # pragma: no cover - Python < 3.10
+        _Loader = object
 
 
 #: CPython's own loader classes, exactly (not subclasses: programs compare ``type(spec.loader)`` with them, as
@@ -53,7 +58,7 @@ def code_object(name: str, data: bytes, filename: str | None = None):
         raise ImportKitImportError(
             f"the compiled code of module '{name}' is not a code object (a {type(code).__name__})", module=name)
     if filename is not None and code.co_filename != filename:
-        _imp._fix_co_filename(code, filename)
+        _imp._fix_co_filename(code, filename)  # type: ignore[attr-defined]  # CPython's, not in typeshed's _imp
     return code
 
 
@@ -92,7 +97,9 @@ class _Indirect:
         super().exec_module(module)  # type: ignore[misc]
 
 
-class IndirectSourceFileLoader(_Indirect, _machinery.SourceFileLoader):
+# typeshed's SourceFileLoader itself needs a type: ignore[misc] (its bases SourceLoader and InspectLoader declare
+# source_to_code differently); every subclass inherits the conflict
+class IndirectSourceFileLoader(_Indirect, _machinery.SourceFileLoader):  # type: ignore[misc]
     """CPython's ``SourceFileLoader`` for a source file a ``.ref`` file led to."""
 
 
@@ -107,6 +114,10 @@ class IndirectExtensionFileLoader(_Indirect, _machinery.ExtensionFileLoader):
 class IndirectNamespaceLoader(_Indirect, _machinery.NamespaceLoader):
     """CPython's ``NamespaceLoader`` for a namespace package with a portion a ``.ref`` file led to; as CPython
     does for namespace packages, ``__file__`` is None."""
+
+    #: the spec's ``submodule_search_locations``, a list or the finder's ``_NamespacePath`` (set by
+    #: ``set_indirect``: ``NamespaceLoader.__init__`` is not run)
+    _path: Iterable[str] | None
 
     def exec_module(self, module) -> None:
         if getattr(module, "__file__", None) is None:
@@ -170,6 +181,8 @@ def set_indirect(spec: ModuleSpec, indirect) -> ModuleSpec:
     ``__indirect__`` (the chain of ``.ref`` files that led to it), of the same kind as its loader; for a
     namespace package (``indirect`` a dict, one chain per portion) an ``IndirectNamespaceLoader`` over its
     ``submodule_search_locations``."""
+    loader: (IndirectNamespaceLoader | IndirectExtensionFileLoader | IndirectSourcelessFileLoader
+             | IndirectSourceFileLoader)
     if spec.loader is None:
         loader = IndirectNamespaceLoader.__new__(IndirectNamespaceLoader)
         loader._path = spec.submodule_search_locations
@@ -180,6 +193,7 @@ def set_indirect(spec: ModuleSpec, indirect) -> ModuleSpec:
             (_machinery.SourceFileLoader, IndirectSourceFileLoader),
         ):
             if isinstance(spec.loader, base):
+                assert spec.origin is not None  # the finder's file specs have their file as origin
                 loader = cls(spec.name, spec.origin)
                 break
         else:
@@ -190,7 +204,7 @@ def set_indirect(spec: ModuleSpec, indirect) -> ModuleSpec:
 
 
 #: ik_kind -> the loader class of a file of that kind
-FILE_LOADERS = {
+FILE_LOADERS: dict[int, type[SourceFileLoader] | type[SourcelessFileLoader] | type[ExtensionFileLoader]] = {
     _ffi.IK_KIND_SOURCE: SourceFileLoader,
     _ffi.IK_KIND_BYTECODE: SourcelessFileLoader,
     _ffi.IK_KIND_EXTENSION: ExtensionFileLoader,
@@ -227,7 +241,7 @@ def module_spec(spec, runtime=None) -> ModuleSpec:
         ms.submodule_search_locations = list(spec.locations)
         ms.loader_state = spec
         return ms
-    loader = None
+    loader: _Loader | None = None
     if kind == _ffi.IK_KIND_NATIVE:
         factory = runtime._native_factories.get(name) if runtime is not None else None
         loader = NativeLoader(name, factory) if factory is not None else None

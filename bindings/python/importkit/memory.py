@@ -207,8 +207,8 @@ class MountLoader(SourceBytesLoader):
         self.root = root
 
     def __eq__(self, other: object) -> bool:
-        return (type(other) is type(self) and other.tree is self.tree and other.name == self.name  # type: ignore
-                and other.path == self.path)  # type: ignore[attr-defined]
+        return (type(other) is type(self) and other.tree is self.tree and other.name == self.name
+                and other.path == self.path)
 
     def __hash__(self) -> int:
         return hash((type(self), self.name, self.path))
@@ -263,8 +263,8 @@ class BundleLoader(SourceBytesLoader):
         self.root = root
 
     def __eq__(self, other: object) -> bool:
-        return (type(other) is type(self) and other.runtime is self.runtime  # type: ignore[attr-defined]
-                and other.name == self.name and other.path == self.path)  # type: ignore[attr-defined]
+        return (type(other) is type(self) and other.runtime is self.runtime
+                and other.name == self.name and other.path == self.path)
 
     def __hash__(self) -> int:
         return hash((type(self), self.name, self.path))

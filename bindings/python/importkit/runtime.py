@@ -312,11 +312,12 @@ class Runtime:
         finally:
             if own is not None:
                 own.free()
+        assert rt.value is not None  # ik_runtime_new succeeded: it wrote the runtime
         self._state = state = RuntimeState(rt.value)
         self._tree = MountTree()
         self._native_factories: dict[str, Callable[[str], object]] = {}
         #: top-level names mounts and natives provide: install()'s finder asks importkit's own finders first
-        self._served: frozenset[str] = frozenset()
+        self._served: frozenset[str] | _EveryName = frozenset()
         self._virtual_root: str | None = None
         #: ids of the path hooks the host added (install()'s finder then checks their answers)
         self._hook_ids: set[int] = set()
@@ -674,7 +675,7 @@ class Runtime:
         stats = _ffi.ik_code_cache_stats()
         stats.size = ctypes.sizeof(stats)
         self._call("ik_runtime_code_cache_stats", ctypes.byref(stats))
-        return {name: getattr(stats, name) for name, _ in stats._fields_ if name not in ("size", "reserved")}
+        return {name: getattr(stats, name) for name, *_ in stats._fields_ if name not in ("size", "reserved")}
 
     def namespace_locations(self, name: str) -> list[str]:
         """The current search locations of namespace package ``name`` of the module table."""
@@ -824,7 +825,10 @@ class Runtime:
 
         try:
             data = _ffi.take_resource(bytes_ptr.value) if bytes_ptr.value else None
-            found = Spec.from_ptr(spec_ptr.value) if spec else None
+            found = None
+            if spec:
+                assert spec_ptr.value is not None  # ik_runtime_get_code succeeded: it wrote the spec
+                found = Spec.from_ptr(spec_ptr.value)
             return found, data, bool(is_code.value)
         finally:
             lib.ik_spec_free(spec_ptr.value)
@@ -897,7 +901,10 @@ class Runtime:
             infos = []
             for i in range(lib.ik_name_list_count(out.value)):
                 name = _ffi.text(lib.ik_name_list_get, out.value, i) or ""
-                infos.append(pkgutil.ModuleInfo(self, name, lib.ik_name_list_is_package(out.value, i) == 1))
+                is_package = lib.ik_name_list_is_package(out.value, i) == 1
+                # module_finder is this runtime (as documented), not a finder of the import protocols typeshed
+                # types it as
+                infos.append(pkgutil.ModuleInfo(self, name, is_package))  # type: ignore[arg-type]
             return infos
         finally:
             lib.ik_name_list_free(out.value)
@@ -923,6 +930,7 @@ class Runtime:
         from .spec import Spec
 
         try:
+            assert out.value is not None  # the call succeeded: it wrote the spec
             return Spec.from_ptr(out.value)
         finally:
             lib.ik_spec_free(out.value)

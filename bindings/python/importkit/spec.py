@@ -46,6 +46,19 @@ class Spec:
                  "location_refs", "found")
     _SHOWN = __slots__[:-1]
 
+    # the slots, set once by __init__ (through object.__setattr__: the class refuses assignment)
+    name: str
+    origin: str
+    kind: Kind
+    is_package: bool
+    locations: tuple[str, ...]
+    file: str | None
+    parent: str
+    cached: str | None
+    refs: tuple[str, ...]
+    location_refs: tuple[tuple[str, ...], ...]
+    found: Found | None
+
     def __init__(
         self,
         name: str,
@@ -85,7 +98,7 @@ class Spec:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self._fields() == other._fields()  # type: ignore[attr-defined]
+        return self._fields() == other._fields()
 
     def __hash__(self) -> int:
         return hash(self._fields())
@@ -126,6 +139,9 @@ class Spec:
         def s(p: int | None, n: int) -> str | None:
             return ctypes.string_at(p, n).decode("utf-8", "replace") if p else None
 
+        found = _held.get(f.host_data)
+        # a spec's host data is always the Found of a finder of this binding (see _held)
+        assert found is None or isinstance(found, Found)
         return cls(
             name=s(f.name, f.name_len) or "",
             origin=s(f.origin, f.origin_len) or "",
@@ -137,7 +153,7 @@ class Spec:
             cached=s(f.cached, f.cached_len),
             refs=tuple(t(lib.ik_spec_ref, ptr, i) or "" for i in range(f.ref_count)),
             location_refs=location_refs(lib, ptr) if f.kind == Kind.NAMESPACE else (),
-            found=_held.get(f.host_data),
+            found=found,
         )
 
 

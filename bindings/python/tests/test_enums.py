@@ -3,6 +3,9 @@ them), never from a copy in the binding."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 from importkit import _ffi
 from importkit.spec import Kind
 
@@ -51,3 +54,26 @@ def test_kind_names_come_from_the_library():
     name_of = _ffi.lib().ik_kind_name
     assert name_of(5).decode() == "IK_UNKNOWN_KIND"
     assert name_of(0xFFFFFFFF).decode() == "IK_UNKNOWN_KIND"
+
+
+def test_the_type_checkers_declarations_are_the_headers_names():
+    """_ffi declares each ik_status and ik_kind name for the type checker as an annotation without a value
+    (``IK_OK: int``): exactly the header's names, in its order, and none of them given a value in the file."""
+    header = (REPO_ROOT / "include" / "importkit.h").read_text()
+    names = [*_ffi.enum_values(header, "ik_status"), *_ffi.enum_values(header, "ik_kind")]
+    module = ast.parse(Path(_ffi.__file__).read_text())
+    declared = [
+        node.target.id
+        for node in module.body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id.startswith("IK_")
+        and node.value is None
+    ]
+    assert not set(names) - set(declared), f"the header has names _ffi does not declare: {set(names) - set(declared)}"
+    assert not set(declared) - set(names), f"_ffi declares names the header lacks: {set(declared) - set(names)}"
+    assert declared == names
+    for node in module.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id in names:
+            assert ast.unparse(node.annotation) == "int" and node.value is None, ast.unparse(node)
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        assigned = {t.id for t in targets if isinstance(t, ast.Name)}
+        assert not assigned & set(names), f"a value of the header copied into _ffi: {ast.unparse(node)}"
