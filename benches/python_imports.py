@@ -2,6 +2,7 @@
 ``importkit.install()``, side by side in one run (docs/BENCHMARKS.md).
 
     python3 benches/python_imports.py [--runs N] [--recheck MS]... [--site] [--lib PATH] [--list FILE] [--sources]
+                                      [--oxidized DIR]
 
 Each round starts, in alternating order, one fresh interpreter per variant (``python3 -E -S -W ignore``:
 no site-packages, no PYTHON* variables, warnings silenced) that imports every module of the list:
@@ -13,7 +14,11 @@ no site-packages, no PYTHON* variables, warnings silenced) that imports every mo
 - ``plain``: nothing but the imports (for the whole-process comparison);
 - with ``--sources``: ``zipimport``, the standard library's modules from a zip of compiled files first on
   ``sys.path`` (zipfile.PyZipFile, as ``python311.zip``), and ``bundle``, from a bundle of the standard library
-  with each module's compiled code (``importkit.freeze``), mounted at the root under ``importkit.install()``.
+  with each module's compiled code (``importkit.freeze``), mounted at the root under ``importkit.install()``;
+- with ``--oxidized DIR`` (a directory holding PyOxidizer's ``oxidized_importer`` extension, built as
+  ../shared/FACTS.md says; none of its code is in this repository): ``oxidized``, the standard library's source
+  modules and their compiled code collected by ``OxidizedResourceCollector``, served from memory by an
+  ``OxidizedFinder`` first on ``sys.meta_path`` (its index file memory-mapped), as PyOxidizer serves them.
 
 Two figures per variant: the import phase (``time.perf_counter`` around the imports, inside the process) and
 the whole process (wall time of the subprocess, start-up, importkit's own loading and exit included). Best and
@@ -52,6 +57,14 @@ artifact = sys.argv[6] if len(sys.argv) > 6 else ""
 names = open(listfile).read().split()
 if mode == "zipimport":  # the standard library's modules from a zip of compiled files, first on sys.path
     sys.path.insert(0, artifact)
+elif mode == "oxidized":  # PyOxidizer's OxidizedFinder over the standard library's modules, in memory
+    where, index = artifact.split(chr(10))
+    sys.path.insert(0, where)
+    import oxidized_importer
+    finder = oxidized_importer.OxidizedFinder()
+    finder.index_file_memory_mapped(index)
+    sys.meta_path.insert(0, finder)
+    sys.path.remove(where)
 elif mode == "bundle":  # from a bundle of the standard library with its compiled code, mounted at the root
     sys.path.insert(0, binding)
     import importkit
@@ -185,6 +198,36 @@ with zipfile.PyZipFile(out, "w", optimize=-1) as z:
     return {"zipimport": zip_path, "bundle": bundle_path}
 
 
+OXIDIZE = r"""
+import sys, sysconfig
+sys.path.insert(0, sys.argv[1])
+import oxidized_importer
+skip = {"test", "idlelib", "tkinter", "turtledemo", "lib2to3", "ensurepip"}
+collector = oxidized_importer.OxidizedResourceCollector(allowed_locations=["in-memory"])
+for resource in oxidized_importer.find_resources_in_path(sysconfig.get_paths()["stdlib"]):
+    kind = type(resource).__name__
+    # Each module's source and its compiled code for this interpreter (the __pycache__ files, unoptimized),
+    # as the bundle has them: OxidizedFinder then runs code and compiles nothing.
+    if kind != "PythonModuleSource" and not (kind == "PythonModuleBytecode" and resource.optimize_level == 0):
+        continue
+    parts = resource.module.split(".")
+    if parts[0] in skip or parts[0] not in sys.stdlib_module_names or {"test", "tests", "idle_test"} & set(parts):
+        continue
+    collector.add_in_memory(resource)
+resources, _ = collector.oxidize()
+finder = oxidized_importer.OxidizedFinder()
+finder.add_resources(resources)
+open(sys.argv[2], "wb").write(finder.serialize_indexed_resources())
+"""
+
+
+def build_oxidized(python: str, where: str, scratch: str) -> str:
+    """OxidizedFinder's index of the standard library's source modules and their compiled code, as the artifact of the ``oxidized`` variant: ``DIR``, a newline, ``INDEX FILE``."""
+    index = os.path.join(scratch, "stdlib.oxidized")
+    subprocess.run([python, "-E", "-W", "ignore", "-c", OXIDIZE, where, index], check=True, stdin=subprocess.DEVNULL)
+    return where + "\n" + index
+
+
 def fmt_ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
@@ -198,6 +241,8 @@ def main() -> int:
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--sources", action="store_true",
                     help="also the standard library from a zip (zipimport) and from a bundle (importkit)")
+    ap.add_argument("--oxidized", metavar="DIR",
+                    help="also PyOxidizer's OxidizedFinder (its oxidized_importer extension in DIR) from memory")
     args = ap.parse_args()
 
     env = dict(os.environ)
@@ -221,6 +266,9 @@ def main() -> int:
     if args.sources:
         ARTIFACTS.update(build_sources(args.python, scratch, env))
         variants += [("zipimport", 0), ("bundle", 0)]
+    if args.oxidized:
+        ARTIFACTS["oxidized"] = build_oxidized(args.python, os.path.abspath(args.oxidized), scratch)
+        variants += [("oxidized", 0)]
     timed_variants = [("cpython", 0), ("importkit", 0)] + [("importkit", ms) for ms in args.recheck]
     results: dict[tuple[str, int], list[tuple[float, dict]]] = {v: [] for v in variants}
     timed: dict[tuple[str, int], list[dict]] = {v: [] for v in timed_variants}
@@ -262,6 +310,7 @@ def main() -> int:
             "cpython": "CPython's PathFinder (importkit loaded, then uninstalled)",
             "zipimport": "the standard library from a zip of compiled files (zipimport)",
             "bundle": "the standard library from a bundle with its code (importkit.install() + mount_bundle)",
+            "oxidized": "the standard library from memory through PyOxidizer's OxidizedFinder",
         }.get(v[0], f"importkit.install(recheck={v[1]})")
         pb, pm = stats(v, "phase")
         wb, wm = stats(v, "wall")
@@ -269,6 +318,12 @@ def main() -> int:
         phase_b = "n/a" if v[0] == "plain" else fmt_ms(pb)
         phase_m = "n/a" if v[0] == "plain" else fmt_ms(pm) + ratio
         print(f"| {label} | {phase_b} | {phase_m} | {fmt_ms(wb)} | {fmt_ms(wm)} |")
+    if ("bundle", 0) in results and ("oxidized", 0) in results:
+        paired = [b[1]["phase"] / o[1]["phase"] for b, o in zip(results[("bundle", 0)], results[("oxidized", 0)])]
+        walls = [b[0] / o[0] for b, o in zip(results[("bundle", 0)], results[("oxidized", 0)])]
+        print()
+        print(f"bundle / OxidizedFinder, paired by round (median of {len(paired)}): import phase "
+              f"{statistics.median(paired):.2f}, whole process {statistics.median(walls):.2f}")
     print()
     print("Time inside the path finder's find_spec during the import phase (separate runs, each call wrapped):")
     print()

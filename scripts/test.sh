@@ -3,7 +3,7 @@
 # and AddressSanitizer), Python tests, Lua tests (LuaJIT binding), the differential test against CPython's
 # PathFinder, an install used through pkg-config and CMake, and a short run of every fuzz target. Installs
 # what it needs on a fresh machine (valgrind, strace, luajit, lua-penlight, libluajit-5.1-dev, lua-lpeg,
-# lua-cjson, lua-filesystem, cmake, pkg-config with apt-get; pytest with pip; cargo-fuzz with cargo install).
+# lua-cjson, lua-filesystem, cmake, pkg-config with apt-get; pytest, wheel and mypy with pip; cargo-fuzz with cargo install).
 # Ends with one line `test.sh: N passed, M failed` (N, M: suites) and a non-zero exit on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +53,10 @@ setup() {
   [ -f /usr/lib/x86_64-linux-gnu/lua/5.1/cjson.so ] || apt_install lua-cjson || true
   [ -f /usr/lib/x86_64-linux-gnu/lua/5.1/lfs.so ] || apt_install lua-filesystem || true
   python3 -c "import pytest" 2>/dev/null || python3 -m pip install -q pytest
+  # The wheel test builds the package without build isolation (setuptools' bdist_wheel needs wheel before
+  # setuptools 70.1) and type-checks it.
+  python3 -c "import wheel" 2>/dev/null || python3 -m pip install -q wheel
+  python3 -c "import mypy" 2>/dev/null || python3 -m pip install -q mypy
   rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt 2>/dev/null || true
   RUSTC_BOOTSTRAP=1 cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked --quiet
 }
