@@ -13,7 +13,7 @@ except ImportError:  # pragma: no cover - Python 3.9/3.10
     from importlib.abc import Traversable, TraversableResources  # type: ignore[no-redef]
 
 from ._tree import tree_path
-from .memory import MountedPath, RuntimePath
+from ._resources import MountedPath, RuntimePath
 
 
 def portion_paths(runtime, name: str, locations: list) -> list:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from _thread import allocate_lock
 
 MEMORY_SCHEME = "memory:"
+BUNDLE_SCHEME = "bundle:"
 
 
 def tree_path(location: str) -> str | None:

@@ -14,7 +14,7 @@ bundles: ``install()``, and the bundle mounted at the root of its runtime (``mou
 what ``importkit.mount_bundle`` does) with the bundle's path as the virtual root, so modules get ``__file__``
 as zipimport gives them (``<bundle path>/pkg/mod.py``). Their loader is ``memory.BundleLoader`` (a module's
 code entry for this interpreter's tag runs as it is, checked by its CRC-32; a bundle built for another tag runs
-from source; ``get_source``, ``get_data``), resources are ``memory.RuntimePath``/``RuntimeReader``, metadata
+from source; ``get_source``, ``get_data``), resources are ``_resources.RuntimePath``/``RuntimeReader``, metadata
 ``importkit.metadata``. What only ``run`` adds: CPython imports ``encodings`` (and what importkit itself
 needs) before any hook can run, so ``run`` writes a small boot archive of exactly those modules' bytes, taken
 from the bundle, where CPython looks for its zipped standard library (``PYTHONHOME``), and drops it from

@@ -17,112 +17,46 @@ name with ``linecache`` lazily, so tracebacks show the source even for modules o
 
 from __future__ import annotations
 
-import errno
 import linecache
 import marshal
 import posixpath
 from importlib import _bootstrap_external as _bx
-from importlib import abc as _abc
+from importlib._abc import Loader as _Loader  # importlib.abc.Loader, without importing importlib.abc
 
-from ._tree import MEMORY_SCHEME, MountTree, ReadOnlyFile, tree_path
+from ._tree import BUNDLE_SCHEME, MEMORY_SCHEME, MountTree, tree_path
 from .loaders import code_object
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._resources import MountedPath, MountReader, RuntimeReader
 
 __all__ = ["BundleLoader", "MountLoader", "MountReader", "MountTree", "MountedPath", "RuntimePath", "RuntimeReader",
            "SourceBytesLoader"]
 
-try:  # Python 3.11+
-    from importlib.resources.abc import Traversable, TraversableResources
-except ImportError:  # pragma: no cover - Python 3.9/3.10
-    from importlib.abc import Traversable, TraversableResources  # type: ignore[no-redef]
+#: What ``importlib.resources`` traverses lives in ``_resources``, imported when a program first asks for
+#: resources (it needs ``importlib.resources``, whose loading pulls in tempfile, pathlib, shutil... : about 12
+#: ms a process, paid then, from wherever the program's modules come from, not when a tree is mounted).
+_RESOURCES = ("MountedPath", "MountReader", "RuntimePath", "RuntimeReader")
+
+
+def __getattr__(name: str):
+    if name in _RESOURCES:
+        from . import _resources
+
+        return getattr(_resources, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _magic() -> bytes:
     return _bx.MAGIC_NUMBER
 
 
-# -- resources ---------------------------------------------------------------------------------------------------
-
-
-class MountedPath(ReadOnlyFile, Traversable):
-    """A file or directory of a mounted tree, as ``importlib.resources`` traverses it (a ``Traversable``)."""
-
-    _what = "mounted files"
-
-    def __init__(self, tree: MountTree, path: str) -> None:
-        self._tree = tree
-        self._path = path.strip("/")
-
-    def __repr__(self) -> str:
-        return f"MountedPath({MEMORY_SCHEME}/{self._path!s})"
-
-    def __str__(self) -> str:
-        return f"{MEMORY_SCHEME}/{self._path}"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, MountedPath) and other._tree is self._tree and other._path == self._path
-
-    def __hash__(self) -> int:
-        return hash((id(self._tree), self._path))
-
-    @property
-    def name(self) -> str:
-        return posixpath.basename(self._path)
-
-    def is_file(self) -> bool:
-        return self._tree.get(self._path) is not None
-
-    def is_dir(self) -> bool:
-        return self._tree.is_dir(self._path)
-
-    def exists(self) -> bool:
-        return self.is_file() or self.is_dir()
-
-    def iterdir(self):
-        if not self.is_dir():
-            raise NotADirectoryError(str(self))
-        for child in self._tree.children(self._path):
-            yield MountedPath(self._tree, posixpath.join(self._path, child))
-
-    def joinpath(self, *descendants) -> MountedPath:
-        path = self._path
-        for d in descendants:
-            for part in str(d).split("/"):
-                if part in ("", "."):
-                    continue
-                if part == "..":
-                    path = posixpath.dirname(path)
-                else:
-                    path = posixpath.join(path, part) if path else part
-        return MountedPath(self._tree, path)
-
-    def __truediv__(self, child) -> MountedPath:
-        return self.joinpath(child)
-
-    def read_bytes(self) -> bytes:
-        data = self._tree.get(self._path)
-        if data is None:
-            raise (IsADirectoryError if self.is_dir() else FileNotFoundError)(str(self))
-        return data
-
-
-
-class MountReader(TraversableResources):
-    """``get_resource_reader`` of a mounted package: its directory of the mounted tree."""
-
-    def __init__(self, tree: MountTree, directory: str) -> None:
-        self._files = MountedPath(tree, directory)
-
-    def files(self) -> MountedPath:
-        return self._files
-
-
-# -- loaders -----------------------------------------------------------------------------------------------------
-
-
-class SourceBytesLoader(_abc.InspectLoader):
+class SourceBytesLoader(_Loader):
     """Loads a module from bytes held in memory: Python source, or compiled code (``.pyc`` bytes, checked for
     the interpreter's magic number). ``filename`` is what the code is compiled with (``co_filename``);
-    ``file`` is the module's ``__file__`` or None."""
+    ``file`` is the module's ``__file__`` or None. It answers what ``importlib.abc.InspectLoader`` does
+    (``is_package``, ``get_source``, ``get_code``, ``source_to_code``, ``exec_module``), as CPython's
+    ``zipimporter`` does, without deriving from it (importing ``importlib.abc`` loads ``importlib.resources``)."""
 
     def __init__(self, name: str, filename: str, data: bytes | None, is_package: bool, file: str | None = None,
                  bytecode: bool = False) -> None:
@@ -178,6 +112,11 @@ class SourceBytesLoader(_abc.InspectLoader):
             return marshal.loads(memoryview(data)[16:])
         # bytes, not str: compile() honours a PEP 263 coding line and a BOM, as CPython's loaders do
         return compile(data, self.filename, "exec", dont_inherit=True)
+
+    @staticmethod
+    def source_to_code(data, path="<string>"):
+        """``InspectLoader.source_to_code``: code compiled from source bytes or text."""
+        return compile(data, path, "exec", dont_inherit=True)
 
     def exec_module(self, module) -> None:
         code = self.get_code(module.__name__)
@@ -239,9 +178,13 @@ class MountLoader(SourceBytesLoader):
         return data
 
     def get_resource_reader(self, fullname: str | None = None) -> MountReader:
+        from ._resources import MountReader
+
         return MountReader(self.tree, posixpath.dirname(self.path))
 
     def files(self) -> MountedPath:
+        from ._resources import MountedPath
+
         return MountedPath(self.tree, posixpath.dirname(self.path))
 
 
@@ -295,6 +238,8 @@ class BundleLoader(SourceBytesLoader):
 
     def get_resource_reader(self, fullname: str | None = None) -> RuntimeReader | None:
         """``importlib.resources`` of a bundled package: its directory in the bundle, read through the runtime."""
+        from ._resources import RuntimeReader
+
         return RuntimeReader(self.runtime, self.name) if self._package else None
 
     def get_data(self, path: str) -> bytes:
@@ -310,140 +255,6 @@ class BundleLoader(SourceBytesLoader):
             raise FileNotFoundError(f"{path}: not a file of a mounted bundle") from None
 
 
-BUNDLE_SCHEME = "bundle:"
-
-
-class RuntimePath(ReadOnlyFile, Traversable):
-    """A file or directory inside package ``package`` of a runtime (``rel``: a relative ``/`` path, ``""`` for
-    the package's directory), read through the runtime (``Runtime.read_resource``, ``Runtime.resources``), from
-    whichever source serves the package: a bundle's resources as ``importlib.resources`` traverses them. A
-    directory below the package is listed as the package (or namespace package) of that name."""
-
-    _what = "bundled files"
-
-    def __init__(self, runtime, package: str, rel: str = "") -> None:
-        self._runtime = runtime
-        self._package = package
-        self._rel = posixpath.normpath(rel).strip("/") if rel else ""
-        if self._rel == ".":
-            self._rel = ""
-
-    def __repr__(self) -> str:
-        return f"RuntimePath({self._package!r}, {self._rel!r})"
-
-    def __str__(self) -> str:
-        root = self._runtime._virtual_root
-        base = self._package.replace(".", "/")
-        inner = f"{base}/{self._rel}" if self._rel else base
-        return f"{root}/{inner}" if root is not None else f"{BUNDLE_SCHEME}/{inner}"
-
-    def __eq__(self, other: object) -> bool:
-        return (isinstance(other, RuntimePath) and other._runtime is self._runtime
-                and (other._package, other._rel) == (self._package, self._rel))
-
-    def __hash__(self) -> int:
-        return hash((id(self._runtime), self._package, self._rel))
-
-    @property
-    def name(self) -> str:
-        return posixpath.basename(self._rel) if self._rel else self._package.rpartition(".")[2]
-
-    def _outside(self) -> bool:
-        """Whether the path leads out of the package's directory (a ``..`` segment; ``..x`` is a name)."""
-        return self._rel == ".." or self._rel.startswith("../")
-
-    def _listing(self) -> list[str] | None:
-        """The names in this directory, when the runtime can list it: the package's own directory, or one below
-        it whose path names a package (``data/sub``: ``pkg.data.sub``); None for anything else, which includes
-        a directory with a ``.`` in its path (``v1.0``, ``en_US.UTF-8``: no package has that name, and
-        ``pkg.v1.0`` would be ``v1/0``)."""
-        from .errors import ImportKitError
-
-        if self._outside() or any("." in part for part in self._rel.split("/")):
-            return None
-        dotted = self._package + ("." + self._rel.replace("/", ".") if self._rel else "")
-        try:
-            return self._runtime.resources(dotted)
-        except (ImportKitError, ValueError):
-            return None
-
-    def _listed_in_parent(self) -> bool | None:
-        """Whether the directory holding this path lists its name; None when that directory cannot be listed."""
-        names = RuntimePath(self._runtime, self._package, posixpath.dirname(self._rel))._listing()
-        return None if names is None else self.name in names
-
-    def is_dir(self) -> bool:
-        if not self._rel:
-            return True
-        try:
-            self.read_bytes()
-        except IsADirectoryError:
-            return True
-        except FileNotFoundError:
-            return False
-        return False
-
-    def is_file(self) -> bool:
-        try:
-            self.read_bytes()
-        except (FileNotFoundError, IsADirectoryError):
-            return False
-        return True
-
-    def exists(self) -> bool:
-        return self.is_file() or self.is_dir()
-
-    def iterdir(self):
-        names = self._listing()
-        if names is None:
-            if self._rel and not self._outside() and self.is_dir():
-                raise OSError(errno.EOPNOTSUPP, f"{self}: a directory whose path names no package (a '.' in "
-                                                "it, a name that is no identifier) cannot be listed: the runtime "
-                                                "lists packages' directories; its files are read by name",
-                                                str(self))
-            raise NotADirectoryError(str(self))
-        if self._rel and self.is_file():
-            raise NotADirectoryError(str(self))
-        for child in names:
-            yield RuntimePath(self._runtime, self._package, posixpath.join(self._rel, child))
-
-    def joinpath(self, *descendants) -> RuntimePath:
-        return RuntimePath(self._runtime, self._package, posixpath.join(self._rel, *(str(d) for d in descendants)))
-
-    def __truediv__(self, child) -> RuntimePath:
-        return self.joinpath(child)
-
-    def read_bytes(self) -> bytes:
-        """The file's bytes. Only "not there" (and a path no file can have) is ``FileNotFoundError`` (or
-        ``IsADirectoryError``); any other failure of the runtime (a blob failing its CRC check: the bundle is
-        corrupt) is raised as the runtime raised it, as ``Runtime.read_resource`` and ``get_data`` raise it, and
-        so are ``is_file()`` and ``exists()`` (as ``pathlib`` lets ``PermissionError`` through)."""
-        from .errors import InvalidArgumentError, NotFoundError
-
-        if not self._rel:
-            raise IsADirectoryError(str(self))
-        if self._outside():
-            raise FileNotFoundError(f"{self}: outside the package")
-        try:
-            return self._runtime.read_resource(self._package, self._rel)
-        except (NotFoundError, InvalidArgumentError, ValueError):
-            pass
-        # not a file: a directory when the directory holding it lists it (or it lists as a package itself)
-        listed = self._listed_in_parent()
-        if listed is None:
-            listed = self._listing() is not None
-        raise (IsADirectoryError if listed else FileNotFoundError)(f"{self}: no such resource")
-
-
-
-class RuntimeReader(TraversableResources):
-    """``get_resource_reader`` of a bundled package: ``files()`` is its ``RuntimePath``."""
-
-    def __init__(self, runtime, package: str) -> None:
-        self._files = RuntimePath(runtime, package)
-
-    def files(self) -> RuntimePath:
-        return self._files
 
 
 def virtual_tree_path(path: str, root: str | None, scheme: str) -> str | None:
