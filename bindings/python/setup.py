@@ -1,11 +1,17 @@
 """Builds importkit's wheel: the shared library made by cargo from the repository's crate (two directories up)
-and put inside the package, so an installed importkit needs no ``IMPORTKIT_LIB``. The wheel is tagged
+and put inside the package with the C header (so that an installed importkit needs no ``IMPORTKIT_LIB`` and
+reads the ABI's enumerations without loading the library at import). The wheel is tagged
 ``py3-none-<platform>``: the library is native code for this platform, loaded with ctypes, and depends on no
 Python ABI. Metadata is in pyproject.toml.
 
-    pip wheel bindings/python          # from a checkout; CARGO and CARGO_TARGET_DIR are honoured
+    pip wheel bindings/python          # from a checkout; cargo's own settings (CARGO, CARGO_TARGET_DIR,
+    pip install bindings/python        # .cargo/config.toml...) are honoured: the library is the file cargo
+    pip install -e bindings/python     # names as built; an editable install keeps it in importkit/ here
+
+There is no source distribution: the package is built from the repository, whose crate it needs.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -13,6 +19,7 @@ import sys
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
+from setuptools.command.sdist import sdist
 from setuptools.dist import Distribution
 
 try:
@@ -22,6 +29,7 @@ except ImportError:  # setuptools before 70.1 has it in the wheel package
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CRATE = os.path.normpath(os.path.join(HERE, "..", ".."))
+HEADER = os.path.join(CRATE, "include", "importkit.h")
 
 
 def library_name() -> str:
@@ -32,29 +40,67 @@ def library_name() -> str:
     return "libimportkit.so"
 
 
+def check_crate(manifest: str) -> None:
+    """The crate two directories up must be importkit's (this file lives in its bindings/python)."""
+    try:
+        with open(manifest, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        raise SystemExit(
+            f"importkit's wheel is built from a checkout of the importkit repository: no crate at {manifest}"
+        ) from None
+    if 'name = "importkit"' not in text or not os.path.isfile(HEADER):
+        raise SystemExit(f"{manifest} is not importkit's crate (with include/importkit.h): build from its checkout")
+
+
+def build_library() -> str:
+    """``cargo build --release --lib``; the path of the shared library cargo reports it built."""
+    manifest = os.path.join(CRATE, "Cargo.toml")
+    check_crate(manifest)
+    cargo = os.environ.get("CARGO", "cargo")
+    command = [cargo, "build", "--release", "--lib", "--manifest-path", manifest,
+               "--message-format=json-render-diagnostics"]
+    try:
+        done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+    except FileNotFoundError:
+        raise SystemExit(f"importkit's wheel needs Rust's cargo to build the library: {cargo!r} is not found") from None
+    except subprocess.CalledProcessError as e:
+        raise SystemExit(f"building importkit's library failed ({' '.join(command)}: exit {e.returncode})") from None
+    built = []
+    for line in done.stdout.splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        target = message.get("target") or {}
+        if message.get("reason") == "compiler-artifact" and target.get("name") == "importkit" \
+                and "cdylib" in target.get("kind", []):
+            built += [f for f in message.get("filenames", []) if os.path.basename(f) == library_name()]
+    if len(built) != 1:
+        raise SystemExit(f"cargo built no {library_name()} for importkit (its messages named {built or 'none'})")
+    return built[0]
+
+
 class BuildWithLibrary(build_py):
-    """The package's modules, then the library: ``cargo build --release --lib``, copied into the package."""
+    """The package's modules, then the library and the header, copied into the package (into the source tree
+    for an editable install)."""
 
     def run(self):
-        super().run()
-        manifest = os.path.join(CRATE, "Cargo.toml")
-        if not os.path.isfile(manifest):
-            raise SystemExit(
-                f"importkit's wheel is built from a checkout of the importkit repository: no crate at {manifest}"
-            )
-        cargo = os.environ.get("CARGO", "cargo")
-        command = [cargo, "build", "--release", "--lib", "--manifest-path", manifest]
-        try:
-            subprocess.run(command, check=True)
-        except FileNotFoundError:
-            raise SystemExit(f"importkit's wheel needs Rust's cargo to build the library: {cargo!r} is not found")
-        except subprocess.CalledProcessError as e:
-            raise SystemExit(f"building importkit's library failed ({' '.join(command)}: exit {e.returncode})")
-        target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(CRATE, "target")
-        built = os.path.join(target, "release", library_name())
         package = os.path.join(self.build_lib, "importkit")
+        if not getattr(self, "editable_mode", False):
+            shutil.rmtree(package, ignore_errors=True)  # no module removed since an earlier build comes back
+        super().run()
+        library = build_library()
+        if getattr(self, "editable_mode", False):
+            package = os.path.join(HERE, "importkit")
         os.makedirs(package, exist_ok=True)
-        shutil.copyfile(built, os.path.join(package, library_name()))
+        shutil.copyfile(library, os.path.join(package, library_name()))
+        shutil.copyfile(HEADER, os.path.join(package, "importkit.h"))
+
+
+class NoSdist(sdist):
+    def run(self):
+        raise SystemExit("importkit has no source distribution: build its wheel from a checkout of the repository")
 
 
 class NativeDistribution(Distribution):
@@ -72,4 +118,7 @@ class PlatformWheel(bdist_wheel):
         return "py3", "none", platform
 
 
-setup(distclass=NativeDistribution, cmdclass={"build_py": BuildWithLibrary, "bdist_wheel": PlatformWheel})
+setup(
+    distclass=NativeDistribution,
+    cmdclass={"build_py": BuildWithLibrary, "bdist_wheel": PlatformWheel, "sdist": NoSdist},
+)

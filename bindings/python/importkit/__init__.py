@@ -30,9 +30,10 @@ Layout, one concept per file:
   docstring states the rules (what it serves, what goes to ``sys.path_hooks``, mounted names, fallbacks).
 - ``loaders``: the file loaders (CPython's own classes: ``__pycache__`` handled exactly as CPython does),
   ``NativeLoader``, and ``module_spec`` (an importkit ``Spec`` -> ``importlib.machinery.ModuleSpec``).
-  ``memory``: loaders and ``importlib.resources`` support of mounted trees and of bytes from host finders;
-  ``_tree``: the Python side of mounted trees. ``memory`` (which imports ``importlib.abc``) is loaded only
-  when something is mounted, so ``import importkit; importkit.install()`` loads little beyond ``ctypes``.
+  ``memory``: loaders of mounted trees, bundles and bytes from host finders; ``_resources``: their
+  ``importlib.resources`` side (``Traversable``s), loaded when a program first asks for resources (it imports
+  ``importlib.resources``); ``_tree``: the Python side of mounted trees. ``memory`` is loaded when something
+  is mounted, so ``import importkit; importkit.install()`` loads little beyond ``ctypes``.
 
 Design choices:
 

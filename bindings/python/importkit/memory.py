@@ -3,7 +3,9 @@
 - ``MountTree`` (in ``_tree``): the Python side of a runtime's mounted trees. The binding passes the bytes to
   importkit borrowed (``IK_MOUNT_BORROW``), so it keeps them anyway; the tree answers ``get_source``,
   ``get_data`` and ``importlib.resources`` from the same objects.
-- ``MountLoader``: the loader of a mounted module (``importlib.abc.InspectLoader``): ``exec_module``,
+- ``MountLoader``: the loader of a mounted module (what ``importlib.abc.InspectLoader`` answers, as
+  ``zipimporter`` does, without deriving from it: ``isinstance(loader, importlib.abc.InspectLoader)`` is
+  False, since deriving would import ``importlib.resources`` at every mount): ``exec_module``,
   ``get_code``/``get_source``/``is_package`` (so ``linecache``, tracebacks and ``inspect`` show the mounted
   text), ``get_filename`` and ``get_data`` (only when the runtime has a virtual root, which gives mounted
   modules a file path), and ``get_resource_reader``/``files()`` over the mounted tree
@@ -28,7 +30,7 @@ from .loaders import code_object
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._resources import MountedPath, MountReader, RuntimeReader
+    from ._resources import MountedPath, MountReader, RuntimePath, RuntimeReader
 
 __all__ = ["BundleLoader", "MountLoader", "MountReader", "MountTree", "MountedPath", "RuntimePath", "RuntimeReader",
            "SourceBytesLoader"]

@@ -64,7 +64,9 @@ def test_the_wheel_is_for_this_platform_and_holds_the_library_and_the_type_marke
         wheel_meta = z.read("importkit-0.1.0.dist-info/WHEEL").decode()
     library = {"win32": "importkit/importkit.dll", "darwin": "importkit/libimportkit.dylib"}.get(
         sys.platform, "importkit/libimportkit.so")
-    assert {library, "importkit/py.typed", "importkit/__init__.py", "importkit/resolve.py"} <= names
+    assert {library, "importkit/importkit.h", "importkit/py.typed", "importkit/__init__.py"} <= names
+    with zipfile.ZipFile(wheel) as z:
+        assert z.read("importkit/importkit.h") == (REPO / "include" / "importkit.h").read_bytes()
     assert "Root-Is-Purelib: false" in wheel_meta
     assert f"Tag: py3-none-{platform}" in wheel_meta
 
@@ -72,6 +74,7 @@ def test_the_wheel_is_for_this_platform_and_holds_the_library_and_the_type_marke
 def test_the_installed_package_finds_its_own_library_and_imports(installed, tmp_path):
     program = (
         "import importkit, importkit._ffi as f\n"
+        "assert f._Loaded.path is None, 'the enumerations come from the packaged header, not the library'\n"
         "f.lib()\n"
         "print(f._Loaded.path)\n"
         "rt = importkit.Runtime()\n"
@@ -100,11 +103,21 @@ def test_python_m_importkit_resolve(installed, tmp_path):
 
     assert js["is_package"] and js["file"] == real_json.__file__
     assert not missing["found"] and "app.nosuch" in missing["error"]
+    assert {"place": str(tmp_path / "app"), "reason": "no nosuch.py, no nosuch/__init__.py, no directory"} in missing["attempts"]
+    assert main["submodule_search_locations"] is None and js["submodule_search_locations"] == [os.path.dirname(real_json.__file__)]
     done = _run(installed, tmp_path, "-m", "importkit", "resolve", "--path", str(tmp_path), "app")
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"app: fs:{tmp_path / 'app' / '__init__.py'} (source package) [{tmp_path / 'app'}]\n"
+    done = _run(installed, tmp_path, "-m", "importkit", "resolve", "sys", "zipimport", ".x", "a..b")
+    assert done.returncode == 1, done.stderr
+    builtin, frozen, relative, bad_name = done.stdout.splitlines()
+    assert builtin == "sys: builtin:sys (builtin, CPython's own importer, before importkit)"
+    assert frozen == "zipimport: frozen:zipimport (frozen, CPython's own importer, before importkit)"
+    assert relative == ".x: error: attempted relative import with no known parent package"
+    assert bad_name.startswith("a..b: error: invalid module name 'a..b'")
     for bad, message in ((["resolve"], "give at least one NAME"), (["resolve", "--path"], "--path needs a value"),
                          (["resolve", "--nope", "x"], "unknown option '--nope'"),
+                         (["resolve", "-x"], "unknown option '-x'"),
                          (["resolve", "--bundle", str(tmp_path / "none.ikb"), "x"], "none.ikb")):
         done = _run(installed, tmp_path, "-m", "importkit", *bad)
         assert done.returncode == 2 and message in done.stderr, (bad, done.stderr)
