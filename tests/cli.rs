@@ -224,3 +224,19 @@ fn ls_lists_a_packages_modules_and_resources_in_a_directory_and_a_zip() {
     assert_eq!(o.status.code(), Some(2));
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn an_argument_that_is_not_utf8_is_a_usage_error_not_a_crash() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    for args in [vec!["resolve", "\u{0}"], vec!["resolve", "--path", "\u{0}", "json"], vec!["bundle", "list", "\u{0}"]]
+    {
+        let args: Vec<&OsStr> =
+            args.iter().map(|a| if *a == "\u{0}" { OsStr::from_bytes(b"/tmp/\xff") } else { OsStr::new(a) }).collect();
+        let o = Command::new(env!("CARGO_BIN_EXE_importkit")).args(&args).output().expect("the binary runs");
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let at = args.iter().position(|a| a.as_bytes() == b"/tmp/\xff").unwrap() + 1;
+        assert_eq!(stderr(&o), format!("importkit: argument {at} is not UTF-8: \"/tmp/\\xFF\"\n"));
+    }
+}

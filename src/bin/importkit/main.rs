@@ -359,7 +359,17 @@ fn ls(o: Options) -> Result<bool, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Names and paths reach importkit as UTF-8 (as through the C ABI): any other argument is a usage error.
+    let mut args = Vec::new();
+    for (i, arg) in std::env::args_os().skip(1).enumerate() {
+        match arg.into_string() {
+            Ok(arg) => args.push(arg),
+            Err(arg) => {
+                eprintln!("importkit: argument {} is not UTF-8: {:?}", i + 1, arg);
+                return ExitCode::from(2);
+            }
+        }
+    }
     match args.first().map(String::as_str) {
         Some("bundle") => bundle::main(&args[1..]),
         Some(command @ ("resolve" | "ls")) => {
