@@ -167,6 +167,11 @@ def run_child(python: str, mode: str, recheck: int, listfile: str, env: dict, ti
     return wall, json.loads(out.stdout.strip().splitlines()[-1])
 
 
+#: What every stored copy of the standard library leaves out (test suites, GUIs, installers, site-packages):
+#: the zip, the bundle and OxidizedFinder's index hold the same packages.
+LEFT_OUT = ("test", "idlelib", "tkinter", "turtledemo", "lib2to3", "ensurepip", "site-packages")
+
+
 def build_sources(python: str, scratch: str, env: dict) -> dict[str, str]:
     """The zip and the bundle of the standard library (its source modules, test packages left out), made with
     the interpreter measured: the zip by zipfile.PyZipFile (compiled files, as python311.zip holds them), the
@@ -174,9 +179,9 @@ def build_sources(python: str, scratch: str, env: dict) -> dict[str, str]:
     zip_path = os.path.join(scratch, "stdlib.zip")
     bundle_path = os.path.join(scratch, "stdlib.ikb")
     make = r"""
-import os, sys, sysconfig, zipfile
+import json, os, sys, sysconfig, zipfile
 std, out = sysconfig.get_paths()["stdlib"], sys.argv[1]
-skip = {"test", "idlelib", "tkinter", "turtledemo", "lib2to3", "ensurepip", "site-packages", "__pycache__"}
+skip = set(json.loads(sys.argv[2])) | {"__pycache__"}
 with zipfile.PyZipFile(out, "w", optimize=-1) as z:
     for entry in sorted(os.listdir(std)):
         path = os.path.join(std, entry)
@@ -188,21 +193,20 @@ with zipfile.PyZipFile(out, "w", optimize=-1) as z:
             except Exception as e:
                 print("skipped", entry, e, file=sys.stderr)
 """
-    subprocess.run([python, "-E", "-W", "ignore", "-c", make, zip_path], check=True, stdin=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run([python, "-E", "-W", "ignore", "-c", make, zip_path, json.dumps(LEFT_OUT)], check=True,
+                   stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     freeze = (f"import sys; sys.path.insert(0, {BINDING!r}); from importkit import freeze; "
-              f"freeze.freeze({bundle_path!r}, stdlib=True, exclude=('test', 'idlelib', 'tkinter', 'turtledemo', "
-              "'lib2to3', 'ensurepip', 'site-packages'))")
+              f"freeze.freeze({bundle_path!r}, stdlib=True, exclude={LEFT_OUT!r})")
     subprocess.run([python, "-E", "-W", "ignore", "-c", freeze], check=True, env=dict(env, PYTHONHASHSEED="0"),
                    stdin=subprocess.DEVNULL)
     return {"zipimport": zip_path, "bundle": bundle_path}
 
 
 OXIDIZE = r"""
-import sys, sysconfig
+import json, sys, sysconfig
 sys.path.insert(0, sys.argv[1])
 import oxidized_importer
-skip = {"test", "idlelib", "tkinter", "turtledemo", "lib2to3", "ensurepip"}
+skip = set(json.loads(sys.argv[3]))
 collector = oxidized_importer.OxidizedResourceCollector(allowed_locations=["in-memory"])
 for resource in oxidized_importer.find_resources_in_path(sysconfig.get_paths()["stdlib"]):
     kind = type(resource).__name__
@@ -222,9 +226,11 @@ open(sys.argv[2], "wb").write(finder.serialize_indexed_resources())
 
 
 def build_oxidized(python: str, where: str, scratch: str) -> str:
-    """OxidizedFinder's index of the standard library's source modules and their compiled code, as the artifact of the ``oxidized`` variant: ``DIR``, a newline, ``INDEX FILE``."""
+    """OxidizedFinder's index of the standard library's source modules and their compiled code, as the
+    artifact of the ``oxidized`` variant: ``DIR``, a newline, ``INDEX FILE``."""
     index = os.path.join(scratch, "stdlib.oxidized")
-    subprocess.run([python, "-E", "-W", "ignore", "-c", OXIDIZE, where, index], check=True, stdin=subprocess.DEVNULL)
+    subprocess.run([python, "-E", "-W", "ignore", "-c", OXIDIZE, where, index, json.dumps(LEFT_OUT)], check=True,
+                   stdin=subprocess.DEVNULL)
     return where + "\n" + index
 
 

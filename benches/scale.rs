@@ -14,12 +14,11 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Instant;
 
-use common::{median_and_best, shuffled, NullExecutor};
+use common::{median_and_best, scale_tree, shuffled, NullExecutor, PER_PACKAGE};
 use importkit::ffi::import::{ik_runtime_find_spec, ik_runtime_import};
 use importkit::ffi::spec::ik_spec_free;
-use importkit::{MountFile, MountMode, Runtime};
+use importkit::{MountMode, Runtime};
 
-const PER_PACKAGE: usize = 1000;
 const PASSES: usize = 7;
 
 /// Median and best of the passes, per operation.
@@ -70,15 +69,7 @@ fn main() {
     println!("|---|---|---|---|---|");
     for n in sizes {
         let packages = n.div_ceil(PER_PACKAGE);
-        let mut files = vec![MountFile::new("__init__.py", "")];
-        let mut names = Vec::with_capacity(n);
-        for p in 0..packages {
-            files.push(MountFile::new(format!("p{p}/__init__.py"), "# package\n"));
-            for m in 0..PER_PACKAGE.min(n - p * PER_PACKAGE) {
-                files.push(MountFile::new(format!("p{p}/m{m}.py"), format!("value = {m}\n")));
-                names.push(CString::new(format!("scale.p{p}.m{m}")).unwrap());
-            }
-        }
+        let (files, names) = scale_tree(n);
         let rt = Runtime::default();
         rt.set_executor(Arc::new(NullExecutor(AtomicUsize::new(0))));
         rt.mount("scale", files, MountMode::New, None).unwrap();

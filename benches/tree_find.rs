@@ -1,18 +1,18 @@
 //! A mounted tree's index alone: `MountedTree::find` over the names of a tree of N modules (packages of
-//! 1,000), shuffled as in `benches/scale.rs`, with no runtime, no C ABI and no spec handed to a host: what the
+//! 1,000), the tree and the shuffle of `benches/scale.rs`, with no runtime, no C ABI and no spec handed to a host: what the
 //! index's own reads cost at scale (issue 9's "where the time goes"). Best of 5 passes per size.
 //!
 //! `cargo bench --bench tree_find [-- SIZE...]` prints a Markdown table (default sizes 1,000 and 100,000).
 
 mod common;
 
-use std::ffi::{CStr, CString};
+use std::ffi::CStr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use common::shuffled;
+use common::{scale_tree, shuffled};
 use importkit::finders::memory::MountedTree;
-use importkit::{MountFile, Profile};
+use importkit::Profile;
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
@@ -28,15 +28,7 @@ fn main() {
     println!("| modules | MountedTree::find, shuffled (best of 5) |");
     println!("|---|---|");
     for n in sizes {
-        let mut files = vec![MountFile::new("__init__.py", "")];
-        let mut names = Vec::new();
-        for p in 0..n.div_ceil(1000) {
-            files.push(MountFile::new(format!("p{p}/__init__.py"), ""));
-            for m in 0..1000.min(n - p * 1000) {
-                files.push(MountFile::new(format!("p{p}/m{m}.py"), format!("value = {m}\n")));
-                names.push(CString::new(format!("scale.p{p}.m{m}")).unwrap());
-            }
-        }
+        let (files, names) = scale_tree(n);
         let tree = Arc::new(MountedTree::build("scale", files, &Profile::python(), None).unwrap());
         let mixed = shuffled(&names);
         let mut best = f64::MAX;

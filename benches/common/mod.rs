@@ -1,10 +1,13 @@
-//! What the benchmarks share: an executor that executes nothing, a fixed shuffle, the median of passes.
+//! What the benchmarks share: an executor that executes nothing, a fixed shuffle, the median of passes, the
+//! tree of the scale benchmarks.
 #![allow(dead_code)]
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use importkit::{Executor, HostError, ModuleHandle, ModuleSpec};
+use std::ffi::CString;
+
+use importkit::{Executor, HostError, ModuleHandle, ModuleSpec, MountFile};
 
 /// Makes module objects that are only numbers; executes nothing.
 pub struct NullExecutor(pub AtomicUsize);
@@ -36,4 +39,22 @@ pub fn median_and_best(runs: usize, mut pass: impl FnMut() -> f64) -> (f64, f64)
     let mut v: Vec<f64> = (0..runs).map(|_| pass()).collect();
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     (v[v.len() / 2], v[0])
+}
+
+/// Modules per package of [`scale_tree`].
+pub const PER_PACKAGE: usize = 1000;
+
+/// The tree of `n` modules the scale benchmarks mount under `scale` (packages `p0`, `p1`... of 1,000 modules
+/// `m0`...), and the modules' names in tree order.
+pub fn scale_tree(n: usize) -> (Vec<MountFile>, Vec<CString>) {
+    let mut files = vec![MountFile::new("__init__.py", "")];
+    let mut names = Vec::with_capacity(n);
+    for p in 0..n.div_ceil(PER_PACKAGE) {
+        files.push(MountFile::new(format!("p{p}/__init__.py"), "# package\n"));
+        for m in 0..PER_PACKAGE.min(n - p * PER_PACKAGE) {
+            files.push(MountFile::new(format!("p{p}/m{m}.py"), format!("value = {m}\n")));
+            names.push(CString::new(format!("scale.p{p}.m{m}")).unwrap());
+        }
+    }
+    (files, names)
 }

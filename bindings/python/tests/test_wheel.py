@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from importkit._ffi import library_file_names
+
 BINDING = Path(__file__).resolve().parent.parent
 REPO = BINDING.parent.parent
 
@@ -62,8 +64,7 @@ def test_the_wheel_is_for_this_platform_and_holds_the_library_and_the_type_marke
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
         wheel_meta = z.read("importkit-0.1.0.dist-info/WHEEL").decode()
-    library = {"win32": "importkit/importkit.dll", "darwin": "importkit/libimportkit.dylib"}.get(
-        sys.platform, "importkit/libimportkit.so")
+    library = "importkit/" + library_file_names()[0]
     assert {library, "importkit/importkit.h", "importkit/py.typed", "importkit/__init__.py"} <= names
     with zipfile.ZipFile(wheel) as z:
         assert z.read("importkit/importkit.h") == (REPO / "include" / "importkit.h").read_bytes()
