@@ -16,29 +16,13 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Instant;
 
-use common::{median_and_best, shuffled, NullExecutor};
+use common::{median_and_best, scale_tree, shuffled, NullExecutor, PER_PACKAGE};
 use importkit::bundle::{FileBytes, Load};
 use importkit::ffi::bundle::ik_runtime_mount_bundle;
 use importkit::ffi::import::ik_runtime_find_spec;
 use importkit::ffi::mount::ik_runtime_unmount;
 use importkit::ffi::spec::ik_spec_free;
 use importkit::{Bundle, BundleBuilder, MountFile, MountMode, Profile, Runtime};
-
-const PER_PACKAGE: usize = 1000;
-
-/// The tree of `n` modules: `p<k>/m<i>.py` in packages of 1,000, and the module names under `point`.
-fn tree(n: usize, point: &str) -> (Vec<MountFile>, Vec<String>) {
-    let mut files = vec![MountFile::new("__init__.py", "")];
-    let mut names = Vec::with_capacity(n);
-    for p in 0..n.div_ceil(PER_PACKAGE) {
-        files.push(MountFile::new(format!("p{p}/__init__.py"), "# package\n"));
-        for m in 0..PER_PACKAGE.min(n - p * PER_PACKAGE) {
-            files.push(MountFile::new(format!("p{p}/m{m}.py"), format!("value = {m}\n")));
-            names.push(format!("{point}.p{p}.m{m}"));
-        }
-    }
-    (files, names)
-}
 
 fn scratch() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("importkit-bench-bundle-{}", std::process::id()));
@@ -109,7 +93,7 @@ fn scale(sizes: &[usize]) {
     println!("| modules | bundle | build | verify | open (Bundle::open, mapped) | mount (ik_runtime_mount_bundle) | index lookup (Bundle::find), shuffled | find_spec, shuffled | find_spec, in order | memory mount: find_spec, shuffled |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for &n in sizes {
-        let (files, names) = tree(n, "app");
+        let (files, names) = scale_tree(n, "app");
         let input: usize = files.iter().map(|f| f.data.len()).sum();
         let t = Instant::now();
         let bytes = BundleBuilder::from_tree(files.clone(), &Profile::python()).unwrap().build().unwrap();
@@ -250,7 +234,7 @@ fn rss(path: &Path) -> (u64, u64) {
 
 /// In a fresh process: the memory after mounting the bundle at `path` and after 1,000 shuffled lookups.
 fn rss_probe(path: &Path, n: usize) {
-    let (_, names) = tree(n, "app");
+    let (_, names) = scale_tree(n, "app");
     let cnames: Vec<CString> = shuffled(&names).iter().take(1000).map(|s| cstr(s)).collect();
     let rt = runtime();
     let before = rss(path);
@@ -270,7 +254,7 @@ fn rss_probe(path: &Path, n: usize) {
 
 fn memory(n: usize) {
     let dir = scratch();
-    let (files, _) = tree(n, "app");
+    let (files, _) = scale_tree(n, "app");
     let path = dir.join(format!("rss-{n}.ikb"));
     std::fs::write(&path, BundleBuilder::from_tree(files, &Profile::python()).unwrap().build().unwrap()).unwrap();
     println!("\n| modules | bundle | RSS after mounting | RSS after 1,000 shuffled find_spec |");
@@ -289,7 +273,7 @@ fn memory(n: usize) {
 fn workload() {
     const N: usize = 10_000;
     let dir = scratch();
-    let (files, names) = tree(N, "app");
+    let (files, names) = scale_tree(N, "app");
     let path = dir.join("workload.ikb");
     std::fs::write(&path, BundleBuilder::from_tree(files.clone(), &Profile::python()).unwrap().build().unwrap())
         .unwrap();
@@ -353,7 +337,7 @@ fn main() {
     if let Some(at) = args.iter().position(|a| a == "--find-only") {
         // For a profiler: shuffled find_spec passes over a mounted bundle of SIZE modules, nothing else.
         let n: usize = args[at + 1].parse().unwrap();
-        let (files, names) = tree(n, "app");
+        let (files, names) = scale_tree(n, "app");
         let rt = runtime();
         let bytes = BundleBuilder::from_tree(files, &Profile::python()).unwrap().build().unwrap();
         rt.mount_bundle("app", bytes, MountMode::New).unwrap();

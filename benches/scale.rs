@@ -14,7 +14,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Instant;
 
-use common::{median_and_best, scale_tree, shuffled, NullExecutor, PER_PACKAGE};
+use common::{c_names, median_and_best, scale_tree, shuffled, NullExecutor, PER_PACKAGE};
 use importkit::ffi::import::{ik_runtime_find_spec, ik_runtime_import};
 use importkit::ffi::spec::ik_spec_free;
 use importkit::{MountMode, Runtime};
@@ -69,7 +69,8 @@ fn main() {
     println!("|---|---|---|---|---|");
     for n in sizes {
         let packages = n.div_ceil(PER_PACKAGE);
-        let (files, names) = scale_tree(n);
+        let (files, names) = scale_tree(n, "scale");
+        let names = c_names(&names);
         let rt = Runtime::default();
         rt.set_executor(Arc::new(NullExecutor(AtomicUsize::new(0))));
         rt.mount("scale", files, MountMode::New, None).unwrap();

@@ -10,7 +10,7 @@ use std::ffi::CStr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use common::{scale_tree, shuffled};
+use common::{c_names, scale_tree, shuffled};
 use importkit::finders::memory::MountedTree;
 use importkit::Profile;
 
@@ -28,7 +28,8 @@ fn main() {
     println!("| modules | MountedTree::find, shuffled (best of 5) |");
     println!("|---|---|");
     for n in sizes {
-        let (files, names) = scale_tree(n);
+        let (files, names) = scale_tree(n, "scale");
+        let names = c_names(&names);
         let tree = Arc::new(MountedTree::build("scale", files, &Profile::python(), None).unwrap());
         let mixed = shuffled(&names);
         let mut best = f64::MAX;

@@ -44,17 +44,22 @@ pub fn median_and_best(runs: usize, mut pass: impl FnMut() -> f64) -> (f64, f64)
 /// Modules per package of [`scale_tree`].
 pub const PER_PACKAGE: usize = 1000;
 
-/// The tree of `n` modules the scale benchmarks mount under `scale` (packages `p0`, `p1`... of 1,000 modules
-/// `m0`...), and the modules' names in tree order.
-pub fn scale_tree(n: usize) -> (Vec<MountFile>, Vec<CString>) {
+/// The tree of `n` modules the scale benchmarks mount (packages `p0`, `p1`... of [`PER_PACKAGE`] modules
+/// `m0`...), and the modules' names under `point`, in tree order.
+pub fn scale_tree(n: usize, point: &str) -> (Vec<MountFile>, Vec<String>) {
     let mut files = vec![MountFile::new("__init__.py", "")];
     let mut names = Vec::with_capacity(n);
     for p in 0..n.div_ceil(PER_PACKAGE) {
         files.push(MountFile::new(format!("p{p}/__init__.py"), "# package\n"));
         for m in 0..PER_PACKAGE.min(n - p * PER_PACKAGE) {
             files.push(MountFile::new(format!("p{p}/m{m}.py"), format!("value = {m}\n")));
-            names.push(CString::new(format!("scale.p{p}.m{m}")).unwrap());
+            names.push(format!("{point}.p{p}.m{m}"));
         }
     }
     (files, names)
+}
+
+/// Names as a host passes them to the C ABI.
+pub fn c_names(names: &[String]) -> Vec<CString> {
+    names.iter().map(|n| CString::new(n.as_str()).unwrap()).collect()
 }
