@@ -89,40 +89,61 @@ fn without_comments(text: &str) -> String {
 const LUA_BEGIN: &str = "-- BEGIN GENERATED CDEF";
 const LUA_END: &str = "-- END GENERATED CDEF";
 
-/// The cdef split for the LuaJIT binding: every statement but the functions (types, constants), then each
-/// function's declaration with its name, in order. A function starts on a line at the top level (not
-/// indented, outside braces) with a `(` that is no `typedef` or `static` and ends at the line ending in `;`.
-fn split_functions(cdef: &str) -> (String, Vec<(String, String)>) {
-    let (mut types, mut functions) = (String::new(), Vec::new());
-    let mut current: Option<(String, String)> = None;
+/// One top-level statement of the cdef as the LuaJIT binding carries it.
+enum Statement {
+    /// Declared when the library is loaded: the enums, opaque structs and function-pointer types that
+    /// nearly every function names (cheap to declare).
+    Core(String),
+    /// Declared when the binding first uses it: a function, a constant or a struct with fields (`name`,
+    /// the declaration).
+    Lazy(String, String),
+}
+
+/// The cdef split into top-level statements (a statement ends at a line ending in `;` outside braces), each
+/// core or lazy. Lazy: a function (a `(` at the top level, not a `typedef` or `static`), a `static const`,
+/// and a `typedef struct { ... } name;`.
+fn split_statements(cdef: &str) -> Vec<Statement> {
+    let mut out = Vec::new();
+    let mut text = String::new();
     let mut depth = 0i32;
-    for line in cdef.lines() {
-        if let Some((_, decl)) = current.as_mut() {
-            decl.push_str(line);
-            decl.push('\n');
-            if line.trim_end().ends_with(';') {
-                functions.extend(current.take());
-            }
-            continue;
-        }
-        let top = depth == 0 && !line.starts_with(char::is_whitespace);
-        if top && line.contains('(') && !line.starts_with("typedef") && !line.starts_with("static ") {
-            let head = &line[..line.find('(').unwrap_or(line.len())];
-            let name = head.rsplit(|c: char| c.is_whitespace() || c == '*').next().unwrap_or("").to_owned();
-            let decl = format!("{line}\n");
-            if line.trim_end().ends_with(';') {
-                functions.push((name, decl));
-            } else {
-                current = Some((name, decl));
-            }
-            continue;
-        }
+    // Past the first line (what the file is).
+    for line in cdef.lines().skip(1) {
+        text.push_str(line);
+        text.push('\n');
         depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
-        types.push_str(line);
-        types.push('\n');
+        if depth != 0 || !line.trim_end().ends_with(';') {
+            continue;
+        }
+        let decl = std::mem::take(&mut text);
+        let first = decl.lines().next().unwrap_or("");
+        let ident_before = |at: usize| {
+            let head = decl[..at].trim_end();
+            head.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("").to_owned()
+        };
+        let statement = if first.starts_with("static const") {
+            Statement::Lazy(ident_before(decl.find('=').unwrap_or(0)), decl)
+        } else if first.starts_with("typedef struct {") {
+            let close = decl.rfind('}').unwrap_or(0);
+            let name: String = decl[close + 1..].chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            Statement::Lazy(name, decl)
+        } else if !first.starts_with("typedef") && first.contains('(') {
+            Statement::Lazy(ident_before(decl.find('(').unwrap_or(0)), decl)
+        } else {
+            Statement::Core(decl)
+        };
+        if let Statement::Lazy(name, decl) = &statement {
+            let identifier = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+            assert!(identifier, "build.rs cannot name the cdef statement {decl:?}");
+        }
+        out.push(statement);
     }
-    functions.extend(current);
-    (types, functions)
+    assert!(text.trim().is_empty(), "build.rs: the cdef ends inside a statement: {text:?}");
+    out
+}
+
+/// The identifiers of a C declaration.
+fn identifiers(decl: &str) -> impl Iterator<Item = &str> {
+    decl.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty())
 }
 
 /// A Lua long string holding `text` (with a bracket level `text` does not close).
@@ -135,10 +156,12 @@ fn long_string(text: &str) -> String {
     format!("[{eq}[\n{text}]{eq}]")
 }
 
-/// `lua` with the lines between its cdef markers replaced by the declarations: `CDEF`, the types and
-/// constants (declared when the library is loaded), and `CDEF_FUNCTIONS`, each function's name and
-/// declaration in turn (each declared when the binding first uses it); None when the markers are not there,
-/// once each. CDEF followed by the declarations, in order, is include/importkit_cdef.h.
+/// `lua` with the lines between its cdef markers replaced by the declarations: `CDEF`, the core types
+/// (declared when the library is loaded); `CDEF_PROBED`, one more than the largest value of their enums;
+/// `CDEF_LAZY`, name -> declaration of every function, constant and struct with fields (each declared when
+/// the binding first uses it); and `CDEF_NEEDS`, name -> the lazy structs a declaration names (declared
+/// before it). CDEF and the lazy declarations together hold the lines of include/importkit_cdef.h. None
+/// when the markers are not there, once each.
 fn lua_with_cdef(lua: &str, cdef: &str) -> Option<String> {
     let begin = lua.find(&format!("\n{LUA_BEGIN}"))? + 1;
     let body = begin + lua[begin..].find('\n')? + 1;
@@ -146,12 +169,43 @@ fn lua_with_cdef(lua: &str, cdef: &str) -> Option<String> {
     if lua[end + 1..].contains(LUA_BEGIN) {
         return None;
     }
-    let (types, functions) = split_functions(cdef);
-    let mut block = format!("CDEF = {}\nCDEF_FUNCTIONS = {{\n", long_string(&types));
-    for (name, decl) in &functions {
-        block.push_str(&format!("  \"{name}\", {},\n", long_string(decl)));
+    let statements = split_statements(cdef);
+    let mut core = format!("{}\n", cdef.lines().next().unwrap_or(""));
+    let mut lazy = Vec::new();
+    for s in &statements {
+        match s {
+            Statement::Core(decl) => core.push_str(decl),
+            Statement::Lazy(name, decl) => lazy.push((name.as_str(), decl.as_str())),
+        }
+    }
+    let mut probed = 0u64;
+    for s in &statements {
+        if let Statement::Core(decl) = s {
+            if decl.starts_with("typedef enum") {
+                for value in decl.split('=').skip(1) {
+                    let digits: String = value.trim_start().chars().take_while(char::is_ascii_digit).collect();
+                    probed = probed.max(digits.parse::<u64>().map_or(0, |v| v + 1));
+                }
+            }
+        }
+    }
+    let structs: std::collections::BTreeSet<&str> =
+        lazy.iter().filter(|(_, d)| d.starts_with("typedef struct {")).map(|(n, _)| *n).collect();
+    let mut block = format!("CDEF = {}\nCDEF_PROBED = {probed}\nCDEF_LAZY = {{\n", long_string(&core));
+    let mut needs = String::from("CDEF_NEEDS = {\n");
+    for (name, decl) in &lazy {
+        block.push_str(&format!("  {name} = {},\n", long_string(decl)));
+        let mut named: Vec<&str> = identifiers(decl).filter(|w| w != name && structs.contains(w)).collect();
+        named.sort_unstable();
+        named.dedup();
+        if !named.is_empty() {
+            let list: Vec<String> = named.iter().map(|n| format!("\"{n}\"")).collect();
+            needs.push_str(&format!("  {name} = {{ {} }},\n", list.join(", ")));
+        }
     }
     block.push_str("}\n");
+    needs.push_str("}\n");
+    block.push_str(&needs);
     Some(format!("{}{block}{}", &lua[..body], &lua[end..]))
 }
 

@@ -45,27 +45,49 @@ test("the carried declarations are include/importkit_cdef.h's, between the gener
   C.ok(block, "the generated block opens and closes")
   local _, count = text:gsub("%-%- BEGIN GENERATED CDEF", "")
   C.eq(count, 1, "one block")
-  -- The block is Lua: CDEF (types and constants), then CDEF_FUNCTIONS (name, declaration, in turn).
+  -- The block is Lua: CDEF (the core types), CDEF_PROBED, CDEF_LAZY (name -> declaration of each function,
+  -- constant and struct with fields), CDEF_NEEDS (name -> the structs a declaration names).
   local env = {}
   local chunk = assert(loadstring(block, "=block"))
   setfenv(chunk, env)
   chunk()
   C.eq(type(env.CDEF), "string", "CDEF")
-  C.eq(type(env.CDEF_FUNCTIONS), "table", "CDEF_FUNCTIONS")
-  local parts, names = { env.CDEF }, {}
-  for i = 1, #env.CDEF_FUNCTIONS, 2 do
-    local name, decl = env.CDEF_FUNCTIONS[i], env.CDEF_FUNCTIONS[i + 1]
-    C.ok(decl:find(name .. "(", 1, true), name .. " is the function its declaration declares")
-    C.ok(not names[name], name .. " once")
-    names[name] = true
-    parts[#parts + 1] = decl
+  C.eq(type(env.CDEF_PROBED), "number", "CDEF_PROBED")
+  C.eq(type(env.CDEF_LAZY), "table", "CDEF_LAZY")
+  C.eq(type(env.CDEF_NEEDS), "table", "CDEF_NEEDS")
+  local lines, count = {}, 0
+  local function add(text) for line in text:gmatch("[^\n]+") do lines[#lines + 1] = line end end
+  add(env.CDEF)
+  for name, decl in pairs(env.CDEF_LAZY) do
+    count = count + 1
+    local named = decl:find(name .. "(", 1, true) or decl:find(" " .. name .. " =", 1, true)
+      or decl:find("} " .. name .. ";", 1, true)
+    C.ok(named, name .. " is what its declaration declares")
+    add(decl)
   end
-  C.ok(#env.CDEF_FUNCTIONS > 100 and not env.CDEF:find("ik_runtime_new(", 1, true), "the functions are apart")
+  for name, needs in pairs(env.CDEF_NEEDS) do
+    C.ok(env.CDEF_LAZY[name], name .. " needs, and is lazy")
+    for _, n in ipairs(needs) do C.ok(env.CDEF_LAZY[n]:find("^typedef struct {"), name .. " needs the struct " .. n) end
+  end
+  C.ok(count > 100 and not env.CDEF:find("ik_runtime_new(", 1, true) and not env.CDEF:find("ik_executor", 1, true),
+    "the functions and structs are apart")
+  -- A declaration that names a lazy struct needs it.
+  C.eq(env.CDEF_NEEDS.ik_runtime_set_executor[1], "ik_executor", "set_executor needs ik_executor")
   local f = io.open(here .. "/../../../include/importkit_cdef.h", "rb")
   if f then -- in the repository: the copy must be the current one (`cargo build` rewrites it)
     local cdef = f:read("*a")
     f:close()
-    C.ok(table.concat(parts) == cdef, "the block is stale: run `cargo build` and commit bindings/luajit/importkit.lua")
+    local want = {}
+    for line in cdef:gmatch("[^\n]+") do want[#want + 1] = line end
+    table.sort(lines)
+    table.sort(want)
+    C.ok(table.concat(lines, "\n") == table.concat(want, "\n"),
+      "the block is stale: run `cargo build` and commit bindings/luajit/importkit.lua")
+    local probed = 0
+    for body in cdef:gmatch("typedef enum%s*(%b{})") do
+      for v in body:gmatch("=%s*(%d+)") do probed = math.max(probed, tonumber(v) + 1) end
+    end
+    C.eq(env.CDEF_PROBED, probed, "CDEF_PROBED")
   end
 end)
 
