@@ -355,6 +355,17 @@ fn get_code_gives_what_an_import_would_execute_and_executes_nothing() {
     let got = plain.rt.get_code("game.core", CodeQuery::default()).unwrap();
     assert_eq!((got.is_code, got.bytes), (false, Some(b"set version 2".to_vec())));
     assert_eq!(stats(&plain).misses, 0);
+    // No executor at all (a host that runs modules itself): the source of a mounted module, no code even
+    // where a bundle has some for the tag; an import still needs one.
+    let bare = Runtime::new(Profile::python());
+    game(&bare, "3");
+    bare.mount_bundle("app", bundle(true), MountMode::New).unwrap();
+    let got = bare.get_code("game.core", CodeQuery::default()).unwrap();
+    assert_eq!((got.is_code, got.bytes), (false, Some(b"set version 3".to_vec())));
+    let got = bare.get_code("app.fast", CodeQuery::default()).unwrap();
+    assert_eq!((got.is_code, got.spec.origin()), (false, "bundle:/app/fast.py"));
+    assert!(!got.bytes.unwrap_or_default().starts_with(b"CODE\n"));
+    assert_eq!(bare.import("game.core", None).unwrap_err().code(), ErrorCode::Unavailable);
 }
 
 #[test]

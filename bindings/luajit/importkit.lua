@@ -815,7 +815,7 @@ end
 local lua_file_name -- (defined with the searchers)
 -- C modules along a runtime's cpath templates (defined with the searchers): the first library for a name
 -- (Lua's two C searchers), the luaopen_ function's name, and the host finder that serves them to a runtime.
-local c_find_module, luaopen_name, add_c_finder, c_templates, c_lookup, quiet_path_find
+local c_find_module, luaopen_name, add_c_finder, c_templates, c_lookup, quiet_path_find, ensure_executor
 
 ---------------------------------------------------------------------------------------------------------------
 -- Hot reload: dependency edges, file stamps, module identity (rt:watch, rt:poll_changes)
@@ -1398,6 +1398,7 @@ local function explain_c_child(state, name, err)
 end
 
 function do_import(state, name, package)
+  ensure_executor(state)
   local p = enter(state)
   out_err[0] = nil
   local st
@@ -1618,6 +1619,7 @@ end
 function Runtime:mount_bundle(bundle, opts)
   if bundle ~= true and type(bundle) ~= "string" then argerror(1, "mount_bundle", "string or true", bundle, 2) end
   if opts ~= nil and type(opts) ~= "table" then argerror(2, "mount_bundle", "table or nil", opts, 2) end
+  if not self:is_closed() then ensure_executor(self) end -- (its bytecode reaches only an executor taking code)
   opts = opts or {}
   for k in pairs(opts) do
     if not BUNDLE_OPTIONS[k] then
@@ -1856,6 +1858,7 @@ function Runtime:reload(name, opts)
   if rec and rec.spec and rec.spec.kind == "extension" then
     error(c_not_reloaded(name, rec.spec.file or rec.spec.origin))
   end
+  ensure_executor(self)
   local p = enter(self)
   out_err[0] = nil
   local previous = self._keep_identity
@@ -2217,9 +2220,34 @@ local function lua_profile(c_suffixes)
   return profile
 end
 
+-- Gives runtime `state` its executor (the shared callbacks; `bytecode` false: the first layout, no code
+-- ever): now when `now`, else if it is pending. install() with Lua's semantics loads Lua files itself: its
+-- runtime gets the executor (and the callbacks are made) only when something is to run through importkit (a
+-- native, an import, a reload, a compile).
+function ensure_executor(state, now, bytecode)
+  if not now then
+    if not state._executor_pending then return end
+    state._executor_pending = false
+    bytecode = state._bytecode
+  end
+  local cbs = ensure_callbacks()
+  local ex = ffi.new(declared "ik_executor")
+  ex.size = ffi.sizeof(declared "ik_executor")
+  ex.userdata = ffi.cast("void *", state._id)
+  ex.create = cbs.create
+  ex.exec = cbs.exec
+  ex.release = cbs.release
+  if bytecode == false then
+    ex.size = ffi.offsetof(declared "ik_executor", "compile") -- the first layout: no code, ever
+  else
+    ex.compile = cbs.compile
+    ex.exec_code = cbs.exec_code
+  end
+  call(state, "ik_runtime_set_executor", ex)
+end
+
 local function new_runtime(o)
   load_library()
-  local cbs = ensure_callbacks()
   local profile = lua_profile(o.c_suffixes)
   local st
   out_err[0] = nil
@@ -2254,19 +2282,7 @@ local function new_runtime(o)
   }, Runtime)
   registry[self._id] = self
   local ok, err = pcall(function()
-    local ex = ffi.new(declared "ik_executor")
-    ex.size = ffi.sizeof(declared "ik_executor")
-    ex.userdata = ffi.cast("void *", self._id)
-    ex.create = cbs.create
-    ex.exec = cbs.exec
-    ex.release = cbs.release
-    if o.bytecode == false then
-      ex.size = ffi.offsetof(declared "ik_executor", "compile") -- the first layout: no code, ever
-    else
-      ex.compile = cbs.compile
-      ex.exec_code = cbs.exec_code
-    end
-    call(self, "ik_runtime_set_executor", ex)
+    if o.lazy_executor then self._executor_pending = true else ensure_executor(self, true, o.bytecode) end
     for _, n in ipairs(o.natives or {}) do self:register_native(n.name, n.factory, n.flags) end
     for _, point in ipairs(o.mounts or {}) do self:mount(point, o.mount_files[point]) end
     for _, b in ipairs(o.bundles or {}) do self:mount_bundle(b[1], b[2]) end
@@ -2529,7 +2545,10 @@ do
   function get_code(rt, name, whole, quiet, lean)
     local flags = 0
     if whole then flags = flags + lib.IK_CODE_WHOLE_NAME end
-    if rt._compile or rt._code_dir then flags = flags + lib.IK_CODE_FILES end
+    if rt._compile or rt._code_dir then
+      flags = flags + lib.IK_CODE_FILES
+      ensure_executor(rt) -- (its compile)
+    end
     local p = enter(rt)
     local st
     if quiet then
@@ -2733,7 +2752,7 @@ local function c_finder(rt, suffix)
   rt._c = rt._c or {}
   local c = rt._c[suffix]
   if c then return c end
-  c = new_runtime({ c_suffixes = { suffix } })
+  c = new_runtime({ c_suffixes = { suffix }, lazy_executor = true }) -- (it only finds)
   enable_filesystem(c)
   rt._c[suffix] = c
   return c
@@ -3003,6 +3022,8 @@ function M.install(opts)
     o.path = dirs
     o.lua_dirs = dirs
   end
+  -- (A bundle's bytecode reaches a runtime with an executor that takes code: not lazy then.)
+  o.lazy_executor = not o.parents and not o.bundles
   local rt = new_runtime(o)
   rt._lua_dirs = o.lua_dirs
   for _, dir in ipairs(o.path or {}) do

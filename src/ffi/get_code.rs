@@ -42,7 +42,9 @@ pub const IK_CODE_FILES: u32 = 2;
 /// the module's source bytes (`*out_is_code` false); or NULL for a module without bytes: a native, a
 /// namespace package, or a file on the search path, which the host reads itself (unless `IK_CODE_FILES` and
 /// the executor has `exec_code`: then importkit reads it). `flags`: `IK_CODE_WHOLE_NAME`, `IK_CODE_FILES`.
-/// `IK_ERR_NOT_FOUND` as for a find; a failing `compile`, or a source that cannot be read, as for an import.
+/// A runtime without an executor gives no code (a host that runs modules itself may set none): the source
+/// bytes, or NULL for a file. `IK_ERR_NOT_FOUND` as for a find; a failing `compile`, or a source that cannot
+/// be read, as for an import.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn ik_runtime_get_code(

@@ -66,19 +66,13 @@ impl Runtime {
         if matches!(found.source, Source::Native(_)) || spec.kind() == ModuleKind::Namespace {
             return Ok(ModuleCode { spec, bytes: None, is_code: false });
         }
-        let executor = self.executor().ok_or_else(|| {
-            Error::new(
-                ErrorCode::Unavailable,
-                format!("cannot get the code of '{name}' ({}): the runtime has no executor", spec.origin()),
-            )
-            .for_module(name)
-        })?;
-        let (bytes, is_code) = match body(executor.as_ref(), &self.inner.code_cache, &spec, &found.source, query.files)?
-        {
-            Body::Supplied(code) => (Some(code.into_owned()), true),
-            Body::Cached(code) => (Some(code.to_vec()), true),
-            Body::Source(bytes) => (bytes.map(|b| b.into_owned()), false),
-        };
+        let executor = self.executor();
+        let (bytes, is_code) =
+            match body(executor.as_deref(), &self.inner.code_cache, &spec, &found.source, query.files)? {
+                Body::Supplied(code) => (Some(code.into_owned()), true),
+                Body::Cached(code) => (Some(code.to_vec()), true),
+                Body::Source(bytes) => (bytes.map(|b| b.into_owned()), false),
+            };
         Ok(ModuleCode { spec, bytes, is_code })
     }
 

@@ -64,14 +64,15 @@ pub(crate) enum Body<'a> {
 /// runtime's cache tag, else code the runtime's cache or `compile` has for its bytes; else its bytes. A file
 /// the host reads itself is read for that (through the finder's reader) when `files` is set.
 pub(crate) fn body<'a>(
-    executor: &dyn Executor,
+    executor: Option<&dyn Executor>,
     cache: &CodeCache,
     spec: &ModuleSpec,
     source: &'a Source,
     files: bool,
 ) -> Result<Body<'a>> {
     let name = spec.name();
-    let coded = executor.accepts_code() && spec.kind() == ModuleKind::Source;
+    // Without an executor (what `get_code` tells a host that runs modules itself) there is no code to give.
+    let coded = executor.is_some_and(|e| e.accepts_code()) && spec.kind() == ModuleKind::Source;
     // Reading runs no import: whatever its status, the failure is this module's.
     let reading = |e| Error::from_host(name, "reading the source of module", e).for_module(name);
     let bytes = match source {
@@ -89,7 +90,7 @@ pub(crate) fn body<'a>(
         },
         _ => None,
     };
-    if let (true, Some(source)) = (coded, &bytes) {
+    if let (true, Some(executor), Some(source)) = (coded, executor, &bytes) {
         if let Some(code) = cache.code_for(executor, spec, source)? {
             return Ok(Body::Cached(code));
         }
@@ -111,7 +112,7 @@ pub(super) fn execute(
     }
     let executing = |e| Error::from_host(spec.name(), "executing module", e);
     let run_code = |code: &[u8]| scope::outside(|| executor.exec_code(spec, handle, code)).map_err(executing);
-    match body(executor, cache, spec, source, true)? {
+    match body(Some(executor), cache, spec, source, true)? {
         Body::Supplied(code) => run_code(&code),
         Body::Cached(code) => run_code(&code),
         Body::Source(bytes) => scope::outside(|| executor.exec(spec, handle, bytes.as_deref())).map_err(executing),
