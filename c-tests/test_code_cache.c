@@ -707,6 +707,27 @@ static void get_code_gives_what_an_import_would_execute(void) {
     CHECK_STR(last_run("fast"), "");
     fx_free(rt, tx);
 
+    /* No executor (a host that runs modules itself): the source, never the bundle's code. */
+    {
+        ik_runtime *bare = NULL;
+        CHECK_OK(ik_runtime_new(NULL, &bare, &err));
+        CHECK_OK(ik_bundle_builder_new(NULL, &b, &err));
+        CHECK_OK(ik_bundle_builder_add_module(b, "fast", "fast.py", IK_KIND_SOURCE, false,
+                                              (const uint8_t *)"set fast source", 15, &err));
+        CHECK_OK(ik_bundle_builder_add_code(b, "fast", "cpython-311", (const uint8_t *)FAST_CODE,
+                                            sizeof FAST_CODE - 1, &err));
+        CHECK_OK(ik_bundle_builder_build(b, &built, &err));
+        ik_bundle_builder_free(b);
+        CHECK_OK(ik_runtime_mount_bundle_bytes(bare, "", ik_resource_data(built, &len), len, 0, NULL, NULL, NULL,
+                                               NULL, &err));
+        ik_resource_free(built);
+        CHECK_OK(ik_runtime_get_code(bare, "fast", 4, 0, &spec, &bytes, &is_code, &err));
+        CHECK(!is_code && bytes_are(bytes, "set fast source"));
+        ik_resource_free(bytes);
+        ik_spec_free(spec);
+        ik_runtime_free(bare);
+    }
+
     /* A whole name: a mounted x/y.lua without x being a package (Lua's require). */
     cc_reset();
     CHECK_OK(ik_profile_new(IK_PROFILE_LUA, NULL, &lua, &err));
