@@ -2388,22 +2388,23 @@ local function attempt_lines(err)
   return concat(lines)
 end
 
-local getcwd_ok, cwd_buf
-local function getcwd_declared()
-  if getcwd_ok == nil then
-    getcwd_ok = ffi.os ~= "Windows" and pcall(ffi.cdef, "char *getcwd(char *buf, size_t size);")
-      or pcall(function() return ffi.C.getcwd end)
-    if getcwd_ok then cwd_buf = ffi.new("char[?]", 4096) end
+-- The working directory, or nil where it cannot be read (asked at every search with a relative directory:
+-- the C function is looked up once).
+local cwd
+do
+  local getcwd, buf -- ffi.C.getcwd (false: not to be had) and its buffer
+  function cwd()
+    if getcwd == nil then
+      if ffi.os ~= "Windows" then pcall(ffi.cdef, "char *getcwd(char *buf, size_t size);") end
+      local ok, f = pcall(function() return ffi.C.getcwd end)
+      getcwd = ok and f
+      if getcwd then buf = ffi.new("char[?]", 4096) end
+    end
+    if not getcwd then return nil end
+    local p = getcwd(buf, 4096)
+    if p == nil then return nil end
+    return ffi.string(p)
   end
-  return getcwd_ok
-end
-
--- The working directory, or nil where it cannot be read.
-local function cwd()
-  if not getcwd_declared() then return nil end
-  local p = ffi.C.getcwd(cwd_buf, 4096)
-  if p == nil then return nil end
-  return ffi.string(p)
 end
 
 -- A path made absolute (against `dir`) with its "." and ".." segments and repeated slashes resolved.
@@ -2438,25 +2439,28 @@ end
 -- made normal is norm..P..rest, `norm` being DIR made absolute and normal with a final "/" (a module name's
 -- segments are never empty, "." or ".."), worked out again when the working directory changes (nil when it
 -- cannot be made). `relative`: whether a template depends on the working directory.
-local templates_for = { path = nil, list = nil }
-local function path_templates()
-  local path = package.path
-  local t = templates_for
-  if t.path == path then return t.list end
-  local list = { relative = false, dir = false }
-  for template in path:gmatch("[^;]+") do
-    local e = { template = template }
-    local head, rest = template:match("^(.*/)%?([^?]*)$")
-    if head and head ~= "/" and not head:find("?", 1, true) and (rest == "" or is_normal("/x" .. rest)) then
-      e.head, e.rest = head, rest
-      e.fixed = #head + #rest -- the length of a file it names, less the name's path
-      e.dotdot = ("/" .. head):find("/../", 1, true) ~= nil
+local path_templates
+do
+  local templates_for = { path = nil, list = nil }
+  function path_templates()
+    local path = package.path
+    local t = templates_for
+    if t.path == path then return t.list end
+    local list = { relative = false, dir = false }
+    for template in path:gmatch("[^;]+") do
+      local e = { template = template }
+      local head, rest = template:match("^(.*/)%?([^?]*)$")
+      if head and head ~= "/" and not head:find("?", 1, true) and (rest == "" or is_normal("/x" .. rest)) then
+        e.head, e.rest = head, rest
+        e.fixed = #head + #rest -- the length of a file it names, less the name's path
+        e.dotdot = ("/" .. head):find("/../", 1, true) ~= nil
+      end
+      if template:byte(1) ~= 47 then list.relative = true end
+      list[#list + 1] = e
     end
-    if template:byte(1) ~= 47 then list.relative = true end
-    list[#list + 1] = e
+    t.path, t.list = path, list
+    return list
   end
-  t.path, t.list = path, list
-  return list
 end
 
 local function set_norms(list, dir)
@@ -2658,12 +2662,12 @@ end
 -- Whether Lua's C searcher would open another library for `name` than importkit's: a cpath template that
 -- importkit does not search (`./lib/lib?.so`), before the first of importkit's that has the module, gives a
 -- file (package.searchpath opens it, as Lua's searcher does). Then LuaJIT's own C searchers load it.
-local function c_elsewhere(rt, name)
+local function c_elsewhere(rt, name, memo)
   local order = rt._cpath_order
   if not order then return false end
   for _, e in ipairs(order) do
     if e.t then
-      if c_lookup(rt, name, e.t, true) then return false end
+      if c_lookup(rt, name, e.t, true, memo) then return false end
     elseif package.searchpath(name, e.template) then
       return true
     end
@@ -2764,9 +2768,15 @@ end
 -- The spec of `name` the path finder of runtime `c` finds in `entries` (a list of directories; nil: the search
 -- path), asked for no error object (so a miss costs the library no second, explaining pass): the spec table,
 -- nil when there is none, or false when the search failed otherwise (the caller asks again for the error).
+-- `entries` may be one entry (a string).
+local one_entry -- (a `const char *[1]` for one entry, made once)
 function quiet_path_find(c, name, entries)
   local array, count = nil, 0
-  if entries then
+  if type(entries) == "string" then
+    one_entry = one_entry or ffi.new("const char *[1]")
+    one_entry[0] = entries -- (`entries` holds the string for the call)
+    array, count = one_entry, 1
+  elseif entries then
     count = #entries
     array = ffi.new("const char *[?]", math.max(count, 1))
     for i = 1, count do array[i - 1] = entries[i] end
@@ -2785,17 +2795,30 @@ end
 jit_off(quiet_path_find)
 
 -- `quiet`: a miss gives nil alone, without the attempt (made by asking again when an error needs it).
-function c_lookup(rt, name, t, quiet)
+-- `memo` (quiet only): the lookups of one search (template NUL name -> { file, spec } or false), so that
+-- one search asks the library once per template and name.
+function c_lookup(rt, name, t, quiet, memo)
+  if memo then
+    local key = t.template .. "\0" .. name
+    local hit = memo[key]
+    if hit == nil then
+      local file, spec = c_lookup(rt, name, t, true)
+      hit = file and { file, spec } or false
+      memo[key] = hit
+    end
+    if hit then return hit[1], hit[2] end
+    return nil
+  end
   local rel = name:gsub("%.", "/")
   local parent_rel = rel:match("^(.*)/[^/]*$")
   local entry = parent_rel and (t.dir .. "/" .. parent_rel) or t.dir
-  local filled = t.template:gsub("%?", (rel:gsub("%%", "%%%%")))
   local spec, err
   if quiet then
-    spec = quiet_path_find(c_finder(rt, t.suffix), name, { entry })
+    spec = quiet_path_find(c_finder(rt, t.suffix), name, entry)
     if spec == nil then return nil end
   end
   if not spec then spec, err = c_finder(rt, t.suffix):path_find(name, { entry }) end
+  local filled = t.template:gsub("%?", (rel:gsub("%%", "%%%%")))
   if spec and not spec.is_package and spec.kind == "extension" and spec.file
     and spec.file:sub(-#t.suffix) == t.suffix then
     return filled, spec
@@ -2840,25 +2863,71 @@ function c_find_module(rt, name, lua_first)
   return nil
 end
 
--- The places the finder of C modules tried for `name` (with their reasons, as an error shows them): its
--- own name along every template, then, for a dotted name, its root's, up to the template `upto` (the one
--- whose root library was found) or along every template.
-function c_attempts(rt, name)
-  local attempts = {}
-  for _, t in ipairs(rt._ctemplates) do
-    local file, found = c_lookup(rt, name, t)
-    if not file then attempts[#attempts + 1] = found end
+-- The places the finder of C modules tried for `name` along the first `upto` templates (all: nil), appended
+-- to `attempts` as c_lookup gives them: one search of the library per suffix, along the templates' directories
+-- at once (its attempts come one per entry, in order); a template at a time where that does not answer.
+local function c_reasons(rt, name, attempts, upto)
+  local templates = rt._ctemplates
+  upto = upto or #templates
+  local rel = name:gsub("%.", "/")
+  local parent_rel = rel:match("^(.*)/[^/]*$")
+  local groups, order = {}, {}
+  for i = 1, upto do
+    local t = templates[i]
+    local g = groups[t.suffix]
+    if not g then
+      g = { entries = {}, at = {} }
+      groups[t.suffix] = g
+      order[#order + 1] = t.suffix
+    end
+    g.entries[#g.entries + 1] = parent_rel and (t.dir .. "/" .. parent_rel) or t.dir
+    g.at[#g.at + 1] = i
   end
+  local reasons = {}
+  for _, suffix in ipairs(order) do
+    local g = groups[suffix]
+    local spec, err = c_finder(rt, suffix):path_find(name, g.entries)
+    if spec or not err or #err.attempts ~= #g.entries then
+      reasons = nil -- found meanwhile, or attempts that do not map to the entries: a template at a time
+      break
+    end
+    for k, a in ipairs(err.attempts) do
+      local t = templates[g.at[k]]
+      local reason = format("no file '%s'", (t.template:gsub("%?", (rel:gsub("%%", "%%%%")))))
+      if not (a.reason:find("^no ") or a.reason:find("^not a directory")) then
+        reason = format("%s (%s: %s)", reason, a.place, a.reason)
+      end
+      reasons[g.at[k]] = { place = "cpath", reason = reason }
+    end
+  end
+  for i = 1, upto do
+    local r = reasons and reasons[i]
+    if not r then
+      local file
+      file, r = c_lookup(rt, name, templates[i])
+      if file then r = nil end
+    end
+    if r then attempts[#attempts + 1] = r end
+  end
+  return attempts
+end
+
+-- The places the finder of C modules tried for `name` (with their reasons, as an error shows them): its
+-- own name along every template, then, for a dotted name, its root's, up to the template whose root library
+-- was found, or along every template.
+function c_attempts(rt, name)
+  local attempts = c_reasons(rt, name, {})
   local root = name:match("^([^.]+)%.")
   if root then
-    for _, t in ipairs(rt._ctemplates) do
-      local file, found = c_lookup(rt, root, t)
+    for i, t in ipairs(rt._ctemplates) do
+      local file = c_lookup(rt, root, t, true)
       if file then
+        c_reasons(rt, root, attempts, i - 1)
         attempts[#attempts + 1] = { place = "cpath", reason = format("no module '%s' in file '%s'", name, file) }
-        break
+        return attempts
       end
-      attempts[#attempts + 1] = found
     end
+    c_reasons(rt, root, attempts)
   end
   return attempts
 end
@@ -2890,48 +2959,46 @@ jit_off(add_c_finder)
 -- luaopen_a_b (the all-in-one loader). Returns the loader, or nil, appending the places tried to `err`. A
 -- library that does not open raises Lua's "error loading module"; one without the function is left to
 -- LuaJIT's own searchers (they come next: they look for it again, and for embedded bytecode, luaJIT_BC_).
-local function c_search(rt, name, err)
+-- `memo`: the lookups this search made already (c_lookup).
+local function c_search(rt, name, err, memo)
   local function failed(file, msg)
     last_error = new_error(IK_ERR_EXEC, tostring(msg), { module = name })
     error(format("error loading module '%s' from file '%s':\n\t%s", name, file, tostring(msg)), 0)
   end
   local attempts = err and err.attempts -- nil: quiet (no attempts, no error objects asked for)
-  local quiet = attempts == nil
+  memo = memo or {}
   rt._c_loaded = rt._c_loaded or {}
-  for _, t in ipairs(rt._ctemplates) do
-    local file, found = c_lookup(rt, name, t, quiet)
-    if file then
-      local f, msg, where = package.loadlib(file, luaopen_name(name))
-      if f then
-        rt._c_loaded[name] = file
-        return f, found
-      end
-      if where ~= "init" then failed(file, msg) end
-      if attempts then
-        attempts[#attempts + 1] = { place = "cpath", reason = format("no %s in file '%s'", luaopen_name(name), file) }
-      end
-      return nil
+  -- The library for the whole name, then the all-in-one library of its root: where one is found, the places
+  -- before it are the attempts.
+  local function open(lookup, i, file, found, why)
+    local f, msg, where = package.loadlib(file, luaopen_name(name))
+    if f then
+      rt._c_loaded[name] = file
+      return f, found
     end
-    if attempts then attempts[#attempts + 1] = found end
+    if where ~= "init" then failed(file, msg) end
+    if attempts then
+      c_reasons(rt, lookup, attempts, i - 1)
+      attempts[#attempts + 1] = { place = "cpath", reason = why(file) }
+    end
+    return nil
   end
+  for i, t in ipairs(rt._ctemplates) do
+    local file, found = c_lookup(rt, name, t, true, memo)
+    if file then
+      return open(name, i, file, found, function(f) return format("no %s in file '%s'", luaopen_name(name), f) end)
+    end
+  end
+  if attempts then c_reasons(rt, name, attempts) end
   local root = name:match("^([^.]+)%.")
   if not root then return nil end
-  for _, t in ipairs(rt._ctemplates) do
-    local file, found = c_lookup(rt, root, t, quiet)
+  for i, t in ipairs(rt._ctemplates) do
+    local file, found = c_lookup(rt, root, t, true, memo)
     if file then
-      local f, msg, where = package.loadlib(file, luaopen_name(name))
-      if f then
-        rt._c_loaded[name] = file
-        return f, found
-      end
-      if where ~= "init" then failed(file, msg) end
-      if attempts then
-        attempts[#attempts + 1] = { place = "cpath", reason = format("no module '%s' in file '%s'", name, file) }
-      end
-      return nil
+      return open(root, i, file, found, function(f) return format("no module '%s' in file '%s'", name, f) end)
     end
-    if attempts then attempts[#attempts + 1] = found end
   end
+  if attempts then c_reasons(rt, root, attempts) end
   return nil
 end
 
@@ -2940,7 +3007,7 @@ end
 local function lua_searcher(rt, o)
   -- Why `name` is not found (or what failed), with every place tried: the search again, asking for error
   -- objects (it finds the module if it appeared meanwhile).
-  local function explained(name)
+  local function explained(name, memo)
     -- A dotted name found whole, as Lua's searcher finds it (`a/b/c.lua` or `a/b/c/init.lua` in each mount,
     -- bundle and search directory in turn, whether or not `a` and `a.b` exist), in Lua's order.
     local ok, spec, bytes, is_code = pcall(get_code, rt, name, name:find(".", 1, true) ~= nil)
@@ -2964,7 +3031,7 @@ local function lua_searcher(rt, o)
       last_error = err
       -- Not a Lua file: a C module along package.cpath (loaded through package.loadlib, as Lua does).
       if rt._ctemplates then
-        local loader = c_search(rt, name, err)
+        local loader = c_search(rt, name, err, memo)
         if loader then return loader end
       end
       return attempt_lines(err)
@@ -2990,12 +3057,14 @@ local function lua_searcher(rt, o)
     local ok, spec, bytes, is_code = pcall(get_code, rt, name, name:find(".", 1, true) ~= nil, true, lean)
     if ok and spec then return lua_loader(rt, o, name, spec, bytes, is_code) end
     if ok and lua_elsewhere(rt, name) then return nil end -- a Lua file comes first: Lua's searcher loads it
+    local memo -- the C lookups made (c_lookup), for the explaining pass
     if ok and rt._ctemplates then
-      if c_elsewhere(rt, name) then return nil end -- Lua's C searcher opens another library first
-      local loader = c_search(rt, name, nil)
+      memo = {}
+      if c_elsewhere(rt, name, memo) then return nil end -- Lua's C searcher opens another library first
+      local loader = c_search(rt, name, nil, memo)
       if loader then return loader end
     end
-    return explained(name)
+    return explained(name, memo)
   end
   return searcher
 end
