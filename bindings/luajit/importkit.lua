@@ -2534,15 +2534,15 @@ end
 local get_code
 do
   -- What require's searcher needs of a spec with a file, read cheaply (one call, one string): { name, kind, file,
-  -- origin = file's, is_package, lean = true }; nil for a spec without a file (read it whole).
+  -- is_package, lean = true } (no origin: what reads one of these takes the file); nil for a spec without a
+  -- file (read it whole).
   local function read_spec_lean(spec, name)
     local f = spec_fields
     if lib.ik_spec_get_fields(spec, f, nil) ~= IK_OK then return nil end
     local file = f.file
     if file == nil then return nil end
     file = ffi.string(file)
-    return { name = name, kind = KIND_NAMES[f.kind] or "unknown", file = file, origin = file, is_package = f.is_package,
-      lean = true }
+    return { name = name, kind = KIND_NAMES[f.kind] or "unknown", file = file, is_package = f.is_package, lean = true }
   end
 
   -- `lean`: the spec read as require's searcher needs it (read_spec_lean), where it has a file.

@@ -148,6 +148,21 @@ test("install{ bundle = }: require from bytecode behaves as plain require of the
   C.ok(plain:find([[shebang line = 2]], 1, true), plain)
 end)
 
+test("install(), then rt:mount_bundle: the bundle's bytecode runs (the executor is made when it is needed)", function()
+  local path = bundle_of({ ["late/init.lua"] = "return { v = ... }", ["late/x.lua"] = "return 7" }, { compile = true })
+  local empty = F.make_tree({ ["empty.lua"] = "" })
+  local body = [[
+RT:mount_bundle(]] .. string.format("%q", path) .. [[, { point = "" })
+R("late.v", require("late").v)
+R("x", require "late.x")
+]] .. STATS
+  local out = F.run(empty, "install", body)
+  F.remove(empty)
+  os.remove(path)
+  C.ok(out:find('late.v = "late"', 1, true) and out:find("x = 7", 1, true), out)
+  C.ok(out:find("hits_source=2 hits_directory=0 compiles=0 misses=0", 1, true), out)
+end)
+
 test("install{ bundle = } from source (no bytecode): the same, a syntax error included", function()
   local tree = F.TREE
   local path, info = bundle_of(tree)
